@@ -1,0 +1,49 @@
+"""Relay: the high-level IR of the fork, its passes and its compiler.
+
+Nodes are Python objects (see :mod:`tvm.relay.expr` for why); the op library
+registers type relations, fusion patterns and TOPI computes; ``relay.build``
+lowers fused functions through the compile engine to the base's TensorIR and
+LLVM code generator.
+"""
+import sys as _sys
+
+from . import ty, expr, function, module, attrs, structural, analysis, op
+from .ty import (
+    Any,
+    FuncType,
+    IncompleteType,
+    TensorType,
+    TupleType,
+    Type,
+    TypeVar,
+    scalar_type,
+)
+from .attrs import Attrs, DictAttrs
+from .expr import (
+    Call,
+    Constant,
+    GlobalVar,
+    If,
+    Let,
+    RelayExpr,
+    Tuple,
+    TupleGetItem,
+    TupleWrapper,
+    Var,
+    bind,
+    const,
+    var,
+)
+from .function import Function
+from .module import IRModule
+from .expr_functor import ExprFunctor, ExprMutator, ExprVisitor
+from .structural import structural_equal, structural_hash, assert_structural_equal
+from .op import Op
+
+Expr = RelayExpr
+
+# Python 3.11+ keeps pure-Python recursion off the C stack, so the recursive
+# visitors only need a limit large enough for the deepest networks (a
+# ResNet-152 body is a chain of ~1000 calls, each a few frames deep).
+if _sys.getrecursionlimit() < 20000:
+    _sys.setrecursionlimit(20000)

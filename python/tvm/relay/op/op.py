@@ -1,0 +1,161 @@
+"""The operator registry.
+
+Each Relay operator is one :class:`Op` object per name, carrying registry
+attributes set by the op-library modules:
+
+``"FInferType"``
+    the type relation, see :mod:`tvm.relay.op.type_relations`;
+``"TOpPattern"``
+    its fusion pattern (:class:`OpPattern`), read by ``FuseOps``;
+``"FTVMCompute"``
+    ``fcompute(attrs, inputs, out_type) -> [te.Tensor]``, the TOPI compute;
+``"FTVMStrategy"``
+    the op strategy per target (:mod:`tvm.relay.op.strategy`), read by the
+    compile engine.
+
+Upstream's ``register_compute`` / ``register_strategy`` / ``register_pattern``
+names and ``level`` semantics are kept: a later registration with a higher
+level replaces an earlier one.
+"""
+import tvm.error
+
+from ..expr import RelayExpr
+
+
+class OpPattern:
+    """Fusion pattern of an operator (upstream ``TOpPattern``)."""
+
+    ELEMWISE = 0
+    BROADCAST = 1
+    INJECTIVE = 2
+    COMM_REDUCE = 3
+    OUT_ELEMWISE_FUSABLE = 4
+    TUPLE = 7
+    OPAQUE = 8
+
+
+_REGISTRY = {}
+
+
+class Op(RelayExpr):
+    """A primitive operator (``relay.op.get("nn.conv2d")``)."""
+
+    __slots__ = (
+        "name",
+        "description",
+        "num_inputs",
+        "attrs_type_key",
+        "support_level",
+        "arguments",
+        "_attr_map",
+    )
+
+    _is_relay_op = True
+
+    def __init__(self, name, num_inputs=-1, attrs_type_key="", description="", support_level=10):
+        super().__init__()
+        self.name = name
+        self.num_inputs = num_inputs
+        self.attrs_type_key = attrs_type_key
+        self.description = description
+        self.support_level = support_level
+        self.arguments = ()
+        self._attr_map = {}
+
+    @staticmethod
+    def get(op_name):
+        """The registered operator called ``op_name``."""
+        return get(op_name)
+
+    def get_attr(self, attr_name):
+        """A registry attribute (``None`` if not set)."""
+        entry = self._attr_map.get(attr_name)
+        return None if entry is None else entry[1]
+
+    def has_attr(self, attr_name):
+        return attr_name in self._attr_map
+
+    def set_attr(self, attr_name, value, plevel=10):
+        """Set a registry attribute unless one with a higher level is already set."""
+        current = self._attr_map.get(attr_name)
+        if current is not None and current[0] > plevel:
+            return
+        self._attr_map[attr_name] = (plevel, value)
+
+    def reset_attr(self, attr_name):
+        self._attr_map.pop(attr_name, None)
+
+    def __reduce__(self):
+        return (get, (self.name,))
+
+
+def register_op(op_name, num_inputs=-1, attrs_type_key="", describe="", support_level=10):
+    """Declare a new operator (idempotent: returns the existing one if declared)."""
+    op = _REGISTRY.get(op_name)
+    if op is None:
+        op = Op(op_name, num_inputs, attrs_type_key, describe, support_level)
+        _REGISTRY[op_name] = op
+    return op
+
+
+def get(op_name):
+    """The operator called ``op_name``; an unknown name raises ``OpNotImplemented``."""
+    op = _REGISTRY.get(op_name)
+    if op is None:
+        raise tvm.error.OpNotImplemented(
+            f"operator {op_name!r} is not registered in relay"
+            + _suggestion(op_name)
+        )
+    return op
+
+
+def _suggestion(op_name):
+    import difflib  # pylint: disable=import-outside-toplevel
+
+    close = difflib.get_close_matches(op_name, list(_REGISTRY), n=3)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def list_op_names():
+    """Names of all registered operators."""
+    return sorted(_REGISTRY)
+
+
+def register(op_name, describe=""):
+    """Upstream's ``relay.op.op.register``: get or declare an operator."""
+    return register_op(op_name, describe=describe)
+
+
+def register_compute(op_name, compute=None, level=10):
+    """Register ``compute(attrs, inputs, out_type) -> [te.Tensor]`` for an operator."""
+
+    def _register(func):
+        get(op_name).set_attr("FTVMCompute", func, level)
+        return func
+
+    return _register(compute) if compute is not None else _register
+
+
+def register_strategy(op_name, fstrategy=None, level=10):
+    """Register the op strategy (a generic function over targets) for an operator."""
+
+    def _register(func):
+        get(op_name).set_attr("FTVMStrategy", func, level)
+        return func
+
+    return _register(fstrategy) if fstrategy is not None else _register
+
+
+def register_pattern(op_name, pattern, level=10):
+    """Register the fusion pattern (:class:`OpPattern`) of an operator."""
+    get(op_name).set_attr("TOpPattern", pattern, level)
+
+
+def register_type_rel(op_name, rel=None, level=10):
+    """Register the type relation of an operator (see :mod:`.type_relations`)."""
+
+    def _register(func):
+        get(op_name).set_attr("FInferType", func, level)
+        return func
+
+    return _register(rel) if rel is not None else _register

@@ -1,0 +1,207 @@
+"""Relay text printer (reads like upstream's Relay text format).
+
+``print(mod)`` gives::
+
+    def @main(%data: Tensor[(1, 3, 224, 224), float32], %weight) -> Tensor[(1, 1000), float32] {
+      %0 = nn.conv2d(%data, %weight, padding=[1, 1, 1, 1], channels=64) /* ty=... */;
+      %1 = nn.relu(%0);
+      %1
+    }
+
+Every non-atomic node is bound once to ``%N`` in the order it is computed;
+shared nodes are printed once. Large constants print as ``meta[relay.Constant][i]``
+(with ``show_meta_data`` a summary of them follows).
+"""
+import numpy as np
+
+from . import ty as _ty
+from .attrs import Attrs
+from .expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from .function import Function
+
+
+def type_to_str(ty):
+    """Text of a Relay type, e.g. ``Tensor[(1, 1000), float32]``."""
+    if isinstance(ty, _ty.TensorType):
+        if not ty.shape:
+            return ty.dtype
+        dims = ", ".join(str(d) for d in ty.shape)
+        if len(ty.shape) == 1:
+            dims += ","
+        return f"Tensor[({dims}), {ty.dtype}]"
+    if isinstance(ty, _ty.TupleType):
+        return "(" + ", ".join(type_to_str(f) for f in ty.fields) + ("," if len(ty.fields) == 1 else "") + ")"
+    if isinstance(ty, _ty.FuncType):
+        args = ", ".join(type_to_str(a) for a in ty.arg_types)
+        return f"fn ({args}) -> {type_to_str(ty.ret_type)}"
+    if isinstance(ty, _ty.IncompleteType):
+        return "?"
+    if isinstance(ty, _ty.TypeVar):
+        return ty.name_hint
+    return repr(ty)
+
+
+def _value_to_str(value):
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_value_to_str(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if value is None:
+        return "None"
+    if isinstance(value, float):
+        return f"{value:g}f"
+    return str(value)
+
+
+_DTYPE_SUFFIX = {"float32": "f", "float64": "f64", "float16": "f16", "int32": "", "int64": "i64"}
+
+
+def _scalar_to_str(array):
+    value = array.item()
+    suffix = _DTYPE_SUFFIX.get(str(array.dtype), str(array.dtype))
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        return f"{value:g}{suffix}"
+    return f"{value}{suffix}"
+
+
+class _Printer:
+    def __init__(self, show_meta_data, show_types=True):
+        self.show_meta_data = show_meta_data
+        self.show_types = show_types
+        self.var_names = {}
+        self.used_names = set()
+        self.constants = []
+        self.counter = 0
+
+    def var_name(self, var):
+        name = self.var_names.get(var)
+        if name is None:
+            base = var.name_hint or "v"
+            name = base
+            index = 1
+            while name in self.used_names:
+                name = f"{base}_{index}"
+                index += 1
+            self.used_names.add(name)
+            self.var_names[var] = name
+        return "%" + name
+
+    def type_note(self, expr):
+        if self.show_types and expr._checked_type_ is not None:
+            return f" /* ty={type_to_str(expr._checked_type_)} */"
+        return ""
+
+    def param(self, var):
+        text = self.var_name(var)
+        ty = var.type_annotation
+        if ty is None and var._checked_type_ is not None:
+            ty = var._checked_type_
+        if ty is not None:
+            text += f": {type_to_str(ty)}"
+        return text
+
+    def function(self, func, header, indent):
+        params = [self.param(p) for p in func.params]
+        params += [f"{k}={_value_to_str(v)}" for k, v in func.attrs.items()]
+        ret = func.ret_type
+        if ret is None and func._checked_type_ is not None:
+            ret = func._checked_type_.ret_type
+        ret_text = f" -> {type_to_str(ret)}" if ret is not None else ""
+        lines = []
+        scope = {}
+        result = self.expr(func.body, lines, scope, indent + 2)
+        pad = " " * (indent + 2)
+        body = "\n".join(lines + [pad + result])
+        return f"{header}({', '.join(params)}){ret_text} {{\n{body}\n{' ' * indent}}}"
+
+    def bind(self, text, expr, lines, scope, indent):
+        name = f"%{self.counter}"
+        self.counter += 1
+        lines.append(f"{' ' * indent}{name} = {text}{self.type_note(expr)};")
+        scope[id(expr)] = (expr, name)
+        return name
+
+    def expr(self, expr, lines, scope, indent):
+        found = scope.get(id(expr))
+        if found is not None:
+            return found[1]
+        if isinstance(expr, Var):
+            return self.var_name(expr)
+        if isinstance(expr, GlobalVar):
+            return "@" + expr.name_hint
+        if getattr(expr, "_is_relay_op", False):
+            return expr.name
+        if isinstance(expr, Constant):
+            array = expr.numpy()
+            if array.ndim == 0:
+                return _scalar_to_str(array)
+            self.constants.append(array)
+            return f"meta[relay.Constant][{len(self.constants) - 1}]"
+        if isinstance(expr, Call):
+            op_text = self.expr(expr.op, lines, scope, indent)
+            args = [self.expr(a, lines, scope, indent) for a in expr.args]
+            if isinstance(expr.attrs, Attrs):
+                args += [f"{k}={_value_to_str(v)}" for k, v in expr.attrs.items()]
+            return self.bind(f"{op_text}({', '.join(args)})", expr, lines, scope, indent)
+        if isinstance(expr, Tuple):
+            fields = [self.expr(f, lines, scope, indent) for f in expr.fields]
+            text = "(" + ", ".join(fields) + ("," if len(fields) == 1 else "") + ")"
+            return self.bind(text, expr, lines, scope, indent)
+        if isinstance(expr, TupleGetItem):
+            inner = self.expr(expr.tuple_value, lines, scope, indent)
+            return self.bind(f"{inner}.{expr.index}", expr, lines, scope, indent)
+        if isinstance(expr, Function):
+            text = self.function(expr, "fn ", indent)
+            return self.bind(text, expr, lines, scope, indent)
+        if isinstance(expr, Let):
+            value = self.expr(expr.value, lines, scope, indent)
+            lines.append(f"{' ' * indent}let {self.param(expr.var)} = {value};")
+            return self.expr(expr.body, lines, scope, indent)
+        if isinstance(expr, If):
+            cond = self.expr(expr.cond, lines, scope, indent)
+            branches = []
+            for branch in (expr.true_branch, expr.false_branch):
+                inner_lines = []
+                result = self.expr(branch, inner_lines, dict(scope), indent + 2)
+                branches.append("\n".join(inner_lines + [" " * (indent + 2) + result]))
+            text = (
+                f"if ({cond}) {{\n{branches[0]}\n{' ' * indent}}} else {{\n"
+                f"{branches[1]}\n{' ' * indent}}}"
+            )
+            return self.bind(text, expr, lines, scope, indent)
+        return repr(expr)
+
+    def meta_section(self):
+        if not (self.show_meta_data and self.constants):
+            return ""
+        rows = [
+            f"  [{i}] shape={a.shape} dtype={a.dtype} mean={np.mean(a) if a.size else 0:.6g}"
+            for i, a in enumerate(self.constants)
+        ]
+        return "\n/* meta[relay.Constant]\n" + "\n".join(rows) + "\n*/"
+
+
+def astext(node, show_meta_data=False):
+    """Text of an expression, a function or an :class:`IRModule`."""
+    from .module import IRModule  # pylint: disable=import-outside-toplevel
+
+    printer = _Printer(show_meta_data)
+    if isinstance(node, IRModule):
+        parts = []
+        for gvar, func in node.functions_items():
+            if isinstance(func, Function):
+                parts.append(printer.function(func, f"def @{gvar.name_hint}", 0))
+            else:
+                parts.append(f"def @{gvar.name_hint} = {func!r}")
+        return "\n".join(parts) + printer.meta_section()
+    if isinstance(node, Function):
+        return printer.function(node, "fn ", 0) + printer.meta_section()
+    if isinstance(node, _ty.Type):
+        return type_to_str(node)
+    lines = []
+    result = printer.expr(node, lines, {}, 0)
+    return "\n".join(lines + [result]) + printer.meta_section()
