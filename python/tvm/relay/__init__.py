@@ -39,6 +39,11 @@ from .module import IRModule
 from .expr_functor import ExprFunctor, ExprMutator, ExprVisitor
 from .structural import structural_equal, structural_hash, assert_structural_equal
 from .op import Op
+from .op.tensor import *  # noqa: F401,F403  (relay.add, relay.exp, ...)
+from .op.transform import *  # noqa: F401,F403  (relay.reshape, relay.cast, ...)
+from .op.reduce import *  # noqa: F401,F403  (relay.sum, relay.mean, ...)
+from .op import nn, image, vision
+from . import transform
 
 Expr = RelayExpr
 

@@ -1,0 +1,1 @@
+"""Relay backends: compile engine, graph codegen, interpreter."""
