@@ -1,0 +1,107 @@
+"""Each compatibility patch of tvmfork.compat, tested on its own."""
+import numpy as np
+import pytest
+
+import tvm
+from tvmfork import compat
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("llvm -mcpu=core-avx2 -num-cores=2", {"kind": "llvm", "mcpu": "core-avx2", "num-cores": 2}),
+        ("llvm -mtriple=aarch64-linux-gnu", {"kind": "llvm", "mtriple": "aarch64-linux-gnu"}),
+        ("cuda -arch=sm_80", {"kind": "cuda", "arch": "sm_80"}),
+        (
+            "llvm -mcpu=skylake -mattr=+avx2,+fma -libs=cblas",
+            {"kind": "llvm", "mcpu": "skylake", "mattr": ["+avx2", "+fma"], "libs": ["cblas"]},
+        ),
+        ("llvm -mcpu=x86-64 -system-lib", {"kind": "llvm", "mcpu": "x86-64", "system-lib": True}),
+    ],
+)
+def test_parse_legacy_target_keeps_every_option(text, expected):
+    assert compat.parse_legacy_target(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, attr, value",
+    [
+        ("llvm -mcpu=core-avx2 -num-cores=2", "mcpu", "core-avx2"),
+        ("llvm -mcpu=core-avx2 -num-cores=2", "num-cores", 2),
+        ("llvm -mtriple=aarch64-linux-gnu", "mtriple", "aarch64-linux-gnu"),
+        ("cuda -arch=sm_80", "arch", "sm_80"),
+    ],
+)
+def test_target_accepts_legacy_strings(text, attr, value):
+    target = tvm.target.Target(text)
+    assert target.attrs[attr] == value
+
+
+def test_plain_llvm_gets_host_cpu():
+    host = compat.host_cpu()
+    assert host, "the base should report the host CPU"
+    target = tvm.target.Target("llvm")
+    assert str(target.attrs["mcpu"]) == host
+    assert compat.parse_legacy_target("llvm") == {"kind": "llvm", "mcpu": host}
+
+
+def test_host_cpu_never_added_with_mcpu_or_mtriple():
+    assert compat.parse_legacy_target("llvm -mcpu=core-avx2")["mcpu"] == "core-avx2"
+    cross = compat.parse_legacy_target("llvm -mtriple=aarch64-linux-gnu")
+    assert "mcpu" not in cross
+    assert "mcpu" not in tvm.target.Target("llvm -mtriple=aarch64-linux-gnu").attrs
+    # dict form is the user's explicit choice: untouched
+    assert "mcpu" not in tvm.target.Target({"kind": "llvm"}).attrs
+
+
+def test_bad_target_string_names_the_option():
+    with pytest.raises(ValueError, match="mcpu"):
+        compat.parse_legacy_target("llvm mcpu=core-avx2")
+
+
+def test_nd_aliases():
+    arr = np.arange(6, dtype="float32").reshape(2, 3)
+    tensor = tvm.nd.array(arr)
+    assert isinstance(tensor, tvm.nd.NDArray)
+    np.testing.assert_array_equal(tensor.numpy(), arr)
+    np.testing.assert_array_equal(tensor.asnumpy(), arr)
+    empty = tvm.nd.empty((4, 5), "int32", tvm.cpu())
+    assert tuple(empty.shape) == (4, 5) and str(empty.dtype) == "int32"
+    import tvm.nd as nd_module  # importable as a module too
+
+    assert nd_module.array is tvm.nd.array
+
+
+def test_tir_alias():
+    assert tvm.tir is tvm.tirx
+    imm = tvm.tir.IntImm("int32", 3)
+    assert imm.value == 3
+    from tvm.tir import IntImm  # noqa: F401
+
+
+def test_irmodule_from_relay_function():
+    from tvm import relay
+
+    x = relay.var("x", shape=(2, 2))
+    func = relay.Function([x], x)
+    mod = tvm.IRModule.from_expr(func)
+    assert isinstance(mod, relay.IRModule)
+    assert mod["main"] is func
+    # a non-function expression is wrapped in a function of its free vars
+    mod2 = tvm.IRModule.from_expr(relay.Tuple([x, x]))
+    assert list(mod2["main"].params) == [x]
+
+
+def test_structural_equal_and_hash_for_relay_and_base():
+    from tvm import relay
+
+    def make(name):
+        x = relay.var(name, shape=(3,))
+        y = relay.var("y", shape=(3,))
+        return relay.Function([x, y], relay.Tuple([x, y, relay.const(1.0)]))
+
+    assert tvm.ir.structural_equal(make("a"), make("b"))
+    assert tvm.ir.structural_hash(make("a")) == tvm.ir.structural_hash(make("b"))
+    # base objects still go to the base
+    assert tvm.ir.structural_equal(tvm.tir.IntImm("int32", 1), tvm.tir.IntImm("int32", 1))
+    tvm.ir.assert_structural_equal(make("a"), make("c"))
