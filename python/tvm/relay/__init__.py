@@ -44,6 +44,8 @@ from .op.transform import *  # noqa: F401,F403  (relay.reshape, relay.cast, ...)
 from .op.reduce import *  # noqa: F401,F403  (relay.sum, relay.mean, ...)
 from .op import nn, image, vision
 from . import transform
+from . import backend
+from .build_module import build, optimize, create_executor, bind_params_by_name
 
 Expr = RelayExpr
 

@@ -1,1 +1,2 @@
 """Relay backends: compile engine, graph codegen, interpreter."""
+from . import compile_engine

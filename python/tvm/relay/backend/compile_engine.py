@@ -1,0 +1,391 @@
+"""The compile engine: lower fused Relay functions to scheduled TensorIR.
+
+``CompileEngine.lower(source_func, target, use_topi_schedule)`` turns a
+``"Primitive"`` Relay function into a :class:`CachedFunc`: the TE tensors of its
+inputs and outputs and a scheduled ``PrimFunc``. :class:`ScheduleGetter` walks
+the function body and asks each op's strategy (:mod:`tvm.relay.op.strategy`)
+for a TOPI compute; the op with the highest fusion pattern is the *anchor*.
+
+``use_topi_schedule`` decides who schedules the whole function:
+
+* ``True``: the anchor implementation's TOPI schedule (under an AutoTVM
+  context with its tuned config, else its fallback config);
+* ``False``: the auto-scheduler, through its one hook
+  ``tvm.auto_scheduler.relay_integration.auto_schedule_topi_compute``, which
+  records a task while tracing or applies a tuned state; when it returns
+  nothing (untuned function) the TOPI schedule is the fallback.
+
+Results are cached on :class:`CCacheKey` (an alpha-equivalent structural hash of
+the function plus the target), and each entry counts how often it was asked for
+(``use_count``): the auto-scheduler's task weights are those counts.
+"""
+import logging
+import threading
+
+import tvm
+from tvm import te
+
+from .. import ty as _ty
+from ..expr import Call, Constant, Tuple, TupleGetItem, Var
+from ..expr_functor import ExprFunctor
+from ..function import Function
+from ..op.op import Op, OpPattern
+from ..op.strategy import select_implementation
+from ..structural import structural_equal, structural_hash
+
+logger = logging.getLogger("relay")
+
+_CURRENT = threading.local()
+
+
+def get_current_ccache_key():
+    """The :class:`CCacheKey` being lowered right now (None outside ``lower``)."""
+    return getattr(_CURRENT, "key", None)
+
+
+def _as_target(target):
+    if target is None:
+        target = tvm.target.Target.current(allow_none=True)
+        if target is None:
+            raise ValueError("no target given and none is active (use `with tvm.target.Target(...)`)")
+    if not isinstance(target, tvm.target.Target):
+        target = tvm.target.Target(target)
+    return target
+
+
+class CCacheKey:
+    """Cache key of the compile engine: a primitive function and a target.
+
+    Two keys are equal when their functions are structurally equal up to
+    variable renaming and their targets print the same.
+    """
+
+    def __init__(self, source_func, target):
+        if not isinstance(source_func, Function):
+            raise TypeError(f"CCacheKey needs a relay Function, got {type(source_func).__name__}")
+        self.source_func = source_func
+        self.target = _as_target(target)
+        self._target_str = str(self.target)
+        self._hash = hash((structural_hash(source_func), self._target_str))
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, CCacheKey)
+            and self._hash == other._hash
+            and self._target_str == other._target_str
+            and structural_equal(self.source_func, other.source_func)
+        )
+
+    def __repr__(self):
+        return f"CCacheKey(target={self._target_str})"
+
+
+class CachedFunc:
+    """A lowered primitive function.
+
+    Attributes
+    ----------
+    target : tvm.target.Target
+    func_name : str
+        The symbol of the kernel in the compiled library.
+    inputs, outputs : list of te.Tensor
+        The kernel's arguments, inputs first (flattened in parameter order).
+    prim_func : tvm.tirx.PrimFunc
+        The scheduled TensorIR function (``global_symbol`` = ``func_name``).
+    anchor_op, anchor_implementation : str
+        The op that chose the schedule and its implementation name.
+    scheduled_by : str
+        ``"topi"`` or ``"auto_scheduler"``.
+    has_complex_op : bool
+        Whether the function contains an op with a reduction or other complex
+        pattern (the auto-scheduler's default task filter).
+    """
+
+    def __init__(self, target, func_name, inputs, outputs, prim_func, anchor_op,
+                 anchor_implementation, scheduled_by, has_complex_op):
+        self.target = target
+        self.func_name = func_name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.prim_func = prim_func
+        self.anchor_op = anchor_op
+        self.anchor_implementation = anchor_implementation
+        self.scheduled_by = scheduled_by
+        self.has_complex_op = has_complex_op
+
+    @property
+    def funcs(self):
+        """The kernel as a ``tvm.IRModule`` ``{func_name: prim_func}``."""
+        return tvm.IRModule({self.func_name: self.prim_func})
+
+    def __repr__(self):
+        return (
+            f"CachedFunc({self.func_name}, anchor={self.anchor_op}, "
+            f"impl={self.anchor_implementation}, scheduled_by={self.scheduled_by})"
+        )
+
+
+class CCacheValue:
+    """An entry of the engine's cache: the lowered function and its use count."""
+
+    def __init__(self, cached_func):
+        self.cached_func = cached_func
+        self.use_count = 0
+        self.packed_func = None
+
+
+def _flatten(value):
+    if isinstance(value, te.Tensor):
+        return [value]
+    out = []
+    for item in value:
+        out.extend(_flatten(item))
+    return out
+
+
+def _placeholders(ty, name):
+    if isinstance(ty, _ty.TensorType):
+        shape = [
+            tvm.tirx.Var(f"{name}_dim{i}", "int64") if isinstance(d, _ty.Any) else d
+            for i, d in enumerate(ty.shape)
+        ]
+        return te.placeholder(shape, ty.dtype, name=name)
+    if isinstance(ty, _ty.TupleType):
+        return [_placeholders(field, f"{name}_{i}") for i, field in enumerate(ty.fields)]
+    raise TypeError(f"primitive function parameter {name} has unsupported type {ty}")
+
+
+class ScheduleGetter(ExprFunctor):
+    """Build the TE compute of a primitive function and find its anchor op."""
+
+    def __init__(self, target):
+        super().__init__()
+        self.target = target
+        self.anchor = None  # (op, attrs, implementation)
+        self.anchor_pattern = -1
+        self.op_names = []
+
+    def create(self, func):
+        """Return ``(inputs, outputs)`` TE tensors of ``func``."""
+        inputs = []
+        for param in func.params:
+            ty = param.checked_type
+            tensors = _placeholders(ty, param.name_hint or "p")
+            self.memo_map[id(param)] = (param, tensors)
+            inputs.extend(_flatten(tensors))
+        result = self.visit(func.body)
+        outputs = _flatten(result)
+        # A kernel must compute its outputs: an output that is an input (an
+        # identity function) is copied.
+        outputs = [
+            te.compute(t.shape, lambda *i, t=t: t(*i), name="copy") if t in inputs else t
+            for t in outputs
+        ]
+        return inputs, outputs
+
+    def visit_var(self, var):
+        raise ValueError(f"free variable {var.name_hint} in a primitive function")
+
+    def visit_constant(self, const):
+        array = const.numpy()
+        if array.ndim != 0:
+            raise ValueError(
+                f"primitive function holds a non-scalar constant of shape {array.shape}; "
+                "FuseOps passes such constants as parameters"
+            )
+        value = tvm.tirx.const(array.item(), str(array.dtype))
+        return te.compute((), lambda: value, name="compile_engine_const", tag="broadcast")
+
+    def visit_call(self, call):
+        if not isinstance(call.op, Op):
+            raise ValueError(
+                "a primitive function may only call operators; found a call of "
+                f"{type(call.op).__name__}"
+            )
+        inputs = []
+        for arg in call.args:
+            inputs.extend(_flatten(self.visit(arg)))
+        out_type = call.checked_type
+        impl, outs = select_implementation(call.op, call.attrs, inputs, out_type, self.target)
+        pattern = call.op.get_attr("TOpPattern")
+        pattern = OpPattern.OPAQUE if pattern is None else pattern
+        if pattern >= self.anchor_pattern:
+            self.anchor_pattern = pattern
+            self.anchor = (call.op, call.attrs, impl)
+        self.op_names.append(call.op.name)
+        if isinstance(out_type, _ty.TupleType):
+            return list(outs)
+        if len(outs) != 1:
+            raise ValueError(f"{call.op.name} returned {len(outs)} tensors for a tensor type")
+        return outs[0]
+
+    def visit_tuple(self, tup):
+        return [self.visit(field) for field in tup.fields]
+
+    def visit_tuple_getitem(self, op):
+        return self.visit(op.tuple_value)[op.index]
+
+    def visit_let(self, let):
+        self.memo_map[id(let.var)] = (let.var, self.visit(let.value))
+        return self.visit(let.body)
+
+    def _unsupported(self, node):
+        raise ValueError(f"{type(node).__name__} is not allowed inside a primitive function")
+
+    visit_function = visit_if = visit_global_var = visit_op = _unsupported
+
+    @property
+    def has_complex_op(self):
+        return self.anchor_pattern >= OpPattern.COMM_REDUCE
+
+
+def _is_dynamic(func):
+    return any(p.checked_type.is_dynamic() for p in func.params) or func.checked_type.ret_type.is_dynamic()
+
+
+class CompileEngine:
+    """Lower primitive functions, with a cache keyed on :class:`CCacheKey`.
+
+    Parameters
+    ----------
+    use_cache : bool
+        With False every ``lower`` builds afresh (and ``use_count`` stays 1 per
+        entry); ``disable_cache()`` / ``enable_cache()`` switch later.
+    """
+
+    _global = None
+
+    def __init__(self, use_cache=True):
+        self._cache = {}
+        self._names = {}
+        self.use_cache = use_cache
+
+    @classmethod
+    def global_engine(cls):
+        """The process-wide engine (``relay.backend.compile_engine.get()``)."""
+        if cls._global is None:
+            cls._global = CompileEngine()
+        return cls._global
+
+    def enable_cache(self):
+        self.use_cache = True
+
+    def disable_cache(self):
+        self.use_cache = False
+
+    def _key(self, source_func, target):
+        if isinstance(source_func, CCacheKey):
+            return source_func
+        return CCacheKey(source_func, target)
+
+    def lower(self, source_func, target=None, use_topi_schedule=True, mod_name="default"):
+        """Lower a primitive function to a :class:`CachedFunc` (cached).
+
+        Parameters
+        ----------
+        source_func : Function or CCacheKey
+            A type-checked function with the ``"Primitive"`` attribute.
+        target : tvm.target.Target or str
+        use_topi_schedule : bool
+            True: schedule with the anchor op's TOPI schedule. False: ask the
+            auto-scheduler first (trace or apply), TOPI schedule as fallback.
+        mod_name : str
+            Prefix of kernel names, as upstream.
+        """
+        key = self._key(source_func, target)
+        value = self._cache.get(key) if self.use_cache else None
+        if value is None:
+            value = CCacheValue(self._lower(key, use_topi_schedule, mod_name))
+            if self.use_cache:
+                self._cache[key] = value
+        value.use_count += 1
+        return value.cached_func
+
+    def jit(self, source_func, target=None):
+        """Lower and compile one primitive function; returns its packed function."""
+        key = self._key(source_func, target)
+        cached = self.lower(key)
+        value = self._cache.get(key) if self.use_cache else None
+        if value is not None and value.packed_func is not None:
+            return value.packed_func
+        packed_func = tvm.compile(cached.funcs, target=key.target).mod[cached.func_name]
+        if value is not None:
+            value.packed_func = packed_func
+        return packed_func
+
+    def items(self):
+        """``[(CCacheKey, CCacheValue)]`` of the cache."""
+        return list(self._cache.items())
+
+    def clear(self):
+        """Empty the cache (and forget kernel names)."""
+        self._cache.clear()
+        self._names.clear()
+
+    def _unique_name(self, name):
+        count = self._names.get(name, 0)
+        self._names[name] = count + 1
+        return name if count == 0 else f"{name}_{count}"
+
+    def _lower(self, key, use_topi_schedule, mod_name):
+        func = key.source_func
+        target = key.target
+        previous = get_current_ccache_key()
+        _CURRENT.key = key
+        try:
+            with target:
+                getter = ScheduleGetter(target)
+                inputs, outputs = getter.create(func)
+                fused_name = "_".join(n.replace(".", "_") for n in getter.op_names) or "identity"
+                prefix = f"tvmgen_{mod_name}_" if mod_name and mod_name != "default" else ""
+                func_name = self._unique_name(f"{prefix}fused_{fused_name}"[:80])
+                prim_func, scheduled_by = None, "topi"
+                if not use_topi_schedule:
+                    prim_func = self._auto_schedule(getter, inputs, outputs, func)
+                    if prim_func is not None:
+                        scheduled_by = "auto_scheduler"
+                if prim_func is None:
+                    prim_func = self._topi_schedule(getter, inputs, outputs, target)
+        finally:
+            _CURRENT.key = previous
+        anchor_op, _, impl = getter.anchor if getter.anchor else (None, None, None)
+        return CachedFunc(
+            target,
+            func_name,
+            inputs,
+            outputs,
+            prim_func.with_attr("global_symbol", func_name),
+            anchor_op.name if anchor_op is not None else None,
+            impl.name if impl is not None else None,
+            scheduled_by,
+            getter.has_complex_op,
+        )
+
+    @staticmethod
+    def _topi_schedule(getter, inputs, outputs, target):
+        prim_func = te.create_prim_func(inputs + outputs)
+        sch = tvm.s_tir.Schedule(tvm.IRModule({"main": prim_func}))
+        if getter.anchor is not None:
+            _, attrs, impl = getter.anchor
+            sch = impl.schedule(attrs, sch, outputs, target)
+        return sch.mod["main"]
+
+    @staticmethod
+    def _auto_schedule(getter, inputs, outputs, func):
+        """The auto-scheduler hook: a scheduled PrimFunc, or None to fall back."""
+        from tvm.auto_scheduler import relay_integration  # pylint: disable=import-outside-toplevel
+
+        sch = relay_integration.auto_schedule_topi_compute(
+            outputs, getter.has_complex_op, inputs=inputs, is_dynamic=_is_dynamic(func)
+        )
+        if sch is None:
+            return None
+        return sch.mod["main"]
+
+
+def get():
+    """The global compile engine (upstream ``relay.backend.compile_engine.get()``)."""
+    return CompileEngine.global_engine()

@@ -1,0 +1,224 @@
+"""Graph codegen: a fused Relay ``main`` to a graph-executor JSON and kernels.
+
+``GraphRuntimeCodegen(mod, target, use_topi_schedule).codegen(func)`` walks the
+type-checked ``main`` after ``FuseOps``: every call of a ``"Primitive"``
+function is lowered by the compile engine (cached, so a function that occurs
+several times is one kernel, used several times) and becomes a ``tvm_op`` node;
+inputs and constants become ``null`` nodes (constants as parameters ``p0``,
+``p1``, ...). Storage is planned by :mod:`.graph_plan_memory`.
+
+``use_topi_schedule`` is passed on, explicitly, to
+``CompileEngine.lower``; it is not read from any context here.
+"""
+import json
+
+import tvm
+
+from .. import ty as _ty
+from ..expr import Call, GlobalVar, Var
+from ..expr_functor import ExprFunctor
+from ..function import Function
+from ..op.op import Op
+from . import compile_engine as _compile_engine
+from .graph_plan_memory import plan_memory
+
+
+def _tensor_types(ty):
+    if isinstance(ty, _ty.TensorType):
+        if ty.is_dynamic():
+            raise ValueError(f"the graph executor needs static shapes, got {ty}")
+        return [(list(ty.shape), ty.dtype)]
+    if isinstance(ty, _ty.TupleType):
+        out = []
+        for field in ty.fields:
+            out.extend(_tensor_types(field))
+        return out
+    raise TypeError(f"the graph executor cannot hold a value of type {ty}")
+
+
+class GraphRuntimeCodegen(ExprFunctor):
+    """Generate the graph executor's JSON, kernels and params from ``main``.
+
+    Parameters
+    ----------
+    mod : IRModule or None
+        Kept for upstream's signature (unused; ``codegen`` takes the function).
+    target : str, dict or tvm.target.Target
+        The target of the kernels.
+    use_topi_schedule : bool
+        Passed to ``CompileEngine.lower`` for every primitive function.
+    compile_engine : CompileEngine, optional
+        Defaults to the global engine.
+    mod_name : str
+        The module name (prefixes kernel names when not ``"default"``).
+    """
+
+    def __init__(self, mod, target, use_topi_schedule=True, compile_engine=None, mod_name="default"):
+        super().__init__()
+        self.mod = mod
+        self.target = _compile_engine._as_target(target)
+        self.use_topi_schedule = use_topi_schedule
+        self.engine = compile_engine or _compile_engine.get()
+        self.mod_name = mod_name
+        self.nodes = []
+        self.entry_types = []
+        self.params = {}
+        self.lowered = {}
+        self.cached_funcs = []
+
+    # -- graph building ------------------------------------------------------
+    def _add_node(self, node, types):
+        self.nodes.append(node)
+        self.entry_types.append(types)
+        node_id = len(self.nodes) - 1
+        return [[node_id, i, 0] for i in range(len(types))]
+
+    def visit_var(self, var):
+        raise ValueError(
+            f"variable {var.name_hint} is not an input of main (closures and local "
+            "variables are not supported by the graph executor)"
+        )
+
+    def visit_constant(self, const):
+        name = f"p{len(self.params)}"
+        self.params[name] = const.data
+        types = [(list(const.numpy().shape), str(const.numpy().dtype))]
+        return self._add_node({"op": "null", "name": name, "inputs": []}, types)
+
+    def visit_call(self, call):
+        func = call.op
+        if isinstance(func, Op):
+            raise ValueError(
+                f"operator {func.name} is called outside a fused function; run "
+                "relay.transform.FuseOps before graph codegen"
+            )
+        if isinstance(func, GlobalVar | Var):
+            raise ValueError("the graph executor does not support calls of global or local functions")
+        if not (isinstance(func, Function) and func.is_primitive):
+            raise ValueError("graph codegen expects calls of \"Primitive\" functions only")
+        inputs = []
+        for arg in call.args:
+            inputs.extend(self.visit(arg))
+        cached = self.engine.lower(
+            func, self.target, use_topi_schedule=self.use_topi_schedule, mod_name=self.mod_name
+        )
+        self.cached_funcs.append(cached)
+        self.lowered[cached.func_name] = cached.prim_func
+        types = _tensor_types(call.checked_type)
+        if len(types) != len(cached.outputs):
+            raise ValueError(
+                f"{cached.func_name} computes {len(cached.outputs)} outputs, its type has {len(types)}"
+            )
+        node = {
+            "op": "tvm_op",
+            "name": cached.func_name,
+            "attrs": {
+                "func_name": cached.func_name,
+                "num_inputs": str(len(inputs)),
+                "num_outputs": str(len(types)),
+                "flatten_data": "0",
+            },
+            "inputs": inputs,
+        }
+        return self._add_node(node, types)
+
+    def visit_tuple(self, tup):
+        entries = []
+        for field in tup.fields:
+            entries.extend(self.visit(field))
+        return entries
+
+    def visit_tuple_getitem(self, op):
+        entries = self.visit(op.tuple_value)
+        fields = op.tuple_value.checked_type.fields
+        start = sum(len(_tensor_types(f)) for f in fields[: op.index])
+        return entries[start : start + len(_tensor_types(fields[op.index]))]
+
+    def visit_let(self, let):
+        self.memo_map[id(let.var)] = (let.var, self.visit(let.value))
+        return self.visit(let.body)
+
+    def visit_if(self, ite):
+        raise ValueError("the graph executor does not support control flow (found an If)")
+
+    def visit_function(self, fn):
+        raise ValueError("the graph executor does not support closures (found a nested function)")
+
+    def visit_global_var(self, gvar):
+        raise ValueError(f"the graph executor does not support global calls (@{gvar.name_hint})")
+
+    def visit_op(self, op):
+        raise ValueError(f"operator {op.name} used as a value")
+
+    # -- entry point ---------------------------------------------------------
+    def codegen(self, func):
+        """Generate code for ``func`` (the type-checked, fused ``main``).
+
+        Returns
+        -------
+        graph_json : str
+            The graph in upstream's graph-executor JSON format.
+        lowered_funcs : tvm.IRModule
+            All kernels (scheduled PrimFuncs) by name.
+        params : dict of str to tvm.runtime.Tensor
+            The constants of ``main``, named ``p0``, ``p1``, ...
+        """
+        if isinstance(func, tvm.IRModule) or hasattr(func, "functions_items"):
+            func = func["main"]
+        for param in func.params:
+            types = _tensor_types(param.checked_type)
+            if len(types) != 1:
+                raise ValueError(f"input {param.name_hint} of main must be a tensor, not {param.checked_type}")
+            entries = self._add_node({"op": "null", "name": param.name_hint, "inputs": []}, types)
+            self.memo_map[id(param)] = (param, entries)
+        heads = self.visit(func.body)
+        graph_json = self._graph_json(heads)
+        return graph_json, tvm.IRModule(dict(self.lowered)), dict(self.params)
+
+    def _graph_json(self, heads):
+        storage_ids, _ = plan_memory(self.nodes, self.entry_types, heads)
+        node_row_ptr = [0]
+        shapes, dtypes, sids = [], [], []
+        for node_id, types in enumerate(self.entry_types):
+            node_row_ptr.append(node_row_ptr[-1] + len(types))
+            for (shape, dtype), sid in zip(types, storage_ids[node_id]):
+                shapes.append(shape)
+                dtypes.append(dtype)
+                sids.append(sid)
+        graph = {
+            "nodes": self.nodes,
+            "arg_nodes": [i for i, n in enumerate(self.nodes) if n["op"] == "null"],
+            "heads": heads,
+            "attrs": {
+                "dltype": ["list_str", dtypes],
+                "shape": ["list_shape", shapes],
+                "storage_id": ["list_int", sids],
+            },
+            "node_row_ptr": node_row_ptr,
+        }
+        return json.dumps(graph, indent=2)
+
+    def lower_all(self, func):
+        """Lower every primitive function reachable in ``func``, control flow included.
+
+        The graph executor cannot run control flow, but task extraction only
+        needs the kernels: this walks both branches of every ``If`` and returns
+        the :class:`CachedFunc` s (upstream fell back to the VM compiler here).
+        """
+        found = []
+
+        def visit(node):
+            if isinstance(node, Call) and isinstance(node.op, Function) and node.op.is_primitive:
+                found.append(
+                    self.engine.lower(
+                        node.op, self.target, use_topi_schedule=self.use_topi_schedule,
+                        mod_name=self.mod_name,
+                    )
+                )
+
+        from ..analysis import post_order_visit  # pylint: disable=import-outside-toplevel
+
+        post_order_visit(func, visit)
+        return found
+
+
