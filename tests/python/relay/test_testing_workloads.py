@@ -1,0 +1,367 @@
+"""relay.testing: the reference workloads, their parameters and initialisers.
+
+Expected names, shapes and counts are derived by hand from the topologies
+(upstream TVM 0.8's relay.testing), not read back from the implementation.
+"""
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+from tvm.relay import testing
+from tvm.relay.testing import init, layers
+
+
+def _ret_type(mod):
+    ret = mod["main"].checked_type.ret_type
+    return tuple(int(d) for d in ret.shape), ret.dtype
+
+
+def _param_shapes(params):
+    return {name: tuple(value.shape) for name, value in params.items()}
+
+
+def _main_param_types(mod):
+    return {p.name_hint: p.checked_type for p in mod["main"].params}
+
+
+def _check_params_match_main(mod, params):
+    """Every main parameter except data has a value of the inferred type, and nothing else."""
+    types = _main_param_types(mod)
+    assert set(params) == set(types) - {"data"}
+    for name, value in params.items():
+        assert isinstance(value, tvm.runtime.Tensor)
+        assert tuple(value.shape) == tuple(int(d) for d in types[name].shape), name
+        assert str(value.dtype) == types[name].dtype, name
+
+
+# Parameters of one batch norm made by layers.batch_norm_infer.
+_BN = 4
+
+
+def _resnet_param_count(units, bottle_neck):
+    # bn_data + conv0 + bn0, the units (+ one projection per stage), bn1 + fc1.
+    per_unit = (3 * _BN + 3) if bottle_neck else (2 * _BN + 2)
+    return (_BN + 1 + _BN) + per_unit * sum(units) + len(units) + (_BN + 2)
+
+
+def test_resnet18_nhwc():
+    mod, params = testing.resnet.get_workload(
+        num_layers=18, batch_size=1, layout="NHWC", image_shape=(224, 224, 3)
+    )
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    assert str(mod["main"].checked_type.ret_type) == "Tensor[(1, 1000), float32]"
+    types = _main_param_types(mod)
+    assert tuple(types["data"].shape) == (1, 224, 224, 3)
+    shapes = _param_shapes(params)
+    assert shapes["conv0_weight"] == (7, 7, 3, 64)  # HWIO
+    assert shapes["bn_data_gamma"] == (3,)
+    assert shapes["bn0_moving_var"] == (64,)
+    assert shapes["stage1_unit1_bn1_gamma"] == (64,)
+    assert shapes["stage1_unit1_conv1_weight"] == (3, 3, 64, 64)
+    assert shapes["stage2_unit1_conv1_weight"] == (3, 3, 64, 128)
+    assert shapes["stage2_unit1_sc_weight"] == (1, 1, 64, 128)
+    assert shapes["stage4_unit2_conv2_weight"] == (3, 3, 512, 512)
+    assert shapes["bn1_beta"] == (512,)
+    assert shapes["fc1_weight"] == (1000, 512)
+    assert shapes["fc1_bias"] == (1000,)
+    assert "stage1_unit2_sc_weight" not in params  # identity shortcut
+    assert len(params) == _resnet_param_count([2, 2, 2, 2], False) == 99
+    _check_params_match_main(mod, params)
+
+
+def test_resnet18_nchw_ops():
+    mod, params = testing.resnet.get_workload(num_layers=18, batch_size=1)
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    assert _param_shapes(params)["conv0_weight"] == (64, 3, 7, 7)  # OIHW
+    assert len(params) == 99
+    counts = testing.count_ops(mod["main"])
+    # conv0 + 2 convs per basic unit + one projection per stage.
+    assert counts["nn.conv2d"] == 1 + 2 * 8 + 4
+    assert counts["nn.batch_norm"] == 2 + 2 * 8 + 1
+    assert counts["nn.relu"] == 1 + 2 * 8 + 1
+    assert counts["add"] == 8
+    assert counts["nn.max_pool2d"] == 1
+    assert counts["nn.global_avg_pool2d"] == 1
+    assert counts["nn.dense"] == 1
+    assert counts["nn.softmax"] == 1
+
+
+def test_resnet50():
+    mod, params = testing.resnet.get_workload(num_layers=50, batch_size=1)
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv0_weight"] == (64, 3, 7, 7)
+    assert shapes["stage1_unit1_bn1_gamma"] == (64,)
+    assert shapes["stage1_unit1_conv1_weight"] == (64, 64, 1, 1)
+    assert shapes["stage1_unit1_conv2_weight"] == (64, 64, 3, 3)
+    assert shapes["stage1_unit1_conv3_weight"] == (256, 64, 1, 1)
+    assert shapes["stage1_unit1_sc_weight"] == (256, 64, 1, 1)
+    assert shapes["stage2_unit1_bn1_gamma"] == (256,)
+    assert shapes["stage3_unit6_conv3_weight"] == (1024, 256, 1, 1)
+    assert shapes["stage4_unit3_conv3_weight"] == (2048, 512, 1, 1)
+    assert shapes["fc1_weight"] == (1000, 2048)
+    assert shapes["fc1_bias"] == (1000,)
+    assert len(params) == _resnet_param_count([3, 4, 6, 3], True) == 259
+    _check_params_match_main(mod, params)
+
+
+@pytest.mark.parametrize(
+    "num_layers,units,bottle_neck",
+    [(34, [3, 4, 6, 3], False), (101, [3, 4, 23, 3], True), (152, [3, 8, 36, 3], True)],
+)
+@pytest.mark.slow
+def test_resnet_depths(num_layers, units, bottle_neck):
+    mod, params = testing.resnet.get_workload(num_layers=num_layers, batch_size=2)
+    assert _ret_type(mod) == ((2, 1000), "float32")
+    assert len(params) == _resnet_param_count(units, bottle_neck)
+    last = f"stage4_unit{units[3]}_conv{3 if bottle_neck else 2}_weight"
+    assert _param_shapes(params)[last] == ((2048, 512, 1, 1) if bottle_neck else (512, 512, 3, 3))
+
+
+def test_resnet_cifar():
+    # Height <= 28: three stages of 6n+2 basic units, 3x3 conv0, no pooling.
+    mod, params = testing.resnet.get_workload(
+        batch_size=4, num_classes=10, num_layers=20, image_shape=(3, 28, 28)
+    )
+    assert _ret_type(mod) == ((4, 10), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv0_weight"] == (16, 3, 3, 3)
+    assert shapes["stage3_unit3_conv2_weight"] == (64, 64, 3, 3)
+    assert "bn0_gamma" not in params
+    assert len(params) == (_BN + 1) + (2 * _BN + 2) * 9 + 3 + (_BN + 2)
+
+
+def test_mobilenet():
+    mod, params = testing.mobilenet.get_workload(batch_size=1)
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv_block_1_conv_weight"] == (32, 3, 3, 3)
+    assert shapes["conv_block_1_bn_gamma"] == (32,)
+    assert shapes["separable_conv_block_1_weight"] == (32, 1, 3, 3)  # depthwise
+    assert shapes["separable_conv_block_1_conv2_weight"] == (64, 32, 1, 1)
+    assert shapes["separable_conv_block_13_weight"] == (1024, 1, 3, 3)
+    assert shapes["separable_conv_block_13_bn2_moving_mean"] == (1024,)
+    assert shapes["fc_weight"] == (1000, 1024)
+    assert shapes["fc_bias"] == (1000,)
+    # conv block (conv + bn), 13 separable blocks (2 convs + 2 bns), fc.
+    assert len(params) == (1 + _BN) + 13 * (2 + 2 * _BN) + 2 == 137
+    _check_params_match_main(mod, params)
+    counts = testing.count_ops(mod["main"])
+    assert counts["nn.conv2d"] == 1 + 2 * 13
+
+
+def test_mobilenet_nhwc():
+    mod, params = testing.mobilenet.get_workload(
+        batch_size=1, image_shape=(224, 224, 3), layout="NHWC"
+    )
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv_block_1_conv_weight"] == (3, 3, 3, 32)  # HWIO
+    assert shapes["separable_conv_block_1_weight"] == (3, 3, 32, 1)  # HWOI
+    assert shapes["separable_conv_block_1_conv2_weight"] == (1, 1, 32, 64)
+    assert shapes["conv_block_1_bn_gamma"] == (32,)
+    assert len(params) == 137
+
+
+def test_resnet3d_18():
+    mod, params = testing.resnet_3d.get_workload(num_layers=18, batch_size=1)
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    assert tuple(_main_param_types(mod)["data"].shape) == (1, 3, 16, 112, 112)
+    shapes = _param_shapes(params)
+    assert shapes["conv0_weight"] == (64, 3, 3, 7, 7)  # OIDHW
+    assert shapes["stage1_unit1_bn1_gamma"] == (64,)
+    assert shapes["stage1_unit1_conv1_weight"] == (64, 64, 3, 3, 3)
+    assert shapes["stage2_unit1_sc_weight"] == (128, 64, 1, 1, 1)
+    assert shapes["fc1_weight"] == (1000, 512)
+    assert shapes["fc1_bias"] == (1000,)
+    assert len(params) == 99
+    _check_params_match_main(mod, params)
+    assert testing.count_ops(mod["main"])["nn.conv3d"] == 21
+
+
+def test_resnet3d_18_ndhwc():
+    mod, params = testing.resnet_3d.get_workload(
+        num_layers=18, batch_size=1, image_shape=(16, 112, 112, 3), layout="NDHWC"
+    )
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv0_weight"] == (3, 7, 7, 3, 64)  # DHWIO
+    assert shapes["stage1_unit1_bn1_gamma"] == (64,)
+    assert shapes["stage3_unit1_bn1_gamma"] == (128,)
+    assert len(params) == 99
+
+
+def test_dcgan():
+    mod, params = testing.dcgan.get_workload(batch_size=1)
+    assert _ret_type(mod) == ((1, 3, 64, 64), "float32")
+    assert tuple(_main_param_types(mod)["data"].shape) == (1, 100)
+    shapes = _param_shapes(params)
+    assert shapes["dense_weight"] == (4 * 4 * 128 * 8, 100)
+    # conv2d_transpose kernels are IOHW: (in channels, out channels, kh, kw).
+    assert shapes["g2_deconv_weight"] == (1024, 512, 4, 4)
+    assert shapes["g3_deconv_weight"] == (512, 256, 4, 4)
+    assert shapes["g4_deconv_weight"] == (256, 128, 4, 4)
+    assert shapes["g5_deconv_weight"] == (128, 3, 4, 4)
+    assert shapes["g2_batch_norm_moving_var"] == (512,)
+    assert len(params) == 1 + 3 * (1 + _BN) + 1 == 17
+    _check_params_match_main(mod, params)
+
+
+def test_dcgan_small():
+    mod, params = testing.dcgan.get_workload(batch_size=2, ngf=16, random_len=20, oshape=(1, 64, 64))
+    assert _ret_type(mod) == ((2, 1, 64, 64), "float32")
+    assert _param_shapes(params)["dense_weight"] == (4 * 4 * 16 * 8, 20)
+    with pytest.raises(ValueError, match="64x64"):
+        testing.dcgan.get_workload(batch_size=1, oshape=(3, 32, 32))
+
+
+def test_mlp():
+    mod, params = testing.mlp.get_workload(batch_size=1)
+    assert _ret_type(mod) == ((1, 10), "float32")
+    assert _param_shapes(params) == {
+        "fc1_weight": (128, 784),
+        "fc1_bias": (128,),
+        "fc2_weight": (64, 128),
+        "fc2_bias": (64,),
+        "fc3_weight": (10, 64),
+        "fc3_bias": (10,),
+    }
+    _check_params_match_main(mod, params)
+
+
+def test_dtype_propagates():
+    mod, params = testing.mlp.get_workload(batch_size=3, num_classes=5, dtype="float64")
+    assert _ret_type(mod) == ((3, 5), "float64")
+    assert all(str(v.dtype) == "float64" for v in params.values())
+
+
+def test_initial_values():
+    _, params = testing.mlp.get_workload(batch_size=1)
+    for name in ("fc1_bias", "fc2_bias", "fc3_bias"):
+        np.testing.assert_array_equal(params[name].numpy(), 0.0)
+    w1 = params["fc1_weight"].numpy()
+    # Xavier, uniform, avg factor, magnitude 3: bound sqrt(3 / ((784 + 128) / 2)).
+    bound = np.sqrt(3.0 / ((784 + 128) / 2.0))
+    assert np.abs(w1).max() <= bound
+    assert np.abs(w1).max() > 0.95 * bound  # 100k draws reach the edge
+    assert abs(float(w1.mean())) < 0.01 * bound
+    # uniform on [-b, b] has variance b^2 / 3
+    np.testing.assert_allclose(w1.var(), bound**2 / 3, rtol=0.02)
+
+    _, params = testing.resnet.get_workload(num_layers=18, batch_size=1)
+    np.testing.assert_array_equal(params["bn0_gamma"].numpy(), 1.0)
+    np.testing.assert_array_equal(params["bn0_beta"].numpy(), 0.0)
+    np.testing.assert_array_equal(params["bn0_moving_mean"].numpy(), 0.0)
+    np.testing.assert_array_equal(params["bn0_moving_var"].numpy(), 1.0)
+    w0 = params["conv0_weight"].numpy()  # (64, 3, 7, 7)
+    bound = np.sqrt(3.0 / ((3 * 49 + 64 * 49) / 2.0))
+    assert w0.shape == (64, 3, 7, 7)
+    assert bound * 0.95 < np.abs(w0).max() <= bound
+
+
+def test_deterministic_seed():
+    net = testing.mlp.get_net(batch_size=1)
+    _, first = init.create_workload(net, seed=3)
+    _, again = init.create_workload(testing.mlp.get_net(batch_size=1), seed=3)
+    _, other = init.create_workload(net, seed=4)
+    for name in first:
+        np.testing.assert_array_equal(first[name].numpy(), again[name].numpy())
+    assert not np.array_equal(first["fc1_weight"].numpy(), other["fc1_weight"].numpy())
+    # The stream is consumed parameter by parameter in main's order: fc1_weight
+    # is the first random parameter, so it equals the first draws of the seed.
+    np.random.seed(3)
+    bound = np.sqrt(3.0 / ((784 + 128) / 2.0))
+    expected = np.random.uniform(-bound, bound, size=(128, 784)).astype("float32")
+    np.testing.assert_array_equal(first["fc1_weight"].numpy(), expected)
+
+
+def test_constant_initializer():
+    _, params = init.create_workload(testing.mlp.get_net(batch_size=1), initializer=init.Constant())
+    np.testing.assert_allclose(params["fc1_weight"].numpy(), 1.0 / (128 * 784))
+    np.testing.assert_allclose(params["fc2_weight"].numpy().sum(), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(params["fc2_bias"].numpy(), 0.0)
+
+
+def test_initializer_rules():
+    xavier = init.Xavier(factor_type="in", magnitude=2)
+    arr = np.zeros((8, 4, 3, 3), "float32")
+    np.random.seed(0)
+    xavier("conv_weight", arr)
+    assert np.abs(arr).max() <= np.sqrt(2.0 / (4 * 9))
+    # A "depthwise" name uses the kernel size alone as the factor:
+    # bound sqrt(3 / 9) instead of sqrt(3 / ((9 + 72) / 2)).
+    depthwise = np.zeros((8, 1, 3, 3), "float32")
+    init.Xavier()("block_depthwise_weight", depthwise)
+    assert np.sqrt(3.0 / 9) * 0.8 < np.abs(depthwise).max() <= np.sqrt(3.0 / 9)
+    with pytest.raises(ValueError, match="at least 2"):
+        xavier("fc_weight", np.zeros((4,), "float32"))
+    with pytest.raises(ValueError, match="unknown_thing"):
+        init.Xavier()("unknown_thing", np.zeros((2,), "float32"))
+    with pytest.raises(ValueError, match="factor_type"):
+        init.Xavier(factor_type="sideways")
+    with pytest.raises(NotImplementedError):
+        init.Initializer()("w_weight", np.zeros((2, 2), "float32"))
+    var = np.zeros((3,), "float32")
+    init.Initializer()("bn_moving_var", var)
+    np.testing.assert_array_equal(var, 1.0)
+
+
+def test_layers_helpers():
+    data = relay.var("data", shape=(2, 8), dtype="float32")
+    out = layers.dense_add_bias(data, units=5, name="fc")
+    func = testing.run_infer_type(relay.Function(relay.analysis.free_vars(out), out))
+    assert [p.name_hint for p in func.params] == ["data", "fc_weight", "fc_bias"]
+    assert tuple(func.params[1].checked_type.shape) == (5, 8)
+    assert tuple(func.params[2].checked_type.shape) == (5,)
+    assert tuple(func.checked_type.ret_type.shape) == (2, 5)
+
+    x = relay.var("data", shape=(1, 6, 6, 4))
+    y = layers.batch_norm_infer(x, axis=3, name="bn")
+    y = layers.conv2d(y, channels=3, kernel_size=(3, 3), data_layout="NHWC", kernel_layout="HWIO", name="c")
+    func = testing.run_infer_type(relay.Function(relay.analysis.free_vars(y), y))
+    names = [p.name_hint for p in func.params]
+    assert names == ["data", "bn_gamma", "bn_beta", "bn_moving_mean", "bn_moving_var", "c_weight"]
+    assert tuple(func.params[1].checked_type.shape) == (4,)
+    assert tuple(func.params[5].checked_type.shape) == (3, 3, 4, 3)
+    assert tuple(func.checked_type.ret_type.shape) == (1, 4, 4, 3)
+
+    assert layers.conv_kernel_layout("NCHW") == "OIHW"
+    assert layers.conv_kernel_layout("NHWC") == "HWIO"
+    assert layers.conv_kernel_layout("NHWC", is_depthwise=True) == "HWOI"
+    with pytest.raises(ValueError, match="NCDHW"):
+        layers.conv_kernel_layout("NCDHW")
+    with pytest.raises(ValueError, match="name"):
+        layers.conv2d(x, channels=3, kernel_size=(3, 3))
+
+
+def test_run_infer_type_expr_and_rand():
+    x = relay.var("x", shape=(3, 4), dtype="float32")
+    body = testing.run_infer_type(relay.nn.relu(x))
+    assert str(body.checked_type) == "Tensor[(3, 4), float32]"
+    value = testing.rand("float32", 3, 4)
+    assert isinstance(value, tvm.runtime.Tensor)
+    arr = value.numpy()
+    assert arr.shape == (3, 4) and arr.dtype == np.float32
+    assert ((arr >= 0) & (arr < 1)).all()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="num_layers=19"):
+        testing.resnet.get_workload(num_layers=19)
+    with pytest.raises(ValueError, match="layout"):
+        testing.resnet.get_workload(layout="CHWN")
+    with pytest.raises(ValueError, match="layout"):
+        testing.resnet_3d.get_workload(layout="NCHW")
+    with pytest.raises(ValueError, match="layout"):
+        testing.mobilenet.get_workload(layout="HWCN")
+    with pytest.raises(TypeError, match="relay Function"):
+        init.create_workload("not a net")
+
+
+def test_temp_op_attr():
+    op = relay.op.get("nn.relu")
+    before = op.get_attr("TOpPattern")
+    with testing.TempOpAttr("nn.relu", "TOpPattern", 8):
+        assert op.get_attr("TOpPattern") == 8
+    assert op.get_attr("TOpPattern") == before
