@@ -365,3 +365,82 @@ def test_temp_op_attr():
     with testing.TempOpAttr("nn.relu", "TOpPattern", 8):
         assert op.get_attr("TOpPattern") == 8
     assert op.get_attr("TOpPattern") == before
+
+
+def test_dqn():
+    mod, params = testing.dqn.get_workload(batch_size=2)
+    assert _ret_type(mod) == ((2, 18), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv1_weight"] == (32, 4, 8, 8)
+    assert shapes["conv3_bias"] == (64,)
+    # 84 -> 20 -> 9 -> 7 spatially, 64 channels
+    assert shapes["dense1_weight"] == (512, 64 * 7 * 7)
+    assert shapes["dense2_weight"] == (18, 512)
+    assert len(params) == 3 * 2 + 2 * 2
+    _check_params_match_main(mod, params)
+
+
+def test_vgg_small_image():
+    # A 64x64 image keeps fc6 small: 512 channels x 2 x 2 after five pools.
+    mod, params = testing.vgg.get_workload(batch_size=1, image_shape=(3, 64, 64), num_classes=10)
+    assert _ret_type(mod) == ((1, 10), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv1_1_weight"] == (64, 3, 3, 3)
+    assert shapes["conv3_2_weight"] == (256, 256, 3, 3)
+    assert shapes["conv5_2_bias"] == (512,)
+    assert shapes["fc6_weight"] == (4096, 512 * 2 * 2)
+    assert shapes["fc8_weight"] == (10, 4096)
+    assert len(params) == 8 * 2 + 3 * 2
+    _, params = testing.vgg.get_workload(
+        batch_size=1, image_shape=(3, 32, 32), num_layers=16, batch_norm=True
+    )
+    assert len(params) == 13 * (2 + _BN) + 3 * 2
+    assert _param_shapes(params)["bn5_3_moving_var"] == (512,)
+
+
+def test_squeezenet():
+    for version, conv1 in (("1.0", (96, 3, 7, 7)), ("1.1", (64, 3, 3, 3))):
+        mod, params = testing.squeezenet.get_workload(batch_size=1, version=version)
+        assert _ret_type(mod) == ((1, 1000), "float32")
+        shapes = _param_shapes(params)
+        assert shapes["conv1_weight"] == conv1
+        assert shapes["fire1_input_conv_weight"] == (16, conv1[0], 1, 1)
+        assert shapes["fire8_right_conv_weight"] == (256, 64, 3, 3)
+        assert shapes["conv_final_weight"] == (1000, 512, 1, 1)
+        assert len(params) == 2 + 8 * 3 * 2 + 2
+    with pytest.raises(ValueError, match="version"):
+        testing.squeezenet.get_workload(version="2.0")
+
+
+def test_densenet121():
+    mod, params = testing.densenet.get_workload(batch_size=1)
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv1_weight"] == (64, 3, 7, 7)
+    assert shapes["conv2d_1_0_0_weight"] == (128, 64, 1, 1)
+    assert shapes["conv2d_2_0_0_weight"] == (32, 128, 3, 3)
+    # block 0 concatenates 6 layers of 32 channels; transition to (64 + 192) // 2
+    assert shapes["conv_t_0_weight"] == (128, 192, 1, 1)
+    assert shapes["batch_1_1_0_gamma"] == (128,)
+    assert shapes["conv_t_1_weight"] == (256, 384, 1, 1)
+    assert shapes["dense_weight"] == (1000, 16 * 32)
+    layers_total = 6 + 12 + 24 + 16
+    assert len(params) == (1 + _BN) + layers_total * (2 + 2 * _BN) + 3 * (1 + _BN) + _BN + 2
+
+
+def test_inception_v3():
+    mod, params = testing.inception_v3.get_workload(batch_size=1)
+    assert _ret_type(mod) == ((1, 1000), "float32")
+    shapes = _param_shapes(params)
+    assert shapes["conv_conv1_weight"] == (32, 3, 3, 3)
+    assert shapes["conv_bn_beta"] == (32,)
+    assert shapes["mixed_tower_conv_1_conv1_weight"] == (64, 48, 5, 5)
+    assert shapes["mixed_4_tower_1_conv_4_conv1_weight"] == (192, 128, 1, 7)
+    assert shapes["mixed_10_tower_1_mixed_conv_1_conv1_weight"] == (384, 384, 3, 1)
+    assert shapes["fc1_weight"] == (1000, 320 + 4 * 384 + 192)
+    assert shapes["fc2_bias"] == (1000,)
+    # 94 convolutions, each with a batch norm: stem 5, 3 x 7A (7), 7B (4),
+    # 4 x 7C (10), 7D (6), 2 x 7E (9).
+    convs = 5 + 3 * 7 + 4 + 4 * 10 + 6 + 2 * 9
+    assert convs == 94
+    assert len(params) == convs * (1 + _BN) + 2
