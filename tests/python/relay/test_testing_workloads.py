@@ -444,3 +444,27 @@ def test_inception_v3():
     convs = 5 + 3 * 7 + 4 + 4 * 10 + 6 + 2 * 9
     assert convs == 94
     assert len(params) == convs * (1 + _BN) + 2
+
+
+def test_synthetic():
+    mod, params = testing.synthetic.get_workload()
+    assert _ret_type(mod) == ((1, 3, 24, 12), "float32")
+    shapes = _param_shapes(params)
+    assert shapes == {
+        "dense_weight": (12, 12),
+        "conv_weight": (3, 3, 3, 3),
+        "bias": (3,),
+        "batch_norm_gamma": (3,),
+        "batch_norm_beta": (3,),
+        "batch_norm_moving_mean": (3,),
+        "batch_norm_moving_var": (3,),
+        "dense2_weight": (12, 12),
+        "conv2_weight": (3, 3, 3, 3),
+    }
+    # Constant initialiser: every weight sums to one, biases are zero.
+    np.testing.assert_allclose(params["conv_weight"].numpy(), 1.0 / 81)
+    np.testing.assert_allclose(params["dense2_weight"].numpy(), 1.0 / 144)
+    np.testing.assert_array_equal(params["bias"].numpy(), 0.0)
+    mod16, params16 = testing.synthetic.get_workload(dtype="float16")
+    assert _ret_type(mod16) == ((1, 3, 24, 12), "float16")
+    assert str(params16["conv_weight"].dtype) == "float16"
