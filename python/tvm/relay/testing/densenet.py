@@ -14,7 +14,7 @@ from .. import expr as _expr
 from .. import function as _function
 from ..analysis import free_vars
 from ..op import nn as _nn
-from ..op import transform as _transform
+from ..op import tensor as _tensor
 from . import layers
 from .init import create_workload
 
@@ -42,7 +42,7 @@ def _make_dense_block(data, num_layers, bn_size, growth_rate, index):
     for layer in range(num_layers):
         net = _make_dense_layer(net, growth_rate, bn_size, f"{index}_{layer}")
         outputs.append(net)
-    return _transform.concatenate(outputs, 1)
+    return _tensor.concatenate(outputs, 1)
 
 
 def _make_transition(data, num_output_features, index):

@@ -13,7 +13,7 @@ from .. import expr as _expr
 from .. import function as _function
 from ..analysis import free_vars
 from ..op import nn as _nn
-from ..op import transform as _transform
+from ..op import tensor as _tensor
 from . import layers
 from .init import create_workload
 
@@ -77,7 +77,7 @@ def Inception7A(
 ):
     """Block with 1x1, 5x5 and double-3x3 towers and a pooling projection."""
     # pylint: disable=invalid-name
-    return _transform.concatenate(
+    return _tensor.concatenate(
         (
             Conv(data, num_1x1, name=f"{name}_conv"),
             _tower(
@@ -103,7 +103,7 @@ def Inception7A(
 def Inception7B(data, num_3x3, num_d3x3_red, num_d3x3_1, num_d3x3_2, pool, name):
     """First grid reduction: stride-2 3x3 and double-3x3 towers and a max pool."""
     # pylint: disable=invalid-name,unused-argument
-    return _transform.concatenate(
+    return _tensor.concatenate(
         (
             Conv(data, num_3x3, kernel=(3, 3), pad=_0, stride=_S2, name=f"{name}_conv"),
             _tower(
@@ -139,7 +139,7 @@ def Inception7C(
     """Block with factorised 7x7 towers (1x7 and 7x1 convolutions)."""
     # pylint: disable=invalid-name
     row, col = ((1, 7), (0, 3)), ((7, 1), (3, 0))
-    return _transform.concatenate(
+    return _tensor.concatenate(
         (
             Conv(data, num_1x1, name=f"{name}_conv"),
             _tower(
@@ -173,7 +173,7 @@ def Inception7D(
 ):
     """Second grid reduction: stride-2 towers and a stride-2 pool."""
     # pylint: disable=invalid-name
-    return _transform.concatenate(
+    return _tensor.concatenate(
         (
             _tower(
                 data,
@@ -225,7 +225,7 @@ def Inception7E(
             Conv(x, second, kernel=(3, 1), pad=(1, 0), name=prefix, suffix="_mixed_conv_1"),
         )
 
-    return _transform.concatenate(
+    return _tensor.concatenate(
         (
             Conv(data, num_1x1, name=f"{name}_conv"),
             *split(tower, f"{name}_tower", num_d3_1, num_d3_2),

@@ -13,7 +13,7 @@ from .. import expr as _expr
 from .. import function as _function
 from ..analysis import free_vars
 from ..op import nn as _nn
-from ..op import transform as _transform
+from ..op import tensor as _tensor
 from . import layers
 from .init import create_workload
 
@@ -46,7 +46,7 @@ def _make_fire(net, squeeze_channels, expand1x1_channels, expand3x3_channels, pr
     net = _make_fire_conv(net, squeeze_channels, 1, 0, f"{prefix}_input")
     left = _make_fire_conv(net, expand1x1_channels, 1, 0, f"{prefix}_left")
     right = _make_fire_conv(net, expand3x3_channels, 3, 1, f"{prefix}_right")
-    return _transform.concatenate((left, right), axis=1)
+    return _tensor.concatenate((left, right), axis=1)
 
 
 def _max_pool(net):
