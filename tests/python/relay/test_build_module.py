@@ -1,0 +1,139 @@
+"""relay.build with TOPI schedules end to end: every network of relay.testing,
+at opt_level 3 and 0, against the NumPy reference interpreter; export/load."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+from tvm.contrib import graph_executor
+import tvm.relay.testing as testing
+
+RTOL = ATOL = 1e-4
+
+
+def _network(name):
+    """Small-input variants keep the suite fast; full-size resnet-18 runs in its own slow test."""
+    if name == "mlp":
+        return testing.mlp.get_workload(batch_size=2), "data", (2, 1, 28, 28)
+    if name == "resnet-18-nchw":
+        mod, params = testing.resnet.get_workload(num_layers=18, batch_size=1, image_shape=(3, 64, 64))
+        return (mod, params), "data", (1, 3, 64, 64)
+    if name == "resnet-18-nhwc":
+        mod, params = testing.resnet.get_workload(
+            num_layers=18, batch_size=1, layout="NHWC", image_shape=(64, 64, 3)
+        )
+        return (mod, params), "data", (1, 64, 64, 3)
+    if name == "mobilenet":
+        mod, params = testing.mobilenet.get_workload(batch_size=1, image_shape=(3, 64, 64))
+        return (mod, params), "data", (1, 3, 64, 64)
+    if name == "dcgan":
+        return testing.dcgan.get_workload(batch_size=1, oshape=(3, 32, 32), ngf=32), "data", (1, 100)
+    if name == "resnet3d-18":
+        mod, params = testing.resnet_3d.get_workload(
+            num_layers=18, batch_size=1, image_shape=(3, 8, 32, 32)
+        )
+        return (mod, params), "data", (1, 3, 8, 32, 32)
+    raise ValueError(name)
+
+
+def _reference(mod, params, data):
+    return relay.create_executor("debug", mod=mod, device=tvm.cpu(), target="llvm").evaluate()(
+        data, **params
+    ).numpy()
+
+
+def _run(factory, data, name="data"):
+    module = graph_executor.GraphModule(factory["default"](tvm.cpu()))
+    module.set_input(name, data)
+    module.run()
+    return module.get_output(0).numpy()
+
+
+NETWORKS = ["mlp", "resnet-18-nchw", "resnet-18-nhwc", "mobilenet", "dcgan", "resnet3d-18"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt_level", [3, 0])
+@pytest.mark.parametrize("network", NETWORKS)
+def test_network_matches_interpreter(network, opt_level, tmp_path):
+    (mod, params), input_name, shape = _network(network)
+    data = np.random.default_rng(1).uniform(-1, 1, shape).astype("float32")
+    expected = _reference(mod, params, data)
+    with tvm.transform.PassContext(opt_level=opt_level):
+        factory = relay.build(mod, target="llvm", params=params)
+    np.testing.assert_allclose(_run(factory, data, input_name), expected, rtol=RTOL, atol=ATOL)
+
+    if opt_level == 3:
+        path = str(tmp_path / f"{network}.so")
+        factory.export_library(path)
+        loaded = graph_executor.GraphModule(tvm.runtime.load_module(path)["default"](tvm.cpu()))
+        loaded.set_input(input_name, data)
+        loaded.run()
+        np.testing.assert_allclose(loaded.get_output(0).numpy(), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.slow
+def test_full_size_resnet18_and_fresh_process_load(tmp_path):
+    mod, params = testing.resnet.get_workload(num_layers=18, batch_size=1)
+    data = np.random.default_rng(2).uniform(-1, 1, (1, 3, 224, 224)).astype("float32")
+    expected = _reference(mod, params, data)
+    with tvm.transform.PassContext(opt_level=3):
+        factory = relay.build(mod, target="llvm", params=params)
+    np.testing.assert_allclose(_run(factory, data), expected, rtol=RTOL, atol=ATOL)
+    path = str(tmp_path / "resnet18.so")
+    factory.export_library(path)
+    np.save(tmp_path / "data.npy", data)
+    code = (
+        "import numpy as np, tvm; from tvm.contrib import graph_executor;"
+        f"m = graph_executor.GraphModule(tvm.runtime.load_module({path!r})['default'](tvm.cpu()));"
+        f"m.set_input('data', np.load({str(tmp_path / 'data.npy')!r})); m.run();"
+        f"np.save({str(tmp_path / 'out.npy')!r}, m.get_output(0).numpy())"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=RTOL, atol=ATOL)
+
+
+def test_small_net_every_output_and_factory_api():
+    x = relay.var("x", shape=(2, 8))
+    w = relay.var("w", shape=(4, 8))
+    dense = relay.nn.dense(x, w)
+    out = relay.Tuple([relay.nn.relu(dense), relay.sum(dense, axis=1)])
+    mod = tvm.IRModule.from_expr(relay.Function([x, w], out))
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal((2, 8)).astype("float32")
+    wv = rng.standard_normal((4, 8)).astype("float32")
+    with tvm.transform.PassContext(opt_level=3):
+        factory = relay.build(mod, target="llvm", params={"w": wv})
+    assert '"tvm_op"' in factory.get_graph_json()
+    assert set(factory.get_params()) <= {"p0", "p1", "p2"}
+    module = graph_executor.GraphModule(factory["default"](tvm.cpu()))
+    module.set_input("x", xv)
+    module.run()
+    assert module.get_num_outputs() == 2
+    np.testing.assert_allclose(module.get_output(0).numpy(), np.maximum(xv @ wv.T, 0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(module.get_output(1).numpy(), (xv @ wv.T).sum(1), rtol=1e-5, atol=1e-5)
+
+
+def test_wrong_input_shape_is_rejected_clearly():
+    x = relay.var("x", shape=(2, 8))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.nn.relu(x)))
+    factory = relay.build(mod, target="llvm")
+    module = graph_executor.GraphModule(factory["default"](tvm.cpu()))
+    with pytest.raises(Exception, match=r"x.*\(2, 8\)|\(2, 8\).*x"):
+        module.set_input("x", np.zeros((3, 8), "float32"))
+
+
+def test_legacy_and_dict_targets_build():
+    x = relay.var("x", shape=(4,))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.exp(x)))
+    xv = np.linspace(-1, 1, 4).astype("float32")
+    for target in ["llvm -mcpu=core-avx2 -num-cores=2", {"kind": "llvm"}, tvm.target.Target("llvm")]:
+        factory = relay.build(mod, target=target)
+        module = graph_executor.GraphModule(factory["default"](tvm.cpu()))
+        module.set_input("x", xv)
+        module.run()
+        np.testing.assert_allclose(module.get_output(0).numpy(), np.exp(xv), rtol=1e-5)

@@ -1,0 +1,136 @@
+"""The compile engine: cache keyed on alpha-equivalent functions, use counts, the
+use_topi_schedule flag, jit, and errors for ops without an implementation."""
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+from tvm.relay.backend import compile_engine
+from tvm.relay.backend.graph_runtime_codegen import GraphRuntimeCodegen
+from tvm.relay.build_module import BuildModule
+
+
+def _typed(func):
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(func))
+    return mod["main"]
+
+
+def _dense_relu(name):
+    x = relay.var(name, shape=(4, 16))
+    w = relay.var(name + "_w", shape=(8, 16))
+    func = relay.Function([x, w], relay.nn.relu(relay.nn.dense(x, w)))
+    return _typed(func.with_attr("Primitive", 1))
+
+
+def test_cache_key_is_alpha_equivalent_and_counts_uses():
+    engine = compile_engine.CompileEngine()
+    first = engine.lower(_dense_relu("a"), "llvm")
+    second = engine.lower(_dense_relu("b"), "llvm")
+    assert first is second
+    items = engine.items()
+    assert len(items) == 1
+    assert items[0][1].use_count == 2
+    assert first.func_name.startswith("fused_nn_dense_nn_relu")
+    assert [tuple(t.shape) for t in first.inputs] == [(4, 16), (8, 16)]
+    assert [tuple(t.shape) for t in first.outputs] == [(4, 8)]
+    assert first.anchor_op == "nn.dense" and first.scheduled_by == "topi"
+    assert first.has_complex_op
+    engine.clear()
+    assert engine.items() == []
+
+
+def test_different_shapes_or_targets_are_different_entries():
+    engine = compile_engine.CompileEngine()
+    engine.lower(_dense_relu("a"), "llvm")
+    x = relay.var("x", shape=(2, 16))
+    w = relay.var("w", shape=(8, 16))
+    other = _typed(relay.Function([x, w], relay.nn.relu(relay.nn.dense(x, w))).with_attr("Primitive", 1))
+    engine.lower(other, "llvm")
+    engine.lower(_dense_relu("c"), "llvm -mcpu=core-avx2")
+    assert len(engine.items()) == 3
+    assert sorted(v.use_count for _, v in engine.items()) == [1, 1, 1]
+
+
+def test_cache_can_be_turned_off():
+    engine = compile_engine.CompileEngine(use_cache=False)
+    a = engine.lower(_dense_relu("a"), "llvm")
+    b = engine.lower(_dense_relu("a"), "llvm")
+    assert a is not b
+    assert engine.items() == []
+
+
+def test_jit_runs_the_kernel():
+    engine = compile_engine.CompileEngine()
+    func = engine.jit(_dense_relu("a"), "llvm")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 16)).astype("float32")
+    w = rng.standard_normal((8, 16)).astype("float32")
+    out = tvm.runtime.empty((4, 8), "float32", tvm.cpu())
+    func(tvm.runtime.tensor(x), tvm.runtime.tensor(w), out)
+    np.testing.assert_allclose(out.numpy(), np.maximum(x @ w.T, 0), rtol=1e-5, atol=1e-5)
+
+
+def test_get_current_ccache_key_is_set_while_lowering():
+    seen = []
+    engine = compile_engine.CompileEngine()
+    original = compile_engine.ScheduleGetter.create
+
+    def spy(self, func):
+        seen.append(compile_engine.get_current_ccache_key())
+        return original(self, func)
+
+    compile_engine.ScheduleGetter.create = spy
+    try:
+        engine.lower(_dense_relu("a"), "llvm")
+    finally:
+        compile_engine.ScheduleGetter.create = original
+    assert len(seen) == 1 and isinstance(seen[0], compile_engine.CCacheKey)
+    assert compile_engine.get_current_ccache_key() is None
+
+
+class _SpyEngine(compile_engine.CompileEngine):
+    def __init__(self):
+        super().__init__()
+        self.flags = []
+
+    def lower(self, source_func, target=None, use_topi_schedule=True, mod_name="default"):
+        self.flags.append(use_topi_schedule)
+        return super().lower(source_func, target, use_topi_schedule, mod_name)
+
+
+def _small_net():
+    x = relay.var("x", shape=(1, 16))
+    w = relay.var("w", shape=(8, 16))
+    b = relay.var("b", shape=(8,))
+    y = relay.nn.softmax(relay.nn.relu(relay.nn.bias_add(relay.nn.dense(x, w), b)))
+    return tvm.IRModule.from_expr(relay.Function([x, w, b], y))
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_use_topi_schedule_reaches_the_engine(flag):
+    spy = _SpyEngine()
+    graph_json, lib, params = BuildModule(compile_engine=spy)._build(
+        _small_net(), "llvm", None, None, use_topi_schedule=flag
+    )
+    assert spy.flags and set(spy.flags) == {flag}
+    assert "tvm_op" in graph_json
+
+
+def test_graph_codegen_passes_the_flag_explicitly():
+    spy = _SpyEngine()
+    mod, _ = relay.optimize(_small_net(), "llvm")
+    codegen = GraphRuntimeCodegen(None, "llvm", use_topi_schedule=False, compile_engine=spy)
+    with tvm.target.Target("llvm"):
+        codegen.codegen(mod["main"])
+    assert spy.flags and set(spy.flags) == {False}
+
+
+def test_op_without_implementation_names_op_and_target():
+    op_name = "test.no_strategy_op"
+    op = relay.op.register_op(op_name, num_inputs=1)
+    relay.op.register_pattern(op_name, relay.op.OpPattern.OPAQUE)
+    relay.op.register_type_rel(op_name, relay.op.get("nn.relu").get_attr("FInferType"))
+    x = relay.var("x", shape=(2, 3))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(op, [x])))
+    with pytest.raises(tvm.error.OpNotImplemented, match=r"test\.no_strategy_op.*llvm"):
+        relay.build(mod, target="llvm")
