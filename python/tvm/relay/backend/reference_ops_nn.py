@@ -1,0 +1,565 @@
+"""NumPy reference kernels of Relay's neural-network operators.
+
+Convolutions of any rank, layout and grouping are reduced to one canonical
+form: data in ``N C spatial...``, weight in ``O I spatial...`` (via the
+layout helpers of :mod:`.reference_ops_transform`), computed by im2col and a
+float64 matrix product (or, for depthwise convolutions, one multiply-add per
+kernel tap), then laid out as requested. Pools, normalisations, softmax, pad
+and upsampling follow. Registered on import by :mod:`.reference_ops`.
+"""
+import numpy as np
+
+from .reference_ops import acc_dtype, attr, normalize_axes, out_dtype, register_kernel
+from .reference_ops_transform import convert_layout, parse_layout
+
+
+def _tuple(value, count, name):
+    """An attribute as ``count`` ints (a single value is repeated)."""
+    if isinstance(value, int | np.integer):
+        return (int(value),) * count
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * count
+    if len(value) != count:
+        raise ValueError(f"{name} must have {count} values, got {value}")
+    return value
+
+
+def _padding(value, nspatial):
+    """Padding as (before, after) lists: 1, n or 2n values, as Relay accepts them."""
+    value = _tuple(value, 1, "padding") if isinstance(value, int | np.integer) else tuple(
+        int(v) for v in value
+    )
+    if len(value) == 1:
+        return [value[0]] * nspatial, [value[0]] * nspatial
+    if len(value) == nspatial:
+        return list(value), list(value)
+    if len(value) == 2 * nspatial:
+        return list(value[:nspatial]), list(value[nspatial:])
+    raise ValueError(f"padding must have 1, {nspatial} or {2 * nspatial} values, got {value}")
+
+
+def _canonical(layout, lead):
+    """The canonical order (``lead`` + spatial axes in D, H, W order) for ``layout``."""
+    primal = [a for a, _ in parse_layout(layout) if a.isupper()]
+    spatial = [a for a in "DHW" if a in primal]
+    if sorted(primal) != sorted(list(lead) + spatial):
+        raise ValueError(f"layout {layout!r} is not a {lead}+spatial layout")
+    return lead + "".join(spatial)
+
+
+def _windows(padded, kernel, strides, dilation):
+    """View of all (strided, dilated) windows: ``(N, C, *out, *kernel)``, no copy."""
+    nsp = len(kernel)
+    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    view = np.lib.stride_tricks.sliding_window_view(padded, span, axis=tuple(range(2, 2 + nsp)))
+    index = (slice(None), slice(None))
+    index += tuple(slice(None, None, s) for s in strides)
+    index += tuple(slice(None, None, d) for d in dilation)
+    return view[index]
+
+
+def conv_nchw(data, weight, strides, pad_before, pad_after, dilation, groups, dtype):
+    """Grouped convolution in canonical layouts: ``(N, C, *S)`` x ``(O, C/groups, *K)``."""
+    n, channels = data.shape[:2]
+    out_channels, in_per_group = weight.shape[:2]
+    kernel = weight.shape[2:]
+    nsp = len(kernel)
+    if channels % groups or out_channels % groups or channels // groups != in_per_group:
+        raise ValueError(
+            f"conv: data has {channels} channels and weight shape {weight.shape} with "
+            f"groups={groups}; the weight needs {channels // max(groups, 1)} input channels "
+            "per group"
+        )
+    acc = acc_dtype(data.dtype)
+    pad = [(0, 0), (0, 0)] + [(b, a) for b, a in zip(pad_before, pad_after)]
+    padded = np.pad(data.astype(acc), pad)
+    for i, (size, k, d) in enumerate(zip(padded.shape[2:], kernel, dilation)):
+        if size < (k - 1) * d + 1:
+            raise ValueError(
+                f"conv: padded spatial axis {i} has size {size}, smaller than the dilated "
+                f"kernel ({(k - 1) * d + 1})"
+            )
+    win = _windows(padded, kernel, strides, dilation)  # (N, C, *O, *K)
+    out_sp = win.shape[2 : 2 + nsp]
+    w = weight.astype(acc)
+    if in_per_group == 1 and groups == channels:
+        # Depthwise: output channel o reads input channel o // multiplier.
+        mult = out_channels // channels
+        out = np.zeros((n, out_channels) + out_sp, acc)
+        src = np.repeat(np.arange(channels), mult)
+        for tap in np.ndindex(*kernel):
+            plane = win[(slice(None), src) + (slice(None),) * nsp + tap]
+            out += plane * w[(slice(None), 0) + tap].reshape((1, -1) + (1,) * nsp)
+        return out.astype(dtype)
+    og = out_channels // groups
+    ksize = int(np.prod(kernel))
+    cols = win.reshape((n, groups, in_per_group) + out_sp + tuple(kernel))
+    # (G, N, *O, Cg, *K) -> (G, N*prod(O), Cg*prod(K)): the im2col copy.
+    perm = [1, 0] + list(range(3, 3 + nsp)) + [2] + list(range(3 + nsp, 3 + 2 * nsp))
+    cols = np.transpose(cols, perm).reshape(groups, -1, in_per_group * ksize)
+    wmat = w.reshape(groups, og, in_per_group * ksize).transpose(0, 2, 1)
+    out = np.matmul(cols, wmat)  # (G, N*prod(O), Og)
+    out = out.reshape((groups, n) + out_sp + (og,))
+    perm = [1, 0, 2 + nsp] + list(range(2, 2 + nsp))
+    out = np.transpose(out, perm).reshape((n, out_channels) + out_sp)
+    return out.astype(dtype)
+
+
+def _conv(attrs, args, nspatial, default_data, default_kernel):
+    data, weight = args
+    data_layout = attr(attrs, "data_layout", default_data)
+    kernel_layout = attr(attrs, "kernel_layout", default_kernel)
+    out_layout = attr(attrs, "out_layout", "") or data_layout
+    canon_data = _canonical(data_layout, "NC")
+    canon_kernel = _canonical(kernel_layout, "OI")
+    x = convert_layout(data, data_layout, canon_data)
+    w = convert_layout(weight, kernel_layout, canon_kernel)
+    if w.ndim != nspatial + 2 or x.ndim != nspatial + 2:
+        raise ValueError(
+            f"conv{nspatial}d: data {data.shape} ({data_layout}) and weight {weight.shape} "
+            f"({kernel_layout}) are not {nspatial}-d"
+        )
+    strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
+    dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
+    before, after = _padding(attr(attrs, "padding", 0), nspatial)
+    groups = int(attr(attrs, "groups", 1))
+    dtype = out_dtype(attrs, data.dtype)
+    out = conv_nchw(x, w, strides, before, after, dilation, groups, dtype)
+    return convert_layout(out, canon_data, out_layout)
+
+
+@register_kernel("nn.conv1d")
+def _conv1d(attrs, args):
+    return _conv(attrs, args, 1, "NCW", "OIW")
+
+
+@register_kernel("nn.conv2d", "nn.contrib_conv2d_NCHWc", "nn.contrib_depthwise_conv2d_NCHWc")
+def _conv2d(attrs, args):
+    return _conv(attrs, args, 2, "NCHW", "OIHW")
+
+
+@register_kernel("nn.conv3d")
+def _conv3d(attrs, args):
+    return _conv(attrs, args, 3, "NCDHW", "OIDHW")
+
+
+def _conv_transpose(attrs, args, nspatial, default_data, default_kernel):
+    """Transposed convolution as a convolution of the zero-stuffed input.
+
+    Weight convention: the kernel layout names the weight's axes, ``I`` being
+    the input channels and ``O`` the output channels per group, except that
+    the upstream-0.8 default ``"OIHW"`` (``"OIW"``, ``"OIDHW"``) is read as
+    ``(in_channels, out_channels / groups, *kernel)``, which is how TVM 0.8
+    interprets that default.
+    """
+    data, weight = args
+    data_layout = attr(attrs, "data_layout", default_data)
+    kernel_layout = attr(attrs, "kernel_layout", default_kernel)
+    out_layout = attr(attrs, "out_layout", "") or data_layout
+    canon_data = _canonical(data_layout, "NC")
+    x = convert_layout(data, data_layout, canon_data)
+    if kernel_layout == default_kernel:
+        w = weight  # (C_in, C_out/groups, *K)
+    else:
+        w = convert_layout(weight, kernel_layout, _canonical(kernel_layout, "IO"))
+    strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
+    dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
+    before, after = _padding(attr(attrs, "padding", 0), nspatial)
+    out_pad = _tuple(attr(attrs, "output_padding", 0), nspatial, "output_padding")
+    groups = int(attr(attrs, "groups", 1))
+    dtype = out_dtype(attrs, data.dtype)
+    n, channels = x.shape[:2]
+    if w.shape[0] != channels or channels % groups:
+        raise ValueError(
+            f"conv{nspatial}d_transpose: data has {channels} channels but the weight "
+            f"{weight.shape} ({kernel_layout}) expects {w.shape[0]}"
+        )
+    kernel = w.shape[2:]
+    og = w.shape[1]
+    # Zero-stuff the input by the stride.
+    stuffed_shape = (n, channels) + tuple((s - 1) * st + 1 for s, st in zip(x.shape[2:], strides))
+    stuffed = np.zeros(stuffed_shape, x.dtype)
+    stuffed[(slice(None), slice(None)) + tuple(slice(None, None, st) for st in strides)] = x
+    # Equivalent forward convolution: pad by (dilated kernel - 1 - padding), crop if negative.
+    pads_b, pads_a, crop = [], [], [slice(None), slice(None)]
+    for i in range(nspatial):
+        span = (kernel[i] - 1) * dilation[i]
+        b = span - before[i]
+        a = span - after[i] + out_pad[i]
+        pads_b.append(max(b, 0))
+        pads_a.append(max(a, 0))
+        crop.append(slice(max(-b, 0), stuffed.shape[2 + i] - max(-a, 0)))
+    stuffed = stuffed[tuple(crop)]
+    # Forward weight: (G*Og, Cin/G, *K), spatially flipped.
+    cg = channels // groups
+    fw = w.reshape((groups, cg, og) + tuple(kernel)).swapaxes(1, 2)
+    fw = fw.reshape((groups * og, cg) + tuple(kernel))
+    fw = np.flip(fw, axis=tuple(range(2, 2 + nspatial)))
+    out = conv_nchw(stuffed, fw, (1,) * nspatial, pads_b, pads_a, dilation, groups, dtype)
+    return convert_layout(out, canon_data, out_layout)
+
+
+@register_kernel("nn.conv1d_transpose")
+def _conv1d_transpose(attrs, args):
+    return _conv_transpose(attrs, args, 1, "NCW", "OIW")
+
+
+@register_kernel("nn.conv2d_transpose")
+def _conv2d_transpose(attrs, args):
+    return _conv_transpose(attrs, args, 2, "NCHW", "OIHW")
+
+
+@register_kernel("nn.conv3d_transpose")
+def _conv3d_transpose(attrs, args):
+    return _conv_transpose(attrs, args, 3, "NCDHW", "OIDHW")
+
+
+# --------------------------------------------------------------- dense, matmul
+@register_kernel("nn.dense")
+def _dense(attrs, args):
+    data, weight = args
+    if data.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"nn.dense: data {data.shape} and weight {weight.shape} disagree on the "
+            "reduction axis (weight is (units, in_features))"
+        )
+    acc = acc_dtype(data.dtype)
+    out = np.matmul(data.astype(acc), weight.astype(acc).T)
+    return out.astype(out_dtype(attrs, data.dtype))
+
+
+@register_kernel("nn.matmul")
+def _matmul(attrs, args):
+    a, b = args
+    acc = acc_dtype(a.dtype)
+    a = a.astype(acc)
+    b = b.astype(acc)
+    if attr(attrs, "transpose_a", False):
+        a = np.swapaxes(a, -1, -2)
+    if attr(attrs, "transpose_b", False):
+        b = np.swapaxes(b, -1, -2)
+    return np.matmul(a, b).astype(out_dtype(attrs, args[0].dtype))
+
+
+@register_kernel("nn.batch_matmul")
+def _batch_matmul(attrs, args):
+    a, b = args
+    if a.ndim != 3 or b.ndim != 3:
+        raise ValueError(f"nn.batch_matmul needs 3-d operands, got {a.shape} and {b.shape}")
+    acc = acc_dtype(a.dtype)
+    x = a.astype(acc)
+    y = b.astype(acc)
+    if attr(attrs, "transpose_a", False):
+        x = np.swapaxes(x, 1, 2)
+    if attr(attrs, "transpose_b", True):
+        y = np.swapaxes(y, 1, 2)
+    if x.shape[2] != y.shape[1] or (x.shape[0] != y.shape[0] and 1 not in (x.shape[0], y.shape[0])):
+        raise ValueError(f"nn.batch_matmul: incompatible operands {a.shape} and {b.shape}")
+    return np.matmul(x, y).astype(out_dtype(attrs, a.dtype))
+
+
+@register_kernel("nn.bias_add")
+def _bias_add(attrs, args):
+    data, bias = args
+    axis = normalize_axes(attr(attrs, "axis", 1), data.ndim)[0]
+    if bias.shape != (data.shape[axis],):
+        raise ValueError(
+            f"nn.bias_add: bias has shape {bias.shape}, expected ({data.shape[axis]},) "
+            f"for axis {axis} of data {data.shape}"
+        )
+    shape = [1] * data.ndim
+    shape[axis] = -1
+    return (data + bias.reshape(shape)).astype(data.dtype)
+
+
+# -------------------------------------------------------------- normalisations
+def _channel_shape(ndim, axis):
+    shape = [1] * ndim
+    shape[axis] = -1
+    return shape
+
+
+@register_kernel("nn.batch_norm")
+def _batch_norm(attrs, args):
+    data, gamma, beta, mean, var = args
+    axis = normalize_axes(attr(attrs, "axis", 1), data.ndim)[0]
+    eps = float(attr(attrs, "epsilon", 1e-5))
+    shape = _channel_shape(data.ndim, axis)
+    x = data.astype(np.float64)
+    out = (x - mean.astype(np.float64).reshape(shape)) / np.sqrt(
+        var.astype(np.float64).reshape(shape) + eps
+    )
+    if attr(attrs, "scale", True):
+        out = out * gamma.astype(np.float64).reshape(shape)
+    if attr(attrs, "center", True):
+        out = out + beta.astype(np.float64).reshape(shape)
+    return (out.astype(data.dtype), mean, var)
+
+
+def _normalize(x, axes, eps):
+    x = x.astype(np.float64)
+    mean = np.mean(x, axis=axes, keepdims=True)
+    var = np.mean((x - mean) ** 2, axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps)
+
+
+def _scale_shift(out, attrs, gamma, beta, shape):
+    if attr(attrs, "scale", True):
+        out = out * gamma.astype(np.float64).reshape(shape)
+    if attr(attrs, "center", True):
+        out = out + beta.astype(np.float64).reshape(shape)
+    return out
+
+
+@register_kernel("nn.layer_norm")
+def _layer_norm(attrs, args):
+    data, gamma, beta = args
+    axis = normalize_axes(attr(attrs, "axis", -1), data.ndim)[0]
+    out = _normalize(data, (axis,), float(attr(attrs, "epsilon", 1e-5)))
+    out = _scale_shift(out, attrs, gamma, beta, _channel_shape(data.ndim, axis))
+    return out.astype(data.dtype)
+
+
+@register_kernel("nn.instance_norm")
+def _instance_norm(attrs, args):
+    data, gamma, beta = args
+    axis = normalize_axes(attr(attrs, "axis", 1), data.ndim)[0]
+    axes = tuple(a for a in range(1, data.ndim) if a != axis)
+    out = _normalize(data, axes, float(attr(attrs, "epsilon", 1e-5)))
+    out = _scale_shift(out, attrs, gamma, beta, _channel_shape(data.ndim, axis))
+    return out.astype(data.dtype)
+
+
+@register_kernel("nn.group_norm")
+def _group_norm(attrs, args):
+    data, gamma, beta = args
+    axis = normalize_axes(attr(attrs, "axis", 1), data.ndim)[0]
+    groups = int(attr(attrs, "num_groups"))
+    channels = data.shape[axis]
+    if channels % groups:
+        raise ValueError(f"nn.group_norm: {channels} channels are not divisible by {groups} groups")
+    shape = data.shape[:axis] + (groups, channels // groups) + data.shape[axis + 1 :]
+    grouped = data.reshape(shape)
+    axes = tuple(a for a in range(1, grouped.ndim) if a != axis)
+    out = _normalize(grouped, axes, float(attr(attrs, "epsilon", 1e-5))).reshape(data.shape)
+    out = _scale_shift(out, attrs, gamma, beta, _channel_shape(data.ndim, axis))
+    return out.astype(data.dtype)
+
+
+@register_kernel("nn.l2_normalize")
+def _l2_normalize(attrs, args):
+    x = args[0]
+    axes = tuple(normalize_axes(attr(attrs, "axis"), x.ndim))
+    data = x.astype(np.float64)
+    norm = np.sum(data * data, axis=axes, keepdims=True)
+    return (data / np.sqrt(np.maximum(norm, float(attr(attrs, "eps", 0.0))))).astype(x.dtype)
+
+
+@register_kernel("nn.lrn")
+def _lrn(attrs, args):
+    x = args[0]
+    size = int(attr(attrs, "size", 5))
+    axis = normalize_axes(attr(attrs, "axis", 1), x.ndim)[0]
+    alpha = float(attr(attrs, "alpha", 1e-4))
+    beta = float(attr(attrs, "beta", 0.75))
+    bias = float(attr(attrs, "bias", 2.0))
+    sq = x.astype(np.float64) ** 2
+    half = size // 2
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (half, half)
+    sq = np.pad(sq, pad)
+    window = sum(
+        np.take(sq, np.arange(i, i + x.shape[axis]), axis=axis) for i in range(size)
+    )
+    return (x / (bias + alpha / size * window) ** beta).astype(x.dtype)
+
+
+def _softmax_f64(x, axis):
+    data = x.astype(np.float64)
+    shifted = data - np.max(data, axis=axis, keepdims=True)
+    return shifted, np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@register_kernel("nn.softmax", "nn.fast_softmax")
+def _softmax(attrs, args):
+    x = args[0]
+    shifted, log_sum = _softmax_f64(x, int(attr(attrs, "axis", -1)))
+    return np.exp(shifted - log_sum).astype(x.dtype)
+
+
+@register_kernel("nn.log_softmax")
+def _log_softmax(attrs, args):
+    x = args[0]
+    shifted, log_sum = _softmax_f64(x, int(attr(attrs, "axis", -1)))
+    return (shifted - log_sum).astype(x.dtype)
+
+
+@register_kernel("nn.dropout")
+def _dropout(_attrs, args):
+    # Inference semantics: identity; the mask output is all ones.
+    x = args[0]
+    return (x, np.ones_like(x))
+
+
+# ------------------------------------------------------------------------- pad
+@register_kernel("nn.pad")
+def _pad(attrs, args):
+    x = args[0]
+    width = [tuple(int(v) for v in pair) for pair in attr(attrs, "pad_width")]
+    if len(width) != x.ndim:
+        raise ValueError(f"nn.pad: pad_width has {len(width)} pairs for a tensor of rank {x.ndim}")
+    mode = attr(attrs, "pad_mode", "constant")
+    if mode == "constant":
+        value = args[1].reshape(()) if len(args) > 1 else attr(attrs, "pad_value", 0.0)
+        return np.pad(x, width, mode="constant", constant_values=np.asarray(value, x.dtype))
+    if mode in ("edge", "reflect"):
+        return np.pad(x, width, mode=mode)
+    raise ValueError(f"nn.pad: unknown pad_mode {mode!r}")
+
+
+# ----------------------------------------------------------------------- pools
+def _spatial_axes(layout, nspatial):
+    tokens = parse_layout(layout)
+    names = [a for a, _ in tokens]
+    spatial = [a for a in "DHW" if a in names][-nspatial:]
+    if len(spatial) != nspatial or any(a.lower() in names for a in spatial):
+        raise ValueError(f"pooling layout {layout!r} needs unsplit {nspatial}-d spatial axes")
+    return [names.index(a) for a in spatial]
+
+
+def _pool(attrs, x, nspatial, default_layout, kind):
+    layout = attr(attrs, "layout", default_layout)
+    axes = _spatial_axes(layout, nspatial)
+    kernel = _tuple(attr(attrs, "pool_size"), nspatial, "pool_size")
+    strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
+    dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
+    before, after = _padding(attr(attrs, "padding", 0), nspatial)
+    ceil_mode = bool(attr(attrs, "ceil_mode", False))
+    other = [a for a in range(x.ndim) if a not in axes]
+    # Spatial axes last; leading axes flattened into one batch of channels.
+    moved = np.transpose(x, other + axes)
+    lead = moved.shape[: len(other)]
+    sizes = moved.shape[len(other) :]
+    data = moved.reshape((1, -1) + sizes)
+    out_sizes, extra = [], []
+    for size, k, s, d, b, a in zip(sizes, kernel, strides, dilation, before, after):
+        span = (k - 1) * d + 1
+        total = size + b + a - span
+        # As Relay's type relation: ceil_mode rounds up, with no further rule.
+        out = (total + s - 1) // s + 1 if ceil_mode else total // s + 1
+        out_sizes.append(out)
+        extra.append(max((out - 1) * s + span - (size + b + a), 0))
+    pad = [(0, 0), (0, 0)] + [(b, a + e) for b, a, e in zip(before, after, extra)]
+    if kind == "max":
+        fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
+        padded = np.pad(data, pad, constant_values=fill)
+        win = _windows(padded, kernel, strides, dilation)
+        win = win[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes)]
+        result = np.max(win, axis=tuple(range(-nspatial, 0)))
+    else:
+        padded = np.pad(data.astype(np.float64), pad)
+        win = _windows(padded, kernel, strides, dilation)
+        win = win[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes)]
+        total = np.sum(win, axis=tuple(range(-nspatial, 0)))
+        # Divisor: window positions inside the data (count_include_pad=False)
+        # or inside data plus the user's padding (True); the extra padding
+        # added for ceil_mode never counts.
+        include_pad = bool(attr(attrs, "count_include_pad", False))
+        count = np.ones((1, 1) + tuple(out_sizes))
+        for i, (size, k, s, d, b, a) in enumerate(
+            zip(sizes, kernel, strides, dilation, before, after)
+        ):
+            starts = np.arange(out_sizes[i]) * s - b
+            taps = starts[:, None] + np.arange(k)[None, :] * d
+            low, high = (-b, size + a) if include_pad else (0, size)
+            valid = np.sum((taps >= low) & (taps < high), axis=1)
+            shape = [1] * (2 + nspatial)
+            shape[2 + i] = -1
+            count = count * valid.reshape(shape)
+        result = total / np.maximum(count, 1)
+    result = result.reshape(lead + tuple(out_sizes)).astype(x.dtype)
+    inverse = np.argsort(other + axes)
+    return np.ascontiguousarray(np.transpose(result, inverse))
+
+
+for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
+    for _kind in ("max", "avg"):
+        register_kernel(f"nn.{_kind}_pool{_n}d")(
+            lambda attrs, args, n=_n, layout=_layout, kind=_kind: _pool(
+                attrs, args[0], n, layout, kind
+            )
+        )
+
+
+def _adaptive_pool(attrs, x, nspatial, default_layout, kind, output_size=None):
+    layout = attr(attrs, "layout", default_layout)
+    axes = _spatial_axes(layout, nspatial)
+    if output_size is None:
+        output_size = attr(attrs, "output_size", None) or ()
+    output_size = list(output_size)
+    if len(output_size) == 1 and nspatial > 1:
+        output_size = output_size * nspatial
+    out_sizes = [
+        x.shape[a] if (i >= len(output_size) or output_size[i] is None) else int(output_size[i])
+        for i, a in enumerate(axes)
+    ]
+    data = x.astype(np.float64) if kind == "avg" else x
+    # Bins: [floor(i * in / out), ceil((i + 1) * in / out)) on each axis.
+    for axis, out in zip(axes, out_sizes):
+        size = data.shape[axis]
+        pieces = []
+        for i in range(out):
+            start = (i * size) // out
+            end = -((-(i + 1) * size) // out)
+            window = np.take(data, np.arange(start, end), axis=axis)
+            if kind == "avg":
+                pieces.append(np.mean(window, axis=axis, keepdims=True))
+            else:
+                pieces.append(np.max(window, axis=axis, keepdims=True))
+        data = np.concatenate(pieces, axis=axis)
+    return data.astype(x.dtype)
+
+
+for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
+    for _kind in ("max", "avg"):
+        register_kernel(f"nn.adaptive_{_kind}_pool{_n}d")(
+            lambda attrs, args, n=_n, layout=_layout, kind=_kind: _adaptive_pool(
+                attrs, args[0], n, layout, kind
+            )
+        )
+    for _kind in ("max", "avg"):
+        register_kernel(f"nn.global_{_kind}_pool{_n}d")(
+            lambda attrs, args, n=_n, layout=_layout, kind=_kind: _adaptive_pool(
+                attrs, args[0], n, layout, kind, output_size=(1,) * n
+            )
+        )
+
+
+# ---------------------------------------------------------- space rearranging
+@register_kernel("nn.depth_to_space")
+def _depth_to_space(attrs, args):
+    x = args[0]
+    layout = attr(attrs, "layout", "NCHW")
+    block = int(attr(attrs, "block_size"))
+    mode = attr(attrs, "mode", "DCR")
+    data = convert_layout(x, layout, "NCHW")
+    n, c, h, w = data.shape
+    if mode == "DCR":
+        out = data.reshape(n, block, block, c // block**2, h, w).transpose(0, 3, 4, 1, 5, 2)
+    else:
+        out = data.reshape(n, c // block**2, block, block, h, w).transpose(0, 1, 4, 2, 5, 3)
+    out = out.reshape(n, c // block**2, h * block, w * block)
+    return convert_layout(np.ascontiguousarray(out), "NCHW", layout)
+
+
+@register_kernel("nn.space_to_depth")
+def _space_to_depth(attrs, args):
+    x = args[0]
+    layout = attr(attrs, "layout", "NCHW")
+    block = int(attr(attrs, "block_size"))
+    data = convert_layout(x, layout, "NCHW")
+    n, c, h, w = data.shape
+    out = data.reshape(n, c, h // block, block, w // block, block).transpose(0, 3, 5, 1, 2, 4)
+    out = out.reshape(n, c * block * block, h // block, w // block)
+    return convert_layout(np.ascontiguousarray(out), "NCHW", layout)
