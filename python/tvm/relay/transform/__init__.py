@@ -9,3 +9,9 @@ from .pass_infra import (
     module_pass,
     pass_enabled,
 )
+from .simplify_inference import SimplifyInference
+from .fold_constant import FoldConstant, fold_constant
+from .fold_scale_axis import BackwardFoldScaleAxis, FoldScaleAxis, ForwardFoldScaleAxis
+from .eliminate_common_subexpr import EliminateCommonSubexpr
+from .dead_code import DeadCodeElimination
+from .fuse_ops import FuseOps
