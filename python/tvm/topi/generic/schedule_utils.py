@@ -1,0 +1,255 @@
+"""Helpers shared by the TensorIR-based TOPI schedules.
+
+A TOPI schedule here is a program over ``tvm.s_tir.Schedule`` applied to
+``te.create_prim_func(inputs + outs)``. These helpers connect the two worlds:
+they walk the TE graph of ``outs`` (where ops keep their ``tag``), map a TE op
+to the TensorIR block that ``create_prim_func`` made of it, and read the
+target's vector width and core count.
+"""
+import os
+
+import tvm
+from tvm import te
+from tvm.s_tir import ScheduleError
+
+__all__ = [
+    "ScheduleError",
+    "as_list",
+    "target_info",
+    "compute_ops",
+    "find_op",
+    "get_block",
+    "all_blocks",
+    "is_reduction_block",
+    "is_output_block",
+    "loop_extent",
+    "inline_all",
+    "inline_epilogue",
+    "const_int",
+]
+
+
+def as_list(outs):
+    """Return ``outs`` as a list of tensors (a single tensor is wrapped)."""
+    if isinstance(outs, te.Tensor):
+        return [outs]
+    return list(outs)
+
+
+def const_int(value):
+    """Return ``value`` as a Python int, or ``None`` when it is symbolic."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, tvm.tirx.IntImm):
+        return int(value.value)
+    return None
+
+
+# CPU names whose LLVM backend uses 512-bit vectors for float32 by default.
+_AVX512_CPUS = ("skylake-avx512", "cascadelake", "cooperlake", "icelake", "tigerlake",
+                "sapphirerapids", "znver4", "znver5", "emeraldrapids", "graniterapids")
+# CPU names with AVX/AVX2 (256-bit vectors).
+_AVX2_CPUS = ("haswell", "broadwell", "skylake", "znver", "bdver", "alderlake", "raptorlake",
+              "meteorlake", "sandybridge", "ivybridge", "core-avx", "x86-64-v3", "btver2",
+              "cannonlake", "rocketlake", "arrowlake", "lunarlake", "gracemont")
+
+
+def target_info(target=None):
+    """Vector lanes (float32) and core count for the schedules.
+
+    Parameters
+    ----------
+    target : tvm.target.Target, optional
+        Defaults to ``tvm.target.Target.current(allow_none=True)``; without one
+        the host is assumed (8 lanes, ``os.cpu_count()`` cores).
+
+    Returns
+    -------
+    lanes : int
+        Number of float32 lanes of the widest vector register the target uses.
+    num_cores : int
+        The target's ``num-cores`` attribute when set, else the host's CPU count.
+    """
+    if target is None:
+        target = tvm.target.Target.current(allow_none=True)
+    num_cores = os.cpu_count() or 1
+    lanes = 8
+    if target is not None:
+        attrs = target.attrs
+        cores = attrs.get("num-cores", None) if hasattr(attrs, "get") else None
+        if cores is not None and int(cores) > 0:
+            num_cores = int(cores)
+        if target.kind.name == "llvm":
+            mcpu = str(attrs.get("mcpu", "") or "") if hasattr(attrs, "get") else ""
+            mattr = " ".join(str(a) for a in (attrs.get("mattr", None) or []))
+            if any(mcpu.startswith(c) for c in _AVX512_CPUS) or "+avx512f" in mattr:
+                lanes = 16
+            elif any(mcpu.startswith(c) for c in _AVX2_CPUS) or "+avx2" in mattr or "+avx" in mattr:
+                lanes = 8
+            elif mcpu == "" and mattr == "":
+                lanes = 4  # generic x86-64: SSE only
+            else:
+                lanes = 4
+    return lanes, num_cores
+
+
+def compute_ops(outs):
+    """All compute ops reachable from ``outs``, producers first (post-order)."""
+    order, seen = [], set()
+
+    def visit(op):
+        if op in seen:
+            return
+        seen.add(op)
+        for tensor in op.input_tensors:
+            visit(tensor.op)
+        if isinstance(op, te.ComputeOp):
+            order.append(op)
+
+    for out in as_list(outs):
+        visit(out.op)
+    return order
+
+
+def find_op(outs, predicate):
+    """The first compute op (producers first) of ``outs`` whose tag matches.
+
+    Parameters
+    ----------
+    outs : list of te.Tensor
+        Outputs of the fused function.
+    predicate : str, tuple of str or callable
+        A tag, several tags, or a function ``tag -> bool``.
+    """
+    if isinstance(predicate, str):
+        tags = (predicate,)
+        predicate = lambda tag: tag in tags  # noqa: E731
+    elif isinstance(predicate, (tuple, list, set)):
+        tags = tuple(predicate)
+        predicate = lambda tag: tag in tags  # noqa: E731
+    for op in compute_ops(outs):
+        if predicate(op.tag):
+            return op
+    return None
+
+
+def all_blocks(sch):
+    """Every block of ``sch`` except the root, in program order."""
+    result = []
+
+    def visit(block):
+        for child in sch.get_child_blocks(block):
+            result.append(child)
+            visit(child)
+
+    visit(sch.get_sblock("root"))
+    return result
+
+
+def _num_iters(op):
+    return len(op.axis) + len(op.reduce_axis)
+
+
+def get_block(sch, op, outs=None):
+    """The block that ``te.create_prim_func`` made of the TE op ``op``.
+
+    ``create_prim_func`` names a block after its op and de-duplicates repeated
+    names with ``_1``, ``_2``...; several candidates are told apart by their
+    iterator count and output shape, then by topological order.
+    """
+    base = op.name
+    shape = [const_int(s) for s in op.output(0).shape]
+    candidates = []
+    for rv in all_blocks(sch):
+        block = sch.get(rv)
+        name = block.name_hint
+        if name != base and not (name.startswith(base + "_") and name[len(base) + 1:].isdigit()):
+            continue
+        if len(block.iter_vars) != _num_iters(op):
+            continue
+        written = block.writes[0].source if block.writes else None
+        if written is not None and [const_int(s) for s in written.shape] != shape:
+            continue
+        candidates.append(rv)
+    if not candidates:
+        raise ValueError(f"no TensorIR block corresponds to the TE op '{op.name}' (tag '{op.tag}')")
+    if len(candidates) == 1:
+        return candidates[0]
+    for rv in candidates:
+        if sch.get(rv).name_hint == base:
+            exact = rv
+            break
+    else:
+        exact = None
+    if outs is not None:
+        same = [o for o in compute_ops(outs) if o.name == base and _num_iters(o) == _num_iters(op)]
+        if len(same) == len(candidates):
+            return candidates[same.index(op)]
+    if exact is not None:
+        return exact
+    return candidates[0]
+
+
+def is_reduction_block(sch, block):
+    """True when the block has a reduction iterator."""
+    return any(iv.iter_type == 2 for iv in sch.get(block).iter_vars)
+
+
+def is_output_block(sch, block):
+    """True when the block writes a buffer of the function's signature."""
+    outputs = sch.get_output_blocks(sch.get_sblock("root"))
+    return any(sch.get(o).same_as(sch.get(block)) for o in outputs)
+
+
+def loop_extent(sch, loop):
+    """Constant extent of ``loop`` (``None`` when symbolic)."""
+    return const_int(sch.get(loop).extent)
+
+
+def inline_all(sch, keep=()):
+    """Inline every inlinable block that is neither an output nor in ``keep``.
+
+    Inlining is tried repeatedly until nothing changes, so chains of injective
+    blocks collapse into their consumers. Blocks TensorIR refuses to inline
+    (reductions, blocks read with a non-affine pattern...) are left in place.
+    Returns the names of the blocks that were inlined.
+    """
+    keep = set(keep)
+    inlined = []
+    changed = True
+    while changed:
+        changed = False
+        for rv in all_blocks(sch):
+            block = sch.get(rv)
+            if block.name_hint in keep or is_output_block(sch, rv):
+                continue
+            if is_reduction_block(sch, rv):
+                continue
+            try:
+                sch.compute_inline(rv)
+            except ScheduleError:
+                continue
+            inlined.append(block.name_hint)
+            changed = True
+            break
+    return inlined
+
+
+def inline_epilogue(sch, producer):
+    """Fold the elementwise consumer chain of ``producer`` into it.
+
+    Repeatedly ``reverse_compute_inline`` the single consumer of ``producer``
+    (bias add, activation, residual add...). Stops at the first consumer that
+    cannot be folded (several consumers, a layout change, a reduction).
+    Returns the number of consumers folded.
+    """
+    count = 0
+    while True:
+        consumers = sch.get_consumers(producer)
+        if len(consumers) != 1:
+            return count
+        try:
+            sch.reverse_compute_inline(consumers[0])
+        except ScheduleError:
+            return count
+        count += 1

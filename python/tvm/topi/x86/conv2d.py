@@ -1,0 +1,152 @@
+"""x86 schedules of conv2d (NCHW, NHWC, grouped) on TensorIR.
+
+Direct convolution with a register tile of output values, without changing
+any layout of the function's arguments:
+
+* NCHW: the tile is ``tile_oc`` output channels x ``tile_ow`` output columns;
+  the columns are the vector lanes (contiguous in the output and, for
+  stride 1, in the input), kernel values are broadcast;
+* NHWC: the tile is ``tile_ow`` output columns x ``tile_oc`` output channels;
+  the channels are the vector lanes (contiguous in the output and in the
+  HWIO kernel), input values are broadcast.
+
+The reduction loops run outside the tile, the innermost kernel-width loop is
+unrolled, the padding stage is a separate parallel copy and the fused
+elementwise epilogue is applied when the tile is written back.
+"""
+from .config import ScheduleConfig
+from .conv_common import anchor_shapes, schedule_anchor
+from .tiling import best_divisor
+
+__all__ = [
+    "schedule_conv2d_nchw",
+    "schedule_conv2d_nhwc",
+    "schedule_group_conv2d_nchw",
+    "schedule_group_conv2d_nhwc",
+    "fallback_conv2d_nchw_config",
+    "fallback_conv2d_nhwc_config",
+    "MAX_ACCUMULATORS",
+]
+
+# Vector registers kept for the accumulator tile (AVX2 has 16; the rest hold
+# the broadcast operand and the loaded vector).
+MAX_ACCUMULATORS = 12
+
+
+def _lane_tile_choices(extent, lanes):
+    """Candidate tiles of a vectorised axis and the registers each needs."""
+    choices = []
+    for tile in sorted({best_divisor(extent, lanes * k, lanes) for k in (1, 2, 3)} | (
+            {extent} if extent <= 2 * lanes else set())):
+        if tile <= 1 and extent > 1:
+            continue
+        choices.append((tile, -(-tile // lanes)))
+    return choices or [(1, 1)]
+
+
+def register_tile(vec_extent, other_extent, lanes, max_acc=MAX_ACCUMULATORS):
+    """Pick (vector-axis tile, broadcast-axis tile) filling the accumulators.
+
+    The score is the number of useful lanes in the tile (more reuse of each
+    load), with full vectors preferred.
+    """
+    best = None
+    for vec_tile, vectors in _lane_tile_choices(vec_extent, lanes):
+        other = best_divisor(other_extent, max(1, max_acc // vectors))
+        useful = vec_tile * other
+        waste = vectors * lanes - vec_tile
+        key = (useful - waste * other, vec_tile)
+        if best is None or key > best[0]:
+            best = (key, vec_tile, other)
+    return best[1], best[2]
+
+
+def fallback_conv2d_nchw_config(op, lanes, num_cores):
+    """Fallback knobs of the NCHW conv2d schedule.
+
+    ``tile_ow`` (vector lanes, a divisor of OW), ``tile_oc`` (output channels
+    broadcast against it), ``tile_oh`` (1), ``unroll_kw`` (True),
+    ``inline_pad`` (False).
+    """
+    del num_cores
+    (_, oc, _, ow), _ = anchor_shapes(op)
+    tile_ow, tile_oc = register_tile(ow, oc, lanes)
+    return ScheduleConfig("conv2d_nchw", tile_oc=tile_oc, tile_oh=1, tile_ow=tile_ow,
+                          unroll_kw=True, inline_pad=False)
+
+
+def fallback_conv2d_nhwc_config(op, lanes, num_cores):
+    """Fallback knobs of the NHWC conv2d schedule.
+
+    ``tile_oc`` (vector lanes, a divisor of the channels), ``tile_ow``
+    (output columns broadcast against it), ``tile_oh`` (1), ``unroll_kw``,
+    ``inline_pad``.
+    """
+    del num_cores
+    (_, _, ow, oc), _ = anchor_shapes(op)
+    tile_oc, tile_ow = register_tile(oc, ow, lanes)
+    return ScheduleConfig("conv2d_nhwc", tile_oc=tile_oc, tile_oh=1, tile_ow=tile_ow,
+                          unroll_kw=True, inline_pad=False)
+
+
+def _plan_nchw(op, cfg, lanes):
+    del op, lanes
+    return {
+        "spatial_tiles": [1, cfg["tile_oc"], cfg["tile_oh"], cfg["tile_ow"]],
+        "vec_axis": 3,
+        "reduce_order": [0, 1, 2],  # rc, ry, rx
+        "unroll_reduce": bool(cfg["unroll_kw"]),
+    }
+
+
+def _plan_nhwc(op, cfg, lanes):
+    del op, lanes
+    return {
+        "spatial_tiles": [1, cfg["tile_oh"], cfg["tile_ow"], cfg["tile_oc"]],
+        "vec_axis": 3,
+        "reduce_order": [2, 0, 1],  # rc, ry, rx: unroll the kernel width innermost
+        "unroll_reduce": bool(cfg["unroll_kw"]),
+    }
+
+
+def schedule_conv2d_nchw(sch, outs, cfg=None):
+    """Schedule a fused function whose anchor is ``topi.nn.conv2d_nchw``.
+
+    Parameters
+    ----------
+    sch : tvm.s_tir.Schedule
+        Schedule of ``te.create_prim_func(inputs + outs)``; modified in place.
+    outs : list of te.Tensor
+        Outputs of the fused function (conv2d plus its epilogue).
+    cfg : ScheduleConfig or dict, optional
+        Knob values (see :func:`fallback_conv2d_nchw_config`); missing ones
+        take the fallback values.
+
+    Returns
+    -------
+    sch : tvm.s_tir.Schedule
+    """
+    return schedule_anchor(sch, outs, ("conv2d_nchw",), fallback_conv2d_nchw_config,
+                           _plan_nchw, cfg, "conv2d_nchw")
+
+
+def schedule_conv2d_nhwc(sch, outs, cfg=None):
+    """Schedule a fused function whose anchor is ``topi.nn.conv2d_nhwc`` (HWIO kernel).
+
+    See :func:`schedule_conv2d_nchw` for the arguments and
+    :func:`fallback_conv2d_nhwc_config` for the knobs.
+    """
+    return schedule_anchor(sch, outs, ("conv2d_nhwc",), fallback_conv2d_nhwc_config,
+                           _plan_nhwc, cfg, "conv2d_nhwc")
+
+
+def schedule_group_conv2d_nchw(sch, outs, cfg=None):
+    """Schedule ``topi.nn.group_conv2d_nchw`` (same tiling as NCHW conv2d)."""
+    return schedule_anchor(sch, outs, ("group_conv2d_nchw",), fallback_conv2d_nchw_config,
+                           _plan_nchw, cfg, "group_conv2d_nchw")
+
+
+def schedule_group_conv2d_nhwc(sch, outs, cfg=None):
+    """Schedule ``topi.nn.group_conv2d_nhwc`` (same tiling as NHWC conv2d)."""
+    return schedule_anchor(sch, outs, ("group_conv2d_nhwc",), fallback_conv2d_nhwc_config,
+                           _plan_nhwc, cfg, "group_conv2d_nhwc")

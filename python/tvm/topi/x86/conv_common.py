@@ -1,0 +1,87 @@
+"""Shared driver of the x86 convolution-like schedules.
+
+Every conv-like schedule does the same four things: find the anchor op by tag
+in the TE graph of the fused function, inline the injective producers (except
+the padding stage, which stays a separate parallel copy so the hot loop has no
+boundary tests), register-tile the anchor with the epilogue folded in, and
+give every leftover stage the generic parallel/vectorised schedule.
+"""
+from ..generic.injective import finish_blocks
+from ..generic.schedule_utils import (
+    as_list,
+    const_int,
+    find_op,
+    get_block,
+    inline_all,
+    target_info,
+)
+from .config import merge_config
+from .tiling import tile_reduction
+
+__all__ = ["schedule_anchor", "anchor_shapes"]
+
+
+def anchor_shapes(op):
+    """Constant shapes of the anchor's output and its inputs."""
+    out = [const_int(s) for s in op.output(0).shape]
+    ins = [[const_int(s) for s in t.shape] for t in op.input_tensors]
+    return out, ins
+
+
+def _pad_producers(op):
+    """Names of the padding/dilation stages that feed ``op`` directly."""
+    names = []
+    for tensor in op.input_tensors:
+        producer = tensor.op
+        tag = getattr(producer, "tag", "")
+        if hasattr(producer, "axis") and ("pad" in tag or "dilate" in tag or "injective" in tag):
+            if "pad" in producer.name or "pad" in tag or "dilate" in tag:
+                names.append(producer)
+    return names
+
+
+def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
+    """Find the anchor by tag and schedule the fused function around it.
+
+    Parameters
+    ----------
+    sch : tvm.s_tir.Schedule
+    outs : list of te.Tensor
+    tags : tuple of str
+        Tags of the anchor op.
+    fallback : callable
+        ``fallback(op, lanes, num_cores) -> ScheduleConfig``.
+    plan : callable
+        ``plan(op, cfg, lanes) -> dict`` of keyword arguments for
+        :func:`tile_reduction` (``spatial_tiles``, ``vec_axis``...).
+    cfg : ScheduleConfig or dict, optional
+        Tuned knob values overriding the fallback ones.
+    what : str
+        Operator name for error messages.
+    """
+    outs = as_list(outs)
+    op = find_op(outs, tags)
+    if op is None:
+        raise ValueError(f"schedule for {what}: no op tagged {tags} in the function "
+                         f"(tags found: {[o.tag for o in _all_tags(outs)]})")
+    lanes, num_cores = target_info()
+    config = merge_config(fallback(op, lanes, num_cores), cfg)
+    anchor = get_block(sch, op, outs)
+    anchor_name = sch.get(anchor).name_hint
+    keep = {anchor_name}
+    pads = _pad_producers(op)
+    if not config.get("inline_pad", False):
+        for pad in pads:
+            keep.add(sch.get(get_block(sch, pad, outs)).name_hint)
+    inline_all(sch, keep=keep)
+    anchor = sch.get_sblock(anchor_name)
+    kwargs = plan(op, config, lanes)
+    tile_reduction(sch, anchor, num_cores=num_cores, **kwargs)
+    finish_blocks(sch, lanes=lanes, num_cores=num_cores)
+    return sch
+
+
+def _all_tags(outs):
+    from ..generic.schedule_utils import compute_ops  # pylint: disable=import-outside-toplevel
+
+    return compute_ops(outs)

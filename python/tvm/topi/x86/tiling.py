@@ -1,0 +1,171 @@
+"""Register tiling of a reduction block, the core of the x86 conv/dense schedules.
+
+The tiled loop nest is::
+
+    parallel  for outer spatial tiles (fused)
+      for reduction loops (outer parts, then inner parts)
+        unrolled  for inner spatial tile loops
+          vectorised  for the inner tile of the vector axis
+            acc[...] += ...              # acc is a small "local" buffer
+    for inner tile: out[...] = epilogue(acc[...])   # bias, activation, residual
+
+The accumulator tile lives in registers once LLVM has unrolled and promoted
+it; the epilogue of the fused function (elementwise consumers) is folded into
+the write-back of the tile, so the anchor's full output is never stored.
+"""
+from ..generic.schedule_utils import ScheduleError, inline_epilogue, loop_extent
+
+__all__ = ["tile_reduction", "best_divisor", "vector_tile"]
+
+
+def best_divisor(extent, limit, prefer_multiple_of=1):
+    """Largest divisor of ``extent`` not above ``limit``.
+
+    Divisors that are multiples of ``prefer_multiple_of`` win over larger ones
+    that are not (a vector tile of 8 beats one of 14 on 8-lane hardware only
+    if it also divides the extent).
+    """
+    limit = max(1, min(limit, extent))
+    divisors = [d for d in range(1, limit + 1) if extent % d == 0]
+    preferred = [d for d in divisors if d % prefer_multiple_of == 0]
+    return max(preferred) if preferred else max(divisors)
+
+
+def vector_tile(extent, lanes, max_vectors=2):
+    """Tile of a vectorised axis: a divisor of ``extent``, ideally a multiple of ``lanes``.
+
+    An extent not above ``lanes * max_vectors`` is taken whole (a 7- or
+    14-lane vector is still one or two registers).
+    """
+    if extent <= lanes * max_vectors:
+        return extent
+    for vectors in range(max_vectors, 0, -1):
+        if extent % (lanes * vectors) == 0:
+            return lanes * vectors
+    return best_divisor(extent, lanes * max_vectors)
+
+
+def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
+                   reduce_tiles=None, unroll_reduce=False, num_cores=1,
+                   fuse_epilogue=True, cache_local=True):
+    """Apply register tiling to an untouched reduction block.
+
+    Parameters
+    ----------
+    sch : tvm.s_tir.Schedule
+    block : BlockRV
+        A block made by ``te.create_prim_func``: its loops are its iterators,
+        spatial ones first.
+    spatial_tiles : list of int
+        Inner tile of each spatial axis (1: not tiled; the extent: the whole
+        axis is inner). Tiles that do not divide their extent are lowered to
+        the largest divisor below them.
+    vec_axis : int, optional
+        Spatial axis whose inner tile is vectorised (and moved innermost).
+    reduce_order : list of int, optional
+        Order of the reduction axes (indices among the reduction axes).
+    reduce_tiles : list of int, optional
+        Inner split of each reduction axis (1 or 0: no split); the inner parts
+        are placed after all outer parts.
+    unroll_reduce : bool
+        Unroll the innermost reduction loop.
+    num_cores : int
+        Outer tiles are fused and parallelised when there is more than one core.
+    fuse_epilogue : bool
+        Fold elementwise consumers into the accumulator write-back.
+    cache_local : bool
+        Accumulate in a ``local`` tile (needed for the epilogue fusion).
+
+    Returns
+    -------
+    info : dict
+        ``outer`` (outer loops, before fusion), ``parallel`` (the fused loop
+        or None), ``write_back`` (the write-back block or None).
+    """
+    node = sch.get(block)
+    kinds = [iv.iter_type for iv in node.iter_vars]
+    loops = sch.get_loops(block)
+    n_sp = sum(1 for k in kinds if k == 0)
+    if len(loops) != len(kinds) or kinds[:n_sp] != [0] * n_sp or any(k != 2 for k in kinds[n_sp:]):
+        raise ValueError(f"tile_reduction expects an untouched reduction block, got {node.name_hint}")
+    sp_loops, rd_loops = loops[:n_sp], loops[n_sp:]
+    extents = [loop_extent(sch, l) for l in loops]
+    if any(e is None for e in extents):
+        raise ValueError(f"tile_reduction needs static shapes ({node.name_hint})")
+    if len(spatial_tiles) != n_sp:
+        raise ValueError(f"{node.name_hint}: {len(spatial_tiles)} tiles for {n_sp} spatial axes")
+    outer, inner, vec_loop = [], [], None
+    for axis, (loop, tile, ext) in enumerate(zip(sp_loops, spatial_tiles, extents[:n_sp])):
+        tile = int(tile)
+        if tile > 1 and ext % tile:
+            tile = best_divisor(ext, tile)
+        if tile <= 1:
+            outer.append(loop)
+            continue
+        if tile >= ext:
+            lin = loop
+        else:
+            lout, lin = sch.split(loop, [None, tile])
+            outer.append(lout)
+        if axis == vec_axis:
+            vec_loop = lin
+        else:
+            inner.append(lin)
+    r_ext = extents[n_sp:]
+    order = list(reduce_order) if reduce_order is not None else list(range(len(rd_loops)))
+    r_tiles = list(reduce_tiles) if reduce_tiles is not None else [1] * len(rd_loops)
+    r_outer, r_inner = [], []
+    for idx in order:
+        loop, tile, ext = rd_loops[idx], int(r_tiles[idx] or 1), r_ext[idx]
+        if tile > 1 and ext % tile:
+            tile = best_divisor(ext, tile)
+        if 1 < tile < ext:
+            lo, li = sch.split(loop, [None, tile])
+            r_outer.append(lo)
+            r_inner.append(li)
+        else:
+            r_outer.append(loop)
+    new_order = outer + r_outer + r_inner + inner + ([vec_loop] if vec_loop is not None else [])
+    sch.reorder(*new_order)
+
+    write_back = None
+    if cache_local and outer and (inner or vec_loop is not None):
+        write_back = sch.cache_write(block, 0, "local")
+        if fuse_epilogue:
+            inline_epilogue(sch, write_back)
+        sch.reverse_compute_at(write_back, outer[-1], preserve_unit_loops=True)
+    elif fuse_epilogue and outer:
+        # no accumulator tile: the epilogue can still follow each outer tile
+        consumers = sch.get_consumers(block)
+        if len(consumers) == 1:
+            try:
+                sch.reverse_compute_at(consumers[0], outer[-1], preserve_unit_loops=True)
+            except ScheduleError:
+                pass
+
+    parallel = None
+    if num_cores > 1 and outer:
+        parallel = sch.fuse(*outer) if len(outer) > 1 else outer[0]
+        sch.parallel(parallel)
+    if vec_loop is not None:
+        sch.vectorize(vec_loop)
+    for loop in inner:
+        sch.unroll(loop)
+    innermost_reduce = (r_inner or r_outer)[-1] if (r_inner or r_outer) else None
+    if unroll_reduce and innermost_reduce is not None and (inner or vec_loop is not None):
+        sch.unroll(innermost_reduce)
+    if write_back is not None:
+        wb_loops = sch.get_loops(write_back)
+        n_shared = len(sch.get_loops(block)) - len(r_outer) - len(r_inner) - len(inner) - (vec_loop is not None)
+        own = wb_loops[n_shared:]
+        if own:
+            if vec_loop is not None:
+                sch.vectorize(own[-1])
+                own = own[:-1]
+            for loop in own:
+                if loop_extent(sch, loop) and loop_extent(sch, loop) > 1:
+                    sch.unroll(loop)
+    first_reduce = (r_outer or r_inner)[0] if (r_outer or r_inner) else None
+    if first_reduce is not None:
+        sch.decompose_reduction(block, first_reduce)
+    return {"outer": outer, "parallel": parallel, "write_back": write_back}
