@@ -1,0 +1,195 @@
+"""FuseOps: grouping by TOpPattern and the post-dominator tree, checked on the
+groups it forms and on numbers (interpreter before vs after fusion)."""
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+from tvm.relay.backend.interpreter import create_executor
+from tvm.relay.transform._utils import post_order
+
+
+def _run(mod, *inputs):
+    out = create_executor("debug", mod=mod).evaluate()(*inputs)
+    return out.numpy() if hasattr(out, "numpy") else [o.numpy() for o in out]
+
+
+def _fuse(func, opt_level=3, **kwargs):
+    mod = tvm.IRModule.from_expr(func)
+    mod = relay.transform.InferType()(mod)
+    with tvm.transform.PassContext(opt_level=opt_level):
+        fused = relay.transform.FuseOps(**kwargs)(mod)
+    fused = relay.transform.InferType()(fused)  # the result must type-check
+    return mod, fused
+
+
+def _groups(mod):
+    """Op names of each primitive function called by main, in dataflow order."""
+    groups = []
+    for node in post_order(mod["main"].body):
+        if isinstance(node, relay.Call) and isinstance(node.op, relay.Function):
+            assert node.op.is_primitive
+            names = [
+                n.op.name
+                for n in post_order(node.op.body)
+                if isinstance(n, relay.Call) and isinstance(n.op, relay.Op)
+            ]
+            groups.append(names)
+    return groups
+
+
+def _check_numbers(mod, fused, *inputs):
+    expected = _run(mod, *inputs)
+    actual = _run(fused, *inputs)
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5)
+
+
+def _rand(*shape):
+    return np.random.RandomState(sum(shape)).uniform(-1, 1, size=shape).astype("float32")
+
+
+def test_conv_bias_relu_residual_in_one_function():
+    x = relay.var("x", shape=(1, 8, 6, 6))
+    w = relay.var("w", shape=(8, 8, 3, 3))
+    b = relay.var("b", shape=(8,))
+    y = relay.nn.conv2d(x, w, kernel_size=(3, 3), padding=(1, 1), channels=8)
+    y = relay.nn.relu(relay.nn.bias_add(y, b))
+    y = relay.add(y, x)
+    mod, fused = _fuse(relay.Function([x, w, b], y))
+    assert _groups(fused) == [["nn.conv2d", "nn.bias_add", "nn.relu", "add"]]
+    fn = fused["main"].body.op
+    assert fn.attrs["Primitive"] == 1
+    # inputs of the group become parameters p0, p1, ... in order of use
+    assert [p.name_hint for p in fn.params] == ["p0", "p1", "p2"]
+    _check_numbers(mod, fused, _rand(1, 8, 6, 6), _rand(8, 8, 3, 3), _rand(8))
+
+
+def test_two_convs_are_two_functions():
+    x = relay.var("x", shape=(1, 4, 6, 6))
+    w1 = relay.var("w1", shape=(4, 4, 3, 3))
+    w2 = relay.var("w2", shape=(4, 4, 3, 3))
+    y = relay.nn.relu(relay.nn.conv2d(x, w1, kernel_size=(3, 3), padding=(1, 1)))
+    y = relay.nn.relu(relay.nn.conv2d(y, w2, kernel_size=(3, 3), padding=(1, 1)))
+    mod, fused = _fuse(relay.Function([x, w1, w2], y))
+    assert _groups(fused) == [["nn.conv2d", "nn.relu"], ["nn.conv2d", "nn.relu"]]
+    _check_numbers(mod, fused, _rand(1, 4, 6, 6), _rand(4, 4, 3, 3), _rand(4, 4, 3, 3))
+
+
+def test_diamond_after_conv_fuses_into_one():
+    # conv2d's post-dominator is the final add: both branches join it.
+    x = relay.var("x", shape=(1, 4, 5, 5))
+    w = relay.var("w", shape=(4, 4, 1, 1))
+    c = relay.nn.conv2d(x, w, kernel_size=(1, 1))
+    y = relay.add(relay.nn.relu(c), relay.exp(c))
+    mod, fused = _fuse(relay.Function([x, w], y))
+    groups = _groups(fused)
+    assert len(groups) == 1 and sorted(groups[0]) == ["add", "exp", "nn.conv2d", "nn.relu"]
+    _check_numbers(mod, fused, _rand(1, 4, 5, 5), _rand(4, 4, 1, 1))
+
+
+def test_injective_chain_is_one_function():
+    x = relay.var("x", shape=(2, 3, 4))
+    y = relay.reshape(x, (6, 4))
+    y = relay.transpose(y, (1, 0))
+    y = relay.exp(relay.add(y, relay.const(1.0)))
+    mod, fused = _fuse(relay.Function([x], y))
+    assert _groups(fused) == [["reshape", "transpose", "add", "exp"]]
+    fn = fused["main"].body.op
+    # the scalar constant stays inside the kernel; only x is a parameter
+    assert len(fn.params) == 1
+    _check_numbers(mod, fused, _rand(2, 3, 4))
+
+
+def test_reduction_takes_elemwise_producers_not_injective_ones():
+    # multiply and exp (element-wise) join the sum that post-dominates them;
+    # the transpose feeding them is injective, and upstream's rules only let
+    # element-wise/broadcast producers join a reduction, so it stays apart.
+    # A reduction never absorbs its consumers: sqrt is a kernel of its own.
+    x = relay.var("x", shape=(3, 4, 5))
+    y = relay.transpose(x, (0, 2, 1))
+    y = relay.sum(relay.exp(relay.multiply(y, relay.const(2.0))), axis=[2])
+    y = relay.sqrt(y)
+    mod, fused = _fuse(relay.Function([x], y))
+    assert _groups(fused) == [["transpose"], ["multiply", "exp", "sum"], ["sqrt"]]
+    _check_numbers(mod, fused, _rand(3, 4, 5))
+
+
+def test_opaque_softmax_stays_alone():
+    x = relay.var("x", shape=(2, 10))
+    y = relay.exp(relay.nn.softmax(relay.add(x, relay.const(1.0))))
+    mod, fused = _fuse(relay.Function([x], y))
+    assert _groups(fused) == [["add"], ["nn.softmax"], ["exp"]]
+    _check_numbers(mod, fused, _rand(2, 10))
+
+
+def test_tuple_and_concatenate_fuse_with_their_producers():
+    x = relay.var("x", shape=(2, 3))
+    y = relay.var("y", shape=(2, 3))
+    z = relay.concatenate([relay.exp(x), relay.nn.relu(y)], axis=1)
+    mod, fused = _fuse(relay.Function([x, y], z))
+    groups = _groups(fused)
+    assert len(groups) == 1 and sorted(groups[0]) == ["concatenate", "exp", "nn.relu"]
+    _check_numbers(mod, fused, _rand(2, 3), _rand(2, 3))
+
+
+def test_fuse_opt_level_zero_gives_one_function_per_op():
+    x = relay.var("x", shape=(1, 4, 5, 5))
+    w = relay.var("w", shape=(4, 4, 3, 3))
+    b = relay.var("b", shape=(4,))
+    y = relay.nn.relu(relay.nn.bias_add(relay.nn.conv2d(x, w, kernel_size=(3, 3)), b))
+    mod, fused = _fuse(relay.Function([x, w, b], y), fuse_opt_level=0)
+    assert _groups(fused) == [["nn.conv2d"], ["nn.bias_add"], ["nn.relu"]]
+    _check_numbers(mod, fused, _rand(1, 4, 5, 5), _rand(4, 4, 3, 3), _rand(4))
+    # fuse_opt_level=-1 reads the PassContext: opt_level 0 means no fusion either
+    _, fused0 = _fuse(relay.Function([x, w, b], y), opt_level=0)
+    assert len(_groups(fused0)) == 3
+
+
+def test_max_fuse_depth_splits_long_chains():
+    x = relay.var("x", shape=(4,))
+    y = x
+    for _ in range(10):
+        y = relay.exp(y)
+    mod, fused = _fuse(relay.Function([x], y), max_fuse_depth=4)
+    assert [len(g) for g in _groups(fused)] == [4, 4, 2]
+    _, unlimited = _fuse(relay.Function([x], y))
+    assert [len(g) for g in _groups(unlimited)] == [10]
+    _check_numbers(mod, fused, _rand(4) * 0.1)
+    with pytest.raises(ValueError, match="max_fuse_depth"):
+        relay.transform.FuseOps(max_fuse_depth=0)
+
+
+def test_existing_primitive_function_is_kept():
+    p = relay.var("p", shape=(3,))
+    prim = relay.Function([p], relay.exp(p)).with_attr("Primitive", 1)
+    x = relay.var("x", shape=(3,))
+    y = relay.add(relay.Call(prim, [x]), relay.const(1.0))
+    mod, fused = _fuse(relay.Function([x], y))
+    body = fused["main"].body
+    inner = body.args[0]
+    assert inner.op is prim  # untouched, not refused
+    assert _groups(fused) == [["exp"], ["add"]]
+    _check_numbers(mod, fused, _rand(3))
+
+
+def test_non_scalar_constant_becomes_parameter():
+    x = relay.var("x", shape=(2, 3))
+    c = relay.const(np.arange(6, dtype="float32").reshape(2, 3))
+    y = relay.multiply(relay.add(x, c), relay.const(2.0))
+    mod, fused = _fuse(relay.Function([x], y))
+    call = fused["main"].body
+    assert len(call.args) == 2 and isinstance(call.args[1], relay.Constant)
+    assert len(call.op.params) == 2
+    _check_numbers(mod, fused, _rand(2, 3))
+
+
+def test_tuple_output_and_getitem():
+    x = relay.var("x", shape=(4, 6))
+    parts = relay.split(relay.exp(x), 2, axis=1)
+    y = relay.Tuple([relay.nn.relu(parts[0]), relay.negative(parts[1])])
+    mod, fused = _fuse(relay.Function([x], y))
+    assert isinstance(fused["main"].body, relay.Tuple)
+    expected = _run(mod, _rand(4, 6))
+    actual = _run(fused, _rand(4, 6))
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-6)
