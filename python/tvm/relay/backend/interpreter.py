@@ -29,6 +29,7 @@ from ..function import Function
 from ..module import IRModule
 from .. import ty as _ty
 from . import reference_ops
+from .reference_ops import contiguous
 
 logger = logging.getLogger("relay")
 
@@ -356,7 +357,7 @@ def to_runtime(value, device=None):
     import tvm  # pylint: disable=import-outside-toplevel
 
     if isinstance(value, np.ndarray | np.generic):
-        array = np.ascontiguousarray(value)
+        array = contiguous(value)
         return tvm.runtime.tensor(array, device or tvm.cpu(0))
     if isinstance(value, tuple):
         return tuple(to_runtime(v, device) for v in value)

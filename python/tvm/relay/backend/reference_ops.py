@@ -93,6 +93,12 @@ def _check_result(op_name, value, expected):
 
 
 # --------------------------------------------------------------------- helpers
+def contiguous(array):
+    """A C-contiguous array of the same shape (``np.ascontiguousarray`` makes 0-d arrays 1-d)."""
+    array = np.asarray(array)
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
 def attr(attrs, name, default=None):
     """``attrs.name`` or ``default`` when absent (or when ``attrs`` is None)."""
     if attrs is None:
@@ -368,7 +374,7 @@ def _cast_like(_attrs, args):
 @register_kernel("reinterpret")
 def _reinterpret(attrs, args):
     (x,) = args
-    return np.ascontiguousarray(x).view(attr(attrs, "dtype"))
+    return contiguous(x).view(attr(attrs, "dtype"))
 
 
 @register_kernel("zeros_like")

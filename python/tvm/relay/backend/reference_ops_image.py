@@ -9,7 +9,7 @@ plain loops over boxes. Registered on import by :mod:`.reference_ops`.
 """
 import numpy as np
 
-from .reference_ops import attr, register_kernel
+from .reference_ops import attr, contiguous, register_kernel
 from .reference_ops_transform import parse_layout
 
 
@@ -256,7 +256,7 @@ def _grid_sample(attrs, args):
         )
     else:
         raise ValueError(f"image.grid_sample: method {method!r} is not supported")
-    return np.ascontiguousarray(np.moveaxis(out, -1, 1)).astype(data.dtype)
+    return contiguous(np.moveaxis(out, -1, 1)).astype(data.dtype)
 
 
 # --------------------------------------------------------------------- vision

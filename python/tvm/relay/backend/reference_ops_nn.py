@@ -9,7 +9,7 @@ and upsampling follow. Registered on import by :mod:`.reference_ops`.
 """
 import numpy as np
 
-from .reference_ops import acc_dtype, attr, normalize_axes, out_dtype, register_kernel
+from .reference_ops import acc_dtype, attr, contiguous, normalize_axes, out_dtype, register_kernel
 from .reference_ops_transform import convert_layout, parse_layout
 
 
@@ -89,7 +89,9 @@ def conv_nchw(data, weight, strides, pad_before, pad_after, dilation, groups, dt
         out = np.zeros((n, out_channels) + out_sp, acc)
         src = np.repeat(np.arange(channels), mult)
         for tap in np.ndindex(*kernel):
-            plane = win[(slice(None), src) + (slice(None),) * nsp + tap]
+            plane = win[(Ellipsis,) + tap]  # (N, C, *O)
+            if mult > 1:
+                plane = plane[:, src]
             out += plane * w[(slice(None), 0) + tap].reshape((1, -1) + (1,) * nsp)
         return out.astype(dtype)
     og = out_channels // groups
@@ -480,7 +482,7 @@ def _pool(attrs, x, nspatial, default_layout, kind):
         result = total / np.maximum(count, 1)
     result = result.reshape(lead + tuple(out_sizes)).astype(x.dtype)
     inverse = np.argsort(other + axes)
-    return np.ascontiguousarray(np.transpose(result, inverse))
+    return contiguous(np.transpose(result, inverse))
 
 
 for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
@@ -550,7 +552,7 @@ def _depth_to_space(attrs, args):
     else:
         out = data.reshape(n, c // block**2, block, block, h, w).transpose(0, 1, 4, 2, 5, 3)
     out = out.reshape(n, c // block**2, h * block, w * block)
-    return convert_layout(np.ascontiguousarray(out), "NCHW", layout)
+    return convert_layout(contiguous(out), "NCHW", layout)
 
 
 @register_kernel("nn.space_to_depth")
@@ -562,4 +564,4 @@ def _space_to_depth(attrs, args):
     n, c, h, w = data.shape
     out = data.reshape(n, c, h // block, block, w // block, block).transpose(0, 3, 5, 1, 2, 4)
     out = out.reshape(n, c * block * block, h // block, w // block)
-    return convert_layout(np.ascontiguousarray(out), "NCHW", layout)
+    return convert_layout(contiguous(out), "NCHW", layout)

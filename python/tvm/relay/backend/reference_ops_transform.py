@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from .reference_ops import acc_dtype, attr, normalize_axes, register_kernel
+from .reference_ops import acc_dtype, attr, contiguous, normalize_axes, register_kernel
 
 
 # --------------------------------------------------------------------- reshape
@@ -140,18 +140,18 @@ def _transpose(attrs, args):
     x = args[0]
     axes = attr(attrs, "axes")
     if axes is None or len(axes) == 0:
-        return np.ascontiguousarray(np.transpose(x))
-    return np.ascontiguousarray(np.transpose(x, [int(a) % x.ndim for a in axes]))
+        return contiguous(np.transpose(x))
+    return contiguous(np.transpose(x, [int(a) % x.ndim for a in axes]))
 
 
 @register_kernel("broadcast_to")
 def _broadcast_to(attrs, args):
-    return np.ascontiguousarray(np.broadcast_to(args[0], tuple(attr(attrs, "shape"))))
+    return contiguous(np.broadcast_to(args[0], tuple(attr(attrs, "shape"))))
 
 
 @register_kernel("broadcast_to_like")
 def _broadcast_to_like(_attrs, args):
-    return np.ascontiguousarray(np.broadcast_to(args[0], args[1].shape))
+    return contiguous(np.broadcast_to(args[0], args[1].shape))
 
 
 def _collapse_sum(x, shape):
@@ -203,7 +203,7 @@ def _split(attrs, args):
         parts = np.split(x, int(sections), axis=axis)
     else:
         parts = np.split(x, [int(i) for i in sections], axis=axis)
-    return tuple(np.ascontiguousarray(p) for p in parts)
+    return tuple(contiguous(p) for p in parts)
 
 
 @register_kernel("tile")
@@ -218,7 +218,7 @@ def _repeat(attrs, args):
 
 @register_kernel("reverse")
 def _reverse(attrs, args):
-    return np.ascontiguousarray(np.flip(args[0], axis=int(attr(attrs, "axis", 0))))
+    return contiguous(np.flip(args[0], axis=int(attr(attrs, "axis", 0))))
 
 
 @register_kernel("reverse_sequence")
@@ -240,8 +240,10 @@ def _reverse_sequence(attrs, args):
 def _slice_bounds(dim, begin, end, stride):
     if stride == 0:
         raise ValueError("strided_slice: stride 0 is not allowed")
-    # Python's slice semantics clamp exactly as TVM's canonicalisation does.
-    return slice(*slice(begin, end, stride).indices(dim))
+    # Python's slice semantics clamp exactly as TVM's canonicalisation does;
+    # a resolved stop of -1 means "past index 0" and must not be re-read as dim-1.
+    start, stop, step = slice(begin, end, stride).indices(dim)
+    return slice(start, stop if stop >= 0 else None, step)
 
 
 @register_kernel("strided_slice")
@@ -268,7 +270,7 @@ def _strided_slice(attrs, args):
         elif e is None:
             e = dim if stride > 0 else -dim - 1
         index[axis] = _slice_bounds(dim, b, e, stride)
-    return np.ascontiguousarray(x[tuple(index)])
+    return contiguous(x[tuple(index)])
 
 
 @register_kernel("slice_like")
@@ -279,7 +281,7 @@ def _slice_like(attrs, args):
     index = [slice(None)] * x.ndim
     for a in axes:
         index[a] = slice(0, like.shape[a])
-    return np.ascontiguousarray(x[tuple(index)])
+    return contiguous(x[tuple(index)])
 
 
 def _wrap_indices(indices, dim, mode):
@@ -419,7 +421,7 @@ def _one_hot(attrs, args):
     out = np.where(hot, on_value.reshape(()), off_value.reshape(())).astype(dtype)
     if axis != -1:
         out = np.moveaxis(out, -1, axis if axis >= 0 else axis + out.ndim)
-    return np.ascontiguousarray(out)
+    return contiguous(out)
 
 
 @register_kernel("shape_of")
@@ -596,7 +598,7 @@ def from_primal(x, primal, layout):
     wanted = [a for a, _ in tokens]
     if sorted(wanted) != sorted(names):
         raise ValueError(f"layout {layout!r} does not have the axes of {primal!r}")
-    return np.ascontiguousarray(np.transpose(split, [names.index(a) for a in wanted]))
+    return contiguous(np.transpose(split, [names.index(a) for a in wanted]))
 
 
 def convert_layout(x, src, dst):
