@@ -1,1 +1,267 @@
-"""(being written)"""
+"""Shape-changing and data-movement operators (upstream ``relay.op.transform``).
+
+Type relations, patterns and computes are in :mod:`._transform`.
+"""
+from ..expr import RelayExpr, TupleWrapper
+from ._util import as_expr, int_or_none_tuple, make_call
+from . import _transform  # noqa: F401  (registers the ops)
+
+__all__ = [
+    "cast", "cast_like", "reinterpret", "expand_dims", "transpose", "squeeze", "reshape",
+    "reshape_like", "take", "full", "full_like", "repeat", "tile", "reverse", "where",
+    "broadcast_to", "broadcast_to_like", "split", "strided_slice", "layout_transform",
+    "one_hot", "gather", "arange",
+]
+
+
+def _static(value, what):
+    if isinstance(value, RelayExpr):
+        raise TypeError(
+            f"{what} given as a relay expression (the dynamic form) is not supported; "
+            "pass Python ints"
+        )
+    return value
+
+
+def cast(data, dtype):
+    """Cast ``data`` to ``dtype``.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    dtype : str
+    """
+    return make_call("cast", [data], "relay.attrs.CastAttrs", dtype=str(dtype))
+
+
+def cast_like(data, dtype_like):
+    """Cast ``data`` to the dtype of ``dtype_like``."""
+    return make_call("cast_like", [data, dtype_like])
+
+
+def reinterpret(data, dtype):
+    """Reinterpret the bits of ``data`` as ``dtype`` (same bit width)."""
+    return make_call("reinterpret", [data], "relay.attrs.CastAttrs", dtype=str(dtype))
+
+
+def expand_dims(data, axis, num_newaxis=1):
+    """Insert ``num_newaxis`` axes of size 1 at ``axis``.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    axis : int
+        Where to insert, in ``[-ndim - 1, ndim]``.
+    num_newaxis : int
+    """
+    return make_call(
+        "expand_dims", [data], "relay.attrs.ExpandDimsAttrs",
+        axis=int(axis), num_newaxis=int(num_newaxis),
+    )
+
+
+def transpose(data, axes=None):
+    """Permute the axes of ``data`` (reverse them if ``axes`` is None)."""
+    axes = None if axes is None else tuple(int(a) for a in axes)
+    return make_call("transpose", [data], "relay.attrs.TransposeAttrs", axes=axes)
+
+
+def squeeze(data, axis=None):
+    """Remove axes of size 1 (all of them if ``axis`` is None)."""
+    return make_call("squeeze", [data], "relay.attrs.SqueezeAttrs", axis=int_or_none_tuple(axis))
+
+
+def reshape(data, newshape):
+    """Reshape ``data``; ``newshape`` may use upstream's special values.
+
+    ``0`` copies the input dimension, ``-1`` infers one dimension, ``-2`` copies
+    all remaining input dimensions, ``-3`` merges two input dimensions and
+    ``-4`` splits one into the next two values (one of which may be ``-1``).
+
+    Parameters
+    ----------
+    data : relay.Expr
+    newshape : int or tuple of int
+    """
+    newshape = _static(newshape, "reshape newshape")
+    if isinstance(newshape, int):
+        newshape = (newshape,)
+    return make_call(
+        "reshape", [data], "relay.attrs.ReshapeAttrs", newshape=tuple(int(s) for s in newshape)
+    )
+
+
+def reshape_like(data, shape_like, lhs_begin=0, lhs_end=None, rhs_begin=0, rhs_end=None):
+    """Reshape ``data[lhs_begin:lhs_end]`` to the dims ``rhs_begin:rhs_end`` of ``shape_like``."""
+    return make_call(
+        "reshape_like", [data, shape_like], "relay.attrs.ReshapeLikeAttrs",
+        lhs_begin=lhs_begin, lhs_end=lhs_end, rhs_begin=rhs_begin, rhs_end=rhs_end,
+    )
+
+
+def take(data, indices, axis=None, batch_dims=0, mode="clip"):
+    """Gather elements of ``data`` at ``indices`` along ``axis`` (flattened if None).
+
+    Parameters
+    ----------
+    data : relay.Expr
+    indices : relay.Expr
+        Integer tensor.
+    axis : int, optional
+    batch_dims : int
+    mode : str
+        ``"clip"``, ``"wrap"`` or ``"fast"``.
+    """
+    return make_call(
+        "take", [data, indices], "relay.attrs.TakeAttrs",
+        batch_dims=int(batch_dims), axis=None if axis is None else int(axis), mode=mode,
+    )
+
+
+def full(fill_value, shape=(), dtype=""):
+    """A tensor of ``shape`` filled with the scalar ``fill_value``.
+
+    Parameters
+    ----------
+    fill_value : relay.Expr or number
+        A scalar.
+    shape : tuple of int
+    dtype : str
+        Defaults to the dtype of ``fill_value``.
+    """
+    shape = _static(shape, "full shape")
+    fill_value = as_expr(fill_value, dtype or None)
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    return make_call("full", [fill_value], "relay.attrs.InitOpAttrs", shape=shape, dtype=dtype)
+
+
+def full_like(data, fill_value):
+    """A tensor like ``data`` filled with the scalar ``fill_value``."""
+    return make_call("full_like", [data, as_expr(fill_value)])
+
+
+def arange(start, stop=None, step=None, dtype="float32"):
+    """Evenly spaced values in ``[start, stop)`` (static form: Python numbers only)."""
+    if stop is None:
+        start, stop = 0, start
+    if step is None:
+        step = 1
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        _static(value, f"arange {name}")
+    return make_call(
+        "arange", [], "relay.attrs.ArangeAttrs",
+        start=start, stop=stop, step=step, dtype=dtype,
+    )
+
+
+def repeat(data, repeats, axis):
+    """Repeat each element ``repeats`` times along ``axis``."""
+    return make_call("repeat", [data], "relay.attrs.RepeatAttrs", repeats=int(repeats), axis=int(axis))
+
+
+def tile(data, reps):
+    """Tile ``data`` ``reps`` times along each axis (NumPy ``tile``)."""
+    reps = _static(reps, "tile reps")
+    return make_call("tile", [data], "relay.attrs.TileAttrs", reps=tuple(int(r) for r in reps))
+
+
+def reverse(data, axis):
+    """Reverse ``data`` along ``axis``."""
+    return make_call("reverse", [data], "relay.attrs.ReverseAttrs", axis=int(axis))
+
+
+def where(condition, x, y):
+    """Elements of ``x`` where ``condition`` holds, else of ``y`` (all three broadcast)."""
+    return make_call("where", [condition, x, y])
+
+
+def broadcast_to(data, shape):
+    """Broadcast ``data`` to ``shape`` (NumPy rules)."""
+    shape = _static(shape, "broadcast_to shape")
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    return make_call("broadcast_to", [data], "relay.attrs.InitOpAttrs", shape=shape, dtype="")
+
+
+def broadcast_to_like(data, broadcast_type):
+    """Broadcast ``data`` to the shape of ``broadcast_type``."""
+    return make_call("broadcast_to_like", [data, broadcast_type])
+
+
+def split(data, indices_or_sections, axis=0):
+    """Split ``data`` along ``axis`` into equal sections or at indices.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    indices_or_sections : int or tuple of int
+        The number of equal sections, or the split points.
+    axis : int
+
+    Returns
+    -------
+    result : relay.TupleWrapper
+        The pieces.
+    """
+    if isinstance(indices_or_sections, int):
+        size = indices_or_sections
+    else:
+        indices_or_sections = tuple(int(i) for i in indices_or_sections)
+        size = len(indices_or_sections) + 1
+    call = make_call(
+        "split", [data], "relay.attrs.SplitAttrs",
+        indices_or_sections=indices_or_sections, axis=int(axis),
+    )
+    return TupleWrapper(call, size)
+
+
+def strided_slice(data, begin, end, strides=None, axes=None, slice_mode="end"):
+    """Slice ``data`` as ``data[begin:end:strides]`` per axis.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    begin, end : tuple of int
+        Missing trailing axes are taken whole. With ``slice_mode="size"``,
+        ``end`` holds sizes (``-1``: to the end).
+    strides : tuple of int, optional
+        Default 1; a single value applies to every sliced axis.
+    axes : tuple of int, optional
+        The axes ``begin``/``end`` refer to (default: the leading ones).
+    slice_mode : str
+        ``"end"`` or ``"size"``.
+    """
+    for name, value in (("begin", begin), ("end", end), ("strides", strides)):
+        _static(value, f"strided_slice {name}")
+    begin = tuple(int(b) for b in _seq(begin))
+    end = tuple(int(e) for e in _seq(end))
+    strides = (1,) if strides is None else tuple(int(s) for s in _seq(strides))
+    axes = None if axes is None else tuple(int(a) for a in _seq(axes))
+    return make_call(
+        "strided_slice", [data], "relay.attrs.StridedSliceAttrs",
+        begin=begin, end=end, strides=strides, axes=axes, slice_mode=slice_mode,
+    )
+
+
+def _seq(value):
+    return (value,) if isinstance(value, int) else value
+
+
+def layout_transform(data, src_layout, dst_layout):
+    """Convert ``data`` from ``src_layout`` to ``dst_layout`` (e.g. ``NCHW`` -> ``NCHW16c``)."""
+    return make_call(
+        "layout_transform", [data], "relay.attrs.LayoutTransformAttrs",
+        src_layout=src_layout, dst_layout=dst_layout,
+    )
+
+
+def one_hot(indices, on_value, off_value, depth, axis, dtype):
+    """One-hot encoding of integer ``indices`` with a new axis of size ``depth``."""
+    return make_call(
+        "one_hot", [indices, as_expr(on_value, dtype), as_expr(off_value, dtype)],
+        "relay.attrs.OneHotAttrs", depth=int(depth), axis=int(axis), dtype=dtype,
+    )
+
+
+def gather(data, axis, indices):
+    """``out[i][j][k] = data[indices[i][j][k]][j][k]`` for ``axis=0`` (and so on)."""
+    return make_call("gather", [data, indices], "relay.attrs.GatherAttrs", axis=int(axis))

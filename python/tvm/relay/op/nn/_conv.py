@@ -1,0 +1,286 @@
+"""Convolutions: type relations and TOPI computes of ``nn.conv2d``,
+``nn.conv3d`` and ``nn.conv2d_transpose``.
+
+Kernel conventions (as upstream):
+
+* generic: the kernel's ``O`` axis is the output channels and ``I`` the input
+  channels per group (``in_channels // groups``);
+* depthwise (``groups == in_channels``) with a kernel layout ending in ``OI``
+  (``HWOI``): ``O`` is the input channels and ``I`` the channel multiplier,
+  the layout of ``topi.nn.depthwise_conv2d_nhwc``;
+* ``conv2d_transpose``: with the 0.8 default ``kernel_layout="OIHW"`` the
+  weight is ``(in_channels, channels // groups, kh, kw)`` (upstream 0.8 maps
+  the letter ``O`` to the input channels here); ``"IOHW"`` means the same
+  shape with the letters read literally.
+"""
+from tvm import topi
+
+from ...ty import TensorType
+from .._util import define
+from ..op import OpPattern
+from ..type_relations import (
+    RelationError,
+    dim_conv_out,
+    dim_mul,
+    dims_equal,
+    is_any,
+    layout_axes,
+    shape_from_layout,
+    shape_str,
+    tensor_arg,
+)
+
+_SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def _check_dtypes(data, weight):
+    if data.dtype == weight.dtype:
+        return
+    ints = ("int", "uint")
+    if data.dtype.startswith(ints) and weight.dtype.startswith(ints):
+        return  # mixed integer inputs (quantised) are allowed, as upstream
+    raise RelationError(f"dtype mismatch: data is {data.dtype} but weight is {weight.dtype}")
+
+
+def _is_depthwise_oi(attrs, in_channels):
+    return (
+        attrs.groups > 1
+        and not is_any(in_channels)
+        and attrs.groups == in_channels
+        and attrs.kernel_layout.endswith("OI")
+    )
+
+
+def _conv_rel(nd, arg_types, attrs):
+    spatial = _SPATIAL[nd]
+    data = tensor_arg(arg_types, 0, "data")
+    if len(data.shape) != nd + 2:
+        raise RelationError(
+            f"data {shape_str(data.shape)} must have rank {nd + 2} for layout {attrs.data_layout!r}"
+        )
+    dax = layout_axes(attrs.data_layout, "NC" + spatial, "data_layout")
+    kax = layout_axes(attrs.kernel_layout, "OI" + spatial, "kernel_layout")
+    out_layout = attrs.out_layout or attrs.data_layout
+    layout_axes(out_layout, "NC" + spatial, "out_layout")
+    in_c = data.shape[dax["C"]]
+    groups = attrs.groups
+    depthwise_oi = _is_depthwise_oi(attrs, in_c)
+    weight = arg_types[1]
+    if not isinstance(weight, TensorType):
+        if attrs.channels is None or attrs.kernel_size is None:
+            raise RelationError(
+                "the weight's type is unknown: give channels and kernel_size, "
+                "or annotate the weight variable"
+            )
+        sizes = dict(zip(spatial, attrs.kernel_size))
+        if depthwise_oi:
+            sizes["O"], sizes["I"] = in_c, _div(attrs.channels, in_c, "channels", "in_channels")
+        else:
+            sizes["O"], sizes["I"] = attrs.channels, _div(in_c, groups, "in_channels", "groups")
+        weight = TensorType(shape_from_layout(attrs.kernel_layout, sizes), data.dtype)
+        arg_types[1] = weight
+    _check_dtypes(data, weight)
+    if len(weight.shape) != nd + 2:
+        raise RelationError(
+            f"weight {shape_str(weight.shape)} must have rank {nd + 2} for kernel_layout "
+            f"{attrs.kernel_layout!r}"
+        )
+    w_o, w_i = weight.shape[kax["O"]], weight.shape[kax["I"]]
+    kernel = [weight.shape[kax[a]] for a in spatial]
+    if depthwise_oi:
+        expected_in, out_c = w_o, dim_mul(w_o, w_i)
+    else:
+        expected_in, out_c = dim_mul(w_i, groups), w_o
+    if not dims_equal(expected_in, in_c):
+        raise RelationError(
+            f"data {shape_str(data.shape)} ({attrs.data_layout}) has {in_c} input channels but "
+            f"weight {shape_str(weight.shape)} ({attrs.kernel_layout}) with groups={groups} "
+            f"expects {expected_in}"
+        )
+    if attrs.kernel_size is not None and not all(
+        dims_equal(a, b) for a, b in zip(attrs.kernel_size, kernel)
+    ):
+        raise RelationError(
+            f"kernel_size {tuple(attrs.kernel_size)} disagrees with weight {shape_str(weight.shape)}"
+        )
+    if attrs.channels is not None and not dims_equal(attrs.channels, out_c):
+        raise RelationError(
+            f"channels={attrs.channels} disagrees with weight {shape_str(weight.shape)} "
+            f"({out_c} output channels)"
+        )
+    if not is_any(out_c) and out_c % groups:
+        raise RelationError(f"{out_c} output channels cannot be split into groups={groups}")
+    sizes = {"N": data.shape[dax["N"]], "C": out_c}
+    for i, axis in enumerate(spatial):
+        sizes[axis] = dim_conv_out(
+            data.shape[dax[axis]], kernel[i], attrs.strides[i], attrs.padding[i],
+            attrs.padding[i + nd], attrs.dilation[i],
+        )
+        if not is_any(sizes[axis]) and sizes[axis] <= 0:
+            raise RelationError(
+                f"the {kernel[i]}-wide kernel (dilation {attrs.dilation[i]}) does not fit axis "
+                f"{axis} of data {shape_str(data.shape)} padded by {attrs.padding}"
+            )
+    return TensorType(shape_from_layout(out_layout, sizes), attrs.out_dtype or data.dtype)
+
+
+def _div(a, b, what_a, what_b):
+    if is_any(a) or is_any(b):
+        return a if is_any(a) else b
+    if b == 0 or a % b:
+        raise RelationError(f"{what_a}={a} is not divisible by {what_b}={b}")
+    return a // b
+
+
+def _to_out_layout(out, attrs):
+    if attrs.out_layout and attrs.out_layout != attrs.data_layout:
+        return topi.layout_transform(out, attrs.data_layout, attrs.out_layout)
+    return out
+
+
+def _conv2d_compute(attrs, inputs, out_type):
+    data, kernel = inputs
+    dl, kl = attrs.data_layout, attrs.kernel_layout
+    strides, padding, dilation = list(attrs.strides), list(attrs.padding), list(attrs.dilation)
+    dtype = out_type.dtype
+    groups = attrs.groups
+    in_c = data.shape[dl.index("C")]
+    in_c = int(in_c) if hasattr(in_c, "value") else None
+    if groups == 1:
+        if dl == "NCHW" and kl == "OIHW":
+            out = topi.nn.conv2d_nchw(data, kernel, strides, padding, dilation, dtype)
+        elif dl == "NHWC" and kl == "HWIO":
+            out = topi.nn.conv2d_nhwc(data, kernel, strides, padding, dilation, dtype)
+        else:
+            out = topi.nn.conv(data, kernel, strides, padding, dilation, 1, dl, kl, dtype)
+    elif in_c == groups and dl == "NCHW" and kl == "OIHW":
+        out_c, kh, kw = (int(x) for x in (kernel.shape[0], kernel.shape[2], kernel.shape[3]))
+        if out_c != in_c:  # channel multiplier > 1: (C*m, 1, kh, kw) -> (C, m, kh, kw)
+            kernel = topi.reshape(kernel, [in_c, out_c // in_c, kh, kw])
+        out = topi.nn.depthwise_conv2d_nchw(data, kernel, strides, padding, dilation, dtype)
+    elif in_c == groups and dl == "NHWC" and kl == "HWOI":
+        out = topi.nn.depthwise_conv2d_nhwc(data, kernel, strides, padding, dilation, "HWOI", dtype)
+    elif dl == "NCHW" and kl == "OIHW":
+        out = topi.nn.group_conv2d_nchw(data, kernel, strides, padding, dilation, groups, dtype)
+    elif dl == "NHWC" and kl == "HWIO":
+        out = topi.nn.group_conv2d_nhwc(data, kernel, strides, padding, dilation, groups, dtype)
+    else:
+        if kl.endswith("OI") and in_c == groups:
+            raise ValueError(f"nn.conv2d: no TOPI compute for depthwise {dl}/{kl}")
+        out = topi.nn.conv(data, kernel, strides, padding, dilation, groups, dl, kl, dtype)
+    return [_to_out_layout(out, attrs)]
+
+
+def _conv3d_compute(attrs, inputs, out_type):
+    data, kernel = inputs
+    dl, kl = attrs.data_layout, attrs.kernel_layout
+    args = (list(attrs.strides), list(attrs.padding), list(attrs.dilation), attrs.groups,
+            out_type.dtype)
+    if dl == "NCDHW" and kl == "OIDHW":
+        out = topi.nn.conv3d_ncdhw(data, kernel, *args)
+    elif dl == "NDHWC" and kl == "DHWIO":
+        out = topi.nn.conv3d_ndhwc(data, kernel, *args)
+    else:
+        strides, padding, dilation, groups, dtype = args
+        out = topi.nn.conv(data, kernel, strides, padding, dilation, groups, dl, kl, dtype)
+    return [_to_out_layout(out, attrs)]
+
+
+def _conv2d_rel(arg_types, attrs):
+    return _conv_rel(2, arg_types, attrs)
+
+
+def _conv3d_rel(arg_types, attrs):
+    return _conv_rel(3, arg_types, attrs)
+
+
+# -- conv2d_transpose -----------------------------------------------------------
+
+
+def _transpose_kernel_axes(kernel_layout):
+    """Positions of (in_channels, out_channels per group, H, W) in the weight."""
+    kax = layout_axes(kernel_layout, "OIHW", "kernel_layout")
+    if kernel_layout == "IOHW":
+        return kax["I"], kax["O"], kax["H"], kax["W"]
+    return kax["O"], kax["I"], kax["H"], kax["W"]
+
+
+def _conv2d_transpose_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if len(data.shape) != 4:
+        raise RelationError(f"data {shape_str(data.shape)} must have rank 4")
+    dax = layout_axes(attrs.data_layout, "NCHW", "data_layout")
+    out_layout = attrs.out_layout or attrs.data_layout
+    layout_axes(out_layout, "NCHW", "out_layout")
+    k_in, k_out, k_h, k_w = _transpose_kernel_axes(attrs.kernel_layout)
+    in_c = data.shape[dax["C"]]
+    groups = attrs.groups
+    weight = arg_types[1]
+    if not isinstance(weight, TensorType):
+        if attrs.channels is None or attrs.kernel_size is None:
+            raise RelationError(
+                "the weight's type is unknown: give channels and kernel_size, "
+                "or annotate the weight variable"
+            )
+        shape = [0] * 4
+        shape[k_in], shape[k_out] = in_c, _div(attrs.channels, groups, "channels", "groups")
+        shape[k_h], shape[k_w] = attrs.kernel_size
+        weight = TensorType(shape, data.dtype)
+        arg_types[1] = weight
+    _check_dtypes(data, weight)
+    if len(weight.shape) != 4:
+        raise RelationError(f"weight {shape_str(weight.shape)} must have rank 4")
+    if not dims_equal(weight.shape[k_in], in_c):
+        raise RelationError(
+            f"data {shape_str(data.shape)} has {in_c} input channels but weight "
+            f"{shape_str(weight.shape)} ({attrs.kernel_layout}) expects {weight.shape[k_in]}"
+        )
+    out_c = dim_mul(weight.shape[k_out], groups)
+    if attrs.channels is not None and not dims_equal(attrs.channels, out_c):
+        raise RelationError(
+            f"channels={attrs.channels} disagrees with weight {shape_str(weight.shape)} "
+            f"and groups={groups} ({out_c} output channels)"
+        )
+    kernel = (weight.shape[k_h], weight.shape[k_w])
+    sizes = {"N": data.shape[dax["N"]], "C": out_c}
+    for i, axis in enumerate("HW"):
+        size = data.shape[dax[axis]]
+        if is_any(size) or is_any(kernel[i]):
+            sizes[axis] = size if is_any(size) else kernel[i]
+            continue
+        sizes[axis] = (
+            (size - 1) * attrs.strides[i] - attrs.padding[i] - attrs.padding[i + 2]
+            + attrs.dilation[i] * (kernel[i] - 1) + 1 + attrs.output_padding[i]
+        )
+    return TensorType(shape_from_layout(out_layout, sizes), attrs.out_dtype or data.dtype)
+
+
+def _conv2d_transpose_compute(attrs, inputs, out_type):
+    data, kernel = inputs
+    dl = attrs.data_layout
+    if dl != "NCHW":
+        data = topi.layout_transform(data, dl, "NCHW")
+    k_in, k_out, k_h, k_w = _transpose_kernel_axes(attrs.kernel_layout)
+    if (k_in, k_out, k_h, k_w) != (0, 1, 2, 3):
+        kernel = topi.transpose(kernel, [k_in, k_out, k_h, k_w])
+    if any(d != 1 for d in attrs.dilation):
+        kernel = topi.nn.dilate(kernel, [1, 1] + list(attrs.dilation))
+    strides, padding = list(attrs.strides), list(attrs.padding)
+    output_padding = list(attrs.output_padding)
+    if attrs.groups == 1:
+        out = topi.nn.conv2d_transpose_nchw(data, kernel, strides, padding, out_type.dtype,
+                                            output_padding)
+    else:
+        out = topi.nn.group_conv2d_transpose_nchw(data, kernel, strides, padding, out_type.dtype,
+                                                  output_padding, attrs.groups)
+    target = attrs.out_layout or dl
+    if target != "NCHW":
+        out = topi.layout_transform(out, "NCHW", target)
+    return [out]
+
+
+_FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
+define("nn.conv2d", _conv2d_rel, _FUSABLE, _conv2d_compute, 2, "relay.attrs.Conv2DAttrs")
+define("nn.conv3d", _conv3d_rel, _FUSABLE, _conv3d_compute, 2, "relay.attrs.Conv3DAttrs")
+define("nn.conv2d_transpose", _conv2d_transpose_rel, _FUSABLE, _conv2d_transpose_compute, 2,
+       "relay.attrs.Conv2DTransposeAttrs")

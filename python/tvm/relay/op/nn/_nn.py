@@ -1,0 +1,344 @@
+"""Dense layers, normalisation, activations and other ``nn`` ops:
+type relations and TOPI computes."""
+from tvm import topi
+
+from ...ty import TensorType, TupleType
+from .._util import define
+from ..op import OpPattern
+from ..type_relations import (
+    RelationError,
+    broadcast_shape,
+    dim_mul,
+    dims_equal,
+    fill_arg,
+    identity_rel,
+    is_any,
+    normalize_axis,
+    shape_str,
+    tensor_arg,
+)
+
+
+def _check_mm_dtypes(a, b, names):
+    if a.dtype == b.dtype:
+        return
+    ints = ("int", "uint")
+    if not (a.dtype.startswith(ints) and b.dtype.startswith(ints)):
+        raise RelationError(
+            f"dtype mismatch: {names[0]} is {a.dtype} but {names[1]} is {b.dtype}"
+        )
+
+
+# -- dense / matmul / batch_matmul ------------------------------------------------
+
+
+def _dense_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if len(data.shape) < 1:
+        raise RelationError("data must have at least one axis")
+    k = data.shape[-1]
+    if not isinstance(arg_types[1], TensorType):
+        if attrs.units is None:
+            raise RelationError(
+                "the weight's type is unknown: give units, or annotate the weight variable"
+            )
+        arg_types[1] = TensorType((attrs.units, k), data.dtype)
+    weight = arg_types[1]
+    _check_mm_dtypes(data, weight, ("input", "weight"))
+    if len(weight.shape) != 2:
+        raise RelationError(f"weight {shape_str(weight.shape)} must be 2-d (units, in_dim)")
+    if not dims_equal(weight.shape[1], k):
+        raise RelationError(
+            f"input {shape_str(data.shape)} and weight {shape_str(weight.shape)} disagree on "
+            "the reduction axis"
+        )
+    units = weight.shape[0]
+    if attrs.units is not None and not dims_equal(attrs.units, units):
+        raise RelationError(f"units={attrs.units} disagrees with weight {shape_str(weight.shape)}")
+    return TensorType(data.shape[:-1] + (units,), attrs.out_dtype or data.dtype)
+
+
+def _flatten_to_2d(data):
+    if len(data.shape) == 2:
+        return data, None
+    lead = list(data.shape[:-1])
+    rows = 1
+    for dim in lead:
+        rows = rows * dim
+    return topi.reshape(data, [rows, data.shape[-1]]), lead
+
+
+def _dense_compute(attrs, inputs, out_type):
+    data, lead = _flatten_to_2d(inputs[0])
+    out = topi.nn.dense(data, inputs[1], None, out_type.dtype)
+    if lead is not None:
+        out = topi.reshape(out, lead + [out.shape[1]])
+    return [out]
+
+
+def _matmul_rel(arg_types, attrs):
+    a = tensor_arg(arg_types, 0, "tensor_a")
+    if len(a.shape) != 2:
+        raise RelationError(f"tensor_a {shape_str(a.shape)} must be 2-d")
+    k = a.shape[0] if attrs.transpose_a else a.shape[1]
+    if not isinstance(arg_types[1], TensorType):
+        if attrs.units is None:
+            raise RelationError("the type of tensor_b is unknown: give units or annotate it")
+        shape = (attrs.units, k) if attrs.transpose_b else (k, attrs.units)
+        arg_types[1] = TensorType(shape, a.dtype)
+    b = arg_types[1]
+    _check_mm_dtypes(a, b, ("tensor_a", "tensor_b"))
+    if len(b.shape) != 2:
+        raise RelationError(f"tensor_b {shape_str(b.shape)} must be 2-d")
+    kb, n = (b.shape[1], b.shape[0]) if attrs.transpose_b else (b.shape[0], b.shape[1])
+    if not dims_equal(k, kb):
+        raise RelationError(
+            f"tensor_a {shape_str(a.shape)} and tensor_b {shape_str(b.shape)} disagree on the "
+            f"reduction axis (transpose_a={attrs.transpose_a}, transpose_b={attrs.transpose_b})"
+        )
+    m = a.shape[1] if attrs.transpose_a else a.shape[0]
+    return TensorType((m, n), attrs.out_dtype or a.dtype)
+
+
+def _matmul_compute(attrs, inputs, out_type):
+    return [topi.nn.matmul(inputs[0], inputs[1], None, out_type.dtype, attrs.transpose_a,
+                           attrs.transpose_b)]
+
+
+def _batch_matmul_rel(arg_types, attrs):
+    a = tensor_arg(arg_types, 0, "tensor_a")
+    b = tensor_arg(arg_types, 1, "tensor_b")
+    _check_mm_dtypes(a, b, ("tensor_a", "tensor_b"))
+    if len(a.shape) != 3 or len(b.shape) != 3:
+        raise RelationError(
+            f"tensor_a {shape_str(a.shape)} and tensor_b {shape_str(b.shape)} must both be 3-d"
+        )
+    m, k = (a.shape[2], a.shape[1]) if attrs.transpose_a else (a.shape[1], a.shape[2])
+    n, kb = (b.shape[1], b.shape[2]) if attrs.transpose_b else (b.shape[2], b.shape[1])
+    if not dims_equal(k, kb):
+        raise RelationError(
+            f"tensor_a {shape_str(a.shape)} and tensor_b {shape_str(b.shape)} disagree on the "
+            f"reduction axis (transpose_a={attrs.transpose_a}, transpose_b={attrs.transpose_b})"
+        )
+    batch = broadcast_shape((a.shape[0],), (b.shape[0],))
+    if batch is None:
+        raise RelationError(
+            f"batch sizes of tensor_a {shape_str(a.shape)} and tensor_b {shape_str(b.shape)} differ"
+        )
+    return TensorType((batch[0], m, n), attrs.out_dtype or a.dtype)
+
+
+def _batch_matmul_compute(attrs, inputs, out_type):
+    return [topi.nn.batch_matmul(inputs[0], inputs[1], None, out_type.dtype, attrs.transpose_a,
+                                 attrs.transpose_b)]
+
+
+_FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
+define("nn.dense", _dense_rel, _FUSABLE, _dense_compute, 2, "relay.attrs.DenseAttrs")
+define("nn.matmul", _matmul_rel, _FUSABLE, _matmul_compute, 2, "relay.attrs.MatmulAttrs")
+define("nn.batch_matmul", _batch_matmul_rel, _FUSABLE, _batch_matmul_compute, 2,
+       "relay.attrs.BatchMatmulAttrs")
+
+
+# -- per-channel parameters -------------------------------------------------------
+
+
+def _channel_param_rel(n_params, names, axis_of=lambda attrs: attrs.axis, tuple_out=False):
+    """Data plus ``n_params`` 1-d parameters of the size of the channel axis."""
+
+    def rel(arg_types, attrs):
+        data = tensor_arg(arg_types, 0, "data")
+        axis = normalize_axis(axis_of(attrs), len(data.shape))
+        param = TensorType((data.shape[axis],), data.dtype)
+        for i in range(1, n_params + 1):
+            fill_arg(arg_types, i, param, f"{names[i - 1]} for data {shape_str(data.shape)} axis {axis}")
+        if tuple_out:
+            return TupleType([data, param, param])
+        return data
+
+    return rel
+
+
+def _bias_add_compute(attrs, inputs, out_type):
+    data, bias = inputs
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    trailing = len(data.shape) - axis - 1
+    if trailing:
+        bias = topi.expand_dims(bias, 1, trailing)
+    return [topi.add(data, bias)]
+
+
+def _batch_norm_compute(attrs, inputs, out_type):
+    outs = topi.nn.batch_norm(*inputs, attrs.axis, attrs.epsilon, attrs.center, attrs.scale)
+    return list(outs)
+
+
+def _layer_norm_compute(attrs, inputs, out_type):
+    data, gamma, beta = inputs
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    return [topi.nn.layer_norm(data, gamma if attrs.scale else None,
+                               beta if attrs.center else None, [axis], attrs.epsilon)]
+
+
+def _instance_norm_compute(attrs, inputs, out_type):
+    data, gamma, beta = inputs
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    reduce_axes = [i for i in range(1, len(data.shape)) if i != axis]
+    return [topi.nn.instance_norm(data, gamma if attrs.scale else None,
+                                  beta if attrs.center else None, axis, reduce_axes, attrs.epsilon)]
+
+
+def _group_norm_rel(arg_types, attrs):
+    data = _channel_param_rel(2, ("gamma", "beta"))(arg_types, attrs)
+    channels = data.shape[normalize_axis(attrs.axis, len(data.shape))]
+    if not is_any(channels) and channels % attrs.num_groups:
+        raise RelationError(f"{channels} channels cannot be split into num_groups={attrs.num_groups}")
+    return data
+
+
+def _group_norm_compute(attrs, inputs, out_type):
+    data, gamma, beta = inputs
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    spatial = [i for i in range(1, len(data.shape)) if i != axis]
+    return [topi.nn.group_norm(data, gamma if attrs.scale else None, beta if attrs.center else None,
+                               attrs.num_groups, axis, spatial, attrs.epsilon)]
+
+
+_OPAQUE = OpPattern.OPAQUE
+define("nn.bias_add", _channel_param_rel(1, ("bias",)), OpPattern.BROADCAST, _bias_add_compute, 2,
+       "relay.attrs.BiasAddAttrs")
+define("nn.batch_norm",
+       _channel_param_rel(4, ("gamma", "beta", "moving_mean", "moving_var"), tuple_out=True),
+       _OPAQUE, _batch_norm_compute, 5, "relay.attrs.BatchNormAttrs")
+define("nn.layer_norm", _channel_param_rel(2, ("gamma", "beta")), _OPAQUE, _layer_norm_compute, 3,
+       "relay.attrs.LayerNormAttrs")
+define("nn.instance_norm", _channel_param_rel(2, ("gamma", "beta")), _OPAQUE,
+       _instance_norm_compute, 3, "relay.attrs.InstanceNormAttrs")
+define("nn.group_norm", _group_norm_rel, _OPAQUE, _group_norm_compute, 3,
+       "relay.attrs.GroupNormAttrs")
+define("nn.prelu", _channel_param_rel(1, ("alpha",)), OpPattern.BROADCAST,
+       lambda attrs, inputs, out: [topi.nn.prelu(inputs[0], inputs[1],
+                                                 normalize_axis(attrs.axis, len(inputs[0].shape)))],
+       2, "relay.attrs.PReluAttrs")
+
+
+# -- activations ------------------------------------------------------------------
+
+define("nn.relu", identity_rel, OpPattern.ELEMWISE,
+       lambda attrs, inputs, out: [topi.nn.relu(inputs[0])], 1)
+define("nn.leaky_relu", identity_rel, OpPattern.ELEMWISE,
+       lambda attrs, inputs, out: [topi.nn.leaky_relu(inputs[0], attrs.alpha)], 1,
+       "relay.attrs.LeakyReluAttrs")
+
+
+def _softmax_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    normalize_axis(attrs.axis, len(data.shape))
+    return data
+
+
+define("nn.softmax", _softmax_rel, _OPAQUE,
+       lambda attrs, inputs, out: [topi.nn.softmax(inputs[0], attrs.axis)], 1,
+       "relay.attrs.SoftmaxAttrs")
+define("nn.log_softmax", _softmax_rel, _OPAQUE,
+       lambda attrs, inputs, out: [topi.nn.log_softmax(inputs[0], attrs.axis)], 1,
+       "relay.attrs.SoftmaxAttrs")
+
+
+def _dropout_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    return TupleType([data, data])
+
+
+# No compute: dropout is removed by SimplifyInference before lowering, as upstream.
+define("nn.dropout", _dropout_rel, _OPAQUE, None, 1, "relay.attrs.DropoutAttrs")
+
+
+# -- shape ops ----------------------------------------------------------------------
+
+
+def _batch_flatten_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if not data.shape:
+        raise RelationError("data must have at least one axis")
+    return TensorType((data.shape[0], dim_mul(1, *data.shape[1:])), data.dtype)
+
+
+define("nn.batch_flatten", _batch_flatten_rel, OpPattern.INJECTIVE,
+       lambda attrs, inputs, out: [topi.nn.flatten(inputs[0])], 1)
+
+
+def _pad_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    value = tensor_arg(arg_types, 1, "pad_value")
+    if value.shape != ():
+        raise RelationError(f"pad_value must be a scalar, got shape {shape_str(value.shape)}")
+    if len(attrs.pad_width) != len(data.shape):
+        raise RelationError(
+            f"pad_width has {len(attrs.pad_width)} entries but data {shape_str(data.shape)} "
+            f"has rank {len(data.shape)}"
+        )
+    if attrs.pad_mode not in ("constant", "edge", "reflect"):
+        raise RelationError(f"pad_mode must be constant, edge or reflect, got {attrs.pad_mode!r}")
+    out = []
+    for dim, (before, after) in zip(data.shape, attrs.pad_width):
+        if before < 0 or after < 0:
+            raise RelationError(f"pad_width {attrs.pad_width} has a negative entry")
+        out.append(dim if is_any(dim) else dim + before + after)
+    return TensorType(out, data.dtype)
+
+
+def _pad_compute(attrs, inputs, out_type):
+    data = inputs[0]
+    before = [b for b, _ in attrs.pad_width]
+    after = [a for _, a in attrs.pad_width]
+    if attrs.pad_mode == "edge":
+        return [topi.nn.replicate_pad(data, before, after)]
+    if attrs.pad_mode == "reflect":
+        return [topi.nn.mirror_pad(data, before, after, "REFLECT")]
+    value = inputs[1]()
+    if value.dtype != data.dtype:
+        value = value.astype(data.dtype)
+    return [topi.nn.pad(data, before, after, value)]
+
+
+define("nn.pad", _pad_rel, OpPattern.INJECTIVE, _pad_compute, 2, "relay.attrs.PadAttrs")
+
+
+def _scaled(dim, scale):
+    if is_any(dim):
+        return dim
+    return int(round(dim * scale))
+
+
+def _upsampling_rel(letters, scale_fields):
+    def rel(arg_types, attrs):
+        data = tensor_arg(arg_types, 0, "data")
+        layout = attrs.layout
+        if len(layout) != len(data.shape) or any(a not in layout for a in letters):
+            raise RelationError(f"layout {layout!r} does not fit data {shape_str(data.shape)}")
+        shape = list(data.shape)
+        for letter, field in zip(letters, scale_fields):
+            pos = layout.index(letter)
+            shape[pos] = _scaled(shape[pos], attrs[field])
+        return TensorType(shape, data.dtype)
+
+    return rel
+
+
+def _upsampling_compute(attrs, inputs, out_type):
+    return [topi.nn.upsampling(inputs[0], attrs.scale_h, attrs.scale_w, attrs.layout,
+                               attrs.method, attrs.align_corners,
+                               None if out_type.is_dynamic() else list(out_type.shape))]
+
+
+def _upsampling3d_compute(attrs, inputs, out_type):
+    return [topi.nn.upsampling3d(inputs[0], attrs.scale_d, attrs.scale_h, attrs.scale_w,
+                                 attrs.layout, attrs.method, attrs.coordinate_transformation_mode,
+                                 None if out_type.is_dynamic() else list(out_type.shape))]
+
+
+define("nn.upsampling", _upsampling_rel("HW", ("scale_h", "scale_w")), OpPattern.INJECTIVE,
+       _upsampling_compute, 1, "relay.attrs.UpSamplingAttrs")
+define("nn.upsampling3d", _upsampling_rel("DHW", ("scale_d", "scale_h", "scale_w")),
+       OpPattern.INJECTIVE, _upsampling3d_compute, 1, "relay.attrs.UpSampling3DAttrs")

@@ -1,0 +1,406 @@
+"""Neural-network operators (upstream ``relay.nn``).
+
+Signatures, attribute type keys, field names and defaults follow upstream TVM
+0.8; padding is normalised as upstream does (2-d: 4 values ``(top, left,
+bottom, right)``, 3-d: 6 values). Registration is in :mod:`._conv`,
+:mod:`._pool` and :mod:`._nn`.
+"""
+from ...expr import TupleWrapper
+from .._util import as_expr, int_tuple, make_call
+from . import _conv, _nn, _pool  # noqa: F401  (register the ops)
+
+__all__ = [
+    "conv2d", "conv3d", "conv2d_transpose", "dense", "matmul", "batch_matmul", "bias_add",
+    "batch_norm", "layer_norm", "instance_norm", "group_norm", "relu", "leaky_relu", "prelu",
+    "softmax", "log_softmax", "dropout", "dropout_raw", "batch_flatten", "pad",
+    "upsampling", "upsampling3d", "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d",
+    "max_pool3d", "avg_pool3d", "global_avg_pool2d", "global_max_pool2d", "global_avg_pool3d",
+    "global_max_pool3d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d",
+]
+
+
+def get_pad_tuple(padding, ndim, what="padding"):
+    """Normalise ``padding`` to ``2 * ndim`` values (all befores, then all afters)."""
+    if isinstance(padding, int):
+        return (padding,) * (2 * ndim)
+    padding = tuple(int(p) for p in padding)
+    if len(padding) == 1:
+        return padding * (2 * ndim)
+    if len(padding) == ndim:
+        return padding + padding
+    if len(padding) == 2 * ndim:
+        return padding
+    raise ValueError(f"{what} must have 1, {ndim} or {2 * ndim} values, got {padding}")
+
+
+def _opt_tuple(value, size, what):
+    return None if value is None else int_tuple(value, size, what)
+
+
+def _conv(name, key, data, weight, nd, strides, padding, dilation, groups, channels,
+          kernel_size, data_layout, kernel_layout, out_layout, out_dtype, **extra):
+    return make_call(
+        name, [data, weight], key,
+        strides=int_tuple(strides, nd, "strides"),
+        padding=get_pad_tuple(padding, nd),
+        dilation=int_tuple(dilation, nd, "dilation"),
+        groups=int(groups),
+        channels=None if channels is None else int(channels),
+        kernel_size=_opt_tuple(kernel_size, nd, "kernel_size"),
+        data_layout=data_layout, kernel_layout=kernel_layout, out_layout=out_layout,
+        out_dtype=out_dtype or "", **extra,
+    )
+
+
+def conv2d(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+           channels=None, kernel_size=None, data_layout="NCHW", kernel_layout="OIHW",
+           out_layout="", out_dtype=""):
+    """2-d convolution.
+
+    Parameters
+    ----------
+    data : relay.Expr
+        Input in ``data_layout`` (``NCHW`` or ``NHWC``...).
+    weight : relay.Expr
+        Kernel in ``kernel_layout``; may be an untyped variable, deduced from
+        ``channels`` and ``kernel_size``.
+    strides, dilation : tuple of int
+    padding : int or tuple of int
+        1, 2 or 4 values; stored as ``(top, left, bottom, right)``.
+    groups : int
+        Grouped (``groups == in_channels``: depthwise) convolution.
+    channels : int, optional
+        Number of output channels.
+    kernel_size : tuple of int, optional
+    data_layout, kernel_layout, out_layout : str
+        ``out_layout=""`` means ``data_layout``.
+    out_dtype : str
+        ``""`` means the input dtype.
+
+    Returns
+    -------
+    result : relay.Expr
+    """
+    return _conv("nn.conv2d", "relay.attrs.Conv2DAttrs", data, weight, 2, strides, padding,
+                 dilation, groups, channels, kernel_size, data_layout, kernel_layout,
+                 out_layout, out_dtype)
+
+
+def conv3d(data, weight, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1), groups=1,
+           channels=None, kernel_size=None, data_layout="NCDHW", kernel_layout="OIDHW",
+           out_layout="", out_dtype=""):
+    """3-d convolution (see :func:`conv2d`; padding has 1, 3 or 6 values)."""
+    return _conv("nn.conv3d", "relay.attrs.Conv3DAttrs", data, weight, 3, strides, padding,
+                 dilation, groups, channels, kernel_size, data_layout, kernel_layout,
+                 out_layout, out_dtype)
+
+
+def conv2d_transpose(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                     channels=None, kernel_size=None, data_layout="NCHW", kernel_layout="OIHW",
+                     out_layout="", output_padding=(0, 0), out_dtype=""):
+    """2-d transposed convolution.
+
+    As in upstream 0.8, the weight's first axis holds the *input* channels
+    (``(in_channels, channels // groups, kh, kw)`` for the default layout).
+    See :func:`conv2d` for the other parameters.
+
+    Parameters
+    ----------
+    output_padding : tuple of int
+        Extra size added to one side of the output.
+    """
+    return _conv("nn.conv2d_transpose", "relay.attrs.Conv2DTransposeAttrs", data, weight, 2,
+                 strides, padding, dilation, groups, channels, kernel_size, data_layout,
+                 kernel_layout, out_layout, out_dtype,
+                 output_padding=int_tuple(output_padding, 2, "output_padding"))
+
+
+def dense(data, weight, units=None, out_dtype=""):
+    """``Y = X W^T``: ``data (..., k)``, ``weight (units, k)``.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    weight : relay.Expr
+        May be untyped when ``units`` is given.
+    units : int, optional
+    out_dtype : str
+    """
+    return make_call("nn.dense", [data, weight], "relay.attrs.DenseAttrs",
+                     units=None if units is None else int(units), out_dtype=out_dtype or "")
+
+
+def matmul(tensor_a, tensor_b, units=None, out_dtype="", transpose_a=False, transpose_b=False):
+    """2-d matrix product with optional transposes (``nn.matmul``)."""
+    return make_call("nn.matmul", [tensor_a, tensor_b], "relay.attrs.MatmulAttrs",
+                     units=None if units is None else int(units), out_dtype=out_dtype or "",
+                     transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
+
+
+def batch_matmul(tensor_a, tensor_b, out_dtype="", transpose_a=False, transpose_b=True):
+    """Batched matrix product of 3-d tensors (``b`` transposed by default, as upstream).
+
+    Parameters
+    ----------
+    tensor_a : relay.Expr
+        ``(batch, M, K)`` (``(batch, K, M)`` if ``transpose_a``).
+    tensor_b : relay.Expr
+        ``(batch, N, K)`` if ``transpose_b`` else ``(batch, K, N)``.
+    out_dtype : str
+    transpose_a, transpose_b : bool
+    """
+    return make_call("nn.batch_matmul", [tensor_a, tensor_b], "relay.attrs.BatchMatmulAttrs",
+                     out_dtype=out_dtype or "", transpose_a=bool(transpose_a),
+                     transpose_b=bool(transpose_b))
+
+
+def bias_add(data, bias, axis=1):
+    """Add a 1-d ``bias`` along ``axis`` of ``data``."""
+    return make_call("nn.bias_add", [data, bias], "relay.attrs.BiasAddAttrs", axis=int(axis))
+
+
+def batch_norm(data, gamma, beta, moving_mean, moving_var, axis=1, epsilon=1e-5, center=True,
+               scale=True):
+    """Batch normalisation (inference form).
+
+    Returns
+    -------
+    result : relay.TupleWrapper
+        ``(normalised data, moving_mean, moving_var)``: take ``[0]``.
+    """
+    call = make_call("nn.batch_norm", [data, gamma, beta, moving_mean, moving_var],
+                     "relay.attrs.BatchNormAttrs", axis=int(axis), epsilon=float(epsilon),
+                     center=bool(center), scale=bool(scale))
+    return TupleWrapper(call, 3)
+
+
+def layer_norm(data, gamma, beta, axis=-1, epsilon=1e-5, center=True, scale=True):
+    """Layer normalisation over ``axis``; ``gamma``/``beta`` have that axis' size."""
+    return make_call("nn.layer_norm", [data, gamma, beta], "relay.attrs.LayerNormAttrs",
+                     axis=int(axis), epsilon=float(epsilon), center=bool(center), scale=bool(scale))
+
+
+def instance_norm(data, gamma, beta, axis=1, epsilon=1e-5, center=True, scale=True):
+    """Instance normalisation; ``gamma``/``beta`` have the size of ``axis``."""
+    return make_call("nn.instance_norm", [data, gamma, beta], "relay.attrs.InstanceNormAttrs",
+                     axis=int(axis), epsilon=float(epsilon), center=bool(center), scale=bool(scale))
+
+
+def group_norm(data, gamma, beta, num_groups, axis=1, epsilon=1e-5, center=True, scale=True):
+    """Group normalisation over ``num_groups`` groups of the channel ``axis``."""
+    return make_call("nn.group_norm", [data, gamma, beta], "relay.attrs.GroupNormAttrs",
+                     num_groups=int(num_groups), axis=int(axis), epsilon=float(epsilon),
+                     center=bool(center), scale=bool(scale))
+
+
+def relu(data):
+    """``max(data, 0)``."""
+    return make_call("nn.relu", [data])
+
+
+def leaky_relu(data, alpha=0.01):
+    """``data`` where positive, ``alpha * data`` elsewhere."""
+    return make_call("nn.leaky_relu", [data], "relay.attrs.LeakyReluAttrs", alpha=float(alpha))
+
+
+def prelu(data, alpha, axis=1):
+    """Leaky relu with a learned slope per channel (``alpha`` has the size of ``axis``)."""
+    return make_call("nn.prelu", [data, alpha], "relay.attrs.PReluAttrs", axis=int(axis))
+
+
+def softmax(data, axis=-1):
+    """Softmax over ``axis``."""
+    return make_call("nn.softmax", [data], "relay.attrs.SoftmaxAttrs", axis=int(axis))
+
+
+def log_softmax(data, axis=-1):
+    """Log-softmax over ``axis``."""
+    return make_call("nn.log_softmax", [data], "relay.attrs.SoftmaxAttrs", axis=int(axis))
+
+
+def dropout_raw(data, rate=0.5):
+    """The dropout call itself: a tuple ``(result, mask)``."""
+    return make_call("nn.dropout", [data], "relay.attrs.DropoutAttrs", rate=float(rate))
+
+
+def dropout(data, rate=0.5):
+    """Dropout (identity at inference); the result field of :func:`dropout_raw`, as upstream."""
+    return TupleWrapper(dropout_raw(data, rate), 2)[0]
+
+
+def batch_flatten(data):
+    """Flatten all axes but the first: ``(n, a, b, ...) -> (n, a*b*...)``."""
+    return make_call("nn.batch_flatten", [data])
+
+
+def pad(data, pad_width, pad_value=0, pad_mode="constant"):
+    """Pad ``data``.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    pad_width : tuple of (int, int)
+        ``(before, after)`` per axis.
+    pad_value : float or relay.Expr
+        A scalar (for ``pad_mode="constant"``).
+    pad_mode : str
+        ``"constant"``, ``"edge"`` or ``"reflect"``.
+    """
+    pad_width = tuple((int(b), int(a)) for b, a in pad_width)
+    return make_call("nn.pad", [data, as_expr(pad_value, _dtype_or_none(data))],
+                     "relay.attrs.PadAttrs", pad_width=pad_width, pad_mode=pad_mode)
+
+
+def _dtype_or_none(expr):
+    return getattr(expr._checked_type_, "dtype", None)
+
+
+def upsampling(data, scale_h=1, scale_w=1, layout="NCHW", method="nearest_neighbor",
+               align_corners=False):
+    """Upsample the spatial axes by ``scale_h`` / ``scale_w``."""
+    return make_call("nn.upsampling", [data], "relay.attrs.UpSamplingAttrs",
+                     scale_h=scale_h, scale_w=scale_w, layout=layout, method=method,
+                     align_corners=bool(align_corners))
+
+
+def upsampling3d(data, scale_d=1, scale_h=1, scale_w=1, layout="NCDHW",
+                 method="nearest_neighbor", coordinate_transformation_mode="half_pixel"):
+    """Upsample the three spatial axes."""
+    return make_call("nn.upsampling3d", [data], "relay.attrs.UpSampling3DAttrs",
+                     scale_d=scale_d, scale_h=scale_h, scale_w=scale_w, layout=layout,
+                     method=method, coordinate_transformation_mode=coordinate_transformation_mode)
+
+
+def _pool(name, key, nd, data, pool_size, strides, dilation, padding, layout, out_layout,
+          ceil_mode, **extra):
+    return make_call(
+        name, [data], key,
+        pool_size=int_tuple(pool_size, nd, "pool_size"),
+        strides=int_tuple(strides, nd, "strides"),
+        dilation=int_tuple(dilation, nd, "dilation"),
+        padding=get_pad_tuple(padding, nd),
+        layout=layout, out_layout=out_layout, ceil_mode=bool(ceil_mode), **extra,
+    )
+
+
+def max_pool1d(data, pool_size=(1,), strides=(1,), dilation=(1,), padding=(0,), layout="NCW",
+               out_layout="", ceil_mode=False):
+    """1-d max pooling (see :func:`max_pool2d`)."""
+    return _pool("nn.max_pool1d", "relay.attrs.MaxPool1DAttrs", 1, data, pool_size, strides,
+                 dilation, padding, layout, out_layout, ceil_mode)
+
+
+def avg_pool1d(data, pool_size=(1,), strides=(1,), dilation=(1,), padding=(0,), layout="NCW",
+               out_layout="", ceil_mode=False, count_include_pad=False):
+    """1-d average pooling (see :func:`avg_pool2d`)."""
+    return _pool("nn.avg_pool1d", "relay.attrs.AvgPool1DAttrs", 1, data, pool_size, strides,
+                 dilation, padding, layout, out_layout, ceil_mode,
+                 count_include_pad=bool(count_include_pad))
+
+
+def max_pool2d(data, pool_size=(1, 1), strides=(1, 1), dilation=(1, 1), padding=(0, 0),
+               layout="NCHW", out_layout="", ceil_mode=False):
+    """2-d max pooling.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    pool_size, strides, dilation : int or tuple of int
+    padding : int or tuple of int
+        1, 2 or 4 values; stored as 4.
+    layout, out_layout : str
+    ceil_mode : bool
+        Round the output size up.
+    """
+    return _pool("nn.max_pool2d", "relay.attrs.MaxPool2DAttrs", 2, data, pool_size, strides,
+                 dilation, padding, layout, out_layout, ceil_mode)
+
+
+def avg_pool2d(data, pool_size=(1, 1), strides=(1, 1), dilation=(1, 1), padding=(0, 0),
+               layout="NCHW", out_layout="", ceil_mode=False, count_include_pad=False):
+    """2-d average pooling (see :func:`max_pool2d`).
+
+    Parameters
+    ----------
+    count_include_pad : bool
+        Count padded elements in the divisor.
+    """
+    return _pool("nn.avg_pool2d", "relay.attrs.AvgPool2DAttrs", 2, data, pool_size, strides,
+                 dilation, padding, layout, out_layout, ceil_mode,
+                 count_include_pad=bool(count_include_pad))
+
+
+def max_pool3d(data, pool_size=(1, 1, 1), strides=(1, 1, 1), dilation=(1, 1, 1),
+               padding=(0, 0, 0), layout="NCDHW", out_layout="", ceil_mode=False):
+    """3-d max pooling (padding: 1, 3 or 6 values)."""
+    return _pool("nn.max_pool3d", "relay.attrs.MaxPool3DAttrs", 3, data, pool_size, strides,
+                 dilation, padding, layout, out_layout, ceil_mode)
+
+
+def avg_pool3d(data, pool_size=(1, 1, 1), strides=(1, 1, 1), dilation=(1, 1, 1),
+               padding=(0, 0, 0), layout="NCDHW", out_layout="", ceil_mode=False,
+               count_include_pad=False):
+    """3-d average pooling (padding: 1, 3 or 6 values)."""
+    return _pool("nn.avg_pool3d", "relay.attrs.AvgPool3DAttrs", 3, data, pool_size, strides,
+                 dilation, padding, layout, out_layout, ceil_mode,
+                 count_include_pad=bool(count_include_pad))
+
+
+def global_avg_pool2d(data, layout="NCHW", out_layout=""):
+    """Average over the whole spatial extent (output H = W = 1)."""
+    return make_call("nn.global_avg_pool2d", [data], "relay.attrs.GlobalPool2DAttrs",
+                     layout=layout, out_layout=out_layout)
+
+
+def global_max_pool2d(data, layout="NCHW", out_layout=""):
+    """Maximum over the whole spatial extent (output H = W = 1)."""
+    return make_call("nn.global_max_pool2d", [data], "relay.attrs.GlobalPool2DAttrs",
+                     layout=layout, out_layout=out_layout)
+
+
+def _adaptive(name, key, nd, data, output_size, layout, out_layout):
+    if output_size is None:
+        output_size = ()
+    elif isinstance(output_size, int):
+        output_size = (output_size,) * nd
+    else:
+        output_size = tuple(output_size)
+        if len(output_size) == 1:
+            output_size = output_size * nd
+    return make_call(name, [data], key, output_size=output_size, layout=layout,
+                     out_layout=out_layout)
+
+
+def adaptive_avg_pool2d(data, output_size=None, layout="NCHW", out_layout=""):
+    """Average pooling to a fixed ``output_size`` (None: the input size)."""
+    return _adaptive("nn.adaptive_avg_pool2d", "relay.attrs.AdaptivePool2DAttrs", 2, data,
+                     output_size, layout, out_layout)
+
+
+def adaptive_max_pool2d(data, output_size=None, layout="NCHW", out_layout=""):
+    """Max pooling to a fixed ``output_size`` (None: the input size)."""
+    return _adaptive("nn.adaptive_max_pool2d", "relay.attrs.AdaptivePool2DAttrs", 2, data,
+                     output_size, layout, out_layout)
+
+
+def adaptive_avg_pool3d(data, output_size=None, layout="NCDHW", out_layout=""):
+    """3-d average pooling to a fixed ``output_size``."""
+    return _adaptive("nn.adaptive_avg_pool3d", "relay.attrs.AdaptivePool3DAttrs", 3, data,
+                     output_size, layout, out_layout)
+
+
+def adaptive_max_pool3d(data, output_size=None, layout="NCDHW", out_layout=""):
+    """3-d max pooling to a fixed ``output_size``."""
+    return _adaptive("nn.adaptive_max_pool3d", "relay.attrs.AdaptivePool3DAttrs", 3, data,
+                     output_size, layout, out_layout)
+
+
+def global_avg_pool3d(data, layout="NCDHW", out_layout=""):
+    """3-d global average pooling (adaptive pooling to ``(1, 1, 1)``, as upstream)."""
+    return adaptive_avg_pool3d(data, (1, 1, 1), layout, out_layout)
+
+
+def global_max_pool3d(data, layout="NCDHW", out_layout=""):
+    """3-d global max pooling (adaptive pooling to ``(1, 1, 1)``, as upstream)."""
+    return adaptive_max_pool3d(data, (1, 1, 1), layout, out_layout)

@@ -1,0 +1,382 @@
+"""Type inference: ``relay.transform.InferType()``.
+
+The inferencer walks each function of a module once, bottom-up, computing the
+type of every expression:
+
+* an operator call applies the op's type relation (``"FInferType"``, see
+  :mod:`tvm.relay.op.type_relations`) to its argument types; a relation may
+  deduce the type of an argument that is a variable declared without a type
+  (``relay.var("fc1_weight")`` under ``nn.dense(..., units=10)``);
+* a variable without annotation starts as an :class:`IncompleteType`; once a
+  relation or a call deduces it, the solution is recorded and every use of the
+  variable sees it;
+* calls of functions (global, local, or a function literal such as a fused
+  ``Primitive`` function) unify argument types with parameter types; the
+  parameters of a function literal called directly take the types of the
+  arguments when they have no annotation;
+* ``Let``, ``If`` (the condition is a bool scalar, the branches must agree),
+  ``Tuple`` and ``TupleGetItem`` follow their usual rules.
+
+Results are written into each node's ``checked_type`` (nodes are annotated in
+place: they are immutable otherwise, so an expression shared by several
+modules gets the same types). The pass returns a new module holding the typed
+functions. Errors raise :class:`~tvm.relay.op.type_relations.RelayTypeError`
+(a ``tvm.error.DiagnosticError`` and a ``ValueError``) naming the op and the
+shapes or dtypes involved.
+
+Unsupported on purpose (Relay here is monomorphic): type variables, algebraic
+data types, and parameters of a function whose types can be deduced only from
+a later call when the body needs them first.
+"""
+from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from ..function import Function
+from ..module import IRModule
+from ..op.op import Op
+from ..op.type_relations import RelationError, RelayTypeError, shape_str
+from ..ty import FuncType, IncompleteType, TensorType, TupleType, Type
+from .pass_infra import module_pass
+
+__all__ = ["InferType", "InferTypeLocal", "infer_type"]
+
+
+def _type_str(ty):
+    if isinstance(ty, TensorType):
+        return f"Tensor[{shape_str(ty.shape)}, {ty.dtype}]"
+    return str(ty)
+
+
+def _name(expr):
+    if isinstance(expr, Var | GlobalVar):
+        return repr(expr.name_hint)
+    if isinstance(expr, Function):
+        return "a local function"
+    return type(expr).__name__
+
+
+class _Inferencer:
+    def __init__(self, mod=None):
+        self.mod = mod
+        self.memo = {}  # id(expr) -> (expr, type)
+        self.var_types = {}  # Var -> type
+        self.solution = {}  # IncompleteType -> type
+        self.global_types = {}  # name -> FuncType
+        self.in_progress = set()
+        self.dispatch = {
+            Call: self.visit_call,
+            Var: self.visit_var,
+            Constant: self.visit_constant,
+            Tuple: self.visit_tuple,
+            TupleGetItem: self.visit_tuple_getitem,
+            Function: self.visit_function,
+            Let: self.visit_let,
+            If: self.visit_if,
+            GlobalVar: self.visit_global_var,
+        }
+
+    # -- solutions -------------------------------------------------------------
+
+    def resolve(self, ty):
+        """``ty`` with every solved :class:`IncompleteType` replaced."""
+        while isinstance(ty, IncompleteType):
+            solved = self.solution.get(ty)
+            if solved is None:
+                return ty
+            ty = solved
+        if isinstance(ty, TupleType):
+            fields = [self.resolve(f) for f in ty.fields]
+            if any(a is not b for a, b in zip(fields, ty.fields)):
+                return TupleType(fields)
+        elif isinstance(ty, FuncType):
+            args = [self.resolve(a) for a in ty.arg_types]
+            ret = self.resolve(ty.ret_type)
+            if ret is not ty.ret_type or any(a is not b for a, b in zip(args, ty.arg_types)):
+                return FuncType(args, ret)
+        return ty
+
+    def unify(self, expected, actual, where):
+        """Check ``actual`` against ``expected``, solving incomplete types; return the result."""
+        expected, actual = self.resolve(expected), self.resolve(actual)
+        if expected is actual:
+            return expected
+        if isinstance(expected, IncompleteType):
+            self.solution[expected] = actual
+            return actual
+        if isinstance(actual, IncompleteType):
+            self.solution[actual] = expected
+            return expected
+        if isinstance(expected, TensorType) and isinstance(actual, TensorType):
+            if expected.dtype != actual.dtype:
+                raise RelayTypeError(
+                    f"{where}: dtype mismatch: expected {expected.dtype}, got {actual.dtype} "
+                    f"({_type_str(expected)} vs {_type_str(actual)})"
+                )
+            if len(expected.shape) != len(actual.shape) or not all(
+                _dim_ok(a, b) for a, b in zip(expected.shape, actual.shape)
+            ):
+                raise RelayTypeError(
+                    f"{where}: shape mismatch: expected {shape_str(expected.shape)}, "
+                    f"got {shape_str(actual.shape)}"
+                )
+            return expected
+        if isinstance(expected, TupleType) and isinstance(actual, TupleType):
+            if len(expected.fields) != len(actual.fields):
+                raise RelayTypeError(
+                    f"{where}: expected a tuple of {len(expected.fields)} fields, got "
+                    f"{len(actual.fields)}"
+                )
+            return TupleType(
+                [self.unify(e, a, f"{where}, field {i}")
+                 for i, (e, a) in enumerate(zip(expected.fields, actual.fields))]
+            )
+        if isinstance(expected, FuncType) and isinstance(actual, FuncType):
+            if len(expected.arg_types) != len(actual.arg_types):
+                raise RelayTypeError(f"{where}: functions of different arity")
+            args = [self.unify(e, a, f"{where}, parameter {i}")
+                    for i, (e, a) in enumerate(zip(expected.arg_types, actual.arg_types))]
+            return FuncType(args, self.unify(expected.ret_type, actual.ret_type, f"{where}, result"))
+        raise RelayTypeError(f"{where}: expected {_type_str(expected)}, got {_type_str(actual)}")
+
+    # -- visiting --------------------------------------------------------------
+
+    def visit(self, expr):
+        found = self.memo.get(id(expr))
+        if found is not None:
+            return found[1]
+        handler = self.dispatch.get(type(expr))
+        if handler is None:
+            handler = self._fallback(expr)
+        ty = handler(expr)
+        self.memo[id(expr)] = (expr, ty)
+        return ty
+
+    def _fallback(self, expr):
+        for cls, handler in self.dispatch.items():
+            if isinstance(expr, cls):
+                return handler
+        if isinstance(expr, Op):
+            raise RelayTypeError(
+                f"operator {expr.name} is used as a value; only calls of operators are supported"
+            )
+        raise RelayTypeError(f"cannot infer the type of {type(expr).__name__}: {expr!r}")
+
+    def visit_constant(self, const):
+        return const._checked_type_ or TensorType(const.numpy().shape, str(const.numpy().dtype))
+
+    def visit_var(self, var):
+        ty = self.var_types.get(var)
+        if ty is None:
+            ty = var.type_annotation if var.type_annotation is not None else IncompleteType()
+            self.var_types[var] = ty
+        return ty
+
+    def visit_global_var(self, gvar):
+        name = gvar.name_hint
+        ty = self.global_types.get(name)
+        if ty is not None:
+            return ty
+        if self.mod is None or name not in self.mod:
+            raise RelayTypeError(f"global function @{name} is not defined in the module")
+        func = self.mod[name]
+        if not isinstance(func, Function):
+            raise RelayTypeError(f"@{name} is not a relay function and cannot be called here")
+        if name in self.in_progress:
+            if func.ret_type is None or any(p.type_annotation is None for p in func.params):
+                raise RelayTypeError(
+                    f"recursive function @{name} needs type annotations on its parameters and "
+                    "its return type"
+                )
+            return FuncType([p.type_annotation for p in func.params], func.ret_type)
+        return self.infer_global(name)
+
+    def infer_global(self, name):
+        ty = self.global_types.get(name)
+        if ty is None:
+            self.in_progress.add(name)
+            try:
+                ty = self.visit(self.mod[name])
+            finally:
+                self.in_progress.discard(name)
+            self.global_types[name] = ty
+        return ty
+
+    def visit_function(self, fn):
+        param_types = []
+        for param in fn.params:
+            ty = self.var_types.get(param)
+            if ty is None:
+                ty = param.type_annotation if param.type_annotation is not None else IncompleteType()
+                self.var_types[param] = ty
+            elif param.type_annotation is not None:
+                ty = self.unify(param.type_annotation, ty, f"parameter {param.name_hint!r}")
+            param_types.append(ty)
+        body = self.visit(fn.body)
+        if fn.ret_type is not None:
+            body = self.unify(fn.ret_type, body, "the function's declared return type")
+        return FuncType(param_types, body)
+
+    def visit_call(self, call):
+        op = call.op
+        if isinstance(op, Op):
+            return self.call_op(op, call)
+        if isinstance(op, Function) and id(op) not in self.memo:
+            # A function literal called in place (a fused kernel): its untyped
+            # parameters take the argument types before the body is inferred.
+            arg_types = [self.visit(a) for a in call.args]
+            if len(arg_types) == len(op.params):
+                for param, ty in zip(op.params, arg_types):
+                    if param.type_annotation is None and param not in self.var_types:
+                        self.var_types[param] = self.resolve(ty)
+        fn_type = self.resolve(self.visit(op))
+        if not isinstance(fn_type, FuncType):
+            raise RelayTypeError(f"{_name(op)} is called but has type {_type_str(fn_type)}")
+        if len(fn_type.arg_types) != len(call.args):
+            raise RelayTypeError(
+                f"call of {_name(op)}: expects {len(fn_type.arg_types)} arguments, "
+                f"got {len(call.args)}"
+            )
+        for i, (param_ty, arg) in enumerate(zip(fn_type.arg_types, call.args)):
+            self.unify(param_ty, self.visit(arg), f"call of {_name(op)}, argument {i}")
+        return self.resolve(fn_type.ret_type)
+
+    def call_op(self, op, call):
+        arg_types = [self.resolve(self.visit(a)) for a in call.args]
+        if op.num_inputs >= 0 and len(arg_types) != op.num_inputs:
+            raise RelayTypeError(
+                f"{op.name}: expects {op.num_inputs} arguments, got {len(arg_types)}"
+            )
+        rel = op.get_attr("FInferType")
+        if rel is None:
+            raise RelayTypeError(f"{op.name}: the operator has no type relation")
+        refined = list(arg_types)
+        try:
+            out = rel(refined, call.attrs)
+        except RelationError as err:
+            raise RelayTypeError(f"{op.name}: {err}") from None
+        for old, new in zip(arg_types, refined):
+            if new is not old and isinstance(old, IncompleteType):
+                self.solution[old] = new
+        if not isinstance(out, Type):
+            raise RelayTypeError(f"{op.name}: the type relation returned {out!r}, not a type")
+        return out
+
+    def visit_tuple(self, tup):
+        return TupleType([self.visit(f) for f in tup.fields])
+
+    def visit_tuple_getitem(self, item):
+        ty = self.resolve(self.visit(item.tuple_value))
+        if not isinstance(ty, TupleType):
+            raise RelayTypeError(
+                f"TupleGetItem index {item.index} applied to a non-tuple of type {_type_str(ty)}"
+            )
+        if not 0 <= item.index < len(ty.fields):
+            raise RelayTypeError(
+                f"TupleGetItem index {item.index} is out of range for a tuple of "
+                f"{len(ty.fields)} fields"
+            )
+        return ty.fields[item.index]
+
+    def visit_let(self, let):
+        value = self.visit(let.value)
+        if let.var.type_annotation is not None:
+            value = self.unify(let.var.type_annotation, value, f"let {let.var.name_hint!r}")
+        self.var_types[let.var] = value
+        self.memo[id(let.var)] = (let.var, value)
+        return self.visit(let.body)
+
+    def visit_if(self, ite):
+        cond = self.resolve(self.visit(ite.cond))
+        if not (isinstance(cond, TensorType) and cond.shape == () and cond.dtype == "bool"):
+            raise RelayTypeError(
+                f"If: the condition must be a bool scalar, got {_type_str(cond)}"
+            )
+        then_ty = self.resolve(self.visit(ite.true_branch))
+        else_ty = self.resolve(self.visit(ite.false_branch))
+        return _merge(then_ty, else_ty, self)
+
+    # -- results ---------------------------------------------------------------
+
+    def annotate(self):
+        for expr, ty in self.memo.values():
+            ty = self.resolve(ty)
+            if isinstance(expr, Var) and isinstance(ty, IncompleteType):
+                raise RelayTypeError(
+                    f"the type of variable {expr.name_hint!r} could not be inferred; "
+                    "give it a type annotation"
+                )
+            expr._checked_type_ = ty
+
+
+def _dim_ok(a, b):
+    from ..ty import Any  # pylint: disable=import-outside-toplevel
+
+    return isinstance(a, Any) or isinstance(b, Any) or a == b
+
+
+def _merge(then_ty, else_ty, inferencer):
+    """The type of an ``If``: both branches agree (dims unknown in one become ``Any``)."""
+    from ..ty import Any  # pylint: disable=import-outside-toplevel
+
+    if isinstance(then_ty, TensorType) and isinstance(else_ty, TensorType):
+        if then_ty.dtype != else_ty.dtype or len(then_ty.shape) != len(else_ty.shape) or not all(
+            _dim_ok(a, b) for a, b in zip(then_ty.shape, else_ty.shape)
+        ):
+            raise RelayTypeError(
+                f"If: the branches disagree: then-branch is {_type_str(then_ty)}, "
+                f"else-branch is {_type_str(else_ty)}"
+            )
+        shape = [a if a == b else Any() for a, b in zip(then_ty.shape, else_ty.shape)]
+        return TensorType(shape, then_ty.dtype)
+    if isinstance(then_ty, TupleType) and isinstance(else_ty, TupleType):
+        if len(then_ty.fields) != len(else_ty.fields):
+            raise RelayTypeError(
+                f"If: the branches disagree: tuples of {len(then_ty.fields)} and "
+                f"{len(else_ty.fields)} fields"
+            )
+        return TupleType([_merge(a, b, inferencer) for a, b in zip(then_ty.fields, else_ty.fields)])
+    return inferencer.unify(then_ty, else_ty, "If: the branches disagree")
+
+
+def _infer_module(mod, ctx=None):  # pylint: disable=unused-argument
+    inferencer = _Inferencer(mod)
+    for gvar, func in mod.functions_items():
+        if isinstance(func, Function):
+            try:
+                inferencer.infer_global(gvar.name_hint)
+            except RelayTypeError as err:
+                if len(mod) > 1 and f"@{gvar.name_hint}" not in str(err):
+                    raise RelayTypeError(f"in @{gvar.name_hint}: {err}") from None
+                raise
+    inferencer.annotate()
+    new_mod = IRModule(mod.functions, mod.type_definitions)
+    new_mod.attrs = dict(mod.attrs)
+    return new_mod
+
+
+def InferType():  # pylint: disable=invalid-name
+    """The type-inference pass (opt_level 0: it always runs).
+
+    Returns
+    -------
+    ret : relay.transform.Pass
+        A module pass that annotates every expression's ``checked_type``.
+    """
+    return module_pass(_infer_module, opt_level=0, name="InferType")
+
+
+def infer_type(expr, mod=None):
+    """Infer the types inside a standalone expression (globals resolved in ``mod``).
+
+    Returns
+    -------
+    ty : relay.Type
+        The type of ``expr``; every sub-expression gets its ``checked_type``.
+    """
+    inferencer = _Inferencer(mod)
+    ty = inferencer.visit(expr)
+    inferencer.annotate()
+    return inferencer.resolve(ty)
+
+
+def InferTypeLocal(expr):  # pylint: disable=invalid-name
+    """Type-check ``expr`` alone and return its type (upstream 0.9 name)."""
+    return infer_type(expr)
