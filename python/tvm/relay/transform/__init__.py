@@ -15,3 +15,4 @@ from .fold_scale_axis import BackwardFoldScaleAxis, FoldScaleAxis, ForwardFoldSc
 from .eliminate_common_subexpr import EliminateCommonSubexpr
 from .dead_code import DeadCodeElimination
 from .fuse_ops import FuseOps
+from .type_infer import InferType, InferTypeLocal, infer_type
