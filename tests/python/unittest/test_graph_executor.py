@@ -340,3 +340,37 @@ def test_graph_errors(lib):
         graph_executor.GraphModule(factory.module)
     with pytest.raises(TypeError, match="graph_json_str must be a str"):
         graph_executor.create({"nodes": []}, lib, tvm.cpu())
+
+
+def test_exported_model_runs_from_cpp_without_python(lib, tmp_path):
+    """The exported library carries the executor: a plain C++ program runs it."""
+    import shutil  # pylint: disable=import-outside-toplevel
+
+    import tvm_ffi  # pylint: disable=import-outside-toplevel
+
+    cxx = shutil.which("g++") or shutil.which("c++")
+    if cxx is None:
+        pytest.skip("no C++ compiler")
+    ffi_dir = os.path.dirname(tvm_ffi.__file__)
+    tvm_lib = os.path.join(os.path.dirname(tvm.__file__), "lib")
+    source = os.path.join(
+        os.path.dirname(__file__), "..", "..", "..", "src", "apps", "deploy_graph_executor.cc"
+    )
+    exe = str(tmp_path / "deploy")
+    subprocess.run(
+        [cxx, "-std=c++17", "-O1", source, f"-I{ffi_dir}/include", f"-L{ffi_dir}/lib",
+         f"-L{tvm_lib}", "-Wl,--no-as-needed", "-ltvm_ffi", "-ltvm_runtime",
+         f"-Wl,-rpath,{ffi_dir}/lib:{tvm_lib}", "-o", exe],
+        check=True, timeout=300,
+    )
+    x, w, b = _rand(N, M), _rand(N, M, seed=1), _rand(N, M, seed=2)
+    factory = GraphExecutorFactoryModule(None, "llvm", AFFINE, lib, "default", {"w": w, "b": b})
+    model = str(tmp_path / "model.so")
+    factory.export_library(model)
+    x.tofile(tmp_path / "x.bin")
+    proc = subprocess.run([exe, model, "x", str(tmp_path / "x.bin"), str(tmp_path / "out.bin")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "outputs: 1"
+    out = np.fromfile(tmp_path / "out.bin", dtype="float32").reshape(N, M)
+    np.testing.assert_allclose(out, x * w + b, rtol=1e-6)
