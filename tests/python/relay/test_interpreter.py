@@ -544,3 +544,101 @@ def test_every_registered_op_has_a_kernel():
     names = relay.op.list_op_names()
     missing = [n for n in names if n not in reference_ops.list_kernels()]
     assert not missing, f"ops without a reference kernel: {missing}"
+
+
+def test_depthwise_hwoi_channel_multiplier():
+    # Depthwise NHWC with an HWOI kernel (kh, kw, C, multiplier), TOPI's layout:
+    # output channel c * multiplier + j reads input channel c with filter [:, :, c, j].
+    x = rand(1, 3, 6, 6)
+    w_hwoi = rand(3, 3, 3, 2)
+    w_oihw = w_hwoi.reshape(3, 3, 6, 1).transpose(2, 3, 0, 1)
+    want = naive_conv2d_nchw(x, w_oihw, (1, 1), (1, 1, 1, 1), (1, 1), 3)
+    got = kernel(
+        "nn.conv2d", [x.transpose(0, 2, 3, 1), w_hwoi], strides=(1, 1), padding=(1, 1, 1, 1),
+        dilation=(1, 1), groups=3, data_layout="NHWC", kernel_layout="HWOI", out_dtype="",
+    )
+    np.testing.assert_allclose(got, want.transpose(0, 2, 3, 1), rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------ acceptance
+def _typed(mod):
+    return relay.transform.InferType()(mod)
+
+
+def test_mlp_workload_matches_numpy():
+    from tvm.relay import testing  # pylint: disable=import-outside-toplevel
+
+    mod, params = testing.mlp.get_workload(batch_size=2)
+    mod = _typed(mod)
+    data = rand(2, 1, 28, 28)
+    out = interpreter.create_executor("debug", mod=mod, device=tvm.cpu(0), target="llvm").evaluate()(
+        data, **params
+    )
+    p = {k: v.numpy().astype(np.float64) for k, v in params.items()}
+    h = data.reshape(2, -1).astype(np.float64)
+    for i in (1, 2, 3):
+        h = h @ p[f"fc{i}_weight"].T + p[f"fc{i}_bias"]
+        if i < 3:
+            h = np.maximum(h, 0)
+    e = np.exp(h - h.max(1, keepdims=True))
+    want = e / e.sum(1, keepdims=True)
+    assert out.shape == (2, 10)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-5, atol=1e-7)
+
+
+def _small_cnn():
+    data = relay.var("data", shape=(2, 3, 10, 10))
+    weight = relay.var("conv_w", shape=(8, 3, 3, 3))
+    names = ["bn_gamma", "bn_beta", "bn_mean", "bn_var"]
+    bn = [relay.var(n, shape=(8,)) for n in names]
+    dense_w = relay.var("fc_w", shape=(5, 8 * 5 * 5))
+    dense_b = relay.var("fc_b", shape=(5,))
+    y = relay.nn.conv2d(data, weight, strides=(1, 1), padding=(1, 1), channels=8, kernel_size=(3, 3))
+    y = relay.nn.batch_norm(y, *bn, epsilon=1e-5)[0]
+    y = relay.nn.relu(y)
+    y = relay.nn.max_pool2d(y, pool_size=(2, 2), strides=(2, 2))
+    y = relay.nn.batch_flatten(y)
+    y = relay.nn.bias_add(relay.nn.dense(y, dense_w, units=5), dense_b)
+    y = relay.nn.softmax(y)
+    params = [data, weight] + bn + [dense_w, dense_b]
+    return relay.Function(params, y)
+
+
+def test_conv_bn_relu_pool_dense_softmax_matches_numpy():
+    mod = _typed(relay.IRModule.from_expr(_small_cnn()))
+    x = rand(2, 3, 10, 10)
+    w = rand(8, 3, 3, 3)
+    gamma, beta, mean = rand(8), rand(8), rand(8)
+    var = np.abs(rand(8)) + 0.1
+    fc_w, fc_b = rand(5, 200) * 0.1, rand(5)
+    out = interpreter.create_executor("debug", mod=mod).evaluate()(
+        x, w, gamma, beta, mean, var, fc_w, fc_b
+    )
+    # Independent NumPy computation, float64 throughout.
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((2, 8, 10, 10))
+    for i, j in itertools.product(range(3), range(3)):
+        conv += np.einsum("nchw,oc->nohw", xp[:, :, i : i + 10, j : j + 10], w[:, :, i, j])
+    sh = (1, 8, 1, 1)
+    bn = (conv - mean.reshape(sh)) / np.sqrt(var.reshape(sh) + 1e-5) * gamma.reshape(sh) + beta.reshape(sh)
+    pooled = np.maximum(bn, 0).reshape(2, 8, 5, 2, 5, 2).max(axis=(3, 5))
+    logits = pooled.reshape(2, -1) @ fc_w.T + fc_b
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(out.numpy(), e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+def test_resnet18_evaluates_quickly():
+    import time  # pylint: disable=import-outside-toplevel
+
+    from tvm.relay import testing  # pylint: disable=import-outside-toplevel
+
+    mod, params = testing.resnet.get_workload(num_layers=18, batch_size=1)
+    run = interpreter.create_executor("debug", mod=mod).evaluate()
+    data = rand(1, 3, 224, 224)
+    start = time.perf_counter()
+    out = run(data, **params).numpy()
+    elapsed = time.perf_counter() - start
+    assert out.shape == (1, 1000)
+    np.testing.assert_allclose(out.sum(), 1.0, rtol=1e-5)  # softmax output
+    assert (out >= 0).all()
+    assert elapsed < 15, f"resnet-18 took {elapsed:.1f} s in the interpreter"

@@ -117,6 +117,18 @@ def _conv(attrs, args, nspatial, default_data, default_kernel):
     canon_kernel = _canonical(kernel_layout, "OI")
     x = convert_layout(data, data_layout, canon_data)
     w = convert_layout(weight, kernel_layout, canon_kernel)
+    groups = int(attr(attrs, "groups", 1))
+    if (
+        groups > 1
+        and groups == x.shape[1]
+        and kernel_layout.endswith("OI")
+        and w.shape[0] == groups
+        and w.shape[1] != 1
+    ):
+        # Depthwise with an ``...OI`` kernel (HWOI): O holds the input channels
+        # and I the channel multiplier (TOPI's depthwise NHWC layout); output
+        # channel c * multiplier + j is the flattened (c, j).
+        w = w.reshape((w.shape[0] * w.shape[1], 1) + w.shape[2:])
     if w.ndim != nspatial + 2 or x.ndim != nspatial + 2:
         raise ValueError(
             f"conv{nspatial}d: data {data.shape} ({data_layout}) and weight {weight.shape} "
@@ -125,7 +137,6 @@ def _conv(attrs, args, nspatial, default_data, default_kernel):
     strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
     dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
     before, after = _padding(attr(attrs, "padding", 0), nspatial)
-    groups = int(attr(attrs, "groups", 1))
     dtype = out_dtype(attrs, data.dtype)
     out = conv_nchw(x, w, strides, before, after, dilation, groups, dtype)
     return convert_layout(out, canon_data, out_layout)
@@ -149,11 +160,12 @@ def _conv3d(attrs, args):
 def _conv_transpose(attrs, args, nspatial, default_data, default_kernel):
     """Transposed convolution as a convolution of the zero-stuffed input.
 
-    Weight convention: the kernel layout names the weight's axes, ``I`` being
-    the input channels and ``O`` the output channels per group, except that
-    the upstream-0.8 default ``"OIHW"`` (``"OIW"``, ``"OIDHW"``) is read as
-    ``(in_channels, out_channels / groups, *kernel)``, which is how TVM 0.8
-    interprets that default.
+    Weight convention, as upstream 0.8 and the op library: in the kernel
+    layout the letter ``O`` denotes the *input* channels and ``I`` the output
+    channels per group (the default ``"OIHW"`` weight is
+    ``(in_channels, out_channels / groups, kh, kw)``), except for the layouts
+    ``"IOW"``, ``"IOHW"`` and ``"IODHW"``, whose letters are read literally
+    (which gives the same shape).
     """
     data, weight = args
     data_layout = attr(attrs, "data_layout", default_data)
@@ -161,10 +173,11 @@ def _conv_transpose(attrs, args, nspatial, default_data, default_kernel):
     out_layout = attr(attrs, "out_layout", "") or data_layout
     canon_data = _canonical(data_layout, "NC")
     x = convert_layout(data, data_layout, canon_data)
-    if kernel_layout == default_kernel:
-        w = weight  # (C_in, C_out/groups, *K)
-    else:
+    if kernel_layout in ("IOW", "IOHW", "IODHW"):
         w = convert_layout(weight, kernel_layout, _canonical(kernel_layout, "IO"))
+    else:
+        w = convert_layout(weight, kernel_layout, _canonical(kernel_layout, "OI"))
+    # w: (C_in, C_out / groups, *K)
     strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
     dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
     before, after = _padding(attr(attrs, "padding", 0), nspatial)
@@ -482,7 +495,12 @@ def _pool(attrs, x, nspatial, default_layout, kind):
         result = total / np.maximum(count, 1)
     result = result.reshape(lead + tuple(out_sizes)).astype(x.dtype)
     inverse = np.argsort(other + axes)
-    return contiguous(np.transpose(result, inverse))
+    return _to_out_layout(contiguous(np.transpose(result, inverse)), attrs, layout)
+
+
+def _to_out_layout(result, attrs, layout):
+    out_layout = attr(attrs, "out_layout", "") or layout
+    return convert_layout(result, layout, out_layout)
 
 
 for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
@@ -520,7 +538,7 @@ def _adaptive_pool(attrs, x, nspatial, default_layout, kind, output_size=None):
             else:
                 pieces.append(np.max(window, axis=axis, keepdims=True))
         data = np.concatenate(pieces, axis=axis)
-    return data.astype(x.dtype)
+    return _to_out_layout(data.astype(x.dtype), attrs, layout)
 
 
 for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
