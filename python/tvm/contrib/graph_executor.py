@@ -93,7 +93,8 @@ def create(graph_json_str, libmod, device):
     """
     if not isinstance(graph_json_str, str):
         raise TypeError(
-            f"graph_executor.create: graph_json_str must be a str, got {type(graph_json_str).__name__}"
+            "graph_executor.create: graph_json_str must be a str, "
+            f"got {type(graph_json_str).__name__}"
         )
     libmod = _as_runtime_module(libmod, "graph_executor.create")
     fcreate = graph_executor_lib.get_global_func("tvm.graph_executor.create")

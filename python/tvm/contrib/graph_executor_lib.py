@@ -46,12 +46,14 @@ def candidate_dirs():
         package_dir = os.path.dirname(os.path.abspath(tvmfork.__file__))
         dirs.append(os.path.join(package_dir, "lib"))
         # python/tvmfork -> repository root
-        dirs.append(os.path.join(os.path.dirname(os.path.dirname(package_dir)), "build", "cpp", "lib"))
+        repo = os.path.dirname(os.path.dirname(package_dir))
+        dirs.append(os.path.join(repo, "build", "cpp", "lib"))
     except ImportError:
         pass
     # python/tvm/contrib -> repository root (source checkout without tvmfork on the path)
     here = os.path.dirname(os.path.abspath(__file__))
-    dirs.append(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(here))), "build", "cpp", "lib"))
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(here)))
+    dirs.append(os.path.join(repo, "build", "cpp", "lib"))
     unique = []
     for d in dirs:
         if d not in unique:

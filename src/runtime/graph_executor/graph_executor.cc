@@ -172,16 +172,16 @@ int GraphExecutor::GetInputIndex(const std::string& name) const {
 
 int GraphExecutor::CheckInputIndex(int index, const char* caller) const {
   if (index < 0 || index >= NumInputs()) {
-    TVM_FFI_THROW(IndexError) << caller << ": input index " << index << " is out of range; the graph has "
-                              << NumInputs() << " inputs";
+    TVM_FFI_THROW(IndexError) << caller << ": input index " << index
+                              << " is out of range; the graph has " << NumInputs() << " inputs";
   }
   return index;
 }
 
 int GraphExecutor::CheckOutputIndex(int index, const char* caller) const {
   if (index < 0 || index >= NumOutputs()) {
-    TVM_FFI_THROW(IndexError) << caller << ": output index " << index << " is out of range; the graph has "
-                              << NumOutputs() << " outputs";
+    TVM_FFI_THROW(IndexError) << caller << ": output index " << index
+                              << " is out of range; the graph has " << NumOutputs() << " outputs";
   }
   return index;
 }
@@ -239,7 +239,8 @@ void GraphExecutor::CopyOutputTo(int index, const ffi::Tensor& out) const {
   ffi::Tensor src_tensor = GetOutput(index);
   const DLTensor* src = src_tensor.GetDLTensorPtr();
   const DLTensor* dst = out.GetDLTensorPtr();
-  bool same_shape = dst->ndim == src->ndim && std::equal(src->shape, src->shape + src->ndim, dst->shape);
+  bool same_shape =
+      dst->ndim == src->ndim && std::equal(src->shape, src->shape + src->ndim, dst->shape);
   if (!same_shape || !SameDType(src->dtype, dst->dtype)) {
     TVM_FFI_THROW(ValueError) << "get_output: output " << index << " has shape "
                               << DescribeTensor(src->shape, src->ndim, src->dtype)
