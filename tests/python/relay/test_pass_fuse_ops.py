@@ -5,6 +5,7 @@ import pytest
 
 import tvm
 from tvm import relay
+import tvm.relay.testing  # noqa: F401  (relay.testing.resnet)
 from tvm.relay.backend.interpreter import create_executor
 from tvm.relay.transform._utils import post_order
 
@@ -193,3 +194,104 @@ def test_tuple_output_and_getitem():
     actual = _run(fused, _rand(4, 6))
     for a, e in zip(actual, expected):
         np.testing.assert_allclose(a, e, rtol=1e-6)
+
+
+def _standard_pipeline(mod, params):
+    """bind params, SimplifyInference, FoldConstant, FoldScaleAxis, FuseOps at opt_level 3."""
+    from tvm.relay.build_module import bind_params_by_name
+
+    mod = mod.copy()
+    mod["main"] = bind_params_by_name(mod["main"], params)
+    t = relay.transform
+    seq = t.Sequential(
+        [t.InferType(), t.SimplifyInference(), t.FoldConstant(), t.FoldScaleAxis(), t.FuseOps()]
+    )
+    with tvm.transform.PassContext(opt_level=3):
+        mod = seq(mod)
+    return relay.transform.InferType()(mod)
+
+
+def _primitive_calls(mod):
+    return [
+        n
+        for n in post_order(mod["main"].body)
+        if isinstance(n, relay.Call) and isinstance(n.op, relay.Function)
+    ]
+
+
+_COMPLEX = ("nn.conv2d", "nn.max_pool2d", "nn.global_avg_pool2d", "nn.dense", "nn.softmax")
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_resnet18_fused_functions(layout):
+    """The kernels of ResNet-18 (relay.testing, pre-activation units) after fusion.
+
+    Derivation from the fusion rules (after FoldScaleAxis every batch-norm
+    multiply except the last one is folded into a convolution's weights; what
+    is left of a batch norm is an ``add`` of its shift):
+
+    * head (3): ``add`` (bn_data's shift: a convolution never absorbs its
+      producers), ``conv0 + add + relu``, ``max_pool2d + add + relu``
+      (pooling is out-element-wise-fusable; stage 1's first unit has a
+      projection shortcut, so the pool's result has one user);
+    * each of the 4 stages (6 each, 24): unit 1 gives ``conv1 + add + relu``,
+      the 1x1 shortcut ``conv`` alone (its user, the residual add, is already
+      taken by conv2's group), ``conv2 + residual add``; unit 2's bn1
+      ``add + relu`` is a kernel of its own because the residual sum also feeds
+      unit 2's identity shortcut (its post-dominator lies beyond two
+      convolutions); unit 2 gives ``conv1 + add + relu`` and
+      ``conv2 + residual add + next bn1 add + relu`` (the next unit uses a
+      projection shortcut, so the sum has a single user); in stage 4 the next
+      batch norm is the final one, whose multiply cannot fold (no convolution
+      follows): ``conv2 + add + multiply + add + relu``;
+    * tail (4): ``global_avg_pool2d``, ``batch_flatten`` (injective, cannot join
+      dense), ``dense + bias_add``, ``softmax`` (opaque).
+
+    31 calls. Stage 1's two ``conv1`` kernels (64->64, 3x3, stride 1) are
+    alpha-equivalent (weights are parameters), so 30 distinct functions. The
+    calls with a complex op (21 conv2d, 2 pools, dense, softmax) are 25, 24
+    distinct: the 24 auto-scheduler tasks upstream's task-extraction test
+    expects for ResNet-18 in both layouts.
+    """
+    shape = (3, 224, 224) if layout == "NCHW" else (224, 224, 3)
+    mod, params = relay.testing.resnet.get_workload(num_layers=18, layout=layout, image_shape=shape)
+    fused = _standard_pipeline(mod, params)
+    calls = _primitive_calls(fused)
+    assert len(calls) == 31
+    assert len({relay.structural_hash(c.op) for c in calls}) == 30
+    complex_calls = [c for c in calls if any(n in _COMPLEX for n in _op_names(c.op))]
+    assert len(complex_calls) == 25
+    assert len({relay.structural_hash(c.op) for c in complex_calls}) == 24
+    # every convolution is alone with its element-wise consumers
+    for call in calls:
+        assert _op_names(call.op).count("nn.conv2d") <= 1
+    # only the last batch norm keeps its multiply
+    assert sum(_op_names(c.op).count("multiply") for c in calls) == 1
+    assert not any(n in ("nn.batch_norm", "sqrt", "divide") for c in calls for n in _op_names(c.op))
+
+
+def _op_names(func):
+    return [
+        n.op.name
+        for n in post_order(func.body)
+        if isinstance(n, relay.Call) and isinstance(n.op, relay.Op)
+    ]
+
+
+def test_resnet18_pipeline_keeps_numbers():
+    mod, params = relay.testing.resnet.get_workload(
+        num_layers=18, image_shape=(3, 64, 64), num_classes=10
+    )
+    # relay.testing initialises batch norms to the identity; make them real
+    rng = np.random.RandomState(1)
+    for name, value in list(params.items()):
+        array = value.numpy()
+        if name.endswith(("_gamma", "_moving_var")):
+            params[name] = rng.uniform(0.5, 1.5, array.shape).astype(array.dtype)
+        elif name.endswith(("_beta", "_moving_mean")):
+            params[name] = rng.uniform(-0.5, 0.5, array.shape).astype(array.dtype)
+    fused = _standard_pipeline(mod, params)
+    data = np.random.RandomState(0).uniform(-1, 1, (1, 3, 64, 64)).astype("float32")
+    expected = create_executor("debug", mod=mod).evaluate()(data, **params).numpy()
+    actual = _run(fused, data)
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-6)
