@@ -15,7 +15,7 @@ unrolled, the padding stage is a separate parallel copy and the fused
 elementwise epilogue is applied when the tile is written back.
 """
 from .config import ScheduleConfig
-from .conv_common import anchor_shapes, schedule_anchor
+from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
 from .tiling import best_divisor
 
 __all__ = [
@@ -96,6 +96,7 @@ def _plan_nchw(op, cfg, lanes):
         "vec_axis": 3,
         "reduce_order": [0, 1, 2],  # rc, ry, rx
         "unroll_reduce": bool(cfg["unroll_kw"]),
+        "prepare": lambda sch, anchor, pads: split_stride_layout(sch, anchor, pads, 3),
     }
 
 
@@ -106,6 +107,7 @@ def _plan_nhwc(op, cfg, lanes):
         "vec_axis": 3,
         "reduce_order": [2, 0, 1],  # rc, ry, rx: unroll the kernel width innermost
         "unroll_reduce": bool(cfg["unroll_kw"]),
+        "outer_order": [3, 0, 1, 2],  # output-channel tiles outermost: weight reuse
     }
 
 

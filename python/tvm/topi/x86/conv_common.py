@@ -6,6 +6,10 @@ the padding stage, which stays a separate parallel copy so the hot loop has no
 boundary tests), register-tile the anchor with the epilogue folded in, and
 give every leftover stage the generic parallel/vectorised schedule.
 """
+import inspect
+
+import tvm
+
 from ..generic.injective import finish_blocks
 from ..generic.schedule_utils import (
     as_list,
@@ -75,10 +79,48 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
             keep.add(sch.get(get_block(sch, pad, outs)).name_hint)
     inline_all(sch, keep=keep)
     anchor = sch.get_sblock(anchor_name)
-    kwargs = plan(op, config, lanes)
+    kwargs = dict(plan(op, config, lanes))
+    prepare = kwargs.pop("prepare", None)
+    if prepare is not None:
+        pad_names = [n for n in keep if n != anchor_name]
+        prepare(sch, anchor, pad_names)
+        anchor = sch.get_sblock(anchor_name)
     tile_reduction(sch, anchor, num_cores=num_cores, **kwargs)
     finish_blocks(sch, lanes=lanes, num_cores=num_cores)
     return sch
+
+
+def split_stride_layout(sch, anchor, pad_names, spatial_axis):
+    """Store the padded input de-interleaved by the stride along its last axis.
+
+    With stride ``s`` the anchor reads columns ``x * s + k``; storing column
+    ``w`` of the padded input at ``[..., w % s, w // s]`` makes those reads
+    contiguous in ``x``, so the vectorised loop loads whole vectors instead
+    of gathering. Only the (internal) padding buffer changes layout.
+    """
+    block = sch.get(anchor)
+    xvar = block.iter_vars[spatial_axis].var
+    for name in pad_names:
+        pad_block = sch.get_sblock(name)
+        buf = sch.get(pad_block).writes[0].source
+        for region in block.reads:
+            if not region.source.same_as(buf) or not region.region:
+                continue
+            coeffs = tvm.sym.detect_linear_equation(region.region[-1].min, [xvar])
+            if len(coeffs) != 2:
+                continue
+            stride = const_int(coeffs[0])
+            if stride is None or stride <= 1:
+                continue
+            rank = len(buf.shape)
+
+            def index_map(*idx, _s=stride):
+                return (*idx[:-1], idx[-1] % _s, idx[-1] // _s)
+
+            index_map.__signature__ = inspect.Signature(
+                [inspect.Parameter(f"i{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(rank)])
+            sch.transform_layout(pad_block, ("write", 0), index_map, pad_value=0.0)
+            break
 
 
 def _all_tags(outs):

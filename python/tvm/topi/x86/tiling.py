@@ -47,7 +47,7 @@ def vector_tile(extent, lanes, max_vectors=2):
 
 def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
                    reduce_tiles=None, unroll_reduce=False, num_cores=1,
-                   fuse_epilogue=True, cache_local=True):
+                   fuse_epilogue=True, cache_local=True, outer_order=None):
     """Apply register tiling to an untouched reduction block.
 
     Parameters
@@ -75,6 +75,10 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
         Fold elementwise consumers into the accumulator write-back.
     cache_local : bool
         Accumulate in a ``local`` tile (needed for the epilogue fusion).
+    outer_order : list of int, optional
+        Order of the outer tile loops by spatial axis (default: axis order).
+        Putting the output-channel axis first keeps a weight slice in cache
+        while the spatial tiles that use it run.
 
     Returns
     -------
@@ -94,23 +98,28 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
         raise ValueError(f"tile_reduction needs static shapes ({node.name_hint})")
     if len(spatial_tiles) != n_sp:
         raise ValueError(f"{node.name_hint}: {len(spatial_tiles)} tiles for {n_sp} spatial axes")
-    outer, inner, vec_loop = [], [], None
+    if vec_axis is not None and any(int(t) > 1 for t in spatial_tiles[vec_axis + 1:]):
+        raise ValueError(f"{node.name_hint}: the vectorised axis must be the last tiled one")
+    outer_of, inner, vec_loop = {}, [], None
     for axis, (loop, tile, ext) in enumerate(zip(sp_loops, spatial_tiles, extents[:n_sp])):
         tile = int(tile)
         if tile > 1 and ext % tile:
             tile = best_divisor(ext, tile)
         if tile <= 1:
-            outer.append(loop)
+            outer_of[axis] = loop
             continue
         if tile >= ext:
             lin = loop
         else:
             lout, lin = sch.split(loop, [None, tile])
-            outer.append(lout)
+            outer_of[axis] = lout
         if axis == vec_axis:
             vec_loop = lin
         else:
             inner.append(lin)
+    axes = list(outer_order) if outer_order is not None else list(range(n_sp))
+    axes += [a for a in range(n_sp) if a not in axes]
+    outer = [outer_of[a] for a in axes if a in outer_of]
     r_ext = extents[n_sp:]
     order = list(reduce_order) if reduce_order is not None else list(range(len(rd_loops)))
     r_tiles = list(reduce_tiles) if reduce_tiles is not None else [1] * len(rd_loops)
