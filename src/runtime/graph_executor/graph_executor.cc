@@ -8,6 +8,8 @@
 #include <tvm/ffi/dtype.h>
 #include <tvm/ffi/error.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -75,8 +77,26 @@ void CopyTensor(const ffi::Tensor& from, const ffi::Tensor& to) {
   GlobalRequired("runtime.TVMTensorCopyFromTo")(from, to);
 }
 
+namespace {
+// Once a copy of this code has registered global functions, the shared object that
+// holds it must stay mapped: tvm-ffi dlcloses a library module when it is freed.
+// Re-opening ourselves with RTLD_NODELETE pins the object whatever flags it was
+// linked with (export_library's default .so, a .tar re-linked by the base, ...).
+void PinThisSharedObject() {
+  static bool pinned = false;
+  if (pinned) return;
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&PinThisSharedObject), &info) != 0 &&
+      info.dli_fname != nullptr) {
+    dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+  pinned = true;
+}
+}  // namespace
+
 void RegisterGlobalOnce(const char* name, ffi::Function func) {
   if (!ffi::Function::GetGlobal(name).has_value()) {
+    PinThisSharedObject();
     ffi::Function::SetGlobal(name, std::move(func));
   }
 }

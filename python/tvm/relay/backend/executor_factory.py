@@ -130,16 +130,11 @@ class GraphExecutorFactoryModule(ExecutorFactoryModule):
         kwargs : dict
             Passed to ``fcompile`` (e.g. ``options``, ``cc``).
         """
-        file_name = str(file_name)
+        # the executor and its module loader are linked into the model as one object
         addons = list(addons or []) + [graph_executor_lib.embed_object_path()]
-        if fcompile is None and not file_name.endswith((".tar", ".wasm")):
-            # The exported library registers global functions that point into its own
-            # code: it must never be unloaded once loaded.
-            options = kwargs.pop("options", None) or []
-            if isinstance(options, str):
-                options = [options]
-            kwargs["options"] = list(options) + ["-Wl,-z,nodelete"]
-        return self.module.export_library(file_name, fcompile=fcompile, addons=addons, **kwargs)
+        return self.module.export_library(
+            str(file_name), fcompile=fcompile, addons=addons, **kwargs
+        )
 
     # pylint: disable=invalid-name
     def get_graph_json(self):
