@@ -45,3 +45,40 @@ def int_or_none_tuple(value):
     if isinstance(value, int):
         return (value,)
     return tuple(value)
+
+
+def te_placeholders(ty, name="input"):
+    """TE placeholders for a (typed) argument: one per tensor, tuples flattened.
+
+    ``relay.Any()`` dimensions become ``te.var`` sizes.
+    """
+    from tvm import te  # pylint: disable=import-outside-toplevel
+
+    from ..ty import Any, TensorType, TupleType  # pylint: disable=import-outside-toplevel
+
+    if isinstance(ty, TupleType):
+        out = []
+        for i, field in enumerate(ty.fields):
+            out.extend(te_placeholders(field, f"{name}_{i}"))
+        return out
+    if not isinstance(ty, TensorType):
+        raise TypeError(f"cannot make a TE placeholder for {ty}")
+    shape = [te.var(f"{name}_dim{i}") if isinstance(d, Any) else d for i, d in enumerate(ty.shape)]
+    return [te.placeholder(shape, ty.dtype, name)]
+
+
+def compute_of_call(call):
+    """Apply the op's ``FTVMCompute`` to placeholders of a type-checked call.
+
+    Returns
+    -------
+    inputs, outputs : list of te.Tensor
+    """
+    op = call.op
+    fcompute = op.get_attr("FTVMCompute")
+    if fcompute is None:
+        raise ValueError(f"operator {op.name} has no FTVMCompute")
+    inputs = []
+    for i, arg in enumerate(call.args):
+        inputs.extend(te_placeholders(arg.checked_type, f"arg{i}"))
+    return inputs, list(fcompute(call.attrs, inputs, call.checked_type))

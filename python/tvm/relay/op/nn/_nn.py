@@ -1,6 +1,6 @@
 """Dense layers, normalisation, activations and other ``nn`` ops:
 type relations and TOPI computes."""
-from tvm import topi
+from tvm import tirx, topi
 
 from ...ty import TensorType, TupleType
 from .._util import define
@@ -297,8 +297,8 @@ def _pad_compute(attrs, inputs, out_type):
     if attrs.pad_mode == "reflect":
         return [topi.nn.mirror_pad(data, before, after, "REFLECT")]
     value = inputs[1]()
-    if value.dtype != data.dtype:
-        value = value.astype(data.dtype)
+    if inputs[1].dtype != data.dtype:
+        value = tirx.Cast(data.dtype, value)
     return [topi.nn.pad(data, before, after, value)]
 
 
@@ -328,14 +328,12 @@ def _upsampling_rel(letters, scale_fields):
 
 def _upsampling_compute(attrs, inputs, out_type):
     return [topi.nn.upsampling(inputs[0], attrs.scale_h, attrs.scale_w, attrs.layout,
-                               attrs.method, attrs.align_corners,
-                               None if out_type.is_dynamic() else list(out_type.shape))]
+                               attrs.method, attrs.align_corners)]
 
 
 def _upsampling3d_compute(attrs, inputs, out_type):
     return [topi.nn.upsampling3d(inputs[0], attrs.scale_d, attrs.scale_h, attrs.scale_w,
-                                 attrs.layout, attrs.method, attrs.coordinate_transformation_mode,
-                                 None if out_type.is_dynamic() else list(out_type.shape))]
+                                 attrs.layout, attrs.method, attrs.coordinate_transformation_mode)]
 
 
 define("nn.upsampling", _upsampling_rel("HW", ("scale_h", "scale_w")), OpPattern.INJECTIVE,

@@ -8,7 +8,7 @@ base's ``topi.vision.multibox_transform_loc`` implements a different
 """
 from tvm import topi
 
-from ...expr import TupleWrapper
+from ...expr import Constant, TupleWrapper
 from ...ty import TensorType, TupleType
 from .._util import as_expr, define, make_call
 from ..op import OpPattern
@@ -61,9 +61,15 @@ def get_valid_counts(data, score_threshold, id_index=0, score_index=1):
     result : relay.TupleWrapper
         ``(valid_count (batch,) int32, out (like data), out_indices (batch, num_anchors) int32)``.
     """
+    threshold = as_expr(score_threshold, "float32")
+    # The threshold is also kept as a number when it is one: the base's TOPI
+    # get_valid_counts mis-handles a tensor threshold (it compares scores with
+    # the buffer itself), so the compute passes the constant instead.
+    known = threshold.numpy() if isinstance(threshold, Constant) else None
     call = make_call(
-        "vision.get_valid_counts", [data, as_expr(score_threshold, "float32")],
+        "vision.get_valid_counts", [data, threshold],
         "relay.attrs.GetValidCountsAttrs", id_index=int(id_index), score_index=int(score_index),
+        score_threshold=None if known is None or known.ndim else float(known),
     )
     return TupleWrapper(call, 3)
 
@@ -136,7 +142,13 @@ def _get_valid_counts_rel(arg_types, attrs):
 
 
 def _get_valid_counts_compute(attrs, inputs, out_type):
-    return list(topi.vision.get_valid_counts(inputs[0], inputs[1](), attrs.id_index,
+    threshold = attrs.get("score_threshold")
+    if threshold is None:
+        raise ValueError(
+            "vision.get_valid_counts: the compute needs score_threshold as a constant number "
+            "(the base TOPI compute does not support a tensor threshold)"
+        )
+    return list(topi.vision.get_valid_counts(inputs[0], threshold, attrs.id_index,
                                              attrs.score_index))
 
 
