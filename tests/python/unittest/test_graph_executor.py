@@ -378,3 +378,40 @@ def test_exported_model_runs_from_cpp_without_python(lib, tmp_path):
     assert proc.stdout.strip() == "outputs: 1"
     out = np.fromfile(tmp_path / "out.bin", dtype="float32").reshape(N, M)
     np.testing.assert_allclose(out, x * w + b, rtol=1e-6)
+
+
+def test_tar_export_and_reload_after_free(lib, tmp_path):
+    """A .tar export works too, and models load one after another with frees between.
+
+    The first library a process loads provides the executor's global functions
+    (later copies defer to it); later loads go through them after it was freed.
+    """
+    x, w, b = _rand(N, M), _rand(N, M, seed=1), _rand(N, M, seed=2)
+    factory = GraphExecutorFactoryModule(None, "llvm", AFFINE, lib, "default", {"w": w, "b": b})
+    factory.export_library(str(tmp_path / "a.tar"))
+    factory.export_library(str(tmp_path / "b.so"))
+    np.save(tmp_path / "x.npy", x)
+    script = textwrap.dedent(
+        f"""
+        import gc
+        import numpy as np
+        import tvm
+        x = tvm.runtime.tensor(np.load({str(tmp_path / "x.npy")!r}))
+        outs = []
+        for name in ("a.tar", "b.so", "a.tar"):
+            loaded = tvm.runtime.load_module({str(tmp_path)!r} + "/" + name)
+            ex = loaded["default"](tvm.cpu())
+            ex["set_input"]("x", x)
+            ex["run"]()
+            outs.append(ex["get_output"](0).numpy().copy())
+            del ex, loaded
+            gc.collect()
+        np.save({str(tmp_path / "outs.npy")!r}, np.stack(outs))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    outs = np.load(tmp_path / "outs.npy")
+    for out in outs:
+        np.testing.assert_allclose(out, x * w + b, rtol=1e-6)
