@@ -86,7 +86,9 @@ def naive_pool2d(x, kind, size, stride, pad, ceil_mode=False, count_include_pad=
 
     def out_len(length, k, s, before, after):
         span = length + before + after - k
-        return (-(-span // s) if ceil_mode else span // s) + 1
+        out = (-(-span // s) if ceil_mode else span // s) + 1
+        # In ceil mode the last window must still start inside data + left padding.
+        return out - 1 if ceil_mode and (out - 1) * s >= length + before else out
 
     oh = out_len(h, size[0], stride[0], pt, pb)
     ow = out_len(w, size[1], stride[1], pl, pr)

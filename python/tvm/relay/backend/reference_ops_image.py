@@ -39,12 +39,7 @@ def _source_coords(out_size, in_size, mode, roi_start=0.0, roi_end=1.0):
 
 def _nearest_index(coord, rounding, mode):
     if rounding in ("", None):
-        if mode == "tf_half_pixel_for_nn":
-            rounding = "round_prefer_ceil"
-        elif mode == "align_corners":
-            rounding = "round"
-        else:
-            rounding = "floor"
+        rounding = "round" if mode == "align_corners" else "floor"
     if rounding == "round":
         return np.round(coord)  # ties to even, as LLVM's nearbyint
     if rounding == "round_prefer_floor":

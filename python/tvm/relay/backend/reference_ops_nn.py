@@ -461,8 +461,11 @@ def _pool(attrs, x, nspatial, default_layout, kind):
     for size, k, s, d, b, a in zip(sizes, kernel, strides, dilation, before, after):
         span = (k - 1) * d + 1
         total = size + b + a - span
-        # As Relay's type relation: ceil_mode rounds up, with no further rule.
         out = (total + s - 1) // s + 1 if ceil_mode else total // s + 1
+        if ceil_mode and (out - 1) * s >= size + b:
+            # A window may not start in the right padding (TOPI's and the type
+            # relation's rule, as PyTorch's).
+            out -= 1
         out_sizes.append(out)
         extra.append(max((out - 1) * s + span - (size + b + a), 0))
     pad = [(0, 0), (0, 0)] + [(b, a + e) for b, a, e in zip(before, after, extra)]
