@@ -14,3 +14,17 @@ from .conv2d import (
     schedule_group_conv2d_nchw,
     schedule_group_conv2d_nhwc,
 )
+from .depthwise_conv2d import (
+    fallback_depthwise_conv2d_nchw_config,
+    fallback_depthwise_conv2d_nhwc_config,
+    schedule_depthwise_conv2d_nchw,
+    schedule_depthwise_conv2d_nhwc,
+)
+from .conv3d import (
+    fallback_conv3d_ncdhw_config,
+    fallback_conv3d_ndhwc_config,
+    schedule_conv3d_ncdhw,
+    schedule_conv3d_ndhwc,
+)
+from .conv2d_transpose import fallback_conv2d_transpose_nchw_config, schedule_conv2d_transpose_nchw
+from .dense import fallback_dense_config, schedule_batch_matmul, schedule_dense, schedule_matmul

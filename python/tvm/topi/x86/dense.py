@@ -1,0 +1,181 @@
+"""x86 schedules of dense / matmul / batch_matmul on TensorIR.
+
+Three plans, picked by the fallback config from the shape and the layout of
+the second operand ``B`` (``dense`` reads the weight as ``W[j, k]``):
+
+``gemv`` (few rows, ``M < 16``)
+    The reduction over ``k`` is split by the vector width and ``rfactor``-ed
+    so each lane accumulates a contiguous slice of ``k`` of both operands;
+    ``tile_n`` output columns share each load of the data row.
+``packed`` (``B`` is read along ``k``, many rows)
+    ``B`` is copied inside the function into ``[N/tile_n, K, tile_n]``
+    blocks (upstream's ``dense_pack`` layout), so ``tile_n`` output columns
+    are one contiguous vector; the output is register-tiled
+    ``tile_m x tile_n``. The copy is O(N*K) against O(M*N*K) compute.
+``direct`` (``B`` is already contiguous along ``j``)
+    The same register tiling without the copy.
+"""
+import inspect
+
+from ..generic.injective import finish_blocks
+from ..generic.schedule_utils import (
+    ScheduleError,
+    as_list,
+    const_int,
+    find_op,
+    get_block,
+    inline_all,
+    loop_extent,
+    target_info,
+)
+from .config import ScheduleConfig, merge_config
+from .conv2d import MAX_ACCUMULATORS
+from .tiling import best_divisor, tile_reduction, vector_tile
+
+import tvm
+
+__all__ = ["schedule_dense", "schedule_matmul", "schedule_batch_matmul",
+           "fallback_dense_config", "GEMV_MAX_ROWS"]
+
+# Below this many rows the weight copy of the packed plan does not pay.
+GEMV_MAX_ROWS = 16
+
+
+def _operands(sch, block):
+    """(index of B among the block's reads, B contiguous along j?)."""
+    node = sch.get(block)
+    n_sp = sum(1 for iv in node.iter_vars if iv.iter_type == 0)
+    jvar = node.iter_vars[n_sp - 1].var
+    for idx, region in enumerate(node.reads):
+        used = [set(tvm.tirx.analysis.undefined_vars(r.min)) for r in region.region]
+        if any(jvar in u for u in used):
+            return idx, bool(used) and jvar in used[-1]
+    return None, False
+
+
+def fallback_dense_config(op, lanes, num_cores, b_contiguous=False):
+    """Fallback knobs of the matmul-like schedules.
+
+    ``plan`` (``"gemv"``, ``"packed"`` or ``"direct"``), ``tile_m``,
+    ``tile_n``, ``tile_k`` (reduction split: the rfactor width for gemv, the
+    cache block otherwise).
+    """
+    del num_cores
+    shape = [const_int(s) for s in op.output(0).shape]
+    m, n = shape[-2], shape[-1]
+    k = const_int(op.reduce_axis[0].dom.extent)
+    if m < GEMV_MAX_ROWS and not b_contiguous and k % lanes == 0:
+        tile_k = 2 * lanes if k % (2 * lanes) == 0 else lanes
+        return ScheduleConfig("dense", plan="gemv", tile_m=1, tile_n=best_divisor(n, 4),
+                              tile_k=tile_k)
+    tile_n = vector_tile(n, lanes)
+    vectors = -(-tile_n // lanes)
+    tile_m = best_divisor(m, max(1, MAX_ACCUMULATORS // vectors))
+    tile_k = best_divisor(k, 256) if k > 512 else 1
+    plan = "direct" if b_contiguous else "packed"
+    return ScheduleConfig("dense", plan=plan, tile_m=tile_m, tile_n=tile_n, tile_k=tile_k)
+
+
+def _schedule_gemv(sch, block, cfg, num_cores):
+    kloop = sch.get_loops(block)[-1]
+    n_lead = len(sch.get_loops(block)) - 2
+    _, ki = sch.split(kloop, [None, cfg["tile_k"]])
+    rf = sch.rfactor(ki, factor_axis=n_lead + 1)
+    # rfactor moves the original loops to the partial-sum block: re-query them
+    *spatial, jloop, ko, ki = sch.get_loops(rf)
+    jo, ji = sch.split(jloop, [None, cfg["tile_n"]])
+    sch.reorder(*spatial, jo, ko, ji, ki)
+    sch.reverse_compute_at(block, jo, preserve_unit_loops=True)
+    consumers = sch.get_consumers(block)
+    if len(consumers) == 1:
+        try:
+            sch.reverse_compute_at(consumers[0], jo, preserve_unit_loops=True)
+        except ScheduleError:
+            pass
+    outer = [*spatial, jo]
+    work = 1
+    for loop in outer:
+        work *= loop_extent(sch, loop)
+    if num_cores > 1 and work > 1:
+        fused = sch.fuse(*outer) if len(outer) > 1 else outer[0]
+        sch.parallel(fused)
+    sch.vectorize(ki)
+    sch.unroll(ji)
+    sch.decompose_reduction(rf, ko)
+
+
+def _pack_b(sch, block, b_index, tile_n, batched):
+    packed = sch.cache_read(block, b_index, "global")
+    rank = len(sch.get(packed).writes[0].source.shape)
+
+    def index_map(*idx):
+        *lead, j, k = idx
+        return (*lead, j // tile_n, k, j % tile_n)
+
+    index_map.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"i{r}", inspect.Parameter.POSITIONAL_ONLY) for r in range(rank)])
+    del batched
+    sch.transform_layout(packed, ("write", 0), index_map, pad_value=0.0)
+    return packed
+
+
+def _schedule_matmul(sch, outs, tags, cfg, what):
+    outs = as_list(outs)
+    op = find_op(outs, tags)
+    if op is None:
+        raise ValueError(f"schedule for {what}: no op tagged {tags} in the function")
+    if len(op.reduce_axis) != 1:
+        raise ValueError(f"schedule for {what}: expected one reduction axis, got {len(op.reduce_axis)}")
+    lanes, num_cores = target_info()
+    block = get_block(sch, op, outs)
+    name = sch.get(block).name_hint
+    inline_all(sch, keep={name})
+    block = sch.get_sblock(name)
+    b_index, b_contiguous = _operands(sch, block)
+    config = merge_config(fallback_dense_config(op, lanes, num_cores, b_contiguous), cfg)
+    n_sp = len(op.axis)
+    plan = config["plan"]
+    if plan == "gemv":
+        k = const_int(op.reduce_axis[0].dom.extent)
+        if k % config["tile_k"]:
+            raise ValueError(f"{what}: gemv plan needs tile_k to divide K={k}")
+        _schedule_gemv(sch, block, config, num_cores)
+    else:
+        if plan == "packed":
+            if b_index is None:
+                raise ValueError(f"{what}: cannot find the operand indexed by the output column")
+            _pack_b(sch, block, b_index, config["tile_n"], n_sp > 2)
+        elif plan != "direct":
+            raise ValueError(f"{what}: unknown plan {plan!r} (gemv, packed, direct)")
+        tiles = [1] * (n_sp - 2) + [config["tile_m"], config["tile_n"]]
+        tile_reduction(sch, block, tiles, vec_axis=n_sp - 1,
+                       reduce_tiles=[config["tile_k"]], num_cores=num_cores)
+    finish_blocks(sch, lanes=lanes, num_cores=num_cores)
+    return sch
+
+
+def schedule_dense(sch, outs, cfg=None):
+    """Schedule a fused function whose anchor is ``topi.nn.dense`` (or ``matmul``).
+
+    Parameters
+    ----------
+    sch : tvm.s_tir.Schedule
+        Schedule of ``te.create_prim_func(inputs + outs)``; modified in place.
+    outs : list of te.Tensor
+        Outputs of the fused function (dense plus bias/activation...).
+    cfg : ScheduleConfig or dict, optional
+        Knob values (see :func:`fallback_dense_config`).
+    """
+    return _schedule_matmul(sch, outs, ("dense", "matmul"), cfg, "dense")
+
+
+schedule_matmul = schedule_dense
+
+
+def schedule_batch_matmul(sch, outs, cfg=None):
+    """Schedule a fused function whose anchor is ``topi.nn.batch_matmul``.
+
+    Handles every ``transpose_a``/``transpose_b`` combination; the plan is
+    chosen as for :func:`schedule_dense`.
+    """
+    return _schedule_matmul(sch, outs, ("batch_matmul",), cfg, "batch_matmul")

@@ -1,0 +1,88 @@
+"""x86 schedules of depthwise conv2d (NCHW and NHWC) on TensorIR.
+
+Depthwise convolution has no reduction over channels, so it is bound by
+memory traffic more than by FMA throughput. The register tile reuses each
+loaded input row for several output rows (NCHW: ``tile_oh`` rows of
+``tile_ow`` vector lanes) or each loaded kernel vector for several output
+columns (NHWC: ``tile_ow`` columns of ``tile_oc`` channel lanes).
+"""
+from .config import ScheduleConfig
+from .conv2d import MAX_ACCUMULATORS
+from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
+from .tiling import best_divisor, vector_tile
+
+__all__ = [
+    "schedule_depthwise_conv2d_nchw",
+    "schedule_depthwise_conv2d_nhwc",
+    "fallback_depthwise_conv2d_nchw_config",
+    "fallback_depthwise_conv2d_nhwc_config",
+]
+
+
+def fallback_depthwise_conv2d_nchw_config(op, lanes, num_cores):
+    """Fallback knobs: ``tile_ow`` (vector lanes), ``tile_oh`` (rows per tile), ``tile_c`` (1)."""
+    del num_cores
+    (_, _, oh, ow), _ = anchor_shapes(op)
+    tile_ow = vector_tile(ow, lanes)
+    vectors = -(-tile_ow // lanes)
+    tile_oh = best_divisor(oh, max(1, min(4, MAX_ACCUMULATORS // vectors)))
+    return ScheduleConfig("depthwise_conv2d_nchw", tile_c=1, tile_oh=tile_oh, tile_ow=tile_ow,
+                          unroll_kw=True, inline_pad=False)
+
+
+def fallback_depthwise_conv2d_nhwc_config(op, lanes, num_cores):
+    """Fallback knobs: ``tile_c`` (vector lanes), ``tile_ow`` (columns per tile), ``tile_oh`` (1)."""
+    del num_cores
+    (_, _, ow, c), _ = anchor_shapes(op)
+    tile_c = vector_tile(c, lanes)
+    vectors = -(-tile_c // lanes)
+    tile_ow = best_divisor(ow, max(1, min(6, MAX_ACCUMULATORS // vectors)))
+    return ScheduleConfig("depthwise_conv2d_nhwc", tile_c=tile_c, tile_oh=1, tile_ow=tile_ow,
+                          unroll_kw=True, inline_pad=False)
+
+
+def _plan_nchw(op, cfg, lanes):
+    del op, lanes
+    return {
+        "spatial_tiles": [1, cfg["tile_c"], cfg["tile_oh"], cfg["tile_ow"]],
+        "vec_axis": 3,
+        "unroll_reduce": bool(cfg["unroll_kw"]),
+        "prepare": lambda sch, anchor, pads: split_stride_layout(sch, anchor, pads, 3),
+    }
+
+
+def _plan_nhwc(op, cfg, lanes):
+    del op, lanes
+    return {
+        "spatial_tiles": [1, cfg["tile_oh"], cfg["tile_ow"], cfg["tile_c"]],
+        "vec_axis": 3,
+        "unroll_reduce": bool(cfg["unroll_kw"]),
+    }
+
+
+def schedule_depthwise_conv2d_nchw(sch, outs, cfg=None):
+    """Schedule a fused function whose anchor is ``topi.nn.depthwise_conv2d_nchw``.
+
+    Parameters
+    ----------
+    sch : tvm.s_tir.Schedule
+        Schedule of ``te.create_prim_func(inputs + outs)``; modified in place.
+    outs : list of te.Tensor
+        Outputs of the fused function.
+    cfg : ScheduleConfig or dict, optional
+        Knob values (see :func:`fallback_depthwise_conv2d_nchw_config`).
+    """
+    return schedule_anchor(sch, outs, ("depthwise_conv2d_nchw",),
+                           fallback_depthwise_conv2d_nchw_config, _plan_nchw, cfg,
+                           "depthwise_conv2d_nchw")
+
+
+def schedule_depthwise_conv2d_nhwc(sch, outs, cfg=None):
+    """Schedule a fused function whose anchor is ``topi.nn.depthwise_conv2d_nhwc``.
+
+    See :func:`schedule_depthwise_conv2d_nchw`; knobs in
+    :func:`fallback_depthwise_conv2d_nhwc_config`.
+    """
+    return schedule_anchor(sch, outs, ("depthwise_conv2d_nhwc",),
+                           fallback_depthwise_conv2d_nhwc_config, _plan_nhwc, cfg,
+                           "depthwise_conv2d_nhwc")
