@@ -142,8 +142,8 @@ class GraphModule:
 
         Parameters
         ----------
-        key : int or str, optional
-            The input's name or index.
+        key : int, str or dict, optional
+            The input's name or index; a dict of name to value sets all of them.
         value : numpy.ndarray or tvm.runtime.Tensor, optional
             Its value; shape and dtype must match the graph exactly.
         params : dict of str to numpy.ndarray or tvm.runtime.Tensor
@@ -156,6 +156,11 @@ class GraphModule:
         KeyError
             No input has that name.
         """
+        if isinstance(key, dict):
+            if value is not None:
+                raise ValueError("set_input: a value was given with a dict of inputs")
+            params = {**key, **params}
+            key = None
         if key is not None:
             key = _as_key(key)
             self._set_input(key, _as_tensor(value, f"set_input({key!r})"))

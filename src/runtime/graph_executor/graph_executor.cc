@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <mutex>
 #include <sstream>
 
 namespace tvmfork {
@@ -24,10 +25,12 @@ size_t NumBytes(const std::vector<int64_t>& shape, DLDataType dtype) {
   return (numel * dtype.bits * dtype.lanes + 7) / 8;
 }
 
-const ffi::Function& GlobalRequired(const char* name) {
-  // the lookups are cached per name at first use; these functions live in the base runtime
+ffi::Function GlobalRequired(const char* name) {
+  // looked up once per name; executors may be created from several threads
+  static std::mutex mutex;
   static std::unordered_map<std::string, ffi::Function>* cache =
       new std::unordered_map<std::string, ffi::Function>();
+  std::lock_guard<std::mutex> lock(mutex);
   auto it = cache->find(name);
   if (it != cache->end()) return it->second;
   auto f = ffi::Function::GetGlobal(name);
@@ -35,7 +38,8 @@ const ffi::Function& GlobalRequired(const char* name) {
     TVM_FFI_THROW(RuntimeError) << "graph executor: the base runtime function " << name
                                 << " is not registered; load libtvm_runtime first";
   }
-  return cache->emplace(name, *f).first->second;
+  cache->emplace(name, *f);
+  return *f;
 }
 
 // A tensor that aliases the memory of another one (a storage buffer); the base

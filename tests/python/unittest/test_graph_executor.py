@@ -223,6 +223,10 @@ def test_params_set_input_and_load_params(lib):
     m.load_params(bytearray(blob))
     m.run()
     np.testing.assert_allclose(m.get_output(0).numpy(), x * 2 * w - b, rtol=1e-6)
+    # a dict of inputs as the key
+    m.set_input({"w": w, "b": b})
+    m.run()
+    np.testing.assert_allclose(m.get_output(0).numpy(), x * w + b, rtol=1e-6)
 
 
 def test_factory_module(lib):
