@@ -110,7 +110,6 @@ def test_resnet50():
     "num_layers,units,bottle_neck",
     [(34, [3, 4, 6, 3], False), (101, [3, 4, 23, 3], True), (152, [3, 8, 36, 3], True)],
 )
-@pytest.mark.slow
 def test_resnet_depths(num_layers, units, bottle_neck):
     mod, params = testing.resnet.get_workload(num_layers=num_layers, batch_size=2)
     assert _ret_type(mod) == ((2, 1000), "float32")
@@ -468,3 +467,117 @@ def test_synthetic():
     mod16, params16 = testing.synthetic.get_workload(dtype="float16")
     assert _ret_type(mod16) == ((1, 3, 24, 12), "float16")
     assert str(params16["conv_weight"].dtype) == "float16"
+
+
+# ---------------------------------------------------------------------------
+# Numbers: run small workloads through the reference interpreter and compare
+# with NumPy implementations of the documented topologies.
+
+
+def _np_conv2d_nchw(x, w, stride, pad):
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    kh, kw = w.shape[2:]
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
+    win = win[:, :, ::stride, ::stride]  # n, c, oh, ow, kh, kw
+    return np.einsum("nchwij,ocij->nohw", win, w, optimize=True)
+
+
+def _np_softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _randomise_bn(params, rng):
+    """Batch-norm statistics away from identity, so the test sees their use."""
+    out = {}
+    for name, value in params.items():
+        arr = value.numpy()
+        if name.endswith(("_gamma", "_beta", "_moving_mean")):
+            arr = rng.uniform(-1, 1, arr.shape).astype(arr.dtype)
+        elif name.endswith("_moving_var"):
+            arr = rng.uniform(0.5, 2, arr.shape).astype(arr.dtype)
+        out[name] = arr
+    return out
+
+
+def _run_debug(mod, params, data):
+    executor = relay.create_executor("debug", mod=mod, device=tvm.cpu(0), target="llvm")
+    inputs = {k: tvm.runtime.tensor(v, tvm.cpu(0)) for k, v in params.items()}
+    return executor.evaluate()(tvm.runtime.tensor(data, tvm.cpu(0)), **inputs).numpy()
+
+
+def test_mlp_numbers():
+    mod, params = testing.mlp.get_workload(batch_size=2)
+    p = {k: v.numpy().astype("float64") for k, v in params.items()}
+    data = np.random.RandomState(1).uniform(-1, 1, (2, 1, 28, 28)).astype("float32")
+    out = _run_debug(mod, params, data)
+    h = data.reshape(2, -1).astype("float64")
+    h = np.maximum(h @ p["fc1_weight"].T + p["fc1_bias"], 0)
+    h = np.maximum(h @ p["fc2_weight"].T + p["fc2_bias"], 0)
+    expected = _np_softmax(h @ p["fc3_weight"].T + p["fc3_bias"])
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_small_resnet_numbers():
+    # CIFAR-style ResNet-8: three stages of one basic unit, each with a projection.
+    mod, params = testing.resnet.get_workload(
+        batch_size=2, num_classes=10, num_layers=8, image_shape=(3, 16, 16)
+    )
+    assert len(params) == (_BN + 1) + 3 * (2 * _BN + 2 + 1) + (_BN + 2)
+    rng = np.random.RandomState(7)
+    p = _randomise_bn(params, rng)
+    data = rng.uniform(-1, 1, (2, 3, 16, 16)).astype("float32")
+    out = _run_debug(mod, p, data)
+
+    p = {k: v.astype("float64") for k, v in p.items()}
+
+    def bn(x, name, scale=True):
+        shape = (1, -1, 1, 1)
+        y = (x - p[name + "_moving_mean"].reshape(shape)) / np.sqrt(
+            p[name + "_moving_var"].reshape(shape) + 2e-5
+        )
+        if scale:
+            y = y * p[name + "_gamma"].reshape(shape)
+        return y + p[name + "_beta"].reshape(shape)
+
+    def relu(x):
+        return np.maximum(x, 0)
+
+    x = bn(data.astype("float64"), "bn_data", scale=False)
+    x = _np_conv2d_nchw(x, p["conv0_weight"], 1, 1)
+    for stage, stride in ((1, 1), (2, 2), (3, 2)):
+        name = f"stage{stage}_unit1"
+        act1 = relu(bn(x, name + "_bn1"))
+        body = _np_conv2d_nchw(act1, p[name + "_conv1_weight"], stride, 1)
+        body = _np_conv2d_nchw(relu(bn(body, name + "_bn2")), p[name + "_conv2_weight"], 1, 1)
+        x = body + _np_conv2d_nchw(act1, p[name + "_sc_weight"], stride, 0)
+    assert x.shape == (2, 64, 4, 4)
+    x = relu(bn(x, "bn1")).mean(axis=(2, 3))
+    expected = _np_softmax(x @ p["fc1_weight"].T + p["fc1_bias"])
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_synthetic_numbers():
+    mod, params = testing.synthetic.get_workload(input_shape=(1, 2, 6, 4))
+    rng = np.random.RandomState(3)
+    p = _randomise_bn(params, rng)
+    for name in ("dense_weight", "conv_weight", "bias", "dense2_weight", "conv2_weight"):
+        p[name] = rng.uniform(-1, 1, p[name].shape).astype("float32")
+    data = rng.uniform(-1, 1, (1, 2, 6, 4)).astype("float32")
+    out = _run_debug(mod, p, data)
+
+    p = {k: v.astype("float64") for k, v in p.items()}
+
+    def round_(x, dense, conv):
+        d = np.maximum(x.reshape(-1, 4) @ p[dense].T, 0).reshape(x.shape)
+        c = _np_softmax(_np_conv2d_nchw(x, p[conv], 1, 1), axis=-1)
+        return d + c
+
+    shape = (1, -1, 1, 1)
+    x = round_(data.astype("float64"), "dense_weight", "conv_weight")
+    x = x + p["bias"].reshape(shape)
+    x = (x - p["batch_norm_moving_mean"].reshape(shape)) / np.sqrt(
+        p["batch_norm_moving_var"].reshape(shape) + 1e-5
+    ) * p["batch_norm_gamma"].reshape(shape) + p["batch_norm_beta"].reshape(shape)
+    expected = round_(x, "dense2_weight", "conv2_weight")
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
