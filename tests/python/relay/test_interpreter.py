@@ -533,9 +533,15 @@ def test_create_executor_params_and_eval_expr():
     # Keyword params at call time, as upstream's evaluate()(x, **params).
     ex = interpreter.create_executor("debug", mod=mod)
     np.testing.assert_allclose(ex.evaluate()(a, b=bias).numpy(), a - bias)
-    # A non-function expression evaluates at once; binds give free variables values.
-    value = ex.evaluate(call("add", [x, relay.const(1.0)]), binds={x: a})
+    # As upstream, a non-function expression gives a callable of no arguments;
+    # binds give its free variables values; a Constant gives its value at once.
+    value = ex.evaluate(call("add", [x, relay.const(1.0)]), binds={x: a})()
     np.testing.assert_allclose(value.numpy(), a + 1)
+    np.testing.assert_allclose(ex.evaluate(relay.const(a)).numpy(), a)
+    # A Python scalar input takes the parameter's dtype.
+    s = relay.var("s", shape=(), dtype="float32")
+    scaled = relay.Function([x, s], call("multiply", [x, s]))
+    np.testing.assert_allclose(ex.evaluate(scaled)(a, 2).numpy(), a * 2, rtol=1e-6)
     folded = interpreter.eval_expr(relay.Tuple([call("multiply", [relay.const(a), relay.const(2.0)]), relay.const(1)]))
     assert isinstance(folded, tuple) and isinstance(folded[0], np.ndarray)
     np.testing.assert_allclose(folded[0], a * 2)

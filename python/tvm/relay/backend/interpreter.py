@@ -331,8 +331,13 @@ def _param_type(param):
 
 
 def _check_input(param, value):
-    """Check a user input against the parameter's tensor type; name both shapes on error."""
+    """Check a user input against the parameter's tensor type; name both shapes on error.
+
+    Python scalars take the parameter's dtype; arrays must already have it.
+    """
     expected = _param_type(param)
+    if isinstance(value, bool | int | float) and isinstance(expected, _ty.TensorType):
+        value = np.asarray(value, dtype=expected.dtype)
     if not isinstance(expected, _ty.TensorType) or not isinstance(value, np.ndarray):
         return value
     shape = tuple(value.shape)
@@ -385,16 +390,19 @@ class Executor:
         Parameters
         ----------
         expr : RelayExpr or GlobalVar, optional
-            The expression; ``None`` means the module's ``main``. A function
-            (or a global naming one) gives a Python callable taking the
-            function's inputs positionally or by parameter name; any other
-            expression is evaluated at once and its value returned.
+            The expression; ``None`` means the module's ``main``.
         binds : dict, optional
             ``{Var: value}`` for free variables of ``expr``.
 
         Returns
         -------
-        callable or tvm.runtime.Tensor or tuple
+        callable or tvm.runtime.Tensor
+            As upstream: a :class:`~tvm.relay.Constant` gives its value at
+            once; anything else gives a callable. For a function (or a global
+            naming one) the callable takes the function's inputs positionally
+            or by parameter name; for any other expression it takes no
+            arguments and returns the expression's value (a function value
+            is then applied to whatever arguments are given).
         """
         env = {}
         for var, value in (binds or {}).items():
@@ -406,17 +414,26 @@ class Executor:
                 raise ValueError("the module has no 'main' function to evaluate")
             expr = self.mod.get_global_var("main")
         interp = self.interpreter
+        if isinstance(expr, Constant) and not env:
+            return to_runtime(expr.numpy(), self.device)
         if isinstance(expr, GlobalVar):
-            func = interp._global(expr)  # pylint: disable=protected-access
-        elif isinstance(expr, Function):
-            func = Closure(expr, env)
-        else:
+            return self._make_callable(interp._global(expr))  # pylint: disable=protected-access
+        if isinstance(expr, Function):
+            return self._make_callable(Closure(expr, env))
+        if not isinstance(expr, RelayExpr):
+            raise TypeError(f"evaluate needs a relay expression, got {type(expr).__name__}")
+
+        def _run_expr(*args, **kwargs):
             value = interp.evaluate_value(expr, env)
             if isinstance(value, Closure):
-                func = value
-            else:
-                return to_runtime(value, self.device)
-        return self._make_callable(func)
+                return self._make_callable(value)(*args, **kwargs)
+            if args or kwargs:
+                raise TypeError(
+                    "the evaluated expression is not a function; call it without arguments"
+                )
+            return to_runtime(value, self.device)
+
+        return _run_expr
 
     def _make_callable(self, closure):
         params = closure.func.params
@@ -462,7 +479,11 @@ def _bind_inputs(params, args, kwargs):
     if missing:
         raise TypeError(f"missing input(s) {missing} of the function")
     return [
-        _check_input(param, _to_numpy(value, f"input {param.name_hint!r}"))
+        _check_input(
+            param,
+            value if isinstance(value, bool | int | float)
+            else _to_numpy(value, f"input {param.name_hint!r}"),
+        )
         for param, value in zip(params, values)
     ]
 
