@@ -16,3 +16,4 @@ from .eliminate_common_subexpr import EliminateCommonSubexpr
 from .dead_code import DeadCodeElimination
 from .fuse_ops import FuseOps
 from .type_infer import InferType, InferTypeLocal, infer_type
+from .simplify_expr import SimplifyExpr

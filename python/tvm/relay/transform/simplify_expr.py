@@ -1,0 +1,144 @@
+"""SimplifyExpr: local algebraic rewrites that remove whole kernels.
+
+Rules (each keeps the value and the type of the expression):
+
+* a chain of reshape-like ops (``reshape``, ``squeeze``, ``expand_dims``,
+  ``nn.batch_flatten``) with static shapes becomes one ``reshape``, or nothing
+  when the final shape is the input's;
+* ``transpose(transpose(x, a), b)`` becomes one transpose with the composed
+  axes, or ``x`` when the composition is the identity;
+* ``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1`` with a
+  constant of zeros / ones become ``x`` when that does not change the shape or
+  dtype (the constant must not broadcast ``x`` to a bigger shape);
+* ``cast(x, dtype)`` to ``x``'s own dtype becomes ``x``.
+
+Frontends emit such chains when translating layouts and shapes; each left in
+place would be a kernel of its own after FuseOps when it cannot fuse.
+"""
+import numpy as np
+
+from ..expr import Call, Constant
+from ..expr_functor import ExprMutator
+from ._utils import TypedFunctionPass, op_name
+
+_RESHAPE_LIKE = ("reshape", "squeeze", "expand_dims", "nn.batch_flatten")
+
+
+def _static_tensor(ty):
+    if ty is None or not hasattr(ty, "shape") or ty.is_dynamic():
+        return None
+    return ty
+
+
+def _transpose_axes(call, ndim):
+    axes = call.attrs.get("axes") if call.attrs is not None else None
+    if axes is None or len(axes) == 0:
+        return list(reversed(range(ndim)))
+    return [int(a) % ndim for a in axes]
+
+
+class ExprSimplifier(ExprMutator):
+    """The rewriting behind :func:`SimplifyExpr`.
+
+    Rewritten nodes keep the type of the node they replace, so later rules
+    (and the next pass) can read shapes without another type inference.
+    """
+
+    def visit(self, expr):
+        result = super().visit(expr)
+        if result._checked_type_ is None:
+            result._checked_type_ = expr._checked_type_
+        return result
+
+    def visit_call(self, call):
+        new = super().visit_call(call)
+        if not isinstance(new, Call):
+            return new
+        name = op_name(new)
+        if name in _RESHAPE_LIKE:
+            return self._reshape(new, call)
+        if name == "transpose":
+            return self._transpose(new, call)
+        if name in ("add", "subtract", "multiply", "divide"):
+            return self._identity_arith(new, call, name)
+        if name == "cast":
+            src = call.args[0]._checked_type_
+            if src is not None and getattr(src, "dtype", None) == call.attrs.get("dtype"):
+                return new.args[0]
+        return new
+
+    def _reshape(self, new, call):
+        out = _static_tensor(call._checked_type_)
+        if out is None:
+            return new
+        source = new.args[0]
+        while op_name(source) in _RESHAPE_LIKE:
+            source = source.args[0]
+        src = _static_tensor(source._checked_type_)
+        if src is None:
+            return new
+        if tuple(src.shape) == tuple(out.shape):
+            return source
+        if source is new.args[0]:
+            return new  # a single op: nothing to merge
+        from ..op import transform as _otransform  # pylint: disable=import-outside-toplevel
+
+        result = _otransform.reshape(source, list(out.shape))
+        result._checked_type_ = out
+        return result
+
+    def _transpose(self, new, call):
+        out = _static_tensor(call._checked_type_)
+        if out is None:
+            return new
+        ndim = len(out.shape)
+        axes = _transpose_axes(new, ndim)
+        source = new.args[0]
+        while op_name(source) == "transpose":
+            inner = _transpose_axes(source, ndim)
+            axes = [inner[a] for a in axes]
+            source = source.args[0]
+        if axes == list(range(ndim)):
+            return source
+        if source is new.args[0]:
+            return new
+        from ..op import transform as _otransform  # pylint: disable=import-outside-toplevel
+
+        result = _otransform.transpose(source, axes)
+        result._checked_type_ = out
+        return result
+
+    def _identity_arith(self, new, call, name):
+        neutral = 0 if name in ("add", "subtract") else 1
+        commutative = name in ("add", "multiply")
+        out_type = call._checked_type_
+        for const_index in (1, 0) if commutative else (1,):
+            const = new.args[const_index]
+            other_index = 1 - const_index
+            if not isinstance(const, Constant):
+                continue
+            value = const.numpy()
+            if value.size == 0 or not np.all(value == neutral):
+                continue
+            if out_type is not None and call.args[other_index]._checked_type_ == out_type:
+                return new.args[other_index]
+        return new
+
+
+def simplify_expr(expr):
+    """``expr`` with the rewrites of :func:`SimplifyExpr` applied (needs types)."""
+    return ExprSimplifier().visit(expr)
+
+
+def SimplifyExpr():  # pylint: disable=invalid-name
+    """Remove redundant reshapes, transposes, casts and identity arithmetic
+    (upstream ``relay.transform.SimplifyExpr``, ``opt_level`` 0).
+
+    Returns
+    -------
+    Pass
+    """
+    return TypedFunctionPass(0, "SimplifyExpr", lambda func, _mod, _ctx: simplify_expr(func))
+
+
+__all__ = ["SimplifyExpr", "simplify_expr", "ExprSimplifier"]

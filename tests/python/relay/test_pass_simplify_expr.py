@@ -1,0 +1,81 @@
+"""SimplifyExpr: redundant reshapes, transposes, casts and identity arithmetic go."""
+import numpy as np
+
+import tvm
+from tvm import relay
+from tvm.relay.backend.interpreter import create_executor
+from tvm.relay.transform._utils import post_order
+
+
+def _run(mod, *inputs):
+    return create_executor("debug", mod=mod).evaluate()(*inputs).numpy()
+
+
+def _simplify(func):
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(func))
+    out = relay.transform.SimplifyExpr()(mod)
+    return mod, relay.transform.InferType()(out)
+
+
+def _calls(mod):
+    return [
+        n.op.name
+        for n in post_order(mod["main"].body)
+        if isinstance(n, relay.Call) and isinstance(n.op, relay.Op)
+    ]
+
+
+def _data(*shape):
+    return np.random.RandomState(len(shape)).uniform(-1, 1, shape).astype("float32")
+
+
+def test_reshape_chain_becomes_one_reshape():
+    x = relay.var("x", shape=(2, 3, 4))
+    y = relay.expand_dims(relay.reshape(relay.reshape(x, (6, 4)), (24,)), axis=0)
+    y = relay.exp(y)
+    mod, out = _simplify(relay.Function([x], y))
+    assert _calls(out) == ["reshape", "exp"]
+    assert out["main"].body.args[0].args[0] is out["main"].params[0]
+    np.testing.assert_allclose(_run(out, _data(2, 3, 4)), _run(mod, _data(2, 3, 4)))
+
+
+def test_reshape_round_trip_vanishes():
+    x = relay.var("x", shape=(2, 3, 4))
+    y = relay.exp(relay.squeeze(relay.reshape(x, (1, 2, 12)), axis=[0]))
+    y = relay.reshape(y, (2, 3, 4))
+    _, out = _simplify(relay.Function([x], relay.add(y, x)))
+    # the reshape+squeeze pair merges; exp stands between it and the last reshape
+    assert _calls(out) == ["reshape", "exp", "reshape", "add"]
+    z = relay.reshape(relay.squeeze(relay.reshape(x, (1, 2, 12)), axis=[0]), (2, 3, 4))
+    _, out = _simplify(relay.Function([x], relay.add(z, x)))
+    assert _calls(out) == ["add"]
+
+
+def test_transposes_compose():
+    x = relay.var("x", shape=(2, 3, 4))
+    y = relay.transpose(relay.transpose(x, (1, 2, 0)), (2, 0, 1))  # identity
+    _, out = _simplify(relay.Function([x], relay.exp(y)))
+    assert _calls(out) == ["exp"]
+    y = relay.transpose(relay.transpose(x, (1, 0, 2)), (0, 2, 1))
+    mod, out = _simplify(relay.Function([x], y))
+    assert _calls(out) == ["transpose"]
+    assert list(out["main"].body.attrs["axes"]) == [1, 2, 0]
+    np.testing.assert_allclose(_run(out, _data(2, 3, 4)), _run(mod, _data(2, 3, 4)))
+
+
+def test_identity_arithmetic_and_cast():
+    x = relay.var("x", shape=(2, 3))
+    y = relay.multiply(relay.add(x, relay.const(0.0)), relay.const(np.ones((3,), "float32")))
+    y = relay.cast(relay.divide(y, relay.const(1.0)), "float32")
+    y = relay.subtract(relay.exp(y), relay.const(0.0))
+    mod, out = _simplify(relay.Function([x], y))
+    assert _calls(out) == ["exp"]
+    np.testing.assert_allclose(_run(out, _data(2, 3)), np.exp(_data(2, 3)), rtol=1e-6)
+
+
+def test_broadcasting_neutral_constant_is_kept():
+    x = relay.var("x", shape=(3,))
+    y = relay.add(x, relay.const(np.zeros((2, 3), "float32")))  # result is (2, 3)
+    z = relay.subtract(relay.const(0.0), x)  # 0 - x is not x
+    mod, out = _simplify(relay.Function([x], relay.Tuple([y, z])))
+    assert _calls(out) == ["add", "subtract"]
