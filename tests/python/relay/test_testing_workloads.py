@@ -581,3 +581,64 @@ def test_synthetic_numbers():
     ) * p["batch_norm_gamma"].reshape(shape) + p["batch_norm_beta"].reshape(shape)
     expected = round_(x, "dense2_weight", "conv2_weight")
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def _to_channels_last(params, kernel_perm, depthwise_perm=None):
+    """Weights of a channels-first network rearranged for its channels-last twin."""
+    out = {}
+    for name, arr in params.items():
+        if arr.ndim >= 4 and depthwise_perm is not None and arr.shape[1] == 1:
+            arr = arr.transpose(depthwise_perm)
+        elif arr.ndim >= 4:
+            arr = arr.transpose(kernel_perm)
+        out[name] = np.ascontiguousarray(arr)
+    return out
+
+
+@pytest.mark.parametrize(
+    "net,kwargs,first,last,kernel_perm,depthwise_perm",
+    [
+        (
+            "resnet",
+            {"num_layers": 18, "num_classes": 7},
+            ("NCHW", (3, 36, 36)),
+            ("NHWC", (36, 36, 3)),
+            (2, 3, 1, 0),  # OIHW -> HWIO
+            None,
+        ),
+        (
+            "mobilenet",
+            {"num_classes": 7},
+            ("NCHW", (3, 32, 32)),
+            ("NHWC", (32, 32, 3)),
+            (2, 3, 1, 0),
+            (2, 3, 0, 1),  # depthwise OIHW (C, 1, kh, kw) -> HWOI
+        ),
+        (
+            "resnet_3d",
+            {"num_layers": 18, "num_classes": 7},
+            ("NCDHW", (3, 2, 36, 36)),
+            ("NDHWC", (2, 36, 36, 3)),
+            (2, 3, 4, 1, 0),  # OIDHW -> DHWIO
+            None,
+        ),
+    ],
+)
+def test_channels_last_matches_channels_first(net, kwargs, first, last, kernel_perm, depthwise_perm):
+    """The two layouts build the same network: same numbers with rearranged weights."""
+    module = getattr(testing, net)
+    mod_cf, params_cf = module.get_workload(batch_size=1, layout=first[0], image_shape=first[1], **kwargs)
+    mod_cl, params_cl = module.get_workload(batch_size=1, layout=last[0], image_shape=last[1], **kwargs)
+    assert sorted(params_cf) == sorted(params_cl)
+    rng = np.random.RandomState(11)
+    p_cf = _randomise_bn(params_cf, rng)
+    p_cl = _to_channels_last(p_cf, kernel_perm, depthwise_perm)
+    for name, value in params_cl.items():
+        assert p_cl[name].shape == tuple(value.shape), name
+    data = rng.uniform(-1, 1, (1,) + first[1]).astype("float32")
+    data_cl = np.ascontiguousarray(np.moveaxis(data, 1, -1))
+    out_cf = _run_debug(mod_cf, p_cf, data)
+    out_cl = _run_debug(mod_cl, p_cl, data_cl)
+    assert out_cf.shape == (1, 7)
+    assert out_cf.std() > 1e-3  # not a degenerate, constant output
+    np.testing.assert_allclose(out_cl, out_cf, rtol=1e-4, atol=1e-6)
