@@ -71,3 +71,24 @@ def test_nested_lets_in_values_and_closures():
     new_body = out["main"].body
     assert _let_vars(new_body) == ["f", "y"]
     assert isinstance(new_body.value, relay.Function) and new_body.value.body is p
+
+
+def test_to_graph_normal_form_shares_let_values():
+    x = relay.var("x", shape=(3,))
+    a, b = relay.var("a"), relay.var("b")
+    body = relay.Let(a, relay.exp(x), relay.Let(b, relay.add(a, a), relay.multiply(b, a)))
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x], body)))
+    out = relay.transform.ToGraphNormalForm()(mod)
+    new_body = out["main"].body
+    assert isinstance(new_body, relay.Call) and new_body.op.name == "multiply"
+    exp_node = new_body.args[1]
+    assert exp_node.op.name == "exp" and new_body.args[0].args[0] is exp_node  # shared node
+    out = relay.transform.InferType()(out)
+    data = np.array([0.1, -0.2, 0.3], "float32")
+    np.testing.assert_allclose(_run(out, data), _run(mod, data), rtol=1e-6)
+
+
+def test_fold_constant_expr():
+    expr = relay.add(relay.const(1.0), relay.const(2.0))
+    folded = relay.transform.FoldConstantExpr(expr, tvm.IRModule())
+    assert isinstance(folded, relay.Constant) and float(folded.numpy()) == 3.0

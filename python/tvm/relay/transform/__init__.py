@@ -10,10 +10,11 @@ from .pass_infra import (
     pass_enabled,
 )
 from .simplify_inference import SimplifyInference
-from .fold_constant import FoldConstant, fold_constant
+from .fold_constant import FoldConstant, FoldConstantExpr, fold_constant
 from .fold_scale_axis import BackwardFoldScaleAxis, FoldScaleAxis, ForwardFoldScaleAxis
 from .eliminate_common_subexpr import EliminateCommonSubexpr
 from .dead_code import DeadCodeElimination
 from .fuse_ops import FuseOps
 from .type_infer import InferType, InferTypeLocal, infer_type
 from .simplify_expr import SimplifyExpr
+from .to_graph_normal_form import ToGraphNormalForm

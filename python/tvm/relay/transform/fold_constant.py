@@ -23,6 +23,7 @@ import numpy as np
 from ..expr import Call, Constant, Tuple, TupleGetItem
 from ..expr_functor import ExprMutator
 from ..function import Function
+from ..module import IRModule
 from ..op.op import Op
 from ._utils import TypedFunctionPass
 
@@ -74,6 +75,14 @@ class ConstantFolder(ExprMutator):
 
     def __init__(self, mod=None):
         super().__init__()
+        if mod is not None and not isinstance(mod, IRModule):
+            # Upstream scripts pass ``tvm.IRModule()`` (the base's module class);
+            # an empty one carries nothing the evaluation could need.
+            if len(getattr(mod, "functions", {})) != 0:
+                raise TypeError(
+                    f"FoldConstant needs a relay IRModule for global functions, got {type(mod).__name__}"
+                )
+            mod = None
         self.mod = mod
         self.let_values = {}
 
@@ -135,6 +144,11 @@ def fold_constant(expr, mod=None):
     return ConstantFolder(mod).visit(expr)
 
 
+def FoldConstantExpr(expr, mod=None):  # pylint: disable=invalid-name
+    """Fold the constants of one expression (upstream ``relay.transform.FoldConstantExpr``)."""
+    return fold_constant(expr, mod)
+
+
 def FoldConstant(fold_qnn=False):  # pylint: disable=invalid-name
     """Fold constant subexpressions (upstream ``relay.transform.FoldConstant``, ``opt_level`` 2).
 
@@ -158,4 +172,4 @@ def FoldConstant(fold_qnn=False):  # pylint: disable=invalid-name
     return TypedFunctionPass(2, "FoldConstant", transform_function)
 
 
-__all__ = ["FoldConstant", "fold_constant", "ConstantFolder"]
+__all__ = ["FoldConstant", "FoldConstantExpr", "fold_constant", "ConstantFolder"]
