@@ -210,9 +210,17 @@ def test_dynamic_dims_become_te_vars():
     assert isinstance(inputs[0].shape[0], tvm.tirx.Var)
     assert int(outputs[0].shape[1]) == 4
     call = typed_call(relay.reshape(relay.var("x", shape=(relay.Any(), 3, 4)), (0, -1)))
-    assert call.checked_type == relay.TensorType((relay.Any(), relay.Any()))
-    _, outputs = compute_of_call(call)
-    assert len(outputs[0].shape) == 2
+    assert call.checked_type == relay.TensorType((relay.Any(), 12))
+    inputs, outputs = compute_of_call(call)
+    assert outputs[0].shape[0].same_as(inputs[0].shape[0]) and int(outputs[0].shape[1]) == 12
+    call = typed_call(relay.reshape(relay.var("x", shape=(2, relay.Any())), (-1,)))
+    assert call.checked_type == relay.TensorType((relay.Any(),))
+    inputs, outputs = compute_of_call(call)
+    lib = tvm.compile(tvm.IRModule({"main": te.create_prim_func(inputs + outputs)}), target="llvm")
+    x = rand(2, 5)
+    out = tvm.runtime.empty((10,), "float32")
+    lib["main"](tvm.runtime.tensor(x), out)
+    np.testing.assert_array_equal(out.numpy(), x.reshape(-1))
 
 
 @pytest.mark.parametrize(

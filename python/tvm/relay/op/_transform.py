@@ -49,15 +49,23 @@ define("reinterpret", _cast_rel, OpPattern.ELEMWISE,
 # -- reshape ------------------------------------------------------------------
 
 
-def infer_newshape(ishape, newshape, mul, div, unknown):
+def infer_newshape(ishape, newshape, mul, div):
     """Apply reshape's special values (0, -1, -2, -3, -4) to ``ishape``.
 
-    ``mul``/``div`` combine dimensions and ``unknown(d)`` tells whether a
-    dimension is not statically known, so the same code serves the type
-    relation (ints and ``Any``) and the compute (TIR expressions).
+    ``mul``/``div`` combine dimensions, so the same code serves the type
+    relation (ints and ``Any``) and the compute (TIR expressions). As upstream,
+    input dimensions copied by 0, -2 or -3 are left out of the size a -1
+    stands for, so ``(?, 3, 4)`` reshaped by ``(0, -1)`` gives ``(?, 12)``.
     """
     out, src, infer_at, i = [], 0, -1, 0
+    used_in, used_out = set(), set()
     newshape = list(newshape)
+
+    def copy(axis):
+        used_in.add(axis)
+        used_out.add(len(out))
+        out.append(ishape[axis])
+
     while i < len(newshape):
         value = newshape[i]
         if value > 0:
@@ -66,7 +74,7 @@ def infer_newshape(ishape, newshape, mul, div, unknown):
         elif value == 0:
             if src >= len(ishape):
                 raise RelationError(f"newshape {tuple(newshape)}: 0 at position {i} has no input axis to copy")
-            out.append(ishape[src])
+            copy(src)
             src += 1
         elif value == -1:
             if infer_at >= 0:
@@ -75,11 +83,14 @@ def infer_newshape(ishape, newshape, mul, div, unknown):
             out.append(1)
             src += 1
         elif value == -2:
-            out.extend(ishape[src:])
-            src = len(ishape)
+            while src < len(ishape):
+                copy(src)
+                src += 1
         elif value == -3:
             if src + 1 >= len(ishape):
                 raise RelationError(f"newshape {tuple(newshape)}: -3 needs two input axes")
+            used_in.update((src, src + 1))
+            used_out.add(len(out))
             out.append(mul(ishape[src], ishape[src + 1]))
             src += 2
         elif value == -4:
@@ -98,13 +109,14 @@ def infer_newshape(ishape, newshape, mul, div, unknown):
             raise RelationError(f"newshape {tuple(newshape)} has an invalid value {value}")
         i += 1
     if infer_at >= 0:
-        known = 1
-        for j, dim in enumerate(out):
-            if j != infer_at:
-                known = mul(known, dim)
         total = 1
-        for dim in ishape:
-            total = mul(total, dim)
+        for axis, dim in enumerate(ishape):
+            if axis not in used_in:
+                total = mul(total, dim)
+        known = 1
+        for axis, dim in enumerate(out):
+            if axis != infer_at and axis not in used_out:
+                known = mul(known, dim)
         out[infer_at] = div(total, known)
     return out
 
@@ -119,7 +131,7 @@ def _dim_div(a, b):
 
 def _reshape_rel(arg_types, attrs):
     data = tensor_arg(arg_types, 0, "data")
-    out = infer_newshape(data.shape, attrs.newshape, dim_mul, _dim_div, is_any)
+    out = infer_newshape(data.shape, attrs.newshape, dim_mul, _dim_div)
     in_size, out_size = dim_mul(*data.shape), dim_mul(*out)
     if not is_any(in_size) and not is_any(out_size) and in_size != out_size:
         raise RelationError(
@@ -133,7 +145,7 @@ def _reshape_compute(attrs, inputs, out_type):
     if not out_type.is_dynamic():
         return [topi.reshape(inputs[0], list(out_type.shape))]
     shape = infer_newshape(
-        list(inputs[0].shape), attrs.newshape, lambda a, b: a * b, tirx.floordiv, lambda d: False
+        list(inputs[0].shape), attrs.newshape, lambda a, b: a * b, tirx.floordiv
     )
     return [topi.reshape(inputs[0], shape)]
 

@@ -82,3 +82,13 @@ def compute_of_call(call):
     for i, arg in enumerate(call.args):
         inputs.extend(te_placeholders(arg.checked_type, f"arg{i}"))
     return inputs, list(fcompute(call.attrs, inputs, call.checked_type))
+
+
+def known_dtype(expr):
+    """The dtype of ``expr`` if already known (inferred, annotated or constant), else None."""
+    from ..expr import Var  # pylint: disable=import-outside-toplevel
+
+    ty = expr._checked_type_
+    if ty is None and isinstance(expr, Var):
+        ty = expr.type_annotation
+    return getattr(ty, "dtype", None)

@@ -5,7 +5,7 @@ NumPy does (both sides must share a dtype; comparisons give ``bool``).
 Their type relations, fusion patterns and computes are in :mod:`._tensor`.
 """
 from ..expr import RelayExpr, Tuple
-from ._util import as_expr, make_call
+from ._util import as_expr, known_dtype, make_call
 from . import _tensor  # noqa: F401  (registers the ops)
 
 _UNARY = [
@@ -50,9 +50,9 @@ def _make_unary(name):
 def _make_binary(name):
     def binary(lhs, rhs):
         if not isinstance(lhs, RelayExpr) and isinstance(rhs, RelayExpr):
-            lhs = as_expr(lhs, _dtype_of(rhs))
+            lhs = as_expr(lhs, known_dtype(rhs))
         elif not isinstance(rhs, RelayExpr) and isinstance(lhs, RelayExpr):
-            rhs = as_expr(rhs, _dtype_of(lhs))
+            rhs = as_expr(rhs, known_dtype(lhs))
         return make_call(name, [lhs, rhs])
 
     binary.__name__ = binary.__qualname__ = name
@@ -71,11 +71,6 @@ def _make_binary(name):
         A tensor of the broadcast shape.
     """
     return binary
-
-
-def _dtype_of(expr):
-    ty = expr._checked_type_
-    return getattr(ty, "dtype", None)
 
 
 for _name in _UNARY:

@@ -6,7 +6,7 @@ bottom, right)``, 3-d: 6 values). Registration is in :mod:`._conv`,
 :mod:`._pool` and :mod:`._nn`.
 """
 from ...expr import TupleWrapper
-from .._util import as_expr, int_tuple, make_call
+from .._util import as_expr, int_tuple, known_dtype, make_call
 from . import _conv, _nn, _pool  # noqa: F401  (register the ops)
 
 __all__ = [
@@ -248,12 +248,8 @@ def pad(data, pad_width, pad_value=0, pad_mode="constant"):
         ``"constant"``, ``"edge"`` or ``"reflect"``.
     """
     pad_width = tuple((int(b), int(a)) for b, a in pad_width)
-    return make_call("nn.pad", [data, as_expr(pad_value, _dtype_or_none(data))],
+    return make_call("nn.pad", [data, as_expr(pad_value, known_dtype(data))],
                      "relay.attrs.PadAttrs", pad_width=pad_width, pad_mode=pad_mode)
-
-
-def _dtype_or_none(expr):
-    return getattr(expr._checked_type_, "dtype", None)
 
 
 def upsampling(data, scale_h=1, scale_w=1, layout="NCHW", method="nearest_neighbor",
