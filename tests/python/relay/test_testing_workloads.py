@@ -642,3 +642,44 @@ def test_channels_last_matches_channels_first(net, kwargs, first, last, kernel_p
     assert out_cf.shape == (1, 7)
     assert out_cf.std() > 1e-3  # not a degenerate, constant output
     np.testing.assert_allclose(out_cl, out_cf, rtol=1e-4, atol=1e-6)
+
+
+def test_lstm_numbers():
+    iterations, hidden, batch = 3, 8, 2
+    mod, params = testing.lstm.get_workload(iterations, hidden, batch_size=batch)
+    assert _ret_type(mod) == ((batch, hidden), "float32")
+    main = mod["main"]
+    # One "data" input per step (as upstream), four parameters per step.
+    assert [p.name_hint for p in main.params].count("data") == iterations
+    assert len(params) == 4 * iterations
+    assert _param_shapes(params)["i2h_2_weight"] == (4 * hidden, hidden)
+    assert _param_shapes(params)["h2h_0_bias"] == (4 * hidden,)
+
+    rng = np.random.RandomState(5)
+    values = {k: v.numpy() for k, v in params.items()}
+    for name in values:
+        if name.endswith("_bias"):  # biases start at zero; make them count
+            values[name] = rng.uniform(-1, 1, values[name].shape).astype("float32")
+    steps = [rng.uniform(-1, 1, (batch, hidden)).astype("float32") for _ in range(iterations)]
+    args, step = [], iter(steps)
+    for param in main.params:
+        args.append(next(step) if param.name_hint == "data" else values[param.name_hint])
+    executor = relay.create_executor("debug", mod=mod, device=tvm.cpu(0), target="llvm")
+    out = executor.evaluate()(*[tvm.runtime.tensor(a, tvm.cpu(0)) for a in args]).numpy()
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    h = np.zeros((batch, hidden))
+    c = np.zeros((batch, hidden))
+    for i, x in enumerate(steps):
+        gates = (
+            x @ values[f"i2h_{i}_weight"].T
+            + values[f"i2h_{i}_bias"]
+            + h @ values[f"h2h_{i}_weight"].T
+            + values[f"h2h_{i}_bias"]
+        )
+        g_in, g_forget, g_transform, g_out = np.split(gates, 4, axis=1)
+        c = sigmoid(g_forget) * c + sigmoid(g_in) * np.tanh(g_transform)
+        h = sigmoid(g_out) * np.tanh(c)
+    np.testing.assert_allclose(out, h, rtol=1e-4, atol=1e-6)

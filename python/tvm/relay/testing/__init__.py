@@ -22,7 +22,7 @@ from ..op.op import Op
 
 from . import init, layers
 from . import mlp, resnet, resnet_3d, dcgan, mobilenet
-from . import dqn, vgg, squeezenet, densenet, inception_v3, synthetic
+from . import dqn, vgg, squeezenet, densenet, inception_v3, synthetic, lstm
 from . import temp_op_attr
 from .init import create_workload
 from .temp_op_attr import TempOpAttr
