@@ -154,3 +154,18 @@ def test_scale_varying_along_another_axis_is_not_folded():
     y = relay.multiply(_conv(x, w, "NCHW", 4), scale)
     _, out = _fold(relay.Function([x], y))
     assert "multiply" in _calls(out)
+
+
+def test_fold_scale_axis_obeys_disabled_pass_and_opt_level():
+    rng = np.random.RandomState(7)
+    x = relay.var("x", shape=(1, 3, 5, 5))
+    w = relay.const(rng.uniform(-1, 1, (4, 3, 3, 3)).astype("float32"))
+    y = relay.multiply(_conv(x, w, "NCHW", 4), relay.const(_channel_const(rng, 4, 1)))
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x], y)))
+    seq = relay.transform.Sequential([relay.transform.FoldScaleAxis()])
+    with tvm.transform.PassContext(opt_level=3, disabled_pass=["FoldScaleAxis"]):
+        assert "multiply" in _calls(seq(mod))
+    with tvm.transform.PassContext(opt_level=2):
+        assert "multiply" in _calls(seq(mod))
+    with tvm.transform.PassContext(opt_level=3):
+        assert "multiply" not in _calls(seq(mod))

@@ -35,7 +35,7 @@ from ..expr import Call, Constant
 from ..expr_functor import ExprMutator
 from ._utils import TypedFunctionPass, children, op_name, post_order, use_counts
 from .fold_constant import FoldConstant
-from .pass_infra import Sequential
+from .pass_infra import Pass, PassInfo, _current_context
 
 _CONVS = {"nn.conv1d": ("NCW", "OIW"), "nn.conv2d": ("NCHW", "OIHW"), "nn.conv3d": ("NCDHW", "OIDHW")}
 _SIGN_SAFE = ("nn.relu", "nn.leaky_relu")  # commute with a positive scale
@@ -347,6 +347,23 @@ def ForwardFoldScaleAxis():  # pylint: disable=invalid-name
     )
 
 
+class _FoldScaleAxisPass(Pass):
+    """One pass named ``FoldScaleAxis`` (so ``disabled_pass=["FoldScaleAxis"]``
+    and the ``opt_level`` check of an enclosing ``Sequential`` apply to it as a
+    whole) running its three steps; a step named in ``disabled_pass`` is skipped."""
+
+    def __init__(self):
+        super().__init__(PassInfo(3, "FoldScaleAxis", ["InferType"]))
+        self.steps = [BackwardFoldScaleAxis(), ForwardFoldScaleAxis(), FoldConstant()]
+
+    def transform(self, mod):
+        disabled = {str(p) for p in _current_context().disabled_pass}
+        for step in self.steps:
+            if step.info.name not in disabled:
+                mod = step(mod)
+        return mod
+
+
 def FoldScaleAxis():  # pylint: disable=invalid-name
     """Backward then forward scale folding, then constant folding (upstream
     ``relay.transform.FoldScaleAxis``, ``opt_level`` 3).
@@ -355,11 +372,7 @@ def FoldScaleAxis():  # pylint: disable=invalid-name
     -------
     Pass
     """
-    return Sequential(
-        [BackwardFoldScaleAxis(), ForwardFoldScaleAxis(), FoldConstant()],
-        opt_level=3,
-        name="FoldScaleAxis",
-    )
+    return _FoldScaleAxisPass()
 
 
 __all__ = [
