@@ -31,3 +31,4 @@ from .dense import fallback_dense_config, schedule_batch_matmul, schedule_dense,
 from .pooling import fallback_pool_config, schedule_adaptive_pool, schedule_global_pool, schedule_pool
 from .nn import schedule_layer_norm, schedule_log_softmax, schedule_softmax
 from .reduction import schedule_concatenate, schedule_injective, schedule_reduce
+from ..generic.schedule_utils import target_info

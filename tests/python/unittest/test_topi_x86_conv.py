@@ -1,0 +1,216 @@
+"""x86 TensorIR schedules of the convolutions against NumPy references.
+
+Every case builds the TE compute (plus a fused epilogue where noted), applies
+the x86 schedule to ``te.create_prim_func``, compiles for the host CPU and
+compares with ``tvm.topi.testing``.
+"""
+import numpy as np
+import pytest
+
+import tvm
+from tvm import te, topi
+from tvm.topi import x86
+from tvm.topi import testing as ref
+
+TARGET = tvm.target.Target("llvm")
+
+
+def build(inputs, outs, fschedule, cfg=None):
+    """Schedule ``outs`` with ``fschedule`` and compile for the host."""
+    func = te.create_prim_func(list(inputs) + list(outs))
+    sch = tvm.s_tir.Schedule(tvm.IRModule({"main": func}))
+    with TARGET:
+        if cfg is None:
+            fschedule(sch, outs)
+        else:
+            fschedule(sch, outs, cfg)
+    return tvm.compile(sch.mod, TARGET), sch
+
+
+def run(inputs, outs, fschedule, cfg=None, seed=0):
+    """Compile and run on random inputs; return (numpy inputs, numpy output)."""
+    lib, _ = build(inputs, outs, fschedule, cfg)
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal([int(s) for s in t.shape]).astype("float32") for t in inputs]
+    out = tvm.runtime.empty([int(s) for s in outs[0].shape], "float32", tvm.cpu())
+    lib["main"](*[tvm.runtime.tensor(a) for a in args], out)
+    return args, out.numpy()
+
+
+def close(actual, expected):
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(expected).max()))
+
+
+def dilated(w, dilation, spatial_axes):
+    if dilation == 1:
+        return w
+    strides = [1] * w.ndim
+    for axis in spatial_axes:
+        strides[axis] = dilation
+    return ref.dilate_python(w, strides)
+
+
+# (batch, in_ch, size, out_ch, kernel, stride, padding, dilation)
+CONV2D_CASES = [
+    (1, 16, 14, 32, 3, 1, 1, 1),
+    (2, 3, 17, 8, 7, 2, 3, 1),       # odd size, stride 2, batch 2
+    (1, 8, 13, 12, 3, 2, 1, 1),
+    (1, 8, 9, 5, 1, 1, 0, 1),        # 1x1, odd channels
+    (1, 4, 11, 8, 3, 1, 2, 2),       # dilation
+    (1, 5, 10, 7, 5, 3, (1, 2), 1),  # stride 3, asymmetric padding
+    (1, 16, 7, 24, 3, 1, 1, 1),      # 7x7 spatial
+    (1, 8, 8, 16, 2, 2, 0, 1),       # even kernel, no padding
+]
+
+
+@pytest.mark.parametrize("case", CONV2D_CASES)
+def test_conv2d_nchw(case):
+    n, c, size, k, r, s, p, d = case
+    x = te.placeholder((n, c, size, size), name="x")
+    w = te.placeholder((k, c, r, r), name="w")
+    out = topi.nn.conv2d_nchw(x, w, s, p, d)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw)
+    pad = p if isinstance(p, int) else tuple(p) * 1
+    close(got, ref.conv2d_nchw_python(xn, dilated(wn, d, (2, 3)), s, pad))
+
+
+@pytest.mark.parametrize("case", CONV2D_CASES)
+def test_conv2d_nhwc(case):
+    n, c, size, k, r, s, p, d = case
+    x = te.placeholder((n, size, size, c), name="x")
+    w = te.placeholder((r, r, c, k), name="w")
+    out = topi.nn.conv2d_nhwc(x, w, s, p, d)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nhwc)
+    close(got, ref.conv2d_nhwc_python(xn, dilated(wn, d, (0, 1)), s, p))
+
+
+def test_conv2d_nchw_fused_epilogue():
+    """conv + bias + relu + residual add: the anchor is found and the epilogue folded."""
+    x = te.placeholder((1, 16, 12, 12), name="x")
+    w = te.placeholder((32, 16, 3, 3), name="w")
+    b = te.placeholder((32, 1, 1), name="b")
+    res = te.placeholder((1, 32, 12, 12), name="res")
+    conv = topi.nn.conv2d_nchw(x, w, 1, 1, 1)
+    out = topi.add(topi.nn.relu(topi.add(conv, b)), res)
+    (xn, wn, bn, rn), got = run([x, w, b, res], [out], x86.schedule_conv2d_nchw)
+    close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, 1, 1) + bn, 0) + rn)
+    _, sch = build([x, w, b, res], [out], x86.schedule_conv2d_nchw)
+    names = [sch.get(blk).name_hint for blk in x86_blocks(sch)]
+    # the elementwise stages are folded into the tile write-back
+    assert not any(name.startswith("T_add") or name == "compute" for name in names), names
+
+
+def x86_blocks(sch):
+    from tvm.topi.generic.schedule_utils import all_blocks
+
+    return all_blocks(sch)
+
+
+def test_conv2d_nhwc_fused_epilogue():
+    x = te.placeholder((2, 10, 10, 8), name="x")
+    w = te.placeholder((3, 3, 8, 24), name="w")
+    b = te.placeholder((24,), name="b")
+    out = topi.nn.relu(topi.add(topi.nn.conv2d_nhwc(x, w, 2, 1, 1), b))
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nhwc)
+    close(got, np.maximum(ref.conv2d_nhwc_python(xn, wn, 2, 1) + bn, 0))
+
+
+def test_conv2d_nchw_tuned_config():
+    """Knob values given by a caller (AutoTVM later) replace the fallback ones."""
+    x = te.placeholder((1, 8, 16, 16), name="x")
+    w = te.placeholder((16, 8, 3, 3), name="w")
+    out = topi.nn.conv2d_nchw(x, w, 1, 1, 1)
+    cfg = x86.ScheduleConfig("conv2d_nchw", tile_oc=2, tile_ow=4, unroll_kw=False)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, cfg=cfg)
+    close(got, ref.conv2d_nchw_python(xn, wn, 1, 1))
+    # a tile that does not divide its axis falls back to a divisor
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, cfg={"tile_oc": 5, "tile_ow": 6})
+    close(got, ref.conv2d_nchw_python(xn, wn, 1, 1))
+
+
+def test_fallback_config_values():
+    x = te.placeholder((1, 64, 58, 58), name="x")
+    w = te.placeholder((64, 64, 3, 3), name="w")
+    op = topi.nn.conv2d_nchw(x, w, 1, 0, 1).op
+    cfg = x86.fallback_conv2d_nchw_config(op, 8, 2)
+    assert 56 % cfg["tile_ow"] == 0 and cfg["tile_ow"] % 8 == 0
+    assert 64 % cfg["tile_oc"] == 0 and cfg["tile_oc"] * (cfg["tile_ow"] // 8) <= 12
+    with pytest.raises(KeyError, match="no knob 'tile_xyz'"):
+        cfg["tile_xyz"]  # pylint: disable=pointless-statement
+
+
+def test_schedule_rejects_wrong_anchor():
+    x = te.placeholder((1, 4, 8, 8), name="x")
+    with pytest.raises(ValueError, match="conv2d_nchw"):
+        build([x], [topi.nn.relu(x)], x86.schedule_conv2d_nchw)
+
+
+@pytest.mark.parametrize("groups,c,k,s", [(2, 8, 12, 1), (4, 8, 8, 2), (3, 9, 6, 1)])
+def test_group_conv2d_nchw(groups, c, k, s):
+    x = te.placeholder((1, c, 11, 11), name="x")
+    w = te.placeholder((k, c // groups, 3, 3), name="w")
+    out = topi.nn.group_conv2d_nchw(x, w, s, 1, 1, groups)
+    (xn, wn), got = run([x, w], [out], x86.schedule_group_conv2d_nchw)
+    close(got, ref.conv2d_nchw_python(xn, wn, s, 1, groups=groups))
+
+
+def test_group_conv2d_nhwc():
+    x = te.placeholder((1, 9, 9, 8), name="x")
+    w = te.placeholder((3, 3, 4, 12), name="w")
+    out = topi.nn.group_conv2d_nhwc(x, w, 1, 1, 1, 2)
+    (xn, wn), got = run([x, w], [out], x86.schedule_group_conv2d_nhwc)
+    close(got, ref.conv2d_nhwc_python(xn, wn, 1, 1, groups=2))
+
+
+@pytest.mark.parametrize("n,c,size,r,s,p", [(1, 32, 28, 3, 1, 1), (2, 8, 13, 3, 2, 1),
+                                             (1, 24, 7, 5, 1, 2), (1, 6, 10, 3, 2, 0)])
+def test_depthwise_conv2d(n, c, size, r, s, p):
+    x = te.placeholder((n, c, size, size), name="x")
+    w = te.placeholder((c, 1, r, r), name="w")
+    b = te.placeholder((c, 1, 1), name="b")
+    out = topi.nn.relu(topi.add(topi.nn.depthwise_conv2d_nchw(x, w, s, p, 1), b))
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_depthwise_conv2d_nchw)
+    close(got, np.maximum(ref.depthwise_conv2d_python_nchw(xn, wn, s, p) + bn, 0))
+
+    xh = te.placeholder((n, size, size, c), name="x")
+    wh = te.placeholder((r, r, c, 1), name="w")
+    out = topi.nn.depthwise_conv2d_nhwc(xh, wh, s, p, 1)
+    (xn, wn), got = run([xh, wh], [out], x86.schedule_depthwise_conv2d_nhwc)
+    close(got, ref.depthwise_conv2d_python_nhwc(xn, wn, s, p))
+
+
+@pytest.mark.parametrize("c,size,k,s,p", [(4, 7, 8, 1, 1), (3, 6, 5, 2, 0)])
+def test_conv3d(c, size, k, s, p):
+    x = te.placeholder((1, c, 5, size, size), name="x")
+    w = te.placeholder((k, c, 3, 3, 3), name="w")
+    out = topi.nn.conv3d_ncdhw(x, w, s, p, 1, 1)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv3d_ncdhw)
+    close(got, ref.conv3d_ncdhw_python(xn, wn, s, p))
+
+    xh = te.placeholder((1, 5, size, size, c), name="x")
+    wh = te.placeholder((3, 3, 3, c, k), name="w")
+    out = topi.nn.conv3d_ndhwc(xh, wh, s, p, 1, 1)
+    (xn, wn), got = run([xh, wh], [out], x86.schedule_conv3d_ndhwc)
+    close(got, ref.conv3d_ndhwc_python(xn, wn, s, p))
+
+
+@pytest.mark.parametrize("c,size,k,r,s,p,op", [(8, 7, 16, 3, 2, 1, 1), (4, 9, 3, 4, 2, 1, 0),
+                                                (5, 6, 6, 3, 1, 0, 0)])
+def test_conv2d_transpose_nchw(c, size, k, r, s, p, op):
+    x = te.placeholder((1, c, size, size), name="x")
+    w = te.placeholder((c, k, r, r), name="w")
+    out = topi.nn.conv2d_transpose_nchw(x, w, (s, s), (p, p), "float32", (op, op))
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_transpose_nchw)
+    close(got, ref.conv2d_transpose_nchw_python(xn, wn, (s, s), (p, p), (op, op)))
+
+
+def test_conv2d_codegen_uses_avx2_fma():
+    """With the host mcpu filled in, the hot loop is 8-lane FMA code."""
+    x = te.placeholder((1, 16, 16, 16), name="x")
+    w = te.placeholder((16, 16, 3, 3), name="w")
+    lib, _ = build([x, w], [topi.nn.conv2d_nchw(x, w, 1, 1, 1)], x86.schedule_conv2d_nchw)
+    lanes, _ = x86.target_info(TARGET)
+    if lanes < 8:
+        pytest.skip("host CPU without AVX2")
+    asm = lib.mod.inspect_source("asm") if hasattr(lib.mod, "inspect_source") else lib.mod.get_source("asm")
+    assert "vfmadd" in asm and "ymm" in asm
