@@ -7,3 +7,4 @@ from .strategy import (
     select_implementation,
 )
 from .generic import registered_compute, strategy_from_pattern, topi_schedule
+from . import x86

@@ -1,0 +1,122 @@
+"""Op strategies for ``cpu`` targets (x86): TOPI computes + ``tvm.topi.x86`` schedules.
+
+The compute of every op is its registered ``FTVMCompute`` (which picks the TOPI
+compute by layout and groups); this module picks the matching x86 schedule.
+Ops not listed here use the generic strategy of their fusion pattern
+(``topi.generic.schedule_injective`` / ``schedule_reduce`` / ``default_schedule``).
+"""
+from .. import op as _op
+from .generic import registered_compute, topi_schedule
+from .strategy import OpStrategy, TargetDispatch
+
+
+def _const(dim):
+    return int(dim.value) if hasattr(dim, "value") else (int(dim) if isinstance(dim, int) else None)
+
+
+def _strategy(op_name, schedule, impl_name, plevel=10):
+    strategy = OpStrategy()
+    strategy.add_implementation(
+        registered_compute(_op.get(op_name)), schedule, name=impl_name, plevel=plevel
+    )
+    return strategy
+
+
+def _x86(func_name):
+    return topi_schedule("x86", func_name)
+
+
+def _register(op_name, cpu_strategy):
+    """Register ``cpu_strategy(attrs, inputs, out_type, target)`` for ``cpu`` targets."""
+    dispatch = TargetDispatch(f"{op_name}_strategy")
+    dispatch.register("cpu")(cpu_strategy)
+    _op.register_strategy(op_name, dispatch)
+    return dispatch
+
+
+def conv2d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+    """conv2d: direct NCHW/NHWC, depthwise and grouped convolutions."""
+    data_layout = attrs.data_layout
+    groups = attrs.groups
+    in_channels = _const(inputs[0].shape[data_layout.index("C")]) if "C" in data_layout else None
+    layout = data_layout.lower()
+    if groups == 1:
+        if data_layout in ("NCHW", "NHWC"):
+            name = f"conv2d_{layout}"
+            return _strategy("nn.conv2d", _x86(f"schedule_{name}"), f"{name}.x86")
+        return _strategy("nn.conv2d", topi_schedule("generic", "default_schedule"), "conv2d.generic")
+    if in_channels == groups and data_layout in ("NCHW", "NHWC"):
+        name = f"depthwise_conv2d_{layout}"
+        return _strategy("nn.conv2d", _x86(f"schedule_{name}"), f"{name}.x86")
+    if data_layout in ("NCHW", "NHWC"):
+        name = f"group_conv2d_{layout}"
+        return _strategy("nn.conv2d", _x86(f"schedule_{name}"), f"{name}.x86")
+    return _strategy("nn.conv2d", topi_schedule("generic", "default_schedule"), "conv2d.generic")
+
+
+def conv3d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+    """conv3d in NCDHW or NDHWC."""
+    layout = attrs.data_layout
+    if attrs.groups == 1 and layout in ("NCDHW", "NDHWC"):
+        name = f"conv3d_{layout.lower()}"
+        return _strategy("nn.conv3d", _x86(f"schedule_{name}"), f"{name}.x86")
+    return _strategy("nn.conv3d", topi_schedule("generic", "default_schedule"), "conv3d.generic")
+
+
+def conv2d_transpose_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+    """conv2d_transpose (NCHW)."""
+    if attrs.data_layout == "NCHW" and attrs.groups == 1:
+        return _strategy(
+            "nn.conv2d_transpose", _x86("schedule_conv2d_transpose_nchw"), "conv2d_transpose_nchw.x86"
+        )
+    return _strategy(
+        "nn.conv2d_transpose", topi_schedule("generic", "default_schedule"), "conv2d_transpose.generic"
+    )
+
+
+def _pool_strategy(op_name):
+    def strategy(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+        layout = attrs.get("layout", "NCHW")
+
+        def fschedule(attrs_, sch, outs, target_):  # pylint: disable=unused-argument
+            from tvm.topi import x86  # pylint: disable=import-outside-toplevel
+
+            return x86.schedule_pool(sch, outs, layout=layout)
+
+        return _strategy(op_name, fschedule, f"{op_name.split('.')[-1]}.x86")
+
+    return strategy
+
+
+def _simple(op_name, schedule_name):
+    def strategy(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+        return _strategy(op_name, _x86(schedule_name), f"{op_name.split('.')[-1]}.x86")
+
+    return strategy
+
+
+def register_cpu_strategies():
+    """Register every x86 strategy (idempotent)."""
+    _register("nn.conv2d", conv2d_strategy_cpu)
+    _register("nn.conv3d", conv3d_strategy_cpu)
+    _register("nn.conv2d_transpose", conv2d_transpose_strategy_cpu)
+    for name in ("nn.dense", "nn.matmul"):
+        _register(name, _simple(name, "schedule_dense"))
+    _register("nn.batch_matmul", _simple("nn.batch_matmul", "schedule_batch_matmul"))
+    for name in ("nn.max_pool1d", "nn.max_pool2d", "nn.max_pool3d",
+                 "nn.avg_pool1d", "nn.avg_pool2d", "nn.avg_pool3d"):
+        _register(name, _pool_strategy(name))
+    for name in ("nn.global_avg_pool2d", "nn.global_max_pool2d"):
+        _register(name, _simple(name, "schedule_global_pool"))
+    for name in ("nn.adaptive_avg_pool2d", "nn.adaptive_max_pool2d",
+                 "nn.adaptive_avg_pool3d", "nn.adaptive_max_pool3d"):
+        _register(name, _simple(name, "schedule_adaptive_pool"))
+    _register("nn.softmax", _simple("nn.softmax", "schedule_softmax"))
+    _register("nn.log_softmax", _simple("nn.log_softmax", "schedule_log_softmax"))
+    _register("nn.layer_norm", _simple("nn.layer_norm", "schedule_layer_norm"))
+    _register("concatenate", _simple("concatenate", "schedule_concatenate"))
+    for name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "all", "any"):
+        _register(name, _simple(name, "schedule_reduce"))
+
+
+register_cpu_strategies()
