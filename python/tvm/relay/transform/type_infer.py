@@ -208,6 +208,7 @@ class _Inferencer:
                 self.var_types[param] = ty
             elif param.type_annotation is not None:
                 ty = self.unify(param.type_annotation, ty, f"parameter {param.name_hint!r}")
+            self.memo[id(param)] = (param, ty)  # typed even if the body never uses it
             param_types.append(ty)
         body = self.visit(fn.body)
         if fn.ret_type is not None:
