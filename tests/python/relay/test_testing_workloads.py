@@ -683,3 +683,55 @@ def test_lstm_numbers():
         c = sigmoid(g_forget) * c + sigmoid(g_in) * np.tanh(g_transform)
         h = sigmoid(g_out) * np.tanh(c)
     np.testing.assert_allclose(out, h, rtol=1e-4, atol=1e-6)
+
+
+def _np_conv2d_transpose_nchw(x, w, stride, pad):
+    """Transposed convolution with an IOHW kernel (output padding 0)."""
+    n, _, height, width = x.shape
+    _, out_c, kh, kw = w.shape
+    full = np.zeros((n, out_c, (height - 1) * stride + kh, (width - 1) * stride + kw))
+    for i in range(height):
+        for j in range(width):
+            patch = np.einsum("nc,cokl->nokl", x[:, :, i, j], w)
+            full[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw] += patch
+    return full[:, :, pad : full.shape[2] - pad, pad : full.shape[3] - pad]
+
+
+def test_dcgan_numbers():
+    ngf, random_len = 2, 5
+    mod, params = testing.dcgan.get_workload(batch_size=1, ngf=ngf, random_len=random_len)
+    rng = np.random.RandomState(9)
+    p = _randomise_bn(params, rng)
+    code = rng.uniform(-1, 1, (1, random_len)).astype("float32")
+    out = _run_debug(mod, p, code)
+    assert out.shape == (1, 3, 64, 64)
+
+    p = {k: v.astype("float64") for k, v in p.items()}
+    x = np.maximum(code.astype("float64") @ p["dense_weight"].T, 0).reshape(1, 8 * ngf, 4, 4)
+    for block in ("g2", "g3", "g4"):
+        x = _np_conv2d_transpose_nchw(x, p[f"{block}_deconv_weight"], 2, 1)
+        shape = (1, -1, 1, 1)
+        x = (x - p[f"{block}_batch_norm_moving_mean"].reshape(shape)) / np.sqrt(
+            p[f"{block}_batch_norm_moving_var"].reshape(shape) + 1e-5 + 1e-12
+        ) + p[f"{block}_batch_norm_beta"].reshape(shape)  # no scale
+        x = np.maximum(x, 0)
+    expected = np.tanh(_np_conv2d_transpose_nchw(x, p["g5_deconv_weight"], 2, 1))
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_params_feed_relay_build():
+    """The parameter dictionary is what relay.build takes: compiled numbers match NumPy."""
+    from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
+
+    mod, params = testing.mlp.get_workload(batch_size=1, num_classes=4, image_shape=(1, 6, 6))
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(mod, target="llvm", params=params)
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    data = np.random.RandomState(2).uniform(-1, 1, (1, 1, 6, 6)).astype("float32")
+    module.set_input("data", data)
+    module.run()
+    p = {k: v.numpy().astype("float64") for k, v in params.items()}
+    h = np.maximum(data.reshape(1, -1) @ p["fc1_weight"].T + p["fc1_bias"], 0)
+    h = np.maximum(h @ p["fc2_weight"].T + p["fc2_bias"], 0)
+    expected = _np_softmax(h @ p["fc3_weight"].T + p["fc3_bias"])
+    np.testing.assert_allclose(module.get_output(0).numpy(), expected, rtol=1e-5, atol=1e-6)
