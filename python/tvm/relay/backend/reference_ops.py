@@ -13,8 +13,10 @@ result dtype, so the reference is at least as accurate as any float32
 implementation it checks.
 
 The kernels are spread over this module (elementwise, broadcast, reductions),
-:mod:`.reference_ops_transform`, :mod:`.reference_ops_nn` and
-:mod:`.reference_ops_image`; importing this module registers all of them.
+:mod:`.reference_ops_transform`, :mod:`.reference_ops_index`,
+:mod:`.reference_ops_nn`, :mod:`.reference_ops_pool`,
+:mod:`.reference_ops_image` and :mod:`.reference_ops_vision`; importing this
+module registers all of them.
 """
 import math
 
@@ -534,5 +536,8 @@ def _std(attrs, args):
 
 # Register the kernels of the other modules.
 from . import reference_ops_transform  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import reference_ops_index  # noqa: E402,F401  pylint: disable=wrong-import-position
 from . import reference_ops_nn  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import reference_ops_pool  # noqa: E402,F401  pylint: disable=wrong-import-position
 from . import reference_ops_image  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import reference_ops_vision  # noqa: E402,F401  pylint: disable=wrong-import-position

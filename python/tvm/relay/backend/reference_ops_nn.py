@@ -4,16 +4,16 @@ Convolutions of any rank, layout and grouping are reduced to one canonical
 form: data in ``N C spatial...``, weight in ``O I spatial...`` (via the
 layout helpers of :mod:`.reference_ops_transform`), computed by im2col and a
 float64 matrix product (or, for depthwise convolutions, one multiply-add per
-kernel tap), then laid out as requested. Pools, normalisations, softmax, pad
-and upsampling follow. Registered on import by :mod:`.reference_ops`.
+kernel tap), then laid out as requested. Dense layers, normalisations,
+softmax and pad follow; pools are in :mod:`.reference_ops_pool`. Registered on import by :mod:`.reference_ops`.
 """
 import numpy as np
 
-from .reference_ops import acc_dtype, attr, contiguous, normalize_axes, out_dtype, register_kernel
+from .reference_ops import acc_dtype, attr, normalize_axes, out_dtype, register_kernel
 from .reference_ops_transform import convert_layout, parse_layout
 
 
-def _tuple(value, count, name):
+def int_tuple(value, count, name):
     """An attribute as ``count`` ints (a single value is repeated)."""
     if isinstance(value, int | np.integer):
         return (int(value),) * count
@@ -25,9 +25,9 @@ def _tuple(value, count, name):
     return value
 
 
-def _padding(value, nspatial):
+def pad_pairs(value, nspatial):
     """Padding as (before, after) lists: 1, n or 2n values, as Relay accepts them."""
-    value = _tuple(value, 1, "padding") if isinstance(value, int | np.integer) else tuple(
+    value = int_tuple(value, 1, "padding") if isinstance(value, int | np.integer) else tuple(
         int(v) for v in value
     )
     if len(value) == 1:
@@ -48,7 +48,7 @@ def _canonical(layout, lead):
     return lead + "".join(spatial)
 
 
-def _windows(padded, kernel, strides, dilation):
+def sliding_windows(padded, kernel, strides, dilation):
     """View of all (strided, dilated) windows: ``(N, C, *out, *kernel)``, no copy."""
     nsp = len(kernel)
     span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
@@ -80,7 +80,7 @@ def conv_nchw(data, weight, strides, pad_before, pad_after, dilation, groups, dt
                 f"conv: padded spatial axis {i} has size {size}, smaller than the dilated "
                 f"kernel ({(k - 1) * d + 1})"
             )
-    win = _windows(padded, kernel, strides, dilation)  # (N, C, *O, *K)
+    win = sliding_windows(padded, kernel, strides, dilation)  # (N, C, *O, *K)
     out_sp = win.shape[2 : 2 + nsp]
     w = weight.astype(acc)
     if in_per_group == 1 and groups == channels:
@@ -134,9 +134,9 @@ def _conv(attrs, args, nspatial, default_data, default_kernel):
             f"conv{nspatial}d: data {data.shape} ({data_layout}) and weight {weight.shape} "
             f"({kernel_layout}) are not {nspatial}-d"
         )
-    strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
-    dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
-    before, after = _padding(attr(attrs, "padding", 0), nspatial)
+    strides = int_tuple(attr(attrs, "strides", 1), nspatial, "strides")
+    dilation = int_tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
+    before, after = pad_pairs(attr(attrs, "padding", 0), nspatial)
     dtype = out_dtype(attrs, data.dtype)
     out = conv_nchw(x, w, strides, before, after, dilation, groups, dtype)
     return convert_layout(out, canon_data, out_layout)
@@ -178,10 +178,10 @@ def _conv_transpose(attrs, args, nspatial, default_data, default_kernel):
     else:
         w = convert_layout(weight, kernel_layout, _canonical(kernel_layout, "OI"))
     # w: (C_in, C_out / groups, *K)
-    strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
-    dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
-    before, after = _padding(attr(attrs, "padding", 0), nspatial)
-    out_pad = _tuple(attr(attrs, "output_padding", 0), nspatial, "output_padding")
+    strides = int_tuple(attr(attrs, "strides", 1), nspatial, "strides")
+    dilation = int_tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
+    before, after = pad_pairs(attr(attrs, "padding", 0), nspatial)
+    out_pad = int_tuple(attr(attrs, "output_padding", 0), nspatial, "output_padding")
     groups = int(attr(attrs, "groups", 1))
     dtype = out_dtype(attrs, data.dtype)
     n, channels = x.shape[:2]
@@ -431,158 +431,3 @@ def _pad(attrs, args):
     if mode in ("edge", "reflect"):
         return np.pad(x, width, mode=mode)
     raise ValueError(f"nn.pad: unknown pad_mode {mode!r}")
-
-
-# ----------------------------------------------------------------------- pools
-def _spatial_axes(layout, nspatial):
-    tokens = parse_layout(layout)
-    names = [a for a, _ in tokens]
-    spatial = [a for a in "DHW" if a in names][-nspatial:]
-    if len(spatial) != nspatial or any(a.lower() in names for a in spatial):
-        raise ValueError(f"pooling layout {layout!r} needs unsplit {nspatial}-d spatial axes")
-    return [names.index(a) for a in spatial]
-
-
-def _pool(attrs, x, nspatial, default_layout, kind):
-    layout = attr(attrs, "layout", default_layout)
-    axes = _spatial_axes(layout, nspatial)
-    kernel = _tuple(attr(attrs, "pool_size"), nspatial, "pool_size")
-    strides = _tuple(attr(attrs, "strides", 1), nspatial, "strides")
-    dilation = _tuple(attr(attrs, "dilation", 1), nspatial, "dilation")
-    before, after = _padding(attr(attrs, "padding", 0), nspatial)
-    ceil_mode = bool(attr(attrs, "ceil_mode", False))
-    other = [a for a in range(x.ndim) if a not in axes]
-    # Spatial axes last; leading axes flattened into one batch of channels.
-    moved = np.transpose(x, other + axes)
-    lead = moved.shape[: len(other)]
-    sizes = moved.shape[len(other) :]
-    data = moved.reshape((1, -1) + sizes)
-    out_sizes, extra = [], []
-    for size, k, s, d, b, a in zip(sizes, kernel, strides, dilation, before, after):
-        span = (k - 1) * d + 1
-        total = size + b + a - span
-        out = (total + s - 1) // s + 1 if ceil_mode else total // s + 1
-        if ceil_mode and (out - 1) * s >= size + b:
-            # A window may not start in the right padding (TOPI's and the type
-            # relation's rule, as PyTorch's).
-            out -= 1
-        out_sizes.append(out)
-        extra.append(max((out - 1) * s + span - (size + b + a), 0))
-    pad = [(0, 0), (0, 0)] + [(b, a + e) for b, a, e in zip(before, after, extra)]
-    if kind == "max":
-        fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
-        padded = np.pad(data, pad, constant_values=fill)
-        win = _windows(padded, kernel, strides, dilation)
-        win = win[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes)]
-        result = np.max(win, axis=tuple(range(-nspatial, 0)))
-    else:
-        padded = np.pad(data.astype(np.float64), pad)
-        win = _windows(padded, kernel, strides, dilation)
-        win = win[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes)]
-        total = np.sum(win, axis=tuple(range(-nspatial, 0)))
-        # Divisor: window positions inside the data (count_include_pad=False)
-        # or inside data plus the user's padding (True); the extra padding
-        # added for ceil_mode never counts.
-        include_pad = bool(attr(attrs, "count_include_pad", False))
-        count = np.ones((1, 1) + tuple(out_sizes))
-        for i, (size, k, s, d, b, a) in enumerate(
-            zip(sizes, kernel, strides, dilation, before, after)
-        ):
-            starts = np.arange(out_sizes[i]) * s - b
-            taps = starts[:, None] + np.arange(k)[None, :] * d
-            low, high = (-b, size + a) if include_pad else (0, size)
-            valid = np.sum((taps >= low) & (taps < high), axis=1)
-            shape = [1] * (2 + nspatial)
-            shape[2 + i] = -1
-            count = count * valid.reshape(shape)
-        result = total / np.maximum(count, 1)
-    result = result.reshape(lead + tuple(out_sizes)).astype(x.dtype)
-    inverse = np.argsort(other + axes)
-    return _to_out_layout(contiguous(np.transpose(result, inverse)), attrs, layout)
-
-
-def _to_out_layout(result, attrs, layout):
-    out_layout = attr(attrs, "out_layout", "") or layout
-    return convert_layout(result, layout, out_layout)
-
-
-for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
-    for _kind in ("max", "avg"):
-        register_kernel(f"nn.{_kind}_pool{_n}d")(
-            lambda attrs, args, n=_n, layout=_layout, kind=_kind: _pool(
-                attrs, args[0], n, layout, kind
-            )
-        )
-
-
-def _adaptive_pool(attrs, x, nspatial, default_layout, kind, output_size=None):
-    layout = attr(attrs, "layout", default_layout)
-    axes = _spatial_axes(layout, nspatial)
-    if output_size is None:
-        output_size = attr(attrs, "output_size", None) or ()
-    output_size = list(output_size)
-    if len(output_size) == 1 and nspatial > 1:
-        output_size = output_size * nspatial
-    out_sizes = [
-        x.shape[a] if (i >= len(output_size) or output_size[i] is None) else int(output_size[i])
-        for i, a in enumerate(axes)
-    ]
-    data = x.astype(np.float64) if kind == "avg" else x
-    # Bins: [floor(i * in / out), ceil((i + 1) * in / out)) on each axis.
-    for axis, out in zip(axes, out_sizes):
-        size = data.shape[axis]
-        pieces = []
-        for i in range(out):
-            start = (i * size) // out
-            end = -((-(i + 1) * size) // out)
-            window = np.take(data, np.arange(start, end), axis=axis)
-            if kind == "avg":
-                pieces.append(np.mean(window, axis=axis, keepdims=True))
-            else:
-                pieces.append(np.max(window, axis=axis, keepdims=True))
-        data = np.concatenate(pieces, axis=axis)
-    return _to_out_layout(data.astype(x.dtype), attrs, layout)
-
-
-for _n, _layout in ((1, "NCW"), (2, "NCHW"), (3, "NCDHW")):
-    for _kind in ("max", "avg"):
-        register_kernel(f"nn.adaptive_{_kind}_pool{_n}d")(
-            lambda attrs, args, n=_n, layout=_layout, kind=_kind: _adaptive_pool(
-                attrs, args[0], n, layout, kind
-            )
-        )
-    for _kind in ("max", "avg"):
-        register_kernel(f"nn.global_{_kind}_pool{_n}d")(
-            lambda attrs, args, n=_n, layout=_layout, kind=_kind: _adaptive_pool(
-                attrs, args[0], n, layout, kind, output_size=(1,) * n
-            )
-        )
-
-
-# ---------------------------------------------------------- space rearranging
-@register_kernel("nn.depth_to_space")
-def _depth_to_space(attrs, args):
-    x = args[0]
-    layout = attr(attrs, "layout", "NCHW")
-    block = int(attr(attrs, "block_size"))
-    mode = attr(attrs, "mode", "DCR")
-    data = convert_layout(x, layout, "NCHW")
-    n, c, h, w = data.shape
-    if mode == "DCR":
-        out = data.reshape(n, block, block, c // block**2, h, w).transpose(0, 3, 4, 1, 5, 2)
-    else:
-        out = data.reshape(n, c // block**2, block, block, h, w).transpose(0, 1, 4, 2, 5, 3)
-    out = out.reshape(n, c // block**2, h * block, w * block)
-    return convert_layout(contiguous(out), "NCHW", layout)
-
-
-@register_kernel("nn.space_to_depth")
-def _space_to_depth(attrs, args):
-    x = args[0]
-    layout = attr(attrs, "layout", "NCHW")
-    block = int(attr(attrs, "block_size"))
-    data = convert_layout(x, layout, "NCHW")
-    n, c, h, w = data.shape
-    out = data.reshape(n, c, h // block, block, w // block, block).transpose(0, 3, 5, 1, 2, 4)
-    out = out.reshape(n, c * block * block, h // block, w // block)
-    return convert_layout(contiguous(out), "NCHW", layout)
