@@ -1,0 +1,32 @@
+"""AutoTVM: template-based tuning of TOPI schedules (the TVM 0.8 API).
+
+Templates define knobs on a config space; tuners search it by measuring
+candidates (:mod:`.measure`); records (:mod:`.record`) feed
+``apply_history_best``, under which ``relay.build`` uses the tuned configs.
+Importing AutoTVM imports neither Relay nor the auto-scheduler.
+"""
+from . import env, measure, record, task, tuner, utils
+from .env import GLOBAL_SCOPE
+from .measure import (
+    LocalBuilder,
+    LocalRunner,
+    MeasureErrorNo,
+    MeasureInput,
+    MeasureResult,
+    RPCRunner,
+    measure_option,
+)
+from .task import (
+    ApplyConfig,
+    ApplyHistoryBest,
+    DispatchContext,
+    FallbackContext,
+    apply_history_best,
+    get_config,
+    register_topi_compute,
+    register_topi_schedule,
+    select_tuned_implementation,
+    template,
+)
+from .task.space import ConfigEntity, ConfigSpace, FallbackConfigEntity
+from .tuner import callback

@@ -1,0 +1,92 @@
+"""Functions run inside measurement worker processes.
+
+Kept free of template code: a worker receives a scheduled TensorIR module
+(``tvm.ir.save_json`` text), so any template, including one defined in a
+user's script, can be measured without being importable in the worker.
+"""
+import os
+import time
+
+import numpy as np
+
+import tvm
+
+_SESSIONS = {}
+_INPUT_CACHE = {}
+
+
+class WrongAnswer(Exception):
+    """The candidate's output differs from the reference output."""
+
+
+def build_job(mod_json, target, target_host, out_dir, name):
+    """Compile a scheduled module and export it; returns ``(path, seconds)``."""
+    start = time.time()
+    mod = tvm.ir.load_json(mod_json)
+    target = tvm.target.Target(target, host=target_host) if target_host else tvm.target.Target(target)
+    executable = tvm.compile(mod, target=target)
+    path = os.path.join(out_dir, f"{name}.so")
+    executable.export_library(path)
+    return path, time.time() - start
+
+
+def _random_inputs(arg_info):
+    key = tuple((tuple(s), d) for s, d in arg_info)
+    if key not in _INPUT_CACHE:
+        rng = np.random.default_rng(0)
+        arrays = []
+        for shape, dtype in arg_info:
+            if "float" in dtype:
+                arrays.append(rng.uniform(-1, 1, size=shape).astype(dtype))
+            else:
+                arrays.append(rng.integers(0, 8, size=shape).astype(dtype))
+        _INPUT_CACHE.clear()
+        _INPUT_CACHE[key] = arrays
+    return _INPUT_CACHE[key]
+
+
+def _session(rpc):
+    key = tuple(rpc)
+    if key not in _SESSIONS:
+        host, port, device_key, priority, session_timeout = rpc
+        tracker = tvm.rpc.connect_tracker(host, port)
+        _SESSIONS[key] = tracker.request(device_key, priority=priority, session_timeout=session_timeout)
+    return _SESSIONS[key]
+
+
+def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc, entry="main"):
+    """Time the kernel in ``path``; returns ``(costs, seconds)``.
+
+    ``ref`` is None or ``(inputs, outputs_by_index)``: the candidate is run
+    once on ``inputs`` and each output argument is compared with the
+    reference (:class:`WrongAnswer` on mismatch). ``rpc`` is None (local) or
+    ``(host, port, key, priority, session_timeout)`` of an RPC tracker.
+    """
+    start = time.time()
+    if rpc is None:
+        lib = tvm.runtime.load_module(path)
+        dev = tvm.cpu(0)
+    else:
+        try:
+            remote = _session(rpc)
+            remote.upload(path)
+            lib = remote.load_module(os.path.basename(path))
+            dev = remote.cpu(0)
+        except Exception:
+            _SESSIONS.pop(tuple(rpc), None)
+            raise
+    arrays = ref[0] if ref is not None else _random_inputs(arg_info)
+    args = [tvm.runtime.tensor(a, dev) for a in arrays]
+    if ref is not None:
+        lib[entry](*args)
+        for idx, expected in ref[1].items():
+            got = args[idx].numpy()
+            if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3, atol=1e-3):
+                err = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("nan")
+                raise WrongAnswer(f"output {idx} differs from the reference (max abs error {err:.3g})")
+    f_preproc = "cache_flush_cpu_non_first_arg" if cache_flush else ""
+    timer = lib.time_evaluator(
+        entry, dev, number=number, repeat=repeat, min_repeat_ms=min_repeat_ms, f_preproc=f_preproc
+    )
+    costs = list(timer(*args).results)
+    return costs, time.time() - start

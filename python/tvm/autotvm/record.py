@@ -1,0 +1,154 @@
+"""Tuning records: one JSON object per line, append-only.
+
+A line is ``{"input": [target, task name, args, kwargs], "config": {...},
+"result": [costs, error_no, all_cost, timestamp], "version": ...,
+"tvm_version": ...}``. Readers skip blank lines and, with a warning naming
+the file and line, any malformed line (e.g. the truncated last line of a
+killed tuning run).
+"""
+import argparse
+import json
+import logging
+import time
+
+import numpy as np
+
+import tvm
+
+from .measure import MeasureInput, MeasureResult
+from .task import space as _space
+from .task.task import Task, to_hashable
+
+logger = logging.getLogger("autotvm")
+
+AUTOTVM_LOG_VERSION = 0.2
+
+
+def measure_str_key(inp, include_config=True):
+    """A string key of a measure input (target, task, and optionally config)."""
+    config_str = str(inp.config) if include_config else ""
+    return "".join([str(inp.target), inp.task.name, str(inp.task.args), str(inp.task.kwargs), config_str])
+
+
+def encode(inp, result, protocol="json"):
+    """One record line (without newline) for ``(inp, result)``."""
+    if protocol != "json":
+        raise ValueError(f"unsupported record protocol {protocol!r} (only 'json')")
+    costs = [c if isinstance(c, (int, float)) else str(c) for c in result.costs]
+    row = {
+        "input": [str(inp.target), inp.task.name, list(inp.task.args), inp.task.kwargs],
+        "config": inp.config.to_json_dict(),
+        "result": [costs, int(result.error_no), float(result.all_cost), float(result.timestamp)],
+        "version": AUTOTVM_LOG_VERSION,
+        "tvm_version": tvm.__version__,
+    }
+    return json.dumps(row)
+
+
+def decode(row, protocol="json"):
+    """Parse one record line; returns ``(MeasureInput, MeasureResult)``.
+
+    Raises ValueError (naming what is wrong) on a malformed line.
+    """
+    if protocol != "json":
+        raise ValueError(f"unsupported record protocol {protocol!r} (only 'json')")
+    try:
+        data = json.loads(row)
+        target_str, task_name, args, kwargs = data["input"]
+        target = tvm.target.Target(target_str)
+        task = Task(task_name, to_hashable(args))
+        task.kwargs = {k: to_hashable(v) for k, v in (kwargs or {}).items()}
+        task.target = target
+        config = _space.ConfigEntity.from_json_dict(data["config"])
+        costs, error_no, all_cost, stamp = data["result"]
+        result = MeasureResult(tuple(costs), int(error_no), float(all_cost), float(stamp))
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise ValueError(f"malformed AutoTVM record: {type(err).__name__}: {err}") from err
+    except tvm.error.TVMError as err:  # an unparsable target
+        raise ValueError(f"malformed AutoTVM record target: {err}") from err
+    return MeasureInput(target, task, config), result
+
+
+def load_from_file(filename):
+    """Yield ``(MeasureInput, MeasureResult)`` of every valid line of a log file.
+
+    Malformed lines (a line cut short by a killed tuner, foreign text) are
+    skipped with a warning naming the file and line number.
+    """
+    with open(filename, encoding="utf-8") as fin:
+        for lineno, line in enumerate(fin, 1):
+            if not line.strip():
+                continue
+            try:
+                yield decode(line)
+            except ValueError as err:
+                logger.warning("%s:%d: skipping a malformed record (%s)", filename, lineno, err)
+
+
+def save_to_file(records, filename, protocol="json"):
+    """Append ``(MeasureInput, MeasureResult)`` pairs to ``filename``, one line each."""
+    with open(filename, "a", encoding="utf-8") as fout:
+        for inp, res in records:
+            fout.write(encode(inp, res, protocol) + "\n")
+            fout.flush()
+
+
+def pick_best(in_file, out_file):
+    """Write the best valid record of each (target key, workload) of ``in_file`` to ``out_file``."""
+    best = {}
+    order = []
+    for inp, res in load_from_file(in_file):
+        if res.error_no != 0:
+            continue
+        cost = float(np.mean(res.costs))
+        for tkey in inp.target.keys:
+            key = (str(tkey), inp.task.workload)
+            if key not in best:
+                order.append(key)
+            if key not in best or cost < best[key][2]:
+                best[key] = (inp, res, cost)
+    written = set()
+    with open(out_file, "w", encoding="utf-8") as fout:
+        for key in order:
+            inp, res, _ = best[key]
+            line = encode(inp, res)
+            if line not in written:
+                written.add(line)
+                fout.write(line + "\n")
+    return len(written)
+
+
+def split_workload(in_file, clean=True):
+    """Split a log into one file per workload (``<in_file>.<i>.log``); returns the names."""
+    groups = {}
+    for inp, res in load_from_file(in_file):
+        groups.setdefault(inp.task.workload, []).append((inp, res))
+    names = []
+    for i, records in enumerate(groups.values()):
+        name = f"{in_file}.{i:03d}.wkl"
+        if clean:
+            records = [r for r in records if r[1].error_no == 0]
+        with open(name, "w", encoding="utf-8") as fout:
+            for inp, res in records:
+                fout.write(encode(inp, res) + "\n")
+        names.append(name)
+    return names
+
+
+def _main():
+    parser = argparse.ArgumentParser(description="Inspect AutoTVM logs")
+    parser.add_argument("--mode", choices=["read", "pick"], default="read")
+    parser.add_argument("--i", required=True, help="input log")
+    parser.add_argument("--o", help="output log (pick mode)")
+    args = parser.parse_args()
+    if args.mode == "pick":
+        out = args.o or args.i + ".best.log"
+        print(f"{pick_best(args.i, out)} records written to {out}")
+    else:
+        for inp, res in load_from_file(args.i):
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(res.timestamp))
+            print(stamp, inp.task.name, inp.config, res.error_no, res.costs)
+
+
+if __name__ == "__main__":
+    _main()
