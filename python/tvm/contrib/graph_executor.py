@@ -117,7 +117,6 @@ class GraphModule:
     """
 
     def __init__(self, module):
-        graph_executor_lib.load()
         if not isinstance(module, tvm.runtime.Module):
             raise TypeError(f"GraphModule expects a runtime module, got {type(module).__name__}")
         self.module = module

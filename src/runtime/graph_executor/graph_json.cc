@@ -9,7 +9,8 @@
  *   heads:        [[nid, index, version]] graph outputs
  *   node_row_ptr: entry id of the first output of every node (+ total at the end)
  *   attrs:        {"shape": ["list_shape", [...]], "dltype": ["list_str", [...]],
- *                  "storage_id": ["list_int", [...]]}, one value per entry
+ *                  "storage_id": ["list_int", [...]]}, one value per entry; an optional
+ *                  "device_index" must put every entry on the same device
  * Every problem is reported as a ValueError that says which field is wrong.
  */
 #include <tvm/ffi/dtype.h>
@@ -250,6 +251,15 @@ GraphSpec GraphSpec::FromJSON(const std::string& graph_json) {
     if (spec.storage_ids.back() < 0) {
       TVM_FFI_THROW(ValueError) << "graph JSON: entry " << eid << " has storage_id "
                                 << spec.storage_ids.back();
+    }
+  }
+  if (HasField(attrs, "device_index")) {
+    json::Array device_index = TaggedList(attrs, "device_index", "list_int");
+    for (const ffi::Any& v : device_index) {
+      if (AsInt(v, "attrs.device_index entry") != AsInt(device_index[0], "attrs.device_index")) {
+        TVM_FFI_THROW(ValueError) << "graph JSON: attrs.device_index places entries on several "
+                                     "devices; heterogeneous graphs are not supported";
+      }
     }
   }
   return spec;

@@ -339,6 +339,10 @@ def test_graph_errors(lib):
     broken["nodes"][1]["inputs"] = [[5, 0, 0]]
     with pytest.raises(ValueError, match="refers to node 5 output 0, but the graph has 2 nodes"):
         graph_executor.create(json.dumps(broken), lib, tvm.cpu())
+    broken = json.loads(SINGLE)
+    broken["attrs"]["device_index"] = ["list_int", [1, 2]]
+    with pytest.raises(ValueError, match="heterogeneous graphs are not supported"):
+        graph_executor.create(json.dumps(broken), lib, tvm.cpu())
     with pytest.raises(ValueError, match="does not parse"):
         graph_executor.create("{nodes", lib, tvm.cpu())
     with pytest.raises(ValueError, match="does not parse|has no field"):
