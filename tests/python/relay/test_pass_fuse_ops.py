@@ -295,3 +295,50 @@ def test_resnet18_pipeline_keeps_numbers():
     expected = create_executor("debug", mod=mod).evaluate()(data, **params).numpy()
     actual = _run(fused, data)
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_inception_like_concat_of_conv_groups():
+    # conv2d groups are complete (conv + relu) before the tuple phase; the
+    # concatenate then cannot take them (they are not injective), and the
+    # pool does not absorb its producer.
+    x = relay.var("x", shape=(1, 3, 5, 5))
+    w1 = relay.var("w1", shape=(2, 3, 1, 1))
+    w2 = relay.var("w2", shape=(2, 3, 1, 1))
+    c1 = relay.nn.relu(relay.nn.conv2d(x, w1, kernel_size=(1, 1)))
+    c2 = relay.nn.relu(relay.nn.conv2d(x, w2, kernel_size=(1, 1)))
+    y = relay.nn.max_pool2d(relay.concatenate([c1, c2], axis=1), pool_size=(2, 2))
+    mod, fused = _fuse(relay.Function([x, w1, w2], y))
+    assert _groups(fused) == [
+        ["nn.conv2d", "nn.relu"],
+        ["nn.conv2d", "nn.relu"],
+        ["concatenate"],
+        ["nn.max_pool2d"],
+    ]
+    _check_numbers(mod, fused, _rand(1, 3, 5, 5), _rand(2, 3, 1, 1), _rand(2, 3, 1, 1))
+
+
+def test_no_fusion_across_let_and_if():
+    x = relay.var("x", shape=(3,))
+    c = relay.var("c", shape=(), dtype="bool")
+    v = relay.var("v")
+    value = relay.exp(relay.add(x, relay.const(1.0)))
+    body = relay.Let(v, value, relay.If(c, relay.nn.relu(v), relay.negative(relay.exp(v))))
+    mod, fused = _fuse(relay.Function([x, c], body))
+    assert _groups(fused) == [["add", "exp"], ["nn.relu"], ["exp", "negative"]]
+    data = _rand(3)
+    for flag in (True, False):
+        expected = _run(mod, data, np.array(flag))
+        np.testing.assert_allclose(_run(fused, data, np.array(flag)), expected, rtol=1e-6)
+
+
+def test_nested_closure_body_is_fused():
+    x = relay.var("x", shape=(3,))
+    p = relay.var("p", shape=(3,))
+    closure = relay.Function([p], relay.exp(relay.multiply(p, relay.const(2.0))))
+    y = relay.add(relay.Call(closure, [x]), relay.const(1.0))
+    mod, fused = _fuse(relay.Function([x], y))
+    main = fused["main"].body
+    assert main.op.is_primitive and _op_names(main.op) == ["add"]
+    inner = main.args[0].op  # the closure, not primitive, its body fused
+    assert not inner.is_primitive and _op_names(inner.body.op) == ["multiply", "exp"]
+    _check_numbers(mod, fused, _rand(3))
