@@ -735,3 +735,23 @@ def test_params_feed_relay_build():
     h = np.maximum(h @ p["fc2_weight"].T + p["fc2_bias"], 0)
     expected = _np_softmax(h @ p["fc3_weight"].T + p["fc3_bias"])
     np.testing.assert_allclose(module.get_output(0).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_run_opt_pass_and_count_ops():
+    x = relay.var("data", shape=(1, 4, 3, 3))
+    y = relay.nn.relu(layers.batch_norm_infer(x, name="bn"))
+    func = relay.Function(relay.analysis.free_vars(y), y)
+    assert testing.count_ops(func) == {"nn.batch_norm": 1, "nn.relu": 1}
+    simplified = testing.run_opt_pass(func, relay.transform.SimplifyInference())
+    counts = testing.count_ops(simplified)
+    assert "nn.batch_norm" not in counts and counts["nn.relu"] == 1
+    assert isinstance(simplified, relay.Function)
+    assert [p.name_hint for p in simplified.params] == [p.name_hint for p in func.params]
+    body = testing.run_opt_pass(y, relay.transform.SimplifyInference())
+    assert not isinstance(body, relay.Function)  # an expression gives back an expression
+    assert testing.count_ops(body) == counts
+    with pytest.raises(TypeError, match="relay pass"):
+        testing.run_opt_pass(func, "SimplifyInference")
+    mod, _ = testing.mlp.get_workload(batch_size=1)
+    expected = {"nn.batch_flatten": 1, "nn.dense": 3, "nn.bias_add": 3, "nn.relu": 2, "nn.softmax": 1}
+    assert testing.count_ops(mod) == expected
