@@ -6,6 +6,17 @@ parameters by name, initialised deterministically by
 :func:`~.init.create_workload`. Topologies, parameter names and arguments
 follow upstream TVM 0.8, so workloads (and the tuning tasks extracted from
 them) match upstream's.
+
+Networks: :mod:`.resnet`, :mod:`.resnet_3d`, :mod:`.mobilenet`, :mod:`.mlp`,
+:mod:`.dcgan`, :mod:`.dqn`, :mod:`.vgg`, :mod:`.squeezenet`,
+:mod:`.densenet`, :mod:`.inception_v3`, :mod:`.lstm`, :mod:`.synthetic`.
+Helpers: :func:`create_workload`, :func:`run_opt_pass`,
+:func:`run_infer_type`, :func:`rand`, :func:`count_ops`, :class:`TempOpAttr`.
+
+Not provided (they need parts of Relay this fork does not have): ``check_grad``
+(no gradient pass), the prelude and Peano numbers (``nat``; no algebraic data
+types), ``to_python`` / ``run_as_python``, and the framework-specific helpers
+(``tf``, ``tflite``, ``darknet``, ``yolo_detection``, ``byoc``).
 """
 import collections
 
