@@ -155,6 +155,12 @@ def test_max_fuse_depth_splits_long_chains():
     assert [len(g) for g in _groups(fused)] == [4, 4, 2]
     _, unlimited = _fuse(relay.Function([x], y))
     assert [len(g) for g in _groups(unlimited)] == [10]
+    # upstream's default limit is 256 nodes per function
+    z = x
+    for _ in range(300):
+        z = relay.exp(z)
+    _, default = _fuse(relay.Function([x], z))
+    assert [len(g) for g in _groups(default)] == [256, 44]
     _check_numbers(mod, fused, _rand(4) * 0.1)
     with pytest.raises(ValueError, match="max_fuse_depth"):
         relay.transform.FuseOps(max_fuse_depth=0)
