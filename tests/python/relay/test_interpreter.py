@@ -650,3 +650,79 @@ def test_resnet18_evaluates_quickly():
     np.testing.assert_allclose(out.sum(), 1.0, rtol=1e-5)  # softmax output
     assert (out >= 0).all()
     assert elapsed < 15, f"resnet-18 took {elapsed:.1f} s in the interpreter"
+
+
+def test_more_nn_kernels():
+    x = rand(2, 3)
+    np.testing.assert_array_equal(
+        kernel("nn.mirror_pad", [x], pad_width=((1, 0), (2, 1)), mode="REFLECT"),
+        np.pad(x, ((1, 0), (2, 1)), mode="reflect"),
+    )
+    np.testing.assert_array_equal(
+        kernel("nn.mirror_pad", [x], pad_width=((1, 1), (0, 2)), mode="SYMMETRIC"),
+        np.pad(x, ((1, 1), (0, 2)), mode="symmetric"),
+    )
+    w = rand(8, 3)
+    packed = w.reshape(2, 4, 3).transpose(0, 2, 1)  # NC4n
+    np.testing.assert_allclose(
+        kernel("nn.contrib_dense_pack", [x, packed], units=8, out_dtype="", weight_layout="NC4n"),
+        x @ w.T, rtol=1e-5, atol=1e-6,
+    )
+    p = np.abs(rand(4, 5)) + 0.1
+    y = np.eye(5, dtype="float32")[[0, 2, 4, 1]]
+    np.testing.assert_allclose(kernel("nn.cross_entropy", [p, y]), -np.sum(np.log(p) * y) / 4, rtol=1e-5)
+    buf, new = rand(2, 5), rand(2, 2)
+    np.testing.assert_array_equal(
+        kernel("nn.fifo_buffer", [new, buf], axis=1), np.concatenate([buf, new], 1)[:, 2:]
+    )
+    img = rand(2, 4, 6, 3)
+    s2b = kernel("nn.space_to_batch_nd", [img], block_shape=(2, 3), paddings=((1, 1), (0, 0)), pad_value=0.0)
+    padded = np.pad(img, ((0, 0), (1, 1), (0, 0), (0, 0)))
+    assert s2b.shape == (12, 3, 2, 3)
+    for i, j, n in itertools.product(range(2), range(3), range(2)):
+        np.testing.assert_array_equal(s2b[(i * 3 + j) * 2 + n], padded[n, i::2, j::3])
+    back = kernel("nn.batch_to_space_nd", [s2b], block_shape=(2, 3), crops=((1, 1), (0, 0)))
+    np.testing.assert_array_equal(back, img)
+
+
+def test_roi_align_roi_pool_crop_and_resize():
+    # Bilinear sampling of a linear ramp is exact: each bin averages to its centre value.
+    ramp = (10 * np.arange(5)[:, None] + np.arange(5)[None, :]).astype("float32")
+    data = np.stack([ramp, 2 * ramp])[None]  # (1, 2, 5, 5)
+    rois = np.array([[0, 1, 1, 3, 3]], "float32")
+    got = kernel("vision.roi_align", [data, rois], pooled_size=(2, 2), spatial_scale=1.0, sample_ratio=2, layout="NCHW", mode="avg")
+    want = np.array([[16.5, 17.5], [26.5, 27.5]])
+    np.testing.assert_allclose(got[0, 0], want, rtol=1e-6)
+    np.testing.assert_allclose(got[0, 1], 2 * want, rtol=1e-6)
+    got = kernel("vision.roi_align", [data.transpose(0, 2, 3, 1), rois], pooled_size=(2, 2), spatial_scale=1.0, sample_ratio=2, layout="NHWC", mode="max")
+    np.testing.assert_allclose(got[0, :, :, 0], want + 2.75, rtol=1e-6)  # max sample: +0.25 in y and x
+    x = rand(1, 1, 6, 6)
+    got = kernel("vision.roi_pool", [x, np.array([[0, 1, 1, 4, 3]], "float32")], pooled_size=(2, 2), spatial_scale=1.0, layout="NCHW")
+    want = [[x[0, 0, 1:3, 1:3].max(), x[0, 0, 1:3, 3:5].max()], [x[0, 0, 2:4, 1:3].max(), x[0, 0, 2:4, 3:5].max()]]
+    np.testing.assert_array_equal(got[0, 0], want)
+    img = rand(2, 1, 5, 5)
+    boxes = np.array([[0, 0, 1, 1], [0, 0, 0.5, 0.5], [-0.5, 0, 0.5, 1]], "float32")
+    got = kernel("image.crop_and_resize", [img, boxes, np.array([1, 0, 0], "int32")], crop_size=(5, 5), layout="NCHW", method="bilinear", extrapolation_value=-7.0)
+    np.testing.assert_allclose(got[0], img[1], rtol=1e-6)
+    # Box (0, 0, 0.5, 0.5) samples rows/columns 0, 0.5, 1, 1.5, 2: the even ones are pixels.
+    np.testing.assert_allclose(got[1, 0, ::2, ::2], img[0, 0, :3, :3], rtol=1e-6)
+    assert (got[2, 0, :2] == -7.0).all()  # rows above the image: extrapolated
+    np.testing.assert_allclose(got[2, 0, 2], img[0, 0, 0], rtol=1e-6)
+
+
+def test_fused_module_evaluates_like_the_original():
+    """FuseOps output ("Primitive" functions called from main) gives the same numbers."""
+    mod = _typed(relay.IRModule.from_expr(_small_cnn()))
+    fused = _typed(relay.transform.FuseOps(fuse_opt_level=2)(mod))
+    calls = []
+
+    def _collect(node):
+        if isinstance(node, relay.Call) and isinstance(node.op, relay.Function):
+            calls.append(node.op)
+
+    relay.analysis.post_order_visit(fused["main"], _collect)
+    assert calls and all(f.is_primitive for f in calls)
+    inputs = [rand(2, 3, 10, 10), rand(8, 3, 3, 3), rand(8), rand(8), rand(8), np.abs(rand(8)) + 0.1, rand(5, 200), rand(5)]
+    want = interpreter.create_executor("debug", mod=mod).evaluate()(*inputs).numpy()
+    got = interpreter.create_executor("debug", mod=fused).evaluate()(*inputs).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -250,3 +250,25 @@ def _grid_sample(attrs, args):
     else:
         raise ValueError(f"image.grid_sample: method {method!r} is not supported")
     return contiguous(np.moveaxis(out, -1, 1)).astype(data.dtype)
+
+
+@register_kernel("image.crop_and_resize")
+def _crop_and_resize(attrs, args):
+    data, boxes, box_indices = args
+    layout = attr(attrs, "layout", "NCHW")
+    axes = _spatial(layout, "HW")
+    crop = [int(s) for s in attr(attrs, "crop_size")]
+    method = _method(attr(attrs, "method", "bilinear"))
+    extrapolation = float(attr(attrs, "extrapolation_value", 0.0))
+    crops = []
+    for box, index in zip(boxes.astype(np.float64), box_indices.reshape(-1)):
+        # One image; boxes are (y1, x1, y2, x2) in normalised coordinates.
+        image = data[int(index)].astype(np.float64)
+        for axis, size, (start, end) in zip(axes, crop, ((box[0], box[2]), (box[1], box[3]))):
+            image = resize_axis(
+                image, axis - 1, size, method, "tf_crop_and_resize", rounding="round",
+                roi=(start, end), extrapolation=extrapolation,
+            )
+        crops.append(image)
+    dtype = attr(attrs, "out_dtype", "") or data.dtype
+    return np.stack(crops).astype(dtype)

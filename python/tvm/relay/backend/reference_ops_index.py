@@ -130,7 +130,13 @@ def _full(attrs, args):
 
 @register_kernel("arange")
 def _arange(attrs, args):
-    start, stop, step = (float(a.reshape(())) for a in args)
+    # start/stop/step are inputs (upstream 0.8) or attributes (the static form).
+    if args:
+        start, stop, step = (float(a.reshape(())) for a in args)
+    else:
+        start, stop, step = (float(attr(attrs, k)) for k in ("start", "stop", "step"))
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
     dtype = attr(attrs, "dtype", "float32")
     count = int(np.ceil((stop - start) / step))
     return (start + step * np.arange(max(count, 0))).astype(dtype)

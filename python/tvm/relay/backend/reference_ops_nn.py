@@ -431,3 +431,44 @@ def _pad(attrs, args):
     if mode in ("edge", "reflect"):
         return np.pad(x, width, mode=mode)
     raise ValueError(f"nn.pad: unknown pad_mode {mode!r}")
+
+
+@register_kernel("nn.mirror_pad")
+def _mirror_pad(attrs, args):
+    x = args[0]
+    width = [tuple(int(v) for v in pair) for pair in attr(attrs, "pad_width")]
+    mode = attr(attrs, "mode", "SYMMETRIC")
+    if mode not in ("SYMMETRIC", "REFLECT"):
+        raise ValueError(f"nn.mirror_pad: unknown mode {mode!r}")
+    return np.pad(x, width, mode="symmetric" if mode == "SYMMETRIC" else "reflect")
+
+
+@register_kernel("nn.contrib_dense_pack")
+def _dense_pack(attrs, args):
+    data, packed = args
+    # weight_layout "NC<n>n": packed[o // n, k, o % n] = weight[o, k].
+    weight = packed.transpose(0, 2, 1).reshape(-1, packed.shape[1])
+    return _dense(attrs, [data, weight])
+
+
+@register_kernel("nn.cross_entropy")
+def _cross_entropy(_attrs, args):
+    x, y = args
+    total = -np.sum(np.log(x.astype(np.float64)) * y)
+    return np.asarray(total / x.shape[0]).astype(x.dtype)
+
+
+@register_kernel("nn.cross_entropy_with_logits")
+def _cross_entropy_with_logits(_attrs, args):
+    x, y = args
+    total = -np.sum(x.astype(np.float64) * y)
+    return np.asarray(total / x.shape[0]).astype(x.dtype)
+
+
+@register_kernel("nn.fifo_buffer")
+def _fifo_buffer(attrs, args):
+    data, buffer = args
+    axis = normalize_axes(attr(attrs, "axis", 0), buffer.ndim)[0]
+    joined = np.concatenate([buffer, data], axis=axis)
+    keep = buffer.shape[axis]
+    return np.take(joined, np.arange(joined.shape[axis] - keep, joined.shape[axis]), axis=axis)

@@ -165,3 +165,51 @@ def _space_to_depth(attrs, args):
     out = data.reshape(n, c, h // block, block, w // block, block).transpose(0, 3, 5, 1, 2, 4)
     out = out.reshape(n, c * block * block, h // block, w // block)
     return convert_layout(contiguous(out), "NCHW", layout)
+
+
+@register_kernel("nn.space_to_batch_nd")
+def _space_to_batch_nd(attrs, args):
+    x = args[0]
+    block = [int(b) for b in attr(attrs, "block_shape")]
+    pads = [tuple(int(p) for p in pair) for pair in attr(attrs, "paddings")]
+    value = attr(attrs, "pad_value", 0.0)
+    m = len(block)
+    width = [(0, 0)] + pads + [(0, 0)] * (x.ndim - 1 - m)
+    padded = np.pad(x, width, constant_values=np.asarray(value, x.dtype))
+    batch = x.shape[0]
+    # (batch, s1/b1, b1, ..., rest) -> (b1, ..., batch, s1/b1, ..., rest)
+    split = [batch]
+    for i, b in enumerate(block):
+        size = padded.shape[1 + i]
+        if size % b:
+            raise ValueError(
+                f"nn.space_to_batch_nd: padded axis {1 + i} of size {size} is not divisible "
+                f"by block {b}"
+            )
+        split += [size // b, b]
+    rest = list(padded.shape[1 + m :])
+    grid = padded.reshape(split + rest)
+    order = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)]
+    order += list(range(1 + 2 * m, grid.ndim))
+    out = np.transpose(grid, order)
+    return contiguous(out.reshape([batch * int(np.prod(block))] + split[1::2] + rest))
+
+
+@register_kernel("nn.batch_to_space_nd")
+def _batch_to_space_nd(attrs, args):
+    x = args[0]
+    block = [int(b) for b in attr(attrs, "block_shape")]
+    crops = [tuple(int(c) for c in pair) for pair in attr(attrs, "crops")]
+    m = len(block)
+    batch = x.shape[0] // int(np.prod(block))
+    spatial = list(x.shape[1 : 1 + m])
+    rest = list(x.shape[1 + m :])
+    grid = x.reshape(block + [batch] + spatial + rest)
+    # (b1, ..., batch, s1, ..., rest) -> (batch, s1, b1, s2, b2, ..., rest)
+    order = [m]
+    for i in range(m):
+        order += [m + 1 + i, i]
+    order += list(range(1 + 2 * m, grid.ndim))
+    out = np.transpose(grid, order).reshape([batch] + [s * b for s, b in zip(spatial, block)] + rest)
+    index = [slice(None)] + [slice(c0, out.shape[1 + i] - c1) for i, (c0, c1) in enumerate(crops)]
+    return contiguous(out[tuple(index)])

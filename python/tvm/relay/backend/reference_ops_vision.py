@@ -7,7 +7,7 @@ on import by :mod:`.reference_ops`.
 """
 import numpy as np
 
-from .reference_ops import attr, register_kernel
+from .reference_ops import attr, contiguous, register_kernel
 
 
 # --------------------------------------------------------------------- vision
@@ -167,3 +167,96 @@ def _non_max_suppression(attrs, args):
         counts = np.sum(box_index >= 0, axis=1).astype(np.int32).reshape(batch, 1)
         return (box_index, counts)
     return out.astype(data.dtype)
+
+
+def _bilinear_or_zero(plane, y, x):
+    """Sample ``plane`` (C, H, W) at (y, x) as ROIAlign does: 0 far outside, clamped near."""
+    height, width = plane.shape[1:]
+    if y < -1.0 or x < -1.0 or y > height or x > width:
+        return np.zeros(plane.shape[0])
+    y = min(max(y, 0.0), height - 1)
+    x = min(max(x, 0.0), width - 1)
+    y0, x0 = int(np.floor(y)), int(np.floor(x))
+    y1, x1 = min(y0 + 1, height - 1), min(x0 + 1, width - 1)
+    fy, fx = y - y0, x - x0
+    return (
+        plane[:, y0, x0] * (1 - fy) * (1 - fx)
+        + plane[:, y0, x1] * (1 - fy) * fx
+        + plane[:, y1, x0] * fy * (1 - fx)
+        + plane[:, y1, x1] * fy * fx
+    )
+
+
+def _nchw(data, layout):
+    if layout == "NCHW":
+        return data
+    if layout == "NHWC":
+        return data.transpose(0, 3, 1, 2)
+    raise ValueError(f"unsupported layout {layout!r} (NCHW or NHWC)")
+
+
+def _from_nchw(out, layout):
+    return out if layout == "NCHW" else contiguous(out.transpose(0, 2, 3, 1))
+
+
+@register_kernel("vision.roi_align")
+def _roi_align(attrs, args):
+    data, rois = args
+    layout = attr(attrs, "layout", "NCHW")
+    if attr(attrs, "aligned", False):
+        raise ValueError("vision.roi_align: aligned=True is not supported by the reference")
+    pooled_h, pooled_w = (int(p) for p in attr(attrs, "pooled_size"))
+    scale = float(attr(attrs, "spatial_scale"))
+    ratio = int(attr(attrs, "sample_ratio", -1))
+    mode = attr(attrs, "mode", "avg")
+    planes = _nchw(data, layout).astype(np.float64)
+    out = np.zeros((rois.shape[0], planes.shape[1], pooled_h, pooled_w))
+    for i, roi in enumerate(rois.astype(np.float64)):
+        plane = planes[int(roi[0])]
+        x1, y1, x2, y2 = roi[1:5] * scale
+        roi_h, roi_w = max(y2 - y1, 1.0), max(x2 - x1, 1.0)
+        bin_h, bin_w = roi_h / pooled_h, roi_w / pooled_w
+        grid_h = ratio if ratio > 0 else int(np.ceil(roi_h / pooled_h))
+        grid_w = ratio if ratio > 0 else int(np.ceil(roi_w / pooled_w))
+        for ph in range(pooled_h):
+            for pw in range(pooled_w):
+                samples = [
+                    _bilinear_or_zero(
+                        plane,
+                        y1 + ph * bin_h + (iy + 0.5) * bin_h / grid_h,
+                        x1 + pw * bin_w + (ix + 0.5) * bin_w / grid_w,
+                    )
+                    for iy in range(grid_h)
+                    for ix in range(grid_w)
+                ]
+                if mode == "max":
+                    out[i, :, ph, pw] = np.max(samples, axis=0)
+                else:
+                    out[i, :, ph, pw] = np.sum(samples, axis=0) / (grid_h * grid_w)
+    return _from_nchw(out.astype(data.dtype), layout)
+
+
+@register_kernel("vision.roi_pool")
+def _roi_pool(attrs, args):
+    data, rois = args
+    layout = attr(attrs, "layout", "NCHW")
+    pooled_h, pooled_w = (int(p) for p in attr(attrs, "pooled_size"))
+    scale = float(attr(attrs, "spatial_scale"))
+    planes = _nchw(data, layout)
+    height, width = planes.shape[2:]
+    out = np.zeros((rois.shape[0], planes.shape[1], pooled_h, pooled_w), dtype=data.dtype)
+    for i, roi in enumerate(rois.astype(np.float64)):
+        plane = planes[int(roi[0])]
+        # Corners rounded to pixels (ties to even, as TVM's round).
+        x1, y1, x2, y2 = (int(v) for v in np.round(roi[1:5] * scale))
+        roi_h, roi_w = max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1)
+        bin_h, bin_w = roi_h / pooled_h, roi_w / pooled_w
+        for ph in range(pooled_h):
+            h0 = min(max(int(np.floor(ph * bin_h)) + y1, 0), height)
+            h1 = min(max(int(np.ceil((ph + 1) * bin_h)) + y1, 0), height)
+            for pw in range(pooled_w):
+                w0 = min(max(int(np.floor(pw * bin_w)) + x1, 0), width)
+                w1 = min(max(int(np.ceil((pw + 1) * bin_w)) + x1, 0), width)
+                if h1 > h0 and w1 > w0:
+                    out[i, :, ph, pw] = plane[:, h0:h1, w0:w1].max(axis=(1, 2))
+    return _from_nchw(out, layout)
