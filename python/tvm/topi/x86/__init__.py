@@ -32,3 +32,4 @@ from .pooling import fallback_pool_config, schedule_adaptive_pool, schedule_glob
 from .nn import schedule_layer_norm, schedule_log_softmax, schedule_softmax
 from .reduction import schedule_concatenate, schedule_injective, schedule_reduce
 from ..generic.schedule_utils import target_info
+from .conv2d_nchwc import conv2d_NCHWc_block_sizes, fallback_conv2d_NCHWc_config, schedule_conv2d_NCHWc
