@@ -1,0 +1,112 @@
+"""Microbenchmarks of the x86 TOPI schedules against NumPy's float32 matmul.
+
+Prints, for the conv2d layers of ResNet-18 (NCHW and NHWC) and a few dense
+shapes, the median latency and GFLOPS of the scheduled TensorIR function and
+the GFLOPS of a NumPy float32 matmul (2048^3, the machine's practical peak)
+measured in the same run, around each layer, so that a busy machine shows up
+in both columns.
+
+    python bench/bench_topi_x86.py [--quick] [--repeat N]
+"""
+import argparse
+import time
+
+import numpy as np
+
+import tvm
+from tvm import te, topi
+from tvm.topi import x86
+
+
+def numpy_gflops(size=2048, repeat=3):
+    """Median GFLOPS of a NumPy float32 matmul of ``size``^3."""
+    a = np.random.rand(size, size).astype("float32")
+    b = np.random.rand(size, size).astype("float32")
+    a @ b
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / np.median(times) / 1e9
+
+
+def build(inputs, outs, fschedule, target):
+    func = te.create_prim_func(inputs + outs)
+    sch = tvm.s_tir.Schedule(tvm.IRModule({"main": func}))
+    with target:
+        fschedule(sch, outs)
+    return tvm.compile(sch.mod, target)
+
+
+def measure(lib, inputs, outs, repeat):
+    dev = tvm.cpu()
+    args = [tvm.runtime.tensor(np.random.randn(*[int(s) for s in t.shape]).astype("float32"))
+            for t in inputs]
+    args += [tvm.runtime.empty([int(s) for s in o.shape], "float32", dev) for o in outs]
+    timer = lib.mod.time_evaluator("main", dev, number=5, repeat=repeat, min_repeat_ms=50)
+    return float(np.median(timer(*args).results))
+
+
+def conv_case(layout, c, size, k, r, s, p):
+    if layout == "NCHW":
+        x = te.placeholder((1, c, size, size), name="x")
+        w = te.placeholder((k, c, r, r), name="w")
+        out = topi.nn.relu(topi.nn.conv2d_nchw(x, w, s, p, 1))
+        fsched = x86.schedule_conv2d_nchw
+        osize = int(out.shape[2])
+    else:
+        x = te.placeholder((1, size, size, c), name="x")
+        w = te.placeholder((r, r, c, k), name="w")
+        out = topi.nn.relu(topi.nn.conv2d_nhwc(x, w, s, p, 1))
+        fsched = x86.schedule_conv2d_nhwc
+        osize = int(out.shape[1])
+    flops = 2 * k * osize * osize * c * r * r
+    return [x, w], [out], fsched, flops
+
+
+def dense_case(m, n, k):
+    x = te.placeholder((m, k), name="x")
+    w = te.placeholder((n, k), name="w")
+    return [x, w], [topi.nn.dense(x, w)], x86.schedule_dense, 2 * m * n * k
+
+
+RESNET_LAYERS = [  # (in_ch, size, out_ch, kernel, stride, pad)
+    (64, 56, 64, 3, 1, 1),
+    (3, 224, 64, 7, 2, 3),
+    (64, 56, 128, 3, 2, 1),
+    (64, 56, 128, 1, 2, 0),
+    (128, 28, 128, 3, 1, 1),
+    (256, 14, 256, 3, 1, 1),
+    (512, 7, 512, 3, 1, 1),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the 3x3 64->64 56x56 layer")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    target = tvm.target.Target("llvm")
+    print(f"target: {target}")
+    cases = []
+    layers = RESNET_LAYERS[:1] if args.quick else RESNET_LAYERS
+    for layout in ("NCHW", "NHWC"):
+        for layer in layers:
+            name = f"conv2d {layout} {layer[0]}->{layer[2]} {layer[1]}x{layer[1]} k{layer[3]} s{layer[4]}"
+            cases.append((name, conv_case(layout, *layer)))
+    if not args.quick:
+        for shape in [(1, 1000, 512), (128, 768, 768), (512, 512, 512)]:
+            cases.append((f"dense {shape[0]}x{shape[1]}x{shape[2]}", dense_case(*shape)))
+    print(f"{'case':48s} {'ms':>8s} {'GFLOPS':>8s} {'numpy GFLOPS':>13s} {'ratio':>6s}")
+    for name, (inputs, outs, fsched, flops) in cases:
+        lib = build(inputs, outs, fsched, target)
+        peak_before = numpy_gflops()
+        seconds = measure(lib, inputs, outs, args.repeat)
+        peak = (peak_before + numpy_gflops()) / 2
+        gflops = flops / seconds / 1e9
+        print(f"{name:48s} {seconds * 1e3:8.3f} {gflops:8.1f} {peak:13.1f} {gflops / peak:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
