@@ -66,7 +66,10 @@ def itervar_feature_of_func(prim_func):
     feature = np.zeros(MAX_LOOPS * (5 + MAX_BUFFERS), dtype=np.float32)
     if not found:
         return feature
-    loops, realize = max(found, key=lambda item: len(item[0]))
+    loops, realize = max(
+        found,
+        key=lambda item: (len(item[0]), any(iv.iter_type == 2 for iv in item[1].block.iter_vars)),
+    )
     block = realize.block
     # block var -> loop vars its binding uses
     binding = {}
