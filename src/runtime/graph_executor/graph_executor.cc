@@ -157,9 +157,10 @@ void GraphExecutor::SetupOps() {
         std::vector<int64_t> flat{1};
         for (int64_t d : spec_.shapes[eid]) flat[0] *= d;
         arg = MakeView(arg, flat, spec_.dtypes[eid]);
-        flat_views_.push_back(arg);
       }
-      exec.args.push_back(ffi::AnyView(const_cast<DLTensor*>(arg.GetDLTensorPtr())));
+      // AnyView does not own: arg_tensors_ keeps the (view) objects alive
+      arg_tensors_.push_back(arg);
+      exec.args.push_back(ffi::AnyView(arg));
     }
     if (node.func_name == "__copy") {
       if (node.inputs.size() != 1 || node.num_outputs != 1) {

@@ -113,7 +113,7 @@ class GraphExecutor : public ffi::ModuleObj {
  private:
   struct OpExec {
     ffi::Function func;
-    std::vector<ffi::AnyView> args;  // DLTensor* of the inputs then the outputs
+    std::vector<ffi::AnyView> args;  // the input tensors, then the outputs
     bool is_copy = false;
   };
   void SetupStorage();
@@ -127,7 +127,7 @@ class GraphExecutor : public ffi::ModuleObj {
   std::vector<DLDevice> devices_;
   std::vector<ffi::Tensor> storage_;      // one buffer per storage id
   std::vector<ffi::Tensor> data_entry_;   // one view per entry
-  std::vector<ffi::Tensor> flat_views_;   // keeps flattened argument views alive
+  std::vector<ffi::Tensor> arg_tensors_;  // every operator argument (views), kept alive
   std::vector<OpExec> ops_;
   std::unordered_map<std::string, int> input_index_;
 };
