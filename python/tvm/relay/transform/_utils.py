@@ -6,7 +6,7 @@ layouts and shapes). Upstream lists ``InferType`` as a required pass; here a
 pass that needs types calls :func:`ensure_typed`, which runs ``InferType`` only
 when some node of the module has no type yet.
 """
-from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem
+from ..expr import Call, GlobalVar, If, Let, Tuple, TupleGetItem
 from ..function import Function
 from ..op.op import Op
 from .pass_infra import PassInfo, Pass, _current_context
@@ -75,11 +75,6 @@ def ensure_typed(mod):
     return mod
 
 
-def type_of(expr):
-    """The inferred type of ``expr`` or ``None``."""
-    return expr._checked_type_
-
-
 def op_name(call):
     """The operator name of a call of a primitive operator, else ``None``."""
     if isinstance(call, Call) and isinstance(call.op, Op):
@@ -95,13 +90,6 @@ def use_counts(expr):
         for child in set(map(id, children(node))):
             counts[child] = counts.get(child, 0) + 1
     return counts
-
-
-def const_value(expr):
-    """The NumPy value of a constant, else ``None``."""
-    if isinstance(expr, Constant):
-        return expr.numpy()
-    return None
 
 
 class TypedFunctionPass(Pass):
@@ -132,9 +120,7 @@ __all__ = [
     "children",
     "post_order",
     "ensure_typed",
-    "type_of",
     "op_name",
     "use_counts",
-    "const_value",
     "TypedFunctionPass",
 ]

@@ -20,7 +20,7 @@ import logging
 
 import numpy as np
 
-from ..expr import Call, Constant, Tuple, TupleGetItem
+from ..expr import Call, Constant, Tuple
 from ..expr_functor import ExprMutator
 from ..function import Function
 from ..module import IRModule

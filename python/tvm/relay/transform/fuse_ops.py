@@ -38,7 +38,7 @@ here over the fork's Python IR:
    Functions already marked ``Primitive`` are kept as they are.
 """
 from .. import ty as _ty
-from ..expr import Call, Constant, GlobalVar, Let, If, Tuple, TupleGetItem, Var
+from ..expr import Call, Constant, Let, If, Tuple, TupleGetItem, Var
 from ..expr_functor import ExprMutator
 from ..function import Function
 from ..op.op import Op, OpPattern

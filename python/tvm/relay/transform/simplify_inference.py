@@ -13,7 +13,7 @@ into a neighbouring convolution. ``dropout`` is the identity at inference.
 ``layer_norm``, ``instance_norm``, ``group_norm`` and ``l2_normalize`` become
 their reductions and element-wise arithmetic, which FuseOps can then fuse.
 """
-from ..expr import Call, TupleGetItem, const
+from ..expr import Call, const
 from ..expr_functor import ExprMutator
 from ..op.op import Op
 from ._utils import TypedFunctionPass
