@@ -1,0 +1,295 @@
+"""The compute DAG of a workload and the schedule states applied to it.
+
+Upstream TVM 0.8 kept its own loop-state IR (``State`` with transform steps) in
+C++. The base wheel no longer has TE schedules, so in this fork a *state* is a
+TensorIR schedule trace (:class:`tvm.s_tir.Trace`) over
+``te.create_prim_func(io_tensors)``: replaying the trace on a fresh
+:class:`tvm.s_tir.Schedule` of that function reproduces the schedule exactly.
+States are stored in logs as ``tvm.ir.save_json(trace.as_json())``.
+
+The DAG itself (tensors, canonical text, hash, workload key, FLOP count) is the
+fork's own; the FLOP count uses the base's ``estimate_tir_flops``.
+"""
+import hashlib
+import json
+import re
+
+import tvm
+from tvm import te
+from tvm.s_tir import Schedule, Trace
+
+from .utils import as_target, get_const_tuple
+from .workload_registry import workload_key_to_tensors
+
+#: Annotation that MetaSchedule's RewriteLayout postproc puts on the block that
+#: transforms a layout-free weight into the layout the schedule reads.
+LAYOUT_REWRITE_PREPROC = "meta_schedule.layout_rewrite_preproc"
+
+
+class LayoutRewriteOption:
+    """Options for applying layout rewrite (values as upstream).
+
+    NO_REWRITE
+        Never rewrite the layout of a weight.
+    INSERT_TRANSFORM_STAGE
+        The schedule may read a layout-free weight (``layout_free_buffers`` of
+        the PrimFunc) in a new layout; a transform stage inside the function
+        converts it at every call. Measurements include that stage.
+    REWRITE_FOR_PRE_TRANSFORMED
+        As above, but the function built by
+        ``apply_steps_from_state(state, layout_rewrite=REWRITE_FOR_PRE_TRANSFORMED)``
+        takes the weight already transformed; the caller transforms constant
+        weights once with :meth:`ComputeDAG.layout_transforms`.
+    """
+
+    NO_REWRITE = 0
+    INSERT_TRANSFORM_STAGE = 1
+    REWRITE_FOR_PRE_TRANSFORMED = 2
+
+    @staticmethod
+    def get_target_default(target, in_relay_integration=False):
+        """Default option of a target: rewrite on CPUs, not on GPUs (as upstream)."""
+        target = as_target(target)
+        if target is not None and target.kind.name == "llvm":
+            if in_relay_integration:
+                return LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED
+            return LayoutRewriteOption.INSERT_TRANSFORM_STAGE
+        return LayoutRewriteOption.NO_REWRITE
+
+
+_DECL_LINE = re.compile(r"^\s*[\w.]+ = T\.(Buffer|int32|int64|var|handle)\(.*\)\s*$")
+
+
+def _block_text(stmt):
+    """Text of a statement without the buffer/var declarations the printer adds."""
+    lines = [ln for ln in str(stmt).splitlines() if ln.strip() and not _DECL_LINE.match(ln)]
+    return " ".join(ln.strip() for ln in lines)
+
+
+def state_to_trace(state):
+    """Normalise a state: Trace, Schedule, JSON text of a trace, or None (empty)."""
+    if state is None:
+        return Trace([], {})
+    if isinstance(state, Trace):
+        return state
+    if isinstance(state, Schedule):
+        return state.trace
+    if isinstance(state, str):
+        return state  # JSON text; replayed with Trace.apply_json_to_schedule
+    raise TypeError(
+        "a state must be a tvm.s_tir.Trace, a tvm.s_tir.Schedule or the JSON text of a trace, got %s"
+        % type(state).__name__
+    )
+
+
+def state_to_json(state):
+    """The JSON text of a state, as stored in records."""
+    trace = state_to_trace(state)
+    if isinstance(trace, str):
+        return trace
+    return tvm.ir.save_json(trace.as_json())
+
+
+class ComputeDAG:
+    """The computation of a workload: its input and output TE tensors.
+
+    Parameters
+    ----------
+    compute_or_sche : Union[List[te.Tensor], str]
+        The input tensors then the output tensors, or a registered workload key.
+
+    Notes
+    -----
+    Upstream also accepted a TE schedule here; the base has no TE schedules.
+    """
+
+    def __init__(self, compute_or_sche):
+        if isinstance(compute_or_sche, str):
+            tensors = workload_key_to_tensors(compute_or_sche)
+        elif isinstance(compute_or_sche, (list, tuple)) or hasattr(compute_or_sche, "__len__"):
+            tensors = list(compute_or_sche)
+        else:
+            raise TypeError(
+                "ComputeDAG expects a list of te.Tensor or a workload key, got %s"
+                % type(compute_or_sche).__name__
+            )
+        if not tensors:
+            raise ValueError("ComputeDAG needs at least one tensor")
+        for tensor in tensors:
+            if not isinstance(tensor, te.Tensor):
+                raise TypeError("ComputeDAG: expected te.Tensor, got %s" % type(tensor).__name__)
+        self._init(tensors)
+
+    def _init(self, tensors):
+        self.tensors = tensors
+        self._prim_func = None
+        self._text = None
+        self._flop_ct = None
+
+    # -- the TensorIR view -------------------------------------------------
+    @property
+    def prim_func(self):
+        """``te.create_prim_func(tensors)`` (global symbol ``main``)."""
+        if self._prim_func is None:
+            self._prim_func = te.create_prim_func(self.tensors).with_attr("global_symbol", "main")
+        return self._prim_func
+
+    @property
+    def mod(self):
+        """The IRModule ``{"main": prim_func}`` that states are applied to."""
+        return tvm.IRModule({"main": self.prim_func})
+
+    @property
+    def ops(self):
+        """The operations of the DAG in topological order."""
+        seen, order = set(), []
+
+        def visit(op):
+            if op in seen:
+                return
+            seen.add(op)
+            for inp in getattr(op, "input_tensors", []):
+                visit(inp.op)
+            order.append(op)
+
+        for tensor in self.tensors:
+            visit(tensor.op)
+        return order
+
+    @property
+    def flop_ct(self):
+        """Floating point operations of one execution (as counted by the base)."""
+        if self._flop_ct is None:
+            try:
+                from tvm.s_tir.analysis import estimate_tir_flops  # pylint: disable=import-outside-toplevel
+
+                self._flop_ct = float(estimate_tir_flops(self.mod))
+            except Exception:  # pylint: disable=broad-except
+                self._flop_ct = -1.0
+        return self._flop_ct
+
+    # -- canonical text, hash, key -------------------------------------------
+    def _canonical_text(self):
+        if self._text is None:
+            func = self.prim_func
+            lines = []
+            for tensor in self.tensors:
+                if isinstance(tensor.op, te.PlaceholderOp):
+                    lines.append("%s = PLACEHOLDER %s %s" % (
+                        tensor.op.name, list(get_const_tuple(tensor.shape)), tensor.dtype))
+            sch = Schedule(func)
+            for block_rv in sch.get_child_blocks(sch.get_sblock("root")):
+                block = sch.get(block_rv)
+                if block.init is not None:
+                    lines.append("%s init: %s" % (block.name_hint, _block_text(block.init)))
+                lines.append("%s: %s" % (block.name_hint, _block_text(block.body)))
+            free = func.attrs.get("layout_free_buffers", None) if func.attrs else None
+            if free:
+                lines.append("layout_free_buffers: %s" % [int(x) for x in free])
+            self._text = "\n".join(lines)
+        return self._text
+
+    def __str__(self):
+        return self._canonical_text()
+
+    def hash_key(self):
+        """MD5 of the canonical text of the DAG (deterministic across processes)."""
+        return hashlib.md5(self._canonical_text().encode("utf-8")).hexdigest()
+
+    def workload_key(self):
+        """The workload key: ``'["<hash>", [shape of tensor 0], ...]'`` as upstream."""
+        shapes = [list(get_const_tuple(t.shape)) for t in self.tensors]
+        return json.dumps([self.hash_key()] + shapes)
+
+    # -- states --------------------------------------------------------------
+    def get_init_state(self):
+        """The empty state (no schedule steps)."""
+        return Trace([], {})
+
+    @property
+    def init_state(self):
+        """The empty state (no schedule steps)."""
+        return self.get_init_state()
+
+    def apply_steps_from_state(self, state, layout_rewrite=LayoutRewriteOption.NO_REWRITE):
+        """Replay a state on the DAG.
+
+        Parameters
+        ----------
+        state : Union[Trace, Schedule, str]
+            The state (a schedule trace or its JSON text).
+        layout_rewrite : int
+            A :class:`LayoutRewriteOption`. With ``REWRITE_FOR_PRE_TRANSFORMED``
+            the weight-transform blocks of the schedule are removed and the
+            function reads each rewritten weight as a parameter in its new
+            layout (see :meth:`layout_transforms`). Otherwise a schedule that
+            rewrites layouts keeps its transform stage inside the function.
+
+        Returns
+        -------
+        sch : tvm.s_tir.Schedule
+            The schedule of ``te.create_prim_func(tensors)`` (function ``main``).
+        args : List[te.Tensor]
+            The input and output tensors, in order.
+        """
+        trace = state_to_trace(state)
+        sch = Schedule(self.mod)
+        if isinstance(trace, str):
+            Trace.apply_json_to_schedule(tvm.ir.load_json(trace), sch)
+        else:
+            trace.apply_to_schedule(sch, remove_postproc=False)
+        if layout_rewrite == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED and self._has_preproc(sch.mod):
+            from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock  # pylint: disable=import-outside-toplevel
+
+            sch = Schedule(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(sch.mod))
+        return sch, list(self.tensors)
+
+    @staticmethod
+    def _has_preproc(mod):
+        found = [False]
+
+        def visit(node):
+            if isinstance(node, tvm.s_tir.SBlock) and LAYOUT_REWRITE_PREPROC in node.annotations:
+                found[0] = True
+
+        tvm.tirx.stmt_functor.post_order_visit(mod["main"].body, visit)
+        return found[0]
+
+    def layout_transforms(self, state):
+        """How the weights must be pre-transformed for ``REWRITE_FOR_PRE_TRANSFORMED``.
+
+        Parameters
+        ----------
+        state : Union[Trace, Schedule, str]
+            A state whose schedule rewrites the layout of layout-free weights.
+
+        Returns
+        -------
+        transforms : Dict[int, tvm.tirx.PrimFunc]
+            For each rewritten input (index into ``self.tensors``), a PrimFunc
+            ``main(original, rewritten)`` that writes the weight in the layout the
+            pre-transformed function expects. Empty when nothing is rewritten.
+        """
+        from .layout_rewrite import extract_layout_transforms  # pylint: disable=import-outside-toplevel
+
+        sch, _ = self.apply_steps_from_state(state)
+        return extract_layout_transforms(sch.mod["main"])
+
+    def print_python_code_from_state(self, state):
+        """The Python schedule code (``tvm.s_tir.Schedule`` calls) of a state."""
+        sch, _ = self.apply_steps_from_state(state)
+        return str(sch.trace)
+
+    def infer_bound_from_state(self, state):
+        """Return the state: TensorIR schedules carry their loop bounds already."""
+        return state
+
+    # -- serialisation (worker processes) --------------------------------------
+    def __getstate__(self):
+        return {"tensors": tvm.ir.save_json(list(self.tensors))}
+
+    def __setstate__(self, data):
+        self._init(list(tvm.ir.load_json(data["tensors"])))
+
+    def __repr__(self):
+        return "ComputeDAG(%s)" % self.workload_key()

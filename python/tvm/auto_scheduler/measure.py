@@ -1,0 +1,497 @@
+"""Measurement of candidate schedules: builders, runners and the measurer.
+
+All of this module is the fork's own (MetaSchedule's stock builder and runner are
+not used: its builder start-up was ~47 s per candidate on the target machines).
+
+* :class:`LocalBuilder` replays each state in the tuning process, then compiles
+  and exports the scheduled module in persistent worker processes
+  (:mod:`.worker_pool`), ``n_parallel`` at a time.
+* :class:`LocalRunner` loads each library in one persistent worker, checks its
+  outputs against the unscheduled program on seeded random inputs (a wrong
+  result is ``WRONG_ANSWER``), then times it with the runtime's
+  ``time_evaluator``.
+* :class:`RPCRunner` times on a device obtained from an RPC tracker.
+
+A candidate that fails to build, crashes its worker, hangs past the timeout or
+computes a wrong result becomes a :class:`MeasureResult` with an upstream
+:class:`MeasureErrorNo`; the worker is restarted and the search goes on.
+"""
+import logging
+import os
+import shutil
+import tempfile
+import time
+
+import tvm
+
+from . import measure_worker
+from .utils import cpu_count, get_const_tuple, target_to_str
+from .worker_pool import STATUS_CRASH, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT, WorkerPool
+
+logger = logging.getLogger("auto_scheduler")
+
+#: Upper bound of the cost assigned to failed measurements (as upstream).
+MAX_FLOAT = 1e10
+
+
+class MeasureErrorNo:
+    """Error numbers of a measurement (upstream values)."""
+
+    NO_ERROR = 0
+    INSTANTIATION_ERROR = 1
+    COMPILE_HOST = 2
+    COMPILE_DEVICE = 3
+    RUNTIME_DEVICE = 4
+    WRONG_ANSWER = 5
+    BUILD_TIMEOUT = 6
+    RUN_TIMEOUT = 7
+    UNKNOWN_ERROR = 8
+
+
+class MeasureInput:
+    """A task and a state to measure.
+
+    Parameters
+    ----------
+    task : SearchTask
+        The task.
+    state : Union[tvm.s_tir.Trace, str]
+        The state: a schedule trace or its JSON text.
+    """
+
+    def __init__(self, task, state):
+        self.task = task
+        self.state = state
+        self._mod = None  # scheduled module, when the search already has it
+
+    def serialize(self):
+        """``(workload_key, target string, state JSON)``."""
+        from .compute_dag import state_to_json  # pylint: disable=import-outside-toplevel
+
+        return self.task.workload_key, target_to_str(self.task.target), state_to_json(self.state)
+
+    def scheduled_mod(self):
+        """The scheduled IRModule of this input (replays the state if needed)."""
+        if self._mod is None:
+            sch, _ = self.task.compute_dag.apply_steps_from_state(self.state)
+            self._mod = sch.mod
+        return self._mod
+
+
+class BuildResult:
+    """Result of building one input."""
+
+    def __init__(self, filename, args, error_no, error_msg, time_cost):
+        self.filename = filename
+        self.args = args
+        self.error_no = error_no
+        self.error_msg = error_msg
+        self.time_cost = time_cost
+
+
+class MeasureResult:
+    """Result of measuring one input.
+
+    Parameters
+    ----------
+    costs : List[float]
+        Run times in seconds (one per repeat); ``[MAX_FLOAT]`` on error.
+    error_no : int
+        A :class:`MeasureErrorNo`.
+    error_msg : Optional[str]
+        What went wrong.
+    all_cost : float
+        Seconds spent building and running.
+    timestamp : float
+        When the measurement finished.
+    """
+
+    def __init__(self, costs, error_no, error_msg, all_cost, timestamp):
+        self.costs = [float(c) for c in costs]
+        self.error_no = int(error_no)
+        self.error_msg = error_msg
+        self.all_cost = float(all_cost)
+        self.timestamp = float(timestamp)
+
+    def mean_cost(self):
+        return sum(self.costs) / len(self.costs) if self.costs else MAX_FLOAT
+
+    def __repr__(self):
+        return "MeasureResult(cost:%s, error_no:%d, all_cost:%.3f)" % (self.costs, self.error_no, self.all_cost)
+
+
+def _arg_specs(task):
+    return [(list(get_const_tuple(t.shape)), str(t.dtype)) for t in task.compute_dag.tensors]
+
+
+def _short(msg, limit=2000):
+    msg = str(msg)
+    return msg if len(msg) <= limit else msg[: limit // 2] + "\n...\n" + msg[-limit // 2 :]
+
+
+class ProgramBuilder:
+    """Base class of builders."""
+
+    def build(self, measure_inputs, verbose=1):
+        raise NotImplementedError
+
+
+class ProgramRunner:
+    """Base class of runners."""
+
+    def run(self, measure_inputs, build_results, verbose=1):
+        raise NotImplementedError
+
+
+class LocalBuilder(ProgramBuilder):
+    """Build candidates in persistent local worker processes.
+
+    Parameters
+    ----------
+    timeout : int = 15
+        Seconds allowed to compile one candidate.
+    n_parallel : int = multiprocessing.cpu_count()
+        Number of build worker processes.
+    build_func : Union[str, Callable] = "default"
+        ``"default"`` exports a shared library with the system compiler;
+        a callable ``fcompile(output, objects, options=None)`` replaces it (as
+        upstream's custom build functions, e.g. for cross compilation).
+    """
+
+    def __init__(self, timeout=15, n_parallel=None, build_func="default"):
+        if build_func not in ("default", "ndk") and not callable(build_func):
+            raise ValueError("LocalBuilder: build_func must be 'default', 'ndk' or a callable, got %r" % (build_func,))
+        if build_func == "ndk":
+            from tvm.contrib import ndk  # pylint: disable=import-outside-toplevel
+
+            build_func = ndk.create_shared
+        self.timeout = timeout
+        self.n_parallel = n_parallel if n_parallel is not None else cpu_count()
+        self.build_func = build_func
+        self._pool = None
+        self._dir = tempfile.mkdtemp(prefix="ansor_build_")
+
+    def _get_pool(self):
+        if self._pool is None:
+            self._pool = WorkerPool(self.n_parallel)
+        return self._pool
+
+    def build(self, measure_inputs, verbose=1):
+        """Build the inputs; returns one :class:`BuildResult` per input."""
+        results = [None] * len(measure_inputs)
+        jobs, job_index = [], []
+        for i, inp in enumerate(measure_inputs):
+            start = time.time()
+            try:
+                mod = inp.scheduled_mod()
+                mod_json = tvm.ir.save_json(mod)
+            except Exception as err:  # pylint: disable=broad-except
+                results[i] = BuildResult(None, [], MeasureErrorNo.INSTANTIATION_ERROR, _short(err), time.time() - start)
+                continue
+            # A schedule that rewrites weight layouts is measured with its transform
+            # stage inside the function, whatever the task's layout_rewrite_option:
+            # the outputs can then be checked against the unscheduled program.
+            jobs.append((mod_json, target_to_str(inp.task.target), self.build_func, self._dir, False))
+            job_index.append(i)
+        if jobs:
+            outs = self._get_pool().map(measure_worker.build_job, jobs, self.timeout)
+            for i, (status, value, secs) in zip(job_index, outs):
+                if status == STATUS_OK:
+                    results[i] = BuildResult(value, [], MeasureErrorNo.NO_ERROR, None, secs)
+                elif status == STATUS_TIMEOUT:
+                    results[i] = BuildResult(None, [], MeasureErrorNo.BUILD_TIMEOUT, value, secs)
+                elif status == STATUS_CRASH:
+                    results[i] = BuildResult(None, [], MeasureErrorNo.COMPILE_HOST, "build " + value, secs)
+                else:
+                    results[i] = BuildResult(None, [], MeasureErrorNo.COMPILE_HOST, _short(value), secs)
+        if verbose >= 1:
+            for res in results:
+                print("." if res.error_no == 0 else "E", end="", flush=True)
+        return results
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __del__(self):
+        try:
+            self.close()
+            shutil.rmtree(self._dir, ignore_errors=True)
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+
+class _TimingRunner(ProgramRunner):
+    """Common part of the local and RPC runners."""
+
+    def __init__(self, timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush):
+        self.timeout = timeout
+        self.number = number
+        self.repeat = repeat
+        self.min_repeat_ms = min_repeat_ms
+        self.cooldown_interval = cooldown_interval
+        self.enable_cpu_cache_flush = enable_cpu_cache_flush
+        self._pool = None
+
+    def _job(self, inp, build_result):
+        raise NotImplementedError
+
+    def _prepare(self, measure_inputs, build_results):
+        return None
+
+    def run(self, measure_inputs, build_results, verbose=1):
+        """Run the built inputs; returns one :class:`MeasureResult` per input."""
+        results = [None] * len(measure_inputs)
+        self._prepare(measure_inputs, build_results)
+        for i, (inp, bres) in enumerate(zip(measure_inputs, build_results)):
+            if bres.error_no != MeasureErrorNo.NO_ERROR:
+                results[i] = MeasureResult([MAX_FLOAT], bres.error_no, bres.error_msg, bres.time_cost, time.time())
+            else:
+                # a run job never reports per-repeat timing beyond this budget
+                budget = self.timeout + self.cooldown_interval
+                status, value, secs = self._pool.map(self._job_func(), [self._job(inp, bres)], budget)[0]
+                all_cost = bres.time_cost + secs
+                if status == STATUS_OK and value[0] == "ok":
+                    results[i] = MeasureResult(value[1], MeasureErrorNo.NO_ERROR, None, all_cost, time.time())
+                elif status == STATUS_OK:
+                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.WRONG_ANSWER, value[1], all_cost, time.time())
+                elif status == STATUS_TIMEOUT:
+                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.RUN_TIMEOUT, value, all_cost, time.time())
+                    self._on_worker_restart()
+                elif status == STATUS_CRASH:
+                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.RUNTIME_DEVICE, "run " + value, all_cost,
+                                               time.time())
+                    self._on_worker_restart()
+                else:
+                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.RUNTIME_DEVICE, _short(value), all_cost,
+                                               time.time())
+                if bres.filename and os.path.exists(bres.filename):
+                    os.remove(bres.filename)
+            if verbose >= 1:
+                print("*" if results[i].error_no == 0 else "E", end="", flush=True)
+        if verbose >= 1:
+            print("", flush=True)
+        return results
+
+    def _job_func(self):
+        raise NotImplementedError
+
+    def _on_worker_restart(self):
+        pass
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+
+class LocalRunner(_TimingRunner):
+    """Run candidates on the local CPU, one at a time, in a persistent worker.
+
+    Parameters
+    ----------
+    timeout : int = 10
+        Seconds allowed for checking and timing one candidate.
+    number : int = 3
+        Runs per measurement (averaged).
+    repeat : int = 1
+        Measurements per candidate (the costs of a result).
+    min_repeat_ms : int = 100
+        Minimum duration of one measurement; ``number`` grows to reach it.
+    cooldown_interval : float = 0.0
+        Seconds to sleep before timing each candidate.
+    enable_cpu_cache_flush : bool = False
+        Flush the CPU cache (all arguments but the first) before each run.
+    check_correctness : bool = True
+        Fork addition: compare the outputs of each candidate with the
+        unscheduled program's on seeded random inputs; a mismatch is
+        ``WRONG_ANSWER``.
+    """
+
+    def __init__(self, timeout=10, number=3, repeat=1, min_repeat_ms=100, cooldown_interval=0.0,
+                 enable_cpu_cache_flush=False, check_correctness=True):
+        super().__init__(timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
+        self.check_correctness = check_correctness
+        self._prepared = set()
+
+    def _ensure_pool(self):
+        if self._pool is None:
+            self._pool = WorkerPool(1)
+            self._prepared = set()
+
+    def _ref_key(self, task):
+        return task.workload_key + "|" + target_to_str(task.target)
+
+    def _prepare(self, measure_inputs, build_results):
+        self._ensure_pool()
+        if not self.check_correctness:
+            return
+        for inp in measure_inputs:
+            key = self._ref_key(inp.task)
+            if key in self._prepared:
+                continue
+            dag = inp.task.compute_dag
+            job = (key, tvm.ir.save_json(dag.mod), target_to_str(inp.task.target), _arg_specs(inp.task),
+                   _n_outputs(dag))
+            status, value, _ = self._pool.map(measure_worker.prepare_reference, [job], max(120, 10 * self.timeout))[0]
+            if status != STATUS_OK:
+                logger.warning("cannot compute the reference outputs of %s (%s): correctness is not checked",
+                               inp.task.workload_key, status if status != STATUS_ERROR else _short(value, 400))
+            self._prepared.add(key)
+
+    def _on_worker_restart(self):
+        self._prepared = set()
+
+    def _job_func(self):
+        return measure_worker.run_job
+
+    def _job(self, inp, build_result):
+        key = self._ref_key(inp.task) if self.check_correctness else None
+        return (build_result.filename, _arg_specs(inp.task), key, self.number, self.repeat, self.min_repeat_ms,
+                self.cooldown_interval, self.enable_cpu_cache_flush)
+
+
+def _n_outputs(dag):
+    """Number of outputs of a DAG: the trailing non-placeholder tensors."""
+    n_out = 0
+    for tensor in reversed(dag.tensors):
+        if isinstance(tensor.op, tvm.te.PlaceholderOp):
+            break
+        n_out += 1
+    return n_out
+
+
+class RPCRunner(_TimingRunner):
+    """Run candidates on a device registered at an RPC tracker.
+
+    Parameters
+    ----------
+    key : str
+        The device key at the tracker.
+    host, port : str, int
+        Address of the tracker.
+    priority : int = 1
+        Priority of the device request.
+    n_parallel : int = 1
+        Devices used at once (runs are sequential here; kept for the API).
+    timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush
+        As in :class:`LocalRunner`. Outputs are not checked on remote devices.
+    """
+
+    def __init__(self, key, host, port, priority=1, n_parallel=1, timeout=10, number=3, repeat=1,
+                 min_repeat_ms=100, cooldown_interval=0.0, enable_cpu_cache_flush=False):
+        super().__init__(timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
+        self.key = key
+        self.host = host
+        self.port = port
+        self.priority = priority
+        self.n_parallel = n_parallel
+
+    def _prepare(self, measure_inputs, build_results):
+        if self._pool is None:
+            self._pool = WorkerPool(1)
+
+    def _job_func(self):
+        return measure_worker.rpc_run_job
+
+    def _job(self, inp, build_result):
+        device_type = inp.task.target.get_target_device_type() if hasattr(inp.task.target, "get_target_device_type") \
+            else 1
+        return (build_result.filename, _arg_specs(inp.task), self.key, self.host, self.port, self.priority,
+                self.timeout * 2 + 10, self.number, self.repeat, self.min_repeat_ms, self.cooldown_interval,
+                self.enable_cpu_cache_flush, int(device_type))
+
+
+class LocalRPCMeasureContext:
+    """A local RPC tracker and server, for measuring through :class:`RPCRunner`.
+
+    Parameters as upstream: ``priority=1, n_parallel=1, timeout=10, number=3,
+    repeat=1, min_repeat_ms=0, cooldown_interval=0.0, enable_cpu_cache_flush=False``.
+    The tracker of the base needs the ``tornado`` package.
+    """
+
+    def __init__(self, priority=1, n_parallel=1, timeout=10, number=3, repeat=1, min_repeat_ms=0,
+                 cooldown_interval=0.0, enable_cpu_cache_flush=False):
+        try:
+            from tvm.rpc.server import Server  # pylint: disable=import-outside-toplevel
+            from tvm.rpc.tracker import Tracker  # pylint: disable=import-outside-toplevel
+        except ImportError as err:
+            raise ImportError("LocalRPCMeasureContext needs the base's RPC tracker: %s" % err) from err
+        self.tracker = Tracker(port=9000, port_end=10000, silent=True)
+        device_key = "$local$device$%d" % self.tracker.port
+        self.server = Server(port=self.tracker.port, port_end=10000, key=device_key, silent=True,
+                             tracker_addr=("127.0.0.1", self.tracker.port))
+        self.runner = RPCRunner(device_key, "127.0.0.1", self.tracker.port, priority, n_parallel, timeout, number,
+                                repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
+        time.sleep(0.5)
+
+    def __del__(self):
+        try:
+            self.runner.close()
+            self.server.terminate()
+            self.tracker.terminate()
+            time.sleep(0.5)
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+
+class ProgramMeasurer:
+    """Measure inputs with a builder and a runner, track the best, call callbacks.
+
+    Parameters
+    ----------
+    builder : ProgramBuilder
+    runner : ProgramRunner
+    callbacks : List[MeasureCallback]
+        Called as ``callback.callback(policy, inputs, results)`` after each batch.
+    verbose : int
+    max_continuous_error : Optional[int]
+        Stop measuring a task after this many errors in a row (default 150).
+    """
+
+    def __init__(self, builder, runner, callbacks=None, verbose=1, max_continuous_error=None):
+        self.builder = builder
+        self.runner = runner
+        self.callbacks = list(callbacks or [])
+        self.verbose = verbose
+        self.max_continuous_error = max_continuous_error or 150
+        self.best_flops = {}
+        self.best_state = {}
+        self.best_ct = {}
+        self.ct = 0
+        self.error_ct = 0
+        self.continuous_error_ct = {}
+
+    def measure(self, task, policy, inputs):
+        """Build and run ``inputs``; returns their :class:`MeasureResult` list."""
+        if not inputs:
+            return []
+        bres = self.builder.build(inputs, verbose=self.verbose)
+        results = self.runner.run(inputs, bres, verbose=self.verbose)
+        key = task.workload_key
+        for inp, res in zip(inputs, results):
+            self.ct += 1
+            if res.error_no == MeasureErrorNo.NO_ERROR:
+                self.continuous_error_ct[key] = 0
+                flops = task.compute_dag.flop_ct / max(res.mean_cost(), 1e-12)
+                if flops > self.best_flops.get(key, -1.0):
+                    self.best_flops[key] = flops
+                    self.best_state[key] = inp.state
+                    self.best_ct[key] = self.ct
+            else:
+                self.error_ct += 1
+                self.continuous_error_ct[key] = self.continuous_error_ct.get(key, 0) + 1
+                logger.debug("measurement error %d: %s", res.error_no, res.error_msg)
+        for callback in self.callbacks:
+            callback.callback(policy, inputs, results)
+        return results
+
+    def too_many_errors(self, task):
+        return self.continuous_error_ct.get(task.workload_key, 0) >= self.max_continuous_error

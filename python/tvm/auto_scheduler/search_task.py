@@ -1,0 +1,261 @@
+"""Search tasks, hardware parameters and tuning options (upstream 0.8 API).
+
+These classes are the fork's own Python objects (upstream's were C++ nodes).
+"""
+import logging
+import os
+
+from .compute_dag import ComputeDAG, LayoutRewriteOption
+from .utils import as_target, cpu_count, target_to_str
+from .workload_registry import make_workload_key, register_workload_tensors, workload_key_to_tensors
+
+logger = logging.getLogger("auto_scheduler")
+
+
+class HardwareParams:
+    """Hardware parameters of the search (upstream fields and defaults).
+
+    Parameters left None are filled in from the target (``num-cores``) or from
+    the local machine. Only ``num_cores`` influences the CPU search here (the
+    parallelisation rule); the others are kept for the API and the GPU rules.
+    """
+
+    def __init__(self, num_cores=None, vector_unit_bytes=None, cache_line_bytes=None,
+                 max_shared_memory_per_block=None, max_local_memory_per_block=None,
+                 max_threads_per_block=None, max_vthread_extent=None, warp_size=None,
+                 target=None, target_host=None):
+        target = as_target(target)
+        if num_cores is None:
+            num_cores = int(target.attrs["num-cores"]) if target is not None and "num-cores" in target.attrs \
+                else cpu_count()
+        self.num_cores = int(num_cores)
+        self.vector_unit_bytes = 32 if vector_unit_bytes is None else int(vector_unit_bytes)
+        self.cache_line_bytes = 64 if cache_line_bytes is None else int(cache_line_bytes)
+        self.max_shared_memory_per_block = max_shared_memory_per_block or 0
+        self.max_local_memory_per_block = max_local_memory_per_block or 0
+        self.max_threads_per_block = max_threads_per_block or 0
+        self.max_vthread_extent = max_vthread_extent or 0
+        self.warp_size = warp_size or 0
+
+    def __repr__(self):
+        return "HardwareParams(num_cores=%d, vector_unit_bytes=%d, cache_line_bytes=%d)" % (
+            self.num_cores, self.vector_unit_bytes, self.cache_line_bytes)
+
+
+class TuningOptions:
+    """Options of a tuning run (upstream names and defaults).
+
+    Parameters
+    ----------
+    num_measure_trials : int = 0
+        Total measurements. 0 means: only run the search, measure nothing.
+    early_stopping : Optional[int]
+        Stop when the best result has not improved for this many measurements.
+    num_measures_per_round : int = 64
+        Measurements per search round.
+    verbose : int = 1
+        0 silent, 1 progress.
+    builder : Union[ProgramBuilder, str] = "local"
+    runner : Union[ProgramRunner, str] = "local"
+    measure_callbacks : Optional[List[MeasureCallback]]
+        E.g. ``[RecordToFile(log_file)]``.
+    """
+
+    def __init__(self, num_measure_trials=0, early_stopping=None, num_measures_per_round=64, verbose=1,
+                 builder="local", runner="local", measure_callbacks=None):
+        from .measure import LocalBuilder, LocalRunner, ProgramBuilder, ProgramRunner  # pylint: disable=C0415
+
+        if isinstance(builder, str):
+            if builder != "local":
+                raise ValueError("TuningOptions: unknown builder %r (use 'local' or a ProgramBuilder)" % builder)
+            builder = LocalBuilder()
+        elif not isinstance(builder, ProgramBuilder):
+            raise TypeError("TuningOptions: builder must be 'local' or a ProgramBuilder, got %r" % (builder,))
+        if isinstance(runner, str):
+            if runner != "local":
+                raise ValueError("TuningOptions: unknown runner %r (use 'local' or a ProgramRunner)" % runner)
+            runner = LocalRunner()
+        elif not isinstance(runner, ProgramRunner):
+            raise TypeError("TuningOptions: runner must be 'local' or a ProgramRunner, got %r" % (runner,))
+        if int(num_measures_per_round) < 1:
+            raise ValueError("TuningOptions: num_measures_per_round must be positive")
+        self.num_measure_trials = int(num_measure_trials)
+        self.early_stopping = early_stopping
+        self.num_measures_per_round = int(num_measures_per_round)
+        self.verbose = int(verbose)
+        self.builder = builder
+        self.runner = runner
+        self.measure_callbacks = list(measure_callbacks or [])
+
+
+class SearchTask:
+    """A tuning task: a compute DAG, a target and hardware parameters.
+
+    Parameters
+    ----------
+    func : Optional[Union[Callable, str]]
+        A function registered with :func:`register_workload` (or its name).
+    args : Optional[Tuple]
+        Arguments of ``func``.
+    compute_dag : Optional[ComputeDAG]
+        The DAG, when the task is not made from a function.
+    workload_key : Optional[str]
+        The workload key (defaults to ``compute_dag.workload_key()``).
+    target : Union[str, Target]
+        The target (legacy strings such as ``"llvm -mcpu=core-avx2"`` accepted).
+    target_host : Optional[Union[str, Target]]
+    hardware_params : Optional[HardwareParams]
+    layout_rewrite_option : Optional[int]
+        A :class:`LayoutRewriteOption`; by default the target's default.
+    task_inputs, task_inputs_overwrite, task_inputs_save_to_file, desc
+        Upstream arguments; ``desc`` is kept, special task inputs are not
+        supported (passing some raises).
+    """
+
+    def __init__(self, func=None, args=None, compute_dag=None, workload_key=None, target=None, target_host=None,
+                 hardware_params=None, layout_rewrite_option=None, task_inputs=None,
+                 task_inputs_overwrite=False, task_inputs_save_to_file=False, desc=""):
+        del task_inputs_overwrite, task_inputs_save_to_file
+        if task_inputs:
+            raise ValueError("SearchTask: task_inputs (special buffers) are not supported by this fork")
+        if target is None:
+            raise ValueError("SearchTask: a target is required")
+        if func is not None:
+            if args is None:
+                raise ValueError("SearchTask: args are required with func")
+            workload_key = make_workload_key(func, args)
+            compute_dag = ComputeDAG(workload_key)
+        elif compute_dag is None:
+            if workload_key is None:
+                raise ValueError("SearchTask: give func and args, a compute_dag or a workload_key")
+            compute_dag = ComputeDAG(workload_key)
+        if not isinstance(compute_dag, ComputeDAG):
+            raise TypeError("SearchTask: compute_dag must be a ComputeDAG, got %s" % type(compute_dag).__name__)
+        if workload_key is None:
+            workload_key = compute_dag.workload_key()
+            register_workload_tensors(workload_key, compute_dag.tensors, override=False)
+        self._compute_dag = compute_dag
+        self.workload_key = workload_key
+        self.target = as_target(target)
+        self.target_host = as_target(target_host, "target_host")
+        self.hardware_params = hardware_params or HardwareParams(target=self.target)
+        if layout_rewrite_option is None:
+            layout_rewrite_option = LayoutRewriteOption.get_target_default(self.target)
+        self.layout_rewrite_option = int(layout_rewrite_option)
+        self.desc = desc
+        self.task_input_names = []
+
+    @classmethod
+    def from_record(cls, workload_key, target):
+        """A task read from a record: its DAG is looked up lazily in the registry."""
+        task = cls.__new__(cls)
+        task._compute_dag = None
+        task.workload_key = workload_key
+        task.target = as_target(target)
+        task.target_host = None
+        task.hardware_params = None
+        task.layout_rewrite_option = LayoutRewriteOption.get_target_default(task.target)
+        task.desc = ""
+        task.task_input_names = []
+        return task
+
+    @property
+    def compute_dag(self):
+        """The ComputeDAG (resolved from the workload registry for tasks read from logs)."""
+        if self._compute_dag is None:
+            self._compute_dag = ComputeDAG(workload_key_to_tensors(self.workload_key))
+        return self._compute_dag
+
+    def tune(self, tuning_options, search_policy=None, adaptive_training=False):
+        """Run the search with ``tuning_options``.
+
+        Parameters
+        ----------
+        tuning_options : TuningOptions
+        search_policy : Optional[SearchPolicy]
+            Defaults to ``SketchPolicy(self, XGBModel())``.
+        adaptive_training : bool
+            Passed to the default XGBModel.
+        """
+        from .cost_model import XGBModel  # pylint: disable=import-outside-toplevel
+        from .measure import ProgramMeasurer  # pylint: disable=import-outside-toplevel
+        from .search_policy import SketchPolicy  # pylint: disable=import-outside-toplevel
+
+        if not isinstance(tuning_options, TuningOptions):
+            raise TypeError("tune: expected TuningOptions, got %s" % type(tuning_options).__name__)
+        if search_policy is None:
+            search_policy = SketchPolicy(self, XGBModel(adaptive_training=adaptive_training))
+        measurer = ProgramMeasurer(tuning_options.builder, tuning_options.runner, tuning_options.measure_callbacks,
+                                   tuning_options.verbose)
+        return search_policy.search(tuning_options.num_measure_trials, tuning_options.early_stopping,
+                                    tuning_options.num_measures_per_round, measurer)
+
+    def apply_best(self, log_file, include_compatible=False, layout_rewrite_option=None):
+        """Apply the best record of this task in a log file.
+
+        Returns
+        -------
+        sch : tvm.s_tir.Schedule
+        args : List[te.Tensor]
+        """
+        from .measure_record import load_best_record  # pylint: disable=import-outside-toplevel
+
+        inp, _ = self._best(log_file, include_compatible, load_best_record)
+        if layout_rewrite_option is None:
+            layout_rewrite_option = LayoutRewriteOption.NO_REWRITE
+        return self.compute_dag.apply_steps_from_state(inp.state, layout_rewrite_option)
+
+    def _best(self, log_file, include_compatible, load_best_record):
+        if not os.path.isfile(str(log_file)):
+            raise FileNotFoundError("log file %s does not exist" % log_file)
+        rec = load_best_record(log_file, self.workload_key, self.target, include_compatible)
+        if rec is None:
+            raise RuntimeError("cannot find any valid schedule for %s in %s" % (self.workload_key, log_file))
+        return rec
+
+    def print_best(self, log_file, print_mode="schedule"):
+        """The Python schedule code of the best record (``print_mode="schedule"``).
+
+        ``print_mode="cuda"`` (upstream) is not available on this machine.
+        """
+        from .measure_record import load_best_record  # pylint: disable=import-outside-toplevel
+
+        if print_mode != "schedule":
+            raise ValueError("print_best: only print_mode='schedule' is supported, got %r" % (print_mode,))
+        inp, _ = self._best(log_file, False, load_best_record)
+        return self.compute_dag.print_python_code_from_state(inp.state)
+
+    def __getstate__(self):
+        from .workload_registry import serialize_workload_registry_entry  # pylint: disable=C0415
+
+        try:
+            entry = serialize_workload_registry_entry(self.workload_key)
+        except ValueError:
+            entry = None
+        return {
+            "compute_dag": self._compute_dag,
+            "workload_key": self.workload_key,
+            "target": target_to_str(self.target),
+            "target_host": target_to_str(self.target_host) if self.target_host is not None else None,
+            "hardware_params": self.hardware_params,
+            "layout_rewrite_option": self.layout_rewrite_option,
+            "desc": self.desc,
+            "registry_entry": entry,
+        }
+
+    def __setstate__(self, state):
+        from .workload_registry import deserialize_workload_registry_entry  # pylint: disable=C0415
+
+        if state.get("registry_entry") is not None:
+            deserialize_workload_registry_entry(state["registry_entry"])
+        self._compute_dag = state["compute_dag"]
+        self.workload_key = state["workload_key"]
+        self.target = as_target(state["target"])
+        self.target_host = as_target(state["target_host"]) if state["target_host"] else None
+        self.hardware_params = state["hardware_params"]
+        self.layout_rewrite_option = state["layout_rewrite_option"]
+        self.desc = state["desc"]
+        self.task_input_names = []
+
+    def __repr__(self):
+        return "SearchTask(workload_key=%s, target=%s)" % (self.workload_key, self.target)

@@ -1,0 +1,310 @@
+"""The task scheduler: share a trial budget among the tasks of a network.
+
+The gradient strategy of the Ansor paper (section 6), written here from its
+description: the next round goes to the task whose expected decrease of the
+objective (by default the weighted sum of the tasks' best latencies) per
+round is largest, estimated from the chain rule, a backward window of the
+task's own history (``alpha``, ``backward_window_size``) and an optimistic
+forward guess. A small epsilon-greedy share of rounds goes to random tasks.
+The fork's own code (upstream's was C++ for the policies and Python here).
+"""
+import logging
+import math
+import os
+import time
+
+import numpy as np
+
+from .measure import ProgramMeasurer
+from .search_policy import PreloadMeasuredStates, SketchPolicy
+
+
+logger = logging.getLogger("auto_scheduler")
+
+
+def make_search_policies(search_policy, search_policy_params, tasks, num_measures_per_round, verbose,
+                         load_model_file=None, load_log_file=None, adaptive_training=False):
+    """One search policy per task, sharing one cost model.
+
+    ``search_policy`` is ``"sketch.xgb"``, ``"sketch.random"``, a policy object
+    or a list of policies (one per task).
+    """
+    from .cost_model import RandomModel, XGBModel  # pylint: disable=import-outside-toplevel
+
+    del num_measures_per_round
+    if isinstance(search_policy, (list, tuple)):
+        if len(search_policy) != len(tasks):
+            raise ValueError("one search policy per task is needed: %d for %d tasks"
+                             % (len(search_policy), len(tasks)))
+        return list(search_policy)
+    if not isinstance(search_policy, str):
+        return [search_policy] * len(tasks)
+    policy_type, _, model_type = search_policy.partition(".")
+    if policy_type != "sketch":
+        raise ValueError("unknown search policy %r (use 'sketch.xgb' or 'sketch.random')" % search_policy)
+    if model_type == "xgb":
+        cost_model = XGBModel(adaptive_training=adaptive_training)
+        if load_model_file and os.path.isfile(load_model_file):
+            logger.info("TaskScheduler: load pretrained model %s", load_model_file)
+            cost_model.load(load_model_file)
+    elif model_type == "random":
+        cost_model = RandomModel()
+    else:
+        raise ValueError("unknown cost model %r in %r (use xgb or random)" % (model_type, search_policy))
+    callbacks = [PreloadMeasuredStates(load_log_file)] if load_log_file and os.path.isfile(load_log_file) else []
+    return [SketchPolicy(task, cost_model, params=search_policy_params, verbose=verbose,
+                         init_search_callbacks=callbacks) for task in tasks]
+
+
+def derive_similarity_tag(dag, log_base=1.618):
+    """Tag of tasks that are likely similar (same ops, similar FLOPs)."""
+    names = sorted({op.tag for op in dag.ops if getattr(op, "tag", "")})
+    if not names or dag.flop_ct <= 0:
+        return ""
+    return "_".join(names) + "_" + str(int(math.log(dag.flop_ct + 1) / math.log(log_base)))
+
+
+class TaskScheduler:
+    """Allocate tuning rounds across tasks.
+
+    Parameters
+    ----------
+    tasks : List[SearchTask]
+    task_weights : Optional[List[float]]
+        How many times each task runs in the network (default 1).
+    objective_func : Optional[Callable[[List[float]], float]]
+        From the tasks' best latencies to the objective (default: weighted sum).
+    strategy : str = "gradient"
+        "gradient" or "round-robin".
+    load_model_file : Optional[str]
+        A saved cost model to start from.
+    load_log_file : Optional[str]
+        Resume: measured states of this log train the model, seed the search
+        and are never measured again; the tasks' best costs start from it.
+    alpha, beta, gamma, backward_window_size
+        Parameters of the gradient strategy (upstream defaults).
+    callbacks : Optional[List[TaskSchedulerCallback]]
+        Default ``[PrintTableInfo(), LogEstimatedLatency("total_latency.tsv")]``.
+    """
+
+    def __init__(self, tasks, task_weights=None, objective_func=None, strategy="gradient",
+                 load_model_file=None, load_log_file=None, alpha=0.2, beta=2, gamma=0.5,
+                 backward_window_size=3, callbacks=None):
+        if not tasks:
+            raise ValueError("TaskScheduler needs at least one task")
+        if strategy not in ("gradient", "round-robin"):
+            raise ValueError("TaskScheduler: unknown strategy %r (gradient or round-robin)" % (strategy,))
+        self.tasks = list(tasks)
+        if task_weights is None:
+            task_weights = [1] * len(self.tasks)
+        if len(task_weights) != len(self.tasks):
+            raise ValueError("TaskScheduler: %d weights for %d tasks" % (len(task_weights), len(self.tasks)))
+        self.task_weights = [float(w) for w in task_weights]
+        self.objective_func = objective_func or (
+            lambda costs: sum(c * w for c, w in zip(costs, self.task_weights)))
+        self.strategy = strategy
+        self.load_model_file = load_model_file
+        self.load_log_file = load_log_file
+        self.alpha, self.beta, self.gamma = alpha, beta, gamma
+        self.backward_window_size = backward_window_size
+        self.eps_random = 0.05
+        if callbacks is None:
+            callbacks = [PrintTableInfo(), LogEstimatedLatency("total_latency.tsv")]
+        self.callbacks = list(callbacks)
+        n = len(self.tasks)
+        self.best_costs = 1e10 * np.ones(n)
+        self.cur_score = self._compute_score(self.best_costs)
+        self.task_cts = [0] * n
+        self.task_best_cts = [0] * n
+        self.task_costs_history = [[] for _ in range(n)]
+        self.flop_cts = [t.compute_dag.flop_ct for t in self.tasks]
+        self.dead_tasks = set()
+        self.ct = 0
+        self.best_ct = 0
+        self.best_score = self.cur_score
+        self.tic = time.time()
+        self.num_measures_per_round = None
+        self.search_policies = None
+        self.measurer = None
+        tags = [derive_similarity_tag(t.compute_dag) for t in self.tasks]
+        self.tag_to_group = {}
+        for i, tag in enumerate(tags):
+            if tag:
+                self.tag_to_group.setdefault(tag, []).append(i)
+        self.task_tags = tags
+        self._rng = np.random.RandomState(0)
+
+    def _compute_score(self, costs):
+        return float(self.objective_func(list(costs)))
+
+    def tune(self, tune_option, search_policy="sketch.xgb", search_policy_params=None, adaptive_training=False,
+             per_task_early_stopping=None):
+        """Tune the tasks with ``tune_option.num_measure_trials`` measurements in total.
+
+        Parameters
+        ----------
+        tune_option : TuningOptions
+        search_policy : Union[str, SearchPolicy, List[SearchPolicy]] = "sketch.xgb"
+        search_policy_params : Optional[Dict]
+        adaptive_training : bool
+        per_task_early_stopping : Optional[int]
+            A task stops after this many measurements without improvement.
+        """
+        self.tune_option = tune_option
+        self.early_stopping_all = (1 << 30) if tune_option.early_stopping is None or tune_option.early_stopping < 0 \
+            else tune_option.early_stopping
+        self.early_stopping_task = (1 << 30) if per_task_early_stopping is None else per_task_early_stopping
+        self.num_measures_per_round = min(tune_option.num_measures_per_round,
+                                          max(1, tune_option.num_measure_trials // len(self.tasks)))
+        self.measurer = ProgramMeasurer(tune_option.builder, tune_option.runner, tune_option.measure_callbacks,
+                                        tune_option.verbose)
+        self.search_policies = make_search_policies(
+            search_policy, search_policy_params, self.tasks, self.num_measures_per_round, tune_option.verbose,
+            self.load_model_file, self.load_log_file, adaptive_training)
+        for i, policy in enumerate(self.search_policies):
+            if getattr(policy, "best_cost", None) is not None:
+                self.best_costs[i] = policy.best_cost
+        self.cur_score = self._compute_score(self.best_costs)
+        self.best_score = self.cur_score
+        self.tic = time.time()
+        if tune_option.num_measure_trials <= 0:
+            return
+        # warm up: one round per task
+        for idx in range(len(self.tasks)):
+            if self.ct >= tune_option.num_measure_trials:
+                break
+            self._tune_task(idx)
+        self.best_ct = self.ct
+        while self.ct < tune_option.num_measure_trials and len(self.dead_tasks) < len(self.tasks):
+            idx = self._pick_task()
+            self._tune_task(idx)
+            self._adjust_similarity_group(idx)
+            if self.cur_score < self.best_score:
+                self.best_score = self.cur_score
+                self.best_ct = self.ct
+            elif self.ct - self.best_ct >= self.early_stopping_all and len(self.dead_tasks) < len(self.tasks):
+                logger.info("Stop early since no performance improvement in the last %d measurement trials.",
+                            self.early_stopping_all)
+                break
+
+    def _pick_task(self):
+        alive = [i for i in range(len(self.tasks)) if i not in self.dead_tasks]
+        if self.strategy == "round-robin":
+            return min(alive, key=lambda i: (self.task_cts[i], i))
+        if self._rng.random_sample() < self.eps_random:
+            return int(self._rng.choice(alive))
+        gradients = []
+        for i in alive:
+            delta = 1e-4
+            new_costs = list(self.best_costs)
+            new_costs[i] -= delta
+            chain_grad = (self._compute_score(self.best_costs) - self._compute_score(new_costs)) / delta
+            hist = self.task_costs_history[i]
+            if len(hist) > self.backward_window_size:
+                backward_grad = (hist[-1] - hist[-1 - self.backward_window_size]) / self.backward_window_size
+            else:
+                backward_grad = 0.0
+            g_next_1 = self.best_costs[i] - self.best_costs[i] / max(self.task_cts[i], 1)
+            g_next_2 = self.beta * 1e30
+            group = self.tag_to_group.get(self.task_tags[i])
+            if group and len(group) > 1:
+                best_flops = max(self.flop_cts[j] / self.best_costs[j] for j in group)
+                g_next_2 = self.beta * self.flop_cts[i] / best_flops
+            forward_grad = min(g_next_1, g_next_2) - self.best_costs[i]
+            gradients.append(chain_grad * (self.alpha * backward_grad + (1 - self.alpha) * forward_grad))
+        if max(gradients) == min(gradients):
+            return int(self._rng.choice(alive))
+        return alive[int(np.argmin(gradients))]
+
+    def _adjust_similarity_group(self, idx):
+        """Drop a task from its similarity group when it lags far behind it."""
+        group = self.tag_to_group.get(self.task_tags[idx])
+        if not group or len(group) <= 1:
+            return
+        group_best = max(self.flop_cts[j] / self.best_costs[j] for j in group)
+        cur = self.flop_cts[idx] / self.best_costs[idx]
+        if cur < group_best / self.beta and self.task_cts[idx] > 5 + max(self.task_cts[j] for j in group if j != idx):
+            group.remove(idx)
+            self.task_tags[idx] = ""
+
+    def _tune_task(self, idx):
+        for callback in self.callbacks:
+            callback.pre_tune(self, idx)
+        policy = self.search_policies[idx]
+        inputs, results = policy.continue_search_one_round(self.num_measures_per_round, self.measurer)
+        self.task_cts[idx] += 1
+        for res in results:
+            if res.error_no == 0:
+                cost = res.mean_cost()
+                if cost < self.best_costs[idx]:
+                    self.task_best_cts[idx] = self.task_cts[idx]
+                    self.best_costs[idx] = cost
+        if not inputs:
+            logger.info("TaskScheduler: task %d has no new candidate; it is finished", idx)
+            self.dead_tasks.add(idx)
+        if self.task_cts[idx] - self.task_best_cts[idx] > max(1, self.early_stopping_task //
+                                                              max(1, self.num_measures_per_round)):
+            self.dead_tasks.add(idx)
+        self.task_costs_history[idx].append(self.best_costs[idx])
+        self.ct += len(inputs)
+        self.cur_score = self._compute_score(self.best_costs)
+        for callback in self.callbacks:
+            callback.post_tune(self, idx)
+
+
+class TaskSchedulerCallback:
+    """Callback of the task scheduler, around each round."""
+
+    def pre_tune(self, task_scheduler, task_id):
+        pass
+
+    def post_tune(self, task_scheduler, task_id):
+        pass
+
+
+def _latency_text(cost):
+    return "%.3f" % (cost * 1e3) if cost < 1e9 else "-"
+
+
+class PrintTableInfo(TaskSchedulerCallback):
+    """Print the per-task table and the estimated total latency before each round."""
+
+    def pre_tune(self, task_scheduler, task_id):
+        if task_scheduler.tune_option.verbose < 1:
+            return
+        sched = task_scheduler
+        lines = ["|  ID  | Task description | Latency (ms) | Speed (GFLOPS) | Trials | Weighted latency (ms) |",
+                 "-" * 93]
+        for i, task in enumerate(sched.tasks):
+            cost = sched.best_costs[i]
+            speed = "%.2f" % (sched.flop_cts[i] / cost / 1e9) if cost < 1e9 and sched.flop_cts[i] > 0 else "-"
+            weighted = _latency_text(cost * sched.task_weights[i]) if cost < 1e9 else "-"
+            desc = (task.desc or task.workload_key)[:16]
+            lines.append("| %4d | %16s | %12s | %14s | %6d | %21s |" % (
+                i, desc, _latency_text(cost), speed, sched.task_cts[i] * (sched.num_measures_per_round or 0),
+                weighted))
+        lines.append("-" * 93)
+        total = sched.cur_score
+        lines.append("Estimated total latency: %s ms\tTrials: %d\tUsed time : %.0f s\tNext ID: %d" % (
+            _latency_text(total) if total < 1e9 else "-", sched.ct, time.time() - sched.tic, task_id))
+        text = "\n".join(lines)
+        print(text, flush=True)
+        logger.info("task scheduler round\n%s", text)
+
+
+class LogEstimatedLatency(TaskSchedulerCallback):
+    """Append the estimated total latency after each round to a TSV file."""
+
+    def __init__(self, log_file):
+        self.log_file = log_file
+
+    def post_tune(self, task_scheduler, task_id):
+        total = task_scheduler.cur_score
+        with open(self.log_file, "a", encoding="utf-8") as fout:
+            fout.write("ElapsedTime(s)\t%.0f\tEstimatedLatency(ms)\t%s\tTrials\t%d\n" % (
+                time.time() - task_scheduler.tic, _latency_text(total) if total < 1e9 else "N/A",
+                task_scheduler.ct))
+            fout.flush()
+
+
+__all__ = ["TaskScheduler", "TaskSchedulerCallback", "PrintTableInfo", "LogEstimatedLatency"]
