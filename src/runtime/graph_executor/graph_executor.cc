@@ -46,17 +46,16 @@ ffi::Function GlobalRequired(const char* name) {
 // tensor is kept alive by the allocator object stored inside the view.
 struct ViewAlloc {
   ffi::Tensor base;
-  size_t byte_offset;
   void AllocData(DLTensor* tensor) {
     tensor->data = base.GetDLTensorPtr()->data;
-    tensor->byte_offset = base.GetDLTensorPtr()->byte_offset + byte_offset;
+    tensor->byte_offset = base.GetDLTensorPtr()->byte_offset;
   }
   void FreeData(DLTensor*) {}
 };
 
 ffi::Tensor MakeView(const ffi::Tensor& base, const std::vector<int64_t>& shape,
                      DLDataType dtype) {
-  return ffi::Tensor::FromNDAlloc(ViewAlloc{base, 0},
+  return ffi::Tensor::FromNDAlloc(ViewAlloc{base},
                                   ffi::ShapeView(shape.data(), shape.size()), dtype,
                                   base.GetDLTensorPtr()->device);
 }
