@@ -14,7 +14,8 @@ from .type_relations import (
 _MATH = [
     "log", "log2", "log10", "tan", "cos", "cosh", "sin", "sinh", "acos", "acosh",
     "asin", "asinh", "atan", "atanh", "exp", "erf", "sqrt", "rsqrt", "sigmoid",
-    "floor", "ceil", "trunc", "round", "abs", "sign", "tanh", "negative",
+    "floor", "ceil", "trunc", "round", "abs", "sign", "tanh", "negative", "fast_exp",
+    "fast_tanh", "fast_erf",
 ]
 _PREDICATES = ["isnan", "isfinite", "isinf"]
 _ARITH = {
@@ -24,6 +25,7 @@ _ARITH = {
     "divide": topi.divide,
     "floor_divide": topi.floor_divide,
     "power": topi.power,
+    "atan2": topi.atan2,
     "mod": topi.mod,
     "floor_mod": topi.floor_mod,
     "maximum": topi.maximum,

@@ -1,4 +1,6 @@
-"""Registration of the transform operators: type relations, patterns, computes."""
+"""Registration of the transform ops (cast, reshape, axes, init, broadcast,
+layout_transform): type relations, patterns, computes. Indexing and joining
+ops are in :mod:`._index`."""
 from tvm import tirx, topi
 
 from ..ty import Any, TensorType, TupleType
@@ -235,63 +237,6 @@ define("expand_dims", _expand_dims_rel, OpPattern.BROADCAST,
        "relay.attrs.ExpandDimsAttrs")
 
 
-# -- gather / take ------------------------------------------------------------
-
-
-def _check_int(ty, what):
-    if not ty.dtype.startswith(("int", "uint")):
-        raise RelationError(f"{what} must have an integer dtype, got {ty.dtype}")
-
-
-def _take_rel(arg_types, attrs):
-    data = tensor_arg(arg_types, 0, "data")
-    indices = tensor_arg(arg_types, 1, "indices")
-    _check_int(indices, "indices")
-    if attrs.axis is None:
-        return TensorType(indices.shape, data.dtype)
-    axis = normalize_axis(attrs.axis, len(data.shape))
-    batch = attrs.batch_dims
-    if batch < 0:
-        batch += len(indices.shape)
-    out = data.shape[:axis] + indices.shape[batch:] + data.shape[axis + 1:]
-    return TensorType(out, data.dtype)
-
-
-define("take", _take_rel, _INJ,
-       lambda attrs, inputs, out: [topi.take(inputs[0], inputs[1], attrs.axis, attrs.batch_dims, attrs.mode)],
-       2, "relay.attrs.TakeAttrs")
-
-
-def _gather_rel(arg_types, attrs):
-    data = tensor_arg(arg_types, 0, "data")
-    indices = tensor_arg(arg_types, 1, "indices")
-    _check_int(indices, "indices")
-    if len(data.shape) != len(indices.shape):
-        raise RelationError(f"data {shape_str(data.shape)} and indices {shape_str(indices.shape)} differ in rank")
-    normalize_axis(attrs.axis, len(data.shape))
-    return TensorType(indices.shape, data.dtype)
-
-
-define("gather", _gather_rel, _INJ,
-       lambda attrs, inputs, out: [topi.gather(inputs[0], attrs.axis, inputs[1])], 2,
-       "relay.attrs.GatherAttrs")
-
-
-def _one_hot_rel(arg_types, attrs):
-    indices = tensor_arg(arg_types, 0, "indices")
-    _check_int(indices, "indices")
-    ndim = len(indices.shape)
-    axis = ndim if attrs.axis == -1 else normalize_axis(attrs.axis, ndim + 1)
-    out = indices.shape[:axis] + (attrs.depth,) + indices.shape[axis:]
-    return TensorType(out, attrs.dtype)
-
-
-define("one_hot", _one_hot_rel, _INJ,
-       lambda attrs, inputs, out: [topi.one_hot(inputs[0], inputs[1](), inputs[2](), attrs.depth,
-                                                attrs.axis, attrs.dtype)],
-       3, "relay.attrs.OneHotAttrs")
-
-
 # -- init ---------------------------------------------------------------------
 
 
@@ -408,152 +353,6 @@ define("broadcast_to_like",
        lambda attrs, inputs, out: [topi.broadcast_to(inputs[0], list(inputs[1].shape))], 2)
 
 
-# -- join / split ---------------------------------------------------------------
-
-
-def _concatenate_rel(arg_types, attrs):
-    fields = tuple_arg(arg_types, 0, "data")
-    if not fields:
-        raise RelationError("needs at least one tensor")
-    first = fields[0]
-    ndim = len(first.shape)
-    axis = normalize_axis(attrs.axis, ndim)
-    total = 0
-    out = list(first.shape)
-    for i, field in enumerate(fields):
-        if field.dtype != first.dtype:
-            raise RelationError(f"dtype mismatch: input 0 is {first.dtype} but input {i} is {field.dtype}")
-        if len(field.shape) != ndim:
-            raise RelationError(
-                f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} differ in rank"
-            )
-        for j in range(ndim):
-            if j == axis:
-                continue
-            if not dims_equal(field.shape[j], out[j]):
-                raise RelationError(
-                    f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} "
-                    f"differ on axis {j}, which is not the concatenation axis {axis}"
-                )
-            if is_any(out[j]):
-                out[j] = field.shape[j]
-        dim = field.shape[axis]
-        total = Any() if is_any(total) or is_any(dim) else total + dim
-    out[axis] = total
-    return TensorType(out, first.dtype)
-
-
-define("concatenate", _concatenate_rel, _INJ,
-       lambda attrs, inputs, out: [topi.concatenate(list(inputs), attrs.axis)], 1,
-       "relay.attrs.ConcatenateAttrs")
-
-
-def _stack_rel(arg_types, attrs):
-    fields = tuple_arg(arg_types, 0, "data")
-    if not fields:
-        raise RelationError("needs at least one tensor")
-    first = fields[0]
-    for i, field in enumerate(fields):
-        if field.dtype != first.dtype:
-            raise RelationError(f"dtype mismatch: input 0 is {first.dtype} but input {i} is {field.dtype}")
-        if len(field.shape) != len(first.shape) or not all(
-            dims_equal(a, b) for a, b in zip(field.shape, first.shape)
-        ):
-            raise RelationError(
-                f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} differ in shape"
-            )
-    ndim = len(first.shape)
-    axis = attrs.axis
-    if not -ndim - 1 <= axis <= ndim:
-        raise RelationError(f"axis {axis} is out of range for stacking tensors of rank {ndim}")
-    if axis < 0:
-        axis += ndim + 1
-    out = first.shape[:axis] + (len(fields),) + first.shape[axis:]
-    return TensorType(out, first.dtype)
-
-
-define("stack", _stack_rel, _INJ,
-       lambda attrs, inputs, out: [topi.stack(list(inputs), attrs.axis)], 1, "relay.attrs.StackAttrs")
-
-
-def _split_rel(arg_types, attrs):
-    data = tensor_arg(arg_types, 0, "data")
-    axis = normalize_axis(attrs.axis, len(data.shape))
-    dim = data.shape[axis]
-    spec = attrs.indices_or_sections
-    if isinstance(spec, int):
-        if spec <= 0:
-            raise RelationError(f"indices_or_sections must be positive, got {spec}")
-        if not is_any(dim) and dim % spec:
-            raise RelationError(f"axis {axis} of {shape_str(data.shape)} cannot be split into {spec} equal sections")
-        sizes = [Any() if is_any(dim) else dim // spec] * spec
-    else:
-        bounds = [0] + list(spec) + [dim]
-        sizes = []
-        for begin, end in zip(bounds[:-1], bounds[1:]):
-            if is_any(end):
-                sizes.append(Any())
-            else:
-                if end < begin:
-                    raise RelationError(f"split indices {tuple(spec)} are not increasing within {dim}")
-                sizes.append(end - begin)
-    fields = []
-    for size in sizes:
-        shape = list(data.shape)
-        shape[axis] = size
-        fields.append(TensorType(shape, data.dtype))
-    return TupleType(fields)
-
-
-define("split", _split_rel, _INJ,
-       lambda attrs, inputs, out: list(topi.split(inputs[0], attrs.indices_or_sections, attrs.axis)), 1,
-       "relay.attrs.SplitAttrs")
-
-
-# -- strided_slice --------------------------------------------------------------
-
-
-def _slice_len(dim, begin, end, stride):
-    if is_any(dim):
-        return Any()
-    return len(range(*slice(begin, end, stride).indices(dim)))
-
-
-def _strided_slice_rel(arg_types, attrs):
-    data = tensor_arg(arg_types, 0, "data")
-    ndim = len(data.shape)
-    begin, end = list(attrs.begin), list(attrs.end)
-    axes = list(attrs.axes) if attrs.axes is not None else list(range(len(begin)))
-    if len(axes) > ndim or len(begin) != len(axes) or len(end) != len(axes):
-        raise RelationError(
-            f"begin {tuple(begin)} / end {tuple(end)} / axes {attrs.axes} do not fit the input {shape_str(data.shape)}"
-        )
-    strides = list(attrs.strides) if attrs.strides else [1]
-    if len(strides) == 1:
-        strides = strides * len(axes)
-    if len(strides) != len(axes):
-        raise RelationError(f"strides {tuple(attrs.strides)} do not match begin {tuple(begin)}")
-    out = list(data.shape)
-    for b, e, s, a in zip(begin, end, strides, axes):
-        a = normalize_axis(a, ndim)
-        if s == 0:
-            raise RelationError("strides must not be 0")
-        if attrs.slice_mode == "size":
-            e = None if e < 0 else b + e
-            s = 1
-        out[a] = _slice_len(data.shape[a], b, e, s)
-    return TensorType(out, data.dtype)
-
-
-def _strided_slice_compute(attrs, inputs, out_type):
-    return [topi.strided_slice(inputs[0], list(attrs.begin), list(attrs.end), list(attrs.strides),
-                               attrs.axes and list(attrs.axes), attrs.slice_mode)]
-
-
-define("strided_slice", _strided_slice_rel, _INJ, _strided_slice_compute, 1,
-       "relay.attrs.StridedSliceAttrs")
-
-
 # -- layout_transform -----------------------------------------------------------
 
 
@@ -607,3 +406,52 @@ def _layout_transform_rel(arg_types, attrs):
 define("layout_transform", _layout_transform_rel, _INJ,
        lambda attrs, inputs, out: [topi.layout_transform(inputs[0], attrs.src_layout, attrs.dst_layout)],
        1, "relay.attrs.LayoutTransformAttrs")
+
+
+# -- sequences and scans ---------------------------------------------------------
+
+
+def _sequence_rel(length_name, batch_axis_of):
+    def rel(arg_types, attrs):
+        data = tensor_arg(arg_types, 0, "data")
+        lengths = tensor_arg(arg_types, 1, length_name)
+        if not lengths.dtype.startswith(("int", "uint")):
+            raise RelationError(f"{length_name} must have an integer dtype, got {lengths.dtype}")
+        batch = data.shape[normalize_axis(batch_axis_of(attrs), len(data.shape))]
+        if len(lengths.shape) != 1 or not dims_equal(lengths.shape[0], batch):
+            raise RelationError(
+                f"{length_name} {shape_str(lengths.shape)} must be 1-d of the batch size {batch} of "
+                f"data {shape_str(data.shape)}"
+            )
+        return data
+
+    return rel
+
+
+define("sequence_mask", _sequence_rel("valid_length", lambda attrs: 1 - attrs.axis), _INJ,
+       lambda attrs, inputs, out: [topi.sequence_mask(inputs[0], inputs[1], attrs.mask_value,
+                                                      attrs.axis)],
+       2, "relay.attrs.SequenceMaskAttrs")
+define("reverse_sequence", _sequence_rel("seq_lengths", lambda attrs: attrs.batch_axis), _INJ,
+       lambda attrs, inputs, out: [topi.reverse_sequence(inputs[0], inputs[1], attrs.seq_axis,
+                                                         attrs.batch_axis)],
+       2, "relay.attrs.ReverseSequenceAttrs")
+
+
+def _scan_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    dtype = attrs.dtype or data.dtype
+    if attrs.axis is None:
+        return TensorType((dim_mul(1, *data.shape),), dtype)
+    normalize_axis(attrs.axis, len(data.shape))
+    return TensorType(data.shape, dtype)
+
+
+def _scan_compute(fn):
+    return lambda attrs, inputs, out: [fn(inputs[0], attrs.axis, out.dtype, attrs.exclusive)]
+
+
+define("cumsum", _scan_rel, OpPattern.OPAQUE, _scan_compute(topi.cumsum), 1,
+       "relay.attrs.ScanopAttrs")
+define("cumprod", _scan_rel, OpPattern.OPAQUE, _scan_compute(topi.cumprod), 1,
+       "relay.attrs.ScanopAttrs")

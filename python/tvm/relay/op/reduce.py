@@ -10,7 +10,10 @@ from ._util import define, int_or_none_tuple, make_call
 from .op import OpPattern
 from .type_relations import RelationError, normalize_axis, shape_str, tensor_arg
 
-__all__ = ["sum", "mean", "max", "min", "prod", "all", "any", "argmax", "argmin", "logsumexp"]
+__all__ = [
+    "sum", "mean", "max", "min", "prod", "all", "any", "argmax", "argmin", "logsumexp",
+    "variance", "std", "mean_variance", "mean_std",
+]
 
 
 def _reduce(name, data, axis, keepdims, exclude):
@@ -93,6 +96,38 @@ def logsumexp(data, axis=None, keepdims=False):
     total = sum(_t.exp(_t.subtract(data, peak)), axis, keepdims)
     shift = peak if keepdims else _squeeze_axes(peak, axis)
     return _t.add(_t.log(total), shift)
+
+
+def variance(data, axis=None, keepdims=False, exclude=False, unbiased=False):
+    """Variance over ``axis`` (divisor ``n - 1`` if ``unbiased``; see :func:`sum`)."""
+    centre = mean(data, axis, True, exclude)
+    return make_call(
+        "variance", [data, centre], "relay.attrs.VarianceAttrs",
+        axis=int_or_none_tuple(axis), keepdims=bool(keepdims), exclude=bool(exclude),
+        unbiased=bool(unbiased),
+    )
+
+
+def std(data, axis=None, keepdims=False, exclude=False, unbiased=False):
+    """Standard deviation over ``axis`` (see :func:`variance`)."""
+    from .tensor import sqrt  # pylint: disable=import-outside-toplevel
+
+    return sqrt(variance(data, axis, keepdims, exclude, unbiased))
+
+
+def mean_variance(data, axis=None, keepdims=False, exclude=False, unbiased=False):
+    """``(mean, variance)`` over ``axis`` as a tuple."""
+    from ..expr import Tuple  # pylint: disable=import-outside-toplevel
+
+    return Tuple([mean(data, axis, keepdims, exclude),
+                  variance(data, axis, keepdims, exclude, unbiased)])
+
+
+def mean_std(data, axis=None, keepdims=False, exclude=False):
+    """``(mean, std)`` over ``axis`` as a tuple."""
+    from ..expr import Tuple  # pylint: disable=import-outside-toplevel
+
+    return Tuple([mean(data, axis, keepdims, exclude), std(data, axis, keepdims, exclude)])
 
 
 def _squeeze_axes(expr, axis):
@@ -186,3 +221,28 @@ define("argmax", _arg_reduce_rel, OpPattern.COMM_REDUCE, _arg_compute(topi.argma
        "relay.attrs.ArgReduceAttrs")
 define("argmin", _arg_reduce_rel, OpPattern.COMM_REDUCE, _arg_compute(topi.argmin), 1,
        "relay.attrs.ArgReduceAttrs")
+
+
+def _variance_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    centre = tensor_arg(arg_types, 1, "mean")
+    if centre.dtype != data.dtype:
+        raise RelationError(f"dtype mismatch: data is {data.dtype} but mean is {centre.dtype}")
+    return TensorType(_reduce_shape(data, attrs), data.dtype)
+
+
+def _variance_compute(attrs, inputs, out_type):
+    data, centre = inputs
+    axes = reduce_axes(len(data.shape), attrs.axis, attrs.exclude)
+    count = 1
+    for a in axes:
+        count = count * data.shape[a]
+    if attrs.unbiased:
+        count = count - 1
+    diff = topi.subtract(data, centre)
+    total = topi.sum(topi.multiply(diff, diff), axes, attrs.keepdims)
+    return [topi.divide(total, topi.cast(count, data.dtype))]
+
+
+define("variance", _variance_rel, OpPattern.COMM_REDUCE, _variance_compute, 2,
+       "relay.attrs.VarianceAttrs")

@@ -12,13 +12,14 @@ _UNARY = [
     "log", "log2", "log10", "tan", "cos", "cosh", "sin", "sinh", "acos", "acosh",
     "asin", "asinh", "atan", "atanh", "exp", "erf", "sqrt", "rsqrt", "sigmoid",
     "floor", "ceil", "trunc", "round", "abs", "sign", "tanh", "negative",
-    "logical_not", "bitwise_not", "isnan", "isfinite", "isinf",
+    "logical_not", "bitwise_not", "isnan", "isfinite", "isinf", "fast_exp", "fast_tanh",
+    "fast_erf",
 ]
 _BINARY = [
     "add", "subtract", "multiply", "divide", "floor_divide", "trunc_divide", "power",
     "mod", "floor_mod", "trunc_mod", "maximum", "minimum", "right_shift", "left_shift",
     "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "atan2", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
 ]
 
 __all__ = _UNARY + _BINARY + [

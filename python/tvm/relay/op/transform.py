@@ -1,16 +1,21 @@
 """Shape-changing and data-movement operators (upstream ``relay.op.transform``).
 
-Type relations, patterns and computes are in :mod:`._transform`.
+Type relations, patterns and computes are in :mod:`._transform` and
+:mod:`._index`.
 """
 from ..expr import RelayExpr, TupleWrapper
 from ._util import as_expr, int_or_none_tuple, make_call
-from . import _transform  # noqa: F401  (registers the ops)
+from . import _index, _transform  # noqa: F401  (register the ops)
+# Sorting ops live in .algorithm as upstream; relay/__init__ star-imports this
+# module, so listing them here makes relay.topk / relay.argsort / relay.sort work.
+from .algorithm import argsort, sort, topk
 
 __all__ = [
     "cast", "cast_like", "reinterpret", "expand_dims", "transpose", "squeeze", "reshape",
     "reshape_like", "take", "full", "full_like", "repeat", "tile", "reverse", "where",
     "broadcast_to", "broadcast_to_like", "split", "strided_slice", "layout_transform",
-    "one_hot", "gather", "arange",
+    "one_hot", "gather", "arange", "gather_nd", "slice_like", "sequence_mask",
+    "reverse_sequence", "cumsum", "cumprod", "topk", "argsort", "sort",
 ]
 
 
@@ -265,3 +270,45 @@ def one_hot(indices, on_value, off_value, depth, axis, dtype):
 def gather(data, axis, indices):
     """``out[i][j][k] = data[indices[i][j][k]][j][k]`` for ``axis=0`` (and so on)."""
     return make_call("gather", [data, indices], "relay.attrs.GatherAttrs", axis=int(axis))
+
+
+def gather_nd(data, indices, batch_dims=0, index_rank=None):
+    """Gather slices of ``data`` at the coordinates held along the first axis of ``indices``."""
+    return make_call("gather_nd", [data, indices], "relay.attrs.GatherNDAttrs",
+                     batch_dims=int(batch_dims),
+                     index_rank=None if index_rank is None else int(index_rank))
+
+
+def slice_like(data, shape_like, axes=None):
+    """Slice ``data`` from the origin to the shape of ``shape_like`` on ``axes`` (all if None)."""
+    return make_call("slice_like", [data, shape_like], "relay.attrs.SliceLikeAttrs",
+                     axes=int_or_none_tuple(axes))
+
+
+def sequence_mask(data, valid_length, mask_value=0, axis=0):
+    """Replace the elements past each sequence's ``valid_length`` with ``mask_value``.
+
+    ``axis`` (0 or 1) is the time axis; the other of the two is the batch axis.
+    """
+    return make_call("sequence_mask", [data, valid_length], "relay.attrs.SequenceMaskAttrs",
+                     mask_value=float(mask_value), axis=int(axis))
+
+
+def reverse_sequence(data, seq_lengths, seq_axis=1, batch_axis=0):
+    """Reverse the first ``seq_lengths[b]`` elements along ``seq_axis`` for each batch ``b``."""
+    return make_call("reverse_sequence", [data, seq_lengths], "relay.attrs.ReverseSequenceAttrs",
+                     seq_axis=int(seq_axis), batch_axis=int(batch_axis))
+
+
+def cumsum(data, axis=None, dtype=None, exclusive=None):
+    """Cumulative sum along ``axis`` (over the flattened input if None)."""
+    return make_call("cumsum", [data], "relay.attrs.ScanopAttrs",
+                     axis=None if axis is None else int(axis), dtype=dtype or "",
+                     exclusive=None if exclusive is None else bool(exclusive))
+
+
+def cumprod(data, axis=None, dtype=None, exclusive=None):
+    """Cumulative product along ``axis`` (see :func:`cumsum`)."""
+    return make_call("cumprod", [data], "relay.attrs.ScanopAttrs",
+                     axis=None if axis is None else int(axis), dtype=dtype or "",
+                     exclusive=None if exclusive is None else bool(exclusive))

@@ -1,3 +1,6 @@
 """Neural-network operators (``relay.nn``)."""
 from .nn import *  # noqa: F401,F403
-from .nn import __all__  # noqa: F401
+from .pooling import *  # noqa: F401,F403
+from . import nn as _nn_ops, pooling as _pooling_ops
+
+__all__ = list(_nn_ops.__all__) + list(_pooling_ops.__all__)

@@ -1,4 +1,4 @@
-"""Convolutions: type relations and TOPI computes of ``nn.conv2d``,
+"""Convolutions: type relations and TOPI computes of ``nn.conv1d``, ``nn.conv2d``,
 ``nn.conv3d`` and ``nn.conv2d_transpose``.
 
 Kernel conventions (as upstream):
@@ -186,6 +186,17 @@ def _conv3d_compute(attrs, inputs, out_type):
     return [_to_out_layout(out, attrs)]
 
 
+def _conv1d_compute(attrs, inputs, out_type):
+    out = topi.nn.conv1d(inputs[0], inputs[1], list(attrs.strides), list(attrs.padding),
+                         list(attrs.dilation), attrs.groups, attrs.data_layout, attrs.kernel_layout,
+                         out_type.dtype)
+    return [_to_out_layout(out, attrs)]
+
+
+def _conv1d_rel(arg_types, attrs):
+    return _conv_rel(1, arg_types, attrs)
+
+
 def _conv2d_rel(arg_types, attrs):
     return _conv_rel(2, arg_types, attrs)
 
@@ -280,6 +291,7 @@ def _conv2d_transpose_compute(attrs, inputs, out_type):
 
 
 _FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
+define("nn.conv1d", _conv1d_rel, _FUSABLE, _conv1d_compute, 2, "relay.attrs.Conv1DAttrs")
 define("nn.conv2d", _conv2d_rel, _FUSABLE, _conv2d_compute, 2, "relay.attrs.Conv2DAttrs")
 define("nn.conv3d", _conv3d_rel, _FUSABLE, _conv3d_compute, 2, "relay.attrs.Conv3DAttrs")
 define("nn.conv2d_transpose", _conv2d_transpose_rel, _FUSABLE, _conv2d_transpose_compute, 2,

@@ -240,6 +240,9 @@ def _softmax_rel(arg_types, attrs):
 define("nn.softmax", _softmax_rel, _OPAQUE,
        lambda attrs, inputs, out: [topi.nn.softmax(inputs[0], attrs.axis)], 1,
        "relay.attrs.SoftmaxAttrs")
+define("nn.fast_softmax", _softmax_rel, _OPAQUE,
+       lambda attrs, inputs, out: [topi.nn.fast_softmax(inputs[0], attrs.axis)], 1,
+       "relay.attrs.SoftmaxAttrs")
 define("nn.log_softmax", _softmax_rel, _OPAQUE,
        lambda attrs, inputs, out: [topi.nn.log_softmax(inputs[0], attrs.axis)], 1,
        "relay.attrs.SoftmaxAttrs")
@@ -340,3 +343,93 @@ define("nn.upsampling", _upsampling_rel("HW", ("scale_h", "scale_w")), OpPattern
        _upsampling_compute, 1, "relay.attrs.UpSamplingAttrs")
 define("nn.upsampling3d", _upsampling_rel("DHW", ("scale_d", "scale_h", "scale_w")),
        OpPattern.INJECTIVE, _upsampling3d_compute, 1, "relay.attrs.UpSampling3DAttrs")
+
+
+def _mirror_pad_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if len(attrs.pad_width) != len(data.shape):
+        raise RelationError(
+            f"pad_width has {len(attrs.pad_width)} entries but data {shape_str(data.shape)} "
+            f"has rank {len(data.shape)}"
+        )
+    if attrs.mode not in ("SYMMETRIC", "REFLECT"):
+        raise RelationError(f"mode must be SYMMETRIC or REFLECT, got {attrs.mode!r}")
+    return TensorType(
+        [d if is_any(d) else d + b + a for d, (b, a) in zip(data.shape, attrs.pad_width)], data.dtype
+    )
+
+
+def _mirror_pad_compute(attrs, inputs, out_type):
+    before = [b for b, _ in attrs.pad_width]
+    after = [a for _, a in attrs.pad_width]
+    return [topi.nn.mirror_pad(inputs[0], before, after, attrs.mode)]
+
+
+define("nn.mirror_pad", _mirror_pad_rel, OpPattern.INJECTIVE, _mirror_pad_compute, 1,
+       "relay.attrs.MirrorPadAttrs")
+
+
+def _sub_pixel_rel(to_depth):
+    def rel(arg_types, attrs):
+        data = tensor_arg(arg_types, 0, "data")
+        if len(data.shape) != 4 or attrs.layout not in ("NCHW", "NHWC"):
+            raise RelationError(f"needs 4-d NCHW or NHWC data, got {shape_str(data.shape)} {attrs.layout}")
+        block = attrs.block_size
+        c, h, w = (attrs.layout.index(a) for a in "CHW")
+        shape = list(data.shape)
+        if to_depth:
+            for axis in (h, w):
+                if not is_any(shape[axis]) and shape[axis] % block:
+                    raise RelationError(f"axis {axis} of {shape_str(data.shape)} is not divisible by {block}")
+                shape[axis] = shape[axis] if is_any(shape[axis]) else shape[axis] // block
+            shape[c] = dim_mul(shape[c], block * block)
+        else:
+            if not is_any(shape[c]) and shape[c] % (block * block):
+                raise RelationError(f"{shape[c]} channels are not divisible by block_size**2={block * block}")
+            shape[c] = shape[c] if is_any(shape[c]) else shape[c] // (block * block)
+            shape[h], shape[w] = dim_mul(shape[h], block), dim_mul(shape[w], block)
+        return TensorType(shape, data.dtype)
+
+    return rel
+
+
+define("nn.depth_to_space", _sub_pixel_rel(False), OpPattern.INJECTIVE,
+       lambda attrs, inputs, out: [topi.nn.depth_to_space(inputs[0], attrs.block_size, attrs.layout,
+                                                          attrs.mode)],
+       1, "relay.attrs.SubPixelAttrs")
+define("nn.space_to_depth", _sub_pixel_rel(True), OpPattern.INJECTIVE,
+       lambda attrs, inputs, out: [topi.nn.space_to_depth(inputs[0], attrs.block_size, attrs.layout)],
+       1, "relay.attrs.SubPixelAttrs")
+
+
+# -- normalisation without parameters ---------------------------------------------------
+
+
+def _l2_normalize_compute(attrs, inputs, out_type):
+    data = inputs[0]
+    ndim = len(data.shape)
+    axes = list(range(ndim)) if attrs.axis is None else [normalize_axis(a, ndim) for a in attrs.axis]
+    total = topi.sum(topi.multiply(data, data), axes, keepdims=True)
+    eps = tirx.const(attrs.eps, data.dtype)
+    return [topi.divide(data, topi.sqrt(topi.maximum(total, eps)))]
+
+
+def _l2_normalize_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    for axis in attrs.axis or ():
+        normalize_axis(axis, len(data.shape))
+    return data
+
+
+def _lrn_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    normalize_axis(attrs.axis, len(data.shape))
+    return data
+
+
+define("nn.l2_normalize", _l2_normalize_rel, OpPattern.OUT_ELEMWISE_FUSABLE, _l2_normalize_compute,
+       1, "relay.attrs.L2NormalizeAttrs")
+define("nn.lrn", _lrn_rel, _OPAQUE,
+       lambda attrs, inputs, out: [topi.nn.lrn(inputs[0], attrs.size, attrs.axis, attrs.alpha,
+                                               attrs.beta, attrs.bias)],
+       1, "relay.attrs.LRNAttrs")

@@ -110,7 +110,7 @@ def _global_compute(pool_type):
 
 
 def _adaptive_compute(nd, pool_type):
-    fn = {2: topi.nn.adaptive_pool, 3: topi.nn.adaptive_pool3d}[nd]
+    fn = {1: topi.nn.adaptive_pool1d, 2: topi.nn.adaptive_pool, 3: topi.nn.adaptive_pool3d}[nd]
 
     def compute(attrs, inputs, out_type):
         data = inputs[0]
@@ -132,7 +132,7 @@ define("nn.global_avg_pool2d", _global_rel(2), _FUSABLE, _global_compute("avg"),
        "relay.attrs.GlobalPool2DAttrs")
 define("nn.global_max_pool2d", _global_rel(2), _FUSABLE, _global_compute("max"), 1,
        "relay.attrs.GlobalPool2DAttrs")
-for _nd in (2, 3):
+for _nd in (1, 2, 3):
     define(f"nn.adaptive_avg_pool{_nd}d", _adaptive_rel(_nd), _FUSABLE, _adaptive_compute(_nd, "avg"),
            1, f"relay.attrs.AdaptivePool{_nd}DAttrs")
     define(f"nn.adaptive_max_pool{_nd}d", _adaptive_rel(_nd), _FUSABLE, _adaptive_compute(_nd, "max"),

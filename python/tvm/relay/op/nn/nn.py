@@ -1,22 +1,22 @@
-"""Neural-network operators (upstream ``relay.nn``).
+"""Neural-network operators (upstream ``relay.nn``): convolutions, dense layers,
+normalisation, activations and shape ops. Pooling constructors are in
+:mod:`.pooling`.
 
 Signatures, attribute type keys, field names and defaults follow upstream TVM
-0.8; padding is normalised as upstream does (2-d: 4 values ``(top, left,
-bottom, right)``, 3-d: 6 values). Registration is in :mod:`._conv`,
-:mod:`._pool` and :mod:`._nn`.
+0.8; padding is normalised as upstream does (1-d: 2 values, 2-d: 4 values
+``(top, left, bottom, right)``, 3-d: 6 values). Registration is in
+:mod:`._conv` and :mod:`._nn`.
 """
 from ...expr import TupleWrapper
-from .._util import as_expr, int_tuple, known_dtype, make_call
-from . import _conv, _nn, _pool  # noqa: F401  (register the ops)
+from .._util import as_expr, int_or_none_tuple, int_tuple, known_dtype, make_call
+from . import _conv, _nn  # noqa: F401  (register the ops)
 
 __all__ = [
-    "conv2d", "conv3d", "conv2d_transpose", "dense", "matmul", "batch_matmul", "bias_add",
-    "batch_norm", "layer_norm", "instance_norm", "group_norm", "relu", "leaky_relu", "prelu",
-    "softmax", "log_softmax", "dropout", "dropout_raw", "batch_flatten", "pad",
-    "upsampling", "upsampling3d", "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d",
-    "max_pool3d", "avg_pool3d", "global_avg_pool2d", "global_max_pool2d", "global_avg_pool3d",
-    "global_max_pool3d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
-    "adaptive_max_pool3d",
+    "conv1d", "conv2d", "conv3d", "conv2d_transpose", "dense", "matmul", "batch_matmul",
+    "bias_add", "batch_norm", "layer_norm", "instance_norm", "group_norm", "l2_normalize", "lrn",
+    "relu", "leaky_relu", "prelu", "softmax", "fast_softmax", "log_softmax", "dropout",
+    "dropout_raw", "batch_flatten", "pad", "mirror_pad", "upsampling", "upsampling3d",
+    "depth_to_space", "space_to_depth",
 ]
 
 
@@ -51,6 +51,14 @@ def _conv(name, key, data, weight, nd, strides, padding, dilation, groups, chann
         data_layout=data_layout, kernel_layout=kernel_layout, out_layout=out_layout,
         out_dtype=out_dtype or "", **extra,
     )
+
+
+def conv1d(data, weight, strides=1, padding=0, dilation=1, groups=1, channels=None,
+           kernel_size=None, data_layout="NCW", kernel_layout="OIW", out_layout="", out_dtype=""):
+    """1-d convolution (see :func:`conv2d`; padding has 1 or 2 values)."""
+    return _conv("nn.conv1d", "relay.attrs.Conv1DAttrs", data, weight, 1, strides, padding,
+                 dilation, groups, channels, kernel_size, data_layout, kernel_layout,
+                 out_layout, out_dtype)
 
 
 def conv2d(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
@@ -194,6 +202,18 @@ def group_norm(data, gamma, beta, num_groups, axis=1, epsilon=1e-5, center=True,
                      center=bool(center), scale=bool(scale))
 
 
+def l2_normalize(data, eps, axis=None):
+    """``data / sqrt(max(sum(data ** 2, axis), eps))``."""
+    return make_call("nn.l2_normalize", [data], "relay.attrs.L2NormalizeAttrs",
+                     eps=float(eps), axis=int_or_none_tuple(axis))
+
+
+def lrn(data, size=5, axis=1, bias=2, alpha=0.00001, beta=0.75):
+    """Local response normalisation across ``size`` neighbouring channels."""
+    return make_call("nn.lrn", [data], "relay.attrs.LRNAttrs", size=int(size), axis=int(axis),
+                     bias=float(bias), alpha=float(alpha), beta=float(beta))
+
+
 def relu(data):
     """``max(data, 0)``."""
     return make_call("nn.relu", [data])
@@ -212,6 +232,11 @@ def prelu(data, alpha, axis=1):
 def softmax(data, axis=-1):
     """Softmax over ``axis``."""
     return make_call("nn.softmax", [data], "relay.attrs.SoftmaxAttrs", axis=int(axis))
+
+
+def fast_softmax(data, axis=-1):
+    """Softmax with a fast approximate exponential."""
+    return make_call("nn.fast_softmax", [data], "relay.attrs.SoftmaxAttrs", axis=int(axis))
 
 
 def log_softmax(data, axis=-1):
@@ -268,135 +293,20 @@ def upsampling3d(data, scale_d=1, scale_h=1, scale_w=1, layout="NCDHW",
                      method=method, coordinate_transformation_mode=coordinate_transformation_mode)
 
 
-def _pool(name, key, nd, data, pool_size, strides, dilation, padding, layout, out_layout,
-          ceil_mode, **extra):
-    return make_call(
-        name, [data], key,
-        pool_size=int_tuple(pool_size, nd, "pool_size"),
-        strides=int_tuple(strides, nd, "strides"),
-        dilation=int_tuple(dilation, nd, "dilation"),
-        padding=get_pad_tuple(padding, nd),
-        layout=layout, out_layout=out_layout, ceil_mode=bool(ceil_mode), **extra,
-    )
+def mirror_pad(data, pad_width, mode="SYMMETRIC"):
+    """Pad by mirroring the border (``"SYMMETRIC"`` or ``"REFLECT"``)."""
+    pad_width = tuple((int(b), int(a)) for b, a in pad_width)
+    return make_call("nn.mirror_pad", [data], "relay.attrs.MirrorPadAttrs", mode=mode,
+                     pad_width=pad_width)
 
 
-def max_pool1d(data, pool_size=(1,), strides=(1,), dilation=(1,), padding=(0,), layout="NCW",
-               out_layout="", ceil_mode=False):
-    """1-d max pooling (see :func:`max_pool2d`)."""
-    return _pool("nn.max_pool1d", "relay.attrs.MaxPool1DAttrs", 1, data, pool_size, strides,
-                 dilation, padding, layout, out_layout, ceil_mode)
+def depth_to_space(data, block_size, layout="NCHW", mode="DCR"):
+    """Move channel blocks into ``block_size x block_size`` spatial tiles."""
+    return make_call("nn.depth_to_space", [data], "relay.attrs.SubPixelAttrs",
+                     block_size=int(block_size), layout=layout, mode=mode)
 
 
-def avg_pool1d(data, pool_size=(1,), strides=(1,), dilation=(1,), padding=(0,), layout="NCW",
-               out_layout="", ceil_mode=False, count_include_pad=False):
-    """1-d average pooling (see :func:`avg_pool2d`)."""
-    return _pool("nn.avg_pool1d", "relay.attrs.AvgPool1DAttrs", 1, data, pool_size, strides,
-                 dilation, padding, layout, out_layout, ceil_mode,
-                 count_include_pad=bool(count_include_pad))
-
-
-def max_pool2d(data, pool_size=(1, 1), strides=(1, 1), dilation=(1, 1), padding=(0, 0),
-               layout="NCHW", out_layout="", ceil_mode=False):
-    """2-d max pooling.
-
-    Parameters
-    ----------
-    data : relay.Expr
-    pool_size, strides, dilation : int or tuple of int
-    padding : int or tuple of int
-        1, 2 or 4 values; stored as 4.
-    layout, out_layout : str
-    ceil_mode : bool
-        Round the output size up.
-    """
-    return _pool("nn.max_pool2d", "relay.attrs.MaxPool2DAttrs", 2, data, pool_size, strides,
-                 dilation, padding, layout, out_layout, ceil_mode)
-
-
-def avg_pool2d(data, pool_size=(1, 1), strides=(1, 1), dilation=(1, 1), padding=(0, 0),
-               layout="NCHW", out_layout="", ceil_mode=False, count_include_pad=False):
-    """2-d average pooling (see :func:`max_pool2d`).
-
-    Parameters
-    ----------
-    count_include_pad : bool
-        Count padded elements in the divisor.
-    """
-    return _pool("nn.avg_pool2d", "relay.attrs.AvgPool2DAttrs", 2, data, pool_size, strides,
-                 dilation, padding, layout, out_layout, ceil_mode,
-                 count_include_pad=bool(count_include_pad))
-
-
-def max_pool3d(data, pool_size=(1, 1, 1), strides=(1, 1, 1), dilation=(1, 1, 1),
-               padding=(0, 0, 0), layout="NCDHW", out_layout="", ceil_mode=False):
-    """3-d max pooling (padding: 1, 3 or 6 values)."""
-    return _pool("nn.max_pool3d", "relay.attrs.MaxPool3DAttrs", 3, data, pool_size, strides,
-                 dilation, padding, layout, out_layout, ceil_mode)
-
-
-def avg_pool3d(data, pool_size=(1, 1, 1), strides=(1, 1, 1), dilation=(1, 1, 1),
-               padding=(0, 0, 0), layout="NCDHW", out_layout="", ceil_mode=False,
-               count_include_pad=False):
-    """3-d average pooling (padding: 1, 3 or 6 values)."""
-    return _pool("nn.avg_pool3d", "relay.attrs.AvgPool3DAttrs", 3, data, pool_size, strides,
-                 dilation, padding, layout, out_layout, ceil_mode,
-                 count_include_pad=bool(count_include_pad))
-
-
-def global_avg_pool2d(data, layout="NCHW", out_layout=""):
-    """Average over the whole spatial extent (output H = W = 1)."""
-    return make_call("nn.global_avg_pool2d", [data], "relay.attrs.GlobalPool2DAttrs",
-                     layout=layout, out_layout=out_layout)
-
-
-def global_max_pool2d(data, layout="NCHW", out_layout=""):
-    """Maximum over the whole spatial extent (output H = W = 1)."""
-    return make_call("nn.global_max_pool2d", [data], "relay.attrs.GlobalPool2DAttrs",
-                     layout=layout, out_layout=out_layout)
-
-
-def _adaptive(name, key, nd, data, output_size, layout, out_layout):
-    if output_size is None:
-        output_size = ()
-    elif isinstance(output_size, int):
-        output_size = (output_size,) * nd
-    else:
-        output_size = tuple(output_size)
-        if len(output_size) == 1:
-            output_size = output_size * nd
-    return make_call(name, [data], key, output_size=output_size, layout=layout,
-                     out_layout=out_layout)
-
-
-def adaptive_avg_pool2d(data, output_size=None, layout="NCHW", out_layout=""):
-    """Average pooling to a fixed ``output_size`` (None: the input size)."""
-    return _adaptive("nn.adaptive_avg_pool2d", "relay.attrs.AdaptivePool2DAttrs", 2, data,
-                     output_size, layout, out_layout)
-
-
-def adaptive_max_pool2d(data, output_size=None, layout="NCHW", out_layout=""):
-    """Max pooling to a fixed ``output_size`` (None: the input size)."""
-    return _adaptive("nn.adaptive_max_pool2d", "relay.attrs.AdaptivePool2DAttrs", 2, data,
-                     output_size, layout, out_layout)
-
-
-def adaptive_avg_pool3d(data, output_size=None, layout="NCDHW", out_layout=""):
-    """3-d average pooling to a fixed ``output_size``."""
-    return _adaptive("nn.adaptive_avg_pool3d", "relay.attrs.AdaptivePool3DAttrs", 3, data,
-                     output_size, layout, out_layout)
-
-
-def adaptive_max_pool3d(data, output_size=None, layout="NCDHW", out_layout=""):
-    """3-d max pooling to a fixed ``output_size``."""
-    return _adaptive("nn.adaptive_max_pool3d", "relay.attrs.AdaptivePool3DAttrs", 3, data,
-                     output_size, layout, out_layout)
-
-
-def global_avg_pool3d(data, layout="NCDHW", out_layout=""):
-    """3-d global average pooling (adaptive pooling to ``(1, 1, 1)``, as upstream)."""
-    return adaptive_avg_pool3d(data, (1, 1, 1), layout, out_layout)
-
-
-def global_max_pool3d(data, layout="NCDHW", out_layout=""):
-    """3-d global max pooling (adaptive pooling to ``(1, 1, 1)``, as upstream)."""
-    return adaptive_max_pool3d(data, (1, 1, 1), layout, out_layout)
+def space_to_depth(data, block_size, layout="NCHW"):
+    """Move ``block_size x block_size`` spatial tiles into channels."""
+    return make_call("nn.space_to_depth", [data], "relay.attrs.SubPixelAttrs",
+                     block_size=int(block_size), layout=layout, mode="DCR")

@@ -1,0 +1,270 @@
+"""Registration of the indexing and joining ops: take, gather, gather_nd,
+one_hot, strided_slice, slice_like, concatenate, stack, split."""
+from tvm import topi
+
+from ..ty import Any, TensorType, TupleType
+from ._util import define
+from .op import OpPattern
+from .type_relations import (
+    RelationError,
+    dims_equal,
+    is_any,
+    normalize_axis,
+    shape_str,
+    tensor_arg,
+    tuple_arg,
+)
+
+_INJ = OpPattern.INJECTIVE
+
+# -- gather / take ------------------------------------------------------------
+
+
+def _check_int(ty, what):
+    if not ty.dtype.startswith(("int", "uint")):
+        raise RelationError(f"{what} must have an integer dtype, got {ty.dtype}")
+
+
+def _take_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    indices = tensor_arg(arg_types, 1, "indices")
+    _check_int(indices, "indices")
+    if attrs.axis is None:
+        return TensorType(indices.shape, data.dtype)
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    batch = attrs.batch_dims
+    if batch < 0:
+        batch += len(indices.shape)
+    out = data.shape[:axis] + indices.shape[batch:] + data.shape[axis + 1:]
+    return TensorType(out, data.dtype)
+
+
+define("take", _take_rel, _INJ,
+       lambda attrs, inputs, out: [topi.take(inputs[0], inputs[1], attrs.axis, attrs.batch_dims, attrs.mode)],
+       2, "relay.attrs.TakeAttrs")
+
+
+def _gather_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    indices = tensor_arg(arg_types, 1, "indices")
+    _check_int(indices, "indices")
+    if len(data.shape) != len(indices.shape):
+        raise RelationError(f"data {shape_str(data.shape)} and indices {shape_str(indices.shape)} differ in rank")
+    normalize_axis(attrs.axis, len(data.shape))
+    return TensorType(indices.shape, data.dtype)
+
+
+define("gather", _gather_rel, _INJ,
+       lambda attrs, inputs, out: [topi.gather(inputs[0], attrs.axis, inputs[1])], 2,
+       "relay.attrs.GatherAttrs")
+
+
+def _one_hot_rel(arg_types, attrs):
+    indices = tensor_arg(arg_types, 0, "indices")
+    _check_int(indices, "indices")
+    ndim = len(indices.shape)
+    axis = ndim if attrs.axis == -1 else normalize_axis(attrs.axis, ndim + 1)
+    out = indices.shape[:axis] + (attrs.depth,) + indices.shape[axis:]
+    return TensorType(out, attrs.dtype)
+
+
+define("one_hot", _one_hot_rel, _INJ,
+       lambda attrs, inputs, out: [topi.one_hot(inputs[0], inputs[1](), inputs[2](), attrs.depth,
+                                                attrs.axis, attrs.dtype)],
+       3, "relay.attrs.OneHotAttrs")
+
+
+# -- join / split ---------------------------------------------------------------
+
+
+def _concatenate_rel(arg_types, attrs):
+    fields = tuple_arg(arg_types, 0, "data")
+    if not fields:
+        raise RelationError("needs at least one tensor")
+    first = fields[0]
+    ndim = len(first.shape)
+    axis = normalize_axis(attrs.axis, ndim)
+    total = 0
+    out = list(first.shape)
+    for i, field in enumerate(fields):
+        if field.dtype != first.dtype:
+            raise RelationError(f"dtype mismatch: input 0 is {first.dtype} but input {i} is {field.dtype}")
+        if len(field.shape) != ndim:
+            raise RelationError(
+                f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} differ in rank"
+            )
+        for j in range(ndim):
+            if j == axis:
+                continue
+            if not dims_equal(field.shape[j], out[j]):
+                raise RelationError(
+                    f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} "
+                    f"differ on axis {j}, which is not the concatenation axis {axis}"
+                )
+            if is_any(out[j]):
+                out[j] = field.shape[j]
+        dim = field.shape[axis]
+        total = Any() if is_any(total) or is_any(dim) else total + dim
+    out[axis] = total
+    return TensorType(out, first.dtype)
+
+
+define("concatenate", _concatenate_rel, _INJ,
+       lambda attrs, inputs, out: [topi.concatenate(list(inputs), attrs.axis)], 1,
+       "relay.attrs.ConcatenateAttrs")
+
+
+def _stack_rel(arg_types, attrs):
+    fields = tuple_arg(arg_types, 0, "data")
+    if not fields:
+        raise RelationError("needs at least one tensor")
+    first = fields[0]
+    for i, field in enumerate(fields):
+        if field.dtype != first.dtype:
+            raise RelationError(f"dtype mismatch: input 0 is {first.dtype} but input {i} is {field.dtype}")
+        if len(field.shape) != len(first.shape) or not all(
+            dims_equal(a, b) for a, b in zip(field.shape, first.shape)
+        ):
+            raise RelationError(
+                f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} differ in shape"
+            )
+    ndim = len(first.shape)
+    axis = attrs.axis
+    if not -ndim - 1 <= axis <= ndim:
+        raise RelationError(f"axis {axis} is out of range for stacking tensors of rank {ndim}")
+    if axis < 0:
+        axis += ndim + 1
+    out = first.shape[:axis] + (len(fields),) + first.shape[axis:]
+    return TensorType(out, first.dtype)
+
+
+define("stack", _stack_rel, _INJ,
+       lambda attrs, inputs, out: [topi.stack(list(inputs), attrs.axis)], 1, "relay.attrs.StackAttrs")
+
+
+def _split_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    dim = data.shape[axis]
+    spec = attrs.indices_or_sections
+    if isinstance(spec, int):
+        if spec <= 0:
+            raise RelationError(f"indices_or_sections must be positive, got {spec}")
+        if not is_any(dim) and dim % spec:
+            raise RelationError(f"axis {axis} of {shape_str(data.shape)} cannot be split into {spec} equal sections")
+        sizes = [Any() if is_any(dim) else dim // spec] * spec
+    else:
+        bounds = [0] + list(spec) + [dim]
+        sizes = []
+        for begin, end in zip(bounds[:-1], bounds[1:]):
+            if is_any(end):
+                sizes.append(Any())
+            else:
+                if end < begin:
+                    raise RelationError(f"split indices {tuple(spec)} are not increasing within {dim}")
+                sizes.append(end - begin)
+    fields = []
+    for size in sizes:
+        shape = list(data.shape)
+        shape[axis] = size
+        fields.append(TensorType(shape, data.dtype))
+    return TupleType(fields)
+
+
+define("split", _split_rel, _INJ,
+       lambda attrs, inputs, out: list(topi.split(inputs[0], attrs.indices_or_sections, attrs.axis)), 1,
+       "relay.attrs.SplitAttrs")
+
+
+# -- strided_slice --------------------------------------------------------------
+
+
+def _slice_len(dim, begin, end, stride):
+    if is_any(dim):
+        return Any()
+    return len(range(*slice(begin, end, stride).indices(dim)))
+
+
+def _strided_slice_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    ndim = len(data.shape)
+    begin, end = list(attrs.begin), list(attrs.end)
+    axes = list(attrs.axes) if attrs.axes is not None else list(range(len(begin)))
+    if len(axes) > ndim or len(begin) != len(axes) or len(end) != len(axes):
+        raise RelationError(
+            f"begin {tuple(begin)} / end {tuple(end)} / axes {attrs.axes} do not fit the input {shape_str(data.shape)}"
+        )
+    strides = list(attrs.strides) if attrs.strides else [1]
+    if len(strides) == 1:
+        strides = strides * len(axes)
+    if len(strides) != len(axes):
+        raise RelationError(f"strides {tuple(attrs.strides)} do not match begin {tuple(begin)}")
+    out = list(data.shape)
+    for b, e, s, a in zip(begin, end, strides, axes):
+        a = normalize_axis(a, ndim)
+        if s == 0:
+            raise RelationError("strides must not be 0")
+        if attrs.slice_mode == "size":
+            e = None if e < 0 else b + e
+            s = 1
+        out[a] = _slice_len(data.shape[a], b, e, s)
+    return TensorType(out, data.dtype)
+
+
+def _strided_slice_compute(attrs, inputs, out_type):
+    return [topi.strided_slice(inputs[0], list(attrs.begin), list(attrs.end), list(attrs.strides),
+                               attrs.axes and list(attrs.axes), attrs.slice_mode)]
+
+
+define("strided_slice", _strided_slice_rel, _INJ, _strided_slice_compute, 1,
+       "relay.attrs.StridedSliceAttrs")
+
+
+def _gather_nd_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    indices = tensor_arg(arg_types, 1, "indices")
+    _check_int(indices, "indices")
+    if not indices.shape:
+        raise RelationError("indices must have at least one axis")
+    depth = attrs.index_rank if attrs.index_rank is not None else indices.shape[0]
+    if is_any(depth):
+        raise RelationError("the first axis of indices must be static (or give index_rank)")
+    if attrs.batch_dims + depth > len(data.shape):
+        raise RelationError(
+            f"indices {shape_str(indices.shape)} index {depth} axes past batch_dims={attrs.batch_dims} "
+            f"of data {shape_str(data.shape)}"
+        )
+    return TensorType(indices.shape[1:] + data.shape[attrs.batch_dims + depth:], data.dtype)
+
+
+define("gather_nd", _gather_nd_rel, _INJ,
+       lambda attrs, inputs, out: [topi.gather_nd(inputs[0], inputs[1], attrs.batch_dims)], 2,
+       "relay.attrs.GatherNDAttrs")
+
+
+def _slice_like_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    like = tensor_arg(arg_types, 1, "shape_like")
+    if attrs.axes is None:
+        axes = range(min(len(data.shape), len(like.shape)))
+    else:
+        axes = [normalize_axis(a, len(data.shape)) for a in attrs.axes]
+    shape = list(data.shape)
+    for axis in axes:
+        if axis >= len(like.shape):
+            raise RelationError(f"axis {axis} is out of range for shape_like {shape_str(like.shape)}")
+        target = like.shape[axis]
+        if not is_any(target) and not is_any(shape[axis]) and target > shape[axis]:
+            raise RelationError(
+                f"shape_like {shape_str(like.shape)} is larger than data {shape_str(data.shape)} on axis {axis}"
+            )
+        shape[axis] = target
+    return TensorType(shape, data.dtype)
+
+
+def _slice_like_compute(attrs, inputs, out_type):
+    ends = list(out_type.shape)
+    return [topi.strided_slice(inputs[0], [0] * len(ends), ends)]
+
+
+define("slice_like", _slice_like_rel, _INJ, _slice_like_compute, 2, "relay.attrs.SliceLikeAttrs")
