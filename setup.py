@@ -26,6 +26,7 @@ import sys
 
 from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CPP_OUTPUTS = ("libtvmfork_runtime.so", "tvmfork_graph_executor_embed.o")
@@ -79,6 +80,23 @@ def build_cpp():
     return os.path.join(build_dir, "lib")
 
 
+class SdistWithSources(sdist):
+    """Put the overlay folder and the C++ sources in the sdist (they are no package)."""
+
+    def make_release_tree(self, base_dir, files):
+        extra = ["CMakeLists.txt"]
+        for top in ("src", os.path.join("python", "tvm")):
+            for folder, _, names in os.walk(os.path.join(HERE, top)):
+                if "__pycache__" in folder:
+                    continue
+                extra += [
+                    os.path.relpath(os.path.join(folder, name), HERE)
+                    for name in names
+                    if not name.endswith(".pyc")
+                ]
+        super().make_release_tree(base_dir, sorted(set(files) | set(extra)))
+
+
 class BinaryDistribution(Distribution):
     """The wheel carries a shared library: tag it for the platform, not ``any``."""
 
@@ -109,6 +127,6 @@ class BuildPyWithOverlay(build_py):
 
 
 setup(
-    cmdclass={"build_py": BuildPyWithOverlay},
+    cmdclass={"build_py": BuildPyWithOverlay, "sdist": SdistWithSources},
     distclass=BinaryDistribution,
 )
