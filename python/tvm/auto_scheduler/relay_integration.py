@@ -154,10 +154,12 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
         return None
     try:
         dag = ComputeDAG(io_tensors)
-    except (tvm.error.TVMError, ValueError, TypeError) as err:
+        workload_key = dag.workload_key()
+    except Exception as err:  # pylint: disable=broad-except
+        # The base raises several error types (InternalError, TVMError, ValueError)
+        # for computes TensorIR cannot express; any of them means "no DAG".
         logger.info("skipping a function whose compute cannot form a DAG: %s", err)
         return None
-    workload_key = dag.workload_key()
     register_workload_tensors(workload_key, io_tensors)
     target = tvm.target.Target.current(allow_none=True)
 

@@ -180,8 +180,9 @@ class ScheduleGetter(ExprFunctor):
         outputs = _flatten(result)
         # A kernel must compute its outputs: an output that is an input (an
         # identity function) is copied.
+        input_ops = {t.op for t in inputs}
         outputs = [
-            te.compute(t.shape, lambda *i, t=t: t(*i), name="copy") if t in inputs else t
+            te.compute(t.shape, lambda *i, t=t: t(*i), name="copy") if t.op in input_ops else t
             for t in outputs
         ]
         return inputs, outputs

@@ -1,0 +1,144 @@
+"""Task extraction for the auto-scheduler through the compile engine (use_topi_schedule=False).
+
+Each case states why it gives its count: the counts follow from FuseOps' grouping
+(one task per distinct fused function with a reduction or other complex op, unless
+include_simple_tasks) and from which computes can form a compute DAG.
+"""
+import time
+
+import pytest
+
+import tvm
+from tvm import auto_scheduler, relay
+import tvm.relay.testing
+
+ISHAPE = (1, 3, 224, 224)
+W1SHAPE = (32, 3, 3, 3)
+W2SHAPE = (32, 32, 3, 3)
+
+
+def _two_conv_func():
+    data = relay.var("data", shape=ISHAPE)
+    weight1 = relay.var("weight1", shape=W1SHAPE)
+    weight2 = relay.var("weight2", shape=W2SHAPE)
+    out = relay.nn.relu(relay.nn.conv2d(data, weight1, kernel_size=(3, 3), padding=(1, 1)))
+    out = relay.nn.relu(relay.nn.conv2d(out, weight2, kernel_size=(3, 3), padding=(1, 1)))
+    return relay.Function([data, weight1, weight2], out)
+
+
+def _fused_func():
+    data = relay.var("data", shape=ISHAPE)
+    weight1 = relay.var("weight1", shape=W1SHAPE)
+    weight2 = relay.var("weight2", shape=W2SHAPE)
+    fused = _two_conv_func().with_attr("Primitive", tvm.tir.IntImm("int32", 1))
+    return relay.Function([data, weight1, weight2], relay.Call(fused, [data, weight1, weight2]))
+
+
+def _simple_func():
+    data = relay.var("data", relay.TensorType((1, 2, 3), "float32"))
+    return relay.Function([data], relay.image.affine_grid(data, (150, 150)))
+
+
+def _shape_of_func():
+    data = relay.var("data", shape=(relay.Any(), 28, 28), dtype="float32")
+    return relay.Function([data], relay.shape_of(data))
+
+
+def _dynamic_shape_func():
+    data = relay.var("data", shape=(relay.Any(), 32), dtype="float32")
+    out = relay.max(data)
+    return relay.Function(relay.analysis.free_vars(out), out)
+
+
+def _control_flow_func():
+    data = relay.var("data", shape=(1, 3, 224, 224))
+    weight = relay.var("weight", shape=(32, 3, 3, 3))
+    eq1 = relay.var("e1", shape=[], dtype="float32")
+    eq2 = relay.var("e2", shape=[], dtype="float32")
+    true_branch = relay.zeros(shape=(1, 32, 222, 222), dtype="float32")
+    false_branch = relay.nn.conv2d(data, weight, kernel_size=(3, 3), channels=32)
+    out = relay.erf(relay.If(relay.equal(eq1, eq2), true_branch, false_branch))
+    return relay.Function([data, weight, eq1, eq2], out)
+
+
+def _unsupported_op_func():
+    post_data = relay.var("data", shape=(1, 3, 6))
+    postproc = relay.Function([post_data], relay.nn.relu(post_data)).with_attr("Primitive", 1)
+    cls_prob = relay.var("cls_prob", relay.ty.TensorType((1, 3, 3), "float32"))
+    loc_pred = relay.var("loc_pred", relay.ty.TensorType((1, 3 * 4), "float32"))
+    anchors = relay.var("anchors", relay.ty.TensorType((1, 3, 4), "float32"))
+    mtl = relay.vision.multibox_transform_loc(cls_prob=cls_prob, loc_pred=loc_pred, anchor=anchors)
+    nms = relay.vision.non_max_suppression(mtl[0], mtl[1], mtl[0], return_indices=False)
+    return relay.Function([cls_prob, loc_pred, anchors], relay.Call(postproc, [nms]))
+
+
+@pytest.mark.parametrize(
+    "make, expected, include_simple_tasks",
+    [
+        # FuseOps puts the two conv2d+relu pairs in separate functions: two tasks.
+        (_two_conv_func, 2, False),
+        # A function already marked "Primitive" is kept whole: one task.
+        (_fused_func, 1, False),
+        # Only injective ops (affine_grid): no task unless simple tasks are included.
+        (_simple_func, 0, False),
+        (_simple_func, 1, True),
+        # shape_of reads only the shape, so its DAG has no dynamic tensor; it has no
+        # reduction, so it is a simple task.
+        (_shape_of_func, 0, False),
+        (_shape_of_func, 1, True),
+        # A reduction over a dynamically shaped input cannot form a static DAG: skipped.
+        (_dynamic_shape_func, 0, False),
+        # The graph executor cannot run an If, but the conv2d inside a branch is still lowered.
+        (_control_flow_func, 1, False),
+    ],
+)
+def test_extraction_semantics(make, expected, include_simple_tasks):
+    mod = tvm.IRModule.from_expr(make())
+    tasks, weights = auto_scheduler.extract_tasks(
+        mod["main"], None, tvm.target.Target("llvm"), include_simple_tasks=include_simple_tasks
+    )
+    assert len(tasks) == expected
+    assert len(weights) == expected
+
+
+def test_function_that_cannot_form_a_dag_is_skipped():
+    # non_max_suppression is an extern (ir_builder) compute: its function cannot form
+    # a compute DAG and is skipped; the primitive relu function after it is a simple
+    # task. (multibox_transform_loc is a plain TE compute in the base's TOPI, unlike
+    # upstream 0.8's ir_builder version; it reduces over the classes, so its
+    # function is a complex task.)
+    mod = tvm.IRModule.from_expr(_unsupported_op_func())
+    tasks, weights = auto_scheduler.extract_tasks(
+        mod["main"], None, "llvm", include_simple_tasks=True
+    )
+    descs = sorted(task.desc for task in tasks)
+    assert descs == ["fused_nn_relu", "fused_vision_multibox_transform_loc"]
+    assert weights == [1, 1]
+    tasks, _ = auto_scheduler.extract_tasks(mod["main"], None, "llvm")
+    assert [task.desc for task in tasks] == ["fused_vision_multibox_transform_loc"]
+
+
+def test_mlp_gives_one_task_of_weight_two():
+    # dense(32 units)+bias+relu twice on a (1, 32) input: both fused functions are the
+    # same computation, so one task that occurs twice.
+    data = relay.var("data", shape=(1, 32))
+    fc1 = relay.nn.bias_add(relay.nn.dense(data, relay.var("fc1_weight"), units=32), relay.var("fc1_bias"), axis=-1)
+    fc2 = relay.nn.bias_add(
+        relay.nn.dense(relay.nn.relu(fc1), relay.var("fc2_weight"), units=32), relay.var("fc2_bias"), axis=-1
+    )
+    out = relay.nn.relu(fc2)
+    mod, params = relay.testing.init.create_workload(relay.Function(relay.analysis.free_vars(out), out))
+    tasks, weights = auto_scheduler.extract_tasks(mod["main"], params, "llvm")
+    assert len(tasks) == 1
+    assert weights == [2]
+    assert tasks[0].compute_dag.flop_ct > 0
+
+
+def test_tasks_are_search_tasks_for_the_target():
+    mod = tvm.IRModule.from_expr(_two_conv_func())
+    tasks, _ = auto_scheduler.extract_tasks(mod["main"], None, "llvm")
+    for task in tasks:
+        assert isinstance(task, auto_scheduler.SearchTask)
+        assert task.target.kind.name == "llvm"
+        assert task.workload_key.startswith('["')
+    assert len({t.workload_key for t in tasks}) == len(tasks)
