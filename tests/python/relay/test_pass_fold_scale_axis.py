@@ -169,3 +169,59 @@ def test_fold_scale_axis_obeys_disabled_pass_and_opt_level():
         assert "multiply" in _calls(seq(mod))
     with tvm.transform.PassContext(opt_level=3):
         assert "multiply" not in _calls(seq(mod))
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_biases_and_weights_as_variables(layout):
+    """Unbound parameters: the scale moves onto the variables as multiplies/divides."""
+    rng = np.random.RandomState(8)
+    kernel_layout, axis = _LAYOUTS[layout]
+    bias_shape = _channel_const(rng, 3, axis).shape
+    x = relay.var("x", shape=_data_shape(layout, 3))
+    b_in = relay.var("b_in", shape=bias_shape)
+    w = relay.var("w", shape=_kernel_shape(kernel_layout, 4, 3))
+    b_out = relay.var("b_out", shape=(4,))
+    scale_in = relay.const(_channel_const(rng, 3, axis))
+    scale_out = relay.const(_channel_const(rng, 4, axis))
+    act = relay.nn.relu(relay.add(relay.multiply(x, scale_in), b_in))
+    y = relay.nn.bias_add(_conv(act, w, layout, 4), b_out, axis=axis)
+    y = relay.multiply(relay.nn.relu(y), scale_out)
+    mod, out = _fold(relay.Function([x, b_in, w, b_out], y))
+    main = out["main"]
+    assert main.body.op.name == "nn.relu"  # the trailing multiply is gone
+    # the input multiply is gone too: relu's input is the add of x itself
+    conv = main.body.args[0].args[0]
+    assert conv.args[0].args[0].args[0] is main.params[0]
+    inputs = [
+        rng.uniform(-1, 1, _data_shape(layout, 3)).astype("float32"),
+        rng.uniform(-1, 1, bias_shape).astype("float32"),
+        rng.uniform(-1, 1, _kernel_shape(kernel_layout, 4, 3)).astype("float32"),
+        rng.uniform(-1, 1, (4,)).astype("float32"),
+    ]
+    np.testing.assert_allclose(_run(out, *inputs), _run(mod, *inputs), rtol=1e-5, atol=1e-5)
+
+
+def test_forward_not_folded_when_both_add_operands_are_scaled():
+    rng = np.random.RandomState(9)
+    x = relay.var("x", shape=(1, 3, 5, 5))
+    m = relay.multiply(x, relay.const(_channel_const(rng, 3, 1)))
+    y = relay.add(relay.nn.relu(m), relay.nn.leaky_relu(m, alpha=0.1))
+    w = relay.const(rng.uniform(-1, 1, (4, 3, 3, 3)).astype("float32"))
+    mod, out = _fold(relay.Function([x], _conv(y, w, "NCHW", 4)))
+    assert "multiply" in _calls(out)
+    data = rng.uniform(-1, 1, (1, 3, 5, 5)).astype("float32")
+    np.testing.assert_allclose(_run(out, data), _run(mod, data), rtol=1e-5, atol=1e-5)
+
+
+def test_forward_bias_depending_on_the_unscaled_input():
+    # conv(relu(x * s) + x) = conv(relu(x) + x / s, w * s[I])
+    rng = np.random.RandomState(10)
+    x = relay.var("x", shape=(1, 3, 5, 5))
+    m = relay.multiply(x, relay.const(_channel_const(rng, 3, 1)))
+    w = relay.const(rng.uniform(-1, 1, (4, 3, 3, 3)).astype("float32"))
+    y = _conv(relay.add(relay.nn.relu(m), x), w, "NCHW", 4)
+    mod, out = _fold(relay.Function([x], y))
+    # the multiply is gone; x / s is computed instead (x is not a constant)
+    assert sorted(_calls(out)) == ["add", "divide", "nn.conv2d", "nn.relu"]
+    data = rng.uniform(-1, 1, (1, 3, 5, 5)).astype("float32")
+    np.testing.assert_allclose(_run(out, data), _run(mod, data), rtol=1e-5, atol=1e-5)

@@ -3,7 +3,7 @@
 After ``SimplifyInference`` and ``FoldConstant`` a batch norm is
 ``x * scale + shift`` with constant per-channel ``scale`` and ``shift``. When the
 multiply sits next to a convolution it can be folded into the convolution's
-constant weight, leaving only the addition:
+weight (a constant once parameters are bound), leaving only the addition:
 
 Backward (the multiply follows the convolution)::
 
@@ -21,6 +21,10 @@ Forward (the multiply precedes convolutions)::
 where ``s[I]`` scales the kernel's input-channel axis; every user of the scaled
 value must be such a pass-through op or the data input of a convolution with
 ``groups == 1``, all with the same channel axis.
+
+A bias ``b`` may be any expression: constants are rescaled at once, other
+biases (and non-constant weights) get a multiply / divide by the constant
+scale, which ``FoldConstant`` folds as soon as they are constant.
 
 Channel axes come from the layouts (``NCHW``/``OIHW``, ``NHWC``/``HWIO``, ...),
 so both NCHW and NHWC networks fold. The scale must be a constant that
@@ -100,16 +104,20 @@ def _along(vec, ndim, axis):
 
 
 def _bias_operand(call, chain):
-    """Index of the constant bias of ``add``/``subtract``/``bias_add`` using ``chain``."""
+    """Index of the bias operand of ``add``/``subtract``/``bias_add`` applied to
+    ``chain``, or ``None`` if ``call`` is not such an op on ``chain``. The bias may
+    be any expression other than ``chain`` itself."""
     name = op_name(call)
     if name in _BIAS_OPS:
         lhs, rhs = call.args
-        if lhs is chain and isinstance(rhs, Constant) and rhs is not chain:
+        if lhs is rhs:
+            return None
+        if lhs is chain:
             return 1
-        if rhs is chain and isinstance(lhs, Constant):
+        if rhs is chain:
             return 0
         return None
-    if name == "nn.bias_add" and call.args[0] is chain and isinstance(call.args[1], Constant):
+    if name == "nn.bias_add" and call.args[0] is chain and call.args[1] is not chain:
         return 1
     return None
 
@@ -120,14 +128,18 @@ def _bias_ok(call, bias_index, ndim, axis):
     return True
 
 
-def _scaled_bias(call, bias_index, vec, ndim, axis, divide):
-    bias = call.args[bias_index].numpy()
-    if op_name(call) == "nn.bias_add":
-        factor = vec
-    else:
-        factor = _along(vec, ndim, axis)
-    value = bias / factor if divide else bias * factor
-    return Constant(np.asarray(value, dtype=bias.dtype))
+def _scaled_bias(call, bias, vec, ndim, axis, divide):
+    """``bias`` (the visited bias operand of ``call``) multiplied or divided by
+    the scale; computed now for a constant, as an expression otherwise."""
+    factor = vec if op_name(call) == "nn.bias_add" else _along(vec, ndim, axis)
+    if isinstance(bias, Constant):
+        array = bias.numpy()
+        value = array / factor if divide else array * factor
+        return Constant(np.asarray(value, dtype=array.dtype))
+    from ..op import tensor as _tensor  # pylint: disable=import-outside-toplevel
+
+    factor = Constant(factor.astype(vec.dtype))
+    return _tensor.divide(bias, factor) if divide else _tensor.multiply(bias, factor)
 
 
 def _scaled_weight(weight, vec, axis):
@@ -159,6 +171,32 @@ class _BackwardFolder(ExprMutator):
             return folded
         return super().visit_call(call)
 
+    def _chain_operand(self, node, out_shape):
+        """Which operand of a bias op leads to the convolution (the other is the bias)."""
+        for index in range(len(node.args)):
+            operand = node.args[index]
+            if _bias_operand(node, operand) != 1 - index or len(node.args) != 2:
+                continue
+            if self._leads_to_conv(operand, out_shape):
+                return index
+        return None
+
+    def _leads_to_conv(self, node, out_shape):
+        while isinstance(node, Call) and self.uses.get(id(node), 0) == 1:
+            if _shape(node) != out_shape:
+                return False
+            name = op_name(node)
+            if name in _CONVS or name == "nn.dense":
+                return True
+            if name in _SIGN_SAFE:
+                node = node.args[0]
+                continue
+            index = self._chain_operand(node, out_shape)
+            if index is None:
+                return False
+            node = node.args[index]
+        return False
+
     def _fold(self, mul):
         split = _split_scale(mul)
         if split is None:
@@ -180,12 +218,11 @@ class _BackwardFolder(ExprMutator):
                 path.append((node, None))
                 node = node.args[0]
                 continue
-            chain = next((a for a in node.args if not isinstance(a, Constant)), None)
-            index = _bias_operand(node, chain) if chain is not None else None
+            index = self._chain_operand(node, out_shape)
             if index is None:
                 return None
-            path.append((node, index))
-            node = chain
+            path.append((node, 1 - index))
+            node = node.args[index]
         ndim = len(out_shape)
         if op_name(node) == "nn.dense":
             axis, kernel_axis = ndim - 1, 0
@@ -213,7 +250,8 @@ class _BackwardFolder(ExprMutator):
                 args[0] = new
             else:
                 args[1 - index] = new
-                args[index] = _scaled_bias(step, index, vec, ndim, axis, divide=False)
+                bias = self.visit(step.args[index])
+                args[index] = _scaled_bias(step, bias, vec, ndim, axis, divide=False)
             new = _rebuild(step, args)
         return new
 
@@ -231,8 +269,9 @@ class _ForwardPlan:
                 if not any(u is node for u in lst):
                     lst.append(node)
         self.drop = {}  # id(multiply) -> its data operand
-        self.bias = {}  # id(pass-through call) -> (bias index, new Constant)
+        self.bias = {}  # id(bias op) -> (bias index, vec, ndim, channel axis)
         self.sinks = {}  # id(conv) -> (vec, kernel I axis)
+        self.claimed = set()  # ids of every node some plan rewrites
         for node in nodes:
             self._plan(node)
 
@@ -250,7 +289,7 @@ class _ForwardPlan:
         while stack:
             node = stack.pop()
             for user in self.users.get(id(node), [None]):
-                if user is None or id(user) in self.drop or id(user) in self.bias:
+                if user is None or id(user) in self.claimed:
                     return
                 name = op_name(user)
                 if name in _CONVS:
@@ -289,12 +328,17 @@ class _ForwardPlan:
             return
         if not all(i is None or _bias_ok(n, i, ndim, axis) for n, i in region):
             return
+        # A bias must keep its value: it cannot be a node this plan rewrites.
+        if any(i is not None and id(n.args[i]) in seen for n, i in region):
+            return
         self.drop[id(mul)] = data
+        self.claimed.update(seen)
         for node, index in region:
             if index is not None:
-                self.bias[id(node)] = (index, _scaled_bias(node, index, vec, ndim, axis, divide=True))
+                self.bias[id(node)] = (index, vec, ndim, axis)
         for conv in sinks:
             self.sinks[id(conv)] = (vec, _conv_layouts(conv)[2])
+            self.claimed.add(id(conv))
 
 
 class _ForwardFolder(ExprMutator):
@@ -307,8 +351,9 @@ class _ForwardFolder(ExprMutator):
         if key in self.plan.drop:
             return self.visit(self.plan.drop[key])
         if key in self.plan.bias:
-            index, bias = self.plan.bias[key]
-            args = [bias if i == index else self.visit(a) for i, a in enumerate(call.args)]
+            index, vec, ndim, axis = self.plan.bias[key]
+            args = [self.visit(a) for a in call.args]
+            args[index] = _scaled_bias(call, args[index], vec, ndim, axis, divide=True)
             return _rebuild(call, args)
         if key in self.plan.sinks:
             vec, kernel_axis = self.plan.sinks[key]
