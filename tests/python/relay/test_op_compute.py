@@ -225,7 +225,7 @@ def test_dynamic_dims_become_te_vars():
 
 @pytest.mark.parametrize(
     "name",
-    ["nn.dropout", "vision.multibox_transform_loc", "trunc_divide", "trunc_mod"],
+    ["nn.dropout", "trunc_divide", "trunc_mod"],
 )
 def test_ops_without_base_compute_are_explicit(name):
     assert relay.op.get(name).get_attr("FTVMCompute") is None

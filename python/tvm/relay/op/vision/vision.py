@@ -2,9 +2,10 @@
 
 All are OPAQUE (never fused). ``get_valid_counts`` and ``non_max_suppression``
 use the base's ``topi.vision`` computes (built with the IR builder, so they do
-not form a pure TE compute DAG). ``multibox_transform_loc`` has no compute: the
-base's ``topi.vision.multibox_transform_loc`` implements a different
-(TFLite-style) contract with other outputs than Relay's SSD operator.
+not form a pure TE compute DAG). ``multibox_prior`` and
+``multibox_transform_loc`` use the TE computes of :mod:`._multibox`: the base's
+``topi.vision.multibox_transform_loc`` implements a different (TFLite-style)
+contract with other outputs than Relay's SSD operator.
 """
 from tvm import topi
 
@@ -12,9 +13,38 @@ from ...expr import Constant, TupleWrapper
 from ...ty import TensorType, TupleType
 from .._util import as_expr, define, make_call
 from ..op import OpPattern
+from . import _multibox
 from ..type_relations import RelationError, dim_mul, dims_equal, shape_str, tensor_arg
 
-__all__ = ["multibox_transform_loc", "get_valid_counts", "non_max_suppression"]
+__all__ = ["multibox_prior", "multibox_transform_loc", "get_valid_counts", "non_max_suppression"]
+
+
+def multibox_prior(data, sizes=(1.0,), ratios=(1.0,), steps=(-1.0, -1.0), offsets=(0.5, 0.5),
+                   clip=False):
+    """SSD prior (anchor) boxes for each location of a feature map.
+
+    Parameters
+    ----------
+    data : relay.Expr
+        ``(batch, channels, height, width)`` feature map (only its shape is used).
+    sizes, ratios : tuple of float
+    steps : tuple of float
+        ``-1``: ``1 / height`` and ``1 / width``.
+    offsets : tuple of float
+    clip : bool
+
+    Returns
+    -------
+    result : relay.Expr
+        ``(1, height * width * (len(sizes) + len(ratios) - 1), 4)`` boxes
+        ``(left, top, right, bottom)``.
+    """
+    return make_call(
+        "vision.multibox_prior", [data], "relay.attrs.MultiBoxPriorAttrs",
+        sizes=tuple(float(s) for s in sizes), ratios=tuple(float(r) for r in ratios),
+        steps=tuple(float(s) for s in steps), offsets=tuple(float(o) for o in offsets),
+        clip=bool(clip),
+    )
 
 
 def multibox_transform_loc(cls_prob, loc_pred, anchor, clip=True, threshold=0.01,
@@ -131,6 +161,14 @@ def _multibox_rel(arg_types, attrs):
     return TupleType([TensorType((batch, anchors, 6), cls_prob.dtype), TensorType((batch,), "int32")])
 
 
+def _multibox_prior_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if len(data.shape) != 4:
+        raise RelationError(f"data {shape_str(data.shape)} must be 4-d NCHW")
+    per_loc = len(attrs.sizes) + len(attrs.ratios) - 1
+    return TensorType((1, dim_mul(data.shape[2], data.shape[3], per_loc), 4), data.dtype)
+
+
 def _get_valid_counts_rel(arg_types, attrs):
     data = tensor_arg(arg_types, 0, "data")
     if len(data.shape) != 3:
@@ -177,8 +215,10 @@ def _nms_compute(attrs, inputs, out_type):
     return list(out) if attrs.return_indices else [out]
 
 
-define("vision.multibox_transform_loc", _multibox_rel, OpPattern.OPAQUE, None, 3,
-       "relay.attrs.MultiBoxTransformLocAttrs")
+define("vision.multibox_prior", _multibox_prior_rel, OpPattern.OPAQUE,
+       _multibox.multibox_prior_compute, 1, "relay.attrs.MultiBoxPriorAttrs")
+define("vision.multibox_transform_loc", _multibox_rel, OpPattern.OPAQUE,
+       _multibox.multibox_transform_loc_compute, 3, "relay.attrs.MultiBoxTransformLocAttrs")
 define("vision.get_valid_counts", _get_valid_counts_rel, OpPattern.OPAQUE,
        _get_valid_counts_compute, 2, "relay.attrs.GetValidCountsAttrs")
 define("vision.non_max_suppression", _nms_rel, OpPattern.OPAQUE, _nms_compute, 5,
