@@ -428,9 +428,11 @@ class ConfigSpace:
         return not self.errors
 
     def _add_new_transform(self, space_class, name, axes, policy, **kwargs):
+        if self._collect and name in self.space_map:
+            # a knob defined by both the compute and the schedule of a TOPI
+            # template: the first definition stands
+            return [VirtualAxis(1, f"{name}.{i}") for i in range(self.space_map[name].num_output)]
         if self._collect:
-            if name in self.space_map:
-                raise ValueError(f"knob {name!r} is defined twice")
             space = space_class(axes, policy, **kwargs)
             self.space_map[name] = space
             self._entity_map[name] = space[0]

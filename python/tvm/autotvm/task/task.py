@@ -291,6 +291,9 @@ def _count_expr(expr):
     if kind == "Not":
         return _count_expr(expr.a)
     if kind == "Call":
+        name = str(getattr(expr.op, "name", ""))
+        if name.endswith("tensor_load") or "buffer_load" in name:
+            return 0  # a tensor read, not arithmetic
         return 1 + sum(_count_expr(a) for a in expr.args)
     # loads, constants, variables: no arithmetic (index arithmetic is not counted)
     return 0

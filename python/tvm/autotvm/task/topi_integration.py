@@ -219,6 +219,12 @@ def select_tuned_implementation(impls, attrs, inputs, out_type, target):
     best = None
     old_silent = GLOBAL_SCOPE.silent
     GLOBAL_SCOPE.silent = True
+    if target is not None and not isinstance(target, tvm.target.Target):
+        target = tvm.target.Target(target)
+    current = tvm.target.Target.current(allow_none=True)
+    scope = target if target is not None and (current is None or str(current) != str(target)) else None
+    if scope is not None:
+        scope.__enter__()
     try:
         for impl in impls:
             outs = impl.compute(attrs, inputs, out_type)
@@ -236,6 +242,8 @@ def select_tuned_implementation(impls, attrs, inputs, out_type, target):
                 best = (cfg.cost, impl, outs)
     finally:
         GLOBAL_SCOPE.silent = old_silent
+        if scope is not None:
+            scope.__exit__(None, None, None)
     if best is None:
         return None
     return best[1], best[2]
