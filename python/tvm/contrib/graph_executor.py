@@ -84,8 +84,8 @@ def create(graph_json_str, libmod, device):
     libmod : tvm.runtime.Module or tvm.runtime.Executable
         The compiled operators; the node attribute ``func_name`` names a function of it.
     device : Device or list of Device
-        Where to run. Only the first device is used: heterogeneous graphs are not
-        supported by this executor.
+        Where to run. Heterogeneous execution is not supported: a list must name
+        one device.
 
     Returns
     -------

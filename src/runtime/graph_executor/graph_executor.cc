@@ -110,6 +110,12 @@ GraphExecutor::GraphExecutor(const std::string& graph_json, ffi::Module lib,
   if (devices_.empty()) {
     TVM_FFI_THROW(ValueError) << "graph executor: no device given";
   }
+  for (const DLDevice& dev : devices_) {
+    if (dev.device_type != devices_[0].device_type || dev.device_id != devices_[0].device_id) {
+      TVM_FFI_THROW(ValueError) << "graph executor: got several devices; heterogeneous "
+                                   "execution is not supported, pass one device";
+    }
+  }
   for (size_t i = 0; i < spec_.input_nodes.size(); ++i) {
     input_index_.emplace(spec_.nodes[spec_.input_nodes[i]].name, static_cast<int>(i));
   }

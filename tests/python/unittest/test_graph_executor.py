@@ -343,6 +343,8 @@ def test_graph_errors(lib):
     broken["attrs"]["device_index"] = ["list_int", [1, 2]]
     with pytest.raises(ValueError, match="heterogeneous graphs are not supported"):
         graph_executor.create(json.dumps(broken), lib, tvm.cpu())
+    with pytest.raises(ValueError, match="heterogeneous execution is not supported"):
+        graph_executor.create(SINGLE, lib, [tvm.cpu(0), tvm.cpu(1)])
     with pytest.raises(ValueError, match="does not parse"):
         graph_executor.create("{nodes", lib, tvm.cpu())
     with pytest.raises(ValueError, match="does not parse|has no field"):
