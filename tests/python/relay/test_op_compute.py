@@ -229,3 +229,30 @@ def test_dynamic_dims_become_te_vars():
 )
 def test_ops_without_base_compute_are_explicit(name):
     assert relay.op.get(name).get_attr("FTVMCompute") is None
+
+
+def test_more_computes_match_numpy():
+    x, w = rand(1, 3, 10), rand(4, 3, 3)
+    out = run(relay.nn.conv1d(var("x", x.shape), var("w", w.shape), strides=2, padding=1), x, w)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1)))
+    ref = np.stack([np.einsum("ck,ock->o", xp[0, :, 2 * i:2 * i + 3], w) for i in range(5)], -1)[None]
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
+    y = rand(2, 3)
+    np.testing.assert_allclose(run(relay.nn.l2_normalize(var("y", y.shape), 1e-8, axis=[1]), y),
+                               y / np.linalg.norm(y, axis=1, keepdims=True), rtol=1e-5)
+    d = rand(1, 8, 2, 2)
+    ref = d.reshape(1, 2, 2, 2, 2, 2).transpose(0, 3, 4, 1, 5, 2).reshape(1, 2, 4, 4)  # DCR
+    np.testing.assert_array_equal(run(relay.nn.depth_to_space(var("d", d.shape), 2), d), ref)
+    data, idx = rand(3, 4, 5), np.array([[0, 2, 1], [3, 0, 3]], "int32")
+    np.testing.assert_array_equal(run(relay.gather_nd(var("d", data.shape), var("i", idx.shape, "int32")), data, idx),
+                                  data[idx[0], idx[1]])
+    np.testing.assert_allclose(run(relay.cumsum(var("y", y.shape), axis=1), y), np.cumsum(y, axis=1), rtol=1e-6)
+    # the variance op takes the data and its mean (a call built by relay.variance)
+    centre = data.mean(axis=(0, 2), keepdims=True)
+    np.testing.assert_allclose(run(relay.variance(var("d", data.shape), axis=(0, 2), unbiased=True), data, centre),
+                               data.var(axis=(0, 2), ddof=1), rtol=1e-4)
+    np.testing.assert_array_equal(run(relay.nn.mirror_pad(var("y", y.shape), ((1, 1), (2, 0)), "REFLECT"), y),
+                                  np.pad(y, ((1, 1), (2, 0)), mode="reflect"))
+    values, indices = run(relay.topk(var("z", (2, 6)), 3).astuple(), z := rand(2, 6))
+    np.testing.assert_array_equal(indices, np.argsort(-z, axis=1)[:, :3])
+    np.testing.assert_array_equal(values, -np.sort(-z, axis=1)[:, :3])

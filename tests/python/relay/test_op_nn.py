@@ -261,3 +261,28 @@ def test_op_patterns_follow_upstream():
     }
     for name, value in expected.items():
         assert relay.op.get(name).get_attr("TOpPattern") == value, name
+
+
+def test_conv1d_shapes_and_untyped_weight():
+    call = relay.nn.conv1d(v((1, 3, 20)), relay.var("w"), channels=8, kernel_size=3, strides=2, padding=1)
+    assert call.attrs.type_key == "relay.attrs.Conv1DAttrs" and call.attrs.padding == (1, 1)
+    assert infer(call) == TensorType((1, 8, 10))
+    assert call.args[1].checked_type == TensorType((8, 3, 3))
+    out = infer(relay.nn.conv1d(v((1, 20, 3)), v((3, 3, 8), name="w"), data_layout="NWC", kernel_layout="WIO"))
+    assert out == TensorType((1, 18, 8))
+
+
+def test_more_nn_ops():
+    assert infer(relay.nn.l2_normalize(v((2, 3)), 1e-6, axis=[1])) == TensorType((2, 3))
+    call = relay.nn.lrn(v((1, 8, 4, 4)))
+    assert call.attrs.size == 5 and call.attrs.bias == 2.0 and infer(call).shape == (1, 8, 4, 4)
+    assert infer(relay.nn.fast_softmax(v((2, 3)))).shape == (2, 3)
+    assert infer(relay.nn.mirror_pad(v((1, 3, 4, 4)), ((0, 0), (0, 0), (1, 1), (2, 0)))).shape == (1, 3, 6, 6)
+    assert infer(relay.nn.depth_to_space(v((1, 8, 4, 4)), 2)) == TensorType((1, 2, 8, 8))
+    assert infer(relay.nn.space_to_depth(v((1, 4, 4, 2)), 2, layout="NHWC")) == TensorType((1, 2, 2, 8))
+    with pytest.raises(ValueError, match=r"^nn\.depth_to_space: 6 channels are not divisible by block_size\*\*2=4"):
+        infer(relay.nn.depth_to_space(v((1, 6, 4, 4)), 2))
+    assert infer(relay.nn.adaptive_avg_pool1d(v((1, 3, 9)), 3)) == TensorType((1, 3, 3))
+    assert infer(relay.nn.global_max_pool1d(v((1, 3, 9)))) == TensorType((1, 3, 1))
+    assert infer(relay.nn.instance_norm(v((2, 3, 4, 4)), relay.var("g"), relay.var("b"))).shape == (2, 3, 4, 4)
+    assert infer(relay.nn.group_norm(v((2, 4, 4, 4)), relay.var("g"), relay.var("b"), 2)).shape == (2, 4, 4, 4)

@@ -153,3 +153,14 @@ def test_reduce_errors():
 def test_logsumexp_is_composed_of_registered_ops():
     assert infer(relay.logsumexp(v((2, 3)), axis=1)) == TensorType((2,))
     assert infer(relay.logsumexp(v((2, 3)), axis=1, keepdims=True)) == TensorType((2, 1))
+
+
+def test_variance_std_and_fast_math():
+    call = relay.variance(v((2, 3, 4)), axis=1, unbiased=True)
+    assert call.op.name == "variance" and call.attrs.type_key == "relay.attrs.VarianceAttrs"
+    assert infer(call) == TensorType((2, 4))
+    assert infer(relay.std(v((2, 3, 4)), axis=(0, 2), keepdims=True)) == TensorType((1, 3, 1))
+    assert infer(relay.mean_variance(v((2, 3)), axis=0)) == relay.TupleType([TensorType((3,))] * 2)
+    for name in ("fast_exp", "fast_tanh", "fast_erf"):
+        assert infer(getattr(relay, name)(v((2, 3)))) == TensorType((2, 3))
+    assert infer(relay.atan2(v((2, 3)), v((3,), name="y"))) == TensorType((2, 3))

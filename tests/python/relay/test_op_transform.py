@@ -148,3 +148,23 @@ def test_layout_transform(shape, src, dst, expected):
 def test_layout_transform_error():
     with pytest.raises(ValueError, match=r"^layout_transform: axis C of size 30 is not divisible by 8"):
         infer(relay.layout_transform(v((1, 30, 7, 7)), "NCHW", "NCHW8c"))
+
+
+def test_gather_nd_slice_like_sequences_scans_sorting():
+    assert infer(relay.gather_nd(v((3, 4, 5)), v((2, 6), "int32", "i"))) == TensorType((6, 5))
+    assert infer(relay.gather_nd(v((2, 4, 5)), v((1, 2), "int32", "i"), batch_dims=1)) == TensorType((2, 5))
+    assert infer(relay.slice_like(v((5, 6)), v((3, 4), name="y"))) == TensorType((3, 4))
+    assert infer(relay.slice_like(v((5, 6)), v((3, 4), name="y"), axes=(1,))) == TensorType((5, 4))
+    assert infer(relay.sequence_mask(v((5, 2, 3)), v((2,), "int32", "l"))) == TensorType((5, 2, 3))
+    with pytest.raises(ValueError, match=r"^sequence_mask: valid_length \(3,\) must be 1-d of the batch size 2"):
+        infer(relay.sequence_mask(v((5, 2, 3)), v((3,), "int32", "l")))
+    assert infer(relay.reverse_sequence(v((2, 5, 3)), v((2,), "int32", "l"))) == TensorType((2, 5, 3))
+    assert infer(relay.cumsum(v((2, 3)), axis=1)) == TensorType((2, 3))
+    assert infer(relay.cumsum(v((2, 3), "int8"), dtype="int32")) == TensorType((6,), "int32")
+    assert infer(relay.cumprod(v((2, 3)), axis=0, exclusive=True)) == TensorType((2, 3))
+    both = relay.topk(v((2, 5)), 3)
+    assert isinstance(both, relay.TupleWrapper)
+    assert infer(both.astuple()) == TupleType([TensorType((2, 3)), TensorType((2, 3), "int32")])
+    assert infer(relay.topk(v((2, 5)), 0, axis=1, ret_type="indices", dtype="int64")) == TensorType((2, 5), "int64")
+    assert infer(relay.argsort(v((2, 5)), axis=0)) == TensorType((2, 5), "int32")
+    assert infer(relay.sort(v((2, 5)))) == TensorType((2, 5))
