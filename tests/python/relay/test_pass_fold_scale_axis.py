@@ -213,15 +213,36 @@ def test_forward_not_folded_when_both_add_operands_are_scaled():
     np.testing.assert_allclose(_run(out, data), _run(mod, data), rtol=1e-5, atol=1e-5)
 
 
-def test_forward_bias_depending_on_the_unscaled_input():
-    # conv(relu(x * s) + x) = conv(relu(x) + x / s, w * s[I])
+def test_full_tensor_operand_is_not_a_bias():
+    # conv(relu(x * s) + x): x varies along every axis, so moving the scale
+    # past the add would only put a divide on x; upstream leaves it, so do we.
     rng = np.random.RandomState(10)
     x = relay.var("x", shape=(1, 3, 5, 5))
     m = relay.multiply(x, relay.const(_channel_const(rng, 3, 1)))
     w = relay.const(rng.uniform(-1, 1, (4, 3, 3, 3)).astype("float32"))
-    y = _conv(relay.add(relay.nn.relu(m), x), w, "NCHW", 4)
+    mod, out = _fold(relay.Function([x], _conv(relay.add(relay.nn.relu(m), x), w, "NCHW", 4)))
+    assert sorted(_calls(out)) == ["add", "multiply", "nn.conv2d", "nn.relu"]
+    # same backwards: (conv(x) + y) * s with a full tensor y stays
+    y = relay.var("y", shape=(1, 4, 5, 5))
+    scale = relay.const(_channel_const(rng, 4, 1))
+    z = relay.multiply(relay.add(_conv(x, w, "NCHW", 4), y), scale)
+    _, out = _fold(relay.Function([x, y], z))
+    assert "multiply" in _calls(out)
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_backward_into_both_branches_of_an_add(layout):
+    # (conv_a(x) + conv_b(x)) * s: both kernels take the scale (a projection
+    # shortcut followed by the next batch norm)
+    rng = np.random.RandomState(11)
+    kernel_layout, axis = _LAYOUTS[layout]
+    x = relay.var("x", shape=_data_shape(layout, 3))
+    wa = relay.const(rng.uniform(-1, 1, _kernel_shape(kernel_layout, 4, 3)).astype("float32"))
+    wb = relay.const(rng.uniform(-1, 1, _kernel_shape(kernel_layout, 4, 3)).astype("float32"))
+    shift = relay.const(_channel_const(rng, 4, axis, low=-1, high=1))
+    branch_a = relay.add(_conv(x, wa, layout, 4), shift)
+    y = relay.multiply(relay.add(branch_a, _conv(x, wb, layout, 4)), relay.const(_channel_const(rng, 4, axis)))
     mod, out = _fold(relay.Function([x], y))
-    # the multiply is gone; x / s is computed instead (x is not a constant)
-    assert sorted(_calls(out)) == ["add", "divide", "nn.conv2d", "nn.relu"]
-    data = rng.uniform(-1, 1, (1, 3, 5, 5)).astype("float32")
+    assert sorted(_calls(out)) == ["add", "add", "nn.conv2d", "nn.conv2d"]
+    data = rng.uniform(-1, 1, _data_shape(layout, 3)).astype("float32")
     np.testing.assert_allclose(_run(out, data), _run(mod, data), rtol=1e-5, atol=1e-5)

@@ -123,9 +123,15 @@ def _bias_operand(call, chain):
 
 
 def _bias_ok(call, bias_index, ndim, axis):
+    """A bias must be per-channel (broadcast along ``axis`` only), as upstream:
+    rescaling a full tensor would only move the multiply elsewhere."""
     if op_name(call) == "nn.bias_add":
         return int(call.attrs.get("axis", 1)) % ndim == axis
-    return True
+    shape = _shape(call.args[bias_index])
+    if shape is None or len(shape) > ndim:
+        return False
+    padded = (1,) * (ndim - len(shape)) + shape
+    return all(dim == 1 for i, dim in enumerate(padded) if i != axis)
 
 
 def _scaled_bias(call, bias, vec, ndim, axis, divide):
@@ -160,6 +166,23 @@ def _rebuild(call, args):
 
 
 # --------------------------------------------------------------------- backward
+class _BackwardPlan:
+    """What one backward fold touches: the kernels to scale, the biases to
+    rescale, the adds/subtracts whose two operands are both scaled."""
+
+    def __init__(self):
+        self.sinks = []
+        self.biases = []  # (call, bias index)
+        self.both = set()  # ids of add/subtract with both operands scaled
+        self.sign_safe = False
+
+    def merge(self, other):
+        self.sinks += other.sinks
+        self.biases += other.biases
+        self.both |= other.both
+        self.sign_safe = self.sign_safe or other.sign_safe
+
+
 class _BackwardFolder(ExprMutator):
     def __init__(self, func):
         super().__init__()
@@ -171,30 +194,36 @@ class _BackwardFolder(ExprMutator):
             return folded
         return super().visit_call(call)
 
-    def _chain_operand(self, node, out_shape):
-        """Which operand of a bias op leads to the convolution (the other is the bias)."""
-        for index in range(len(node.args)):
-            operand = node.args[index]
-            if _bias_operand(node, operand) != 1 - index or len(node.args) != 2:
-                continue
-            if self._leads_to_conv(operand, out_shape):
-                return index
-        return None
-
-    def _leads_to_conv(self, node, out_shape):
-        while isinstance(node, Call) and self.uses.get(id(node), 0) == 1:
-            if _shape(node) != out_shape:
-                return False
-            name = op_name(node)
-            if name in _CONVS or name == "nn.dense":
+    def _collect(self, node, out_shape, plan):
+        """True if every value reaching ``node`` through pass-through ops comes
+        from a convolution (or dense) used only on this way; fills ``plan``."""
+        if not isinstance(node, Call) or self.uses.get(id(node), 0) != 1:
+            return False
+        if _shape(node) != out_shape:
+            return False
+        name = op_name(node)
+        if name in _CONVS or name == "nn.dense":
+            plan.sinks.append(node)
+            return True
+        if name in _SIGN_SAFE:
+            plan.sign_safe = True
+            return self._collect(node.args[0], out_shape, plan)
+        if name in _BIAS_OPS and node.args[0] is not node.args[1]:
+            both = _BackwardPlan()
+            if self._collect(node.args[0], out_shape, both) and self._collect(
+                node.args[1], out_shape, both
+            ):
+                plan.merge(both)
+                plan.both.add(id(node))
                 return True
-            if name in _SIGN_SAFE:
-                node = node.args[0]
+        for index in range(len(node.args)):
+            if _bias_operand(node, node.args[index]) != 1 - index:
                 continue
-            index = self._chain_operand(node, out_shape)
-            if index is None:
-                return False
-            node = node.args[index]
+            attempt = _BackwardPlan()
+            if self._collect(node.args[index], out_shape, attempt):
+                plan.merge(attempt)
+                plan.biases.append((node, 1 - index))
+                return True
         return False
 
     def _fold(self, mul):
@@ -205,55 +234,56 @@ class _BackwardFolder(ExprMutator):
         out_shape = _shape(mul)
         if out_shape is None or _shape(node) != out_shape:
             return None
-        path = []
-        while True:
-            if not isinstance(node, Call) or self.uses.get(id(node), 0) != 1:
-                return None
-            if _shape(node) != out_shape:
-                return None
-            name = op_name(node)
-            if name in _CONVS or name == "nn.dense":
-                break
-            if name in _SIGN_SAFE:
-                path.append((node, None))
-                node = node.args[0]
-                continue
-            index = self._chain_operand(node, out_shape)
-            if index is None:
-                return None
-            path.append((node, 1 - index))
-            node = node.args[index]
+        plan = _BackwardPlan()
+        if not self._collect(node, out_shape, plan):
+            return None
         ndim = len(out_shape)
-        if op_name(node) == "nn.dense":
-            axis, kernel_axis = ndim - 1, 0
-        else:
-            layouts = _conv_layouts(node)
-            if layouts is None:
-                return None
-            axis, kernel_axis, _ = layouts
-        weight_shape = _shape(node.args[1])
-        channels = out_shape[axis]
-        if weight_shape is None or weight_shape[kernel_axis] != channels:
-            return None  # e.g. depthwise kernels with a channel multiplier
-        vec = _channel_vector(scale, ndim, axis, channels)
+        kernel_axes = {}
+        axes = set()
+        for sink in plan.sinks:
+            if op_name(sink) == "nn.dense":
+                axis, kernel_axis = ndim - 1, 0
+            else:
+                layouts = _conv_layouts(sink)
+                if layouts is None:
+                    return None
+                axis, kernel_axis, _ = layouts
+            weight_shape = _shape(sink.args[1])
+            if weight_shape is None or weight_shape[kernel_axis] != out_shape[axis]:
+                return None  # e.g. depthwise kernels with a channel multiplier
+            axes.add(axis)
+            kernel_axes[id(sink)] = kernel_axis
+        if len(axes) != 1:
+            return None
+        axis = axes.pop()
+        vec = _channel_vector(scale, ndim, axis, out_shape[axis])
         if vec is None or not np.all(vec != 0):
             return None
-        if any(op_name(p) in _SIGN_SAFE for p, _ in path) and not np.all(vec > 0):
+        if plan.sign_safe and not np.all(vec > 0):
             return None
-        if not all(idx is None or _bias_ok(p, idx, ndim, axis) for p, idx in path):
+        if not all(_bias_ok(c, i, ndim, axis) for c, i in plan.biases):
             return None
-        weight = _scaled_weight(self.visit(node.args[1]), vec, kernel_axis)
-        new = _rebuild(node, [self.visit(node.args[0]), weight])
-        for step, index in reversed(path):
-            args = list(step.args)
-            if index is None:
-                args[0] = new
-            else:
-                args[1 - index] = new
-                bias = self.visit(step.args[index])
-                args[index] = _scaled_bias(step, bias, vec, ndim, axis, divide=False)
-            new = _rebuild(step, args)
-        return new
+        biases = dict((id(c), i) for c, i in plan.biases)
+        return self._rewrite(node, plan, biases, kernel_axes, vec, ndim, axis)
+
+    def _rewrite(self, node, plan, biases, kernel_axes, vec, ndim, axis):
+        key = id(node)
+        if key in kernel_axes:
+            weight = _scaled_weight(self.visit(node.args[1]), vec, kernel_axes[key])
+            return _rebuild(node, [self.visit(node.args[0]), weight])
+
+        def scaled(arg):
+            return self._rewrite(arg, plan, biases, kernel_axes, vec, ndim, axis)
+
+        if key in plan.both:
+            return _rebuild(node, [scaled(a) for a in node.args])
+        if key in biases:
+            index = biases[key]
+            args = list(node.args)
+            args[1 - index] = scaled(node.args[1 - index])
+            args[index] = _scaled_bias(node, self.visit(node.args[index]), vec, ndim, axis, False)
+            return _rebuild(node, args)
+        return _rebuild(node, [scaled(node.args[0])] + [self.visit(a) for a in node.args[1:]])
 
 
 # ---------------------------------------------------------------------- forward
