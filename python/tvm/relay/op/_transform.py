@@ -3,7 +3,7 @@ layout_transform): type relations, patterns, computes. Indexing and joining
 ops are in :mod:`._index`."""
 from tvm import tirx, topi
 
-from ..ty import Any, TensorType, TupleType
+from ..ty import Any, TensorType
 from ._util import define
 from .op import OpPattern
 from .type_relations import (
@@ -15,7 +15,6 @@ from .type_relations import (
     normalize_axis,
     shape_str,
     tensor_arg,
-    tuple_arg,
 )
 
 _INJ = OpPattern.INJECTIVE

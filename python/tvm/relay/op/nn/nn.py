@@ -38,7 +38,7 @@ def _opt_tuple(value, size, what):
     return None if value is None else int_tuple(value, size, what)
 
 
-def _conv(name, key, data, weight, nd, strides, padding, dilation, groups, channels,
+def _make_conv(name, key, data, weight, nd, strides, padding, dilation, groups, channels,
           kernel_size, data_layout, kernel_layout, out_layout, out_dtype, **extra):
     return make_call(
         name, [data, weight], key,
@@ -56,7 +56,7 @@ def _conv(name, key, data, weight, nd, strides, padding, dilation, groups, chann
 def conv1d(data, weight, strides=1, padding=0, dilation=1, groups=1, channels=None,
            kernel_size=None, data_layout="NCW", kernel_layout="OIW", out_layout="", out_dtype=""):
     """1-d convolution (see :func:`conv2d`; padding has 1 or 2 values)."""
-    return _conv("nn.conv1d", "relay.attrs.Conv1DAttrs", data, weight, 1, strides, padding,
+    return _make_conv("nn.conv1d", "relay.attrs.Conv1DAttrs", data, weight, 1, strides, padding,
                  dilation, groups, channels, kernel_size, data_layout, kernel_layout,
                  out_layout, out_dtype)
 
@@ -90,7 +90,7 @@ def conv2d(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups
     -------
     result : relay.Expr
     """
-    return _conv("nn.conv2d", "relay.attrs.Conv2DAttrs", data, weight, 2, strides, padding,
+    return _make_conv("nn.conv2d", "relay.attrs.Conv2DAttrs", data, weight, 2, strides, padding,
                  dilation, groups, channels, kernel_size, data_layout, kernel_layout,
                  out_layout, out_dtype)
 
@@ -99,7 +99,7 @@ def conv3d(data, weight, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1
            channels=None, kernel_size=None, data_layout="NCDHW", kernel_layout="OIDHW",
            out_layout="", out_dtype=""):
     """3-d convolution (see :func:`conv2d`; padding has 1, 3 or 6 values)."""
-    return _conv("nn.conv3d", "relay.attrs.Conv3DAttrs", data, weight, 3, strides, padding,
+    return _make_conv("nn.conv3d", "relay.attrs.Conv3DAttrs", data, weight, 3, strides, padding,
                  dilation, groups, channels, kernel_size, data_layout, kernel_layout,
                  out_layout, out_dtype)
 
@@ -118,7 +118,7 @@ def conv2d_transpose(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 
     output_padding : tuple of int
         Extra size added to one side of the output.
     """
-    return _conv("nn.conv2d_transpose", "relay.attrs.Conv2DTransposeAttrs", data, weight, 2,
+    return _make_conv("nn.conv2d_transpose", "relay.attrs.Conv2DTransposeAttrs", data, weight, 2,
                  strides, padding, dilation, groups, channels, kernel_size, data_layout,
                  kernel_layout, out_layout, out_dtype,
                  output_padding=int_tuple(output_padding, 2, "output_padding"))
