@@ -128,6 +128,18 @@ def test_conv2d_nchw_tuned_config():
     close(got, ref.conv2d_nchw_python(xn, wn, 1, 1))
 
 
+@pytest.mark.parametrize("vector", ["ow", "oc"])
+def test_conv2d_nchw_vector_plans(vector):
+    """Both NCHW plans (column lanes, channel lanes with a blocked kernel copy)."""
+    x = te.placeholder((2, 8, 15, 15), name="x")
+    w = te.placeholder((16, 8, 3, 3), name="w")
+    b = te.placeholder((16, 1, 1), name="b")
+    out = topi.nn.relu(topi.add(topi.nn.conv2d_nchw(x, w, 2, 1, 1), b))
+    cfg = {"vector": vector, "tile_oc": 8, "tile_ow": 4}
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nchw, cfg=cfg)
+    close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, 2, 1) + bn, 0))
+
+
 def test_fallback_config_values():
     x = te.placeholder((1, 64, 58, 58), name="x")
     w = te.placeholder((64, 64, 3, 3), name="w")
@@ -135,6 +147,11 @@ def test_fallback_config_values():
     cfg = x86.fallback_conv2d_nchw_config(op, 8, 2)
     assert 56 % cfg["tile_ow"] == 0 and cfg["tile_ow"] % 8 == 0
     assert 64 % cfg["tile_oc"] == 0 and cfg["tile_oc"] * (cfg["tile_ow"] // 8) <= 12
+    assert cfg["vector"] == "ow"
+    x28 = te.placeholder((1, 128, 28, 28), name="x")
+    w28 = te.placeholder((128, 128, 3, 3), name="w")
+    cfg28 = x86.fallback_conv2d_nchw_config(topi.nn.conv2d_nchw(x28, w28, 1, 1, 1).op, 8, 2)
+    assert cfg28["vector"] == "oc" and cfg28["tile_oc"] % 8 == 0
     with pytest.raises(KeyError, match="no knob 'tile_xyz'"):
         cfg["tile_xyz"]  # pylint: disable=pointless-statement
 
@@ -145,7 +162,7 @@ def test_schedule_rejects_wrong_anchor():
         build([x], [topi.nn.relu(x)], x86.schedule_conv2d_nchw)
 
 
-@pytest.mark.parametrize("groups,c,k,s", [(2, 8, 12, 1), (4, 8, 8, 2), (3, 9, 6, 1)])
+@pytest.mark.parametrize("groups,c,k,s", [(2, 8, 12, 1), (4, 8, 8, 2), (3, 9, 6, 1), (2, 16, 16, 1)])
 def test_group_conv2d_nchw(groups, c, k, s):
     x = te.placeholder((1, c, 11, 11), name="x")
     w = te.placeholder((k, c // groups, 3, 3), name="w")

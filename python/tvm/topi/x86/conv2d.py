@@ -28,6 +28,9 @@ __all__ = [
     "MAX_ACCUMULATORS",
 ]
 
+# Output pixels per channel below which copying the kernel costs more than it saves.
+KERNEL_COPY_MIN_OUTPUTS = 100
+
 # Vector registers kept for the accumulator tile (AVX2 has 16; the rest hold
 # the broadcast operand and the loaded vector).
 MAX_ACCUMULATORS = 12
@@ -64,15 +67,27 @@ def register_tile(vec_extent, other_extent, lanes, max_acc=MAX_ACCUMULATORS):
 def fallback_conv2d_nchw_config(op, lanes, num_cores):
     """Fallback knobs of the NCHW conv2d schedule.
 
-    ``tile_ow`` (vector lanes, a divisor of OW), ``tile_oc`` (output channels
-    broadcast against it), ``tile_oh`` (1), ``unroll_kw`` (True),
-    ``inline_pad`` (False).
+    ``vector`` (``"ow"``: output columns are the lanes, kernel values are
+    broadcast; ``"oc"``: output channels are the lanes, read from a copy of
+    the kernel blocked as ``[OC/tile_oc, IC, KH, KW, tile_oc]`` made inside
+    the function, input values are broadcast), ``tile_ow``, ``tile_oc``,
+    ``tile_oh`` (1), ``unroll_kw`` (True), ``inline_pad`` (False).
+
+    ``"ow"`` is chosen when the output width is a multiple of the vector
+    width (full vectors, no kernel copy) or when the output plane is too
+    small to pay for the kernel copy (7x7), ``"oc"`` otherwise (e.g. 28 or
+    14 columns, where column vectors would be partly empty).
     """
     del num_cores
-    (_, oc, _, ow), _ = anchor_shapes(op)
-    tile_ow, tile_oc = register_tile(ow, oc, lanes)
-    return ScheduleConfig("conv2d_nchw", tile_oc=tile_oc, tile_oh=1, tile_ow=tile_ow,
-                          unroll_kw=True, inline_pad=False)
+    (_, oc, oh, ow), _ = anchor_shapes(op)
+    if ow % lanes == 0 or oc % lanes != 0 or oh * ow < KERNEL_COPY_MIN_OUTPUTS:
+        tile_ow, tile_oc = register_tile(ow, oc, lanes)
+        vector = "ow"
+    else:
+        tile_oc, tile_ow = register_tile(oc, ow, lanes)
+        vector = "oc"
+    return ScheduleConfig("conv2d_nchw", vector=vector, tile_oc=tile_oc, tile_oh=1,
+                          tile_ow=tile_ow, unroll_kw=True, inline_pad=False)
 
 
 def fallback_conv2d_nhwc_config(op, lanes, num_cores):
@@ -89,8 +104,36 @@ def fallback_conv2d_nhwc_config(op, lanes, num_cores):
                           unroll_kw=True, inline_pad=False)
 
 
+def pack_kernel_oc(sch, anchor, tile_oc, kernel_read=1):
+    """Copy the OIHW kernel into ``[O/tile_oc, I, KH, KW, tile_oc]`` inside the function.
+
+    Makes ``tile_oc`` output channels one contiguous vector; the copy is
+    O(kernel) against O(kernel * OH * OW) multiply-adds.
+    """
+    packed = sch.cache_read(anchor, kernel_read, "global")
+    sch.transform_layout(
+        packed, ("write", 0),
+        lambda o, i, h, w: (o // tile_oc, i, h, w, o % tile_oc), pad_value=0.0)
+    return packed
+
+
 def _plan_nchw(op, cfg, lanes):
     del op, lanes
+    if cfg.get("vector", "ow") == "oc":
+        tile_oc = cfg["tile_oc"]
+
+        def prepare(sch, anchor, pads):
+            del pads
+            pack_kernel_oc(sch, anchor, tile_oc)
+
+        return {
+            "spatial_tiles": [1, tile_oc, cfg["tile_oh"], cfg["tile_ow"]],
+            "vec_axis": 1,
+            "reduce_order": [0, 1, 2],
+            "unroll_reduce": bool(cfg["unroll_kw"]),
+            "outer_order": [1, 0, 2, 3],
+            "prepare": prepare,
+        }
     return {
         "spatial_tiles": [1, cfg["tile_oc"], cfg["tile_oh"], cfg["tile_ow"]],
         "vec_axis": 3,

@@ -61,7 +61,9 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
         axis is inner). Tiles that do not divide their extent are lowered to
         the largest divisor below them.
     vec_axis : int, optional
-        Spatial axis whose inner tile is vectorised (and moved innermost).
+        Spatial axis whose inner tile is vectorised (and moved innermost). The
+        write-back of the tile is vectorised too when it is the last tiled
+        axis (else it is unrolled: a strided store).
     reduce_order : list of int, optional
         Order of the reduction axes (indices among the reduction axes).
     reduce_tiles : list of int, optional
@@ -98,8 +100,9 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
         raise ValueError(f"tile_reduction needs static shapes ({node.name_hint})")
     if len(spatial_tiles) != n_sp:
         raise ValueError(f"{node.name_hint}: {len(spatial_tiles)} tiles for {n_sp} spatial axes")
-    if vec_axis is not None and any(int(t) > 1 for t in spatial_tiles[vec_axis + 1:]):
-        raise ValueError(f"{node.name_hint}: the vectorised axis must be the last tiled one")
+    # the write-back follows the output's axis order: its innermost loop is
+    # the vector axis only when no later axis is tiled
+    vec_is_last = vec_axis is not None and all(int(t) <= 1 for t in spatial_tiles[vec_axis + 1:])
     outer_of, inner, vec_loop = {}, [], None
     for axis, (loop, tile, ext) in enumerate(zip(sp_loops, spatial_tiles, extents[:n_sp])):
         tile = int(tile)
@@ -168,7 +171,7 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
         n_shared = len(sch.get_loops(block)) - len(r_outer) - len(r_inner) - len(inner) - (vec_loop is not None)
         own = wb_loops[n_shared:]
         if own:
-            if vec_loop is not None:
+            if vec_loop is not None and vec_is_last:
                 sch.vectorize(own[-1])
                 own = own[:-1]
             for loop in own:
