@@ -726,3 +726,26 @@ def test_fused_module_evaluates_like_the_original():
     want = interpreter.create_executor("debug", mod=mod).evaluate()(*inputs).numpy()
     got = interpreter.create_executor("debug", mod=fused).evaluate()(*inputs).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_kernel_modules_import_in_any_order():
+    """Each kernel module can be imported first (no circular-import trap)."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+
+    code = (
+        "import tvm.relay.backend.reference_ops_pool, tvm.relay.backend.reference_ops_nn;"
+        "from tvm.relay.backend import reference_ops as r;"
+        "assert 'nn.conv2d' in r.list_kernels() and 'nn.max_pool2d' in r.list_kernels()"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_tuple_wrapper_and_multi_output_ops():
+    x = relay.var("x", shape=(2, 6))
+    parts = relay.TupleWrapper(call("split", [x], indices_or_sections=3, axis=1), 3)
+    a = rand(2, 6)
+    out = interpreter.create_executor("debug").evaluate(parts, binds={x: a})()
+    assert len(out) == 3
+    for got, want in zip(out, np.split(a, 3, axis=1)):
+        np.testing.assert_array_equal(got.numpy(), want)

@@ -111,8 +111,7 @@ class Interpreter:
         env : dict, optional
             ``{Var: value}`` for the free variables of ``expr``.
         """
-        if not isinstance(expr, RelayExpr):
-            raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr!r}")
+        expr = _as_expr(expr)
         return self._eval(expr, _Frame(dict(env or {})))
 
     def call_value(self, func, args):
@@ -274,6 +273,14 @@ class Interpreter:
         return Executor(self).evaluate(expr, binds)
 
 
+def _as_expr(expr):
+    if hasattr(expr, "astuple") and not isinstance(expr, RelayExpr):
+        expr = expr.astuple()  # a TupleWrapper (multi-output op)
+    if not isinstance(expr, RelayExpr):
+        raise TypeError(f"cannot evaluate a {type(expr).__name__}: {expr!r}")
+    return expr
+
+
 def _truth(value):
     if isinstance(value, np.ndarray | np.generic | bool | int):
         array = np.asarray(value)
@@ -414,14 +421,14 @@ class Executor:
                 raise ValueError("the module has no 'main' function to evaluate")
             expr = self.mod.get_global_var("main")
         interp = self.interpreter
+        if not isinstance(expr, GlobalVar):
+            expr = _as_expr(expr)
         if isinstance(expr, Constant) and not env:
             return to_runtime(expr.numpy(), self.device)
         if isinstance(expr, GlobalVar):
             return self._make_callable(interp._global(expr))  # pylint: disable=protected-access
         if isinstance(expr, Function):
             return self._make_callable(Closure(expr, env))
-        if not isinstance(expr, RelayExpr):
-            raise TypeError(f"evaluate needs a relay expression, got {type(expr).__name__}")
 
         def _run_expr(*args, **kwargs):
             value = interp.evaluate_value(expr, env)

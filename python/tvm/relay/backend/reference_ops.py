@@ -15,8 +15,9 @@ implementation it checks.
 The kernels are spread over this module (elementwise, broadcast, reductions),
 :mod:`.reference_ops_transform`, :mod:`.reference_ops_index`,
 :mod:`.reference_ops_nn`, :mod:`.reference_ops_pool`,
-:mod:`.reference_ops_image` and :mod:`.reference_ops_vision`; importing this
-module registers all of them.
+:mod:`.reference_ops_image` and :mod:`.reference_ops_vision` (layout strings
+are handled by :mod:`.reference_ops_layout`); importing this module registers
+all of them.
 """
 import math
 
@@ -144,6 +145,43 @@ def normalize_axes(axis, ndim):
             raise ValueError(f"axis {a} out of range for a tensor of rank {ndim}")
         result.append(a % ndim if ndim else 0)
     return result
+
+
+def int_tuple(value, count, name):
+    """An attribute as ``count`` ints (a single value is repeated)."""
+    if isinstance(value, int | np.integer):
+        return (int(value),) * count
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * count
+    if len(value) != count:
+        raise ValueError(f"{name} must have {count} values, got {value}")
+    return value
+
+
+def pad_pairs(value, nspatial):
+    """Padding as (before, after) lists: 1, n or 2n values, as Relay accepts them."""
+    value = int_tuple(value, 1, "padding") if isinstance(value, int | np.integer) else tuple(
+        int(v) for v in value
+    )
+    if len(value) == 1:
+        return [value[0]] * nspatial, [value[0]] * nspatial
+    if len(value) == nspatial:
+        return list(value), list(value)
+    if len(value) == 2 * nspatial:
+        return list(value[:nspatial]), list(value[nspatial:])
+    raise ValueError(f"padding must have 1, {nspatial} or {2 * nspatial} values, got {value}")
+
+
+def sliding_windows(padded, kernel, strides, dilation):
+    """View of all (strided, dilated) windows: ``(N, C, *out, *kernel)``, no copy."""
+    nsp = len(kernel)
+    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    view = np.lib.stride_tricks.sliding_window_view(padded, span, axis=tuple(range(2, 2 + nsp)))
+    index = (slice(None), slice(None))
+    index += tuple(slice(None, None, s) for s in strides)
+    index += tuple(slice(None, None, d) for d in dilation)
+    return view[index]
 
 
 # ---------------------------------------------------------- elementwise binary

@@ -9,34 +9,17 @@ softmax and pad follow; pools are in :mod:`.reference_ops_pool`. Registered on i
 """
 import numpy as np
 
-from .reference_ops import acc_dtype, attr, normalize_axes, out_dtype, register_kernel
-from .reference_ops_transform import convert_layout, parse_layout
-
-
-def int_tuple(value, count, name):
-    """An attribute as ``count`` ints (a single value is repeated)."""
-    if isinstance(value, int | np.integer):
-        return (int(value),) * count
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        return value * count
-    if len(value) != count:
-        raise ValueError(f"{name} must have {count} values, got {value}")
-    return value
-
-
-def pad_pairs(value, nspatial):
-    """Padding as (before, after) lists: 1, n or 2n values, as Relay accepts them."""
-    value = int_tuple(value, 1, "padding") if isinstance(value, int | np.integer) else tuple(
-        int(v) for v in value
-    )
-    if len(value) == 1:
-        return [value[0]] * nspatial, [value[0]] * nspatial
-    if len(value) == nspatial:
-        return list(value), list(value)
-    if len(value) == 2 * nspatial:
-        return list(value[:nspatial]), list(value[nspatial:])
-    raise ValueError(f"padding must have 1, {nspatial} or {2 * nspatial} values, got {value}")
+from .reference_ops import (
+    acc_dtype,
+    attr,
+    int_tuple,
+    normalize_axes,
+    out_dtype,
+    pad_pairs,
+    register_kernel,
+    sliding_windows,
+)
+from .reference_ops_layout import convert_layout, parse_layout
 
 
 def _canonical(layout, lead):
@@ -46,17 +29,6 @@ def _canonical(layout, lead):
     if sorted(primal) != sorted(list(lead) + spatial):
         raise ValueError(f"layout {layout!r} is not a {lead}+spatial layout")
     return lead + "".join(spatial)
-
-
-def sliding_windows(padded, kernel, strides, dilation):
-    """View of all (strided, dilated) windows: ``(N, C, *out, *kernel)``, no copy."""
-    nsp = len(kernel)
-    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-    view = np.lib.stride_tricks.sliding_window_view(padded, span, axis=tuple(range(2, 2 + nsp)))
-    index = (slice(None), slice(None))
-    index += tuple(slice(None, None, s) for s in strides)
-    index += tuple(slice(None, None, d) for d in dilation)
-    return view[index]
 
 
 def conv_nchw(data, weight, strides, pad_before, pad_after, dilation, groups, dtype):
@@ -96,13 +68,21 @@ def conv_nchw(data, weight, strides, pad_before, pad_after, dilation, groups, dt
         return out.astype(dtype)
     og = out_channels // groups
     ksize = int(np.prod(kernel))
-    cols = win.reshape((n, groups, in_per_group) + out_sp + tuple(kernel))
-    # (G, N, *O, Cg, *K) -> (G, N*prod(O), Cg*prod(K)): the im2col copy.
-    perm = [1, 0] + list(range(3, 3 + nsp)) + [2] + list(range(3 + nsp, 3 + 2 * nsp))
-    cols = np.transpose(cols, perm).reshape(groups, -1, in_per_group * ksize)
     wmat = w.reshape(groups, og, in_per_group * ksize).transpose(0, 2, 1)
-    out = np.matmul(cols, wmat)  # (G, N*prod(O), Og)
-    out = out.reshape((groups, n) + out_sp + (og,))
+    out = np.empty((groups, n) + out_sp + (og,), acc)
+    # The im2col matrix is built a slab of output rows at a time (at most
+    # ~4M elements), so large 3-d convolutions do not need gigabytes.
+    row_size = n * groups * int(np.prod(out_sp[1:])) * in_per_group * ksize
+    step = max(1, (1 << 22) // max(row_size, 1))
+    perm = [1, 0] + list(range(3, 3 + nsp)) + [2] + list(range(3 + nsp, 3 + 2 * nsp))
+    for start in range(0, out_sp[0], step):
+        stop = min(start + step, out_sp[0])
+        slab = win[:, :, start:stop]
+        cols = slab.reshape((n, groups, in_per_group) + slab.shape[2:])
+        # (G, N, *O, Cg, *K) -> (G, N*prod(O), Cg*prod(K)): the im2col copy.
+        cols = np.transpose(cols, perm).reshape(groups, -1, in_per_group * ksize)
+        part = np.matmul(cols, wmat)  # (G, N*rows*prod(O[1:]), Og)
+        out[:, :, start:stop] = part.reshape((groups, n, stop - start) + out_sp[1:] + (og,))
     perm = [1, 0, 2 + nsp] + list(range(2, 2 + nsp))
     out = np.transpose(out, perm).reshape((n, out_channels) + out_sp)
     return out.astype(dtype)

@@ -7,9 +7,8 @@ pools, ``depth_to_space`` / ``space_to_depth``. Registered on import by
 """
 import numpy as np
 
-from .reference_ops import attr, contiguous, register_kernel
-from .reference_ops_nn import int_tuple, pad_pairs, sliding_windows
-from .reference_ops_transform import convert_layout, parse_layout
+from .reference_ops import attr, contiguous, int_tuple, pad_pairs, register_kernel, sliding_windows
+from .reference_ops_layout import convert_layout, parse_layout
 
 
 # ----------------------------------------------------------------------- pools
