@@ -22,6 +22,7 @@ Example
 import numbers
 
 import numpy as np
+import tvm_ffi
 
 import tvm
 from tvm.runtime import Tensor
@@ -30,18 +31,28 @@ from . import graph_executor_lib
 
 
 def _as_tensor(value, what):
-    """A tvm.runtime.Tensor for a numpy array, a scalar or a tensor (CPU copy)."""
+    """A tvm.runtime.Tensor for a numpy array, a scalar or a tensor.
+
+    A numpy array is wrapped without a copy (DLPack) when it can be: the executor
+    copies it into its own buffer anyway, so a second copy here would be waste.
+    """
     if isinstance(value, Tensor):
         return value
     if value is None:
         raise ValueError(f"{what}: no value given")
     try:
-        array = np.ascontiguousarray(value)
+        array = np.asarray(value)
+        if not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array)
     except Exception as err:  # pylint: disable=broad-except
         raise TypeError(f"{what}: cannot convert a {type(value).__name__} to a tensor") from err
     if array.dtype == object:
         raise TypeError(f"{what}: cannot convert a {type(value).__name__} to a tensor")
-    return tvm.runtime.tensor(array)
+    try:
+        return tvm_ffi.from_dlpack(array, require_alignment=0)
+    except Exception:  # pylint: disable=broad-except
+        # read-only arrays and dtypes DLPack cannot describe: copy instead
+        return tvm.runtime.tensor(array)
 
 
 def _as_key(key):

@@ -126,6 +126,14 @@ def test_single_op(lib):
     m.set_input(0, tvm.runtime.tensor(x2))
     m.run()
     np.testing.assert_array_equal(m.get_output(0).numpy(), np.maximum(x2, 0))
+    # numpy inputs that cannot be wrapped as they are: non-contiguous, read-only
+    xt = _rand(M, N, seed=3).T
+    m.run(x=xt)
+    np.testing.assert_array_equal(m.get_output(0).numpy(), np.maximum(xt, 0))
+    frozen = x2.copy()
+    frozen.flags.writeable = False
+    m.run(x=frozen)
+    np.testing.assert_array_equal(m.get_output(0).numpy(), np.maximum(x2, 0))
     m.run(x=x)
     out = tvm.runtime.empty((N, M), "float32")
     assert m.get_output(0, out) is out
