@@ -148,17 +148,15 @@ def _scaled_bias(call, bias, vec, ndim, axis, divide):
     return _tensor.divide(bias, factor) if divide else _tensor.multiply(bias, factor)
 
 
-def _scaled_weight(weight, vec, axis):
-    """``weight`` scaled by ``vec`` along its ``axis`` (folded now if constant)."""
+def _scaled_weight(weight, vec, axis, ndim):
+    """``weight`` (of rank ``ndim``) scaled by ``vec`` along its ``axis``;
+    computed now if constant."""
     if isinstance(weight, Constant):
         array = weight.numpy()
         return Constant(np.asarray(array * _along(vec, array.ndim, axis), dtype=array.dtype))
     from ..op import tensor as _tensor  # pylint: disable=import-outside-toplevel
 
-    shape = _shape(weight)
-    if shape is None:
-        raise ValueError("FoldScaleAxis: the weight to scale has no static shape")
-    return _tensor.multiply(weight, Constant(_along(vec, len(shape), axis).astype(vec.dtype)))
+    return _tensor.multiply(weight, Constant(_along(vec, ndim, axis).astype(vec.dtype)))
 
 
 def _rebuild(call, args):
@@ -252,7 +250,7 @@ class _BackwardFolder(ExprMutator):
             if weight_shape is None or weight_shape[kernel_axis] != out_shape[axis]:
                 return None  # e.g. depthwise kernels with a channel multiplier
             axes.add(axis)
-            kernel_axes[id(sink)] = kernel_axis
+            kernel_axes[id(sink)] = (kernel_axis, len(weight_shape))
         if len(axes) != 1:
             return None
         axis = axes.pop()
@@ -269,7 +267,7 @@ class _BackwardFolder(ExprMutator):
     def _rewrite(self, node, plan, biases, kernel_axes, vec, ndim, axis):
         key = id(node)
         if key in kernel_axes:
-            weight = _scaled_weight(self.visit(node.args[1]), vec, kernel_axes[key])
+            weight = _scaled_weight(self.visit(node.args[1]), vec, *kernel_axes[key])
             return _rebuild(node, [self.visit(node.args[0]), weight])
 
         def scaled(arg):
@@ -300,7 +298,7 @@ class _ForwardPlan:
                     lst.append(node)
         self.drop = {}  # id(multiply) -> its data operand
         self.bias = {}  # id(bias op) -> (bias index, vec, ndim, channel axis)
-        self.sinks = {}  # id(conv) -> (vec, kernel I axis)
+        self.sinks = {}  # id(conv) -> (vec, kernel I axis, kernel rank)
         self.claimed = set()  # ids of every node some plan rewrites
         for node in nodes:
             self._plan(node)
@@ -346,6 +344,8 @@ class _ForwardPlan:
             layouts = _conv_layouts(conv)
             if layouts is None or int(conv.attrs.get("groups", 1)) != 1:
                 return
+            if _shape(conv.args[1]) is None:
+                return
             axes.add(layouts[0])
         if len(axes) != 1:
             return
@@ -367,7 +367,7 @@ class _ForwardPlan:
             if index is not None:
                 self.bias[id(node)] = (index, vec, ndim, axis)
         for conv in sinks:
-            self.sinks[id(conv)] = (vec, _conv_layouts(conv)[2])
+            self.sinks[id(conv)] = (vec, _conv_layouts(conv)[2], len(_shape(conv.args[1])))
             self.claimed.add(id(conv))
 
 
@@ -386,9 +386,9 @@ class _ForwardFolder(ExprMutator):
             args[index] = _scaled_bias(call, args[index], vec, ndim, axis, divide=True)
             return _rebuild(call, args)
         if key in self.plan.sinks:
-            vec, kernel_axis = self.plan.sinks[key]
+            vec, kernel_axis, weight_ndim = self.plan.sinks[key]
             args = [self.visit(a) for a in call.args]
-            args[1] = _scaled_weight(args[1], vec, kernel_axis)
+            args[1] = _scaled_weight(args[1], vec, kernel_axis, weight_ndim)
             return _rebuild(call, args)
         return super().visit_call(call)
 
