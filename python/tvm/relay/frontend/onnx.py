@@ -1,0 +1,277 @@
+"""ONNX frontend: ``relay.frontend.from_onnx``.
+
+The graph is converted node by node in the order the ONNX graph lists them
+(ONNX requires a topological order). Shapes are static: graph inputs with
+symbolic dimensions need their shape in ``shape=``. Whatever can be computed at
+conversion time is computed then (a node whose inputs are all constants becomes
+a constant), so the shape arithmetic of exported models (Shape -> Gather ->
+Unsqueeze -> Concat -> Reshape, ConstantOfShape, Expand, masks built with
+Where...) folds away and the Relay graph holds only the tensor computation.
+
+Converters live in ``_onnx_math`` (elementwise, reductions, matrix products),
+``_onnx_nn`` (convolution, pooling, normalisation, padding, resizing) and
+``_onnx_shape`` (layout, indexing and shape operators).
+"""
+import logging
+import os
+
+import numpy as np
+
+import tvm
+
+from .. import expr as _expr
+from .. import function as _function
+from ..module import IRModule
+from . import _onnx_math, _onnx_nn, _onnx_shape  # noqa: F401  (register the converters)
+from ._onnx_common import CONVERTERS, GraphInfo, OnnxNode, onnx_dtype
+from .common import fold_constant, infer_type
+
+__all__ = ["from_onnx", "supported_ops"]
+
+logger = logging.getLogger("relay")
+
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+
+# Operators whose value may differ from run to run: never folded.
+_NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
+                     "Multinomial", "Bernoulli"}
+
+
+def supported_ops():
+    """The ONNX operator types (default domain) that :func:`from_onnx` converts."""
+    return sorted(CONVERTERS)
+
+
+def _model_opset(model):
+    for entry in model.opset_import:
+        if entry.domain in _DEFAULT_DOMAINS:
+            return int(entry.version)
+    return 1
+
+
+def _check_supported(graph, opset):
+    """Raise one error listing every operator of ``graph`` that has no converter."""
+    missing = []
+    for node in graph.node:
+        if node.domain in _DEFAULT_DOMAINS:
+            if node.op_type not in CONVERTERS:
+                entry = f"{node.op_type} (opset {opset})"
+                if entry not in missing:
+                    missing.append(entry)
+        else:
+            entry = f"{node.domain}.{node.op_type} (domain {node.domain!r})"
+            if entry not in missing:
+                missing.append(entry)
+    if missing:
+        raise tvm.error.OpNotImplemented(
+            f"The following operators are not supported by the ONNX frontend: "
+            f"{', '.join(missing)}"
+        )
+
+
+def _tensor_dims(value_info):
+    """Dims of a graph input: ints, or None for symbolic/unknown ones."""
+    tensor_type = value_info.type.tensor_type
+    if not tensor_type.HasField("shape"):
+        return None
+    dims = []
+    for dim in tensor_type.shape.dim:
+        if dim.HasField("dim_value") and dim.dim_value > 0:
+            dims.append(int(dim.dim_value))
+        else:
+            dims.append(dim.dim_param or None)
+    return dims
+
+
+class GraphProto(GraphInfo):
+    """Converts one ONNX ``GraphProto`` into a relay function.
+
+    Parameters
+    ----------
+    shape : dict of str to tuple of int
+        Shapes of graph inputs (required for inputs with symbolic dims).
+    dtype : str or dict of str to str
+        Input dtypes where the model does not give them (a dict overrides per input).
+    freeze_params : bool
+        Whether initializers become constants of the graph.
+    """
+
+    def __init__(self, shape, dtype, freeze_params):
+        super().__init__({})
+        self._shape = dict(shape or {})
+        self._dtype = dtype
+        self._freeze_params = freeze_params
+        self._nodes = {}  # ONNX value name -> relay expr
+        self._inputs = []  # relay vars of the graph inputs, in order
+        self._param_vars = []
+
+    # -- inputs ------------------------------------------------------------------
+
+    def _add_initializers(self, graph):
+        from onnx import numpy_helper  # pylint: disable=import-outside-toplevel
+
+        for init in graph.initializer:
+            array = numpy_helper.to_array(init)
+            keep_var = not self._freeze_params and array.dtype.kind in "fc" and array.ndim > 0
+            if keep_var:
+                var = _expr.var(init.name, shape=array.shape, dtype=array.dtype.name)
+                self.params[init.name] = tvm.runtime.tensor(array)
+                self._param_vars.append(var)
+                self._nodes[init.name] = var
+            else:
+                self._nodes[init.name] = _expr.const(array)
+
+    def _input_dtype(self, name, value_info):
+        if isinstance(self._dtype, dict) and name in self._dtype:
+            return str(self._dtype[name])
+        elem_type = value_info.type.tensor_type.elem_type
+        if elem_type:
+            return onnx_dtype(elem_type)
+        if isinstance(self._dtype, dict):
+            raise ValueError(f"graph input {name!r} has no element type; give it in dtype=")
+        return str(self._dtype)
+
+    def _add_inputs(self, graph):
+        names = {i.name for i in graph.input}
+        unknown = [n for n in self._shape if n not in names]
+        if unknown:
+            raise ValueError(
+                f"shape= names {unknown} which are not inputs of the graph; "
+                f"the inputs are {[i.name for i in graph.input if i.name not in self._nodes]}"
+            )
+        for value_info in graph.input:
+            name = value_info.name
+            if name in self._nodes:  # an initializer listed as an input (IR version < 4)
+                if name in self._shape:
+                    logger.warning("from_onnx: shape given for %r, which is an initializer", name)
+                continue
+            dims = _tensor_dims(value_info)
+            if name in self._shape:
+                shape = tuple(int(d) for d in self._shape[name])
+                if dims is not None and (
+                    len(dims) != len(shape)
+                    or any(isinstance(d, int) and d != s for d, s in zip(dims, shape))
+                ):
+                    raise ValueError(
+                        f"shape= gives {shape} for input {name!r}, which the model declares as "
+                        f"{tuple(d if isinstance(d, int) else '?' for d in dims)}"
+                    )
+            elif dims is None or any(not isinstance(d, int) for d in dims):
+                shown = "unknown" if dims is None else tuple(d if d else "?" for d in dims)
+                raise ValueError(
+                    f"input {name!r} has symbolic or unknown dimensions {shown}; give its "
+                    f"static shape with shape={{{name!r}: (...)}}"
+                )
+            else:
+                shape = tuple(dims)
+            var = _expr.var(name, shape=shape, dtype=self._input_dtype(name, value_info))
+            self._inputs.append(var)
+            self._nodes[name] = var
+
+    # -- nodes -------------------------------------------------------------------
+
+    def _input_expr(self, node, name):
+        if name == "":
+            return None
+        found = self._nodes.get(name)
+        if found is None:
+            raise ValueError(
+                f"{node.op_type} node {node.name or '(unnamed)'!r} reads {name!r}, which no earlier "
+                "node, input or initializer defines (is the graph topologically sorted?)"
+            )
+        return found
+
+    def _convert_node(self, proto, opset):
+        inputs = [self._input_expr(proto, name) for name in proto.input]
+        node = OnnxNode(proto, opset, inputs)
+        result = CONVERTERS[proto.op_type](node, self)
+        outputs = list(result) if isinstance(result, list | tuple) else [result]
+        if len(outputs) < len([o for o in proto.output if o]):
+            raise RuntimeError(f"the converter of {node} gave {len(outputs)} outputs, "
+                               f"the node has {len(proto.output)}")
+        foldable = proto.op_type not in _NONDETERMINISTIC and all(
+            i is None or isinstance(i, _expr.Constant) for i in inputs
+        )
+        for name, out in zip(proto.output, outputs):
+            if not name:
+                continue
+            if isinstance(out, _expr.TupleWrapper):
+                out = out.astuple()
+            if foldable and not isinstance(out, _expr.Constant):
+                out = fold_constant(out)
+            infer_type(out)
+            self._nodes[name] = out
+
+    def from_onnx(self, graph, opset):
+        """Convert ``graph``; returns ``(IRModule, params)``."""
+        _check_supported(graph, opset)
+        self._add_initializers(graph)
+        self._add_inputs(graph)
+        for proto in graph.node:
+            self._convert_node(proto, opset)
+        outputs = []
+        for value_info in graph.output:
+            if value_info.name not in self._nodes:
+                raise ValueError(f"graph output {value_info.name!r} is not computed by any node")
+            outputs.append(self._nodes[value_info.name])
+        body = outputs[0] if len(outputs) == 1 else _expr.Tuple(outputs)
+        func = _function.Function(self._inputs + self._param_vars, body)
+        return IRModule.from_expr(func), dict(self.params)
+
+
+def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True):
+    """Convert an ONNX model into a Relay module.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto or str
+        The model, or the path of an ``.onnx`` file.
+    shape : dict of str to tuple of int, optional
+        Static shapes of graph inputs. Required for every input with symbolic
+        (``dim_param``) or unknown dimensions; otherwise the model's shapes are used.
+    dtype : str or dict of str to str
+        Dtype of inputs whose element type the model does not give; a dict
+        overrides the dtype of the inputs it names.
+    opset : int, optional
+        Convert as if the model used this opset of the default domain
+        (default: the model's own ``opset_import``).
+    freeze_params : bool
+        If True (the default here, unlike upstream 0.8 where it was False),
+        every initializer becomes a constant of the graph, which lets shape
+        computations fold. If False, floating-point initializers become
+        parameters of ``main`` and are returned in ``params``; integer
+        initializers (shapes, axes, indices) stay constants.
+
+    Returns
+    -------
+    mod : tvm.IRModule
+        The relay module; ``main`` takes the graph inputs (then the parameters).
+    params : dict of str to tvm.runtime.Tensor
+        The parameters (empty if ``freeze_params``).
+
+    Raises
+    ------
+    tvm.error.OpNotImplemented
+        Listing every operator of the graph that is not supported, with the opset.
+    ValueError
+        If an input with symbolic dimensions has no ``shape``.
+    """
+    import onnx  # pylint: disable=import-outside-toplevel
+
+    if isinstance(model, str | os.PathLike):
+        model = onnx.load(os.fspath(model))
+    if isinstance(model, onnx.ModelProto):
+        graph = model.graph
+        model_opset = _model_opset(model)
+    elif isinstance(model, onnx.GraphProto):
+        graph, model_opset = model, None
+    else:
+        raise TypeError(f"from_onnx expects an onnx.ModelProto, got {type(model).__name__}")
+    if opset is None:
+        if model_opset is None:
+            raise ValueError("from_onnx: give opset= when converting a bare GraphProto")
+        opset = model_opset
+    elif model_opset is not None and int(opset) != model_opset:
+        logger.warning("from_onnx: converting with opset %d; the model declares opset %d",
+                       opset, model_opset)
+    return GraphProto(shape, dtype, freeze_params).from_onnx(graph, int(opset))
