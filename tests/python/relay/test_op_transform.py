@@ -168,3 +168,15 @@ def test_gather_nd_slice_like_sequences_scans_sorting():
     assert infer(relay.topk(v((2, 5)), 0, axis=1, ret_type="indices", dtype="int64")) == TensorType((2, 5), "int64")
     assert infer(relay.argsort(v((2, 5)), axis=0)) == TensorType((2, 5), "int32")
     assert infer(relay.sort(v((2, 5)))) == TensorType((2, 5))
+
+
+def test_constant_shape_arguments_are_read_and_dynamic_ones_refused():
+    import numpy as np
+
+    x = v((2, 3, 4))
+    assert infer(relay.reshape(x, relay.const(np.array([6, -1], "int64")))) == TensorType((6, 4))
+    assert infer(relay.strided_slice(x, relay.const([0, 1]), relay.const([2, 3]))) == TensorType((2, 2, 4))
+    assert infer(relay.broadcast_to(v((3, 1)), relay.const([2, 3, 5]))) == TensorType((2, 3, 5))
+    assert infer(relay.zeros(relay.const([4]), "int32")) == TensorType((4,), "int32")
+    with pytest.raises(TypeError, match=r"reshape newshape given as a non-constant relay expression"):
+        relay.reshape(x, relay.shape_of(x))

@@ -92,3 +92,18 @@ def known_dtype(expr):
     if ty is None and isinstance(expr, Var):
         ty = expr.type_annotation
     return getattr(ty, "dtype", None)
+
+
+def static_values(value, what):
+    """``value`` as Python numbers: a relay constant is read, another relay
+    expression (upstream's dynamic form of the op) is refused with a clear error."""
+    from ..expr import Constant  # pylint: disable=import-outside-toplevel
+
+    if isinstance(value, Constant):
+        return value.numpy().tolist()
+    if isinstance(value, RelayExpr):
+        raise TypeError(
+            f"{what} given as a non-constant relay expression (the dynamic form of the op) is "
+            "not supported; pass Python ints or a relay constant"
+        )
+    return value

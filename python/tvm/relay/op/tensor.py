@@ -5,7 +5,7 @@ NumPy does (both sides must share a dtype; comparisons give ``bool``).
 Their type relations, fusion patterns and computes are in :mod:`._tensor`.
 """
 from ..expr import RelayExpr, Tuple
-from ._util import as_expr, known_dtype, make_call
+from ._util import as_expr, known_dtype, make_call, static_values
 from . import _tensor  # noqa: F401  (registers the ops)
 
 _UNARY = [
@@ -99,11 +99,7 @@ def ones(shape, dtype):
 
 
 def _shape_tuple(shape):
-    if isinstance(shape, RelayExpr):
-        raise TypeError(
-            "zeros/ones/full with a shape given as a relay expression (dynamic shape) "
-            "are not supported; pass a tuple of ints"
-        )
+    shape = static_values(shape, "zeros/ones shape")
     if isinstance(shape, int):
         return (shape,)
     return tuple(int(s) for s in shape)

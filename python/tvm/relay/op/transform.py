@@ -3,8 +3,8 @@
 Type relations, patterns and computes are in :mod:`._transform` and
 :mod:`._index`.
 """
-from ..expr import RelayExpr, TupleWrapper
-from ._util import as_expr, int_or_none_tuple, make_call
+from ..expr import TupleWrapper
+from ._util import as_expr, int_or_none_tuple, make_call, static_values
 from . import _index, _transform  # noqa: F401  (register the ops)
 # Sorting ops live in .algorithm as upstream; relay/__init__ star-imports this
 # module, so listing them here makes relay.topk / relay.argsort / relay.sort work.
@@ -17,15 +17,6 @@ __all__ = [
     "one_hot", "gather", "arange", "gather_nd", "slice_like", "sequence_mask",
     "reverse_sequence", "cumsum", "cumprod", "topk", "argsort", "sort",
 ]
-
-
-def _static(value, what):
-    if isinstance(value, RelayExpr):
-        raise TypeError(
-            f"{what} given as a relay expression (the dynamic form) is not supported; "
-            "pass Python ints"
-        )
-    return value
 
 
 def cast(data, dtype):
@@ -88,7 +79,7 @@ def reshape(data, newshape):
     data : relay.Expr
     newshape : int or tuple of int
     """
-    newshape = _static(newshape, "reshape newshape")
+    newshape = static_values(newshape, "reshape newshape")
     if isinstance(newshape, int):
         newshape = (newshape,)
     return make_call(
@@ -134,7 +125,7 @@ def full(fill_value, shape=(), dtype=""):
     dtype : str
         Defaults to the dtype of ``fill_value``.
     """
-    shape = _static(shape, "full shape")
+    shape = static_values(shape, "full shape")
     fill_value = as_expr(fill_value, dtype or None)
     shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
     return make_call("full", [fill_value], "relay.attrs.InitOpAttrs", shape=shape, dtype=dtype)
@@ -146,13 +137,14 @@ def full_like(data, fill_value):
 
 
 def arange(start, stop=None, step=None, dtype="float32"):
-    """Evenly spaced values in ``[start, stop)`` (static form: Python numbers only)."""
+    """Evenly spaced values in ``[start, stop)`` (static form: numbers or relay constants)."""
+    start = static_values(start, "arange start")
+    stop = static_values(stop, "arange stop")
+    step = static_values(step, "arange step")
     if stop is None:
         start, stop = 0, start
     if step is None:
         step = 1
-    for name, value in (("start", start), ("stop", stop), ("step", step)):
-        _static(value, f"arange {name}")
     return make_call(
         "arange", [], "relay.attrs.ArangeAttrs",
         start=start, stop=stop, step=step, dtype=dtype,
@@ -166,7 +158,7 @@ def repeat(data, repeats, axis):
 
 def tile(data, reps):
     """Tile ``data`` ``reps`` times along each axis (NumPy ``tile``)."""
-    reps = _static(reps, "tile reps")
+    reps = static_values(reps, "tile reps")
     return make_call("tile", [data], "relay.attrs.TileAttrs", reps=tuple(int(r) for r in reps))
 
 
@@ -182,7 +174,7 @@ def where(condition, x, y):
 
 def broadcast_to(data, shape):
     """Broadcast ``data`` to ``shape`` (NumPy rules)."""
-    shape = _static(shape, "broadcast_to shape")
+    shape = static_values(shape, "broadcast_to shape")
     shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
     return make_call("broadcast_to", [data], "relay.attrs.InitOpAttrs", shape=shape, dtype="")
 
@@ -235,8 +227,9 @@ def strided_slice(data, begin, end, strides=None, axes=None, slice_mode="end"):
     slice_mode : str
         ``"end"`` or ``"size"``.
     """
-    for name, value in (("begin", begin), ("end", end), ("strides", strides)):
-        _static(value, f"strided_slice {name}")
+    begin = static_values(begin, "strided_slice begin")
+    end = static_values(end, "strided_slice end")
+    strides = static_values(strides, "strided_slice strides")
     begin = tuple(int(b) for b in _seq(begin))
     end = tuple(int(e) for e in _seq(end))
     strides = (1,) if strides is None else tuple(int(s) for s in _seq(strides))
