@@ -82,7 +82,9 @@ void CopyTensor(const ffi::Tensor& from, const ffi::Tensor& to);
  * \brief The graph executor module ("GraphExecutor").
  *
  * Functions (upstream names): set_input, get_input, get_output, get_num_outputs,
- * get_num_inputs, get_input_index, get_input_info, load_params, run.
+ * get_num_inputs, get_input_index, get_input_info, load_params, run, and
+ * run_from_inputs (set inputs, run, return the outputs copied to the host: what
+ * an end-to-end benchmark times).
  */
 class GraphExecutor : public ffi::ModuleObj {
  public:
