@@ -256,3 +256,23 @@ def test_more_computes_match_numpy():
     values, indices = run(relay.topk(var("z", (2, 6)), 3).astuple(), z := rand(2, 6))
     np.testing.assert_array_equal(indices, np.argsort(-z, axis=1)[:, :3])
     np.testing.assert_array_equal(values, -np.sort(-z, axis=1)[:, :3])
+
+
+def test_scatter_and_einsum_computes_match_numpy():
+    d, i, u = rand(3, 4), np.array([[1, 0, 2, 0]], "int32"), rand(1, 4)
+    ref = d.copy()
+    ref[i[0], np.arange(4)] = u[0]
+    np.testing.assert_array_equal(
+        run(relay.scatter(var("d", d.shape), var("i", i.shape, "int32"), var("u", u.shape), 0), d, i, u), ref)
+    ref = d.copy()
+    ref[i[0], np.arange(4)] += u[0]
+    np.testing.assert_allclose(
+        run(relay.scatter_add(var("d", d.shape), var("i", i.shape, "int32"), var("u", u.shape), 0), d, i, u), ref)
+    ni, nu = np.array([[0, 2]], "int32"), rand(2, 4)
+    ref = d.copy()
+    ref[[0, 2]] = nu
+    np.testing.assert_array_equal(
+        run(relay.scatter_nd(var("d", d.shape), var("i", ni.shape, "int32"), var("u", nu.shape)), d, ni, nu), ref)
+    a, b = rand(2, 3, 4), rand(2, 4, 5)
+    np.testing.assert_allclose(
+        run(relay.einsum([var("a", a.shape), var("b", b.shape)], "bij,bjk->bik"), a, b), a @ b, rtol=1e-5, atol=1e-6)

@@ -180,3 +180,20 @@ def test_constant_shape_arguments_are_read_and_dynamic_ones_refused():
     assert infer(relay.zeros(relay.const([4]), "int32")) == TensorType((4,), "int32")
     with pytest.raises(TypeError, match=r"reshape newshape given as a non-constant relay expression"):
         relay.reshape(x, relay.shape_of(x))
+
+
+def test_scatter_and_einsum_types():
+    idx = v((1, 4), "int32", "i")
+    assert infer(relay.scatter(v((3, 4)), idx, v((1, 4), name="u"), 0)) == TensorType((3, 4))
+    assert infer(relay.scatter_add(v((3, 4)), idx, v((1, 4), name="u"), 1)) == TensorType((3, 4))
+    with pytest.raises(ValueError, match=r"^scatter: dtype mismatch: data is float32 but updates is int32"):
+        infer(relay.scatter(v((3, 4)), idx, v((1, 4), "int32", "u"), 0))
+    assert infer(relay.scatter_nd(v((3, 4)), v((1, 2), "int32", "i"), v((2, 4), name="u"))) == TensorType((3, 4))
+    with pytest.raises(ValueError, match=r"^scatter_nd: updates \(3, 4\) should be \(2, 4\)"):
+        infer(relay.scatter_nd(v((3, 4)), v((1, 2), "int32", "i"), v((3, 4), name="u")))
+    a, b = v((2, 3, 4), name="a"), v((2, 4, 5), name="b")
+    assert infer(relay.einsum([a, b], "bij,bjk->bik")) == TensorType((2, 3, 5))
+    assert infer(relay.einsum([v((3, 4), name="a"), v((4, 5), name="b")], "ij,jk")) == TensorType((3, 5))
+    assert infer(relay.einsum([v((3, 3), name="a")], "ii->i")) == TensorType((3,))
+    with pytest.raises(ValueError, match=r"^einsum: index 'j' has sizes 4 and 6"):
+        infer(relay.einsum([v((3, 4), name="a"), v((6, 5), name="b")], "ij,jk->ik"))

@@ -1,5 +1,6 @@
 """Registration of the indexing and joining ops: take, gather, gather_nd,
-one_hot, strided_slice, slice_like, concatenate, stack, split."""
+one_hot, strided_slice, slice_like, concatenate, stack, split, the scatters and
+einsum."""
 from tvm import topi
 
 from ..ty import Any, TensorType, TupleType
@@ -268,3 +269,97 @@ def _slice_like_compute(attrs, inputs, out_type):
 
 
 define("slice_like", _slice_like_rel, _INJ, _slice_like_compute, 2, "relay.attrs.SliceLikeAttrs")
+
+
+# -- scatter ---------------------------------------------------------------------------
+
+
+def _scatter_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    indices = tensor_arg(arg_types, 1, "indices")
+    updates = tensor_arg(arg_types, 2, "updates")
+    _check_int(indices, "indices")
+    if updates.dtype != data.dtype:
+        raise RelationError(f"dtype mismatch: data is {data.dtype} but updates is {updates.dtype}")
+    if len(indices.shape) != len(data.shape) or not all(
+        dims_equal(a, b) for a, b in zip(indices.shape, updates.shape)
+    ) or len(indices.shape) != len(updates.shape):
+        raise RelationError(
+            f"data {shape_str(data.shape)}, indices {shape_str(indices.shape)} and updates "
+            f"{shape_str(updates.shape)} must have one rank, indices and updates one shape"
+        )
+    normalize_axis(attrs.axis, len(data.shape))
+    return data
+
+
+def _scatter_compute(reduction):
+    return lambda attrs, inputs, out: [topi.scatter_elements(inputs[0], inputs[1], inputs[2],
+                                                             attrs.axis, reduction)]
+
+
+def _scatter_nd_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    indices = tensor_arg(arg_types, 1, "indices")
+    updates = tensor_arg(arg_types, 2, "updates")
+    _check_int(indices, "indices")
+    if updates.dtype != data.dtype:
+        raise RelationError(f"dtype mismatch: data is {data.dtype} but updates is {updates.dtype}")
+    depth = indices.shape[0] if indices.shape else 0
+    if not is_any(depth):
+        expected = indices.shape[1:] + data.shape[depth:]
+        if len(expected) != len(updates.shape) or not all(
+            dims_equal(a, b) for a, b in zip(expected, updates.shape)
+        ):
+            raise RelationError(
+                f"updates {shape_str(updates.shape)} should be {shape_str(expected)} for indices "
+                f"{shape_str(indices.shape)} into data {shape_str(data.shape)}"
+            )
+    return data
+
+
+_OPAQUE = OpPattern.OPAQUE
+define("scatter", _scatter_rel, _OPAQUE, _scatter_compute("update"), 3, "relay.attrs.ScatterAttrs")
+define("scatter_add", _scatter_rel, _OPAQUE, _scatter_compute("add"), 3, "relay.attrs.ScatterAttrs")
+define("scatter_nd", _scatter_nd_rel, _OPAQUE,
+       lambda attrs, inputs, out: [topi.scatter_nd(inputs[0], inputs[1], inputs[2], attrs.mode)],
+       3, "relay.attrs.ScatterNDAttrs")
+
+
+# -- einsum ------------------------------------------------------------------------------
+
+
+def _einsum_rel(arg_types, attrs):
+    fields = tuple_arg(arg_types, 0, "data")
+    equation = attrs.equation.replace(" ", "")
+    if "..." in equation:
+        raise RelationError(f"equation {attrs.equation!r}: ellipsis is not supported")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(fields):
+        raise RelationError(f"equation {attrs.equation!r} has {len(terms)} operands, got {len(fields)}")
+    sizes = {}
+    for term, field in zip(terms, fields):
+        if len(term) != len(field.shape):
+            raise RelationError(f"operand {term!r} does not match the rank of {shape_str(field.shape)}")
+        for letter, dim in zip(term, field.shape):
+            known = sizes.get(letter)
+            if known is not None and not dims_equal(known, dim) and known != 1 and dim != 1:
+                raise RelationError(f"index {letter!r} has sizes {known} and {dim}")
+            if known is None or (not is_any(dim) and dim != 1):
+                sizes[letter] = dim
+        if field.dtype != fields[0].dtype:
+            raise RelationError(f"dtype mismatch: {fields[0].dtype} and {field.dtype}")
+    if not arrow:
+        counts = {}
+        for letter in "".join(terms):
+            counts[letter] = counts.get(letter, 0) + 1
+        rhs = "".join(sorted(letter for letter, n in counts.items() if n == 1))
+    for letter in rhs:
+        if letter not in sizes:
+            raise RelationError(f"output index {letter!r} does not appear in the operands")
+    return TensorType([sizes[letter] for letter in rhs], fields[0].dtype)
+
+
+define("einsum", _einsum_rel, OpPattern.INJECTIVE,
+       lambda attrs, inputs, out: [topi.einsum(attrs.equation, *inputs)], 1,
+       "relay.attrs.EinsumAttrs")

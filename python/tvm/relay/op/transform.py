@@ -15,7 +15,8 @@ __all__ = [
     "reshape_like", "take", "full", "full_like", "repeat", "tile", "reverse", "where",
     "broadcast_to", "broadcast_to_like", "split", "strided_slice", "layout_transform",
     "one_hot", "gather", "arange", "gather_nd", "slice_like", "sequence_mask",
-    "reverse_sequence", "cumsum", "cumprod", "topk", "argsort", "sort",
+    "reverse_sequence", "cumsum", "cumprod", "topk", "argsort", "sort", "scatter", "scatter_add",
+    "scatter_nd", "einsum",
 ]
 
 
@@ -305,3 +306,27 @@ def cumprod(data, axis=None, dtype=None, exclusive=None):
     return make_call("cumprod", [data], "relay.attrs.ScanopAttrs",
                      axis=None if axis is None else int(axis), dtype=dtype or "",
                      exclusive=None if exclusive is None else bool(exclusive))
+
+
+def scatter(data, indices, updates, axis):
+    """``data`` with ``updates`` written at ``indices`` along ``axis`` (ONNX ScatterElements)."""
+    return make_call("scatter", [data, indices, updates], "relay.attrs.ScatterAttrs", axis=int(axis))
+
+
+def scatter_add(data, indices, updates, axis):
+    """Like :func:`scatter`, adding ``updates`` to the elements instead."""
+    return make_call("scatter_add", [data, indices, updates], "relay.attrs.ScatterAttrs",
+                     axis=int(axis))
+
+
+def scatter_nd(data, indices, updates, mode="update"):
+    """Write (``mode="update"``) or add (``"add"``) ``updates`` at the coordinates of ``indices``."""
+    return make_call("scatter_nd", [data, indices, updates], "relay.attrs.ScatterNDAttrs", mode=mode)
+
+
+def einsum(data, equation):
+    """Einstein summation of the tensors ``data`` by ``equation`` (no ellipsis)."""
+    from .tensor import _as_tuple  # pylint: disable=import-outside-toplevel
+
+    return make_call("einsum", [_as_tuple(data, "einsum")], "relay.attrs.EinsumAttrs",
+                     equation=str(equation))
