@@ -649,7 +649,7 @@ def test_resnet18_evaluates_quickly():
     assert out.shape == (1, 1000)
     np.testing.assert_allclose(out.sum(), 1.0, rtol=1e-5)  # softmax output
     assert (out >= 0).all()
-    assert elapsed < 15, f"resnet-18 took {elapsed:.1f} s in the interpreter"
+    assert elapsed < 30, f"resnet-18 took {elapsed:.1f} s in the interpreter"
 
 
 def test_more_nn_kernels():
