@@ -749,3 +749,24 @@ def test_tuple_wrapper_and_multi_output_ops():
     assert len(out) == 3
     for got, want in zip(out, np.split(a, 3, axis=1)):
         np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_released_values_are_recomputed_and_local_recursion():
+    # t feeds the If condition's walk and is needed again by a branch.
+    x = relay.var("x", shape=(3,))
+    t = call("exp", [x])
+    cond = call("greater", [call("sum", [t], axis=None, keepdims=False, exclude=False), relay.const(0.0)])
+    func = relay.Function([x], relay.If(cond, call("add", [t, relay.const(1.0)]), t))
+    a = rand(3)
+    np.testing.assert_allclose(_run(func, a).numpy(), np.exp(a) + 1, rtol=1e-6)
+    # let f = fn (n) { if (n <= 0) 0 else n + f(n - 1) }; f(m): a local recursive closure.
+    n = relay.var("n", shape=(), dtype="int32")
+    f = relay.var("f")
+    body = relay.If(
+        call("less_equal", [n, relay.const(0)]),
+        relay.const(0),
+        call("add", [n, relay.Call(f, [call("subtract", [n, relay.const(1)])])]),
+    )
+    m = relay.var("m", shape=(), dtype="int32")
+    prog = relay.Function([m], relay.Let(f, relay.Function([n], body), relay.Call(f, [m])))
+    assert int(_run(prog, np.array(10, "int32")).numpy()) == 55
