@@ -1,4 +1,20 @@
-"""Relay operators: the registry and the op library."""
+"""Relay operators: the registry and the op library.
+
+Every op of the library is declared with a type relation (``"FInferType"``,
+interface in :mod:`.type_relations`), a fusion pattern (``"TOpPattern"``) and,
+when the base's TOPI (or this package) has one, a compute (``"FTVMCompute"``).
+
+Compute convention: ``fcompute(attrs, inputs, out_type) -> [te.Tensor]`` where
+
+* ``inputs`` holds one TE tensor per tensor argument, the fields of a tuple
+  argument flattened in order (``concatenate``, ``stack``, ``einsum``);
+* ``out_type`` is the call's inferred type (a ``TupleType`` for multi-output
+  ops such as ``split``, ``nn.batch_norm``, ``topk``);
+* the result has one tensor per output field.
+
+:func:`compute_of_call` applies an op's compute to placeholders made from a
+type-checked call (``relay.Any()`` dimensions become ``te.var`` sizes).
+"""
 from .op import (
     Op,
     OpPattern,
@@ -11,3 +27,4 @@ from .op import (
     register_strategy,
     register_type_rel,
 )
+from ._util import compute_of_call, te_placeholders

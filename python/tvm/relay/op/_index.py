@@ -69,7 +69,7 @@ def _one_hot_rel(arg_types, attrs):
     return TensorType(out, attrs.dtype)
 
 
-define("one_hot", _one_hot_rel, _INJ,
+define("one_hot", _one_hot_rel, OpPattern.OUT_ELEMWISE_FUSABLE,
        lambda attrs, inputs, out: [topi.one_hot(inputs[0], inputs[1](), inputs[2](), attrs.depth,
                                                 attrs.axis, attrs.dtype)],
        3, "relay.attrs.OneHotAttrs")

@@ -301,7 +301,7 @@ def _reverse_rel(arg_types, attrs):
     return data
 
 
-define("repeat", _repeat_rel, OpPattern.BROADCAST,
+define("repeat", _repeat_rel, _INJ,
        lambda attrs, inputs, out: [topi.repeat(inputs[0], attrs.repeats, attrs.axis)], 1,
        "relay.attrs.RepeatAttrs")
 define("tile", _tile_rel, _INJ,
