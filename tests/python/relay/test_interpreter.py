@@ -770,3 +770,27 @@ def test_released_values_are_recomputed_and_local_recursion():
     m = relay.var("m", shape=(), dtype="int32")
     prog = relay.Function([m], relay.Let(f, relay.Function([n], body), relay.Call(f, [m])))
     assert int(_run(prog, np.array(10, "int32")).numpy()) == 55
+
+
+def test_index_kernels():
+    x = rand(2, 3, 5)
+    idx = RNG.integers(0, 5, (2, 4)).astype("int32")
+    got = kernel("take", [x, idx], axis=2, batch_dims=1, mode="clip")
+    assert got.shape == (2, 3, 4)
+    for b, c, j in itertools.product(range(2), range(3), range(4)):
+        assert got[b, c, j] == x[b, c, idx[b, j]]
+    data = rand(3, 4, 2)
+    ind = np.array([[0, 2, 1], [3, 0, 1]], "int32")  # M=2 index rows, 3 lookups
+    got = kernel("gather_nd", [data, ind], batch_dims=0)
+    np.testing.assert_array_equal(got, np.stack([data[0, 3], data[2, 0], data[1, 1]]))
+    upd = rand(3, 2)
+    got = kernel("scatter_nd", [np.zeros((3, 4, 2), "float32"), ind, upd], mode="add")
+    want = np.zeros((3, 4, 2), "float32")
+    for j in range(3):
+        want[ind[0, j], ind[1, j]] += upd[j]
+    np.testing.assert_array_equal(got, want)
+    base, pos = rand(3, 4), np.array([[1, 0, 3, 2], [0, 0, 1, 1], [2, 3, 0, 1]], "int64")
+    got = kernel("scatter", [base, pos, rand(3, 4) * 0 + 7], axis=1)
+    assert (got[np.arange(3)[:, None], pos] == 7).all()
+    cum = kernel("cumsum", [x], axis=1, dtype="float32", exclusive=True)
+    np.testing.assert_allclose(cum, np.cumsum(x, axis=1) - x, rtol=1e-5, atol=1e-6)

@@ -31,15 +31,24 @@ def _take(attrs, args):
         return flat[_wrap_indices(indices, flat.size, mode)]
     axis = normalize_axes(axis, x.ndim)[0]
     idx = _wrap_indices(indices, x.shape[axis], mode)
+    if batch_dims < 0:
+        batch_dims += indices.ndim
     if batch_dims == 0:
         return np.take(x, idx, axis=axis)
-    batch_dims %= indices.ndim + 1 if batch_dims < 0 else batch_dims + 1
+    if not 0 < batch_dims <= min(axis, indices.ndim):
+        raise ValueError(
+            f"take: batch_dims={batch_dims} needs 0 <= batch_dims <= axis ({axis}) and "
+            f"<= the rank of indices ({indices.ndim})"
+        )
+    # Batch b: out[b, ...] = take(x[b], idx[b], axis - batch_dims).
     batch_shape = x.shape[:batch_dims]
-    parts = []
+    inner_shape = (
+        x.shape[batch_dims:axis] + idx.shape[batch_dims:] + x.shape[axis + 1 :]
+    )
+    out = np.empty(batch_shape + inner_shape, dtype=x.dtype)
     for b in np.ndindex(*batch_shape):
-        parts.append(np.take(x[b], idx[b], axis=axis - batch_dims))
-    out = np.stack(parts) if parts else np.zeros((0,))
-    return out.reshape(batch_shape + parts[0].shape)
+        out[b] = np.take(x[b], idx[b], axis=axis - batch_dims)
+    return out
 
 
 @register_kernel("gather")
