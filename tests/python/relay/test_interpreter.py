@@ -794,3 +794,71 @@ def test_index_kernels():
     assert (got[np.arange(3)[:, None], pos] == 7).all()
     cum = kernel("cumsum", [x], axis=1, dtype="float32", exclusive=True)
     np.testing.assert_allclose(cum, np.cumsum(x, axis=1) - x, rtol=1e-5, atol=1e-6)
+
+
+def test_lrn_l2norm_depth_space():
+    x = rand(2, 7, 3, 3)
+    got = kernel("nn.lrn", [x], size=3, axis=1, bias=2.0, alpha=1e-2, beta=0.75)
+    want = np.empty_like(x)
+    for c in range(7):
+        window = (x[:, max(c - 1, 0) : c + 2] ** 2).sum(1)
+        want[:, c] = x[:, c] / (2.0 + 1e-2 * window / 3) ** 0.75
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    got = kernel("nn.l2_normalize", [x], eps=1e-3, axis=[1])
+    np.testing.assert_allclose(got, x / np.sqrt(np.maximum((x * x).sum(1, keepdims=True), 1e-3)), rtol=1e-5)
+    y = rand(1, 8, 2, 3)
+    bs, cq = 2, 2
+    dcr = kernel("nn.depth_to_space", [y], block_size=bs, layout="NCHW", mode="DCR")
+    crd = kernel("nn.depth_to_space", [y], block_size=bs, layout="NCHW", mode="CRD")
+    for c, h, w, i, j in itertools.product(range(cq), range(2), range(3), range(bs), range(bs)):
+        assert dcr[0, c, h * bs + i, w * bs + j] == y[0, (i * bs + j) * cq + c, h, w]
+        assert crd[0, c, h * bs + i, w * bs + j] == y[0, c * bs * bs + i * bs + j, h, w]
+    s2d = kernel("nn.space_to_depth", [dcr], block_size=bs, layout="NCHW")
+    np.testing.assert_array_equal(s2d, y)  # space_to_depth inverts DCR depth_to_space
+
+
+def test_conv1d_and_conv3d_transpose():
+    x = rand(2, 4, 9)
+    w = rand(6, 2, 3)
+    got = kernel("nn.conv1d", [x, w], strides=(2,), padding=(1, 2), dilation=(2,), groups=2, data_layout="NCW", kernel_layout="OIW", out_dtype="")
+    want = naive_conv2d_nchw(x[:, :, None], w[:, :, None], (1, 2), (0, 1, 0, 2), (1, 2), 2)[:, :, 0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # conv3d_transpose with depth 1 and a depth-1 kernel is conv2d_transpose.
+    x = rand(1, 4, 5, 4)
+    w = rand(4, 3, 3, 3)
+    got = kernel("nn.conv3d_transpose", [x[:, :, None], w[:, :, None]], strides=(1, 2, 2), padding=(0, 1, 1, 0, 1, 1), output_padding=(0, 1, 1), dilation=(1, 1, 1), groups=1, data_layout="NCDHW", kernel_layout="OIDHW", out_dtype="")
+    want = naive_conv2d_transpose(x, w, (2, 2), (1, 1, 1, 1), (1, 1), 1, (1, 1))
+    np.testing.assert_allclose(got[:, :, 0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_vision_helpers():
+    out = kernel("vision.multibox_prior", [rand(1, 3, 2, 2)], sizes=(0.5, 0.25), ratios=(1.0, 4.0), steps=(-1.0, -1.0), offsets=(0.5, 0.5), clip=False)
+    assert out.shape == (1, 2 * 2 * 3, 4)
+    # First location (centre 0.25, 0.25): size 0.5, size 0.25, then size 0.5 with ratio 4
+    # (width x2, height /2).
+    np.testing.assert_allclose(out[0, 0], [0.0, 0.0, 0.5, 0.5], atol=1e-6)
+    np.testing.assert_allclose(out[0, 1], [0.125, 0.125, 0.375, 0.375], atol=1e-6)
+    np.testing.assert_allclose(out[0, 2], [-0.25, 0.125, 0.75, 0.375], atol=1e-6)
+    data = np.array([[[0, 0.9, 1, 1, 2, 2], [-1, 0.8, 0, 0, 1, 1], [1, 0.1, 0, 0, 1, 1], [2, 0.5, 0, 0, 1, 1]]], "float32")
+    count, out, idx = kernel("vision.get_valid_counts", [data, np.array(0.2, "float32")], id_index=0, score_index=1)
+    # Row 1 has class -1, row 2 scores below 0.2: rows 0 and 3 stay, in order.
+    assert count.tolist() == [2] and idx.tolist() == [[0, 3, -1, -1]]
+    np.testing.assert_array_equal(out[0, :2], data[0, [0, 3]])
+    assert (out[0, 2:] == -1).all()
+
+
+def test_resize3d_and_grid_sample():
+    x = rand(1, 2, 3, 4, 5)
+    got = kernel("image.resize3d", [x], size=(6, 8, 10), layout="NCDHW", method="nearest_neighbor", coordinate_transformation_mode="asymmetric", rounding_method="")
+    np.testing.assert_array_equal(got, x.repeat(2, 2).repeat(2, 3).repeat(2, 4))
+    img = rand(1, 2, 4, 5)
+    # Grid points at pixel centres (align_corners=True) sample the pixels exactly;
+    # a point between two pixels averages them; points outside read zeros.
+    gx = np.array([[-1.0, 1.0, -0.75, 3.0]], "float32")  # x = 0, 4, 0.5, far right
+    gy = np.array([[-1.0, 1.0, -1.0, 0.0]], "float32")  # y = 0, 3, 0, 1.5
+    grid = np.stack([gx, gy])[None]  # (1, 2, 1, 4)
+    got = kernel("image.grid_sample", [img, grid], method="bilinear", layout="NCHW", padding_mode="zeros", align_corners=True)
+    np.testing.assert_allclose(got[0, :, 0, 0], img[0, :, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(got[0, :, 0, 1], img[0, :, 3, 4], rtol=1e-6)
+    np.testing.assert_allclose(got[0, :, 0, 2], (img[0, :, 0, 0] + img[0, :, 0, 1]) / 2, rtol=1e-6)
+    np.testing.assert_allclose(got[0, :, 0, 3], 0.0)
