@@ -126,11 +126,17 @@ def test_graph_codegen_passes_the_flag_explicitly():
 
 
 def test_op_without_implementation_names_op_and_target():
+    from tvm.relay.op import op as op_registry
+
     op_name = "test.no_strategy_op"
     op = relay.op.register_op(op_name, num_inputs=1)
-    relay.op.register_pattern(op_name, relay.op.OpPattern.OPAQUE)
-    relay.op.register_type_rel(op_name, relay.op.get("nn.relu").get_attr("FInferType"))
-    x = relay.var("x", shape=(2, 3))
-    mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(op, [x])))
-    with pytest.raises(tvm.error.OpNotImplemented, match=r"test\.no_strategy_op.*llvm"):
-        relay.build(mod, target="llvm")
+    try:
+        relay.op.register_pattern(op_name, relay.op.OpPattern.OPAQUE)
+        relay.op.register_type_rel(op_name, relay.op.get("nn.relu").get_attr("FInferType"))
+        x = relay.var("x", shape=(2, 3))
+        mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(op, [x])))
+        with pytest.raises(tvm.error.OpNotImplemented, match=r"test\.no_strategy_op.*llvm"):
+            relay.build(mod, target="llvm")
+    finally:
+        # leave the registry as it was for the other tests
+        del op_registry._REGISTRY[op_name]

@@ -132,7 +132,7 @@ class Sequential(Pass):
     def transform(self, mod):
         ctx = _current_context()
         for p in self.passes:
-            if isinstance(p, Sequential) or pass_enabled(p.info, ctx):
+            if pass_enabled(p.info, ctx):
                 mod = p(mod)
             else:
                 logger.debug("skipping pass %s (opt_level %d)", p.info.name, p.info.opt_level)
