@@ -204,7 +204,7 @@ def _gather(node, graph):
             raise node.error(f"indices {value.ravel().tolist()} are out of range for dimension "
                              f"{dim}")
         return _transform.take(data, Constant(np.where(value < 0, value + dim, value)), axis,
-                               mode="fast")
+                               mode="clip")
     # Negative indices count from the end: "wrap" handles [-dim, dim) exactly.
     return _transform.take(data, indices, axis, mode="wrap")
 
@@ -274,9 +274,14 @@ def _expand(node, graph):
 
 
 @register("Where")
-def _where(node, graph):  # pylint: disable=unused-argument
-    return _transform.where(node.require(0, "condition"), node.require(1, "X"),
-                            node.require(2, "Y"))
+def _where(node, graph):
+    cond, x, y = node.require(0, "condition"), node.require(1, "X"), node.require(2, "Y")
+    cond_rank = len(graph.shape(cond))
+    if cond_rank and not graph.shape(x) and not graph.shape(y):
+        # Work around the op library's where relation, which types where(c, 0-d, 0-d)
+        # as 0-d whatever the rank of c: give x the rank of the condition.
+        x = _transform.reshape(x, (1,) * cond_rank)
+    return _transform.where(cond, x, y)
 
 
 @register("Range")
