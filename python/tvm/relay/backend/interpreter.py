@@ -22,8 +22,6 @@ recurse. An intermediate value is released after its last use in the walk,
 so memory follows the live set (ResNet-50 at batch 4: under 100 MiB of
 intermediates).
 """
-import logging
-
 import numpy as np
 
 from ..expr import Call, Constant, GlobalVar, If, Let, RelayExpr, Tuple, TupleGetItem, Var
@@ -32,8 +30,6 @@ from ..module import IRModule
 from .. import ty as _ty
 from . import reference_ops
 from .reference_ops import contiguous
-
-logger = logging.getLogger("relay")
 
 __all__ = ["Closure", "Executor", "Interpreter", "create_executor", "eval_expr"]
 

@@ -111,6 +111,7 @@ def attr(attrs, name, default=None):
 
 
 def is_float(array):
+    """True for a floating-point array."""
     return np.issubdtype(array.dtype, np.floating)
 
 
