@@ -231,3 +231,23 @@ def test_conv2d_codegen_uses_avx2_fma():
         pytest.skip("host CPU without AVX2")
     asm = lib.mod.inspect_source("asm") if hasattr(lib.mod, "inspect_source") else lib.mod.get_source("asm")
     assert "vfmadd" in asm and "ymm" in asm
+
+
+def test_schedule_failure_falls_back_to_generic(monkeypatch, caplog):
+    """An anchor schedule that cannot handle a function degrades to the generic one."""
+    from tvm.topi.x86 import conv_common
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unexpected pattern")
+
+    monkeypatch.setattr(conv_common, "tile_reduction", broken)
+    x = te.placeholder((1, 4, 9, 9), name="x")
+    w = te.placeholder((8, 4, 3, 3), name="w")
+    out = topi.nn.relu(topi.nn.conv2d_nchw(x, w, 1, 1, 1))
+    with caplog.at_level("WARNING", logger="topi"):
+        (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw)
+    close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, 1, 1), 0))
+    assert "using the generic schedule" in caplog.text
+    # explicit knob values are not second-guessed
+    with pytest.raises(RuntimeError, match="unexpected pattern"):
+        run([x, w], [out], x86.schedule_conv2d_nchw, cfg={"tile_oc": 2})

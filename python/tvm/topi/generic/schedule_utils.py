@@ -26,6 +26,8 @@ __all__ = [
     "inline_all",
     "inline_epilogue",
     "const_int",
+    "AnchorNotFoundError",
+    "with_fallback",
 ]
 
 
@@ -109,6 +111,10 @@ def compute_ops(outs):
     for out in as_list(outs):
         visit(out.op)
     return order
+
+
+class AnchorNotFoundError(ValueError):
+    """The fused function has no op that the schedule is for (a caller's mistake)."""
 
 
 def find_op(outs, predicate):
@@ -253,3 +259,39 @@ def inline_epilogue(sch, producer):
         except ScheduleError:
             return count
         count += 1
+
+
+def with_fallback(schedule_fn):
+    """Make an anchor schedule degrade to ``default_schedule`` instead of failing.
+
+    The schedule is first tried on a copy of ``sch``; when it raises (an
+    unexpected fused pattern the schedule cannot handle), a warning is logged
+    and the generic schedule is applied to ``sch`` instead. Explicit knob
+    values (``cfg`` given) are not second-guessed: their errors propagate.
+    """
+    import functools  # pylint: disable=import-outside-toplevel
+    import inspect  # pylint: disable=import-outside-toplevel
+    import logging  # pylint: disable=import-outside-toplevel
+
+    signature = inspect.signature(schedule_fn)
+
+    @functools.wraps(schedule_fn)
+    def wrapper(sch, outs, *args, **kwargs):
+        cfg = signature.bind(sch, outs, *args, **kwargs).arguments.get("cfg")
+        if cfg is not None:
+            return schedule_fn(sch, outs, *args, **kwargs)
+        trial = sch.copy()
+        try:
+            schedule_fn(trial, outs, *args, **kwargs)
+        except AnchorNotFoundError:
+            raise
+        except Exception as err:  # pylint: disable=broad-except
+            logging.getLogger("topi").warning(
+                "%s failed on this function (%s); using the generic schedule",
+                schedule_fn.__name__, str(err).splitlines()[0] if str(err) else type(err).__name__)
+            from .injective import default_schedule  # pylint: disable=import-outside-toplevel
+
+            return default_schedule(sch, outs)
+        return schedule_fn(sch, outs, *args, **kwargs)
+
+    return wrapper

@@ -14,6 +14,7 @@ The reduction loops run outside the tile, the innermost kernel-width loop is
 unrolled, the padding stage is a separate parallel copy and the fused
 elementwise epilogue is applied when the tile is written back.
 """
+from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
 from .tiling import best_divisor
@@ -154,6 +155,7 @@ def _plan_nhwc(op, cfg, lanes):
     }
 
 
+@with_fallback
 def schedule_conv2d_nchw(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.conv2d_nchw``.
 
@@ -175,6 +177,7 @@ def schedule_conv2d_nchw(sch, outs, cfg=None):
                            _plan_nchw, cfg, "conv2d_nchw")
 
 
+@with_fallback
 def schedule_conv2d_nhwc(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.conv2d_nhwc`` (HWIO kernel).
 
@@ -185,12 +188,14 @@ def schedule_conv2d_nhwc(sch, outs, cfg=None):
                            _plan_nhwc, cfg, "conv2d_nhwc")
 
 
+@with_fallback
 def schedule_group_conv2d_nchw(sch, outs, cfg=None):
     """Schedule ``topi.nn.group_conv2d_nchw`` (same tiling as NCHW conv2d)."""
     return schedule_anchor(sch, outs, ("group_conv2d_nchw",), fallback_conv2d_nchw_config,
                            _plan_nchw, cfg, "group_conv2d_nchw")
 
 
+@with_fallback
 def schedule_group_conv2d_nhwc(sch, outs, cfg=None):
     """Schedule ``topi.nn.group_conv2d_nhwc`` (same tiling as NHWC conv2d)."""
     return schedule_anchor(sch, outs, ("group_conv2d_nhwc",), fallback_conv2d_nhwc_config,

@@ -17,6 +17,7 @@ compile time, then call, inside the target context::
 
 and schedule the fused function with :func:`schedule_conv2d_NCHWc`.
 """
+from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv2d import MAX_ACCUMULATORS
 from .conv_common import anchor_shapes, schedule_anchor
@@ -63,6 +64,7 @@ def _plan(op, cfg, lanes):
     }
 
 
+@with_fallback
 def schedule_conv2d_NCHWc(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.conv2d_NCHWc``.
 

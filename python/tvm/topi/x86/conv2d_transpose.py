@@ -5,6 +5,7 @@ kernel, then runs a stride-1 convolution; that convolution gets the NCHW
 conv2d register tiling (the flipped-kernel stage is inlined into it, the
 dilate+pad stage stays one parallel copy).
 """
+from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv2d import register_tile
 from .conv_common import anchor_shapes, schedule_anchor
@@ -30,6 +31,7 @@ def _plan(op, cfg, lanes):
     }
 
 
+@with_fallback
 def schedule_conv2d_transpose_nchw(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.conv2d_transpose_nchw``.
 

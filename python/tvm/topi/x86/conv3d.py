@@ -4,6 +4,7 @@ The same register tiling as conv2d with one more spatial and reduction axis:
 NCDHW vectorises output columns against broadcast kernel values, NDHWC
 vectorises output channels against broadcast inputs.
 """
+from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv2d import register_tile
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
@@ -51,6 +52,7 @@ def _plan_ndhwc(op, cfg, lanes):
     }
 
 
+@with_fallback
 def schedule_conv3d_ncdhw(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.conv3d_ncdhw``.
 
@@ -67,6 +69,7 @@ def schedule_conv3d_ncdhw(sch, outs, cfg=None):
                            fallback_conv3d_ncdhw_config, _plan_ncdhw, cfg, "conv3d_ncdhw")
 
 
+@with_fallback
 def schedule_conv3d_ndhwc(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.conv3d_ndhwc`` (DHWIO kernel)."""
     return schedule_anchor(sch, outs, ("conv3d_ndhwc", "group_conv3d_ndhwc"),

@@ -12,6 +12,7 @@ import tvm
 
 from ..generic.injective import finish_blocks
 from ..generic.schedule_utils import (
+    AnchorNotFoundError,
     as_list,
     const_int,
     find_op,
@@ -66,7 +67,7 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
     outs = as_list(outs)
     op = find_op(outs, tags)
     if op is None:
-        raise ValueError(f"schedule for {what}: no op tagged {tags} in the function "
+        raise AnchorNotFoundError(f"schedule for {what}: no op tagged {tags} in the function "
                          f"(tags found: {[o.tag for o in _all_tags(outs)]})")
     lanes, num_cores = target_info()
     config = merge_config(fallback(op, lanes, num_cores), cfg)

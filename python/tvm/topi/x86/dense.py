@@ -17,9 +17,11 @@ the second operand ``B`` (``dense`` reads the weight as ``W[j, k]``):
 """
 import inspect
 
+from ..generic.schedule_utils import with_fallback
 from ..generic.injective import finish_blocks
 from ..generic.schedule_utils import (
     ScheduleError,
+    AnchorNotFoundError,
     as_list,
     const_int,
     find_op,
@@ -123,7 +125,7 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
     outs = as_list(outs)
     op = find_op(outs, tags)
     if op is None:
-        raise ValueError(f"schedule for {what}: no op tagged {tags} in the function")
+        raise AnchorNotFoundError(f"schedule for {what}: no op tagged {tags} in the function")
     if len(op.reduce_axis) != 1:
         raise ValueError(f"schedule for {what}: expected one reduction axis, got {len(op.reduce_axis)}")
     lanes, num_cores = target_info()
@@ -154,6 +156,7 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
     return sch
 
 
+@with_fallback
 def schedule_dense(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.dense`` (or ``matmul``).
 
@@ -172,6 +175,7 @@ def schedule_dense(sch, outs, cfg=None):
 schedule_matmul = schedule_dense
 
 
+@with_fallback
 def schedule_batch_matmul(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.batch_matmul``.
 

@@ -6,6 +6,7 @@ loaded input row for several output rows (NCHW: ``tile_oh`` rows of
 ``tile_ow`` vector lanes) or each loaded kernel vector for several output
 columns (NHWC: ``tile_ow`` columns of ``tile_oc`` channel lanes).
 """
+from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv2d import MAX_ACCUMULATORS
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
@@ -60,6 +61,7 @@ def _plan_nhwc(op, cfg, lanes):
     }
 
 
+@with_fallback
 def schedule_depthwise_conv2d_nchw(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.depthwise_conv2d_nchw``.
 
@@ -77,6 +79,7 @@ def schedule_depthwise_conv2d_nchw(sch, outs, cfg=None):
                            "depthwise_conv2d_nchw")
 
 
+@with_fallback
 def schedule_depthwise_conv2d_nhwc(sch, outs, cfg=None):
     """Schedule a fused function whose anchor is ``topi.nn.depthwise_conv2d_nhwc``.
 

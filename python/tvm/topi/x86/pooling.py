@@ -7,6 +7,7 @@ channels for NHWC-like layouts) with the window loops outside it, and the
 average's division is folded into the write-back. Global and adaptive pooling
 reduce whole planes and use the generic reduction schedule.
 """
+from ..generic.schedule_utils import with_fallback
 from ..generic.reduction import schedule_reduce
 from .config import ScheduleConfig
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
@@ -46,6 +47,7 @@ def _plan(op, cfg, lanes):
     }
 
 
+@with_fallback
 def schedule_pool(sch, outs, layout="NCHW", cfg=None):
     """Schedule a fused function whose anchor is a windowed pool (max or avg).
 
@@ -65,6 +67,7 @@ def schedule_pool(sch, outs, layout="NCHW", cfg=None):
     return schedule_anchor(sch, outs, _is_window_pool, fallback_pool_config, _plan, cfg, "pool")
 
 
+@with_fallback
 def schedule_adaptive_pool(sch, outs):
     """Schedule global/adaptive pooling (a plain reduction schedule)."""
     return schedule_reduce(sch, outs)
