@@ -276,3 +276,32 @@ def test_scatter_and_einsum_computes_match_numpy():
     a, b = rand(2, 3, 4), rand(2, 4, 5)
     np.testing.assert_allclose(
         run(relay.einsum([var("a", a.shape), var("b", b.shape)], "bij,bjk->bik"), a, b), a @ b, rtol=1e-5, atol=1e-6)
+
+
+def test_layout_variants_agree_with_nchw():
+    x, w = rand(1, 2, 4, 4), rand(2, 3, 3, 3)
+    ref = run(relay.nn.conv2d_transpose(var("x", x.shape), var("w", w.shape), strides=2, padding=1), x, w)
+    out = run(relay.nn.conv2d_transpose(var("x", (1, 4, 4, 2)), var("w", w.shape), strides=2, padding=1,
+                                        data_layout="NHWC"), x.transpose(0, 2, 3, 1), w)
+    np.testing.assert_allclose(out, ref.transpose(0, 2, 3, 1), rtol=1e-5, atol=1e-6)
+    x3, w3 = rand(1, 2, 3, 5, 5), rand(4, 2, 3, 3, 3)
+    ref = run(relay.nn.conv3d(var("x", x3.shape), var("w", w3.shape), padding=1), x3, w3)
+    out = run(relay.nn.conv3d(var("x", (1, 3, 5, 5, 2)), var("w", (3, 3, 3, 2, 4)), padding=1,
+                              data_layout="NDHWC", kernel_layout="DHWIO"),
+              x3.transpose(0, 2, 3, 4, 1), w3.transpose(2, 3, 4, 1, 0))
+    np.testing.assert_allclose(out, ref.transpose(0, 2, 3, 4, 1), rtol=1e-4, atol=1e-5)
+    # direct check of one conv3d output element
+    patch = np.pad(x3, ((0, 0), (0, 0), (1, 1), (1, 1), (1, 1)))[0, :, 0:3, 1:4, 2:5]
+    np.testing.assert_allclose(ref[0, 1, 0, 1, 2], np.sum(patch * w3[1]), rtol=1e-4)
+
+
+def test_avg_pool_padding_and_upsampling_match_numpy():
+    x = rand(1, 1, 4, 4)
+    with_pad = run(relay.nn.avg_pool2d(var("x", x.shape), (2, 2), (2, 2), padding=(1, 1), count_include_pad=True), x)
+    without = run(relay.nn.avg_pool2d(var("x", x.shape), (2, 2), (2, 2), padding=(1, 1)), x)
+    assert with_pad.shape == (1, 1, 3, 3)
+    np.testing.assert_allclose(with_pad[0, 0, 0, 0], x[0, 0, 0, 0] / 4, rtol=1e-6)
+    np.testing.assert_allclose(without[0, 0, 0, 0], x[0, 0, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(without[0, 0, 1, 1], x[0, 0, 1:3, 1:3].mean(), rtol=1e-6)
+    np.testing.assert_array_equal(run(relay.nn.upsampling(var("x", x.shape), 2, 2), x),
+                                  x.repeat(2, axis=2).repeat(2, axis=3))
