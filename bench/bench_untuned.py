@@ -96,6 +96,11 @@ class OnnxExporter:
             if int(attrs.axis) != 1:
                 raise ValueError("export: batch_norm must normalise axis 1")
             data, gamma, beta, mean, var = args
+            channels = self.params[mean].shape
+            if not bool(getattr(attrs, "scale", True)):  # gamma is ignored
+                gamma = self.const(np.ones(channels), "gamma")
+            if not bool(getattr(attrs, "center", True)):  # beta is ignored
+                beta = self.const(np.zeros(channels), "beta")
             return self.node("BatchNormalization", [data, gamma, beta, mean, var], "bn",
                              epsilon=float(attrs.epsilon))
         if op == "nn.relu":
