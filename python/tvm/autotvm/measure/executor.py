@@ -1,7 +1,11 @@
 """Persistent worker processes with per-job time limits.
 
 ``import tvm`` costs about 1.5 s per process, so measurement uses long-lived
-workers (``spawn`` start method: no inherited LLVM/thread-pool state). A job is
+workers. They are fresh interpreters started with ``subprocess`` (no inherited
+LLVM/thread-pool state, and unlike multiprocessing's ``spawn`` they do not
+re-run the user's ``__main__`` script, so a tuning script needs no
+``if __name__ == "__main__"`` guard); jobs and results travel as pickles over
+two pipes. A job is
 ``(module:function, args)``; a worker that crashes (segfault, ``os._exit``)
 or overruns the job's timeout is killed and replaced, and the job reports
 :class:`WorkerCrash` / :class:`WorkerTimeout` instead of a result. Workers
@@ -10,10 +14,12 @@ never import ``tvm.s_tir.tensor_intrin`` (it costs ~40 s here).
 import atexit
 import importlib
 import logging
-import multiprocessing
+import os
+import subprocess
+import sys
 import time
 import traceback
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 
 logger = logging.getLogger("autotvm")
 
@@ -31,6 +37,41 @@ class WorkerCrash(Exception):
 
 class WorkerError(Exception):
     """The job raised an exception in the worker (message has the traceback)."""
+
+
+def _subprocess_main(read_fd, write_fd):
+    """Entry point of a worker interpreter (see :class:`_Worker`)."""
+    _worker_main(_Duplex(Connection(read_fd, writable=False), Connection(write_fd, readable=False)))
+
+
+class _Duplex:
+    """Two one-way connections used as one (send on one, receive on the other)."""
+
+    def __init__(self, reader, writer):
+        self.reader = reader
+        self.writer = writer
+
+    def send(self, obj):
+        self.writer.send(obj)
+
+    def recv(self):
+        return self.reader.recv()
+
+    def poll(self, timeout=0.0):
+        return self.reader.poll(timeout)
+
+    def fileno(self):
+        return self.reader.fileno()
+
+    def close(self):
+        self.reader.close()
+        self.writer.close()
+
+
+_BOOT = (
+    "import sys; from tvm.autotvm.measure.executor import _subprocess_main; "
+    "_subprocess_main(int(sys.argv[1]), int(sys.argv[2]))"
+)
 
 
 def _worker_main(conn):
@@ -63,36 +104,30 @@ def _worker_main(conn):
 
 
 class _Worker:
-    def __init__(self, ctx):
-        self._ctx = ctx
+    def __init__(self):
         self.process = None
         self.conn = None
         self.ready = False
 
     def start(self):
-        parent, child = self._ctx.Pipe()
-        self.process = self._ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
-        self.conn = parent
+        to_child_r, to_child_w = os.pipe()
+        to_parent_r, to_parent_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, str(to_child_r), str(to_parent_w)],
+            pass_fds=(to_child_r, to_parent_w),
+        )
+        os.close(to_child_r)
+        os.close(to_parent_w)
+        self.conn = _Duplex(Connection(to_parent_r, writable=False), Connection(to_child_w, readable=False))
         self.ready = False
 
-    def wait_ready(self):
-        if self.ready:
-            return
-        if not self.conn.poll(STARTUP_TIMEOUT):
-            self.kill()
-            raise RuntimeError(f"AutoTVM worker did not start within {STARTUP_TIMEOUT} s")
-        status, payload = self.conn.recv()
-        if status != "ready":
-            self.kill()
-            raise RuntimeError(f"AutoTVM worker failed to start:\n{payload}")
-        self.ready = True
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
 
     def kill(self):
-        if self.process is not None and self.process.is_alive():
+        if self.alive():
             self.process.kill()
-            self.process.join(5)
+            self.process.wait(5)
         if self.conn is not None:
             self.conn.close()
         self.process = None
@@ -107,14 +142,19 @@ class _Worker:
         if self.conn is not None:
             try:
                 self.conn.send(None)
-                self.process.join(2)
-            except (OSError, ValueError):
+                self.process.wait(2)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
                 pass
         self.kill()
 
 
 class WorkerPool:
     """``n_worker`` persistent processes running jobs with a timeout each.
+
+    Workers start in the background (:meth:`start`) and are replaced in the
+    background after a crash or a timeout, so their ~1.5 s start-up overlaps
+    with other work; a job sent to a worker that is still starting gets its
+    time limit from the moment the worker is ready.
 
     Parameters
     ----------
@@ -124,21 +164,14 @@ class WorkerPool:
     def __init__(self, n_worker):
         if n_worker < 1:
             raise ValueError(f"a worker pool needs at least one worker, got {n_worker}")
-        ctx = multiprocessing.get_context("spawn")
-        self.workers = [_Worker(ctx) for _ in range(n_worker)]
-        self._started = False
+        self.workers = [_Worker() for _ in range(n_worker)]
         atexit.register(self.shutdown)
 
-    def _ensure_started(self):
-        if not self._started:
-            for worker in self.workers:
-                worker.start()
-            self._started = True
+    def start(self):
+        """Start every worker that is not running (without waiting for it)."""
         for worker in self.workers:
-            if worker.process is None or not worker.process.is_alive():
+            if not worker.alive():
                 worker.restart()
-        for worker in self.workers:
-            worker.wait_ready()
 
     def map(self, fname, arg_list, timeout):
         """Run ``fname(*args)`` for each ``args`` of ``arg_list`` in parallel.
@@ -147,10 +180,10 @@ class WorkerPool:
         (:class:`WorkerTimeout`, :class:`WorkerCrash`, :class:`WorkerError`).
         ``timeout`` (seconds) applies to each job from the moment it starts.
         """
-        self._ensure_started()
+        self.start()
         results = [None] * len(arg_list)
         pending = list(range(len(arg_list)))
-        busy = {}  # worker index -> (job index, deadline)
+        busy = {}  # worker index -> [job index, deadline]
         free = list(range(len(self.workers)))
         while pending or busy:
             while pending and free:
@@ -162,10 +195,10 @@ class WorkerPool:
                 except (OSError, ValueError) as err:
                     results[job] = WorkerCrash(f"cannot send the job: {err}")
                     worker.restart()
-                    worker.wait_ready()
                     free.append(w_idx)
                     continue
-                busy[w_idx] = (job, time.monotonic() + timeout)
+                limit = timeout if worker.ready else timeout + STARTUP_TIMEOUT
+                busy[w_idx] = [job, time.monotonic() + limit]
             if not busy:
                 continue
             now = time.monotonic()
@@ -174,25 +207,38 @@ class WorkerPool:
             ready = wait(list(conns), timeout=max(0.0, next_deadline - now))
             for conn in ready:
                 w_idx = conns[conn]
-                job, _ = busy.pop(w_idx)
                 worker = self.workers[w_idx]
                 try:
                     status, payload = conn.recv()
-                    results[job] = payload if status == "ok" else WorkerError(payload)
                 except (EOFError, OSError):
-                    code = worker.process.exitcode if worker.process is not None else None
+                    job = busy.pop(w_idx)[0]
+                    code = worker.process.poll() if worker.process is not None else None
                     results[job] = WorkerCrash(f"worker process died (exit code {code})")
                     worker.restart()
-                    worker.wait_ready()
+                    free.append(w_idx)
+                    continue
+                if status == "ready":  # the job starts now
+                    worker.ready = True
+                    busy[w_idx][1] = time.monotonic() + timeout
+                    continue
+                job = busy.pop(w_idx)[0]
+                if not worker.ready and status == "error":  # the worker could not start
+                    results[job] = WorkerCrash(f"worker failed to start:\n{payload}")
+                    worker.restart()
+                else:
+                    results[job] = payload if status == "ok" else WorkerError(payload)
                 free.append(w_idx)
             now = time.monotonic()
             for w_idx, (job, deadline) in list(busy.items()):
                 if now >= deadline:
                     busy.pop(w_idx)
-                    results[job] = WorkerTimeout(f"no result within {timeout} s")
                     worker = self.workers[w_idx]
+                    started = worker.ready
+                    results[job] = WorkerTimeout(
+                        f"no result within {timeout} s" if started
+                        else f"worker did not start within {STARTUP_TIMEOUT} s"
+                    )
                     worker.restart()
-                    worker.wait_ready()
                     free.append(w_idx)
         return results
 
@@ -200,4 +246,3 @@ class WorkerPool:
         """Stop every worker."""
         for worker in self.workers:
             worker.stop()
-        self._started = False

@@ -88,6 +88,12 @@ class LocalBuilder(Builder):
         self.tmp_dir = tempfile.mkdtemp(prefix="autotvm_build_")
         self._count = 0
 
+    def set_task(self, task, build_kwargs=None):
+        super().set_task(task, build_kwargs)
+        if self.pool is None:
+            self.pool = WorkerPool(self.n_parallel)
+        self.pool.start()  # boots in the background while the tuner prepares
+
     def build(self, measure_inputs):
         if self.pool is None:
             self.pool = WorkerPool(self.n_parallel)
@@ -181,6 +187,9 @@ class RPCRunner(Runner):
 
     def set_task(self, task):
         self.task = task
+        if self.pool is None:
+            self.pool = WorkerPool(1)
+        self.pool.start()  # boots in the background
         self.ref = _reference(task) if self.check_correctness else None
 
     def get_build_kwargs(self):
