@@ -16,11 +16,11 @@ from ._onnx_common import const, normalize_axis, onnx_dtype, register
 _UNARY = {
     "Abs": _tensor.abs, "Acos": _tensor.acos, "Acosh": _tensor.acosh, "Asin": _tensor.asin,
     "Asinh": _tensor.asinh, "Atan": _tensor.atan, "Atanh": _tensor.atanh,
-    "Ceil": _tensor.ceil, "Cos": _tensor.cos, "Cosh": _tensor.cosh, "Erf": _tensor.erf,
+    "Ceil": _tensor.ceil, "Cos": _tensor.cos, "Erf": _tensor.erf,
     "Exp": _tensor.exp, "Floor": _tensor.floor, "IsNaN": _tensor.isnan, "Log": _tensor.log,
     "Neg": _tensor.negative, "Not": _tensor.logical_not, "Relu": _nn.relu,
     "Round": _tensor.round, "Sigmoid": _tensor.sigmoid, "Sign": _tensor.sign,
-    "Sin": _tensor.sin, "Sinh": _tensor.sinh, "Sqrt": _tensor.sqrt, "Tan": _tensor.tan,
+    "Sin": _tensor.sin, "Sqrt": _tensor.sqrt, "Tan": _tensor.tan,
     "Tanh": _tensor.tanh,
 }
 
@@ -42,24 +42,30 @@ def _binary(node, graph):  # pylint: disable=unused-argument
     return _BINARY[node.op_type](node.require(0, "A"), node.require(1, "B"))
 
 
+@register("Cosh", "Sinh")
+def _hyperbolic(node, graph):
+    # Through exp: the base's LLVM code generator has no cosh/sinh intrinsics.
+    data = node.require(0, "input")
+    pos, neg = _tensor.exp(data), _tensor.exp(_tensor.negative(data))
+    func = _tensor.add if node.op_type == "Cosh" else _tensor.subtract
+    return _tensor.multiply(func(pos, neg), const(0.5, graph.dtype(data)))
+
+
 def _is_int(dtype):
     return dtype.startswith(("int", "uint"))
 
 
 @register("Div")
-def _div(node, graph):
-    lhs, rhs = node.require(0, "A"), node.require(1, "B")
-    # ONNX integer division truncates toward zero (C semantics).
-    if _is_int(graph.dtype(lhs)):
-        return _tensor.trunc_divide(lhs, rhs)
-    return _tensor.divide(lhs, rhs)
+def _div(node, graph):  # pylint: disable=unused-argument
+    # For integers relay's divide truncates toward zero, as ONNX specifies.
+    return _tensor.divide(node.require(0, "A"), node.require(1, "B"))
 
 
 @register("Mod")
 def _mod(node, graph):
     lhs, rhs = node.require(0, "A"), node.require(1, "B")
     if node.attr("fmod", 0):  # C fmod: the sign of the dividend
-        return _tensor.trunc_mod(lhs, rhs)
+        return _tensor.mod(lhs, rhs)
     if not _is_int(graph.dtype(lhs)):
         raise node.error("fmod=0 is only defined for integer inputs")
     return _tensor.floor_mod(lhs, rhs)  # Python %: the sign of the divisor
@@ -141,7 +147,7 @@ def _clip(node, graph):
     info = np.finfo(dtype) if dtype.startswith("float") else np.iinfo(dtype)
     lo = info.min if lo is None else lo
     hi = info.max if hi is None else hi
-    return _tensor.clip(data, lo, hi)
+    return _tensor.clip(data, float(lo), float(hi))
 
 
 # -- activations ------------------------------------------------------------------
@@ -267,7 +273,14 @@ def _reduction(node, graph):
         axes = node.attr("axes")
     axes = tuple(range(ndim)) if axes is None else tuple(
         sorted(normalize_axis(a, ndim, node, "axes") for a in axes))
-    op_type = node.op_type
+    if not keepdims and len(axes) == ndim:
+        # A full reduction to 0-d: reduce keeping dims, then drop them (the x86
+        # schedule of a 0-d mean fails in the base's rfactor).
+        return _transform.reshape(_reduce_expr(node.op_type, data, axes, True), ())
+    return _reduce_expr(node.op_type, data, axes, keepdims)
+
+
+def _reduce_expr(op_type, data, axes, keepdims):
     if op_type in _REDUCE:
         return _REDUCE[op_type](data, axes, keepdims)
     if op_type == "ReduceL1":

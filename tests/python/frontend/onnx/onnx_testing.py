@@ -55,3 +55,47 @@ def verify(model, inputs, rtol=RTOL, atol=ATOL, shape=None, freeze_params=True):
     actual = run_tvm(model, inputs, shape=shape, freeze_params=freeze_params)
     assert_same(actual, expected, rtol, atol)
     return actual
+
+
+def make_model(nodes, feeds, inits=None, outputs=("y",), opset=13):
+    """A model of ``nodes`` whose graph inputs are ``feeds`` and initializers ``inits``.
+
+    Parameters
+    ----------
+    nodes : list of onnx.NodeProto
+    feeds : dict of str to numpy.ndarray
+        Graph inputs (their shapes and dtypes declare the inputs).
+    inits : dict of str to numpy.ndarray, optional
+        Initializers.
+    outputs : sequence of str
+        Graph outputs; their types come from ONNX shape inference.
+    opset : int
+        Opset of the default domain.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    def info(name, array):
+        elem = helper.np_dtype_to_tensor_dtype(array.dtype)
+        return helper.make_tensor_value_info(name, elem, array.shape)
+
+    graph = helper.make_graph(
+        nodes, "test", [info(n, a) for n, a in feeds.items()],
+        [helper.make_value_info(n, onnx.TypeProto()) for n in outputs],
+        [numpy_helper.from_array(np.asarray(a), n) for n, a in (inits or {}).items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    inferred = onnx.shape_inference.infer_shapes(model)
+    types = {v.name: v.type for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    del model.graph.output[:]
+    for name in outputs:
+        model.graph.output.append(helper.make_value_info(name, types[name]))
+    return model
+
+
+def check(nodes, feeds, inits=None, outputs=("y",), opset=13, rtol=RTOL, atol=ATOL):
+    """Build a model (:func:`make_model`), compile it and compare with ONNX Runtime."""
+    if not isinstance(nodes, list | tuple):
+        nodes = [nodes]
+    model = make_model(list(nodes), feeds, inits, outputs, opset)
+    return verify(model, feeds, rtol=rtol, atol=atol)
