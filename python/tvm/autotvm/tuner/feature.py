@@ -94,8 +94,12 @@ def itervar_feature_of_func(prim_func):
         extent = loop.extent
         extent = int(extent.value) if hasattr(extent, "value") else 1
         feature[base] = math.log2(extent + 1)
-        kind = str(loop.kind).rsplit(".", 1)[-1].lower()
-        feature[base + 1 + _KINDS.get(kind, 0)] = 1.0
+        kind = loop.kind
+        try:
+            kind = int(kind)  # tirx.ForKind: 0 serial, 1 parallel, 2 vectorized, 3 unrolled
+        except (TypeError, ValueError):
+            kind = _KINDS.get(str(kind).rsplit(".", 1)[-1].lower(), 0)
+        feature[base + 1 + (kind if 0 <= kind < 4 else 0)] = 1.0
         for j, dims in enumerate(per_access):
             if dims and loop.loop_var in dims[-1]:
                 feature[base + 5 + j] = 2.0  # contiguous
