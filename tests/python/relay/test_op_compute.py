@@ -305,3 +305,21 @@ def test_avg_pool_padding_and_upsampling_match_numpy():
     np.testing.assert_allclose(without[0, 0, 1, 1], x[0, 0, 1:3, 1:3].mean(), rtol=1e-6)
     np.testing.assert_array_equal(run(relay.nn.upsampling(var("x", x.shape), 2, 2), x),
                                   x.repeat(2, axis=2).repeat(2, axis=3))
+
+
+def test_packed_layout_ops_match_plain_conv_and_dense():
+    x, w = rand(1, 16, 6, 6), rand(16, 16, 3, 3)
+    ref = conv2d_nchw_ref(x, w, 1, (1,) * 4)
+    x_packed = x.reshape(1, 2, 8, 6, 6).transpose(0, 1, 3, 4, 2)  # NCHW8c
+    w_packed = w.reshape(2, 8, 2, 8, 3, 3).transpose(0, 2, 4, 5, 3, 1)  # OIHW8i8o
+    call = relay.nn.contrib_conv2d_nchwc(var("x", x_packed.shape), var("w", w_packed.shape), padding=1,
+                                         channels=16, kernel_size=3, data_layout="NCHW8c",
+                                         kernel_layout="OIHW8i8o")
+    assert typed_call(call).checked_type == relay.TensorType((1, 2, 6, 6, 8))
+    with tvm.target.Target("llvm"):  # topi's NCHWc compute reads the target
+        out = run(call, x_packed, w_packed)
+    np.testing.assert_allclose(out.transpose(0, 1, 4, 2, 3).reshape(1, 16, 6, 6), ref, rtol=1e-4, atol=1e-4)
+    d, wd = rand(3, 8), rand(12, 8)
+    packed = wd.reshape(3, 4, 8).transpose(0, 2, 1)  # (units // 4, in_dim, 4)
+    out = run(relay.nn.contrib_dense_pack(var("d", d.shape), var("w", packed.shape), "NC4n"), d, packed)
+    np.testing.assert_allclose(out, d @ wd.T, rtol=1e-5, atol=1e-5)

@@ -286,3 +286,17 @@ def test_more_nn_ops():
     assert infer(relay.nn.global_max_pool1d(v((1, 3, 9)))) == TensorType((1, 3, 1))
     assert infer(relay.nn.instance_norm(v((2, 3, 4, 4)), relay.var("g"), relay.var("b"))).shape == (2, 3, 4, 4)
     assert infer(relay.nn.group_norm(v((2, 4, 4, 4)), relay.var("g"), relay.var("b"), 2)).shape == (2, 4, 4, 4)
+
+
+def test_packed_layouts_in_conv_relations():
+    w = relay.var("w")
+    out = infer(relay.nn.conv2d(v((1, 2, 8, 8, 8)), w, channels=32, kernel_size=3, padding=1,
+                                data_layout="NCHW8c", kernel_layout="OIHW8i16o", out_layout="NCHW16c"))
+    assert out == TensorType((1, 2, 8, 8, 16))
+    assert w.checked_type == TensorType((2, 2, 3, 3, 8, 16))
+    out = infer(relay.nn.contrib_depthwise_conv2d_nchwc(v((1, 2, 8, 8, 8)), v((2, 1, 3, 3, 1, 8), name="w"),
+                                                        groups=16, padding=1, kernel_layout="OIHW1i8o"))
+    assert out == TensorType((1, 2, 8, 8, 8))
+    with pytest.raises(ValueError, match=r"^nn\.conv2d: axis I of size 12 is not divisible by 8 \(kernel_layout 'OIHW8i8o'\)"):
+        infer(relay.nn.conv2d(v((1, 12, 8, 8)), relay.var("w"), channels=16, kernel_size=3,
+                              kernel_layout="OIHW8i8o"))

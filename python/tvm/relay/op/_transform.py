@@ -7,6 +7,7 @@ from ..ty import Any, TensorType
 from ._util import define
 from .op import OpPattern
 from .type_relations import (
+    parse_layout,
     RelationError,
     broadcast_shape,
     dim_mul,
@@ -353,24 +354,6 @@ define("broadcast_to_like",
 
 
 # -- layout_transform -----------------------------------------------------------
-
-
-def parse_layout(layout):
-    """``"NCHW16c"`` -> ``[("N", None), ("C", None), ("H", None), ("W", None), ("c", 16)]``."""
-    axes, i = [], 0
-    while i < len(layout):
-        j = i
-        while j < len(layout) and layout[j].isdigit():
-            j += 1
-        if j >= len(layout) or not layout[j].isalpha():
-            raise RelationError(f"malformed layout {layout!r}")
-        factor = int(layout[i:j]) if j > i else None
-        letter = layout[j]
-        if letter.islower() and factor is None:
-            raise RelationError(f"layout {layout!r}: sub-axis {letter!r} needs a size")
-        axes.append((letter, factor))
-        i = j + 1
-    return axes
 
 
 def _layout_transform_rel(arg_types, attrs):

@@ -238,3 +238,72 @@ def layout_axes(layout, expected, what="layout"):
 def shape_from_layout(layout, sizes):
     """A shape in ``layout`` from ``{axis letter: size}``."""
     return tuple(sizes[axis] for axis in layout)
+
+
+def parse_layout(layout):
+    """``"NCHW16c"`` -> ``[("N", None), ("C", None), ("H", None), ("W", None), ("c", 16)]``.
+
+    Upper-case letters are primal axes; a lower-case letter is a sub-axis of
+    the primal axis of the same letter, of the size written before it.
+    """
+    axes, i = [], 0
+    while i < len(layout):
+        j = i
+        while j < len(layout) and layout[j].isdigit():
+            j += 1
+        if j >= len(layout) or not layout[j].isalpha():
+            raise RelationError(f"malformed layout {layout!r}")
+        factor = int(layout[i:j]) if j > i else None
+        letter = layout[j]
+        if letter.islower() and factor is None:
+            raise RelationError(f"layout {layout!r}: sub-axis {letter!r} needs a size")
+        axes.append((letter, factor))
+        i = j + 1
+    return axes
+
+
+def to_primal(shape, layout, expected, what="layout"):
+    """``{primal axis: size}`` of a tensor of ``shape`` in ``layout`` (split axes multiplied back).
+
+    ``expected`` names the primal axes the layout must have (e.g. ``"NCHW"``).
+    """
+    axes = parse_layout(layout)
+    primal = [letter for letter, _ in axes if letter.isupper()]
+    subs = [letter for letter, _ in axes if letter.islower()]
+    if sorted(primal) != sorted(expected) or any(s.upper() not in primal for s in subs):
+        raise RelationError(
+            f"{what} {layout!r} is not supported: expected a layout of the axes {expected!r}"
+        )
+    if len(axes) != len(shape):
+        raise RelationError(f"{what} {layout!r} does not match the rank of {shape_str(tuple(shape))}")
+    sizes = {}
+    for (letter, _), dim in zip(axes, shape):
+        if letter.isupper():
+            sizes[letter] = dim
+    for (letter, factor), dim in zip(axes, shape):
+        if letter.islower():
+            if not is_any(dim) and dim != factor:
+                raise RelationError(f"axis {letter!r} of {shape_str(tuple(shape))} in {layout!r} must be {factor}")
+            sizes[letter.upper()] = dim_mul(sizes[letter.upper()], factor)
+    return sizes
+
+
+def from_primal(sizes, layout, what="layout"):
+    """The shape in ``layout`` of a tensor with primal axis sizes ``sizes``."""
+    axes = parse_layout(layout)
+    split = {}
+    for letter, factor in axes:
+        if letter.islower():
+            split[letter.upper()] = split.get(letter.upper(), 1) * factor
+    shape = []
+    for letter, factor in axes:
+        if letter.islower():
+            shape.append(factor)
+            continue
+        if letter not in sizes:
+            raise RelationError(f"{what} {layout!r} has an axis {letter!r} the tensor does not have")
+        dim, block = sizes[letter], split.get(letter, 1)
+        if not is_any(dim) and dim % block:
+            raise RelationError(f"axis {letter} of size {dim} is not divisible by {block} ({what} {layout!r})")
+        shape.append(dim if is_any(dim) or block == 1 else dim // block)
+    return tuple(shape)

@@ -24,10 +24,12 @@ from ..type_relations import (
     dim_mul,
     dims_equal,
     is_any,
+    from_primal,
     layout_axes,
     shape_from_layout,
     shape_str,
     tensor_arg,
+    to_primal,
 )
 
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -52,17 +54,13 @@ def _is_depthwise_oi(attrs, in_channels):
 
 
 def _conv_rel(nd, arg_types, attrs):
+    """Shapes are reasoned about in primal axes (``N C [D] H W`` / ``O I [D] H W``),
+    so packed layouts such as ``NCHW8c`` / ``OIHW8i8o`` work as plain ones."""
     spatial = _SPATIAL[nd]
     data = tensor_arg(arg_types, 0, "data")
-    if len(data.shape) != nd + 2:
-        raise RelationError(
-            f"data {shape_str(data.shape)} must have rank {nd + 2} for layout {attrs.data_layout!r}"
-        )
-    dax = layout_axes(attrs.data_layout, "NC" + spatial, "data_layout")
-    kax = layout_axes(attrs.kernel_layout, "OI" + spatial, "kernel_layout")
+    dsz = to_primal(data.shape, attrs.data_layout, "NC" + spatial, "data_layout")
     out_layout = attrs.out_layout or attrs.data_layout
-    layout_axes(out_layout, "NC" + spatial, "out_layout")
-    in_c = data.shape[dax["C"]]
+    in_c = dsz["C"]
     groups = attrs.groups
     depthwise_oi = _is_depthwise_oi(attrs, in_c)
     weight = arg_types[1]
@@ -77,20 +75,15 @@ def _conv_rel(nd, arg_types, attrs):
             sizes["O"], sizes["I"] = in_c, _div(attrs.channels, in_c, "channels", "in_channels")
         else:
             sizes["O"], sizes["I"] = attrs.channels, _div(in_c, groups, "in_channels", "groups")
-        weight = TensorType(shape_from_layout(attrs.kernel_layout, sizes), data.dtype)
+        weight = TensorType(from_primal(sizes, attrs.kernel_layout, "kernel_layout"), data.dtype)
         arg_types[1] = weight
     _check_dtypes(data, weight)
-    if len(weight.shape) != nd + 2:
-        raise RelationError(
-            f"weight {shape_str(weight.shape)} must have rank {nd + 2} for kernel_layout "
-            f"{attrs.kernel_layout!r}"
-        )
-    w_o, w_i = weight.shape[kax["O"]], weight.shape[kax["I"]]
-    kernel = [weight.shape[kax[a]] for a in spatial]
+    wsz = to_primal(weight.shape, attrs.kernel_layout, "OI" + spatial, "kernel_layout")
+    kernel = [wsz[a] for a in spatial]
     if depthwise_oi:
-        expected_in, out_c = w_o, dim_mul(w_o, w_i)
+        expected_in, out_c = wsz["O"], dim_mul(wsz["O"], wsz["I"])
     else:
-        expected_in, out_c = dim_mul(w_i, groups), w_o
+        expected_in, out_c = dim_mul(wsz["I"], groups), wsz["O"]
     if not dims_equal(expected_in, in_c):
         raise RelationError(
             f"data {shape_str(data.shape)} ({attrs.data_layout}) has {in_c} input channels but "
@@ -110,10 +103,10 @@ def _conv_rel(nd, arg_types, attrs):
         )
     if not is_any(out_c) and out_c % groups:
         raise RelationError(f"{out_c} output channels cannot be split into groups={groups}")
-    sizes = {"N": data.shape[dax["N"]], "C": out_c}
+    sizes = {"N": dsz["N"], "C": out_c}
     for i, axis in enumerate(spatial):
         sizes[axis] = dim_conv_out(
-            data.shape[dax[axis]], kernel[i], attrs.strides[i], attrs.padding[i],
+            dsz[axis], kernel[i], attrs.strides[i], attrs.padding[i],
             attrs.padding[i + nd], attrs.dilation[i],
         )
         if not is_any(sizes[axis]) and sizes[axis] <= 0:
@@ -121,7 +114,8 @@ def _conv_rel(nd, arg_types, attrs):
                 f"the {kernel[i]}-wide kernel (dilation {attrs.dilation[i]}) does not fit axis "
                 f"{axis} of data {shape_str(data.shape)} padded by {attrs.padding}"
             )
-    return TensorType(shape_from_layout(out_layout, sizes), attrs.out_dtype or data.dtype)
+    out_shape = from_primal(sizes, out_layout, "out_layout")
+    return TensorType(out_shape, attrs.out_dtype or data.dtype)
 
 
 def _div(a, b, what_a, what_b):
@@ -290,9 +284,27 @@ def _conv2d_transpose_compute(attrs, inputs, out_type):
     return [out]
 
 
+def _conv2d_nchwc_compute(attrs, inputs, out_type):
+    out_layout = attrs.out_layout or attrs.data_layout
+    return [topi.nn.conv2d_NCHWc(inputs[0], inputs[1], list(attrs.strides), list(attrs.padding),
+                                 list(attrs.dilation), attrs.data_layout, out_layout, out_type.dtype)]
+
+
+def _depthwise_conv2d_nchwc_compute(attrs, inputs, out_type):
+    out_layout = attrs.out_layout or attrs.data_layout
+    return [topi.nn.depthwise_conv2d_NCHWc(inputs[0], inputs[1], list(attrs.strides),
+                                           list(attrs.padding), list(attrs.dilation),
+                                           attrs.data_layout, out_layout, out_type.dtype)]
+
+
 _FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
 define("nn.conv1d", _conv1d_rel, _FUSABLE, _conv1d_compute, 2, "relay.attrs.Conv1DAttrs")
 define("nn.conv2d", _conv2d_rel, _FUSABLE, _conv2d_compute, 2, "relay.attrs.Conv2DAttrs")
 define("nn.conv3d", _conv3d_rel, _FUSABLE, _conv3d_compute, 2, "relay.attrs.Conv3DAttrs")
 define("nn.conv2d_transpose", _conv2d_transpose_rel, _FUSABLE, _conv2d_transpose_compute, 2,
        "relay.attrs.Conv2DTransposeAttrs")
+# Packed-layout variants (targets of a layout rewrite, as upstream's x86 path).
+define("nn.contrib_conv2d_NCHWc", _conv2d_rel, _FUSABLE, _conv2d_nchwc_compute, 2,
+       "relay.attrs.Conv2DAttrs")
+define("nn.contrib_depthwise_conv2d_NCHWc", _conv2d_rel, _FUSABLE, _depthwise_conv2d_nchwc_compute,
+       2, "relay.attrs.Conv2DAttrs")

@@ -1,6 +1,6 @@
 """Dense layers, normalisation, activations and other ``nn`` ops:
 type relations and TOPI computes."""
-from tvm import tirx, topi
+from tvm import te, tirx, topi
 
 from ...ty import TensorType, TupleType
 from .._util import define
@@ -133,7 +133,44 @@ def _batch_matmul_compute(attrs, inputs, out_type):
                                  attrs.transpose_b)]
 
 
+def _dense_pack_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    weight = tensor_arg(arg_types, 1, "weight")
+    _check_mm_dtypes(data, weight, ("input", "weight"))
+    if len(weight.shape) != 3:
+        raise RelationError(f"packed weight {shape_str(weight.shape)} must be 3-d (units // n, in_dim, n)")
+    if not dims_equal(weight.shape[1], data.shape[-1]):
+        raise RelationError(
+            f"input {shape_str(data.shape)} and weight {shape_str(weight.shape)} disagree on the "
+            "reduction axis"
+        )
+    return TensorType(data.shape[:-1] + (dim_mul(weight.shape[0], weight.shape[2]),),
+                      attrs.out_dtype or data.dtype)
+
+
 _FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
+def _dense_pack_compute(attrs, inputs, out_type):
+    # Written here: the base's topi.nn.dense_pack fails (a missing import).
+    data, weight = inputs
+    data2d, lead = _flatten_to_2d(data)
+    block = weight.shape[2]
+    k = te.reduce_axis((0, weight.shape[1]), name="k")
+    dtype = out_type.dtype
+    out = te.compute(
+        (data2d.shape[0], weight.shape[0] * block),
+        lambda m, n: te.sum(
+            data2d[m, k].astype(dtype) * weight[tirx.floordiv(n, block), k, tirx.floormod(n, block)].astype(dtype),
+            axis=k,
+        ),
+        name="T_dense_pack", tag="dense_pack",
+    )
+    if lead is not None:
+        out = topi.reshape(out, lead + [out.shape[1]])
+    return [out]
+
+
+define("nn.contrib_dense_pack", _dense_pack_rel, _FUSABLE, _dense_pack_compute, 2,
+       "relay.attrs.DensePackAttrs")
 define("nn.dense", _dense_rel, _FUSABLE, _dense_compute, 2, "relay.attrs.DenseAttrs")
 define("nn.matmul", _matmul_rel, _FUSABLE, _matmul_compute, 2, "relay.attrs.MatmulAttrs")
 define("nn.batch_matmul", _batch_matmul_rel, _FUSABLE, _batch_matmul_compute, 2,

@@ -6,10 +6,9 @@ by letter (``D``, ``H``, ``W``).
 from tvm import topi
 
 from ...ty import TensorType
-from .._transform import parse_layout
 from .._util import define
 from ..op import OpPattern
-from ..type_relations import RelationError, dim_conv_out, is_any, shape_str, tensor_arg
+from ..type_relations import RelationError, dim_conv_out, is_any, parse_layout, shape_str, tensor_arg
 
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
 

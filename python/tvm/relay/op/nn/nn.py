@@ -16,7 +16,8 @@ __all__ = [
     "bias_add", "batch_norm", "layer_norm", "instance_norm", "group_norm", "l2_normalize", "lrn",
     "relu", "leaky_relu", "prelu", "softmax", "fast_softmax", "log_softmax", "dropout",
     "dropout_raw", "batch_flatten", "pad", "mirror_pad", "upsampling", "upsampling3d",
-    "depth_to_space", "space_to_depth",
+    "depth_to_space", "space_to_depth", "contrib_conv2d_nchwc", "contrib_depthwise_conv2d_nchwc",
+    "contrib_dense_pack",
 ]
 
 
@@ -310,3 +311,32 @@ def space_to_depth(data, block_size, layout="NCHW"):
     """Move ``block_size x block_size`` spatial tiles into channels."""
     return make_call("nn.space_to_depth", [data], "relay.attrs.SubPixelAttrs",
                      block_size=int(block_size), layout=layout, mode="DCR")
+
+
+def contrib_conv2d_nchwc(data, kernel, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                         channels=None, kernel_size=None, data_layout="NCHW8c",
+                         kernel_layout="OIHW", out_layout="", out_dtype=""):
+    """2-d convolution in a packed layout (``NCHW{c}c`` data, ``OIHW{i}i{o}o`` kernel).
+
+    See :func:`conv2d` for the parameters.
+    """
+    return _make_conv("nn.contrib_conv2d_NCHWc", "relay.attrs.Conv2DAttrs", data, kernel, 2,
+                      strides, padding, dilation, groups, channels, kernel_size, data_layout,
+                      kernel_layout, out_layout, out_dtype)
+
+
+def contrib_depthwise_conv2d_nchwc(data, kernel, strides=(1, 1), padding=(0, 0), dilation=(1, 1),
+                                   groups=1, channels=None, kernel_size=None,
+                                   data_layout="NCHW8c", kernel_layout="OIHW", out_layout="",
+                                   out_dtype=""):
+    """Depthwise 2-d convolution in a packed layout (kernel ``OIHW1i{o}o``)."""
+    return _make_conv("nn.contrib_depthwise_conv2d_NCHWc", "relay.attrs.Conv2DAttrs", data, kernel,
+                      2, strides, padding, dilation, groups, channels, kernel_size, data_layout,
+                      kernel_layout, out_layout, out_dtype)
+
+
+def contrib_dense_pack(data, weight, weight_layout="NC", units=None, out_dtype=""):
+    """Dense with a packed weight ``(units // n, in_dim, n)`` (``weight_layout="NC{n}n"``)."""
+    return make_call("nn.contrib_dense_pack", [data, weight], "relay.attrs.DensePackAttrs",
+                     units=None if units is None else int(units), out_dtype=out_dtype or "",
+                     weight_layout=weight_layout)
