@@ -95,9 +95,10 @@ def _conv_transpose(node, graph):
                 output_padding[i] -= total
                 total = 0
             small, big = total // 2, total - total // 2
-            # ONNX Runtime puts the odd pixel at the end for SAME_UPPER (and NOTSET).
-            begins.append(big if auto_pad == "SAME_LOWER" else small)
-            ends.append(small if auto_pad == "SAME_LOWER" else big)
+            # As ONNX Runtime: the odd pixel is cropped at the end for SAME_UPPER,
+            # at the start otherwise.
+            begins.append(small if auto_pad == "SAME_UPPER" else big)
+            ends.append(big if auto_pad == "SAME_UPPER" else small)
         pads = tuple(begins + ends)
     elif auto_pad == "VALID":
         pads = (0,) * (2 * nd)
@@ -216,9 +217,9 @@ def _lrn(node, graph):  # pylint: disable=unused-argument
     size = node.attr("size")
     if size is None:
         raise node.error("attribute 'size' is required")
-    # ONNX divides alpha by size; nn.lrn takes the per-element alpha.
+    # Both ONNX and nn.lrn divide alpha by the window size.
     return _nn.lrn(node.require(0, "X"), size=size, axis=1, bias=node.attr("bias", 1.0),
-                   alpha=node.attr("alpha", 1e-4) / size, beta=node.attr("beta", 0.75))
+                   alpha=node.attr("alpha", 1e-4), beta=node.attr("beta", 0.75))
 
 
 @register("Dropout")
