@@ -323,3 +323,14 @@ def test_packed_layout_ops_match_plain_conv_and_dense():
     packed = wd.reshape(3, 4, 8).transpose(0, 2, 1)  # (units // 4, in_dim, 4)
     out = run(relay.nn.contrib_dense_pack(var("d", d.shape), var("w", packed.shape), "NC4n"), d, packed)
     np.testing.assert_allclose(out, d @ wd.T, rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_nchwc_matches_depthwise_nchw():
+    x, w = rand(1, 16, 6, 6), rand(16, 1, 3, 3)
+    ref = conv2d_nchw_ref(x, w, 2, (1,) * 4, groups=16)
+    x_packed = x.reshape(1, 2, 8, 6, 6).transpose(0, 1, 3, 4, 2)
+    w_packed = w.reshape(2, 8, 1, 3, 3).transpose(0, 2, 3, 4, 1)[:, :, :, :, None, :]  # OIHW1i8o
+    out = run(relay.nn.contrib_depthwise_conv2d_nchwc(var("x", x_packed.shape), var("w", w_packed.shape),
+                                                      strides=2, padding=1, groups=16,
+                                                      kernel_layout="OIHW1i8o"), x_packed, w_packed)
+    np.testing.assert_allclose(out.transpose(0, 1, 4, 2, 3).reshape(ref.shape), ref, rtol=1e-4, atol=1e-4)

@@ -13,7 +13,7 @@ Kernel conventions (as upstream):
   the letter ``O`` to the input channels here); ``"IOHW"`` means the same
   shape with the letters read literally.
 """
-from tvm import topi
+from tvm import te, tirx, topi
 
 from ...ty import TensorType
 from .._util import define
@@ -291,10 +291,33 @@ def _conv2d_nchwc_compute(attrs, inputs, out_type):
 
 
 def _depthwise_conv2d_nchwc_compute(attrs, inputs, out_type):
+    """Written here: ``topi.nn.depthwise_conv2d_NCHWc`` is an unregistered generic in the base."""
+    data, kernel = inputs  # (N, C/cb, H, W, cb), (O/ob, 1, kh, kw, 1, ob)
+    batch, in_chunk, height, width, in_block = data.shape
+    out_chunk, _, k_h, k_w, _, out_block = kernel.shape
+    multiplier = tirx.floordiv(out_chunk * out_block, in_chunk * in_block)
+    (s_h, s_w), (d_h, d_w) = attrs.strides, attrs.dilation
+    top, left, bottom, right = attrs.padding
+    padded = topi.nn.pad(data, [0, 0, top, left, 0], [0, 0, bottom, right, 0], name="PaddedInput")
+    out_h = (height + top + bottom - (k_h - 1) * d_h - 1) // s_h + 1
+    out_w = (width + left + right - (k_w - 1) * d_w - 1) // s_w + 1
+    r_h = te.reduce_axis((0, k_h), name="kh")
+    r_w = te.reduce_axis((0, k_w), name="kw")
+    dtype = out_type.dtype
+
+    def body(n, oc, oh, ow, ob):
+        channel = tirx.floordiv(oc * out_block + ob, multiplier)
+        value = padded[n, tirx.floordiv(channel, in_block), oh * s_h + r_h * d_h, ow * s_w + r_w * d_w,
+                       tirx.floormod(channel, in_block)]
+        return te.sum(value.astype(dtype) * kernel[oc, 0, r_h, r_w, 0, ob].astype(dtype), axis=[r_h, r_w])
+
+    out = te.compute((batch, out_chunk, out_h, out_w, out_block), body,
+                     name="DepthwiseConv2dNCHWc", tag="depthwise_conv2d_NCHWc")
+    natural = f"NCHW{int(out_block)}c"  # the kernel's output block
     out_layout = attrs.out_layout or attrs.data_layout
-    return [topi.nn.depthwise_conv2d_NCHWc(inputs[0], inputs[1], list(attrs.strides),
-                                           list(attrs.padding), list(attrs.dilation),
-                                           attrs.data_layout, out_layout, out_type.dtype)]
+    if out_layout != natural:
+        out = topi.layout_transform(out, natural, out_layout)
+    return [out]
 
 
 _FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
