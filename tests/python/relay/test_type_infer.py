@@ -210,3 +210,9 @@ def test_resnet50_type_checks_in_well_under_a_second():
     elapsed = time.perf_counter() - start
     assert typed["main"].checked_type.ret_type == TensorType((1, 1000))
     assert elapsed < 0.5, elapsed
+
+
+def test_call_without_required_attrs_is_reported():
+    call = relay.Call(relay.op.get("nn.conv2d"), [v((1, 3, 4, 4)), v((2, 3, 1, 1), name="w")])
+    with pytest.raises(ValueError, match=r"^nn\.conv2d: the call has no attributes \(expected relay\.attrs\.Conv2DAttrs\)"):
+        run(relay.IRModule.from_expr(call))

@@ -248,6 +248,10 @@ class _Inferencer:
         rel = op.get_attr("FInferType")
         if rel is None:
             raise RelayTypeError(f"{op.name}: the operator has no type relation")
+        if op.attrs_type_key and call.attrs is None:
+            raise RelayTypeError(
+                f"{op.name}: the call has no attributes (expected {op.attrs_type_key})"
+            )
         refined = list(arg_types)
         try:
             out = rel(refined, call.attrs)
