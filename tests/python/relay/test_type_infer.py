@@ -216,3 +216,15 @@ def test_call_without_required_attrs_is_reported():
     call = relay.Call(relay.op.get("nn.conv2d"), [v((1, 3, 4, 4)), v((2, 3, 1, 1), name="w")])
     with pytest.raises(ValueError, match=r"^nn\.conv2d: the call has no attributes \(expected relay\.attrs\.Conv2DAttrs\)"):
         run(relay.IRModule.from_expr(call))
+
+
+def test_deduced_types_become_annotations_so_rewrites_keep_them():
+    x = v((1, 4, 2, 2))
+    gamma, beta, mean, var = (relay.var(n) for n in ("gamma", "beta", "mean", "var"))
+    bn = relay.nn.batch_norm(x, gamma, beta, mean, var)[0]
+    run(relay.IRModule.from_expr(relay.Function([x, gamma, beta, mean, var], bn)))
+    assert var.type_annotation == TensorType((4,))
+    # what SimplifyInference does: the parameters now meet only broadcast ops
+    scale = relay.divide(gamma, relay.sqrt(relay.add(var, relay.const(1e-5))))
+    rewritten = relay.Function([x, gamma, beta, mean, var], relay.multiply(x, relay.expand_dims(scale, 1, 2)))
+    assert run(relay.IRModule.from_expr(rewritten))["main"].checked_type.ret_type == TensorType((1, 4, 2, 2))

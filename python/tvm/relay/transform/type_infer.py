@@ -19,7 +19,9 @@ type of every expression:
 
 Results are written into each node's ``checked_type`` (nodes are annotated in
 place: they are immutable otherwise, so an expression shared by several
-modules gets the same types). The pass returns a new module holding the typed
+modules gets the same types). A variable declared without a type gets the
+deduced type as its ``type_annotation`` too, as upstream's InferType does, so
+passes that later rewrite its uses keep its type. The pass returns a new module holding the typed
 functions. Errors raise :class:`~tvm.relay.op.type_relations.RelayTypeError`
 (a ``tvm.error.DiagnosticError`` and a ``ValueError``) naming the op and the
 shapes or dtypes involved.
@@ -33,7 +35,7 @@ from ..function import Function
 from ..module import IRModule
 from ..op.op import Op
 from ..op.type_relations import RelationError, RelayTypeError, shape_str
-from ..ty import FuncType, IncompleteType, TensorType, TupleType, Type
+from ..ty import FuncType, IncompleteType, TensorType, TupleType, Type, is_complete
 from .pass_infra import module_pass
 
 __all__ = ["InferType", "InferTypeLocal", "infer_type"]
@@ -303,11 +305,17 @@ class _Inferencer:
     def annotate(self):
         for expr, ty in self.memo.values():
             ty = self.resolve(ty)
-            if isinstance(expr, Var) and isinstance(ty, IncompleteType):
-                raise RelayTypeError(
-                    f"the type of variable {expr.name_hint!r} could not be inferred; "
-                    "give it a type annotation"
-                )
+            if isinstance(expr, Var):
+                if isinstance(ty, IncompleteType):
+                    raise RelayTypeError(
+                        f"the type of variable {expr.name_hint!r} could not be inferred; "
+                        "give it a type annotation"
+                    )
+                if expr.type_annotation is None and is_complete(ty):
+                    # As upstream, a deduced variable type becomes its annotation, so
+                    # later passes that rewrite the uses (SimplifyInference turning
+                    # batch_norm into arithmetic on its parameters) keep the type.
+                    expr.type_annotation = ty
             expr._checked_type_ = ty
 
 
