@@ -84,6 +84,8 @@ def _reshape(node, graph):
         out[out.index(-1)] = total // known
     if int(np.prod(out)) != total:
         raise node.error(f"cannot reshape {in_shape} into {target}")
+    if total == 0:  # an empty tensor holds no data (and relay reads 0 in newshape as "copy")
+        return Constant(np.zeros(out, graph.dtype(data)))
     return _transform.reshape(data, tuple(out))
 
 
@@ -308,17 +310,3 @@ def _eye_like(node, graph):
     dtype = onnx_dtype(node.attr("dtype")) if node.attr("dtype") else \
         graph.dtype(node.require(0, "input"))
     return Constant(np.eye(shape[0], shape[1], k=node.attr("k", 0), dtype=dtype))
-
-
-@register("CumSum")
-def _cumsum(node, graph):
-    data = node.require(0, "x")
-    ndim = len(graph.shape(data))
-    axis = normalize_axis(graph.static(node.require(1, "axis"), node, "axis").reshape(()),
-                          ndim, node)
-    exclusive = bool(node.attr("exclusive", 0))
-    if node.attr("reverse", 0):
-        out = _transform.cumsum(_transform.reverse(data, axis), axis, exclusive=exclusive)
-        return _transform.reverse(out, axis)
-    return _transform.cumsum(data, axis, exclusive=exclusive)
-

@@ -76,7 +76,7 @@ def _tensor_dims(value_info):
         return None
     dims = []
     for dim in tensor_type.shape.dim:
-        if dim.HasField("dim_value") and dim.dim_value > 0:
+        if dim.HasField("dim_value"):
             dims.append(int(dim.dim_value))
         else:
             dims.append(dim.dim_param or None)
