@@ -21,8 +21,8 @@ Results are written into each node's ``checked_type`` (nodes are annotated in
 place: they are immutable otherwise, so an expression shared by several
 modules gets the same types). A variable declared without a type gets the
 deduced type as its ``type_annotation`` too, as upstream's InferType does, so
-passes that later rewrite its uses keep its type. The pass returns a new module holding the typed
-functions. Errors raise :class:`~tvm.relay.op.type_relations.RelayTypeError`
+passes that later rewrite its uses keep its type. The pass returns a new
+module holding the typed functions. Errors raise :class:`~tvm.relay.op.type_relations.RelayTypeError`
 (a ``tvm.error.DiagnosticError`` and a ``ValueError``) naming the op and the
 shapes or dtypes involved.
 
