@@ -83,6 +83,31 @@ def _tensor_dims(value_info):
     return dims
 
 
+def _topological_order(graph, known):
+    """The nodes of ``graph`` in an order where every value is defined before it is read.
+
+    ONNX requires graphs to be sorted already; this keeps that order when it
+    holds and repairs it when a producer tool did not.
+    """
+    nodes = list(graph.node)
+    defined = set(known)
+    produced = {out for node in nodes for out in node.output if out}
+    ordered, pending = [], nodes
+    while pending:
+        waiting = []
+        for node in pending:
+            needs = [i for i in node.input if i and i in produced and i not in defined]
+            if needs:
+                waiting.append(node)
+            else:
+                ordered.append(node)
+                defined.update(o for o in node.output if o)
+        if len(waiting) == len(pending):  # a cycle: let conversion report the first culprit
+            return ordered + waiting
+        pending = waiting
+    return ordered
+
+
 class GraphProto(GraphInfo):
     """Converts one ONNX ``GraphProto`` into a relay function.
 
@@ -207,7 +232,7 @@ class GraphProto(GraphInfo):
         _check_supported(graph, opset)
         self._add_initializers(graph)
         self._add_inputs(graph)
-        for proto in graph.node:
+        for proto in _topological_order(graph, self._nodes):
             self._convert_node(proto, opset)
         outputs = []
         for value_info in graph.output:

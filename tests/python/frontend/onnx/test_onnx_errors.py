@@ -97,3 +97,23 @@ def test_graph_output_from_initializer_and_graph_proto():
 def test_not_a_model():
     with pytest.raises(TypeError, match="ModelProto"):
         from_onnx(b"not a model")
+
+
+def test_unsorted_graph_and_folded_integer_math():
+    # Nodes listed out of order; integer Div/Mod on constants fold with ONNX semantics.
+    a, b = np.array([-7, 7, -9, 5], "int64"), np.array([2, -2, 4, 5], "int64")
+    nodes = [helper.make_node("Add", ["x", "df"], ["y"]),
+             helper.make_node("Cast", ["d"], ["df"], to=1),
+             helper.make_node("Div", ["a", "b"], ["d"]),
+             helper.make_node("Mod", ["a", "b"], ["m"]),
+             helper.make_node("Mod", ["a", "b"], ["fm"], fmod=1)]
+    feeds = {"x": np.zeros(4, "float32")}
+    model = make_model(nodes[2:] + nodes[:2], feeds, {"a": a, "b": b}, ["d", "m", "fm", "y"])
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    d, m, fm, y = verify(model, feeds)
+    np.testing.assert_array_equal(d, [-3, -3, -2, 1])
+    np.testing.assert_array_equal(m, [1, -1, 3, 0])
+    np.testing.assert_array_equal(fm, [-1, 1, -1, 0])
+    np.testing.assert_array_equal(y, [-3.0, -3.0, -2.0, 1.0])
+    assert len(from_onnx(model)[0]["main"].params) == 1
