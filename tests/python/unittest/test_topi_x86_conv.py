@@ -251,3 +251,27 @@ def test_schedule_failure_falls_back_to_generic(monkeypatch, caplog):
     # explicit knob values are not second-guessed
     with pytest.raises(RuntimeError, match="unexpected pattern"):
         run([x, w], [out], x86.schedule_conv2d_nchw, cfg={"tile_oc": 2})
+
+
+@pytest.mark.parametrize("c,k,size,r,s,p", [(16, 16, 12, 3, 1, 1), (8, 24, 9, 3, 2, 1), (6, 10, 7, 1, 1, 0)])
+def test_conv2d_NCHWc(c, k, size, r, s, p):
+    """The blocked-layout compute of the base with the x86 schedule, against NCHW."""
+    ic_bn, oc_bn = x86.conv2d_NCHWc_block_sizes(c, k, 8)
+    assert c % ic_bn == 0 and k % oc_bn == 0
+    x = te.placeholder((1, c // ic_bn, size, size, ic_bn), name="x")
+    w = te.placeholder((k // oc_bn, c // ic_bn, r, r, ic_bn, oc_bn), name="w")
+    with TARGET:
+        out = topi.nn.relu(topi.nn.conv2d_NCHWc(x, w, (s, s), (p, p), (1, 1),
+                                                f"NCHW{ic_bn}c", f"NCHW{oc_bn}c"))
+    lib, _ = build([x, w], [out], x86.schedule_conv2d_NCHWc)
+    rng = np.random.default_rng(0)
+    xn = rng.standard_normal((1, c, size, size)).astype("float32")
+    wn = rng.standard_normal((k, c, r, r)).astype("float32")
+    xp = np.ascontiguousarray(xn.reshape(1, c // ic_bn, ic_bn, size, size).transpose(0, 1, 3, 4, 2))
+    wp = np.ascontiguousarray(
+        wn.reshape(k // oc_bn, oc_bn, c // ic_bn, ic_bn, r, r).transpose(0, 2, 4, 5, 3, 1))
+    got = tvm.runtime.empty([int(d) for d in out.shape], "float32", tvm.cpu())
+    lib["main"](tvm.runtime.tensor(xp), tvm.runtime.tensor(wp), got)
+    osize = got.shape[2]
+    got = got.numpy().transpose(0, 1, 4, 2, 3).reshape(1, k, osize, osize)
+    close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, s, p), 0))
