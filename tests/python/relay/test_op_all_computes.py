@@ -97,6 +97,10 @@ EXAMPLES = {
                                          data_layout="NDHWC", kernel_layout="DHWIO"),
     "nn.conv2d_transpose": lambda: relay.nn.conv2d_transpose(v((1, 4, 5, 5)), v((4, 8, 4, 4), name="w"),
                                                              strides=2, padding=1),
+    "nn.conv1d_transpose": lambda: relay.nn.conv1d_transpose(v((1, 4, 5)), relay.var("w"), strides=2,
+                                                             channels=3, kernel_size=3, output_padding=1),
+    "nn.conv3d_transpose": lambda: relay.nn.conv3d_transpose(v((1, 4, 2, 3, 3)), v((4, 2, 2, 2, 2), name="w"),
+                                                             strides=2),
     "nn.contrib_conv2d_NCHWc": lambda: relay.nn.contrib_conv2d_nchwc(
         v((1, 2, 6, 6, 8)), v((2, 2, 3, 3, 8, 8), name="w"), padding=1, kernel_layout="OIHW8i8o"),
     "nn.contrib_depthwise_conv2d_NCHWc": lambda: relay.nn.contrib_depthwise_conv2d_nchwc(

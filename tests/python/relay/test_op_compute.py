@@ -334,3 +334,21 @@ def test_depthwise_nchwc_matches_depthwise_nchw():
                                                       strides=2, padding=1, groups=16,
                                                       kernel_layout="OIHW1i8o"), x_packed, w_packed)
     np.testing.assert_allclose(out.transpose(0, 1, 4, 2, 3).reshape(ref.shape), ref, rtol=1e-4, atol=1e-4)
+
+
+def test_conv1d_and_conv3d_transpose_match_numpy():
+    x, w = rand(1, 2, 4), rand(2, 3, 3)  # weight (in, out, k)
+    out = run(relay.nn.conv1d_transpose(var("x", x.shape), var("w", w.shape), strides=2, padding=1), x, w)
+    full = np.zeros((1, 3, (4 - 1) * 2 + 3))
+    for i in range(4):
+        full[:, :, 2 * i:2 * i + 3] += np.einsum("nc,cok->nok", x[:, :, i], w)
+    np.testing.assert_allclose(out, full[:, :, 1:-1], rtol=1e-5, atol=1e-6)
+    x3, w3 = rand(1, 2, 2, 2, 2), rand(2, 3, 2, 2, 2)
+    out = run(relay.nn.conv3d_transpose(var("x", x3.shape), var("w", w3.shape), strides=2), x3, w3)
+    ref = np.zeros((1, 3, 4, 4, 4))
+    for d in range(2):
+        for h in range(2):
+            for k in range(2):
+                ref[:, :, 2 * d:2 * d + 2, 2 * h:2 * h + 2, 2 * k:2 * k + 2] += np.einsum(
+                    "nc,codhw->nodhw", x3[:, :, d, h, k], w3)
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)

@@ -1,5 +1,5 @@
 """Convolutions: type relations and TOPI computes of ``nn.conv1d``, ``nn.conv2d``,
-``nn.conv3d`` and ``nn.conv2d_transpose``.
+``nn.conv3d`` and the packed-layout ``nn.contrib_*conv2d_NCHWc``.
 
 Kernel conventions (as upstream):
 
@@ -8,10 +8,8 @@ Kernel conventions (as upstream):
 * depthwise (``groups == in_channels``) with a kernel layout ending in ``OI``
   (``HWOI``): ``O`` is the input channels and ``I`` the channel multiplier,
   the layout of ``topi.nn.depthwise_conv2d_nhwc``;
-* ``conv2d_transpose``: with the 0.8 default ``kernel_layout="OIHW"`` the
-  weight is ``(in_channels, channels // groups, kh, kw)`` (upstream 0.8 maps
-  the letter ``O`` to the input channels here); ``"IOHW"`` means the same
-  shape with the letters read literally.
+
+Transposed convolutions are in :mod:`._conv_transpose`.
 """
 from tvm import te, tirx, topi
 
@@ -25,8 +23,6 @@ from ..type_relations import (
     dims_equal,
     is_any,
     from_primal,
-    layout_axes,
-    shape_from_layout,
     shape_str,
     tensor_arg,
     to_primal,
@@ -199,91 +195,6 @@ def _conv3d_rel(arg_types, attrs):
     return _conv_rel(3, arg_types, attrs)
 
 
-# -- conv2d_transpose -----------------------------------------------------------
-
-
-def _transpose_kernel_axes(kernel_layout):
-    """Positions of (in_channels, out_channels per group, H, W) in the weight."""
-    kax = layout_axes(kernel_layout, "OIHW", "kernel_layout")
-    if kernel_layout == "IOHW":
-        return kax["I"], kax["O"], kax["H"], kax["W"]
-    return kax["O"], kax["I"], kax["H"], kax["W"]
-
-
-def _conv2d_transpose_rel(arg_types, attrs):
-    data = tensor_arg(arg_types, 0, "data")
-    if len(data.shape) != 4:
-        raise RelationError(f"data {shape_str(data.shape)} must have rank 4")
-    dax = layout_axes(attrs.data_layout, "NCHW", "data_layout")
-    out_layout = attrs.out_layout or attrs.data_layout
-    layout_axes(out_layout, "NCHW", "out_layout")
-    k_in, k_out, k_h, k_w = _transpose_kernel_axes(attrs.kernel_layout)
-    in_c = data.shape[dax["C"]]
-    groups = attrs.groups
-    weight = arg_types[1]
-    if not isinstance(weight, TensorType):
-        if attrs.channels is None or attrs.kernel_size is None:
-            raise RelationError(
-                "the weight's type is unknown: give channels and kernel_size, "
-                "or annotate the weight variable"
-            )
-        shape = [0] * 4
-        shape[k_in], shape[k_out] = in_c, _div(attrs.channels, groups, "channels", "groups")
-        shape[k_h], shape[k_w] = attrs.kernel_size
-        weight = TensorType(shape, data.dtype)
-        arg_types[1] = weight
-    _check_dtypes(data, weight)
-    if len(weight.shape) != 4:
-        raise RelationError(f"weight {shape_str(weight.shape)} must have rank 4")
-    if not dims_equal(weight.shape[k_in], in_c):
-        raise RelationError(
-            f"data {shape_str(data.shape)} has {in_c} input channels but weight "
-            f"{shape_str(weight.shape)} ({attrs.kernel_layout}) expects {weight.shape[k_in]}"
-        )
-    out_c = dim_mul(weight.shape[k_out], groups)
-    if attrs.channels is not None and not dims_equal(attrs.channels, out_c):
-        raise RelationError(
-            f"channels={attrs.channels} disagrees with weight {shape_str(weight.shape)} "
-            f"and groups={groups} ({out_c} output channels)"
-        )
-    kernel = (weight.shape[k_h], weight.shape[k_w])
-    sizes = {"N": data.shape[dax["N"]], "C": out_c}
-    for i, axis in enumerate("HW"):
-        size = data.shape[dax[axis]]
-        if is_any(size) or is_any(kernel[i]):
-            sizes[axis] = size if is_any(size) else kernel[i]
-            continue
-        sizes[axis] = (
-            (size - 1) * attrs.strides[i] - attrs.padding[i] - attrs.padding[i + 2]
-            + attrs.dilation[i] * (kernel[i] - 1) + 1 + attrs.output_padding[i]
-        )
-    return TensorType(shape_from_layout(out_layout, sizes), attrs.out_dtype or data.dtype)
-
-
-def _conv2d_transpose_compute(attrs, inputs, out_type):
-    data, kernel = inputs
-    dl = attrs.data_layout
-    if dl != "NCHW":
-        data = topi.layout_transform(data, dl, "NCHW")
-    k_in, k_out, k_h, k_w = _transpose_kernel_axes(attrs.kernel_layout)
-    if (k_in, k_out, k_h, k_w) != (0, 1, 2, 3):
-        kernel = topi.transpose(kernel, [k_in, k_out, k_h, k_w])
-    if any(d != 1 for d in attrs.dilation):
-        kernel = topi.nn.dilate(kernel, [1, 1] + list(attrs.dilation))
-    strides, padding = list(attrs.strides), list(attrs.padding)
-    output_padding = list(attrs.output_padding)
-    if attrs.groups == 1:
-        out = topi.nn.conv2d_transpose_nchw(data, kernel, strides, padding, out_type.dtype,
-                                            output_padding)
-    else:
-        out = topi.nn.group_conv2d_transpose_nchw(data, kernel, strides, padding, out_type.dtype,
-                                                  output_padding, attrs.groups)
-    target = attrs.out_layout or dl
-    if target != "NCHW":
-        out = topi.layout_transform(out, "NCHW", target)
-    return [out]
-
-
 def _conv2d_nchwc_compute(attrs, inputs, out_type):
     out_layout = attrs.out_layout or attrs.data_layout
     return [topi.nn.conv2d_NCHWc(inputs[0], inputs[1], list(attrs.strides), list(attrs.padding),
@@ -324,8 +235,6 @@ _FUSABLE = OpPattern.OUT_ELEMWISE_FUSABLE
 define("nn.conv1d", _conv1d_rel, _FUSABLE, _conv1d_compute, 2, "relay.attrs.Conv1DAttrs")
 define("nn.conv2d", _conv2d_rel, _FUSABLE, _conv2d_compute, 2, "relay.attrs.Conv2DAttrs")
 define("nn.conv3d", _conv3d_rel, _FUSABLE, _conv3d_compute, 2, "relay.attrs.Conv3DAttrs")
-define("nn.conv2d_transpose", _conv2d_transpose_rel, _FUSABLE, _conv2d_transpose_compute, 2,
-       "relay.attrs.Conv2DTransposeAttrs")
 # Packed-layout variants (targets of a layout rewrite, as upstream's x86 path).
 define("nn.contrib_conv2d_NCHWc", _conv2d_rel, _FUSABLE, _conv2d_nchwc_compute, 2,
        "relay.attrs.Conv2DAttrs")

@@ -5,14 +5,14 @@ normalisation, activations and shape ops. Pooling constructors are in
 Signatures, attribute type keys, field names and defaults follow upstream TVM
 0.8; padding is normalised as upstream does (1-d: 2 values, 2-d: 4 values
 ``(top, left, bottom, right)``, 3-d: 6 values). Registration is in
-:mod:`._conv` and :mod:`._nn`.
+:mod:`._conv`, :mod:`._conv_transpose` and :mod:`._nn`.
 """
 from ...expr import TupleWrapper
 from .._util import as_expr, int_or_none_tuple, int_tuple, known_dtype, make_call
-from . import _conv, _nn  # noqa: F401  (register the ops)
+from . import _conv, _conv_transpose, _nn  # noqa: F401  (register the ops)
 
 __all__ = [
-    "conv1d", "conv2d", "conv3d", "conv2d_transpose", "dense", "matmul", "batch_matmul",
+    "conv1d", "conv2d", "conv3d", "conv1d_transpose", "conv2d_transpose", "conv3d_transpose", "dense", "matmul", "batch_matmul",
     "bias_add", "batch_norm", "layer_norm", "instance_norm", "group_norm", "l2_normalize", "lrn",
     "relu", "leaky_relu", "prelu", "softmax", "fast_softmax", "log_softmax", "dropout",
     "dropout_raw", "batch_flatten", "pad", "mirror_pad", "upsampling", "upsampling3d",
@@ -123,6 +123,26 @@ def conv2d_transpose(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 
                  strides, padding, dilation, groups, channels, kernel_size, data_layout,
                  kernel_layout, out_layout, out_dtype,
                  output_padding=int_tuple(output_padding, 2, "output_padding"))
+
+
+def conv1d_transpose(data, weight, strides=(1,), padding=(0,), dilation=(1,), groups=1,
+                     channels=None, kernel_size=None, data_layout="NCW", kernel_layout="OIW",
+                     out_layout="", output_padding=(0,), out_dtype=""):
+    """1-d transposed convolution (see :func:`conv2d_transpose`)."""
+    return _make_conv("nn.conv1d_transpose", "relay.attrs.Conv1DTransposeAttrs", data, weight, 1,
+                      strides, padding, dilation, groups, channels, kernel_size, data_layout,
+                      kernel_layout, out_layout, out_dtype,
+                      output_padding=int_tuple(output_padding, 1, "output_padding"))
+
+
+def conv3d_transpose(data, weight, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1),
+                     groups=1, channels=None, kernel_size=None, data_layout="NCDHW",
+                     kernel_layout="OIDHW", out_layout="", output_padding=(0, 0, 0), out_dtype=""):
+    """3-d transposed convolution (see :func:`conv2d_transpose`)."""
+    return _make_conv("nn.conv3d_transpose", "relay.attrs.Conv3DTransposeAttrs", data, weight, 3,
+                      strides, padding, dilation, groups, channels, kernel_size, data_layout,
+                      kernel_layout, out_layout, out_dtype,
+                      output_padding=int_tuple(output_padding, 3, "output_padding"))
 
 
 def dense(data, weight, units=None, out_dtype=""):
