@@ -185,3 +185,12 @@ def test_concatenate():
     b = te.placeholder((2, 5, 8), name="b")
     (an, bn), got = run([a, b], [topi.concatenate([a, b], axis=1)], x86.schedule_concatenate)
     close(got, np.concatenate([an, bn], axis=1))
+
+
+@pytest.mark.parametrize("fschedule", [x86.schedule_dense_pack, x86.schedule_dense_nopack])
+@pytest.mark.parametrize("m,n,k", [(16, 24, 32), (5, 9, 13)])
+def test_dense_pack_nopack(fschedule, m, n, k):
+    x = te.placeholder((m, k), name="x")
+    w = te.placeholder((n, k), name="w")
+    (xn, wn), got = run([x, w], [topi.nn.dense(x, w)], fschedule)
+    close(got, xn @ wn.T)

@@ -27,7 +27,14 @@ from .conv3d import (
     schedule_conv3d_ndhwc,
 )
 from .conv2d_transpose import fallback_conv2d_transpose_nchw_config, schedule_conv2d_transpose_nchw
-from .dense import fallback_dense_config, schedule_batch_matmul, schedule_dense, schedule_matmul
+from .dense import (
+    fallback_dense_config,
+    schedule_batch_matmul,
+    schedule_dense,
+    schedule_dense_nopack,
+    schedule_dense_pack,
+    schedule_matmul,
+)
 from .pooling import fallback_pool_config, schedule_adaptive_pool, schedule_global_pool, schedule_pool
 from .nn import schedule_layer_norm, schedule_log_softmax, schedule_softmax
 from .reduction import schedule_concatenate, schedule_injective, schedule_reduce

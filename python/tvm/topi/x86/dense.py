@@ -36,7 +36,8 @@ from .tiling import best_divisor, tile_reduction, vector_tile
 
 import tvm
 
-__all__ = ["schedule_dense", "schedule_matmul", "schedule_batch_matmul",
+__all__ = ["schedule_dense", "schedule_matmul", "schedule_batch_matmul", "schedule_dense_pack",
+           "schedule_dense_nopack",
            "fallback_dense_config", "GEMV_MAX_ROWS"]
 
 # Below this many rows the weight copy of the packed plan does not pay.
@@ -183,3 +184,31 @@ def schedule_batch_matmul(sch, outs, cfg=None):
     chosen as for :func:`schedule_dense`.
     """
     return _schedule_matmul(sch, outs, ("batch_matmul",), cfg, "batch_matmul")
+
+
+def _with_plan(cfg, plan):
+    merged = {"plan": plan}
+    if cfg is not None:
+        merged.update(dict(cfg.items()) if hasattr(cfg, "items") else cfg)
+    return merged
+
+
+def schedule_dense_pack(sch, outs, cfg=None):
+    """Upstream's ``schedule_dense_pack``: the ``packed`` plan of :func:`schedule_dense`
+    (the weight is blocked inside the function)."""
+    return schedule_dense(sch, outs, cfg=_with_plan(cfg, "packed"))
+
+
+def schedule_dense_nopack(sch, outs, cfg=None):
+    """Upstream's ``schedule_dense_nopack``: no weight copy (the ``gemv`` plan,
+    or ``direct`` when the weight is already contiguous along the output columns)."""
+    op = find_op(as_list(outs), ("dense", "matmul"))
+    if op is None:
+        raise AnchorNotFoundError("schedule_dense_nopack: no dense/matmul op in the function")
+    lanes, _ = target_info()
+    k = const_int(op.reduce_axis[0].dom.extent)
+    plan = "gemv" if k % lanes == 0 else "direct"
+    merged = _with_plan(cfg, plan)
+    if plan == "gemv" and "tile_k" not in merged:
+        merged["tile_k"] = lanes
+    return schedule_dense(sch, outs, cfg=merged)
