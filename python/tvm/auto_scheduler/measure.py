@@ -162,7 +162,7 @@ class LocalBuilder(ProgramBuilder):
         if build_func not in ("default", "ndk") and not callable(build_func):
             raise ValueError("LocalBuilder: build_func must be 'default', 'ndk' or a callable, got %r" % (build_func,))
         if build_func == "ndk":
-            from tvm.contrib import ndk  # pylint: disable=import-outside-toplevel
+            from tvm.support import ndk  # pylint: disable=import-outside-toplevel
 
             build_func = ndk.create_shared
         self.timeout = timeout

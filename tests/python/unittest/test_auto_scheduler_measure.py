@@ -1,0 +1,164 @@
+"""Measurement of the auto-scheduler: worker pool, builder, runner, faulty candidates."""
+import os
+import time
+
+import numpy as np
+import pytest
+
+import tvm
+from tvm import auto_scheduler, te
+from tvm.auto_scheduler import measure_worker
+from tvm.auto_scheduler.measure import BuildResult, MeasureErrorNo, MeasureInput
+from tvm.auto_scheduler.worker_pool import WorkerPool
+from tvm.support import cc
+
+TARGET = "llvm -num-cores=2"
+
+#: Environment variable naming the counter file of :func:`faulty_fcompile`.
+FAULT_COUNTER_ENV = "TVMFORK_ANSOR_FAULT_COUNTER"
+#: What the n-th call of :func:`faulty_fcompile` does, cyclically.
+FAULT_CYCLE = ["ok", "error", "ok", "crash", "ok", "hang"]
+
+
+def faulty_fcompile(output, objects, options=None, **kwargs):
+    """Link like the default, but fail, crash or hang on a fixed cycle of calls.
+
+    Runs inside build workers; the call counter is a file so that it survives
+    the restart of a crashed or hung worker.
+    """
+    path = os.environ[FAULT_COUNTER_ENV]
+    with open(path, "r", encoding="utf-8") as fin:
+        count = int(fin.read().strip() or 0)
+    with open(path, "w", encoding="utf-8") as fout:
+        fout.write(str(count + 1))
+    action = FAULT_CYCLE[count % len(FAULT_CYCLE)]
+    if action == "error":
+        raise RuntimeError("injected compile error")
+    if action == "crash":
+        os.abort()
+    if action == "hang":
+        time.sleep(3600)
+    return cc.create_shared(output, objects, options)
+
+
+def add_tensors(n=4):
+    A = te.placeholder((n,), name="A")
+    B = te.placeholder((n,), name="B")
+    C = te.compute((n,), lambda i: A[i] + B[i], name="C")
+    return [A, B, C]
+
+
+def _task(tensors):
+    dag = auto_scheduler.ComputeDAG(tensors)
+    return auto_scheduler.SearchTask(compute_dag=dag, target=TARGET)
+
+
+def _library(tmp_path, name, tensors):
+    """Compile the unscheduled program of ``tensors`` into a shared library."""
+    lib = tvm.compile(tvm.IRModule({"main": te.create_prim_func(tensors)}), target=TARGET)
+    path = str(tmp_path / (name + ".so"))
+    lib.export_library(path)
+    return BuildResult(path, [], MeasureErrorNo.NO_ERROR, None, 0.0)
+
+
+def test_worker_pool_error_crash_timeout_restart():
+    pool = WorkerPool(2)
+    try:
+        out = pool.map(measure_worker.sleep_job, [(0.01,), (0.02,)], timeout=30)
+        assert [o[0] for o in out] == ["ok", "ok"] and [o[1] for o in out] == [0.01, 0.02]
+        status, value, _ = pool.map(measure_worker.sleep_job, [("not a number",)], timeout=30)[0]
+        assert status == "error" and "TypeError" in value
+        status, value, _ = pool.map(measure_worker.crash_job, [()], timeout=30)[0]
+        assert status == "crash" and "died" in value
+        status, value, secs = pool.map(measure_worker.sleep_job, [(60,)], timeout=1)[0]
+        assert status == "timeout" and secs < 10
+        # the restarted workers serve new jobs
+        out = pool.map(measure_worker.sleep_job, [(0.0,)] * 4, timeout=30)
+        assert [o[0] for o in out] == ["ok"] * 4
+    finally:
+        pool.close()
+
+
+def test_build_and_run_init_state():
+    task = _task(add_tensors(1024))
+    inputs = [MeasureInput(task, task.compute_dag.init_state)]
+    builder = auto_scheduler.LocalBuilder(n_parallel=1)
+    runner = auto_scheduler.LocalRunner(number=2, repeat=3, min_repeat_ms=1)
+    try:
+        bres = builder.build(inputs, verbose=0)
+        assert bres[0].error_no == MeasureErrorNo.NO_ERROR and os.path.isfile(bres[0].filename)
+        res = runner.run(inputs, bres, verbose=0)
+        assert res[0].error_no == MeasureErrorNo.NO_ERROR, res[0].error_msg
+        assert len(res[0].costs) == 3 and all(0 < c < 0.1 for c in res[0].costs)
+    finally:
+        builder.close()
+        runner.close()
+
+
+def test_builder_faults_become_errors(tmp_path, monkeypatch):
+    counter = tmp_path / "counter"
+    counter.write_text("0")
+    monkeypatch.setenv(FAULT_COUNTER_ENV, str(counter))
+    task = _task(add_tensors(64))
+    inputs = [MeasureInput(task, task.compute_dag.init_state) for _ in FAULT_CYCLE]
+    builder = auto_scheduler.LocalBuilder(timeout=5, n_parallel=1, build_func=faulty_fcompile)
+    try:
+        bres = builder.build(inputs, verbose=0)
+    finally:
+        builder.close()
+    codes = [b.error_no for b in bres]
+    assert codes == [MeasureErrorNo.NO_ERROR, MeasureErrorNo.COMPILE_HOST, MeasureErrorNo.NO_ERROR,
+                     MeasureErrorNo.COMPILE_HOST, MeasureErrorNo.NO_ERROR, MeasureErrorNo.BUILD_TIMEOUT]
+    assert "injected compile error" in bres[1].error_msg
+    assert "died" in bres[3].error_msg
+    # a state that does not replay on the DAG is an instantiation error
+    bad = MeasureInput(task, '{"not": "a trace"}')
+    builder = auto_scheduler.LocalBuilder(n_parallel=1)
+    try:
+        assert builder.build([bad], verbose=0)[0].error_no == MeasureErrorNo.INSTANTIATION_ERROR
+    finally:
+        builder.close()
+
+
+def test_runner_wrong_answer_crash_and_timeout(tmp_path):
+    n = 4
+    task = _task(add_tensors(n))
+    good = _library(tmp_path, "good", add_tensors(n))
+    A, B = te.placeholder((n,), name="A"), te.placeholder((n,), name="B")
+    wrong = _library(tmp_path, "wrong", [A, B, te.compute((n,), lambda i: A[i] - B[i], name="C")])
+    # reads far outside A: the process dies with a segmentation fault
+    A, B = te.placeholder((n,), name="A"), te.placeholder((n,), name="B")
+    crash = _library(tmp_path, "crash", [A, B, te.compute((n,), lambda i: A[i * 400000000 + 300000000] + B[i],
+                                                          name="C")])
+    # two billion dependent additions per element: far beyond the timeout
+    A, B = te.placeholder((n,), name="A"), te.placeholder((n,), name="B")
+    r1, r2 = te.reduce_axis((0, 100000), name="r1"), te.reduce_axis((0, 20000), name="r2")
+    slow = _library(tmp_path, "slow", [A, B, te.compute((n,), lambda i: te.sum(A[i] * B[i], axis=[r1, r2]),
+                                                        name="C")])
+    inputs = [MeasureInput(task, task.compute_dag.init_state) for _ in range(5)]
+    runner = auto_scheduler.LocalRunner(timeout=2, number=1, repeat=1, min_repeat_ms=1)
+    try:
+        res = runner.run(inputs, [wrong, crash, slow, good,
+                                  BuildResult(None, [], MeasureErrorNo.COMPILE_HOST, "x", 0.1)], verbose=0)
+    finally:
+        runner.close()
+    assert [r.error_no for r in res] == [MeasureErrorNo.WRONG_ANSWER, MeasureErrorNo.RUNTIME_DEVICE,
+                                         MeasureErrorNo.RUN_TIMEOUT, MeasureErrorNo.NO_ERROR,
+                                         MeasureErrorNo.COMPILE_HOST]
+    assert res[0].costs == [auto_scheduler.measure.MAX_FLOAT]
+    assert 0 < res[3].costs[0] < 0.01
+
+
+def test_builder_argument_errors():
+    with pytest.raises(ValueError, match="build_func"):
+        auto_scheduler.LocalBuilder(build_func="nonsense")
+    with pytest.raises(ValueError, match="builder"):
+        auto_scheduler.TuningOptions(builder="remote")
+    with pytest.raises(TypeError, match="runner"):
+        auto_scheduler.TuningOptions(runner=3)
+
+
+def test_measure_result_math():
+    res = auto_scheduler.MeasureResult([1.0, 3.0], 0, None, 4.0, time.time())
+    assert res.mean_cost() == pytest.approx(2.0)
+    assert np.isfinite(res.all_cost)
