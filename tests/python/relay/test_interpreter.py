@@ -862,3 +862,18 @@ def test_resize3d_and_grid_sample():
     np.testing.assert_allclose(got[0, :, 0, 1], img[0, :, 3, 4], rtol=1e-6)
     np.testing.assert_allclose(got[0, :, 0, 2], (img[0, :, 0, 0] + img[0, :, 0, 1]) / 2, rtol=1e-6)
     np.testing.assert_allclose(got[0, :, 0, 3], 0.0)
+
+
+def test_misc_kernels():
+    a, b = np.arange(3, dtype="float32"), np.arange(2, dtype="float32")
+    g0, g1 = kernel("meshgrid", [(a, b)], indexing="ij")
+    assert g0.shape == (3, 2) and (g0[:, 1] == a).all() and (g1[2] == b).all()
+    out = kernel("sparse_to_dense", [np.array([[0, 1], [2, 0]], "int32"), np.array([5, 6], "float32"), np.array(-1, "float32")], output_shape=(3, 2))
+    assert out.tolist() == [[-1, 5], [-1, -1], [6, -1]]
+    assert kernel("invert_permutation", [np.array([2, 0, 1], "int32")]).tolist() == [1, 2, 0]
+    x = rand(3, 4)
+    i0, i1 = np.array([2, 0], "int64"), np.array([1, 3], "int64")
+    assert kernel("adv_index", [(x, i0, i1)]).tolist() == [x[2, 1], x[0, 3]]
+    assert kernel("searchsorted", [np.array([1, 3, 3, 7], "float32"), np.array([3, 8, 0], "float32")], right=True, dtype="int32").tolist() == [3, 4, 0]
+    d = kernel("nn.dilate", [np.ones((2, 3), "float32")], strides=(1, 2), dilation_value=0.0)
+    assert d.tolist() == [[1, 0, 1, 0, 1], [1, 0, 1, 0, 1]]

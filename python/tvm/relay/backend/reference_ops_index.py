@@ -271,3 +271,52 @@ def _topk(attrs, args):
     if ret_type == "indices":
         return indices
     return (values, indices)
+
+
+@register_kernel("meshgrid")
+def _meshgrid(attrs, args):
+    (inputs,) = args
+    grids = np.meshgrid(*inputs, indexing=attr(attrs, "indexing", "ij"))
+    return tuple(contiguous(g) for g in grids)
+
+
+@register_kernel("sparse_to_dense")
+def _sparse_to_dense(attrs, args):
+    indices, values, default = args
+    shape = tuple(int(d) for d in attr(attrs, "output_shape"))
+    out = np.full(shape, default.reshape(()), dtype=values.dtype)
+    idx = indices.astype(np.int64)
+    if idx.ndim < 2:
+        idx = idx.reshape(-1, 1)  # a scalar or a vector indexes the first axis
+    vals = np.broadcast_to(values, (idx.shape[0],))
+    for row, value in zip(idx, vals):
+        out[tuple(row)] = value
+    return out
+
+
+@register_kernel("invert_permutation")
+def _invert_permutation(_attrs, args):
+    perm = args[0]
+    out = np.empty_like(perm)
+    out[perm.astype(np.int64)] = np.arange(perm.size, dtype=perm.dtype)
+    return out
+
+
+@register_kernel("adv_index")
+def _adv_index(_attrs, args):
+    (inputs,) = args
+    data, indices = inputs[0], inputs[1:]
+    return contiguous(data[tuple(i.astype(np.int64) for i in indices)])
+
+
+@register_kernel("searchsorted")
+def _searchsorted(attrs, args):
+    sorted_seq, values = args
+    side = "right" if attr(attrs, "right", False) else "left"
+    dtype = attr(attrs, "dtype", "int32")
+    if sorted_seq.ndim == 1:
+        return np.searchsorted(sorted_seq, values, side=side).astype(dtype)
+    out = np.empty(values.shape, dtype=dtype)
+    for row in np.ndindex(*values.shape[:-1]):
+        out[row] = np.searchsorted(sorted_seq[row], values[row], side=side)
+    return out

@@ -452,3 +452,14 @@ def _fifo_buffer(attrs, args):
     joined = np.concatenate([buffer, data], axis=axis)
     keep = buffer.shape[axis]
     return np.take(joined, np.arange(joined.shape[axis] - keep, joined.shape[axis]), axis=axis)
+
+
+@register_kernel("nn.dilate")
+def _dilate(attrs, args):
+    x = args[0]
+    strides = int_tuple(attr(attrs, "strides", 1), x.ndim, "strides")
+    value = attr(attrs, "dilation_value", 0.0)
+    shape = tuple((d - 1) * s + 1 if d else 0 for d, s in zip(x.shape, strides))
+    out = np.full(shape, np.asarray(value, x.dtype), dtype=x.dtype)
+    out[tuple(slice(None, None, s) for s in strides)] = x
+    return out
