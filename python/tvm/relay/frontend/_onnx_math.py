@@ -373,3 +373,41 @@ def _gemm(node, graph):
         out = _tensor.add(out, c)
     return out
 
+
+
+@register("Einsum")
+def _einsum(node, graph):  # pylint: disable=unused-argument
+    equation = node.attr("equation", "")
+    if "..." in equation:
+        raise node.unsupported("an Einsum equation with an ellipsis")
+    return _transform.einsum([a for a in node.inputs if a is not None], equation.replace(" ", ""))
+
+
+@register("Mish")
+def _mish(node, graph):
+    data = node.require(0, "X")
+    softplus = _tensor.log(_tensor.add(_tensor.exp(data), const(1, graph.dtype(data))))
+    return _tensor.multiply(data, _tensor.tanh(softplus))
+
+
+@register("ThresholdedRelu")
+def _thresholded_relu(node, graph):
+    data = node.require(0, "X")
+    dtype = graph.dtype(data)
+    above = _tensor.greater(data, const(node.attr("alpha", 1.0), dtype))
+    return _transform.where(above, data, const(0, dtype))
+
+
+@register("IsInf")
+def _isinf(node, graph):
+    data = node.require(0, "X")
+    inf = _tensor.isinf(data)
+    negative, positive = node.attr("detect_negative", 1), node.attr("detect_positive", 1)
+    if negative and positive:
+        return inf
+    zero = const(0, graph.dtype(data))
+    if negative:
+        return _tensor.logical_and(inf, _tensor.less(data, zero))
+    if positive:
+        return _tensor.logical_and(inf, _tensor.greater(data, zero))
+    return _tensor.logical_and(inf, _tensor.logical_not(inf))

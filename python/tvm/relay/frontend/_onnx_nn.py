@@ -212,6 +212,21 @@ def _layer_norm(node, graph):
     return [out, mean, inv_std]
 
 
+@register("GroupNormalization")
+def _group_norm(node, graph):
+    data, scale, bias = node.require(0, "X"), node.require(1, "scale"), node.require(2, "bias")
+    shape = graph.static_shape(data, node, "X")
+    groups = node.attr("num_groups")
+    if groups is None:
+        raise node.error("attribute 'num_groups' is required")
+    channels = shape[1]
+    if graph.shape(scale) == (groups,) and groups != channels:
+        # Opset 18 gives one scale/bias per group: repeat it per channel.
+        scale = _transform.repeat(scale, channels // groups, 0)
+        bias = _transform.repeat(bias, channels // groups, 0)
+    return _nn.group_norm(data, scale, bias, groups, axis=1, epsilon=node.attr("epsilon", 1e-5))
+
+
 @register("LRN")
 def _lrn(node, graph):  # pylint: disable=unused-argument
     size = node.attr("size")

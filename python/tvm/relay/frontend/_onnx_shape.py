@@ -310,3 +310,47 @@ def _eye_like(node, graph):
     dtype = onnx_dtype(node.attr("dtype")) if node.attr("dtype") else \
         graph.dtype(node.require(0, "input"))
     return Constant(np.eye(shape[0], shape[1], k=node.attr("k", 0), dtype=dtype))
+
+
+@register("GatherND")
+def _gather_nd(node, graph):
+    data, indices = node.require(0, "data"), node.require(1, "indices")
+    shape = graph.static_shape(data, node, "data")
+    ishape = graph.static_shape(indices, node, "indices")
+    batch_dims = node.attr("batch_dims", 0)
+    depth = ishape[-1]
+    # relay's gather_nd reads coordinates along the first axis of indices.
+    value = graph.value(indices)
+    if value is not None:
+        dims = np.array(shape[batch_dims:batch_dims + depth])
+        indices = Constant(np.where(value < 0, value + dims, value))
+    perm = (len(ishape) - 1,) + tuple(range(len(ishape) - 1))
+    return _transform.gather_nd(data, _transform.transpose(indices, perm), batch_dims, depth)
+
+
+@register("OneHot")
+def _one_hot(node, graph):
+    indices, values = node.require(0, "indices"), node.require(2, "values")
+    depth = int(graph.static(node.require(1, "depth"), node, "depth").reshape(()))
+    ndim = len(graph.shape(indices)) + 1
+    axis = normalize_axis(node.attr("axis", -1), ndim, node)
+    dtype = graph.dtype(indices)
+    # Negative indices count from the end of the depth axis.
+    indices = _transform.where(_tensor.less(indices, const(0, dtype)),
+                               _tensor.add(indices, const(depth, dtype)), indices)
+    pieces = _transform.split(values, 2, 0)
+    off, on = _transform.reshape(pieces[0], ()), _transform.reshape(pieces[1], ())
+    return _transform.one_hot(indices, on, off, depth, axis, graph.dtype(values))
+
+
+@register("Trilu")
+def _trilu(node, graph):
+    data = node.require(0, "input")
+    shape = graph.static_shape(data, node, "input")
+    if len(shape) < 2:
+        raise node.error("input must have rank 2 or more")
+    k = 0 if node.input(1) is None else int(graph.static(node.input(1), node, "k").reshape(()))
+    rows, cols = shape[-2:]
+    mask = np.triu(np.ones((rows, cols), bool), k) if node.attr("upper", 1) else \
+        np.tril(np.ones((rows, cols), bool), k)
+    return _transform.where(Constant(mask), data, const(0, graph.dtype(data)))

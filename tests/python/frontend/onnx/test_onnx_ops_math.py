@@ -196,3 +196,14 @@ def test_cast():
              _node("CastLike", ["i", "x"], "like")]
     check(nodes, {"x": x, "i": i}, outputs=["to_int", "to_float", "to_bool", "to_double", "like"],
           opset=15)
+
+
+def test_einsum_and_more_activations():
+    a, b = _rand(2, 3, 4), _rand(2, 4, 5)
+    nodes = [_node("Einsum", ["a", "b"], "bmm", equation="bij,bjk->bik"),
+             _node("Einsum", ["a"], "tr", equation="bij->bji"),
+             _node("Mish", ["a"], "mish"), _node("ThresholdedRelu", ["a"], "trelu", alpha=0.5),
+             _node("IsInf", ["c"], "inf"), _node("IsInf", ["c"], "neginf", detect_positive=0)]
+    c = np.array([1.0, np.inf, -np.inf, 0.0], "float32")
+    check(nodes, {"a": a, "b": b, "c": c},
+          outputs=["bmm", "tr", "mish", "trelu", "inf", "neginf"], opset=18)

@@ -199,3 +199,12 @@ def test_depth_space():
            _node("DepthToSpace", ["x"], "crd", blocksize=2, mode="CRD"),
            _node("SpaceToDepth", ["dcr"], "back", blocksize=2)], {"x": x},
           outputs=["dcr", "crd", "back"])
+
+
+@pytest.mark.parametrize("opset,per_group", [(18, True), (21, False)])
+def test_group_norm(opset, per_group):
+    c, groups = 6, 3
+    size = groups if per_group else c
+    check(_node("GroupNormalization", ["x", "s", "b"], num_groups=groups, epsilon=1e-4),
+          {"x": _rand(2, c, 4, 3)}, {"s": _rand(size, low=0.5, high=1.5), "b": _rand(size)},
+          opset=opset)

@@ -171,3 +171,23 @@ def test_shape_ops_fold():
 
 def test_eye_like():
     check(_node("EyeLike", ["x"], k=1), {"x": _rand(3, 4)})
+
+
+def test_gather_nd():
+    x = _rand(3, 4, 5)
+    nodes = [_node("GatherND", ["x", "idx"], "g"), _node("GatherND", ["x", "idx1"], "g1"),
+             _node("GatherND", ["x", "bidx"], "gb", batch_dims=1),
+             _node("GatherND", ["x", "dyn"], "gd")]
+    inits = {"idx": _i64(0, 1, 2, 2, -1, 4).reshape(2, 3), "idx1": _i64(2, 0).reshape(2, 1),
+             "bidx": _i64(1, 3, 0).reshape(3, 1)}
+    check(nodes, {"x": x, "dyn": _i64(1, 2, 0, 3).reshape(2, 2)}, inits,
+          outputs=["g", "g1", "gb", "gd"], opset=16)
+
+
+def test_one_hot_trilu():
+    nodes = [_node("OneHot", ["i", "depth", "values"], "oh"),
+             _node("OneHot", ["i", "depth", "values"], "oh0", axis=0),
+             _node("Trilu", ["x"], "upper"), _node("Trilu", ["x", "k"], "lower", upper=0)]
+    check(nodes, {"i": _i64(0, 3, -1, 2).reshape(2, 2), "x": _rand(2, 4, 5)},
+          {"depth": np.array(4, "int64"), "values": np.array([-1.0, 2.0], "float32"),
+           "k": np.array(-1, "int64")}, outputs=["oh", "oh0", "upper", "lower"], opset=14)
