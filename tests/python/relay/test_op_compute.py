@@ -352,3 +352,12 @@ def test_conv1d_and_conv3d_transpose_match_numpy():
                 ref[:, :, 2 * d:2 * d + 2, 2 * h:2 * h + 2, 2 * k:2 * k + 2] += np.einsum(
                     "nc,codhw->nodhw", x3[:, :, d, h, k], w3)
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_collapse_sum_and_unravel_index_match_numpy():
+    d = rand(2, 3, 4)
+    out = run(relay.collapse_sum_like(var("d", d.shape), var("t", (3, 1))), d, np.zeros((3, 1), "float32"))
+    np.testing.assert_allclose(out, d.sum(axis=(0, 2))[:, None], rtol=1e-5)
+    idx, shape = np.array([5, 7, 11], "int32"), np.array([3, 4], "int32")
+    out = run(relay.unravel_index(var("i", (3,), "int32"), var("s", (2,), "int32")), idx, shape)
+    np.testing.assert_array_equal(out, np.stack(np.unravel_index(idx, (3, 4))))

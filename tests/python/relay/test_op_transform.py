@@ -197,3 +197,12 @@ def test_scatter_and_einsum_types():
     assert infer(relay.einsum([v((3, 3), name="a")], "ii->i")) == TensorType((3,))
     with pytest.raises(ValueError, match=r"^einsum: index 'j' has sizes 4 and 6"):
         infer(relay.einsum([v((3, 4), name="a"), v((6, 5), name="b")], "ij,jk->ik"))
+
+
+def test_reverse_reshape_collapse_sum_unravel_index():
+    assert infer(relay.reverse_reshape(v((10, 5, 4)), (-1, 0))) == TensorType((50, 4))
+    assert infer(relay.reshape(v((10, 5, 4)), (-1, 0))) == TensorType((40, 5))
+    assert infer(relay.collapse_sum_like(v((2, 3, 4)), v((3, 1), name="t"))) == TensorType((3, 1))
+    with pytest.raises(ValueError, match=r"^collapse_sum_like: \(5,\) does not broadcast to data \(2, 3, 4\)"):
+        infer(relay.collapse_sum_like(v((2, 3, 4)), v((5,), name="t")))
+    assert infer(relay.unravel_index(v((3,), "int32", "i"), v((2,), "int32", "s"))) == TensorType((2, 3), "int32")

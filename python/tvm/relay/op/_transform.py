@@ -437,3 +437,51 @@ define("cumsum", _scan_rel, OpPattern.OPAQUE, _scan_compute(topi.cumsum), 1,
        "relay.attrs.ScanopAttrs")
 define("cumprod", _scan_rel, OpPattern.OPAQUE, _scan_compute(topi.cumprod), 1,
        "relay.attrs.ScanopAttrs")
+
+
+# -- collapse / reverse reshape / unravel ------------------------------------------
+
+
+def _collapse_sum_like_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    target = tensor_arg(arg_types, 1, "collapse_type")
+    out = broadcast_shape(data.shape, target.shape)
+    if out is None or len(out) != len(data.shape) or not all(dims_equal(a, b) for a, b in zip(out, data.shape)):
+        raise RelationError(f"{shape_str(target.shape)} does not broadcast to data {shape_str(data.shape)}")
+    return TensorType(target.shape, data.dtype)
+
+
+define("collapse_sum_like", _collapse_sum_like_rel, OpPattern.COMM_REDUCE,
+       lambda attrs, inputs, out: [topi.collapse_sum(inputs[0], list(out.shape))], 2)
+
+
+def _reverse_reshape_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    out = infer_newshape(tuple(reversed(data.shape)), tuple(reversed(attrs.newshape)), dim_mul, _dim_div)
+    out = tuple(reversed(out))
+    if not is_any(dim_mul(*out)) and not is_any(dim_mul(*data.shape)) and dim_mul(*out) != dim_mul(*data.shape):
+        raise RelationError(f"cannot reshape {shape_str(data.shape)} to newshape {tuple(attrs.newshape)}")
+    return TensorType(out, data.dtype)
+
+
+define("contrib_reverse_reshape", _reverse_reshape_rel, _INJ,
+       lambda attrs, inputs, out: [topi.reshape(inputs[0], _static_shape(out, "reverse_reshape"))], 1,
+       "relay.attrs.ReshapeAttrs")
+
+
+def _unravel_index_rel(arg_types, attrs):
+    indices = tensor_arg(arg_types, 0, "indices")
+    shape = tensor_arg(arg_types, 1, "shape")
+    for ty, what in ((indices, "indices"), (shape, "shape")):
+        if not ty.dtype.startswith(("int", "uint")):
+            raise RelationError(f"{what} must have an integer dtype, got {ty.dtype}")
+    if len(shape.shape) != 1 or len(indices.shape) > 1:
+        raise RelationError(
+            f"expected 0-d or 1-d indices and a 1-d shape, got {shape_str(indices.shape)} and "
+            f"{shape_str(shape.shape)}"
+        )
+    return TensorType(shape.shape + indices.shape, indices.dtype)
+
+
+define("unravel_index", _unravel_index_rel, _INJ,
+       lambda attrs, inputs, out: [topi.unravel_index(inputs[0], inputs[1])], 2)

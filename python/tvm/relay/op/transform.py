@@ -16,7 +16,7 @@ __all__ = [
     "broadcast_to", "broadcast_to_like", "split", "strided_slice", "layout_transform",
     "one_hot", "gather", "arange", "gather_nd", "slice_like", "sequence_mask",
     "reverse_sequence", "cumsum", "cumprod", "topk", "argsort", "sort", "scatter", "scatter_add",
-    "scatter_nd", "einsum",
+    "scatter_nd", "einsum", "collapse_sum_like", "reverse_reshape", "unravel_index",
 ]
 
 
@@ -330,3 +330,22 @@ def einsum(data, equation):
 
     return make_call("einsum", [_as_tuple(data, "einsum")], "relay.attrs.EinsumAttrs",
                      equation=str(equation))
+
+
+def collapse_sum_like(data, collapse_type):
+    """Sum ``data`` over the axes along which ``collapse_type`` would broadcast to it."""
+    return make_call("collapse_sum_like", [data, collapse_type])
+
+
+def reverse_reshape(data, newshape):
+    """:func:`reshape` with the special values read from right to left."""
+    newshape = static_values(newshape, "reverse_reshape newshape")
+    if isinstance(newshape, int):
+        newshape = (newshape,)
+    return make_call("contrib_reverse_reshape", [data], "relay.attrs.ReshapeAttrs",
+                     newshape=tuple(int(s) for s in newshape))
+
+
+def unravel_index(indices, shape):
+    """The coordinates, in an array of ``shape``, of flat ``indices``."""
+    return make_call("unravel_index", [indices, shape])
