@@ -59,10 +59,15 @@ def _parse_line(line):
     return workload_key, target_text, state_json, MeasureResult(costs, error_no, None, all_cost, timestamp)
 
 
+_TARGETS = {}
+
+
 def _make_input(workload_key, target_text, state_json):
     from .search_task import SearchTask  # pylint: disable=import-outside-toplevel
 
-    task = SearchTask.from_record(workload_key, target_text)
+    if target_text not in _TARGETS:  # parsing a target costs more than a record line
+        _TARGETS[target_text] = as_target(target_text)
+    task = SearchTask.from_record(workload_key, _TARGETS[target_text])
     return MeasureInput(task, state_json)
 
 
@@ -160,18 +165,28 @@ def save_records(filename, inputs, results):
             fout.flush()
 
 
-def _same_target(text, target):
+def _target_signature(target):
+    return (target.kind.name, tuple(str(k) for k in target.keys), str(target.attrs.get("mcpu", "")))
+
+
+def _target_matcher(target):
+    """A predicate on record target strings: same kind, keys and CPU as ``target``."""
     if target is None:
-        return True
-    if text == target_to_str(target):
-        return True
-    try:
-        rec = as_target(text)
-    except ValueError:
-        return False
+        return lambda text: True
     target = as_target(target)
-    return rec.kind.name == target.kind.name and list(rec.keys) == list(target.keys) and str(
-        rec.attrs.get("mcpu", "")) == str(target.attrs.get("mcpu", ""))
+    exact, want, cache = target_to_str(target), _target_signature(target), {}
+
+    def match(text):
+        if text == exact:
+            return True
+        if text not in cache:
+            try:
+                cache[text] = _target_signature(as_target(text)) == want
+            except ValueError:
+                cache[text] = False
+        return cache[text]
+
+    return match
 
 
 def load_best_record(filename, workload_key=None, target=None, include_compatible=False):
@@ -195,12 +210,13 @@ def load_best_record(filename, workload_key=None, target=None, include_compatibl
     """
     del include_compatible
     best, best_cost = None, MAX_FLOAT
+    same_target = _target_matcher(target)
     for wkl, target_text, state_json, res in RecordReader(filename)._lines():  # pylint: disable=protected-access
         if res.error_no != MeasureErrorNo.NO_ERROR:
             continue
         if workload_key is not None and wkl != workload_key:
             continue
-        if not _same_target(target_text, target):
+        if not same_target(target_text):
             continue
         cost = res.mean_cost()
         if cost < best_cost:
