@@ -50,7 +50,10 @@ def _gather_rel(arg_types, attrs):
     indices = tensor_arg(arg_types, 1, "indices")
     _check_int(indices, "indices")
     if len(data.shape) != len(indices.shape):
-        raise RelationError(f"data {shape_str(data.shape)} and indices {shape_str(indices.shape)} differ in rank")
+        raise RelationError(
+            f"data {shape_str(data.shape)} and indices {shape_str(indices.shape)} differ "
+            "in rank"
+        )
     normalize_axis(attrs.axis, len(data.shape))
     return TensorType(indices.shape, data.dtype)
 
@@ -89,7 +92,10 @@ def _concatenate_rel(arg_types, attrs):
     out = list(first.shape)
     for i, field in enumerate(fields):
         if field.dtype != first.dtype:
-            raise RelationError(f"dtype mismatch: input 0 is {first.dtype} but input {i} is {field.dtype}")
+            raise RelationError(
+                f"dtype mismatch: input 0 is {first.dtype} but input {i} is "
+                f"{field.dtype}"
+            )
         if len(field.shape) != ndim:
             raise RelationError(
                 f"input 0 {shape_str(first.shape)} and input {i} {shape_str(field.shape)} differ in rank"
@@ -122,7 +128,10 @@ def _stack_rel(arg_types, attrs):
     first = fields[0]
     for i, field in enumerate(fields):
         if field.dtype != first.dtype:
-            raise RelationError(f"dtype mismatch: input 0 is {first.dtype} but input {i} is {field.dtype}")
+            raise RelationError(
+                f"dtype mismatch: input 0 is {first.dtype} but input {i} is "
+                f"{field.dtype}"
+            )
         if len(field.shape) != len(first.shape) or not all(
             dims_equal(a, b) for a, b in zip(field.shape, first.shape)
         ):
@@ -152,7 +161,10 @@ def _split_rel(arg_types, attrs):
         if spec <= 0:
             raise RelationError(f"indices_or_sections must be positive, got {spec}")
         if not is_any(dim) and dim % spec:
-            raise RelationError(f"axis {axis} of {shape_str(data.shape)} cannot be split into {spec} equal sections")
+            raise RelationError(
+                f"axis {axis} of {shape_str(data.shape)} cannot be split into {spec} equal "
+                "sections"
+            )
         sizes = [Any() if is_any(dim) else dim // spec] * spec
     else:
         bounds = [0] + list(spec) + [dim]
@@ -162,7 +174,10 @@ def _split_rel(arg_types, attrs):
                 sizes.append(Any())
             else:
                 if end < begin:
-                    raise RelationError(f"split indices {tuple(spec)} are not increasing within {dim}")
+                    raise RelationError(
+                        f"split indices {tuple(spec)} are not increasing within "
+                        f"{dim}"
+                    )
                 sizes.append(end - begin)
     fields = []
     for size in sizes:
@@ -253,7 +268,10 @@ def _slice_like_rel(arg_types, attrs):
     shape = list(data.shape)
     for axis in axes:
         if axis >= len(like.shape):
-            raise RelationError(f"axis {axis} is out of range for shape_like {shape_str(like.shape)}")
+            raise RelationError(
+                f"axis {axis} is out of range for shape_like "
+                f"{shape_str(like.shape)}"
+            )
         target = like.shape[axis]
         if not is_any(target) and not is_any(shape[axis]) and target > shape[axis]:
             raise RelationError(
@@ -336,11 +354,17 @@ def _einsum_rel(arg_types, attrs):
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(fields):
-        raise RelationError(f"equation {attrs.equation!r} has {len(terms)} operands, got {len(fields)}")
+        raise RelationError(
+            f"equation {attrs.equation!r} has {len(terms)} operands, got "
+            f"{len(fields)}"
+        )
     sizes = {}
     for term, field in zip(terms, fields):
         if len(term) != len(field.shape):
-            raise RelationError(f"operand {term!r} does not match the rank of {shape_str(field.shape)}")
+            raise RelationError(
+                f"operand {term!r} does not match the rank of "
+                f"{shape_str(field.shape)}"
+            )
         for letter, dim in zip(term, field.shape):
             known = sizes.get(letter)
             if known is not None and not dims_equal(known, dim) and known != 1 and dim != 1:

@@ -75,7 +75,10 @@ def infer_newshape(ishape, newshape, mul, div):
             src += 1
         elif value == 0:
             if src >= len(ishape):
-                raise RelationError(f"newshape {tuple(newshape)}: 0 at position {i} has no input axis to copy")
+                raise RelationError(
+                    f"newshape {tuple(newshape)}: 0 at position {i} has no input axis to "
+                    "copy"
+                )
             copy(src)
             src += 1
         elif value == -1:
@@ -184,7 +187,10 @@ def _transpose_rel(arg_types, attrs):
     if axes is None or len(axes) == 0:
         axes = tuple(reversed(range(ndim)))
     if len(axes) != ndim:
-        raise RelationError(f"axes {tuple(axes)} do not match the input rank {ndim} of {shape_str(data.shape)}")
+        raise RelationError(
+            f"axes {tuple(axes)} do not match the input rank {ndim} of "
+            f"{shape_str(data.shape)}"
+        )
     axes = [normalize_axis(a, ndim) for a in axes]
     if sorted(axes) != list(range(ndim)):
         raise RelationError(f"axes {tuple(attrs.axes)} are not a permutation of {ndim} axes")
@@ -205,7 +211,10 @@ def _squeeze_rel(arg_types, attrs):
         axes = {normalize_axis(a, ndim) for a in attrs.axis}
         for a in axes:
             if not dims_equal(data.shape[a], 1):
-                raise RelationError(f"axis {a} of {shape_str(data.shape)} has size {data.shape[a]}, not 1")
+                raise RelationError(
+                    f"axis {a} of {shape_str(data.shape)} has size {data.shape[a]}, not "
+                    "1"
+                )
         out = [d for i, d in enumerate(data.shape) if i not in axes]
     return TensorType(out, data.dtype)
 
@@ -337,7 +346,10 @@ define("where", _where_rel, OpPattern.BROADCAST,
 def _broadcast_to_shape(data, shape):
     out = broadcast_shape(data.shape, shape)
     if out is None or len(out) != len(shape) or not all(dims_equal(a, b) for a, b in zip(out, shape)):
-        raise RelationError(f"cannot broadcast {shape_str(data.shape)} to {shape_str(tuple(shape))}")
+        raise RelationError(
+            f"cannot broadcast {shape_str(data.shape)} to "
+            f"{shape_str(tuple(shape))}"
+        )
     return TensorType(shape, data.dtype)
 
 
@@ -360,7 +372,10 @@ def _layout_transform_rel(arg_types, attrs):
     data = tensor_arg(arg_types, 0, "data")
     src, dst = parse_layout(attrs.src_layout), parse_layout(attrs.dst_layout)
     if len(src) != len(data.shape):
-        raise RelationError(f"layout {attrs.src_layout!r} does not match the input rank of {shape_str(data.shape)}")
+        raise RelationError(
+            f"layout {attrs.src_layout!r} does not match the input rank of "
+            f"{shape_str(data.shape)}"
+        )
     primal = {}
     for (letter, _), dim in zip(src, data.shape):
         if letter.isupper():
@@ -374,12 +389,18 @@ def _layout_transform_rel(arg_types, attrs):
             out.append(factor)
             continue
         if letter not in primal:
-            raise RelationError(f"{attrs.dst_layout!r} has an axis {letter!r} missing from {attrs.src_layout!r}")
+            raise RelationError(
+                f"{attrs.dst_layout!r} has an axis {letter!r} missing from "
+                f"{attrs.src_layout!r}"
+            )
         dim = primal[letter]
         for sub, sub_factor in dst:
             if sub == letter.lower():
                 if not is_any(dim) and dim % sub_factor:
-                    raise RelationError(f"axis {letter} of size {dim} is not divisible by {sub_factor}")
+                    raise RelationError(
+                        f"axis {letter} of size {dim} is not divisible by "
+                        f"{sub_factor}"
+                    )
                 dim = Any() if is_any(dim) else dim // sub_factor
         out.append(dim)
     return TensorType(out, data.dtype)
@@ -447,7 +468,10 @@ def _collapse_sum_like_rel(arg_types, attrs):
     target = tensor_arg(arg_types, 1, "collapse_type")
     out = broadcast_shape(data.shape, target.shape)
     if out is None or len(out) != len(data.shape) or not all(dims_equal(a, b) for a, b in zip(out, data.shape)):
-        raise RelationError(f"{shape_str(target.shape)} does not broadcast to data {shape_str(data.shape)}")
+        raise RelationError(
+            f"{shape_str(target.shape)} does not broadcast to data "
+            f"{shape_str(data.shape)}"
+        )
     return TensorType(target.shape, data.dtype)
 
 
@@ -460,7 +484,10 @@ def _reverse_reshape_rel(arg_types, attrs):
     out = infer_newshape(tuple(reversed(data.shape)), tuple(reversed(attrs.newshape)), dim_mul, _dim_div)
     out = tuple(reversed(out))
     if not is_any(dim_mul(*out)) and not is_any(dim_mul(*data.shape)) and dim_mul(*out) != dim_mul(*data.shape):
-        raise RelationError(f"cannot reshape {shape_str(data.shape)} to newshape {tuple(attrs.newshape)}")
+        raise RelationError(
+            f"cannot reshape {shape_str(data.shape)} to newshape "
+            f"{tuple(attrs.newshape)}"
+        )
     return TensorType(out, data.dtype)
 
 

@@ -275,7 +275,10 @@ def to_primal(shape, layout, expected, what="layout"):
             f"{what} {layout!r} is not supported: expected a layout of the axes {expected!r}"
         )
     if len(axes) != len(shape):
-        raise RelationError(f"{what} {layout!r} does not match the rank of {shape_str(tuple(shape))}")
+        raise RelationError(
+            f"{what} {layout!r} does not match the rank of "
+            f"{shape_str(tuple(shape))}"
+        )
     sizes = {}
     for (letter, _), dim in zip(axes, shape):
         if letter.isupper():
@@ -283,7 +286,10 @@ def to_primal(shape, layout, expected, what="layout"):
     for (letter, factor), dim in zip(axes, shape):
         if letter.islower():
             if not is_any(dim) and dim != factor:
-                raise RelationError(f"axis {letter!r} of {shape_str(tuple(shape))} in {layout!r} must be {factor}")
+                raise RelationError(
+                    f"axis {letter!r} of {shape_str(tuple(shape))} in {layout!r} must be "
+                    f"{factor}"
+                )
             sizes[letter.upper()] = dim_mul(sizes[letter.upper()], factor)
     return sizes
 
@@ -301,9 +307,15 @@ def from_primal(sizes, layout, what="layout"):
             shape.append(factor)
             continue
         if letter not in sizes:
-            raise RelationError(f"{what} {layout!r} has an axis {letter!r} the tensor does not have")
+            raise RelationError(
+                f"{what} {layout!r} has an axis {letter!r} the tensor does not "
+                "have"
+            )
         dim, block = sizes[letter], split.get(letter, 1)
         if not is_any(dim) and dim % block:
-            raise RelationError(f"axis {letter} of size {dim} is not divisible by {block} ({what} {layout!r})")
+            raise RelationError(
+                f"axis {letter} of size {dim} is not divisible by {block} ({what} "
+                f"{layout!r})"
+            )
         shape.append(dim if is_any(dim) or block == 1 else dim // block)
     return tuple(shape)

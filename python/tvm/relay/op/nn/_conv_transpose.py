@@ -72,7 +72,10 @@ def _rel(nd):
         if weight.dtype != data.dtype and not (
             weight.dtype.startswith(("int", "uint")) and data.dtype.startswith(("int", "uint"))
         ):
-            raise RelationError(f"dtype mismatch: data is {data.dtype} but weight is {weight.dtype}")
+            raise RelationError(
+                f"dtype mismatch: data is {data.dtype} but weight is "
+                f"{weight.dtype}"
+            )
         if len(weight.shape) != nd + 2:
             raise RelationError(f"weight {shape_str(weight.shape)} must have rank {nd + 2}")
         if not dims_equal(weight.shape[axes[0]], in_c):

@@ -138,7 +138,10 @@ def _dense_pack_rel(arg_types, attrs):
     weight = tensor_arg(arg_types, 1, "weight")
     _check_mm_dtypes(data, weight, ("input", "weight"))
     if len(weight.shape) != 3:
-        raise RelationError(f"packed weight {shape_str(weight.shape)} must be 3-d (units // n, in_dim, n)")
+        raise RelationError(
+            f"packed weight {shape_str(weight.shape)} must be 3-d (units // n, in_dim, "
+            "n)"
+        )
     if not dims_equal(weight.shape[1], data.shape[-1]):
         raise RelationError(
             f"input {shape_str(data.shape)} and weight {shape_str(weight.shape)} disagree on the "
@@ -229,7 +232,10 @@ def _group_norm_rel(arg_types, attrs):
     data = _channel_param_rel(2, ("gamma", "beta"))(arg_types, attrs)
     channels = data.shape[normalize_axis(attrs.axis, len(data.shape))]
     if not is_any(channels) and channels % attrs.num_groups:
-        raise RelationError(f"{channels} channels cannot be split into num_groups={attrs.num_groups}")
+        raise RelationError(
+            f"{channels} channels cannot be split into "
+            f"num_groups={attrs.num_groups}"
+        )
     return data
 
 
@@ -410,19 +416,28 @@ def _sub_pixel_rel(to_depth):
     def rel(arg_types, attrs):
         data = tensor_arg(arg_types, 0, "data")
         if len(data.shape) != 4 or attrs.layout not in ("NCHW", "NHWC"):
-            raise RelationError(f"needs 4-d NCHW or NHWC data, got {shape_str(data.shape)} {attrs.layout}")
+            raise RelationError(
+                f"needs 4-d NCHW or NHWC data, got {shape_str(data.shape)} "
+                f"{attrs.layout}"
+            )
         block = attrs.block_size
         c, h, w = (attrs.layout.index(a) for a in "CHW")
         shape = list(data.shape)
         if to_depth:
             for axis in (h, w):
                 if not is_any(shape[axis]) and shape[axis] % block:
-                    raise RelationError(f"axis {axis} of {shape_str(data.shape)} is not divisible by {block}")
+                    raise RelationError(
+                        f"axis {axis} of {shape_str(data.shape)} is not divisible by "
+                        f"{block}"
+                    )
                 shape[axis] = shape[axis] if is_any(shape[axis]) else shape[axis] // block
             shape[c] = dim_mul(shape[c], block * block)
         else:
             if not is_any(shape[c]) and shape[c] % (block * block):
-                raise RelationError(f"{shape[c]} channels are not divisible by block_size**2={block * block}")
+                raise RelationError(
+                    f"{shape[c]} channels are not divisible by "
+                    f"block_size**2={block * block}"
+                )
             shape[c] = shape[c] if is_any(shape[c]) else shape[c] // (block * block)
             shape[h], shape[w] = dim_mul(shape[h], block), dim_mul(shape[w], block)
         return TensorType(shape, data.dtype)

@@ -16,7 +16,10 @@ _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
 def _spatial_positions(layout, data, nd):
     axes = parse_layout(layout)
     if len(axes) != len(data.shape):
-        raise RelationError(f"layout {layout!r} does not match the rank of data {shape_str(data.shape)}")
+        raise RelationError(
+            f"layout {layout!r} does not match the rank of data "
+            f"{shape_str(data.shape)}"
+        )
     letters = [letter for letter, _ in axes]
     positions = []
     for axis in _SPATIAL[nd]:
