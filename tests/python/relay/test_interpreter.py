@@ -877,3 +877,10 @@ def test_misc_kernels():
     assert kernel("searchsorted", [np.array([1, 3, 3, 7], "float32"), np.array([3, 8, 0], "float32")], right=True, dtype="int32").tolist() == [3, 4, 0]
     d = kernel("nn.dilate", [np.ones((2, 3), "float32")], strides=(1, 2), dilation_value=0.0)
     assert d.tolist() == [[1, 0, 1, 0, 1], [1, 0, 1, 0, 1]]
+
+
+def test_full_reductions_give_arrays():
+    x = relay.var("x", shape=(2, 2), dtype="bool")
+    func = relay.Function([x], call("logical_not", [call("all", [x], axis=None, keepdims=False, exclude=False)]))
+    out = _run(func, np.array([[True, False], [True, True]]))
+    assert out.shape == () and bool(out.numpy()) is True

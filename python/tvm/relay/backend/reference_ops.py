@@ -65,14 +65,27 @@ def run_op(op_name, attrs, args, call=None):
             )
     with np.errstate(all="ignore"):
         try:
-            result = kernel(attrs, args)
+            result = _as_value(kernel(attrs, args))
         except (ValueError, TypeError, IndexError) as err:
             if op_name in str(err):
                 raise
-            raise type(err)(f"{op_name}: {err}") from err
+            try:
+                named = type(err)(f"{op_name}: {err}")
+            except Exception:  # pylint: disable=broad-except
+                raise err from None
+            raise named from err
     if call is not None:
         _check_result(op_name, result, call._checked_type_)  # pylint: disable=protected-access
     return result
+
+
+def _as_value(result):
+    """Kernel results as interpreter values: NumPy scalars become 0-d arrays."""
+    if isinstance(result, tuple):
+        return tuple(_as_value(r) for r in result)
+    if isinstance(result, np.ndarray):
+        return result
+    return np.asarray(result)
 
 
 def _check_result(op_name, value, expected):
