@@ -884,3 +884,76 @@ def test_full_reductions_give_arrays():
     func = relay.Function([x], call("logical_not", [call("all", [x], axis=None, keepdims=False, exclude=False)]))
     out = _run(func, np.array([[True, False], [True, True]]))
     assert out.shape == () and bool(out.numpy()) is True
+
+
+# ------------------------------------------- cross-check with ONNX Runtime
+def _onnxruntime(node, x, inits=()):
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper, numpy_helper  # pylint: disable=import-outside-toplevel
+
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=[numpy_helper.from_array(v, k) for k, v in inits],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    assert onnx is not None
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return sess.run(None, {"x": x})[0]
+
+
+RESIZE_MODES = [
+    # (ONNX mode, coordinate mode, nearest_mode) -> Relay method / rounding
+    ("linear", "half_pixel", "round_prefer_floor", "linear", ""),
+    ("linear", "pytorch_half_pixel", "floor", "linear", ""),
+    ("linear", "align_corners", "floor", "linear", ""),
+    ("cubic", "half_pixel", "floor", "cubic", ""),
+    ("nearest", "asymmetric", "floor", "nearest_neighbor", "floor"),
+    ("nearest", "half_pixel", "round_prefer_ceil", "nearest_neighbor", "round_prefer_ceil"),
+    ("nearest", "tf_half_pixel_for_nn", "round_prefer_floor", "nearest_neighbor", "round_prefer_floor"),
+]
+
+
+@pytest.mark.parametrize("mode,ctm,nearest,method,rounding", RESIZE_MODES)
+@pytest.mark.parametrize("out_hw", [(16, 24), (4, 6)])
+def test_resize2d_matches_onnxruntime(mode, ctm, nearest, method, rounding, out_hw):
+    from onnx import helper  # pylint: disable=import-outside-toplevel
+
+    x = rand(1, 2, 8, 8)
+    scales = np.array([1, 1, out_hw[0] / 8, out_hw[1] / 8], "float32")
+    node = helper.make_node("Resize", ["x", "", "scales"], ["y"], mode=mode,
+                            coordinate_transformation_mode=ctm, nearest_mode=nearest,
+                            cubic_coeff_a=-0.75)
+    want = _onnxruntime(node, x, [("scales", scales)])
+    got = kernel("image.resize2d", [x], size=out_hw, layout="NCHW", method=method,
+                 coordinate_transformation_mode=ctm, rounding_method=rounding,
+                 cubic_alpha=-0.75, cubic_exclude=0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_pools_conv_transpose_lrn_match_onnxruntime():
+    from onnx import helper  # pylint: disable=import-outside-toplevel
+
+    x = rand(1, 2, 7, 7)
+    node = helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
+                            pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1)
+    got = kernel("nn.avg_pool2d", [x], pool_size=(3, 3), strides=(2, 2), dilation=(1, 1),
+                 padding=(1, 1, 1, 1), layout="NCHW", ceil_mode=True, count_include_pad=True)
+    np.testing.assert_allclose(got, _onnxruntime(node, x), rtol=1e-5, atol=1e-6)
+    node = helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2],
+                            dilations=[2, 2], pads=[1, 0, 1, 0], ceil_mode=1)
+    got = kernel("nn.max_pool2d", [x], pool_size=(2, 2), strides=(2, 2), dilation=(2, 2),
+                 padding=(1, 0, 1, 0), layout="NCHW", ceil_mode=True)
+    np.testing.assert_array_equal(got, _onnxruntime(node, x))
+    w = rand(2, 2, 3, 3)  # (C_in, C_out / groups, kh, kw), ONNX's layout too
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], strides=[2, 1], group=2,
+                            dilations=[1, 2], pads=[1, 0, 0, 2], output_padding=[1, 0])
+    got = kernel("nn.conv2d_transpose", [x, w], strides=(2, 1), padding=(1, 0, 0, 2),
+                 dilation=(1, 2), groups=2, output_padding=(1, 0), data_layout="NCHW",
+                 kernel_layout="OIHW", out_dtype="")
+    np.testing.assert_allclose(got, _onnxruntime(node, x, [("w", w)]), rtol=1e-5, atol=1e-5)
+    y = rand(1, 5, 3, 3)
+    node = helper.make_node("LRN", ["x"], ["y"], size=3, alpha=0.01, beta=0.75, bias=2.0)
+    got = kernel("nn.lrn", [y], size=3, axis=1, alpha=0.01, beta=0.75, bias=2.0)
+    np.testing.assert_allclose(got, _onnxruntime(node, y), rtol=1e-5)
