@@ -887,7 +887,7 @@ def test_full_reductions_give_arrays():
 
 
 # ------------------------------------------- cross-check with ONNX Runtime
-def _onnxruntime(node, x, inits=()):
+def _onnxruntime(node, x, inits=(), opset=13):
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper  # pylint: disable=import-outside-toplevel
@@ -897,7 +897,7 @@ def _onnxruntime(node, x, inits=()):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         initializer=[numpy_helper.from_array(v, k) for k, v in inits],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     assert onnx is not None
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return sess.run(None, {"x": x})[0]
@@ -957,3 +957,28 @@ def test_pools_conv_transpose_lrn_match_onnxruntime():
     node = helper.make_node("LRN", ["x"], ["y"], size=3, alpha=0.01, beta=0.75, bias=2.0)
     got = kernel("nn.lrn", [y], size=3, axis=1, alpha=0.01, beta=0.75, bias=2.0)
     np.testing.assert_allclose(got, _onnxruntime(node, y), rtol=1e-5)
+
+
+def test_roi_align_and_grid_sample_match_onnxruntime():
+    from onnx import helper  # pylint: disable=import-outside-toplevel
+
+    x = rand(2, 3, 9, 11)
+    boxes = np.array([[0.5, 1.0, 6.3, 7.9], [2.0, 0.0, 9.5, 4.0], [-1.0, 3.0, 3.0, 12.0]], "float32")
+    batch = np.array([0, 1, 1], "int64")
+    node = helper.make_node("RoiAlign", ["x", "rois", "batch"], ["y"], mode="avg",
+                            output_height=3, output_width=4, sampling_ratio=2,
+                            spatial_scale=0.8)
+    want = _onnxruntime(node, x, [("rois", boxes), ("batch", batch)], opset=10)
+    rois = np.concatenate([batch[:, None].astype("float32"), boxes], axis=1)
+    got = kernel("vision.roi_align", [x, rois], pooled_size=(3, 4), spatial_scale=0.8,
+                 sample_ratio=2, layout="NCHW", mode="avg")
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    grid = np.clip(rand(2, 4, 5, 2), -1.3, 1.3)  # ONNX: (N, H_out, W_out, 2)
+    for align in (0, 1):
+        node = helper.make_node("GridSample", ["x", "grid"], ["y"], mode="bilinear",
+                                padding_mode="zeros", align_corners=align)
+        want = _onnxruntime(node, x, [("grid", grid)], opset=16)
+        got = kernel("image.grid_sample", [x, np.ascontiguousarray(grid.transpose(0, 3, 1, 2))],
+                     method="bilinear", layout="NCHW", padding_mode="zeros",
+                     align_corners=bool(align))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

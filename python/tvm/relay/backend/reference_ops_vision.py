@@ -211,11 +211,16 @@ def _roi_align(attrs, args):
     mode = attr(attrs, "mode", "avg")
     planes = _nchw(data, layout).astype(np.float64)
     out = np.zeros((rois.shape[0], planes.shape[1], pooled_h, pooled_w))
-    for i, roi in enumerate(rois.astype(np.float64)):
+    # Sample coordinates in the rois' own dtype and in the usual order of
+    # operations: a sample landing exactly on the image border is then
+    # classified as float32 implementations classify it.
+    real = rois.dtype.type if np.issubdtype(rois.dtype, np.floating) else np.float64
+    one, half = real(1.0), real(0.5)
+    for i, roi in enumerate(rois):
         plane = planes[int(roi[0])]
-        x1, y1, x2, y2 = roi[1:5] * scale
-        roi_h, roi_w = max(y2 - y1, 1.0), max(x2 - x1, 1.0)
-        bin_h, bin_w = roi_h / pooled_h, roi_w / pooled_w
+        x1, y1, x2, y2 = (real(v) * real(scale) for v in roi[1:5])
+        roi_h, roi_w = max(y2 - y1, one), max(x2 - x1, one)
+        bin_h, bin_w = roi_h / real(pooled_h), roi_w / real(pooled_w)
         grid_h = ratio if ratio > 0 else int(np.ceil(roi_h / pooled_h))
         grid_w = ratio if ratio > 0 else int(np.ceil(roi_w / pooled_w))
         for ph in range(pooled_h):
@@ -223,8 +228,8 @@ def _roi_align(attrs, args):
                 samples = [
                     _bilinear_or_zero(
                         plane,
-                        y1 + ph * bin_h + (iy + 0.5) * bin_h / grid_h,
-                        x1 + pw * bin_w + (ix + 0.5) * bin_w / grid_w,
+                        float(y1 + real(ph) * bin_h + (real(iy) + half) * bin_h / real(grid_h)),
+                        float(x1 + real(pw) * bin_w + (real(ix) + half) * bin_w / real(grid_w)),
                     )
                     for iy in range(grid_h)
                     for ix in range(grid_w)
