@@ -161,9 +161,27 @@ def _leaky_relu(node, graph):  # pylint: disable=unused-argument
 @register("PRelu")
 def _prelu(node, graph):
     data, slope = node.require(0, "X"), node.require(1, "slope")
+    shape, slope_shape = graph.shape(data), graph.shape(slope)
+    try:
+        np.broadcast_shapes(shape, slope_shape)
+    except ValueError:
+        # Exporters of opset < 7 give one slope per channel (axis 1).
+        if len(slope_shape) != 1 or len(shape) < 2 or slope_shape[0] != shape[1]:
+            raise node.error(f"slope {slope_shape} does not broadcast to X {shape}") from None
+        slope = _transform.reshape(slope, (shape[1],) + (1,) * (len(shape) - 2))
     zero = const(0, graph.dtype(data))
     # The slope broadcasts unidirectionally to X, which nn.prelu (one axis) does not cover.
     return _transform.where(_tensor.less(data, zero), _tensor.multiply(data, slope), data)
+
+
+@register("Shrink")
+def _shrink(node, graph):
+    data = node.require(0, "input")
+    dtype = graph.dtype(data)
+    lambd, bias = const(node.attr("lambd", 0.5), dtype), const(node.attr("bias", 0.0), dtype)
+    low = _transform.where(_tensor.less(data, _tensor.negative(lambd)),
+                           _tensor.add(data, bias), const(0, dtype))
+    return _transform.where(_tensor.greater(data, lambd), _tensor.subtract(data, bias), low)
 
 
 @register("Elu", "Celu")

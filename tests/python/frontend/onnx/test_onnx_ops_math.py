@@ -203,7 +203,8 @@ def test_einsum_and_more_activations():
     nodes = [_node("Einsum", ["a", "b"], "bmm", equation="bij,bjk->bik"),
              _node("Einsum", ["a"], "tr", equation="bij->bji"),
              _node("Mish", ["a"], "mish"), _node("ThresholdedRelu", ["a"], "trelu", alpha=0.5),
-             _node("IsInf", ["c"], "inf"), _node("IsInf", ["c"], "neginf", detect_positive=0)]
+             _node("IsInf", ["c"], "inf"), _node("IsInf", ["c"], "neginf", detect_positive=0),
+             _node("Shrink", ["a"], "shrink", lambd=0.3, bias=0.1)]
     c = np.array([1.0, np.inf, -np.inf, 0.0], "float32")
     check(nodes, {"a": a, "b": b, "c": c},
-          outputs=["bmm", "tr", "mish", "trelu", "inf", "neginf"], opset=18)
+          outputs=["bmm", "tr", "mish", "trelu", "inf", "neginf", "shrink"], opset=18)
