@@ -116,7 +116,7 @@ def _is_static(tensor):
     return all(isinstance(d, tvm.tirx.IntImm) or isinstance(d, int) for d in tensor.shape)
 
 
-def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=False):
+def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=False, func_name=None):
     """The compile engine's hook for one fused function (``use_topi_schedule=False``).
 
     Parameters
@@ -130,6 +130,8 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
         argument order); the DAG's inputs follow it.
     is_dynamic : bool
         Whether the Relay function has dynamic shapes.
+    func_name : str, optional
+        The kernel's name, for the dispatch context's messages.
 
     Returns
     -------
@@ -174,7 +176,7 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
 
     if len(dag_inputs) != len(ordered) or is_dynamic:
         return None
-    state = DispatchContext.current.query(target, workload_key, has_complex_op, dag, None)
+    state = DispatchContext.current.query(target, workload_key, has_complex_op, dag, func_name)
     if state is None:
         return None
     sch, _ = dag.apply_steps_from_state(state)

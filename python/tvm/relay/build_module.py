@@ -118,10 +118,16 @@ def _optimization_passes():
 
 
 class BuildModule:
-    """Build a Relay module for the graph executor (upstream's ``BuildModule``)."""
+    """Build a Relay module for the graph executor (upstream's ``BuildModule``).
+
+    Each build lowers through its own compile engine (``compile_engine``, or a
+    new one): kernels shared inside a model are lowered once, and a build never
+    reuses a kernel scheduled under another dispatch context (an untuned build
+    followed by one under ``ApplyHistoryBest`` must not share TOPI kernels).
+    """
 
     def __init__(self, compile_engine=None):
-        self.engine = compile_engine or _compile_engine.get()
+        self.engine = compile_engine if compile_engine is not None else _compile_engine.CompileEngine()
 
     def optimize(self, mod, target=None, params=None):
         """Bind params and run the optimisation pipeline; returns ``(mod, params)``."""

@@ -345,7 +345,7 @@ class CompileEngine:
                 func_name = self._unique_name(f"{prefix}fused_{fused_name}"[:80])
                 prim_func, scheduled_by = None, "topi"
                 if not use_topi_schedule:
-                    prim_func = self._auto_schedule(getter, inputs, outputs, func)
+                    prim_func = self._auto_schedule(getter, inputs, outputs, func, func_name)
                     if prim_func is not None:
                         scheduled_by = "auto_scheduler"
                 if prim_func is None:
@@ -375,12 +375,13 @@ class CompileEngine:
         return sch.mod["main"]
 
     @staticmethod
-    def _auto_schedule(getter, inputs, outputs, func):
+    def _auto_schedule(getter, inputs, outputs, func, func_name):
         """The auto-scheduler hook: a scheduled PrimFunc, or None to fall back."""
         from tvm.auto_scheduler import relay_integration  # pylint: disable=import-outside-toplevel
 
         sch = relay_integration.auto_schedule_topi_compute(
-            outputs, getter.has_complex_op, inputs=inputs, is_dynamic=_is_dynamic(func)
+            outputs, getter.has_complex_op, inputs=inputs, is_dynamic=_is_dynamic(func),
+            func_name=func_name,
         )
         if sch is None:
             return None
