@@ -12,7 +12,10 @@ layout (NCHW, NHWC) the script prints, in one run, the median latency of
   same ONNX model plus the default ``tvm.compile`` (untuned);
 
 with the ratios to ONNX Runtime, and checks that the fork's output matches
-ONNX Runtime's.
+ONNX Runtime's. The fork builds and ONNX Runtime are timed in interleaved
+rounds so that a shared machine's background load hits them alike; the Relax
+build (seconds per run) is timed in a few rounds interleaved with ONNX
+Runtime and scaled to the ONNX Runtime median of the main rounds.
 
     python bench/bench_untuned.py [--networks resnet-18 mobilenet]
                                   [--layouts NCHW NHWC] [--repeat 20] [--no-relax]
@@ -195,40 +198,48 @@ def nhwc_params(mod_nhwc, params_nchw):
 
 
 # --------------------------------------------------------------------------- runners
-def median_ms(fn, repeat, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
+def interleaved_median_ms(runners, repeat, warmup=2):
+    """Median latency of each runner, measured in interleaved rounds.
+
+    The machine may be shared: timing the runners one after the other in
+    each round exposes them to the same background load.
+    """
+    for run in runners:
+        for _ in range(warmup):
+            run()
+    times = [[] for _ in runners]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
+        for idx, run in enumerate(runners):
+            start = time.perf_counter()
+            run()
+            times[idx].append(time.perf_counter() - start)
+    return [float(np.median(t)) * 1e3 for t in times]
 
 
-def run_fork(mod, params, data, repeat):
+def run_fork(mod, params, data):
     with tvm.transform.PassContext(opt_level=3):
         lib = relay.build(mod, target="llvm", params=params)
     module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
     module.set_input("data", data)
     module.run()
     out = module.get_output(0).numpy()
-    return median_ms(module.run, repeat), out
+    return module.run, out
 
 
-def run_ort(model, data, repeat, threads=2):
+def run_ort(model, data, threads=2):
     import onnxruntime as ort  # pylint: disable=import-outside-toplevel
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3  # no warnings about initializers the model does not use
     sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     feed = {sess.get_inputs()[0].name: data}
     out = sess.run(None, feed)[0]
-    return median_ms(lambda: sess.run(None, feed), repeat), out
+    return (lambda: sess.run(None, feed)), out
 
 
-def run_relax(model, data, repeat):
+def run_relax(model, data):
     from tvm import relax  # pylint: disable=import-outside-toplevel
     from tvm.relax.frontend.onnx import from_onnx  # pylint: disable=import-outside-toplevel
 
@@ -238,7 +249,7 @@ def run_relax(model, data, repeat):
     arg = tvm.runtime.tensor(data)
     out = vm["main"](arg)
     out = out.numpy() if hasattr(out, "numpy") else out[0].numpy()
-    return median_ms(lambda: vm["main"](arg), repeat, warmup=1), out
+    return (lambda: vm["main"](arg)), out
 
 
 def main():
@@ -257,11 +268,8 @@ def main():
         mod_nchw = relay.transform.InferType()(mod_nchw)
         model = OnnxExporter(mod_nchw["main"], params_nchw).export([1, 3, 224, 224])
         data_nchw = np.random.default_rng(0).uniform(-1, 1, (1, 3, 224, 224)).astype("float32")
-        ort_ms, ort_out = run_ort(model, data_nchw, args.repeat)
-        relax_ms = None
-        if not args.no_relax:
-            relax_ms, relax_out = run_relax(model, data_nchw, args.relax_repeat)
-            np.testing.assert_allclose(relax_out, ort_out, rtol=1e-3, atol=1e-4)
+        ort_run, ort_out = run_ort(model, data_nchw)
+        forks = []
         for layout in args.layouts:
             if layout == "NCHW":
                 mod, params, data = mod_nchw, params_nchw, data_nchw
@@ -269,8 +277,19 @@ def main():
                 mod, _ = workload(network, layout)
                 params = nhwc_params(mod, params_nchw)
                 data = np.ascontiguousarray(data_nchw.transpose(0, 2, 3, 1))
-            fork_ms, fork_out = run_fork(mod, params, data, args.repeat)
+            fork_run, fork_out = run_fork(mod, params, data)
             err = float(np.abs(fork_out - ort_out).max() / np.abs(ort_out).max())
+            forks.append((layout, fork_run, err))
+        # fork builds and ONNX Runtime in the same interleaved rounds
+        times = interleaved_median_ms([ort_run] + [f[1] for f in forks], args.repeat)
+        ort_ms = times[0]
+        relax_ms = None
+        if not args.no_relax:
+            relax_run, relax_out = run_relax(model, data_nchw)
+            np.testing.assert_allclose(relax_out, ort_out, rtol=1e-3, atol=1e-4)
+            relax_ms, ort_again = interleaved_median_ms([relax_run, ort_run], args.relax_repeat, 1)
+            relax_ms *= ort_ms / ort_again  # ratio measured next to ONNX Runtime
+        for (layout, _, err), fork_ms in zip(forks, times[1:]):
             rows.append((network, layout, fork_ms, ort_ms, relax_ms, err))
             print_row(*rows[-1])
     print()
