@@ -204,7 +204,11 @@ def irmodule_from_relay():
 
         if isinstance(expr, _relay_expr.RelayExpr):
             return _relay_module.IRModule.from_expr(expr, functions, type_defs)
-        return base_from_expr(expr, functions, type_defs)
+        if type_defs is not None:
+            raise TypeError("the base IRModule.from_expr takes no type definitions")
+        if functions is None:
+            return base_from_expr(expr)
+        return base_from_expr(expr, functions)
 
     from_expr._tvmfork_patched = True
     from_expr.__doc__ = base_from_expr.__doc__

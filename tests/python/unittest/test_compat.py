@@ -87,6 +87,12 @@ def test_irmodule_from_relay_function():
     mod = tvm.IRModule.from_expr(func)
     assert isinstance(mod, relay.IRModule)
     assert mod["main"] is func
+    # base expressions still go to the base's from_expr
+    from tvm import te
+
+    a = te.placeholder((4,), name="a")
+    prim = te.create_prim_func([a, te.compute((4,), lambda i: a[i] + 1, name="b")])
+    assert "main" in [g.name_hint for g in tvm.IRModule.from_expr(prim).functions]
     # a non-function expression is wrapped in a function of its free vars
     mod2 = tvm.IRModule.from_expr(relay.Tuple([x, x]))
     assert list(mod2["main"].params) == [x]
