@@ -173,7 +173,7 @@ class LocalBuilder(ProgramBuilder):
 
     def _get_pool(self):
         if self._pool is None:
-            self._pool = WorkerPool(self.n_parallel)
+            self._pool = WorkerPool(self.n_parallel, warmup=measure_worker.warmup_build)
         return self._pool
 
     def build(self, measure_inputs, verbose=1):

@@ -44,6 +44,21 @@ def build_job(mod_json, target_text, build_func, out_dir, strip_preproc):
     return path
 
 
+def warmup_build():
+    """Compile and export a tiny program once, when a build worker starts."""
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm import te  # pylint: disable=import-outside-toplevel
+
+    A = te.placeholder((4,), name="A")
+    B = te.compute((4,), lambda i: A[i] + 1.0, name="B")
+    exe = tvm.compile(tvm.IRModule({"main": te.create_prim_func([A, B])}), target="llvm")
+    out_dir = tempfile.mkdtemp(prefix="ansor_warmup_")
+    path = os.path.join(out_dir, "warmup.so")
+    exe.export_library(path)
+    os.remove(path)
+    os.rmdir(out_dir)
+
+
 def _random_fill(shape, dtype, rng):
     if dtype.startswith("float"):
         return rng.uniform(-1.0, 1.0, size=shape).astype(dtype)

@@ -38,10 +38,18 @@ def _worker_main(read_fd, write_fd):
     from multiprocessing.connection import Connection  # pylint: disable=import-outside-toplevel
 
     conn_in, conn_out = Connection(read_fd), Connection(write_fd)
-    sys_path, init_env = conn_in.recv()
+    sys_path, init_env, warmup = conn_in.recv()
     sys.path[:] = sys_path
     for key, value in (init_env or {}).items():
         os.environ[key] = value
+    import tvm  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+
+    if warmup is not None:
+        try:
+            warmup()
+        except Exception:  # pylint: disable=broad-except
+            pass
+    conn_out.send(("ready", None))
     while True:
         try:
             msg = conn_in.recv()
@@ -57,6 +65,9 @@ def _worker_main(read_fd, write_fd):
             conn_out.send((STATUS_ERROR, traceback.format_exc(limit=20)))
 
 
+#: Seconds a new worker may take to start (import tvm) before jobs are sent.
+_STARTUP_TIMEOUT = 300
+
 _BOOT = "import sys; from tvm.auto_scheduler.worker_pool import _worker_main; _worker_main(int(sys.argv[1]), int(sys.argv[2]))"
 
 
@@ -69,8 +80,9 @@ class _Worker:
     the parent's threads and state.
     """
 
-    def __init__(self, init_env):
+    def __init__(self, init_env, warmup=None):
         self._init_env = init_env
+        self._warmup = warmup
         self.proc = None
         self.conn = None
         self.conn_in = None
@@ -88,7 +100,13 @@ class _Worker:
         os.close(c_write)
         self.conn = Connection(p_write)
         self.conn_in = Connection(p_read)
-        self.conn.send((list(sys.path), self._init_env))
+        self.conn.send((list(sys.path), self._init_env, self._warmup))
+        # Start-up (a fresh interpreter importing tvm) is not charged to a job's timeout.
+        try:
+            if self.conn_in.poll(_STARTUP_TIMEOUT):
+                self.conn_in.recv()
+        except (EOFError, OSError):
+            pass
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -143,13 +161,16 @@ class WorkerPool:
     init_env : Optional[dict]
         Environment variables set in each worker before it runs a job (for example
         ``TVM_NUM_THREADS`` for the runner).
+    warmup : Optional[Callable[[], None]]
+        Run once when a worker starts (e.g. a first compilation, whose one-time
+        set-up would otherwise be charged to the first job's timeout).
     """
 
-    def __init__(self, n_parallel, init_env=None):
+    def __init__(self, n_parallel, init_env=None, warmup=None):
         if int(n_parallel) < 1:
             raise ValueError("n_parallel must be at least 1, got %r" % (n_parallel,))
         self._init_env = dict(init_env or {})
-        self._workers = [_Worker(self._init_env) for _ in range(int(n_parallel))]
+        self._workers = [_Worker(self._init_env, warmup) for _ in range(int(n_parallel))]
         self._lock = threading.Lock()
 
     @property
