@@ -135,9 +135,13 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
 
     Returns
     -------
-    sch : tvm.s_tir.Schedule or None
+    result : tuple of (tvm.s_tir.Schedule, dict) or None
         While tracing, an unscheduled schedule; while applying, the tuned
-        schedule, or None when the function is not tuned (TOPI fallback).
+        schedule; None when the function is not tuned (TOPI fallback). The
+        dict maps a kernel input index to the PrimFunc ``main(original,
+        rewritten)`` that puts that weight in the layout the tuned schedule
+        reads (layout rewrite for CPUs, ``REWRITE_FOR_PRE_TRANSFORMED``); the
+        graph codegen applies it to constant weights at build time.
     """
     from tvm.relay.backend import compile_engine  # pylint: disable=import-outside-toplevel
 
@@ -172,15 +176,22 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
             env.add_workload_key(workload_key, ccache_key)
         # A default schedule over the kernel's own arguments: nothing is compiled.
         full_io = list(inputs if inputs is not None else dag_inputs) + list(outs)
-        return tvm.s_tir.Schedule(tvm.IRModule({"main": te.create_prim_func(full_io)}))
+        return tvm.s_tir.Schedule(tvm.IRModule({"main": te.create_prim_func(full_io)})), {}
 
     if len(dag_inputs) != len(ordered) or is_dynamic:
         return None
     state = DispatchContext.current.query(target, workload_key, has_complex_op, dag, func_name)
     if state is None:
         return None
+    if LayoutRewriteOption.get_target_default(target, True) == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
+        transforms = dag.layout_transforms(state)
+        if transforms:
+            sch, _ = dag.apply_steps_from_state(
+                state, layout_rewrite=LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED
+            )
+            return sch, transforms
     sch, _ = dag.apply_steps_from_state(state)
-    return sch
+    return sch, {}
 
 
 def _lower_for_extraction(mod, params, target, opt_level=3):

@@ -102,10 +102,14 @@ class CachedFunc:
     has_complex_op : bool
         Whether the function contains an op with a reduction or other complex
         pattern (the auto-scheduler's default task filter).
+    input_transforms : dict of int to tvm.tirx.PrimFunc
+        Inputs the kernel reads in a rewritten layout (auto-scheduler layout
+        rewrite): input index -> ``main(original, rewritten)``. The graph
+        codegen transforms constant weights once at build time.
     """
 
     def __init__(self, target, func_name, inputs, outputs, prim_func, anchor_op,
-                 anchor_implementation, scheduled_by, has_complex_op):
+                 anchor_implementation, scheduled_by, has_complex_op, input_transforms=None):
         self.target = target
         self.func_name = func_name
         self.inputs = inputs
@@ -115,6 +119,7 @@ class CachedFunc:
         self.anchor_implementation = anchor_implementation
         self.scheduled_by = scheduled_by
         self.has_complex_op = has_complex_op
+        self.input_transforms = dict(input_transforms or {})
 
     @property
     def funcs(self):
@@ -343,10 +348,11 @@ class CompileEngine:
                 fused_name = "_".join(n.replace(".", "_") for n in getter.op_names) or "identity"
                 prefix = f"tvmgen_{mod_name}_" if mod_name and mod_name != "default" else ""
                 func_name = self._unique_name(f"{prefix}fused_{fused_name}"[:80])
-                prim_func, scheduled_by = None, "topi"
+                prim_func, scheduled_by, transforms = None, "topi", {}
                 if not use_topi_schedule:
-                    prim_func = self._auto_schedule(getter, inputs, outputs, func, func_name)
-                    if prim_func is not None:
+                    result = self._auto_schedule(getter, inputs, outputs, func, func_name)
+                    if result is not None:
+                        prim_func, transforms = result
                         scheduled_by = "auto_scheduler"
                 if prim_func is None:
                     prim_func = self._topi_schedule(getter, inputs, outputs, target)
@@ -363,6 +369,7 @@ class CompileEngine:
             impl.name if impl is not None else None,
             scheduled_by,
             getter.has_complex_op,
+            transforms,
         )
 
     @staticmethod
@@ -376,16 +383,17 @@ class CompileEngine:
 
     @staticmethod
     def _auto_schedule(getter, inputs, outputs, func, func_name):
-        """The auto-scheduler hook: a scheduled PrimFunc, or None to fall back."""
+        """The auto-scheduler hook: ``(PrimFunc, input_transforms)``, or None to fall back."""
         from tvm.auto_scheduler import relay_integration  # pylint: disable=import-outside-toplevel
 
-        sch = relay_integration.auto_schedule_topi_compute(
+        result = relay_integration.auto_schedule_topi_compute(
             outputs, getter.has_complex_op, inputs=inputs, is_dynamic=_is_dynamic(func),
             func_name=func_name,
         )
-        if sch is None:
+        if result is None:
             return None
-        return sch.mod["main"]
+        sch, transforms = result
+        return sch.mod["main"], transforms
 
 
 def get():

@@ -36,6 +36,14 @@ def _tensor_types(ty):
     raise TypeError(f"the graph executor cannot hold a value of type {ty}")
 
 
+def _run_transform(transform, value, shape, dtype):
+    """Apply a layout transform PrimFunc to a constant, on the host, once."""
+    func = tvm.compile(tvm.IRModule({"main": transform}), target="llvm").mod["main"]
+    out = tvm.runtime.empty(shape, dtype, tvm.cpu(0))
+    func(value, out)
+    return out
+
+
 class GraphRuntimeCodegen(ExprFunctor):
     """Generate the graph executor's JSON, kernels and params from ``main``.
 
@@ -65,6 +73,8 @@ class GraphRuntimeCodegen(ExprFunctor):
         self.params = {}
         self.lowered = {}
         self.cached_funcs = []
+        self._transformed = {}
+        self._param_entries = {}
 
     # -- graph building ------------------------------------------------------
     def _add_node(self, node, types):
@@ -104,6 +114,8 @@ class GraphRuntimeCodegen(ExprFunctor):
         )
         self.cached_funcs.append(cached)
         self.lowered[cached.func_name] = cached.prim_func
+        for index, transform in sorted(cached.input_transforms.items()):
+            inputs[index] = self._rewrite_layout(inputs[index], transform, cached.func_name, index)
         types = _tensor_types(call.checked_type)
         if len(types) != len(cached.outputs):
             raise ValueError(
@@ -121,6 +133,39 @@ class GraphRuntimeCodegen(ExprFunctor):
             "inputs": inputs,
         }
         return self._add_node(node, types)
+
+    def _rewrite_layout(self, entry, transform, func_name, index):
+        """The graph entry of an input in the layout a tuned kernel reads.
+
+        A constant weight is transformed once here, at build time (the
+        auto-scheduler's ``REWRITE_FOR_PRE_TRANSFORMED``); any other input
+        gets a transform kernel in the graph.
+        """
+        rewritten = transform.buffer_map[transform.params[1]]
+        shape = [int(d) for d in rewritten.shape]
+        dtype = str(rewritten.dtype)
+        node = self.nodes[entry[0]]
+        if node["op"] == "null" and node["name"] in self.params:
+            key = (node["name"], tvm.ir.structural_hash(transform))
+            name = self._transformed.get(key)
+            if name is None:
+                name = f"p{len(self.params)}"
+                self.params[name] = _run_transform(transform, self.params[node["name"]], shape, dtype)
+                self._transformed[key] = name
+                self._add_node({"op": "null", "name": name, "inputs": []}, [(shape, dtype)])
+                self._param_entries[name] = [len(self.nodes) - 1, 0, 0]
+            return self._param_entries[name]
+        kernel = f"{func_name}_layout_transform_{index}"
+        self.lowered[kernel] = transform.with_attr("global_symbol", kernel)
+        return self._add_node(
+            {
+                "op": "tvm_op",
+                "name": kernel,
+                "attrs": {"func_name": kernel, "num_inputs": "1", "num_outputs": "1", "flatten_data": "0"},
+                "inputs": [entry],
+            },
+            [(shape, dtype)],
+        )[0]
 
     def visit_tuple(self, tup):
         entries = []
@@ -172,8 +217,30 @@ class GraphRuntimeCodegen(ExprFunctor):
             entries = self._add_node({"op": "null", "name": param.name_hint, "inputs": []}, types)
             self.memo_map[id(param)] = (param, entries)
         heads = self.visit(func.body)
+        heads = self._prune_unread_params(heads)
         graph_json = self._graph_json(heads)
         return graph_json, tvm.IRModule(dict(self.lowered)), dict(self.params)
+
+    def _prune_unread_params(self, heads):
+        """Drop parameter nodes nobody reads (weights replaced by their
+        layout-rewritten copies) and renumber the graph."""
+        read = {tuple(e[:2]) for node in self.nodes for e in node["inputs"]}
+        read |= {tuple(e[:2]) for e in heads}
+        keep = [
+            i for i, node in enumerate(self.nodes)
+            if not (node["op"] == "null" and node["name"] in self.params and (i, 0) not in read)
+        ]
+        if len(keep) == len(self.nodes):
+            return heads
+        new_id = {old: new for new, old in enumerate(keep)}
+        for old in range(len(self.nodes)):
+            if old not in new_id:
+                del self.params[self.nodes[old]["name"]]
+        self.nodes = [self.nodes[i] for i in keep]
+        self.entry_types = [self.entry_types[i] for i in keep]
+        for node in self.nodes:
+            node["inputs"] = [[new_id[n], i, v] for n, i, v in node["inputs"]]
+        return [[new_id[n], i, v] for n, i, v in heads]
 
     def _graph_json(self, heads):
         storage_ids, _ = plan_memory(self.nodes, self.entry_types, heads)
