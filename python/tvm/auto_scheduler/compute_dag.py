@@ -66,6 +66,13 @@ def _block_text(stmt):
     return " ".join(ln.strip() for ln in lines)
 
 
+def find_preproc_blocks(func):
+    """The layout-rewrite blocks (top-level blocks of the root) of a scheduled function."""
+    sch = Schedule(func)
+    blocks = [sch.get(b) for b in sch.get_child_blocks(sch.get_sblock("root"))]
+    return [b for b in blocks if LAYOUT_REWRITE_PREPROC in b.annotations]
+
+
 def state_to_trace(state):
     """Normalise a state: Trace, Schedule, JSON text of a trace, or None (empty)."""
     if state is None:
@@ -246,14 +253,7 @@ class ComputeDAG:
 
     @staticmethod
     def _has_preproc(mod):
-        found = [False]
-
-        def visit(node):
-            if isinstance(node, tvm.s_tir.SBlock) and LAYOUT_REWRITE_PREPROC in node.annotations:
-                found[0] = True
-
-        tvm.tirx.stmt_functor.post_order_visit(mod["main"].body, visit)
-        return found[0]
+        return bool(find_preproc_blocks(mod["main"]))
 
     def layout_transforms(self, state):
         """How the weights must be pre-transformed for ``REWRITE_FOR_PRE_TRANSFORMED``.
@@ -265,15 +265,15 @@ class ComputeDAG:
 
         Returns
         -------
-        transforms : Dict[int, tvm.tirx.PrimFunc]
-            For each rewritten input (index into ``self.tensors``), a PrimFunc
-            ``main(original, rewritten)`` that writes the weight in the layout the
-            pre-transformed function expects. Empty when nothing is rewritten.
+        transforms : Dict[int, LayoutTransform]
+            For each rewritten input (index into ``self.tensors``): its index map,
+            old and new shapes, a PrimFunc ``main(original, rewritten)`` and
+            ``apply_numpy(weight)``. Empty when nothing is rewritten.
         """
         from .layout_rewrite import extract_layout_transforms  # pylint: disable=import-outside-toplevel
 
         sch, _ = self.apply_steps_from_state(state)
-        return extract_layout_transforms(sch.mod["main"])
+        return extract_layout_transforms(sch.mod["main"], [t.op.name for t in self.tensors])
 
     def print_python_code_from_state(self, state):
         """The Python schedule code (``tvm.s_tir.Schedule`` calls) of a state."""
