@@ -190,3 +190,36 @@ def test_kill_mid_run_then_resume(tmp_path, capsys):
     new_hashes = [tvm.ir.structural_hash(inp.scheduled_mod()) for inp, _ in new]
     assert not old_hashes.intersection(new_hashes)
     assert "Estimated total latency" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_layout_rewrite_pre_transformed_weights():
+    from tvm import topi  # pylint: disable=import-outside-toplevel
+
+    A = te.placeholder((64, 64), name="A")
+    W = te.placeholder((64, 64), name="W")
+    dag = auto_scheduler.ComputeDAG([A, W, topi.nn.dense(A, W)])
+    task = auto_scheduler.SearchTask(compute_dag=dag, target=TARGET)
+    assert task.layout_rewrite_option == auto_scheduler.LayoutRewriteOption.INSERT_TRANSFORM_STAGE
+    policy = auto_scheduler.SketchPolicy(task, auto_scheduler.RandomModel(), seed=1, verbose=0)
+    states = [c.sch.trace for c in policy._generate(16)]  # pylint: disable=protected-access
+    rewritten = [s for s in states if dag.layout_transforms(s)]
+    assert rewritten, "no candidate rewrote the weight layout"
+    state = rewritten[0]
+    transform = dag.layout_transforms(state)[1]
+    assert transform.param_index == 1 and transform.old_shape == (64, 64)
+    assert int(np.prod(transform.new_shape)) == 64 * 64
+    rng = np.random.RandomState(0)
+    a = rng.uniform(-1, 1, (64, 64)).astype("float32")
+    w = rng.uniform(-1, 1, (64, 64)).astype("float32")
+    dev = tvm.cpu()
+    for option, weight in ((auto_scheduler.LayoutRewriteOption.INSERT_TRANSFORM_STAGE, w),
+                           (auto_scheduler.LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED,
+                            transform.apply_numpy(w))):
+        sch, _ = dag.apply_steps_from_state(state, layout_rewrite=option)
+        lib = tvm.compile(sch.mod, target=TARGET)
+        out = tvm.runtime.empty((64, 64), "float32", dev)
+        lib["main"](tvm.runtime.tensor(a, dev), tvm.runtime.tensor(weight, dev), out)
+        np.testing.assert_allclose(out.numpy(), a @ w.T, rtol=1e-4, atol=1e-4)
+    # a state without layout rewrite needs no transform
+    assert dag.layout_transforms(dag.init_state) == {}
