@@ -1,7 +1,7 @@
 """ONNX frontend: ``relay.frontend.from_onnx``.
 
-The graph is converted node by node in the order the ONNX graph lists them
-(ONNX requires a topological order). Shapes are static: graph inputs with
+The graph is converted node by node in topological order (ONNX requires the
+graph to be sorted; an unsorted one is reordered). Shapes are static: graph inputs with
 symbolic dimensions need their shape in ``shape=``. Whatever can be computed at
 conversion time is computed then (a node whose inputs are all constants becomes
 a constant), so the shape arithmetic of exported models (Shape -> Gather ->
@@ -14,8 +14,6 @@ Converters live in ``_onnx_math`` (elementwise, reductions, matrix products),
 """
 import logging
 import os
-
-import numpy as np
 
 import tvm
 
