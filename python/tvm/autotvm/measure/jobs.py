@@ -11,7 +11,6 @@ import numpy as np
 
 import tvm
 
-_SESSIONS = {}
 _INPUT_CACHE = {}
 
 
@@ -46,12 +45,11 @@ def _random_inputs(arg_info):
 
 
 def _session(rpc):
-    key = tuple(rpc)
-    if key not in _SESSIONS:
-        host, port, device_key, priority, session_timeout = rpc
-        tracker = tvm.rpc.connect_tracker(host, port)
-        _SESSIONS[key] = tracker.request(device_key, priority=priority, session_timeout=session_timeout)
-    return _SESSIONS[key]
+    # one session per candidate, as upstream: holding one would keep the
+    # device busy for every other client of the tracker
+    host, port, device_key, priority, session_timeout = rpc
+    tracker = tvm.rpc.connect_tracker(host, port)
+    return tracker.request(device_key, priority=priority, session_timeout=session_timeout)
 
 
 def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc, entry="main"):
@@ -67,14 +65,10 @@ def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc
         lib = tvm.runtime.load_module(path)
         dev = tvm.cpu(0)
     else:
-        try:
-            remote = _session(rpc)
-            remote.upload(path)
-            lib = remote.load_module(os.path.basename(path))
-            dev = remote.cpu(0)
-        except Exception:
-            _SESSIONS.pop(tuple(rpc), None)
-            raise
+        remote = _session(rpc)
+        remote.upload(path)
+        lib = remote.load_module(os.path.basename(path))
+        dev = remote.cpu(0)
     arrays = ref[0] if ref is not None else _random_inputs(arg_info)
     args = [tvm.runtime.tensor(a, dev) for a in arrays]
     if ref is not None:

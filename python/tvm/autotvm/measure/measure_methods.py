@@ -183,7 +183,8 @@ class RPCRunner(Runner):
         self.ref = None
 
     def _rpc(self):
-        return (self.host, int(self.port), self.key, self.priority, 0)
+        # the session ends by itself if the measuring process dies holding it
+        return (self.host, int(self.port), self.key, self.priority, int(max(self.timeout * 4, 60)))
 
     def set_task(self, task):
         self.task = task
