@@ -198,6 +198,9 @@ def nhwc_params(mod_nhwc, params_nchw):
 
 
 # --------------------------------------------------------------------------- runners
+PAUSE_S = 0.05
+
+
 def interleaved_median_ms(runners, repeat, warmup=2):
     """Median latency of each runner, measured in interleaved rounds.
 
@@ -210,6 +213,10 @@ def interleaved_median_ms(runners, repeat, warmup=2):
     times = [[] for _ in runners]
     for _ in range(repeat):
         for idx, run in enumerate(runners):
+            # let the previous runner's worker threads stop spinning (ONNX
+            # Runtime's pool spins after each run) so they do not steal this
+            # runner's cores
+            time.sleep(PAUSE_S)
             start = time.perf_counter()
             run()
             times[idx].append(time.perf_counter() - start)
