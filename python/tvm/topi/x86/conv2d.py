@@ -1,18 +1,26 @@
 """x86 schedules of conv2d (NCHW, NHWC, grouped) on TensorIR.
 
-Direct convolution with a register tile of output values, without changing
-any layout of the function's arguments:
+Direct convolution with a register tile of output values; the function's
+arguments keep their layouts (internal copies may be blocked):
 
-* NCHW: the tile is ``tile_oc`` output channels x ``tile_ow`` output columns;
-  the columns are the vector lanes (contiguous in the output and, for
-  stride 1, in the input), kernel values are broadcast;
-* NHWC: the tile is ``tile_ow`` output columns x ``tile_oc`` output channels;
-  the channels are the vector lanes (contiguous in the output and in the
-  HWIO kernel), input values are broadcast.
+* NCHW, ``vector="ow"``: the tile is ``tile_oc`` output channels x
+  ``tile_oh`` rows x ``tile_ow`` output columns; the columns are the vector
+  lanes (contiguous in the output and, for stride 1, in the input; for a
+  larger stride the padded input is stored de-interleaved by the stride),
+  kernel values are broadcast;
+* NCHW, ``vector="oc"`` (widths that are not a multiple of the vector
+  width, e.g. 28 or 14): the output channels are the lanes, read from a copy
+  of the kernel blocked by ``tile_oc`` made inside the function, input
+  values are broadcast;
+* NHWC: the tile is ``tile_ow`` output columns x ``tile_oc`` output
+  channels; the channels are the lanes (contiguous in the output and in the
+  HWIO kernel, which is also copied into channel blocks), input values are
+  broadcast.
 
-The reduction loops run outside the tile, the innermost kernel-width loop is
-unrolled, the padding stage is a separate parallel copy and the fused
-elementwise epilogue is applied when the tile is written back.
+The reduction loops run outside the tile, the padding stage is a separate
+parallel copy and the fused elementwise epilogue (bias, activation,
+residual add) is applied when the tile is written back. Knob values come
+from ``cfg`` or from the ``fallback_*_config`` functions.
 """
 from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
