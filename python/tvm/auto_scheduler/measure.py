@@ -424,10 +424,10 @@ class LocalRPCMeasureContext:
             from tvm.rpc.tracker import Tracker  # pylint: disable=import-outside-toplevel
         except ImportError as err:
             raise ImportError("LocalRPCMeasureContext needs the base's RPC tracker: %s" % err) from err
-        self.tracker = Tracker(port=9000, port_end=10000, silent=True)
+        self.tracker = Tracker(host="127.0.0.1", port=9000, port_end=10000, silent=True)
         device_key = "$local$device$%d" % self.tracker.port
-        self.server = Server(port=self.tracker.port, port_end=10000, key=device_key, silent=True,
-                             tracker_addr=("127.0.0.1", self.tracker.port))
+        self.server = Server(host="127.0.0.1", port=self.tracker.port + 1, port_end=10000, key=device_key,
+                             silent=True, tracker_addr=("127.0.0.1", self.tracker.port))
         self.runner = RPCRunner(device_key, "127.0.0.1", self.tracker.port, priority, n_parallel, timeout, number,
                                 repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
         time.sleep(0.5)

@@ -162,3 +162,19 @@ def test_measure_result_math():
     res = auto_scheduler.MeasureResult([1.0, 3.0], 0, None, 4.0, time.time())
     assert res.mean_cost() == pytest.approx(2.0)
     assert np.isfinite(res.all_cost)
+
+
+def test_rpc_runner_through_local_tracker():
+    pytest.importorskip("tornado", reason="the RPC tracker of the base needs tornado")
+    task = _task(add_tensors(256))
+    inputs = [MeasureInput(task, task.compute_dag.init_state)]
+    ctx = auto_scheduler.LocalRPCMeasureContext(min_repeat_ms=1, timeout=30)
+    builder = auto_scheduler.LocalBuilder(n_parallel=1)
+    try:
+        bres = builder.build(inputs, verbose=0)
+        res = ctx.runner.run(inputs, bres, verbose=0)
+    finally:
+        builder.close()
+        del ctx
+    assert res[0].error_no == MeasureErrorNo.NO_ERROR, res[0].error_msg
+    assert 0 < res[0].costs[0] < 0.01

@@ -121,7 +121,7 @@ def test_tune_with_faulty_candidates_then_apply_best(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_default_xgb_policy_improves_on_first_round(tmp_path):
+def test_default_xgb_policy_end_to_end(tmp_path):
     log = str(tmp_path / "log.json")
     task = auto_scheduler.SearchTask(func=search_matmul, args=(128, 128, 128), target=TARGET)
     opt = auto_scheduler.TuningOptions(num_measure_trials=16, num_measures_per_round=8, verbose=0,
