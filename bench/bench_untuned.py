@@ -211,8 +211,12 @@ def interleaved_median_ms(runners, repeat, warmup=2):
         for _ in range(warmup):
             run()
     times = [[] for _ in runners]
-    for _ in range(repeat):
-        for idx, run in enumerate(runners):
+    for round_ in range(repeat):
+        # rotate the order every round: no runner always follows the same one
+        order = list(range(len(runners)))
+        order = order[round_ % len(order):] + order[:round_ % len(order)]
+        for idx in order:
+            run = runners[idx]
             # let the previous runner's worker threads stop spinning (ONNX
             # Runtime's pool spins after each run) so they do not steal this
             # runner's cores
