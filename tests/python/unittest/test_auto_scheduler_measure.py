@@ -178,3 +178,17 @@ def test_rpc_runner_through_local_tracker():
         del ctx
     assert res[0].error_no == MeasureErrorNo.NO_ERROR, res[0].error_msg
     assert 0 < res[0].costs[0] < 0.01
+
+
+def test_empty_policy_measures_the_init_state_once(tmp_path):
+    log = str(tmp_path / "log.json")
+    task = _task(add_tensors(512))
+    opt = auto_scheduler.TuningOptions(num_measure_trials=3, num_measures_per_round=1, verbose=0,
+                                       builder=auto_scheduler.LocalBuilder(n_parallel=1),
+                                       runner=auto_scheduler.LocalRunner(min_repeat_ms=1),
+                                       measure_callbacks=[auto_scheduler.RecordToFile(log)])
+    state = task.tune(opt, search_policy=auto_scheduler.EmptyPolicy(task))
+    records = list(auto_scheduler.load_records(log))
+    assert len(records) == 1 and records[0][1].error_no == MeasureErrorNo.NO_ERROR
+    sch, _ = task.compute_dag.apply_steps_from_state(state)
+    assert tvm.ir.structural_equal(sch.mod, task.compute_dag.mod)

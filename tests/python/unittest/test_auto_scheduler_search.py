@@ -223,3 +223,20 @@ def test_layout_rewrite_pre_transformed_weights():
         np.testing.assert_allclose(out.numpy(), a @ w.T, rtol=1e-4, atol=1e-4)
     # a state without layout rewrite needs no transform
     assert dag.layout_transforms(dag.init_state) == {}
+
+
+@pytest.mark.slow
+def test_apply_history_best_or_sample(tmp_path):
+    log = str(tmp_path / "empty.json")
+    open(log, "w", encoding="utf-8").close()
+    task = auto_scheduler.SearchTask(func=search_matmul, args=(32, 32, 32), target=TARGET)
+    with auto_scheduler.ApplyHistoryBestOrSample(log) as ctx:
+        # a simple workload is not sampled: the fallback answers None
+        assert ctx.query(TARGET, task.workload_key, False, task.compute_dag, "f") is None
+        state = ctx.query(TARGET, task.workload_key, True, task.compute_dag, "f")
+        assert state is not None
+        # the sampled state is remembered
+        again = ctx.query(TARGET, task.workload_key, True, task.compute_dag, "f")
+        assert again is state
+    sch, _ = task.compute_dag.apply_steps_from_state(state)
+    _numpy_check(task, sch)
