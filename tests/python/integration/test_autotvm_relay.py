@@ -135,3 +135,20 @@ def test_tune_conv2d_tasks_and_build_with_history_best(wired, tmp_path):
     module.set_input("data", data)
     module.run()
     np.testing.assert_allclose(module.get_output(0).numpy(), ref, rtol=1e-4, atol=1e-4)
+
+
+def test_extract_filters_by_op_and_records_no_warning(wired, caplog):
+    mod, params = _network()
+    with caplog.at_level("WARNING", logger="autotvm"):
+        conv = autotvm.task.extract_from_program(mod, params, TARGET, ops=[relay.op.get("nn.conv2d")])
+        every = autotvm.task.extract_from_program(mod["main"], params, TARGET)
+        dense = autotvm.task.extract_from_program(mod, params, TARGET, ops=[relay.op.get("nn.dense")])
+    assert len(conv) == 3, wired
+    assert [t.workload for t in every] == [t.workload for t in conv]
+    assert dense == []
+    # extraction lowers with fallback configs silently
+    assert not [r for r in caplog.records if "Cannot find config" in r.message]
+    # each task's space is the template's: tile_oc x tile_oh x tile_ow x unroll_kw (x inline_pad)
+    space = conv[0].config_space
+    assert list(space.space_map) == ["tile_oc", "tile_oh", "tile_ow", "unroll_kw", "inline_pad"]
+    assert list(conv[2].config_space.space_map) == ["tile_oc", "tile_oh", "tile_ow", "unroll_kw"]
