@@ -31,6 +31,10 @@ def test_split_power2_and_filters():
     assert [e.size[0] for e in space.space_map["p"].entities] == [100, 50, 25, -1, -1, -1, -1]
     space.define_split("f", 64, num_outputs=2, filter=lambda e: e.size[-1] <= 8, max_factor=4)
     assert [e.size for e in space.space_map["f"].entities] == [[64, 1], [32, 2], [16, 4]]
+    space.define_split("c", 64, policy="candidate", candidate=[[-1, 8], [4, 16]], num_outputs=2)
+    assert [e.size for e in space.space_map["c"].entities] == [[-1, 8], [4, 16]]
+    with pytest.raises(ValueError, match="does not fit"):
+        space.define_split("bad", 64, policy="candidate", candidate=[[3, 16]], num_outputs=2)
 
 
 def test_reorder_annotate_knob_sizes_and_index_roundtrip():

@@ -75,15 +75,28 @@ class LocalBuilder(Builder):
         Seconds allowed per compilation (the worker is killed beyond).
     n_parallel : int, optional
         Number of build workers (default: CPU count).
+    build_kwargs : dict, optional
+        Kept for API compatibility; must be empty (``tvm.compile`` takes no
+        extra options here).
     build_func : str
         Only ``"default"`` (a shared library made by ``export_library``);
         upstream's ``"ndk"`` is not supported.
+    do_fork : bool
+        Ignored: builds always run in persistent worker processes.
+    runtime : None
+        Upstream's runtime selection; only None is supported.
     """
 
-    def __init__(self, timeout=10, n_parallel=None, build_func="default"):
+    def __init__(self, timeout=10, n_parallel=None, build_kwargs=None, build_func="default",
+                 do_fork=False, runtime=None):
         super().__init__(timeout, n_parallel)
         if build_func != "default":
             raise ValueError(f"build_func {build_func!r} is not supported (only 'default')")
+        if build_kwargs:
+            raise ValueError(f"build_kwargs are not supported, got {sorted(build_kwargs)}")
+        if runtime is not None:
+            raise ValueError("LocalBuilder(runtime=...) is not supported")
+        del do_fork
         self.pool = None
         self.tmp_dir = tempfile.mkdtemp(prefix="autotvm_build_")
         self._count = 0

@@ -108,8 +108,21 @@ class SplitSpace(TransformSpace):
             raise ValueError(f"define_split needs num_outputs >= 2, got {self.num_output}")
         max_factor = kwargs.get("max_factor", 1 << 31)
         fil = kwargs.get("filter", lambda x: True)
+        if policy == "candidate":
+            for size in kwargs["candidate"]:
+                if len(size) != self.num_output:
+                    raise ValueError(f"split candidate {size} needs {self.num_output} factors")
+                inner = int(np.prod([s for s in size[1:]]))
+                if inner > self.product or (size[0] != -1 and size[0] * inner != self.product):
+                    raise ValueError(f"split candidate {size} does not fit length {self.product}")
+                entity = SplitEntity(size)
+                if fil(entity):
+                    self.entities.append(entity)
+            if not self.entities:
+                raise ValueError(f"split of an axis of length {self.product} has no valid entity")
+            return
         if policy not in ("factors", "power2", "verbose"):
-            raise ValueError(f"unknown split policy {policy!r} (factors, power2, verbose)")
+            raise ValueError(f"unknown split policy {policy!r} (factors, power2, verbose, candidate)")
         seen = set()
         for sizes in self._inner_sizes(policy, max_factor):
             if sizes in seen:
