@@ -160,3 +160,25 @@ def test_apply_config_and_fallback_entity_in_templates():
     with autotvm.ApplyConfig(config):
         assert autotvm.get_config() is config
     assert isinstance(autotvm.task.DispatchContext.current, autotvm.FallbackContext)
+
+
+def test_keyword_arguments_are_part_of_the_workload(tmp_path):
+    data = te.placeholder((4, 8), name="data")
+    target = tvm.target.Target("llvm")
+    task = autotvm.task.create("test_dispatch/scale", args=(data,), target=target,
+                               kwargs={"factor": 3.0})
+    assert task.workload == ("test_dispatch/scale", ("TENSOR", (4, 8), "float32"),
+                             ("KWARGS", ("factor", 3.0)))
+    log = tmp_path / "kw.log"
+    autotvm.record.save_to_file([_record(task, 1, 1e-6)], str(log))
+    (inp, _), = autotvm.record.load_from_file(str(log))
+    assert inp.task.workload == task.workload
+    with autotvm.apply_history_best(str(log)), target:
+        out = scale(data, factor=3.0)  # the compute as a strategy calls it
+        SEEN.clear()
+        sch = tvm.s_tir.Schedule(te.create_prim_func([data, out]))
+        schedule_scale(sch, [out])
+    assert autotvm.task.get_workload(out) == task.workload
+    assert SEEN[0].index == 1
+    x = np.random.rand(4, 8).astype("float32")
+    np.testing.assert_allclose(_run(sch, [x, np.zeros((4, 8), "float32")])[1], x * 6.0, rtol=1e-6)
