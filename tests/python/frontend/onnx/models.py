@@ -1,7 +1,7 @@
 """Whole-network ONNX models written with ``onnx.helper`` (no torch needed).
 
 Each builder returns an ``onnx.ModelProto`` with seeded random weights, shaped
-like what exporters produce:
+like what exporters produce (``batch`` may be a string: a symbolic dimension):
 
 * :func:`resnet_style` -- a small ResNet (Conv/BatchNormalization/Relu, MaxPool,
   basic blocks with projection shortcuts, GlobalAveragePool, Flatten, Gemm).
@@ -228,13 +228,17 @@ MODELS = {
 }
 
 
-def sample_inputs(model, seed=0):
-    """Random valid inputs for a model of this module: ``{name: numpy array}``."""
+def sample_inputs(model, seed=0, batch=1):
+    """Random valid inputs for a model of this module: ``{name: numpy array}``.
+
+    ``batch`` is the size given to symbolic dimensions (``batch="N"`` in a builder).
+    """
     rng = np.random.default_rng(seed)
     props = {p.key: p.value for p in model.metadata_props}
     inputs = {}
     for value_info in model.graph.input:
-        shape = [d.dim_value for d in value_info.type.tensor_type.shape.dim]
+        shape = [d.dim_value if d.HasField("dim_value") else batch
+                 for d in value_info.type.tensor_type.shape.dim]
         elem = value_info.type.tensor_type.elem_type
         if value_info.name == "input_ids":
             inputs[value_info.name] = rng.integers(0, int(props["vocab_size"]), shape).astype("int64")

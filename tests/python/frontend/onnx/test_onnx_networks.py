@@ -62,6 +62,16 @@ def test_transformer_encoder():
     _check_not_degenerate(outputs)
 
 
+def test_transformer_encoder_symbolic_batch():
+    model = models.transformer_encoder(batch="batch", seed=4)
+    with pytest.raises(ValueError, match="input 'input_ids' has symbolic"):
+        from_onnx(model)
+    shape = {"input_ids": (3, 16), "attention_mask": (3, 16)}
+    outputs = verify(model, models.sample_inputs(model, seed=6, batch=3), shape=shape)
+    assert [o.shape for o in outputs] == [(3, 16, 64), (3, 64)]
+    _check_not_degenerate(outputs)
+
+
 def test_transformer_encoder_mask_matters():
     # The padded positions must change the result of the unpadded ones only through the mask.
     model = models.transformer_encoder(seed=2)
