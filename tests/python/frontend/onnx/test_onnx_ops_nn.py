@@ -189,6 +189,8 @@ def test_resize_old_opsets_and_1d():
           opset=10)
     check(_node("Upsample", ["x", "scales"], mode="linear"), {"x": x}, {"scales": scales},
           opset=9)
+    check(_node("Upsample", ["x"], mode="nearest", scales=[1.0, 1.0, 3.0, 2.0]), {"x": x},
+          opset=7)
     check(_node("Resize", ["x", "", "scales"], mode="linear"), {"x": _rand(2, 3, 5)},
           {"scales": np.array([1, 1, 3], "float32")}, opset=18)
 
