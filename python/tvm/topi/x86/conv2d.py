@@ -155,6 +155,7 @@ def _plan_nchw(op, cfg, lanes):
         "reduce_order": [0, 1, 2],  # rc, ry, rx
         "unroll_reduce": bool(cfg["unroll_kw"]),
         "prepare": lambda sch, anchor, pads: split_stride_layout(sch, anchor, pads, 3),
+        "uses_pad_stage": True,
     }
 
 

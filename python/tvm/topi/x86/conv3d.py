@@ -38,6 +38,7 @@ def _plan_ncdhw(op, cfg, lanes):
         "vec_axis": 4,
         "unroll_reduce": bool(cfg["unroll_kw"]),
         "prepare": lambda sch, anchor, pads: split_stride_layout(sch, anchor, pads, 4),
+        "uses_pad_stage": True,
     }
 
 

@@ -12,6 +12,7 @@ import tvm
 
 from ..generic.injective import finish_blocks
 from ..generic.schedule_utils import (
+    ScheduleError,
     AnchorNotFoundError,
     as_list,
     const_int,
@@ -45,6 +46,15 @@ def _pad_producers(op):
     return names
 
 
+def _is_identity_copy(stage):
+    """True when a padding stage has the shape of its input (nothing is padded)."""
+    if len(stage.input_tensors) != 1:
+        return False
+    src = [const_int(d) for d in stage.input_tensors[0].shape]
+    dst = [const_int(d) for d in stage.output(0).shape]
+    return None not in src and src == dst
+
+
 def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
     """Find the anchor by tag and schedule the fused function around it.
 
@@ -74,17 +84,32 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
     anchor = get_block(sch, op, outs)
     anchor_name = sch.get(anchor).name_hint
     keep = {anchor_name}
-    pads = _pad_producers(op)
-    if not config.get("inline_pad", False):
-        for pad in pads:
-            keep.add(sch.get(get_block(sch, pad, outs)).name_hint)
-    inline_all(sch, keep=keep)
-    anchor = sch.get_sblock(anchor_name)
     kwargs = dict(plan(op, config, lanes))
     prepare = kwargs.pop("prepare", None)
+    uses_pad_stage = kwargs.pop("uses_pad_stage", False)
+    identity_copies = []
+    if not config.get("inline_pad", False):
+        for pad in _pad_producers(op):
+            # a stage that pads nothing is a plain copy: inline it, unless the
+            # plan may re-lay it out (stride de-interleaving)
+            if _is_identity_copy(pad) and not uses_pad_stage:
+                continue
+            name = sch.get(get_block(sch, pad, outs)).name_hint
+            keep.add(name)
+            if _is_identity_copy(pad):
+                identity_copies.append((name, len(pad.output(0).shape)))
+    inline_all(sch, keep=keep)
+    anchor = sch.get_sblock(anchor_name)
     if prepare is not None:
         pad_names = [n for n in keep if n != anchor_name]
         prepare(sch, anchor, pad_names)
+        for name, rank in identity_copies:
+            block = sch.get_sblock(name)
+            if len(sch.get(block).writes[0].source.shape) == rank:  # not re-laid out
+                try:
+                    sch.compute_inline(block)
+                except ScheduleError:
+                    pass
         anchor = sch.get_sblock(anchor_name)
     tile_reduction(sch, anchor, num_cores=num_cores, **kwargs)
     finish_blocks(sch, lanes=lanes, num_cores=num_cores)

@@ -49,6 +49,7 @@ def _plan_nchw(op, cfg, lanes):
         "vec_axis": 3,
         "unroll_reduce": bool(cfg["unroll_kw"]),
         "prepare": lambda sch, anchor, pads: split_stride_layout(sch, anchor, pads, 3),
+        "uses_pad_stage": True,
     }
 
 

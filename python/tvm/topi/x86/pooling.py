@@ -44,6 +44,7 @@ def _plan(op, cfg, lanes):
         "vec_axis": rank - 1,
         "unroll_reduce": True,
         "prepare": lambda sch, anchor, pads: split_stride_layout(sch, anchor, pads, rank - 1),
+        "uses_pad_stage": True,
     }
 
 
