@@ -11,7 +11,6 @@ or overruns the job's timeout is killed and replaced, and the job reports
 :class:`WorkerCrash` / :class:`WorkerTimeout` instead of a result. Workers
 never import ``tvm.s_tir.tensor_intrin`` (it costs ~40 s here).
 """
-import atexit
 import importlib
 import logging
 import os
@@ -19,6 +18,7 @@ import subprocess
 import sys
 import time
 import traceback
+import weakref
 from multiprocessing.connection import Connection, wait
 
 logger = logging.getLogger("autotvm")
@@ -165,7 +165,9 @@ class WorkerPool:
         if n_worker < 1:
             raise ValueError(f"a worker pool needs at least one worker, got {n_worker}")
         self.workers = [_Worker() for _ in range(n_worker)]
-        atexit.register(self.shutdown)
+        # stop the workers when the pool is collected or at exit (a finalizer
+        # holds no reference to the pool itself)
+        self._finalizer = weakref.finalize(self, _stop_all, self.workers)
 
     def start(self):
         """Start every worker that is not running (without waiting for it)."""
@@ -244,5 +246,9 @@ class WorkerPool:
 
     def shutdown(self):
         """Stop every worker."""
-        for worker in self.workers:
-            worker.stop()
+        _stop_all(self.workers)
+
+
+def _stop_all(workers):
+    for worker in workers:
+        worker.stop()
