@@ -56,6 +56,7 @@ def fixture_option():
     )
 
 
+@pytest.mark.slow  # 15-60 s: two worker restarts (crash, hang) and a 4 s run timeout
 def test_faulty_candidates_become_error_records_and_tuning_continues(tmp_path, option):
     task = autotvm.task.create("test_measure/faulty", args=(N,), target="llvm")
     assert len(task.config_space) == len(MODES)
