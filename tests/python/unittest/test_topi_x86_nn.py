@@ -194,3 +194,20 @@ def test_dense_pack_nopack(fschedule, m, n, k):
     w = te.placeholder((n, k), name="w")
     (xn, wn), got = run([x, w], [topi.nn.dense(x, w)], fschedule)
     close(got, xn @ wn.T)
+
+
+@pytest.mark.parametrize("pool_type", ["max", "avg"])
+def test_pool1d_pool3d(pool_type):
+    x = te.placeholder((2, 8, 19), name="x")
+    out = topi.nn.pool1d(x, (3,), (2,), (1,), (1, 1), pool_type, count_include_pad=True)
+    (xn,), got = run([x], [out], x86.schedule_pool)
+    expect = ref.poolnd_python(xn, (3,), (2,), (1,), (1,), (1,), pool_type,
+                               count_include_pad=pool_type == "avg", layout="NCW")
+    close(got, expect)
+    x = te.placeholder((1, 4, 6, 7, 9), name="x")
+    out = topi.nn.pool3d(x, (2, 2, 3), (2, 2, 2), (1, 1, 1), (0, 1, 0, 0, 1, 1), pool_type,
+                         count_include_pad=True)
+    (xn,), got = run([x], [out], x86.schedule_pool)
+    expect = ref.poolnd_python(xn, (2, 2, 3), (2, 2, 2), (1, 1, 1), (0, 1, 0), (0, 1, 1), pool_type,
+                               count_include_pad=pool_type == "avg", layout="NCDHW")
+    close(got, expect)
