@@ -143,6 +143,36 @@ class ProgramRunner:
         raise NotImplementedError
 
 
+def _measured_module(inp):
+    """The module a builder compiles for an input, and its weight transforms.
+
+    With ``REWRITE_FOR_PRE_TRANSFORMED`` the layout-rewrite stage is taken out of
+    ``main`` (its weights are then parameters in the new layout, as the Relay
+    build will pass them) and each weight transform is added to the module as
+    ``layout_transform_<param index>``, so that the runner can prepare inputs and
+    check outputs. Otherwise the stage stays in ``main`` and is measured.
+    Returns ``(module, [(param index, new shape), ...])``.
+    """
+    from .compute_dag import LayoutRewriteOption  # pylint: disable=import-outside-toplevel
+
+    mod = inp.scheduled_mod()
+    if inp.task.layout_rewrite_option != LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
+        return mod, []
+    from .layout_rewrite import extract_layout_transforms  # pylint: disable=import-outside-toplevel
+
+    names = [t.op.name for t in inp.task.compute_dag.tensors]
+    found = extract_layout_transforms(mod["main"], names)
+    if not found:
+        return mod, []
+    from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock  # pylint: disable=import-outside-toplevel
+
+    funcs = {"main": RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod)["main"]}
+    for idx, transform in found.items():
+        name = "layout_transform_%d" % idx
+        funcs[name] = transform.prim_func.with_attr("global_symbol", name)
+    return tvm.IRModule(funcs), [(idx, list(t.new_shape)) for idx, t in sorted(found.items())]
+
+
 class LocalBuilder(ProgramBuilder):
     """Build candidates in persistent local worker processes.
 
@@ -179,25 +209,22 @@ class LocalBuilder(ProgramBuilder):
     def build(self, measure_inputs, verbose=1):
         """Build the inputs; returns one :class:`BuildResult` per input."""
         results = [None] * len(measure_inputs)
-        jobs, job_index = [], []
+        jobs, job_index, transforms = [], [], {}
         for i, inp in enumerate(measure_inputs):
             start = time.time()
             try:
-                mod = inp.scheduled_mod()
+                mod, transforms[i] = _measured_module(inp)
                 mod_json = tvm.ir.save_json(mod)
             except Exception as err:  # pylint: disable=broad-except
                 results[i] = BuildResult(None, [], MeasureErrorNo.INSTANTIATION_ERROR, _short(err), time.time() - start)
                 continue
-            # A schedule that rewrites weight layouts is measured with its transform
-            # stage inside the function, whatever the task's layout_rewrite_option:
-            # the outputs can then be checked against the unscheduled program.
             jobs.append((mod_json, target_to_str(inp.task.target), self.build_func, self._dir, False))
             job_index.append(i)
         if jobs:
             outs = self._get_pool().map(measure_worker.build_job, jobs, self.timeout)
             for i, (status, value, secs) in zip(job_index, outs):
                 if status == STATUS_OK:
-                    results[i] = BuildResult(value, [], MeasureErrorNo.NO_ERROR, None, secs)
+                    results[i] = BuildResult(value, transforms[i], MeasureErrorNo.NO_ERROR, None, secs)
                 elif status == STATUS_TIMEOUT:
                     results[i] = BuildResult(None, [], MeasureErrorNo.BUILD_TIMEOUT, value, secs)
                 elif status == STATUS_CRASH:
@@ -355,7 +382,7 @@ class LocalRunner(_TimingRunner):
     def _job(self, inp, build_result):
         key = self._ref_key(inp.task) if self.check_correctness else None
         return (build_result.filename, _arg_specs(inp.task), key, self.number, self.repeat, self.min_repeat_ms,
-                self.cooldown_interval, self.enable_cpu_cache_flush)
+                self.cooldown_interval, self.enable_cpu_cache_flush, list(build_result.args or []))
 
 
 def _n_outputs(dag):
@@ -404,7 +431,10 @@ class RPCRunner(_TimingRunner):
     def _job(self, inp, build_result):
         device_type = inp.task.target.get_target_device_type() if hasattr(inp.task.target, "get_target_device_type") \
             else 1
-        return (build_result.filename, _arg_specs(inp.task), self.key, self.host, self.port, self.priority,
+        specs = _arg_specs(inp.task)
+        for idx, shape in build_result.args or []:
+            specs[idx] = (shape, specs[idx][1])
+        return (build_result.filename, specs, self.key, self.host, self.port, self.priority,
                 self.timeout * 2 + 10, self.number, self.repeat, self.min_repeat_ms, self.cooldown_interval,
                 self.enable_cpu_cache_flush, int(device_type))
 

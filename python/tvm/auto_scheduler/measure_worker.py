@@ -94,8 +94,13 @@ def _close(out, ref):
     return np.array_equal(out, ref)
 
 
-def run_job(path, arg_specs, ref_key, number, repeat, min_repeat_ms, cooldown_interval, cache_flush):
+def run_job(path, arg_specs, ref_key, number, repeat, min_repeat_ms, cooldown_interval, cache_flush,
+            layout_transforms=()):
     """Load a built library, check its outputs against the reference, time it.
+
+    ``layout_transforms`` lists ``(param index, new shape)`` of the weights that
+    ``main`` takes pre-transformed; the library's ``layout_transform_<index>``
+    functions transform the reference inputs.
 
     Returns ``("ok", costs)`` or ``("wrong", message)``.
     """
@@ -107,6 +112,10 @@ def run_job(path, arg_specs, ref_key, number, repeat, min_repeat_ms, cooldown_in
     if ref_key is not None and ref_key in _REFERENCE:
         inputs, expected, out_init = _REFERENCE[ref_key]
         args = [tvm.runtime.tensor(a, dev) for a in inputs]
+        for idx, shape in layout_transforms:
+            new = tvm.runtime.empty(shape, arg_specs[idx][1], dev)
+            lib["layout_transform_%d" % idx](args[idx], new)
+            args[idx] = new
         # outputs start from garbage-like values, not the reference's zeros
         outs = [tvm.runtime.tensor(np.full_like(o, 7), dev) for o in out_init]
         lib[func_name](*(args + outs))
@@ -115,7 +124,10 @@ def run_job(path, arg_specs, ref_key, number, repeat, min_repeat_ms, cooldown_in
                 return "wrong", "output %d differs from the reference of the unscheduled program" % idx
         all_args = args + outs
     else:
-        all_args = [tvm.runtime.empty(shape, dtype, dev) for shape, dtype in arg_specs]
+        specs = list(arg_specs)
+        for idx, shape in layout_transforms:
+            specs[idx] = (shape, specs[idx][1])
+        all_args = [tvm.runtime.empty(shape, dtype, dev) for shape, dtype in specs]
     if cooldown_interval > 0:
         time.sleep(cooldown_interval)
     kwargs = {}

@@ -138,10 +138,11 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
     result : tuple of (tvm.s_tir.Schedule, dict) or None
         While tracing, an unscheduled schedule; while applying, the tuned
         schedule; None when the function is not tuned (TOPI fallback). The
-        dict maps a kernel input index to the PrimFunc ``main(original,
-        rewritten)`` that puts that weight in the layout the tuned schedule
-        reads (layout rewrite for CPUs, ``REWRITE_FOR_PRE_TRANSFORMED``); the
-        graph codegen applies it to constant weights at build time.
+        dict maps a kernel input index to the
+        :class:`~tvm.auto_scheduler.layout_rewrite.LayoutTransform` that puts
+        that weight in the layout the tuned schedule reads (layout rewrite for
+        CPUs, ``REWRITE_FOR_PRE_TRANSFORMED``); the graph codegen applies it to
+        constant weights at build time.
     """
     from tvm.relay.backend import compile_engine  # pylint: disable=import-outside-toplevel
 

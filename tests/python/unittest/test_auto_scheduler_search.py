@@ -223,6 +223,20 @@ def test_layout_rewrite_pre_transformed_weights():
         np.testing.assert_allclose(out.numpy(), a @ w.T, rtol=1e-4, atol=1e-4)
     # a state without layout rewrite needs no transform
     assert dag.layout_transforms(dag.init_state) == {}
+    # measured as the Relay build runs it: weights pre-transformed, outputs checked
+    pre = auto_scheduler.SearchTask(compute_dag=dag, target=TARGET, layout_rewrite_option=(
+        auto_scheduler.LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED))
+    inputs = [auto_scheduler.MeasureInput(t, state) for t in (pre, task)]
+    builder = auto_scheduler.LocalBuilder(n_parallel=1)
+    runner = auto_scheduler.LocalRunner(min_repeat_ms=1)
+    try:
+        bres = builder.build(inputs, verbose=0)
+        assert bres[0].args == [(1, list(transform.new_shape))] and bres[1].args == []
+        res = runner.run(inputs, bres, verbose=0)
+    finally:
+        builder.close()
+        runner.close()
+    assert [r.error_no for r in res] == [MeasureErrorNo.NO_ERROR, MeasureErrorNo.NO_ERROR], res
 
 
 @pytest.mark.slow
