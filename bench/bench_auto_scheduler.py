@@ -59,12 +59,16 @@ def conv_workload():
     return "conv2d NHWC 56x56 64->64 3x3", [data, kernel, out], ref, "conv2d_nhwc"
 
 
-def time_mod(mod, tensors, ref, target):
+def time_mod(mod, tensors, ref, target, transforms=None):
+    """Check against NumPy and time ``main``; ``transforms`` pre-transform weights."""
     lib = tvm.compile(mod, target=target)
     dev = tvm.cpu()
     rng = np.random.RandomState(0)
     arrays = [rng.uniform(-1, 1, [int(x) for x in t.shape]).astype("float32") for t in tensors[:-1]]
-    args = [tvm.runtime.tensor(a, dev) for a in arrays]
+    fed = list(arrays)
+    for idx, transform in (transforms or {}).items():
+        fed[idx] = transform.apply_numpy(arrays[idx], target)
+    args = [tvm.runtime.tensor(a, dev) for a in fed]
     out = tvm.runtime.empty([int(x) for x in tensors[-1].shape], "float32", dev)
     lib["main"](*args, out)
     np.testing.assert_allclose(out.numpy(), ref(*arrays), rtol=1e-3, atol=1e-3)
@@ -93,12 +97,15 @@ def main():
     parser.add_argument("--per-round", type=int, default=64)
     parser.add_argument("--log-dir", default="/tmp/ansor_bench")
     parser.add_argument("--only", default="dense,conv")
+    parser.add_argument("--layout", choices=["insert", "pre"], default="insert",
+                        help="insert: weight layout transform inside the kernel (measured); pre: weights "
+                             "pre-transformed once, as the Relay build does (REWRITE_FOR_PRE_TRANSFORMED)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("auto_scheduler.search").setLevel(logging.WARNING)
     os.makedirs(args.log_dir, exist_ok=True)
     target = tvm.target.Target(TARGET)
-    print("target:", target)
+    print("target:", target, " layout:", args.layout)
     rows = []
     np_before = numpy_gflops()
     for name in args.only.split(","):
@@ -107,7 +114,9 @@ def main():
         flops = dag.flop_ct
         mod, base_name = untuned_mod(kind, tensors)
         base = time_mod(mod, tensors, ref, target)
-        task = auto_scheduler.SearchTask(compute_dag=dag, target=target)
+        option = (auto_scheduler.LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED if args.layout == "pre"
+                  else auto_scheduler.LayoutRewriteOption.INSERT_TRANSFORM_STAGE)
+        task = auto_scheduler.SearchTask(compute_dag=dag, target=target, layout_rewrite_option=option)
         log = os.path.join(args.log_dir, "%s.json" % name)
         if os.path.exists(log):
             os.remove(log)
@@ -118,8 +127,12 @@ def main():
         minutes = (time.time() - tic) / 60.0
         n_lines = sum(1 for _ in auto_scheduler.load_records(log))
         n_ok = sum(1 for _, r in auto_scheduler.load_records(log) if r.error_no == 0)
-        sch, _ = task.apply_best(log)
-        tuned = time_mod(sch.mod, tensors, ref, target)
+        sch, _ = task.apply_best(log, layout_rewrite_option=option)
+        transforms = None
+        if args.layout == "pre":
+            best, _ = auto_scheduler.load_best_record(log, task.workload_key, target)
+            transforms = dag.layout_transforms(best.state)
+        tuned = time_mod(sch.mod, tensors, ref, target, transforms)
         rows.append((title, flops, base_name, base, tuned, n_lines, n_ok, minutes))
         print("%s: %s %.3f ms, tuned %.3f ms" % (title, base_name, base * 1e3, tuned * 1e3), flush=True)
     np_after = numpy_gflops()
