@@ -81,6 +81,22 @@ def get_onnx_network(path, batch_size):
     return mod, params, shapes
 
 
+def onnxruntime_reference(path, inputs, repeat):
+    """ONNX Runtime's outputs (2 intra-op threads) and median latency in ms."""
+    import onnxruntime as ort  # pylint: disable=import-outside-toplevel
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    outputs = session.run(None, inputs)
+    times = []
+    for _ in range(max(repeat, 3)):
+        start = time.perf_counter()
+        session.run(None, inputs)
+        times.append((time.perf_counter() - start) * 1000)
+    return outputs, float(np.median(times))
+
+
 def random_inputs(mod, input_shapes, seed=0):
     rng = np.random.default_rng(seed)
     types = {p.name_hint: p for p in mod["main"].params}
@@ -171,10 +187,17 @@ def main(argv=None):
     for expected, actual in zip(untuned, tuned):
         np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4)
     print("tuned output equals the untuned build's (rtol 1e-4, atol 1e-4)")
-    print(f"{'build':<10}{'latency (ms)':>14}{'build (s)':>12}")
-    print(f"{'untuned':<10}{untuned_ms:>14.2f}{untuned_build:>12.1f}")
-    print(f"{'tuned':<10}{tuned_ms:>14.2f}{tuned_build:>12.1f}")
-    print(f"speed-up {untuned_ms / tuned_ms:.2f}x")
+    rows = [("untuned", untuned_ms, untuned_build), ("tuned", tuned_ms, tuned_build)]
+    if args.onnx:
+        reference, ort_ms = onnxruntime_reference(args.onnx, inputs, args.repeat)
+        for expected, actual in zip(reference, tuned):
+            np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4)
+        print("tuned output equals ONNX Runtime's (rtol 1e-4, atol 1e-4)")
+        rows.append(("onnxruntime", ort_ms, float("nan")))
+    print(f"{'build':<12}{'latency (ms)':>14}{'build (s)':>12}")
+    for label, latency, build_s in rows:
+        print(f"{label:<12}{latency:>14.2f}{build_s:>12.1f}")
+    print(f"speed-up of tuning {untuned_ms / tuned_ms:.2f}x")
     return 0
 
 

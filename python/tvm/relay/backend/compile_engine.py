@@ -102,10 +102,11 @@ class CachedFunc:
     has_complex_op : bool
         Whether the function contains an op with a reduction or other complex
         pattern (the auto-scheduler's default task filter).
-    input_transforms : dict of int to tvm.tirx.PrimFunc
+    input_transforms : dict of int to LayoutTransform
         Inputs the kernel reads in a rewritten layout (auto-scheduler layout
-        rewrite): input index -> ``main(original, rewritten)``. The graph
-        codegen transforms constant weights once at build time.
+        rewrite): input index -> an object with ``prim_func`` (``main(original,
+        rewritten)``), ``new_shape`` and ``dtype``. The graph codegen
+        transforms constant weights once at build time.
     """
 
     def __init__(self, target, func_name, inputs, outputs, prim_func, anchor_op,

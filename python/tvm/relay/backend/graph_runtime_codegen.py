@@ -141,9 +141,9 @@ class GraphRuntimeCodegen(ExprFunctor):
         auto-scheduler's ``REWRITE_FOR_PRE_TRANSFORMED``); any other input
         gets a transform kernel in the graph.
         """
-        rewritten = transform.buffer_map[transform.params[1]]
-        shape = [int(d) for d in rewritten.shape]
-        dtype = str(rewritten.dtype)
+        shape = [int(d) for d in transform.new_shape]
+        dtype = str(transform.dtype)
+        transform = transform.prim_func
         node = self.nodes[entry[0]]
         if node["op"] == "null" and node["name"] in self.params:
             key = (node["name"], tvm.ir.structural_hash(transform))
