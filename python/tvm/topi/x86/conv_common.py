@@ -2,9 +2,10 @@
 
 Every conv-like schedule does the same four things: find the anchor op by tag
 in the TE graph of the fused function, inline the injective producers (except
-the padding stage, which stays a separate parallel copy so the hot loop has no
-boundary tests), register-tile the anchor with the epilogue folded in, and
-give every leftover stage the generic parallel/vectorised schedule.
+a padding stage that pads something or is re-laid out by the plan: it stays a
+separate parallel copy so the hot loop has no boundary tests), register-tile
+the anchor with the epilogue folded in, and give every leftover stage the
+generic parallel/vectorised schedule.
 """
 import inspect
 
@@ -35,7 +36,7 @@ def anchor_shapes(op):
 
 
 def _pad_producers(op):
-    """Names of the padding/dilation stages that feed ``op`` directly."""
+    """The padding/dilation stages (TE ops) that feed ``op`` directly."""
     names = []
     for tensor in op.input_tensors:
         producer = tensor.op
