@@ -214,7 +214,10 @@ class WorkerPool:
                     status, payload = conn.recv()
                 except (EOFError, OSError):
                     job = busy.pop(w_idx)[0]
-                    code = worker.process.poll() if worker.process is not None else None
+                    try:  # reap it to report how it died
+                        code = worker.process.wait(5) if worker.process is not None else None
+                    except subprocess.TimeoutExpired:
+                        code = None
                     results[job] = WorkerCrash(f"worker process died (exit code {code})")
                     worker.restart()
                     free.append(w_idx)
