@@ -141,17 +141,19 @@ def test_conv2d_nchw_vector_plans(vector):
 
 
 def test_fallback_config_values():
-    x = te.placeholder((1, 64, 58, 58), name="x")
-    w = te.placeholder((64, 64, 3, 3), name="w")
-    op = topi.nn.conv2d_nchw(x, w, 1, 0, 1).op
-    cfg = x86.fallback_conv2d_nchw_config(op, 8, 2)
-    assert 56 % cfg["tile_ow"] == 0 and cfg["tile_ow"] % 8 == 0
-    assert 64 % cfg["tile_oc"] == 0 and cfg["tile_oc"] * (cfg["tile_ow"] // 8) <= 12
-    assert cfg["vector"] == "ow"
-    x28 = te.placeholder((1, 128, 28, 28), name="x")
-    w28 = te.placeholder((128, 128, 3, 3), name="w")
-    cfg28 = x86.fallback_conv2d_nchw_config(topi.nn.conv2d_nchw(x28, w28, 1, 1, 1).op, 8, 2)
-    assert cfg28["vector"] == "oc" and cfg28["tile_oc"] % 8 == 0
+    def nchw_cfg(c, size, k, r, s=1, p=1):
+        x = te.placeholder((1, c, size, size), name="x")
+        w = te.placeholder((k, c, r, r), name="w")
+        return x86.fallback_conv2d_nchw_config(topi.nn.conv2d_nchw(x, w, s, p, 1).op, 8, 2)
+
+    cfg = nchw_cfg(64, 56, 64, 3)
+    # channel lanes: whole vectors of output channels, accumulators within the registers
+    assert cfg["vector"] == "oc" and cfg["tile_oc"] % 8 == 0 and 64 % cfg["tile_oc"] == 0
+    assert 56 % cfg["tile_ow"] == 0 and cfg["tile_ow"] * (cfg["tile_oc"] // 8) <= 12
+    stem = nchw_cfg(3, 224, 64, 7, 2, 3)  # 3 input channels: column lanes
+    assert stem["vector"] == "ow" and 112 % stem["tile_ow"] == 0 and stem["tile_ow"] % 8 == 0
+    small = nchw_cfg(512, 7, 512, 3)  # 7x7 plane: no kernel copy
+    assert small["vector"] == "ow" and small["tile_ow"] == 7
     with pytest.raises(KeyError, match="no knob 'tile_xyz'"):
         cfg["tile_xyz"]  # pylint: disable=pointless-statement
 
