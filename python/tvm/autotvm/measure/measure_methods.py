@@ -213,7 +213,7 @@ class RPCRunner(Runner):
         if self.pool is None:
             self.pool = WorkerPool(1)
         results = []
-        for inp, build in zip(measure_inputs, build_results):
+        for _, build in zip(measure_inputs, build_results):
             if isinstance(build, MeasureResult):
                 results.append(build)
                 continue
@@ -228,7 +228,6 @@ class RPCRunner(Runner):
                 os.remove(build.filename)
             except OSError:
                 pass
-            _ = inp
         return results
 
     @staticmethod
@@ -304,13 +303,17 @@ def request_remote(device_key, host=None, port=None, priority=1, timeout=60):
 
 
 def check_remote(target, device_key, host=None, port=None, priority=100, timeout=10):
-    """Whether a device of ``device_key`` is reachable through the tracker (within ``timeout``)."""
+    """Whether a device of ``device_key`` is reachable through the tracker (within ``timeout``).
+
+    ``target`` is accepted for upstream compatibility; only the CPU of the
+    remote is probed.
+    """
     pool = WorkerPool(1)
     try:
         out = pool.map(f"{__name__}:_probe_remote", [(device_key, host, port, priority)], timeout)[0]
     finally:
         pool.shutdown()
-    _ = target
+    del target
     return out is True
 
 

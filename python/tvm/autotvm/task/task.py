@@ -253,10 +253,8 @@ def create(task_name, args, target, target_host=None, kwargs=None):
     ret.target = target
     ret.target_host = target_host
     with ApplyConfig(ret.config_space), target:
-        sch, arg_bufs = ret.func(*ret.args, **ret.kwargs)
-    ret.config_space.code_hash = None
+        _, arg_bufs = ret.func(*ret.args, **ret.kwargs)
     ret.flop = ret.config_space.flop or compute_flop(arg_bufs)
-    _ = sch
     return ret
 
 
