@@ -62,10 +62,9 @@ def decode(row, protocol="json"):
         config = _space.ConfigEntity.from_json_dict(data["config"])
         costs, error_no, all_cost, stamp = data["result"]
         result = MeasureResult(tuple(costs), int(error_no), float(all_cost), float(stamp))
-    except (ValueError, KeyError, TypeError, IndexError) as err:
+    except (ValueError, KeyError, TypeError, IndexError, RuntimeError, AttributeError) as err:
+        # RuntimeError: the base's errors (e.g. an unparsable target) derive from it
         raise ValueError(f"malformed AutoTVM record: {type(err).__name__}: {err}") from err
-    except tvm.error.TVMError as err:  # an unparsable target
-        raise ValueError(f"malformed AutoTVM record target: {err}") from err
     return MeasureInput(target, task, config), result
 
 
