@@ -1,7 +1,12 @@
 """Op strategies for ``cpu`` targets (x86): TOPI computes + ``tvm.topi.x86`` schedules.
 
-The compute of every op is its registered ``FTVMCompute`` (which picks the TOPI
-compute by layout and groups); this module picks the matching x86 schedule.
+conv2d (NCHW/OIHW, NHWC/HWIO), dense and batch_matmul use the AutoTVM templates
+of ``tvm.topi.x86.tunable`` (so ``autotvm.task.extract_from_program`` finds
+them and ``autotvm.apply_history_best`` configures them; outside a tuned
+context they take the schedules' fallback configs), as upstream's x86
+strategies did. For every other op the compute is its registered
+``FTVMCompute`` (which picks the TOPI compute by layout and groups) and this
+module picks the matching x86 schedule.
 Ops not listed here use the generic strategy of their fusion pattern
 (``topi.generic.schedule_injective`` / ``schedule_reduce`` / ``default_schedule``).
 """
@@ -34,12 +39,40 @@ def _register(op_name, cpu_strategy):
     return dispatch
 
 
+def _tunable():
+    from tvm.topi.x86 import tunable  # pylint: disable=import-outside-toplevel
+
+    return tunable
+
+
+def _tunable_conv2d(layout):
+    def fcompute(attrs, inputs, out_type):
+        compute = getattr(_tunable(), f"conv2d_{layout}")
+        return [compute(inputs[0], inputs[1], attrs.strides, attrs.padding, attrs.dilation,
+                        out_type.dtype)]
+
+    def fschedule(attrs, sch, outs, target):  # pylint: disable=unused-argument
+        return getattr(_tunable(), f"schedule_conv2d_{layout}")(sch, outs)
+
+    return fcompute, fschedule
+
+
 def conv2d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
-    """conv2d: direct NCHW/NHWC, depthwise and grouped convolutions."""
+    """conv2d: direct NCHW/NHWC (AutoTVM templates), depthwise and grouped convolutions."""
     data_layout = attrs.data_layout
     groups = attrs.groups
     in_channels = _const(inputs[0].shape[data_layout.index("C")]) if "C" in data_layout else None
     layout = data_layout.lower()
+    standard = {"NCHW": "OIHW", "NHWC": "HWIO"}
+    if (
+        groups == 1
+        and standard.get(data_layout) == attrs.kernel_layout
+        and attrs.get("out_layout", "") in ("", data_layout)
+    ):
+        strategy = OpStrategy()
+        fcompute, fschedule = _tunable_conv2d(layout)
+        strategy.add_implementation(fcompute, fschedule, name=f"conv2d_{layout}.x86")
+        return strategy
     if groups == 1:
         if data_layout in ("NCHW", "NHWC"):
             name = f"conv2d_{layout}"
@@ -74,6 +107,39 @@ def conv2d_transpose_strategy_cpu(attrs, inputs, out_type, target):  # pylint: d
     )
 
 
+def dense_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+    """dense: the nopack template (plevel 10) and the packed one (plevel 5), as
+    upstream; AutoTVM picks the better tuned one. N-d data keeps the generic compute."""
+    if len(inputs[0].shape) != 2:
+        return _strategy("nn.dense", _x86("schedule_dense"), "dense.x86")
+    strategy = OpStrategy()
+    for name, plevel in (("dense_nopack", 10), ("dense_pack", 5)):
+
+        def fcompute(attrs_, inputs_, out_type_, name=name):
+            return [getattr(_tunable(), name)(inputs_[0], inputs_[1], None, out_type_.dtype)]
+
+        def fschedule(attrs_, sch, outs, target_, name=name):  # pylint: disable=unused-argument
+            return getattr(_tunable(), f"schedule_{name}")(sch, outs)
+
+        strategy.add_implementation(fcompute, fschedule, name=f"{name}.x86", plevel=plevel)
+    return strategy
+
+
+def batch_matmul_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
+    """batch_matmul with the AutoTVM template."""
+    strategy = OpStrategy()
+
+    def fcompute(attrs_, inputs_, out_type_):
+        return [_tunable().batch_matmul(inputs_[0], inputs_[1], None, out_type_.dtype,
+                                        attrs_.transpose_a, attrs_.transpose_b)]
+
+    def fschedule(attrs_, sch, outs, target_):  # pylint: disable=unused-argument
+        return _tunable().schedule_batch_matmul(sch, outs)
+
+    strategy.add_implementation(fcompute, fschedule, name="batch_matmul.x86")
+    return strategy
+
+
 def _pool_strategy(op_name):
     def strategy(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
         layout = attrs.get("layout", "NCHW")
@@ -100,9 +166,9 @@ def register_cpu_strategies():
     _register("nn.conv2d", conv2d_strategy_cpu)
     _register("nn.conv3d", conv3d_strategy_cpu)
     _register("nn.conv2d_transpose", conv2d_transpose_strategy_cpu)
-    for name in ("nn.dense", "nn.matmul"):
-        _register(name, _simple(name, "schedule_dense"))
-    _register("nn.batch_matmul", _simple("nn.batch_matmul", "schedule_batch_matmul"))
+    _register("nn.dense", dense_strategy_cpu)
+    _register("nn.matmul", _simple("nn.matmul", "schedule_dense"))
+    _register("nn.batch_matmul", batch_matmul_strategy_cpu)
     for name in ("nn.max_pool1d", "nn.max_pool2d", "nn.max_pool3d",
                  "nn.avg_pool1d", "nn.avg_pool2d", "nn.avg_pool3d"):
         _register(name, _pool_strategy(name))
