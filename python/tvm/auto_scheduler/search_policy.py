@@ -264,7 +264,10 @@ class SketchPolicy(SearchPolicy):
             logger.info("preloaded %d measured states of %s", len(inputs), self.search_task.workload_key)
 
     def _start(self, num_measure):
-        if self._per_round == num_measure:
+        # A smaller request (the last round of a budget) reuses the running search
+        # and measures only the best part of its candidates: restarting the
+        # evolutionary search would forget which programs it already proposed.
+        if self._per_round is not None and num_measure <= self._per_round:
             return
         if self._per_round is not None:
             self._ctx.post_tuning()
@@ -288,8 +291,9 @@ class SketchPolicy(SearchPolicy):
                 if key in self.measured or key in seen:
                     continue
                 seen.add(key)
-                fresh.append(cand)
-                fresh_idx.append(i)
+                if len(fresh) < num_measure:
+                    fresh.append(cand)
+                    fresh_idx.append(i)
             inputs = []
             for cand in fresh:
                 inp = MeasureInput(self.search_task, cand.sch.trace)
