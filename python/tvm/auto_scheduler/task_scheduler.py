@@ -115,6 +115,7 @@ class TaskScheduler:
         self.best_costs = 1e10 * np.ones(n)
         self.cur_score = self._compute_score(self.best_costs)
         self.task_cts = [0] * n
+        self.task_trials = [0] * n
         self.task_best_cts = [0] * n
         self.task_costs_history = [[] for _ in range(n)]
         self.flop_cts = [t.compute_dag.flop_ct for t in self.tasks]
@@ -246,6 +247,7 @@ class TaskScheduler:
                                                               max(1, self.num_measures_per_round)):
             self.dead_tasks.add(idx)
         self.task_costs_history[idx].append(self.best_costs[idx])
+        self.task_trials[idx] += len(inputs)
         self.ct += len(inputs)
         self.cur_score = self._compute_score(self.best_costs)
         for callback in self.callbacks:
@@ -281,7 +283,7 @@ class PrintTableInfo(TaskSchedulerCallback):
             weighted = _latency_text(cost * sched.task_weights[i]) if cost < 1e9 else "-"
             desc = (task.desc or task.workload_key)[:16]
             lines.append("| %4d | %16s | %12s | %14s | %6d | %21s |" % (
-                i, desc, _latency_text(cost), speed, sched.task_cts[i] * (sched.num_measures_per_round or 0),
+                i, desc, _latency_text(cost), speed, sched.task_trials[i],
                 weighted))
         lines.append("-" * 93)
         total = sched.cur_score

@@ -48,7 +48,8 @@ def test_gradient_favours_the_heavy_improving_task():
     flat = StubPolicy([1e-4] * 100)
     improving = StubPolicy([1e-2 / (i + 1) for i in range(100)])
     sched = _tune(tasks, [flat, improving], trials=60, weights=[1, 10])
-    assert sched.ct == 60
+    assert sched.ct == 60 and sum(sched.task_trials) == 60
+    assert sched.task_trials[1] == 2 * improving.rounds
     assert improving.rounds > 3 * flat.rounds
     assert sched.best_costs[1] == pytest.approx(1e-2 / improving.rounds)
     assert sched.cur_score == pytest.approx(sched.best_costs[0] + 10 * sched.best_costs[1])
