@@ -17,6 +17,8 @@ import logging
 
 import numpy as np
 
+import tvm
+
 from ..env import GLOBAL_SCOPE
 from .space import FallbackConfigEntity
 
@@ -33,6 +35,8 @@ class DispatchContext:
 
     def query(self, target, workload):
         """The config for ``workload`` on ``target`` (never None: the root falls back)."""
+        if isinstance(target, str):
+            target = tvm.target.Target(target)
         ret = self._query_inside(target, workload)
         if ret is None:
             ret = self._old_ctx.query(target, workload)
