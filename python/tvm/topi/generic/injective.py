@@ -1,7 +1,9 @@
 """Generic schedules for injective (elementwise, broadcast, layout) functions.
 
 Correct for any function: every block keeps its semantics, the schedule only
-inlines producers into consumers and annotates loops. Spatial blocks get a
+inlines producers into consumers and annotates loops. A function holding an
+extern op (sort, scan, scatter, ... written with the IR builder) is left as it
+is: its opaque block hides its buffer accesses, so nothing may move around it. Spatial blocks get a
 parallel fused outer loop and a vectorised inner loop when the innermost
 extent allows it; reduction blocks left over go through ``schedule_reduce``'s
 block rule.
@@ -10,9 +12,11 @@ from .schedule_utils import (
     ScheduleError,
     all_blocks,
     as_list,
+    has_extern_block,
     inline_all,
     is_reduction_block,
     loop_extent,
+    root_block,
     target_info,
 )
 
@@ -83,7 +87,9 @@ def finish_blocks(sch, done=(), lanes=None, num_cores=None):
     if lanes is None or num_cores is None:
         lanes, num_cores = target_info()
     done = set(done)
-    root = sch.get_sblock("root")
+    if has_extern_block(sch):
+        return sch
+    root = root_block(sch)
     for block in sch.get_child_blocks(root):
         name = sch.get(block).name_hint
         if name in done:
@@ -116,6 +122,8 @@ def schedule_injective(sch, outs):
         The same schedule.
     """
     as_list(outs)
+    if has_extern_block(sch):
+        return schedule_extern(sch, outs)
     inline_all(sch)
     return finish_blocks(sch)
 
@@ -137,13 +145,28 @@ def default_schedule(sch, outs, auto_inline=True):
         Inline injective producers first (upstream's argument of the same name).
     """
     as_list(outs)
+    if has_extern_block(sch):
+        return schedule_extern(sch, outs)
     if auto_inline:
         inline_all(sch)
     return finish_blocks(sch)
 
 
 def schedule_extern(sch, outs):
-    """Extern ops need no schedule; kept for the upstream API."""
+    """Leave a function of extern ops (``te.extern`` / IR builder) as it is.
+
+    Extern kernels carry their own loops; their opaque blocks declare no
+    buffer access, so the schedule primitives cannot reason about them. The
+    generic schedules (``default_schedule``, ``schedule_injective``,
+    ``schedule_reduce``) hand such functions here.
+
+    Parameters
+    ----------
+    sch : tvm.s_tir.Schedule
+        Schedule of ``te.create_prim_func(inputs + outs)``; returned unchanged.
+    outs : te.Tensor or list of te.Tensor
+        Outputs of the fused function.
+    """
     as_list(outs)
     return sch
 

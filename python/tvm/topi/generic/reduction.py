@@ -16,9 +16,11 @@ import tvm
 from .schedule_utils import (
     ScheduleError,
     as_list,
+    has_extern_block,
     inline_all,
     is_reduction_block,
     loop_extent,
+    root_block,
     target_info,
 )
 
@@ -45,6 +47,20 @@ def _parallel(sch, loops, work, num_cores):
         sch.parallel(fused)
         return fused
     return None
+
+
+def _give_loopless_blocks_a_loop(sch):
+    """Put a unit loop over every loop-less block directly under the root.
+
+    A 0-d stage (the mean's division of a full reduction, a scalar constant)
+    is a block with no loop. ``rfactor`` of a sibling reduction fails on such
+    a function in the base (an internal "block_realize ==
+    old_block_realize_" check); with a unit loop over the 0-d blocks it
+    succeeds, and the generated code is the same.
+    """
+    for rv in sch.get_child_blocks(root_block(sch)):
+        if not sch.get_loops(rv):
+            sch.add_unit_loop(rv)
 
 
 def schedule_reduce_block(sch, block, lanes=None, num_cores=None):
@@ -111,6 +127,7 @@ def schedule_reduce_block(sch, block, lanes=None, num_cores=None):
     if reduces_inner and r_total >= 2 * lanes and r_total % lanes == 0 and len(reduce_) >= 1:
         # rfactor: vectorised partial results over `lanes` lanes
         try:
+            _give_loopless_blocks_a_loop(sch)
             rloop = sch.fuse(*reduce_) if len(reduce_) > 1 else reduce_[0]
             _, ri = sch.split(rloop, [None, lanes])
             rf_block = sch.rfactor(ri, factor_axis=len(spatial))
@@ -149,9 +166,11 @@ def schedule_reduce(sch, outs):
     from .injective import finish_blocks  # pylint: disable=import-outside-toplevel
 
     as_list(outs)
+    if has_extern_block(sch):
+        return sch
     inline_all(sch)
     lanes, num_cores = target_info()
-    root = sch.get_sblock("root")
+    root = root_block(sch)
     done = []
     for block in sch.get_child_blocks(root):
         if is_reduction_block(sch, block):

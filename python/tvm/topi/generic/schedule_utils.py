@@ -20,6 +20,9 @@ __all__ = [
     "find_op",
     "get_block",
     "all_blocks",
+    "root_block",
+    "is_extern_block",
+    "has_extern_block",
     "is_reduction_block",
     "is_output_block",
     "loop_extent",
@@ -139,6 +142,40 @@ def find_op(outs, predicate):
     return None
 
 
+def root_block(sch):
+    """The outermost block of the function ``sch`` works on.
+
+    ``create_prim_func`` names it ``"root"`` when it wraps several stages; a
+    function made of a single extern op (``te.extern``) has that op's block as
+    its outermost block instead, and no block named ``"root"``.
+    """
+    try:
+        return sch.get_sblock("root")
+    except ScheduleError:
+        pass
+    func = sch.mod[sch.func_working_on] if sch.func_working_on is not None else sch.mod["main"]
+    return sch.get_sblock(func.body.block.name_hint)
+
+
+def is_extern_block(sch, block):
+    """True for the opaque block of an extern op (``te.extern`` / ir_builder).
+
+    Such a block has no iterators and declares no buffer access: what it reads
+    and writes is hidden in its body (often a packed call), so no schedule
+    primitive may move, inline or split around it.
+    """
+    node = sch.get(block)
+    return not node.iter_vars and not node.reads and not node.writes
+
+
+def has_extern_block(sch):
+    """True when the function contains the block of an extern op."""
+    root = root_block(sch)
+    if sch.get(root).name_hint != "root" and is_extern_block(sch, root):
+        return True
+    return any(is_extern_block(sch, rv) for rv in all_blocks(sch))
+
+
 def all_blocks(sch):
     """Every block of ``sch`` except the root, in program order."""
     result = []
@@ -148,7 +185,7 @@ def all_blocks(sch):
             result.append(child)
             visit(child)
 
-    visit(sch.get_sblock("root"))
+    visit(root_block(sch))
     return result
 
 
@@ -203,7 +240,7 @@ def is_reduction_block(sch, block):
 
 def is_output_block(sch, block):
     """True when the block writes a buffer of the function's signature."""
-    outputs = sch.get_output_blocks(sch.get_sblock("root"))
+    outputs = sch.get_output_blocks(root_block(sch))
     return any(sch.get(o).same_as(sch.get(block)) for o in outputs)
 
 
