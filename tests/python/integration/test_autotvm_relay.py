@@ -12,8 +12,6 @@ import tvm
 from tvm import autotvm, relay
 from tvm.autotvm import record
 from tvm.contrib import graph_executor
-from tvm.relay.op.strategy import OpStrategy
-from tvm.topi.x86 import tunable
 
 TARGET = "llvm"
 
@@ -36,38 +34,13 @@ def _network():
     return tvm.IRModule.from_expr(func), params
 
 
-def _conv2d_template_strategy(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
-    """conv2d NCHW through the AutoTVM template (as the x86 strategy wires it)."""
-    strategy = OpStrategy()
-
-    def compute(attrs, inputs, out_type):
-        return [tunable.conv2d_nchw(inputs[0], inputs[1], list(attrs.strides), list(attrs.padding),
-                                    list(attrs.dilation), out_type.dtype)]
-
-    def schedule(attrs, sch, outs, target):  # pylint: disable=unused-argument
-        return tunable.schedule_conv2d_nchw(sch, outs)
-
-    strategy.add_implementation(compute, schedule, name="conv2d_nchw.x86")
-    return strategy
-
-
 @pytest.fixture(name="wired")
 def fixture_wired():
-    """Use the registered x86 strategy if it reaches the templates, else a test-local one."""
+    """The registered x86 strategy reaches the AutoTVM templates."""
     mod, params = _network()
-    if autotvm.task.extract_from_program(mod, params, TARGET, ops=[relay.op.get("nn.conv2d")]):
-        yield "registered"
-        return
-    op = relay.op.get("nn.conv2d")
-    old = op.get_attr("FTVMStrategy")
-    op.reset_attr("FTVMStrategy")
-    op.set_attr("FTVMStrategy", _conv2d_template_strategy, 10)
-    try:
-        yield "test-local"
-    finally:
-        op.reset_attr("FTVMStrategy")
-        if old is not None:
-            op.set_attr("FTVMStrategy", old, 10)
+    tasks = autotvm.task.extract_from_program(mod, params, TARGET, ops=[relay.op.get("nn.conv2d")])
+    assert tasks and all(t.name == "conv2d_nchw.x86" for t in tasks)
+    yield "registered"
 
 
 class RecordingHistoryBest(autotvm.ApplyHistoryBest):
