@@ -160,7 +160,7 @@ EXAMPLES = {
 }
 
 # Ops registered without a compute, on purpose.
-NO_COMPUTE = {"nn.dropout", "trunc_divide", "trunc_mod"}
+NO_COMPUTE = {"nn.dropout"}
 
 
 def _library_ops():

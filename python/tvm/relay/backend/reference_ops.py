@@ -208,6 +208,31 @@ def _trunc_div(a, b):
     return np.true_divide(a, b).astype(np.result_type(a, b))
 
 
+def _trunc_divide(a, b):
+    """``trunc_divide``: integer division as ``divide``; floats give ``trunc(a / b)``."""
+    if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
+        return _trunc_div(a, b)
+    return np.trunc(np.true_divide(a, b)).astype(np.result_type(a, b))
+
+
+def _power(a, b):
+    """``np.power``, defined for negative integer exponents too.
+
+    NumPy refuses them; the compiled op gives the truncated ``1 / a**-b``:
+    1 for ``a == 1``, +-1 for ``a == -1``, 0 otherwise (also for ``a == 0``).
+    """
+    if not (np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer)):
+        return np.power(a, b)
+    a, b = np.broadcast_arrays(a, b)
+    negative = b < 0
+    with np.errstate(over="ignore"):
+        out = np.power(a, np.where(negative, 0, b))
+    if negative.any():
+        inverse = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+        out = np.where(negative, inverse, out)
+    return out.astype(np.result_type(a, b))
+
+
 def _trunc_mod(a, b):
     if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
         return (a - _trunc_div(a, b) * b).astype(np.result_type(a, b))
@@ -226,11 +251,11 @@ _BINARY = {
     "multiply": np.multiply,
     "divide": _trunc_div,  # integer division truncates, as in C (TVM's div)
     "floor_divide": _floor_div,
-    "trunc_divide": _trunc_div,
+    "trunc_divide": _trunc_divide,
     "mod": _trunc_mod,
     "trunc_mod": _trunc_mod,
     "floor_mod": np.mod,
-    "power": np.power,
+    "power": _power,
     "maximum": np.maximum,
     "minimum": np.minimum,
     "equal": np.equal,

@@ -2,6 +2,7 @@
 from tvm import topi
 
 from ..ty import TensorType
+from . import _math_computes
 from ._util import define
 from .op import OpPattern
 from .type_relations import (
@@ -24,7 +25,7 @@ _ARITH = {
     "multiply": topi.multiply,
     "divide": topi.divide,
     "floor_divide": topi.floor_divide,
-    "power": topi.power,
+    "power": _math_computes.power,  # integer powers too
     "atan2": topi.atan2,
     "mod": topi.mod,
     "floor_mod": topi.floor_mod,
@@ -38,8 +39,8 @@ _ARITH = {
     "bitwise_and": topi.bitwise_and,
     "bitwise_or": topi.bitwise_or,
     "bitwise_xor": topi.bitwise_xor,
-    "trunc_divide": None,  # no TOPI compute in the base
-    "trunc_mod": None,
+    "trunc_divide": _math_computes.trunc_divide,  # no TOPI compute in the base
+    "trunc_mod": _math_computes.trunc_mod,
 }
 _COMPARE = {
     "equal": topi.equal,
@@ -64,8 +65,11 @@ def _bool_rel(arg_types, attrs):
 
 
 
+# The base's LLVM codegen has no cosh/sinh intrinsics: computes from exp.
+_MATH_OVERRIDES = {"cosh": _math_computes.cosh, "sinh": _math_computes.sinh}
 for _name in _MATH:
-    define(_name, identity_rel, OpPattern.ELEMWISE, _unary_compute(getattr(topi, _name)), 1)
+    _fn = _MATH_OVERRIDES.get(_name) or getattr(topi, _name)
+    define(_name, identity_rel, OpPattern.ELEMWISE, _unary_compute(_fn), 1)
 for _name in _PREDICATES:
     define(_name, _bool_rel, OpPattern.ELEMWISE, _unary_compute(getattr(topi, _name)), 1)
 define("logical_not", identity_rel, OpPattern.ELEMWISE, _unary_compute(topi.logical_not), 1)

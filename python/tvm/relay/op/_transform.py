@@ -330,7 +330,8 @@ def _where_rel(arg_types, attrs):
     if x.dtype != y.dtype:
         raise RelationError(f"dtype mismatch: x is {x.dtype} but y is {y.dtype}")
     shape = broadcast_shape(x.shape, y.shape)
-    shape = shape and broadcast_shape(cond.shape, shape)
+    if shape is not None:  # () is a valid (0-d) shape
+        shape = broadcast_shape(cond.shape, shape)
     if shape is None:
         raise RelationError(
             f"condition {shape_str(cond.shape)}, x {shape_str(x.shape)} and y "

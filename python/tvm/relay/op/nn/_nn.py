@@ -372,9 +372,28 @@ def _upsampling_rel(letters, scale_fields):
     return rel
 
 
+# Upstream 0.8 upsampling's bicubic kernel coefficient; the base's
+# topi.nn.upsampling leaves resize2d's default of -0.75 instead.
+_UPSAMPLING_CUBIC_ALPHA = -0.5
+
+
+def _scaled_te_dim(dim, scale):
+    """Output size of an upsampled axis: as the type relation when static."""
+    if isinstance(dim, (int, tirx.IntImm)):
+        return _scaled(int(dim), scale)
+    return tirx.Cast(dim.dtype, te.round(tirx.Cast("float64", dim) * float(scale)))
+
+
 def _upsampling_compute(attrs, inputs, out_type):
-    return [topi.nn.upsampling(inputs[0], attrs.scale_h, attrs.scale_w, attrs.layout,
-                               attrs.method, attrs.align_corners)]
+    data = inputs[0]
+    layout = attrs.layout
+    size = [_scaled_te_dim(data.shape[layout.index(axis)], attrs[field])
+            for axis, field in (("H", "scale_h"), ("W", "scale_w"))]
+    method = attrs.method[2:] if attrs.method.startswith("bi") else attrs.method
+    mode = "align_corners" if attrs.align_corners else "asymmetric"
+    return [topi.image.resize2d(data, [0.0] * 4, size, layout=layout, method=method,
+                                coordinate_transformation_mode=mode,
+                                bicubic_alpha=_UPSAMPLING_CUBIC_ALPHA)]
 
 
 def _upsampling3d_compute(attrs, inputs, out_type):
