@@ -116,9 +116,9 @@ def trunc_divide(lhs, rhs):
 
 def trunc_mod(lhs, rhs):
     """Remainder of :func:`trunc_divide`, with the sign of ``a`` (C's ``%`` / ``fmod``)."""
-    if _is_int(lhs.dtype):
-        return broadcast_binary(lhs, rhs, tvm.tirx.truncmod, "T_trunc_mod")
-    return broadcast_binary(lhs, rhs, tvm.tirx.fmod, "T_trunc_mod")
+    # TIR's Mod node: C's % on integers, LLVM's frem (exact fmod) on floats
+    # (the ``tirx.fmod`` intrinsic has no LLVM lowering in the base).
+    return broadcast_binary(lhs, rhs, tvm.tirx.truncmod, "T_trunc_mod")
 
 
 # ----------------------------------------------------------------------- power
