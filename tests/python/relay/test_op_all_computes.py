@@ -262,3 +262,40 @@ def test_compute_agrees_with_the_reference_kernel(name):
             np.testing.assert_array_equal(got, ref)
         else:
             np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(set(EXAMPLES) - NO_COMPUTE))
+def test_relay_build_agrees_with_the_interpreter(name):
+    """The whole pipeline on every op: ``relay.build`` (strategy, TOPI schedule,
+    LLVM) run on the graph executor against the reference interpreter."""
+    import numpy as np  # pylint: disable=import-outside-toplevel
+    from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
+
+    expr = EXAMPLES[name]()
+    mod = relay.transform.InferType()(
+        relay.IRModule.from_expr(relay.Function(relay.analysis.free_vars(expr), expr)))
+    main = mod["main"]
+    if main.body.checked_type.is_dynamic() or any(p.checked_type.is_dynamic() for p in main.params):
+        pytest.skip("dynamic example: the graph executor needs static shapes")
+    rng = np.random.default_rng(0)
+    args = [_random_value(name, p.checked_type, rng) for p in main.params]
+    if name == "unravel_index":
+        args = [np.array([5, 7, 11], "int32"), np.array([3, 4], "int32")]
+    expected = relay.create_executor("debug", mod=mod, device=tvm.cpu(), target="llvm").evaluate()(*args)
+    expected = expected if isinstance(expected, (list, tuple)) else [expected]
+    expected = [e.numpy() if hasattr(e, "numpy") else np.asarray(e) for e in expected]
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(mod, target="llvm")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    for param, arg in zip(main.params, args):
+        module.set_input(param.name_hint, arg)
+    module.run()
+    assert module.get_num_outputs() == len(expected)
+    for i, ref in enumerate(expected):
+        got = module.get_output(i).numpy()
+        assert (got.shape, got.dtype) == (ref.shape, ref.dtype)
+        if got.dtype.kind in "biu":
+            np.testing.assert_array_equal(got, ref)
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-3)
