@@ -11,6 +11,8 @@ Two cases, told apart by the access pattern of the reduced input:
 
 In both cases the outer spatial loops are fused and parallelised.
 """
+import logging
+
 import tvm
 
 from .schedule_utils import (
@@ -25,6 +27,8 @@ from .schedule_utils import (
 )
 
 __all__ = ["schedule_reduce", "schedule_reduce_block"]
+
+logger = logging.getLogger("topi")
 
 PARALLEL_MIN_ELEMENTS = 4096
 
@@ -61,6 +65,23 @@ def _give_loopless_blocks_a_loop(sch):
     for rv in sch.get_child_blocks(root_block(sch)):
         if not sch.get_loops(rv):
             sch.add_unit_loop(rv)
+
+
+def _rfactor_lanes(sch, block, spatial, reduce_, lanes, work, num_cores):
+    """Vectorised partial results over ``lanes`` lanes, then a short final sum."""
+    _give_loopless_blocks_a_loop(sch)
+    rloop = sch.fuse(*reduce_) if len(reduce_) > 1 else reduce_[0]
+    _, ri = sch.split(rloop, [None, lanes])
+    rf_block = sch.rfactor(ri, factor_axis=len(spatial))
+    rf_loops = sch.get_loops(rf_block)
+    # rf block loops: spatial..., ro, ri: the innermost one holds the lanes
+    sch.vectorize(rf_loops[-1])
+    n_sp = len(spatial)
+    if n_sp:
+        # the final block sums the lanes right after the partial sums
+        sch.reverse_compute_at(block, rf_loops[n_sp - 1])
+        _parallel(sch, list(sch.get_loops(rf_block)[:n_sp]), work, num_cores)
+    return sch
 
 
 def schedule_reduce_block(sch, block, lanes=None, num_cores=None):
@@ -125,26 +146,16 @@ def schedule_reduce_block(sch, block, lanes=None, num_cores=None):
         return sch
 
     if reduces_inner and r_total >= 2 * lanes and r_total % lanes == 0 and len(reduce_) >= 1:
-        # rfactor: vectorised partial results over `lanes` lanes
+        # Planned on a copy first: besides ScheduleErrors, rfactor can fail
+        # inside the base with an internal error that leaves the schedule
+        # half-rewritten. On failure the reduction stays serial (correct).
         try:
-            _give_loopless_blocks_a_loop(sch)
-            rloop = sch.fuse(*reduce_) if len(reduce_) > 1 else reduce_[0]
-            _, ri = sch.split(rloop, [None, lanes])
-            rf_block = sch.rfactor(ri, factor_axis=len(spatial))
-            rf_loops = sch.get_loops(rf_block)
-            # rf block loops: spatial..., ro, ri -> move ri innermost (already) and vectorise it
-            sch.vectorize(rf_loops[-1])
-            # the final block sums the lanes; compute it right after the partial sums
-            final_loops = sch.get_loops(block)
-            n_sp = len(spatial)
-            if n_sp:
-                fused_final = final_loops[:n_sp]
-                sch.reverse_compute_at(block, rf_loops[n_sp - 1])
-                del fused_final
-                _parallel(sch, list(sch.get_loops(rf_block)[:n_sp]), work, num_cores)
-            return sch
-        except ScheduleError:
-            return sch
+            _rfactor_lanes(sch.copy(), block, spatial, reduce_, lanes, work, num_cores)
+        except RuntimeError as err:  # ScheduleError and tvm.error.InternalError
+            logger.debug("rfactor of %s failed (%s); reduction left serial",
+                         node.name_hint, str(err).splitlines()[0] if str(err) else type(err).__name__)
+        else:
+            return _rfactor_lanes(sch, block, spatial, reduce_, lanes, work, num_cores)
     if spatial:
         try:
             _parallel(sch, spatial, work, num_cores)
