@@ -396,6 +396,23 @@ def test_elementwise_broadcast_and_integer_semantics():
         kernel("add", [a, rand(2, 5)])
 
 
+def test_trunc_divide_and_integer_power_semantics():
+    i = np.array([7, -7, 7, -7], "int32")
+    j = np.array([2, 2, -2, -2], "int32")
+    assert kernel("trunc_divide", [i, j]).tolist() == [3, -3, -3, 3]
+    assert kernel("trunc_mod", [i, j]).tolist() == [1, -1, 1, -1]
+    a = np.array([7.5, -7.5, 1.0], "float32")
+    b = np.array([2.0, 2.0, -3.0], "float32")
+    assert kernel("trunc_divide", [a, b]).tolist() == [3.0, -3.0, -0.0]  # trunc(a / b), as upstream
+    assert kernel("divide", [a, b]).tolist() == [3.75, -3.75, np.float32(1.0) / np.float32(-3.0)]
+    np.testing.assert_array_equal(kernel("trunc_mod", [a, b]), np.fmod(a, b))
+    base = np.array([2, -2, 1, -1, -1, 3, 0], "int32")
+    exp = np.array([10, 3, -4, -3, -2, -1, -1], "int32")
+    out = kernel("power", [base, exp])
+    assert out.dtype == np.int32 and out.tolist() == [1024, -8, 1, -1, 1, 0, 0]
+    assert kernel("power", [np.array([3], "int8"), np.array([5], "int8")]).tolist() == [-13]  # 243 wraps
+
+
 def test_reductions():
     x = rand(2, 3, 4)
     np.testing.assert_allclose(kernel("sum", [x], axis=[1], keepdims=False, exclude=False), x.sum(1), rtol=1e-5)
