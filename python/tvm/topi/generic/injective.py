@@ -1,12 +1,12 @@
 """Generic schedules for injective (elementwise, broadcast, layout) functions.
 
 Correct for any function: every block keeps its semantics, the schedule only
-inlines producers into consumers and annotates loops. A function holding an
-extern op (sort, scan, scatter, ... written with the IR builder) is left as it
-is: its opaque block hides its buffer accesses, so nothing may move around it. Spatial blocks get a
+inlines producers into consumers and annotates loops. Spatial blocks get a
 parallel fused outer loop and a vectorised inner loop when the innermost
 extent allows it; reduction blocks left over go through ``schedule_reduce``'s
-block rule.
+block rule. A function holding an extern op (sort, scan, scatter... written
+with the IR builder) is left as it is: its opaque block hides its buffer
+accesses, so nothing may be inlined into it or moved around it.
 """
 from .schedule_utils import (
     ScheduleError,
