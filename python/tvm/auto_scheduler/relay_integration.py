@@ -116,6 +116,44 @@ def _is_static(tensor):
     return all(isinstance(d, tvm.tirx.IntImm) or isinstance(d, int) for d in tensor.shape)
 
 
+def _shape_only_io_tensors(outs, inputs):
+    """Static DAG tensors of a function that reads only the shapes of its inputs.
+
+    ``shape_of`` of a dynamically shaped input computes its output from the
+    input's size variables, never from its data. Such a function becomes a
+    static DAG by turning each size variable into a 0-d input tensor (bound
+    in the output's compute with a ``Let``). Returns None for any other
+    function.
+    """
+    if inputs is None or not all(
+        isinstance(t.op, te.ComputeOp) and not t.op.input_tensors for t in outs
+    ):
+        return None
+    size_vars = []
+    for tensor in inputs:
+        for dim in tensor.shape:
+            if isinstance(dim, tvm.tirx.Var) and not any(dim.same_as(v) for v in size_vars):
+                size_vars.append(dim)
+    if not size_vars:
+        return None
+    holders = [te.placeholder((), str(v.ty.dtype), name=str(v.name)) for v in size_vars]
+
+    def rebuilt(out):
+        op = out.op
+
+        def body(*indices):
+            expr = op.body[out.value_index]
+            for var, holder in zip(size_vars, holders):
+                expr = tvm.tirx.Let(var, holder(), expr)
+            for axis, index in zip(op.axis, indices):
+                expr = tvm.tirx.Let(axis.var, index, expr)
+            return expr
+
+        return te.compute(out.shape, body, name=op.name, tag=op.tag)
+
+    return holders + [rebuilt(out) for out in outs]
+
+
 def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=False, func_name=None):
     """The compile engine's hook for one fused function (``use_topi_schedule=False``).
 
@@ -156,9 +194,14 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
     reachable_ops = {t.op for t in reachable}
     dag_inputs = [t for t in ordered if t.op in reachable_ops]
     io_tensors = dag_inputs + list(outs)
-    if not all(_is_static(t) for t in io_tensors):
-        logger.info("skipping a function with dynamic shapes")
-        return None
+    unread_dynamic = [t for t in ordered if t.op not in reachable_ops and not _is_static(t)]
+    if unread_dynamic or not all(_is_static(t) for t in io_tensors):
+        # Only a function that reads nothing but the shapes of its dynamic
+        # inputs (shape_of) can still form a static DAG, and only for tracing.
+        io_tensors = _shape_only_io_tensors(outs, inputs) if env is not None else None
+        if io_tensors is None or not all(_is_static(t) for t in io_tensors):
+            logger.info("skipping a function with dynamic shapes")
+            return None
     try:
         dag = ComputeDAG(io_tensors)
         workload_key = dag.workload_key()

@@ -244,9 +244,29 @@ class ScheduleGetter(ExprFunctor):
 
     visit_function = visit_if = visit_global_var = visit_op = _unsupported
 
-    @property
-    def has_complex_op(self):
-        return self.anchor_pattern >= OpPattern.COMM_REDUCE
+
+def has_reduction(outputs):
+    """Whether the TE compute of ``outputs`` contains a reduction.
+
+    This is the auto-scheduler's notion of a "complex" function (upstream's
+    test for its default task filter); it is read from the compute rather
+    than from fusion patterns, so e.g. ``shape_of`` (an opaque op without a
+    reduction) is simple.
+    """
+    seen = set()
+    stack = [t.op for t in outputs]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if isinstance(op, te.ComputeOp):
+            if any(isinstance(expr, tvm.tirx.Reduce) for expr in op.body):
+                return True
+            stack.extend(t.op for t in op.input_tensors)
+        elif not isinstance(op, te.PlaceholderOp):
+            return True  # extern/scan ops count as complex, as upstream
+    return False
 
 
 def _is_dynamic(func):
@@ -369,7 +389,7 @@ class CompileEngine:
             anchor_op.name if anchor_op is not None else None,
             impl.name if impl is not None else None,
             scheduled_by,
-            getter.has_complex_op,
+            has_reduction(outputs),
             transforms,
         )
 
@@ -388,7 +408,7 @@ class CompileEngine:
         from tvm.auto_scheduler import relay_integration  # pylint: disable=import-outside-toplevel
 
         result = relay_integration.auto_schedule_topi_compute(
-            outputs, getter.has_complex_op, inputs=inputs, is_dynamic=_is_dynamic(func),
+            outputs, has_reduction(outputs), inputs=inputs, is_dynamic=_is_dynamic(func),
             func_name=func_name,
         )
         if result is None:
