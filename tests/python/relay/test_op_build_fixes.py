@@ -284,3 +284,18 @@ def _block_names(sch):
     from tvm.topi.generic.schedule_utils import all_blocks  # pylint: disable=import-outside-toplevel
 
     return [sch.get(rv).name_hint for rv in all_blocks(sch)]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_integer_power_large_fused_and_reduced(dtype):
+    # big enough for the parallel / vectorised paths of the generic schedules
+    rng = np.random.default_rng(1)
+    base = rng.integers(-9, 9, (64, 128)).astype(dtype)
+    exp = rng.integers(0, 40, (128,)).astype(dtype)
+    x, y = v((64, 128), dtype), v((128,), dtype, "y")
+    with np.errstate(over="ignore"):
+        powered = np.power(base, exp)
+        (got,) = build_run(relay.power(x, y) * relay.const(3, dtype), base, exp)
+        np.testing.assert_array_equal(got, powered * np.array(3, dtype))
+        (got,) = build_run(relay.sum(relay.power(x, y), axis=1), base, exp)
+        np.testing.assert_array_equal(got, powered.sum(1, dtype=dtype))
