@@ -299,3 +299,21 @@ def test_integer_power_large_fused_and_reduced(dtype):
         np.testing.assert_array_equal(got, powered * np.array(3, dtype))
         (got,) = build_run(relay.sum(relay.power(x, y), axis=1), base, exp)
         np.testing.assert_array_equal(got, powered.sum(1, dtype=dtype))
+
+
+def test_upsampling_compute_with_a_symbolic_height():
+    # the graph executor needs static shapes: compiled here as a kernel
+    from tvm import te  # pylint: disable=import-outside-toplevel
+    from tvm.relay.backend import reference_ops  # pylint: disable=import-outside-toplevel
+    from tvm.relay.op import compute_of_call  # pylint: disable=import-outside-toplevel
+
+    expr = relay.nn.upsampling(v((1, 3, relay.Any(), 4)), 2, 1.5, method="bicubic")
+    call = _module(expr)["main"].body
+    with tvm.target.Target("llvm"):
+        inputs, outputs = compute_of_call(call)
+    lib = tvm.compile(tvm.IRModule({"main": te.create_prim_func(inputs + outputs)}), target="llvm")
+    data = rand(1, 3, 5, 4)
+    out = tvm.runtime.empty((1, 3, 10, 6), "float32")
+    lib["main"](tvm.runtime.tensor(data), out)
+    expected = reference_ops.run_op("nn.upsampling", call.attrs, [data], call)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)

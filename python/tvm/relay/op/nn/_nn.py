@@ -381,7 +381,7 @@ def _scaled_te_dim(dim, scale):
     """Output size of an upsampled axis: as the type relation when static."""
     if isinstance(dim, (int, tirx.IntImm)):
         return _scaled(int(dim), scale)
-    return tirx.Cast(dim.dtype, te.round(tirx.Cast("float64", dim) * float(scale)))
+    return te.round(dim.astype("float64") * float(scale)).astype(str(dim.ty.dtype))
 
 
 def _upsampling_compute(attrs, inputs, out_type):
