@@ -26,11 +26,12 @@ from .search_task import HardwareParams, SearchTask, TuningOptions
 from .task_scheduler import TaskScheduler
 from .workload_registry import make_workload_key, register_workload, register_workload_tensors
 
-# The Relay bridge (relay_integration.py) belongs to the lead and is imported
-# when it exists; the lead may extend this list.
-import importlib.util as _ilu
-
-if _ilu.find_spec(__name__ + ".relay_integration") is not None:
-    from . import relay_integration  # noqa: F401
-    from .relay_integration import extract_tasks  # noqa: F401
-del _ilu
+# The one bridge to Relay; it imports Relay lazily, inside its functions.
+from . import relay_integration
+from .relay_integration import (
+    TracingEnvironment,
+    TracingMode,
+    auto_schedule_topi_compute,
+    extract_tasks,
+    is_auto_scheduler_enabled,
+)
