@@ -56,6 +56,7 @@ class TracingEnvironment:
     def __init__(self, tracing_mode):
         self.tracing_mode = tracing_mode
         self.wkl_key_to_ccache_keys = {}
+        self.wkl_key_with_baseline = set()
 
     @classmethod
     def current(cls):
@@ -72,11 +73,17 @@ class TracingEnvironment:
     def __exit__(self, exc_type, exc_value, traceback):
         self._local.stack.pop()
 
-    def add_workload_key(self, workload_key, ccache_key):
-        """Record a task: its workload key and the cache key of its function."""
+    def add_workload_key(self, workload_key, ccache_key, same_arguments=True):
+        """Record a task: its workload key and the cache key of its function.
+
+        ``same_arguments``: the DAG's tensors are the kernel's arguments, so
+        the kernel's TOPI schedule is also a state of the task (its baseline).
+        """
         keys = self.wkl_key_to_ccache_keys.setdefault(workload_key, [])
         if ccache_key not in keys:
             keys.append(ccache_key)
+        if same_arguments:
+            self.wkl_key_with_baseline.add(workload_key)
 
 
 def is_auto_scheduler_enabled():
@@ -194,11 +201,14 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
     reachable_ops = {t.op for t in reachable}
     dag_inputs = [t for t in ordered if t.op in reachable_ops]
     io_tensors = dag_inputs + list(outs)
+    # The kernel's arguments are the DAG's tensors unless some input is unread.
+    same_arguments = len(dag_inputs) == len(ordered)
     unread_dynamic = [t for t in ordered if t.op not in reachable_ops and not _is_static(t)]
     if unread_dynamic or not all(_is_static(t) for t in io_tensors):
         # Only a function that reads nothing but the shapes of its dynamic
         # inputs (shape_of) can still form a static DAG, and only for tracing.
         io_tensors = _shape_only_io_tensors(outs, inputs) if env is not None else None
+        same_arguments = False
         if io_tensors is None or not all(_is_static(t) for t in io_tensors):
             logger.info("skipping a function with dynamic shapes")
             return None
@@ -217,10 +227,10 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
         if env.tracing_mode == TracingMode.EXTRACT_TASK or (
             env.tracing_mode == TracingMode.EXTRACT_COMPLEX_TASK_ONLY and has_complex_op
         ):
-            env.add_workload_key(workload_key, ccache_key)
-        # A default schedule over the kernel's own arguments: nothing is compiled.
-        full_io = list(inputs if inputs is not None else dag_inputs) + list(outs)
-        return tvm.s_tir.Schedule(tvm.IRModule({"main": te.create_prim_func(full_io)})), {}
+            env.add_workload_key(workload_key, ccache_key, same_arguments)
+        # The engine schedules the kernel with TOPI (nothing is compiled); that
+        # schedule's trace is the task's baseline state.
+        return None
 
     if len(dag_inputs) != len(ordered) or is_dynamic:
         return None
@@ -313,6 +323,7 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
         entries = [cache[key] for key in ccache_keys]
         weight = sum(entry.use_count for entry in entries)
         func_name = ",".join(entry.cached_func.func_name for entry in entries)
+        baseline = entries[0].cached_func.schedule_trace if workload_key in env.wkl_key_with_baseline else None
         tasks.append(
             SearchTask(
                 workload_key=workload_key,
@@ -322,6 +333,10 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
                 desc=func_name,
             )
         )
+        # The TOPI schedule of the kernel, as a state of this task: measuring it
+        # first (apps/tune_network.py does) means a tuned build is never slower
+        # than the untuned one on account of an under-tuned task.
+        tasks[-1].baseline_state = baseline
         weights.append(int(weight))
     logger.info("extracted %d tasks (total weight %d)", len(tasks), sum(weights))
     return tasks, weights

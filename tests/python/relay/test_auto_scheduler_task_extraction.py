@@ -185,3 +185,16 @@ def test_resnet50_extraction_time():
     print(f"resnet-50 NHWC: {len(tasks)} tasks, weight sum {sum(weights)}, extracted in {elapsed:.2f} s")
     # not a timing assertion: the figure is reported; the counts are checked
     assert len(tasks) == 29 and sum(weights) == 57
+
+
+def test_tasks_carry_their_topi_schedule_as_baseline_state():
+    # The TOPI schedule of each kernel is a state of its task (same tensors, same
+    # blocks): measured first, it keeps a tuned build from being slower than the
+    # untuned one for a task whose search has not beaten TOPI yet.
+    mod = tvm.IRModule.from_expr(_two_conv_func())
+    tasks, _ = auto_scheduler.extract_tasks(mod["main"], None, "llvm")
+    for task in tasks:
+        assert task.baseline_state is not None and len(task.baseline_state.insts) > 0
+        sch, args = task.compute_dag.apply_steps_from_state(task.baseline_state)
+        assert len(args) == 3
+        assert sch.trace is not None

@@ -121,6 +121,10 @@ class CachedFunc:
         self.scheduled_by = scheduled_by
         self.has_complex_op = has_complex_op
         self.input_transforms = dict(input_transforms or {})
+        #: The schedule trace of a TOPI-scheduled kernel (None otherwise): over
+        #: ``te.create_prim_func(inputs + outputs)``, so it is also a state of
+        #: the auto-scheduler's DAG of the same tensors (a tuning baseline).
+        self.schedule_trace = None
 
     @property
     def funcs(self):
@@ -375,12 +379,14 @@ class CompileEngine:
                     if result is not None:
                         prim_func, transforms = result
                         scheduled_by = "auto_scheduler"
+                trace = None
                 if prim_func is None:
-                    prim_func = self._topi_schedule(getter, inputs, outputs, target)
+                    sch = self._topi_schedule(getter, inputs, outputs, target)
+                    prim_func, trace = sch.mod["main"], sch.trace
         finally:
             _CURRENT.key = previous
         anchor_op, _, impl = getter.anchor if getter.anchor else (None, None, None)
-        return CachedFunc(
+        cached = CachedFunc(
             target,
             func_name,
             inputs,
@@ -392,6 +398,8 @@ class CompileEngine:
             has_reduction(outputs),
             transforms,
         )
+        cached.schedule_trace = trace
+        return cached
 
     @staticmethod
     def _topi_schedule(getter, inputs, outputs, target):
@@ -400,7 +408,7 @@ class CompileEngine:
         if getter.anchor is not None:
             _, attrs, impl = getter.anchor
             sch = impl.schedule(attrs, sch, outputs, target)
-        return sch.mod["main"]
+        return sch
 
     @staticmethod
     def _auto_schedule(getter, inputs, outputs, func, func_name):
