@@ -138,6 +138,37 @@ def record_baselines(tasks, log_file, runner):
     print(f"measured the TOPI schedules of {len(todo)} tasks in {time.perf_counter() - start:.0f} s")
 
 
+def search_log(log_file, tasks):
+    """The log without the baseline (TOPI schedule) records, or None if empty.
+
+    The search resumes from this one: the base's evolutionary search can only
+    start from traces of its own sketches, not from hand-written schedules.
+    ``ApplyHistoryBest`` still reads the whole log, baselines included.
+    """
+    import json  # pylint: disable=import-outside-toplevel
+
+    from tvm.auto_scheduler.compute_dag import state_to_json  # pylint: disable=import-outside-toplevel
+
+    if not os.path.exists(log_file):
+        return None
+    baselines = {state_to_json(t.baseline_state) for t in tasks if getattr(t, "baseline_state", None)}
+    kept = []
+    with open(log_file) as log:
+        for line in log:
+            try:
+                state = json.loads(line)["i"][1]
+            except (ValueError, KeyError, IndexError, TypeError):
+                continue  # malformed lines are reported by the record reader
+            if state not in baselines:
+                kept.append(line if line.endswith("\n") else line + "\n")
+    if not kept:
+        return None
+    path = log_file + ".search"
+    with open(path, "w") as out:
+        out.writelines(kept)
+    return path
+
+
 def build_and_time(mod, params, target, inputs, repeat):
     """Build, run once, and time the graph executor; ``(outputs, median_ms, build_s)``."""
     start = time.perf_counter()
@@ -192,7 +223,7 @@ def main(argv=None):
         if resume:
             print(f"resuming from {log_file} ({sum(1 for _ in open(log_file))} records)")
         record_baselines(tasks, log_file, runner)
-        resume = log_file if os.path.exists(log_file) else None
+        resume = search_log(log_file, tasks)
         tuner = auto_scheduler.TaskScheduler(tasks, task_weights, load_log_file=resume, callbacks=[
             auto_scheduler.task_scheduler.PrintTableInfo()])
         options = auto_scheduler.TuningOptions(

@@ -37,3 +37,17 @@ def test_app_applies_a_log_and_compares(tmp_path, capsys):
 def test_app_rejects_unknown_network():
     with pytest.raises(SystemExit):
         tune_network.main(["--network", "alexnet"])
+
+
+def test_search_log_leaves_out_the_baselines(tmp_path):
+    mod, params, _ = tune_network.get_network("mlp", 1, "NHWC")
+    tasks, _ = auto_scheduler.extract_tasks(mod["main"], params, "llvm")
+    log = tmp_path / "mlp.json"
+    inputs = [MeasureInput(t, t.baseline_state) for t in tasks] + [MeasureInput(tasks[0], None)]
+    results = [MeasureResult([1e-3], 0, None, 0.1, time.time()) for _ in inputs]
+    auto_scheduler.save_records(str(log), inputs, results)
+    path = tune_network.search_log(str(log), tasks)
+    kept = list(auto_scheduler.load_records(path))
+    assert len(kept) == 1 and kept[0][0].task.workload_key == tasks[0].workload_key
+    # the full log, baselines included, is what ApplyHistoryBest reads
+    assert len(list(auto_scheduler.load_records(str(log)))) == len(tasks) + 1
