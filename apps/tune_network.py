@@ -11,7 +11,7 @@ CPU" tutorial:
    ``use_topi_schedule`` off by itself) and, for comparison, without it,
 5. check the tuned output against the untuned build and print both latencies.
 
-The defaults (resnet-18, NHWC, batch 1, 96 trials: 4 per task, plus one
+The defaults (resnet-18, NHWC, batch 1, 48 trials: 2 per task, plus one
 measurement of each task's TOPI schedule) finish in a few minutes on a 2-core
 machine; that is a smoke-sized budget. Real tuning wants ~900 trials per task
 (``--trials 20000`` for resnet-18).
@@ -191,7 +191,7 @@ def main(argv=None):
     source.add_argument("--onnx", metavar="FILE", help="an ONNX model instead of a built-in network")
     parser.add_argument("--layout", default="NHWC", choices=("NHWC", "NCHW"))
     parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--trials", type=int, default=96,
+    parser.add_argument("--trials", type=int, default=48,
                         help="total measurement trials over all tasks (0: only build with the log)")
     parser.add_argument("--log-file", default=None,
                         help="tuning log (resumed if it exists); default <network>-<layout>-B<batch>.json")
