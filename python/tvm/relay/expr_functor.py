@@ -5,7 +5,7 @@ in a dataflow graph) is visited once and a mutator rebuilds it once. A mutator
 returns the very same node when nothing below it changed, so unchanged graphs
 keep their identity (and their inferred types).
 """
-from .expr import Call, Constant, GlobalVar, If, Let, RelayExpr, Tuple, TupleGetItem, Var
+from .expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
 from .function import Function
 
 

@@ -19,21 +19,17 @@ Results are cached on :class:`CCacheKey` (an alpha-equivalent structural hash of
 the function plus the target), and each entry counts how often it was asked for
 (``use_count``): the auto-scheduler's task weights are those counts.
 """
-import logging
 import threading
 
 import tvm
 from tvm import te
 
 from .. import ty as _ty
-from ..expr import Call, Constant, Tuple, TupleGetItem, Var
 from ..expr_functor import ExprFunctor
 from ..function import Function
 from ..op.op import Op, OpPattern
 from ..op.strategy import select_implementation
 from ..structural import structural_equal, structural_hash
-
-logger = logging.getLogger("relay")
 
 _CURRENT = threading.local()
 
