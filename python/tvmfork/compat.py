@@ -25,8 +25,17 @@ structural_relay
     ``tvm.ir.structural_equal`` / ``structural_hash`` (moved to ``tvm_ffi`` by the
     base) exist again and accept Relay nodes (Python objects, see
     :mod:`tvm.relay.expr`), delegating to :mod:`tvm.relay.structural`.
+thread_pool_size
+    The base runtime sizes its thread pool as half the logical CPUs on x86 (it
+    assumes two hyper-threads per core), so a machine without SMT runs every
+    kernel on half its cores: one thread on a 2-core VM. Unless the user set
+    ``TVM_NUM_THREADS`` or ``OMP_NUM_THREADS``, ``TVM_NUM_THREADS`` is set to
+    the number of physical cores this process may run on
+    (:func:`physical_cores`), before the pool starts; child processes
+    (measurement workers) inherit it.
 """
 import functools
+import os
 import sys
 import types
 
@@ -262,8 +271,37 @@ def structural_relay():
     tvm.ir.assert_structural_equal = assert_structural_equal
 
 
+def physical_cores():
+    """Physical cores among the CPUs this process may run on (SMT siblings count once).
+
+    Reads each allowed CPU's ``thread_siblings_list`` in sysfs; a CPU without
+    topology information counts as one core.
+    """
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = list(range(os.cpu_count() or 1))
+    cores = set()
+    for cpu in cpus:
+        try:
+            with open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list",
+                      encoding="ascii") as siblings:
+                cores.add(siblings.read().strip())
+        except OSError:
+            cores.add(f"cpu{cpu}")
+    return max(1, len(cores))
+
+
+def thread_pool_size():
+    """Size the runtime's thread pool by physical cores (see the module docstring)."""
+    if os.environ.get("TVM_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS"):
+        return
+    os.environ["TVM_NUM_THREADS"] = str(physical_cores())
+
+
 #: Every patch, in the order :func:`install` applies them.
 PATCHES = (
+    thread_pool_size,
     legacy_target_strings,
     nd_namespace,
     tir_namespace,

@@ -111,3 +111,23 @@ def test_structural_equal_and_hash_for_relay_and_base():
     # base objects still go to the base
     assert tvm.ir.structural_equal(tvm.tir.IntImm("int32", 1), tvm.tir.IntImm("int32", 1))
     tvm.ir.assert_structural_equal(make("a"), make("c"))
+
+
+def test_thread_pool_uses_every_physical_core():
+    """The base sizes the pool as half the logical CPUs on x86; the patch sets
+    TVM_NUM_THREADS to the physical cores unless the user chose a number."""
+    import os
+    import subprocess
+    import sys
+
+    assert compat.physical_cores() >= 1
+    assert compat.physical_cores() <= len(os.sched_getaffinity(0))
+    script = "import tvm, os; print(tvm.get_global_func('runtime.NumThreads')(), os.environ['TVM_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k not in ("TVM_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [str(compat.physical_cores())] * 2
+    env["TVM_NUM_THREADS"] = "1"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["1", "1"]
