@@ -67,7 +67,7 @@ def time_mod(mod, tensors, ref, target, transforms=None):
     arrays = [rng.uniform(-1, 1, [int(x) for x in t.shape]).astype("float32") for t in tensors[:-1]]
     fed = list(arrays)
     for idx, transform in (transforms or {}).items():
-        fed[idx] = transform.apply_numpy(arrays[idx], target)
+        fed[idx] = transform.apply_numpy(arrays[idx])
     args = [tvm.runtime.tensor(a, dev) for a in fed]
     out = tvm.runtime.empty([int(x) for x in tensors[-1].shape], "float32", dev)
     lib["main"](*args, out)

@@ -43,6 +43,7 @@ class LayoutTransform:
         self.new_shape = tuple(new_shape)
         self.dtype = dtype
         self._prim_func = None
+        self._compiled = None
 
     @property
     def prim_func(self):
@@ -54,18 +55,25 @@ class LayoutTransform:
             self._prim_func = te.create_prim_func([old, new]).with_attr("global_symbol", "main")
         return self._prim_func
 
-    def apply_numpy(self, array, target="llvm"):
-        """Transform a NumPy weight (compiles :attr:`prim_func` for ``target``)."""
+    def apply(self, value):
+        """Transform a weight held in a runtime tensor on the CPU; returns a new tensor.
+
+        The transform is compiled for the host once per object.
+        """
+        if tuple(int(d) for d in value.shape) != self.old_shape:
+            raise ValueError("layout transform of parameter %d expects shape %s, got %s"
+                             % (self.param_index, self.old_shape, tuple(value.shape)))
+        if self._compiled is None:
+            self._compiled = tvm.compile(tvm.IRModule({"main": self.prim_func}), target="llvm")["main"]
+        out = tvm.runtime.empty(self.new_shape, self.dtype, tvm.cpu(0))
+        self._compiled(value, out)
+        return out
+
+    def apply_numpy(self, array):
+        """Transform a NumPy weight; returns a NumPy array."""
         import numpy as np  # pylint: disable=import-outside-toplevel
 
-        if tuple(array.shape) != self.old_shape:
-            raise ValueError("layout transform of parameter %d expects shape %s, got %s"
-                             % (self.param_index, self.old_shape, tuple(array.shape)))
-        lib = tvm.compile(tvm.IRModule({"main": self.prim_func}), target=target)
-        dev = tvm.cpu()
-        out = tvm.runtime.empty(self.new_shape, self.dtype, dev)
-        lib["main"](tvm.runtime.tensor(np.ascontiguousarray(array), dev), out)
-        return out.numpy()
+        return self.apply(tvm.runtime.tensor(np.ascontiguousarray(array), tvm.cpu(0))).numpy()
 
     def __repr__(self):
         return "LayoutTransform(param %d: %s -> %s)" % (self.param_index, self.old_shape, self.new_shape)
@@ -89,8 +97,9 @@ def extract_layout_transforms(func, param_names=None):
     blocks = find_preproc_blocks(func)
     if not blocks:
         return {}
+    params = list(func.params)
     if param_names is None:
-        param_names = [str(p.name).replace("_handle", "") for p in func.params]
+        param_names = [str(p.name).replace("_handle", "") for p in params]
     param_of = {name: idx for idx, name in enumerate(param_names)}
     out = {}
     for block in blocks:
@@ -103,10 +112,40 @@ def extract_layout_transforms(func, param_names=None):
             raise ValueError("layout rewrite block %s does not read its weight in order" % block.name_hint)
         index_map = tvm.tirx.IndexMap(iter_vars, list(store.indices), None)
         src = load.buffer if hasattr(load, "buffer") else load.source  # TensorLoad in the base
-        if src.name not in param_of:
+        # the parameters are the buffers themselves in the base: match by identity
+        # first (kernel arguments may share a name), by name otherwise
+        idx = next((i for i, p in enumerate(params) if src.same_as(p)), param_of.get(src.name))
+        if idx is None:
             raise ValueError("layout rewrite block %s reads %s, which is not a parameter"
                              % (block.name_hint, src.name))
-        idx = param_of[src.name]
         out[idx] = LayoutTransform(idx, index_map, get_const_tuple(src.shape), get_const_tuple(store.buffer.shape),
                                    str(src.dtype))
     return out
+
+
+def take_out_layout_rewrites(mod):
+    """Split the layout-rewrite stages off a scheduled function.
+
+    Parameters
+    ----------
+    mod : tvm.IRModule
+        ``{"main": scheduled PrimFunc}``, possibly with blocks annotated
+        ``meta_schedule.layout_rewrite_preproc`` that copy a parameter into
+        another layout.
+
+    Returns
+    -------
+    func : tvm.tirx.PrimFunc
+        The function without those stages: it reads each such parameter in
+        its new layout (``REWRITE_FOR_PRE_TRANSFORMED``).
+    transforms : Dict[int, LayoutTransform]
+        How to put each of those parameters in its new layout, by parameter
+        index; empty (and ``func`` unchanged) when nothing is rewritten.
+    """
+    from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock  # pylint: disable=import-outside-toplevel
+
+    func = mod["main"]
+    transforms = extract_layout_transforms(func)
+    if not transforms:
+        return func, {}
+    return RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod)["main"], transforms

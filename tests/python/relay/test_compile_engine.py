@@ -140,3 +140,85 @@ def test_op_without_implementation_names_op_and_target():
     finally:
         # leave the registry as it was for the other tests
         del op_registry._REGISTRY[op_name]
+
+
+def _conv_relu(name, layout):
+    data_shape, kernel_shape, kernel_layout = (
+        ((1, 32, 14, 14), (32, 32, 3, 3), "OIHW") if layout == "NCHW"
+        else ((1, 14, 14, 32), (3, 3, 32, 32), "HWIO"))
+    x = relay.var(name, shape=data_shape)
+    w = relay.var(name + "_w", shape=kernel_shape)
+    conv = relay.nn.conv2d(x, w, padding=(1, 1), data_layout=layout, kernel_layout=kernel_layout)
+    func = relay.Function([x, w], relay.nn.relu(conv))
+    return _typed(func.with_attr("Primitive", 1)), data_shape, kernel_shape
+
+
+def _reference_conv_relu(x, w, layout):
+    if layout == "NHWC":
+        x, w = x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1)
+    pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    out = np.zeros((1, w.shape[0], x.shape[2], x.shape[3]), "float32")
+    for ry in range(3):
+        for rx in range(3):
+            window = pad[:, :, ry:ry + x.shape[2], rx:rx + x.shape[3]]
+            out += np.einsum("nchw,oc->nohw", window, w[:, :, ry, rx])
+    out = np.maximum(out, 0)
+    return out.transpose(0, 2, 3, 1) if layout == "NHWC" else out
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_topi_kernel_reads_the_weight_blocked_at_build_time(layout):
+    """The x86 conv2d schedules block the kernel; the copy leaves the kernel.
+
+    The engine records it as an input transform (the graph codegen applies it
+    to constant weights once), and ``jit`` applies it at every call.
+    """
+    engine = compile_engine.CompileEngine()
+    func, data_shape, kernel_shape = _conv_relu("c", layout)
+    cached = engine.lower(func, "llvm")
+    assert cached.scheduled_by == "topi"
+    assert list(cached.input_transforms) == [1]
+    transform = cached.input_transforms[1]
+    assert transform.old_shape == kernel_shape
+    assert len(transform.new_shape) == 5  # [O / tile, ..., tile]
+    assert int(np.prod(transform.new_shape)) == int(np.prod(kernel_shape))
+    # the kernel's weight parameter has the blocked shape
+    assert [int(d) for d in cached.prim_func.params[1].shape] == list(transform.new_shape)
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(data_shape).astype("float32")
+    w = rng.standard_normal(kernel_shape).astype("float32")
+    out = tvm.runtime.empty(data_shape, "float32", tvm.cpu())
+    engine.jit(func, "llvm")(tvm.runtime.tensor(x), tvm.runtime.tensor(w), out)
+    np.testing.assert_allclose(out.numpy(), _reference_conv_relu(x, w, layout), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("bind_weight", [True, False])
+def test_graph_codegen_pretransforms_constant_weights_only(bind_weight):
+    """A constant weight becomes a param in the blocked layout (no transform kernel);
+    a weight given at run time goes through a transform kernel in the graph."""
+    x = relay.var("x", shape=(1, 32, 14, 14))
+    w = relay.var("w", shape=(32, 32, 3, 3))
+    func = relay.Function([x, w], relay.nn.relu(relay.nn.conv2d(x, w, padding=(1, 1))))
+    rng = np.random.default_rng(2)
+    w_np = rng.standard_normal((32, 32, 3, 3)).astype("float32")
+    x_np = rng.standard_normal((1, 32, 14, 14)).astype("float32")
+    params = {"w": w_np} if bind_weight else None
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(tvm.IRModule.from_expr(func), target="llvm", params=params)
+    names = [node["name"] for node in __import__("json").loads(lib.get_graph_json())["nodes"]]
+    transform_kernels = [n for n in names if "layout_transform" in n]
+    assert bool(transform_kernels) != bind_weight
+    if bind_weight:
+        # only the blocked weight is kept: the OIHW original is not read any more
+        (shape,) = [tuple(v.shape) for v in lib.get_params().values()]
+        assert len(shape) == 5 and int(np.prod(shape)) == 32 * 32 * 3 * 3
+    from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
+
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    module.set_input("x", x_np)
+    if not bind_weight:
+        module.set_input("w", w_np)
+    module.run()
+    np.testing.assert_allclose(module.get_output(0).numpy(), _reference_conv_relu(x_np, w_np, "NCHW"),
+                               rtol=1e-4, atol=1e-4)

@@ -332,13 +332,20 @@ class CompileEngine:
         return value.cached_func
 
     def jit(self, source_func, target=None):
-        """Lower and compile one primitive function; returns its packed function."""
+        """Lower and compile one primitive function.
+
+        Returns a function of the primitive function's arguments (inputs then
+        outputs, runtime tensors); inputs the kernel reads in another layout
+        (``CachedFunc.input_transforms``) are transformed at every call.
+        """
         key = self._key(source_func, target)
         cached = self.lower(key)
         value = self._cache.get(key) if self.use_cache else None
         if value is not None and value.packed_func is not None:
             return value.packed_func
         packed_func = tvm.compile(cached.funcs, target=key.target).mod[cached.func_name]
+        if cached.input_transforms:
+            packed_func = _with_input_transforms(packed_func, cached.input_transforms)
         if value is not None:
             value.packed_func = packed_func
         return packed_func
@@ -378,7 +385,9 @@ class CompileEngine:
                 trace = None
                 if prim_func is None:
                     sch = self._topi_schedule(getter, inputs, outputs, target)
-                    prim_func, trace = sch.mod["main"], sch.trace
+                    trace = sch.trace
+                    # weights the TOPI schedule reads blocked are blocked at build time
+                    prim_func, transforms = _take_out_layout_rewrites(sch.mod)
         finally:
             _CURRENT.key = previous
         anchor_op, _, impl = getter.anchor if getter.anchor else (None, None, None)
@@ -419,6 +428,23 @@ class CompileEngine:
             return None
         sch, transforms = result
         return sch.mod["main"], transforms
+
+
+def _with_input_transforms(kernel, transforms):
+    def call(*args):
+        args = list(args)
+        for index, transform in transforms.items():
+            args[index] = transform.apply(args[index])
+        return kernel(*args)
+
+    return call
+
+
+def _take_out_layout_rewrites(mod):
+    # the auto-scheduler package is imported lazily: it imports relay
+    from tvm.auto_scheduler.layout_rewrite import take_out_layout_rewrites  # pylint: disable=import-outside-toplevel
+
+    return take_out_layout_rewrites(mod)
 
 
 def get():

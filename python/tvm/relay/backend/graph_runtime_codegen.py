@@ -36,14 +36,6 @@ def _tensor_types(ty):
     raise TypeError(f"the graph executor cannot hold a value of type {ty}")
 
 
-def _run_transform(transform, value, shape, dtype):
-    """Apply a layout transform PrimFunc to a constant, on the host, once."""
-    func = tvm.compile(tvm.IRModule({"main": transform}), target="llvm").mod["main"]
-    out = tvm.runtime.empty(shape, dtype, tvm.cpu(0))
-    func(value, out)
-    return out
-
-
 class GraphRuntimeCodegen(ExprFunctor):
     """Generate the graph executor's JSON, kernels and params from ``main``.
 
@@ -143,20 +135,19 @@ class GraphRuntimeCodegen(ExprFunctor):
         """
         shape = [int(d) for d in transform.new_shape]
         dtype = str(transform.dtype)
-        transform = transform.prim_func
         node = self.nodes[entry[0]]
         if node["op"] == "null" and node["name"] in self.params:
-            key = (node["name"], tvm.ir.structural_hash(transform))
+            key = (node["name"], tvm.ir.structural_hash(transform.prim_func))
             name = self._transformed.get(key)
             if name is None:
                 name = f"p{len(self.params)}"
-                self.params[name] = _run_transform(transform, self.params[node["name"]], shape, dtype)
+                self.params[name] = transform.apply(self.params[node["name"]])
                 self._transformed[key] = name
                 self._add_node({"op": "null", "name": name, "inputs": []}, [(shape, dtype)])
                 self._param_entries[name] = [len(self.nodes) - 1, 0, 0]
             return self._param_entries[name]
         kernel = f"{func_name}_layout_transform_{index}"
-        self.lowered[kernel] = transform.with_attr("global_symbol", kernel)
+        self.lowered[kernel] = transform.prim_func.with_attr("global_symbol", kernel)
         return self._add_node(
             {
                 "op": "tvm_op",

@@ -26,6 +26,7 @@ from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
 from .tiling import best_divisor
+from .weight_pack import pack_weight
 
 __all__ = [
     "schedule_conv2d_nchw",
@@ -129,11 +130,8 @@ def pack_kernel_oc(sch, anchor, tile_oc, kernel_read=1):
     Makes ``tile_oc`` output channels one contiguous vector; the copy is
     O(kernel) against O(kernel * OH * OW) multiply-adds.
     """
-    packed = sch.cache_read(anchor, kernel_read, "global")
-    sch.transform_layout(
-        packed, ("write", 0),
-        lambda o, i, h, w: (o // tile_oc, i, h, w, o % tile_oc), pad_value=0.0)
-    return packed
+    return pack_weight(sch, anchor, kernel_read,
+                       lambda o, i, h, w: (o // tile_oc, i, h, w, o % tile_oc))
 
 
 def _plan_nchw(op, cfg, lanes):
@@ -169,11 +167,8 @@ def pack_kernel_hwio(sch, anchor, tile_oc, kernel_read=1):
     Each output-channel tile then reads one contiguous block of weights
     instead of one vector every ``O`` floats.
     """
-    packed = sch.cache_read(anchor, kernel_read, "global")
-    sch.transform_layout(
-        packed, ("write", 0),
-        lambda h, w, i, o: (o // tile_oc, h, w, i, o % tile_oc), pad_value=0.0)
-    return packed
+    return pack_weight(sch, anchor, kernel_read,
+                       lambda h, w, i, o: (o // tile_oc, h, w, i, o % tile_oc))
 
 
 def _plan_nhwc(op, cfg, lanes):

@@ -15,7 +15,6 @@ the second operand ``B`` (``dense`` reads the weight as ``W[j, k]``):
 ``direct`` (``B`` is already contiguous along ``j``)
     The same register tiling without the copy.
 """
-import inspect
 
 from ..generic.schedule_utils import with_fallback
 from ..generic.injective import finish_blocks
@@ -33,6 +32,7 @@ from ..generic.schedule_utils import (
 from .config import ScheduleConfig, merge_config
 from .conv2d import MAX_ACCUMULATORS
 from .tiling import best_divisor, tile_reduction, vector_tile
+from .weight_pack import pack_weight
 
 import tvm
 
@@ -107,19 +107,12 @@ def _schedule_gemv(sch, block, cfg, num_cores):
     sch.decompose_reduction(rf, ko)
 
 
-def _pack_b(sch, block, b_index, tile_n, batched):
-    packed = sch.cache_read(block, b_index, "global")
-    rank = len(sch.get(packed).writes[0].source.shape)
-
+def _pack_b(sch, block, b_index, tile_n):
     def index_map(*idx):
         *lead, j, k = idx
         return (*lead, j // tile_n, k, j % tile_n)
 
-    index_map.__signature__ = inspect.Signature(
-        [inspect.Parameter(f"i{r}", inspect.Parameter.POSITIONAL_ONLY) for r in range(rank)])
-    del batched
-    sch.transform_layout(packed, ("write", 0), index_map, pad_value=0.0)
-    return packed
+    return pack_weight(sch, block, b_index, index_map)
 
 
 def _schedule_matmul(sch, outs, tags, cfg, what):
@@ -147,7 +140,7 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
         if plan == "packed":
             if b_index is None:
                 raise ValueError(f"{what}: cannot find the operand indexed by the output column")
-            _pack_b(sch, block, b_index, config["tile_n"], n_sp > 2)
+            _pack_b(sch, block, b_index, config["tile_n"])
         elif plan != "direct":
             raise ValueError(f"{what}: unknown plan {plan!r} (gemv, packed, direct)")
         tiles = [1] * (n_sp - 2) + [config["tile_m"], config["tile_n"]]
