@@ -198,14 +198,24 @@ def nhwc_params(mod_nhwc, params_nchw):
 
 
 # --------------------------------------------------------------------------- runners
-PAUSE_S = 0.05
+#: Pause before each runner's block of runs. After a run, the thread pools of
+#: both runtimes keep their workers spinning for a while (the TVM runtime's
+#: workers yield-spin for about 0.1 s, ONNX Runtime's spin too); on a 2-core
+#: machine a spinning pool steals the next runner's cores (measured here:
+#: ONNX Runtime 72 ms right after the fork with a 0.05 s pause, 28 ms with 0.3 s).
+PAUSE_S = 0.3
+#: Consecutive runs per runner and round; the first one (waking the pool up) is
+#: not recorded, the others are the steady state of a serving loop.
+BLOCK = 3
 
 
 def interleaved_median_ms(runners, repeat, warmup=2):
     """Median latency of each runner, measured in interleaved rounds.
 
-    The machine may be shared: timing the runners one after the other in
-    each round exposes them to the same background load.
+    The machine may be shared: giving each runner a short block of runs in
+    every round exposes them all to the same background load, and the pause
+    before each block keeps one runtime's spinning workers off the other's
+    measurement.
     """
     for run in runners:
         for _ in range(warmup):
@@ -217,13 +227,12 @@ def interleaved_median_ms(runners, repeat, warmup=2):
         order = order[round_ % len(order):] + order[:round_ % len(order)]
         for idx in order:
             run = runners[idx]
-            # let the previous runner's worker threads stop spinning (ONNX
-            # Runtime's pool spins after each run) so they do not steal this
-            # runner's cores
             time.sleep(PAUSE_S)
-            start = time.perf_counter()
             run()
-            times[idx].append(time.perf_counter() - start)
+            for _ in range(BLOCK - 1):
+                start = time.perf_counter()
+                run()
+                times[idx].append(time.perf_counter() - start)
     return [float(np.median(t)) * 1e3 for t in times]
 
 
