@@ -17,6 +17,10 @@
  *
  * where $TVM_FFI and $TVM are the installed ``tvm_ffi`` and ``tvm`` package folders
  * (libtvm_runtime provides device memory and the kernels' runtime calls).
+ *
+ * Threads: the base runtime starts half as many threads as logical CPUs on x86
+ * (it assumes SMT); on a machine without SMT set TVM_NUM_THREADS to the number of
+ * cores (the Python side of the fork does this by itself, see tvmfork/compat.py).
  */
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/error.h>
