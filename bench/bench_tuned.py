@@ -19,13 +19,13 @@ import numpy as np
 
 import tvm
 from tvm import auto_scheduler, relay
+from tvm.relay import testing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_untuned import (  # noqa: E402  pylint: disable=wrong-import-position
     OnnxExporter,
     interleaved_median_ms,
     nhwc_params,
-    randomize,
     run_fork,
     run_ort,
     workload,
@@ -41,7 +41,7 @@ def main():
     args = parser.parse_args()
 
     mod_nchw, params_nchw = workload(args.network, "NCHW")
-    params_nchw = randomize(params_nchw)
+    params_nchw = testing.randomize_params(params_nchw)
     mod_nchw = relay.transform.InferType()(mod_nchw)
     model = OnnxExporter(mod_nchw["main"], params_nchw).export([1, 3, 224, 224])
     data_nchw = np.random.default_rng(0).uniform(-1, 1, (1, 3, 224, 224)).astype("float32")

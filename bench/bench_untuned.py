@@ -155,28 +155,6 @@ def workload(network, layout):
     raise ValueError(f"unknown network {network!r} (resnet-18, mobilenet)")
 
 
-def randomize(params, seed=0):
-    """Random weights for every parameter (relay.testing leaves batch-norm statistics at 0/1).
-
-    Kernels and dense weights get normal values of variance 1/fan-in, batch-norm scale and
-    variance values around 1, shifts and means around 0, so that the output is
-    far from uniform and the comparison with ONNX Runtime means something.
-    """
-    rng = np.random.default_rng(seed)
-    result = {}
-    for name, value in sorted(params.items()):
-        shape = value.shape
-        if name.endswith(("_gamma", "_moving_var")):
-            array = rng.uniform(0.5, 1.5, shape)
-        elif name.endswith(("_beta", "_moving_mean", "_bias")):
-            array = rng.uniform(-0.2, 0.2, shape)
-        else:
-            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-            array = rng.standard_normal(shape) * np.sqrt(1.0 / fan_in)
-        result[name] = tvm.runtime.tensor(array.astype("float32"))
-    return result
-
-
 def nhwc_params(mod_nhwc, params_nchw):
     """The NCHW weights laid out for the NHWC network (kernels follow each conv's kernel_layout)."""
     layouts = {}
@@ -284,7 +262,7 @@ def main():
     rows = []
     for network in args.networks:
         mod_nchw, params_nchw = workload(network, "NCHW")
-        params_nchw = randomize(params_nchw)
+        params_nchw = testing.randomize_params(params_nchw)
         mod_nchw = relay.transform.InferType()(mod_nchw)
         model = OnnxExporter(mod_nchw["main"], params_nchw).export([1, 3, 224, 224])
         data_nchw = np.random.default_rng(0).uniform(-1, 1, (1, 3, 224, 224)).astype("float32")

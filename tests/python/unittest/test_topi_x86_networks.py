@@ -12,25 +12,8 @@ from tvm.contrib import graph_executor
 from tvm.relay import testing
 
 
-def randomize(params, seed=0):
-    """Random weights, with batch-norm statistics away from 0/1 so every op matters."""
-    rng = np.random.default_rng(seed)
-    result = {}
-    for name, value in sorted(params.items()):
-        shape = value.shape
-        if name.endswith(("_gamma", "_moving_var")):
-            array = rng.uniform(0.5, 1.5, shape)
-        elif name.endswith(("_beta", "_moving_mean", "_bias")):
-            array = rng.uniform(-0.2, 0.2, shape)
-        else:
-            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-            array = rng.standard_normal(shape) * np.sqrt(1.0 / fan_in)
-        result[name] = tvm.runtime.tensor(array.astype("float32"))
-    return result
-
-
 def check_network(mod, params, shape):
-    params = randomize(params)
+    params = testing.randomize_params(params)
     data = np.random.default_rng(1).uniform(-1, 1, shape).astype("float32")
     with tvm.transform.PassContext(opt_level=3):
         lib = relay.build(mod, target="llvm", params=params)

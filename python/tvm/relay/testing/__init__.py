@@ -35,7 +35,7 @@ from . import init, layers
 from . import mlp, resnet, resnet_3d, dcgan, mobilenet
 from . import dqn, vgg, squeezenet, densenet, inception_v3, synthetic, lstm
 from . import temp_op_attr
-from .init import create_workload
+from .init import create_workload, randomize_params
 from .temp_op_attr import TempOpAttr
 
 

@@ -203,3 +203,40 @@ def create_workload(net, initializer=None, seed=0):
         initializer(name, value)
         params[name] = tvm.runtime.tensor(value, tvm.cpu(0))
     return mod, params
+
+
+def randomize_params(params, seed=0):
+    """Random values for every parameter of a ``relay.testing`` workload.
+
+    ``create_workload`` leaves batch-norm statistics at 0/1 and biases at 0,
+    which makes several ops no-ops; for tests and benchmarks whose outputs are
+    compared, this gives kernels and dense weights normal values of variance
+    1/fan-in, batch-norm scales and variances values in [0.5, 1.5], and shifts,
+    means and biases values in [-0.2, 0.2], so every op matters and the output
+    is far from uniform.
+
+    Parameters
+    ----------
+    params : dict of str to tensor
+        The workload's parameters (names follow ``relay.testing``'s
+        ``*_gamma``/``*_beta``/``*_moving_mean``/``*_moving_var``/``*_bias``).
+    seed : int
+
+    Returns
+    -------
+    params : dict of str to tvm.runtime.Tensor
+        New float32 values of the same shapes.
+    """
+    rng = np.random.default_rng(seed)
+    result = {}
+    for name, value in sorted(params.items()):
+        shape = value.shape
+        if name.endswith(("_gamma", "_moving_var")):
+            array = rng.uniform(0.5, 1.5, shape)
+        elif name.endswith(("_beta", "_moving_mean", "_bias")):
+            array = rng.uniform(-0.2, 0.2, shape)
+        else:
+            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+            array = rng.standard_normal(shape) * np.sqrt(1.0 / fan_in)
+        result[name] = tvm.runtime.tensor(array.astype("float32"))
+    return result
