@@ -1,7 +1,7 @@
 """Tuned vs untuned vs ONNX Runtime: latency of one network in one run.
 
 Builds the network three ways from the same random weights and times them in
-interleaved rounds (see ``bench_untuned.interleaved_median_ms``):
+interleaved rounds (see ``apps/tune_network.interleaved_median_ms``):
 
 * this fork, untuned (TOPI fallback schedules),
 * this fork under ``auto_scheduler.ApplyHistoryBest(--log)`` (tuned),

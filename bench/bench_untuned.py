@@ -21,7 +21,8 @@ Runtime and scaled to the ONNX Runtime median of the main rounds.
                                   [--layouts NCHW NHWC] [--repeat 20] [--no-relax]
 """
 import argparse
-import time
+import os
+import sys
 
 import numpy as np
 import onnx
@@ -176,42 +177,12 @@ def nhwc_params(mod_nhwc, params_nchw):
 
 
 # --------------------------------------------------------------------------- runners
-#: Pause before each runner's block of runs. After a run, the thread pools of
-#: both runtimes keep their workers spinning for a while (the TVM runtime's
-#: workers yield-spin for about 0.1 s, ONNX Runtime's spin too); on a 2-core
-#: machine a spinning pool steals the next runner's cores (measured here:
-#: ONNX Runtime 72 ms right after the fork with a 0.05 s pause, 28 ms with 0.3 s).
-PAUSE_S = 0.3
-#: Consecutive runs per runner and round; the first one (waking the pool up) is
-#: not recorded, the others are the steady state of a serving loop.
-BLOCK = 3
-
-
-def interleaved_median_ms(runners, repeat, warmup=2):
-    """Median latency of each runner, measured in interleaved rounds.
-
-    The machine may be shared: giving each runner a short block of runs in
-    every round exposes them all to the same background load, and the pause
-    before each block keeps one runtime's spinning workers off the other's
-    measurement.
-    """
-    for run in runners:
-        for _ in range(warmup):
-            run()
-    times = [[] for _ in runners]
-    for round_ in range(repeat):
-        # rotate the order every round: no runner always follows the same one
-        order = list(range(len(runners)))
-        order = order[round_ % len(order):] + order[:round_ % len(order)]
-        for idx in order:
-            run = runners[idx]
-            time.sleep(PAUSE_S)
-            run()
-            for _ in range(BLOCK - 1):
-                start = time.perf_counter()
-                run()
-                times[idx].append(time.perf_counter() - start)
-    return [float(np.median(t)) * 1e3 for t in times]
+# One implementation of the interleaved timing, shared with the tuning app: each
+# round gives every runner a pause (the other runtime's spinning workers go to
+# sleep: measured here, ONNX Runtime took 72 ms right after the fork with a
+# 0.05 s pause and 28 ms with 0.3 s), one untimed run and three timed ones.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "apps"))
+from tune_network import interleaved_median_ms  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def run_fork(mod, params, data):
