@@ -69,7 +69,11 @@ def _block_text(stmt):
 def find_preproc_blocks(func):
     """The layout-rewrite blocks (top-level blocks of the root) of a scheduled function."""
     sch = Schedule(func)
-    blocks = [sch.get(b) for b in sch.get_child_blocks(sch.get_sblock("root"))]
+    try:
+        root = sch.get_sblock("root")
+    except tvm.s_tir.ScheduleError:  # an extern function: no blocks at all
+        return []
+    blocks = [sch.get(b) for b in sch.get_child_blocks(root)]
     return [b for b in blocks if LAYOUT_REWRITE_PREPROC in b.annotations]
 
 

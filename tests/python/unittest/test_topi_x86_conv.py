@@ -152,8 +152,10 @@ def test_fallback_config_values():
     assert 56 % cfg["tile_ow"] == 0 and cfg["tile_ow"] * (cfg["tile_oc"] // 8) <= 12
     stem = nchw_cfg(3, 224, 64, 7, 2, 3)  # 3 input channels: column lanes
     assert stem["vector"] == "ow" and 112 % stem["tile_ow"] == 0 and stem["tile_ow"] % 8 == 0
-    small = nchw_cfg(512, 7, 512, 3)  # 7x7 plane: no kernel copy
-    assert small["vector"] == "ow" and small["tile_ow"] == 7
+    # 7x7 plane: channel lanes too (the blocked kernel is made at build time),
+    # the whole row in the register tile
+    small = nchw_cfg(512, 7, 512, 3)
+    assert small["vector"] == "oc" and small["tile_ow"] == 7 and small["tile_oc"] == 8
     with pytest.raises(KeyError, match="no knob 'tile_xyz'"):
         cfg["tile_xyz"]  # pylint: disable=pointless-statement
 

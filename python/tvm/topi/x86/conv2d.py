@@ -38,9 +38,6 @@ __all__ = [
     "MAX_ACCUMULATORS",
 ]
 
-# Output pixels per channel below which copying the kernel costs more than it saves.
-KERNEL_COPY_MIN_OUTPUTS = 100
-
 # Vector registers kept for the accumulator tile (AVX2 has 16; the rest hold
 # the broadcast operand and the loaded vector).
 MAX_ACCUMULATORS = 12
@@ -78,23 +75,25 @@ def fallback_conv2d_nchw_config(op, lanes, num_cores):
     """Fallback knobs of the NCHW conv2d schedule.
 
     ``vector`` (``"ow"``: output columns are the lanes, kernel values are
-    broadcast; ``"oc"``: output channels are the lanes, read from a copy of
-    the kernel blocked as ``[OC/tile_oc, IC, KH, KW, tile_oc]`` made inside
-    the function, input values are broadcast), ``tile_ow``, ``tile_oc``,
-    ``tile_oh`` (1), ``unroll_kw`` (True), ``inline_pad`` (False).
+    broadcast; ``"oc"``: output channels are the lanes, read from the kernel
+    blocked as ``[OC/tile_oc, IC, KH, KW, tile_oc]``, input values are
+    broadcast), ``tile_ow``, ``tile_oc``, ``tile_oh`` (1), ``unroll_kw``
+    (True), ``inline_pad`` (False).
 
-    ``"oc"`` is chosen when the output channels fill whole vectors, the
-    output plane pays for the kernel copy (at least 100 pixels) and there
+    ``"oc"`` is chosen when the output channels fill whole vectors and there
     are enough input channels (16) for the reduction to dominate; ``"ow"``
-    otherwise (the 3-channel stem convolution, 7x7 planes). Measured here
-    with both plans in the same interleaved rounds: channel lanes were
-    faster for 1x1 and 3x3 layers at 56, 28 and 14 pixels wide and on whole
-    ResNet-18/MobileNet builds.
+    otherwise (the 3-channel stem convolution). The blocked kernel is a copy
+    stage of the function that the compile engine moves to build time for a
+    constant weight (see :mod:`.weight_pack`), so small output planes pay
+    nothing for it. Measured here: channel lanes were faster for 1x1 and 3x3
+    layers at 56, 28 and 14 pixels wide and on whole ResNet-18/MobileNet
+    builds, and, with the kernel blocked at build time, at 7x7 too (512
+    channels 3x3: 58 against 42 GFLOPS on one thread).
     """
     del num_cores
-    (_, oc, oh, ow), ins = anchor_shapes(op)
+    (_, oc, _, ow), ins = anchor_shapes(op)
     in_channels = ins[1][1] if len(ins) > 1 and len(ins[1]) == 4 else 0
-    if oc % lanes == 0 and oh * ow >= KERNEL_COPY_MIN_OUTPUTS and in_channels >= 16:
+    if oc % lanes == 0 and in_channels >= 16:
         tile_oc, tile_ow = register_tile(oc, ow, lanes)
         vector = "oc"
     else:
