@@ -51,3 +51,29 @@ def test_search_log_leaves_out_the_baselines(tmp_path):
     assert len(kept) == 1 and kept[0][0].task.workload_key == tasks[0].workload_key
     # the full log, baselines included, is what ApplyHistoryBest reads
     assert len(list(auto_scheduler.load_records(str(log)))) == len(tasks) + 1
+
+
+def test_smoke_budgets_get_the_small_search():
+    """A few trials per task use a small evolutionary search; real budgets the default."""
+    small = tune_network.search_params(48, 24)
+    assert small == {"evolutionary_search_population": 128, "evolutionary_search_num_iters": 2}
+    assert tune_network.search_params(16 * 24, 24) is None
+    assert tune_network.search_params(20000, 24) is None
+    assert tune_network.search_params(10, 0) == small  # no task: nothing to search anyway
+
+
+def test_interleaved_timing_gives_each_runner_its_own_median():
+    calls = []
+
+    def runner(name, seconds):
+        def run():
+            calls.append(name)
+            time.sleep(seconds)
+        return run
+
+    fast_ms, slow_ms = tune_network.interleaved_median_ms(
+        [runner("fast", 0.001), runner("slow", 0.02)], rounds=3, runs_per_round=2, pause_s=0)
+    assert 1 <= fast_ms < 10 and 20 <= slow_ms < 40
+    # 3 rounds x (1 untimed + 2 timed) runs each, in rotating order
+    assert calls.count("fast") == calls.count("slow") == 9
+    assert calls[:3] == ["fast"] * 3 and calls[3:9] == ["slow"] * 6  # round 2 starts with "slow"
