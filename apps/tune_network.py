@@ -164,27 +164,19 @@ def search_log(log_file, tasks):
     start from traces of its own sketches, not from hand-written schedules.
     ``ApplyHistoryBest`` still reads the whole log, baselines included.
     """
-    import json  # pylint: disable=import-outside-toplevel
-
     from tvm.auto_scheduler.compute_dag import state_to_json  # pylint: disable=import-outside-toplevel
 
     if not os.path.exists(log_file):
         return None
     baselines = {state_to_json(t.baseline_state) for t in tasks if getattr(t, "baseline_state", None)}
-    kept = []
-    with open(log_file) as log:
-        for line in log:
-            try:
-                state = json.loads(line)["i"][1]
-            except (ValueError, KeyError, IndexError, TypeError):
-                continue  # malformed lines are reported by the record reader
-            if state not in baselines:
-                kept.append(line if line.endswith("\n") else line + "\n")
+    kept = [(inp, res) for inp, res in auto_scheduler.load_records(log_file)
+            if state_to_json(inp.state) not in baselines]
     if not kept:
         return None
     path = log_file + ".search"
-    with open(path, "w") as out:
-        out.writelines(kept)
+    if os.path.exists(path):
+        os.remove(path)  # save_records appends
+    auto_scheduler.save_records(path, [inp for inp, _ in kept], [res for _, res in kept])
     return path
 
 
@@ -264,8 +256,7 @@ def main(argv=None):
         # and ran the network in 37 ms, no faster than the TOPI schedules.
         runner = auto_scheduler.LocalRunner(number=1, repeat=10, min_repeat_ms=0,
                                             enable_cpu_cache_flush=True)
-        resume = log_file if os.path.exists(log_file) else None
-        if resume:
+        if os.path.exists(log_file):
             print(f"resuming from {log_file} ({sum(1 for _ in open(log_file))} records)")
         record_baselines(tasks, log_file, runner)
         resume = search_log(log_file, tasks)
