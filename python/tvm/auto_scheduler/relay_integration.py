@@ -27,6 +27,7 @@ from tvm import te
 
 from .compute_dag import ComputeDAG, LayoutRewriteOption
 from .dispatcher import DispatchContext
+from .layout_rewrite import take_out_layout_rewrites
 from .search_task import SearchTask
 from .workload_registry import register_workload_tensors
 
@@ -237,14 +238,12 @@ def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=Fal
     state = DispatchContext.current.query(target, workload_key, has_complex_op, dag, func_name)
     if state is None:
         return None
-    if LayoutRewriteOption.get_target_default(target, True) == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
-        transforms = dag.layout_transforms(state)
-        if transforms:
-            sch, _ = dag.apply_steps_from_state(
-                state, layout_rewrite=LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED
-            )
-            return sch, transforms
     sch, _ = dag.apply_steps_from_state(state)
+    if LayoutRewriteOption.get_target_default(target, True) == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
+        # the state is replayed once; its weight-transform stages leave the kernel
+        func, transforms = take_out_layout_rewrites(sch.mod)
+        if transforms:
+            return tvm.s_tir.Schedule(tvm.IRModule({"main": func})), transforms
     return sch, {}
 
 

@@ -135,3 +135,34 @@ def test_logs_that_match_nothing_fall_back_with_a_warning(network, tmp_path, cap
     assert len(warned) == 2
     with auto_scheduler.ApplyHistoryBest(str(log)):
         _build_and_check(mod, params, data, expected)
+
+
+def test_tuned_state_that_rewrites_a_weight_reads_it_pre_transformed(network, tmp_path):
+    """A tuned state whose schedule blocks a weight (layout rewrite) is applied
+    with the transform taken out of the kernel: the constant weight is stored
+    transformed in the built params, and the output is unchanged."""
+    mod, params, data, expected, tasks = network
+    (dense_task,) = [t for t in tasks if t.desc == "fused_nn_dense"]
+    policy = auto_scheduler.SketchPolicy(dense_task, auto_scheduler.RandomModel(), seed=1, verbose=0)
+    dag = dense_task.compute_dag
+    states = [c.sch.trace for c in policy._generate(32)]  # pylint: disable=protected-access
+    rewritten = [s for s in states if dag.layout_transforms(s)]
+    assert rewritten, "no candidate rewrote the weight layout"
+    (index, transform), = dag.layout_transforms(rewritten[0]).items()
+    log = tmp_path / "rewrite.json"
+    auto_scheduler.save_records(str(log), [MeasureInput(dense_task, rewritten[0])],
+                                [MeasureResult([1e-6], 0, None, 0.1, time.time())])
+    engine = CompileEngine()
+    with auto_scheduler.ApplyHistoryBest(str(log)):
+        with tvm.transform.PassContext(opt_level=3):
+            _, _, consts = build_module.BuildModule(engine)._build(  # pylint: disable=protected-access
+                mod, "llvm", None, params, use_topi_schedule=False)
+            lib = relay.build(mod, target="llvm", params=params)
+    (cached,) = [v.cached_func for _, v in engine.items() if v.cached_func.scheduled_by == "auto_scheduler"]
+    assert list(cached.input_transforms) == [index]
+    assert [int(d) for d in cached.prim_func.params[index].shape] == list(transform.new_shape)
+    assert tuple(transform.new_shape) in [tuple(v.shape) for v in consts.values()]
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    module.set_input("data", data)
+    module.run()
+    np.testing.assert_allclose(module.get_output(0).numpy(), expected, rtol=1e-4, atol=1e-4)
