@@ -17,13 +17,11 @@ import re
 import tvm
 from tvm import te
 from tvm.s_tir import Schedule, Trace
+from tvm.topi.generic.schedule_utils import LAYOUT_REWRITE_PREPROC
 
 from .utils import as_target, get_const_tuple
 from .workload_registry import workload_key_to_tensors
 
-#: Annotation that MetaSchedule's RewriteLayout postproc puts on the block that
-#: transforms a layout-free weight into the layout the schedule reads.
-LAYOUT_REWRITE_PREPROC = "meta_schedule.layout_rewrite_preproc"
 
 
 class LayoutRewriteOption:

@@ -6,6 +6,7 @@ they walk the TE graph of ``outs`` (where ops keep their ``tag``), map a TE op
 to the TensorIR block that ``create_prim_func`` made of it, and read the
 target's vector width and core count.
 """
+import inspect
 import os
 
 import tvm
@@ -13,6 +14,8 @@ from tvm import te
 from tvm.s_tir import ScheduleError
 
 __all__ = [
+    "LAYOUT_REWRITE_PREPROC",
+    "positional_index_map",
     "ScheduleError",
     "as_list",
     "target_info",
@@ -32,6 +35,28 @@ __all__ = [
     "AnchorNotFoundError",
     "with_fallback",
 ]
+
+
+#: Annotation of a block that copies a layout-free weight into the layout a
+#: schedule reads (MetaSchedule's RewriteLayout postproc puts it on its
+#: stages; the x86 TOPI schedules on their weight copies). Such a copy may be
+#: done once, ahead of time.
+LAYOUT_REWRITE_PREPROC = "meta_schedule.layout_rewrite_preproc"
+
+
+def positional_index_map(index_map, rank):
+    """``index_map`` with a signature of ``rank`` positional arguments.
+
+    ``Schedule.transform_layout`` reads the arity of a Python index map from
+    its signature; a function of ``*idx`` (any rank) gets one here.
+    """
+
+    def mapped(*idx):
+        return index_map(*idx)
+
+    mapped.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"i{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(rank)])
+    return mapped
 
 
 def as_list(outs):

@@ -7,8 +7,6 @@ separate parallel copy so the hot loop has no boundary tests), register-tile
 the anchor with the epilogue folded in, and give every leftover stage the
 generic parallel/vectorised schedule.
 """
-import inspect
-
 import tvm
 
 from ..generic.injective import finish_blocks
@@ -20,6 +18,7 @@ from ..generic.schedule_utils import (
     find_op,
     get_block,
     inline_all,
+    positional_index_map,
     target_info,
 )
 from .config import merge_config
@@ -139,14 +138,11 @@ def split_stride_layout(sch, anchor, pad_names, spatial_axis):
             stride = const_int(coeffs[0])
             if stride is None or stride <= 1:
                 continue
-            rank = len(buf.shape)
-
             def index_map(*idx, _s=stride):
                 return (*idx[:-1], idx[-1] % _s, idx[-1] // _s)
 
-            index_map.__signature__ = inspect.Signature(
-                [inspect.Parameter(f"i{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(rank)])
-            sch.transform_layout(pad_block, ("write", 0), index_map, pad_value=0.0)
+            sch.transform_layout(pad_block, ("write", 0), positional_index_map(index_map, len(buf.shape)),
+                                 pad_value=0.0)
             break
 
 

@@ -12,25 +12,11 @@ input gets a transform kernel in the graph instead). Built on its own, e.g.
 while AutoTVM measures a template, the function keeps the copy and stays
 correct.
 """
-import inspect
-
 import tvm
 
-__all__ = ["LAYOUT_REWRITE_PREPROC", "pack_weight"]
+from ..generic.schedule_utils import LAYOUT_REWRITE_PREPROC, positional_index_map
 
-#: Block annotation of a copy that may be done once, ahead of time.
-LAYOUT_REWRITE_PREPROC = "meta_schedule.layout_rewrite_preproc"
-
-
-def _positional(index_map, rank):
-    """``index_map`` with a signature of ``rank`` positional arguments (for ``transform_layout``)."""
-
-    def mapped(*idx):
-        return index_map(*idx)
-
-    mapped.__signature__ = inspect.Signature(
-        [inspect.Parameter(f"i{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(rank)])
-    return mapped
+__all__ = ["pack_weight"]
 
 
 def _is_parameter(sch, buffer):
@@ -60,7 +46,7 @@ def pack_weight(sch, block, read_index, index_map):
     source = sch.get(block).reads[read_index].source
     rank = len(source.shape)
     packed = sch.cache_read(block, read_index, "global")
-    sch.transform_layout(packed, ("write", 0), _positional(index_map, rank), pad_value=0.0)
+    sch.transform_layout(packed, ("write", 0), positional_index_map(index_map, rank), pad_value=0.0)
     stage = sch.get(packed)
     copies_in_order = len(stage.reads) == 1 and len(stage.writes) == 1
     if copies_in_order and _is_parameter(sch, source) and _is_plain_copy(stage):
