@@ -17,7 +17,7 @@ import re
 import tvm
 from tvm import te
 from tvm.s_tir import Schedule, Trace
-from tvm.topi.generic.schedule_utils import LAYOUT_REWRITE_PREPROC
+from tvm.topi.generic.schedule_utils import LAYOUT_REWRITE_PREPROC, root_block
 
 from .utils import as_target, get_const_tuple
 from .workload_registry import workload_key_to_tensors
@@ -67,11 +67,7 @@ def _block_text(stmt):
 def find_preproc_blocks(func):
     """The layout-rewrite blocks (top-level blocks of the root) of a scheduled function."""
     sch = Schedule(func)
-    try:
-        root = sch.get_sblock("root")
-    except tvm.s_tir.ScheduleError:  # an extern function: no blocks at all
-        return []
-    blocks = [sch.get(b) for b in sch.get_child_blocks(root)]
+    blocks = [sch.get(b) for b in sch.get_child_blocks(root_block(sch))]
     return [b for b in blocks if LAYOUT_REWRITE_PREPROC in b.annotations]
 
 
