@@ -275,7 +275,9 @@ def physical_cores():
     """Physical cores among the CPUs this process may run on (SMT siblings count once).
 
     Reads each allowed CPU's ``thread_siblings_list`` in sysfs; a CPU without
-    topology information counts as one core.
+    topology information counts as one core. Not ``psutil.cpu_count(logical=False)``:
+    it counts the whole machine's cores, ignoring the process's CPU affinity
+    (a container or ``taskset`` limit).
     """
     try:
         cpus = sorted(os.sched_getaffinity(0))
