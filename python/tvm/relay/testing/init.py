@@ -208,6 +208,9 @@ def create_workload(net, initializer=None, seed=0):
 def randomize_params(params, seed=0):
     """Random values for every parameter of a ``relay.testing`` workload.
 
+    The fork's addition (upstream 0.8 has no counterpart): one helper for the
+    benchmarks and network tests that compare outputs.
+
     ``create_workload`` leaves batch-norm statistics at 0/1 and biases at 0,
     which makes several ops no-ops; for tests and benchmarks whose outputs are
     compared, this gives kernels and dense weights normal values of variance
