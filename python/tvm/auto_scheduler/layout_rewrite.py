@@ -17,13 +17,14 @@ transformed once at build time.
 """
 import tvm
 from tvm import te
+from tvm.topi.generic.input_transform import InputTransform
 
 from .compute_dag import find_preproc_blocks
 from .utils import get_const_tuple
 
 
-class LayoutTransform:
-    """How one weight parameter is rewritten.
+class LayoutTransform(InputTransform):
+    """How one weight parameter is rewritten: a copy into another layout.
 
     Attributes
     ----------
@@ -37,13 +38,9 @@ class LayoutTransform:
     """
 
     def __init__(self, param_index, index_map, old_shape, new_shape, dtype):
-        self.param_index = param_index
+        super().__init__(param_index, old_shape, new_shape, dtype)
         self.index_map = index_map
-        self.old_shape = tuple(old_shape)
-        self.new_shape = tuple(new_shape)
-        self.dtype = dtype
         self._prim_func = None
-        self._compiled = None
 
     @property
     def prim_func(self):
@@ -54,29 +51,6 @@ class LayoutTransform:
                              name="W_rewritten")
             self._prim_func = te.create_prim_func([old, new]).with_attr("global_symbol", "main")
         return self._prim_func
-
-    def apply(self, value):
-        """Transform a weight held in a runtime tensor on the CPU; returns a new tensor.
-
-        The transform is compiled for the host once per object.
-        """
-        if tuple(int(d) for d in value.shape) != self.old_shape:
-            raise ValueError("layout transform of parameter %d expects shape %s, got %s"
-                             % (self.param_index, self.old_shape, tuple(value.shape)))
-        if self._compiled is None:
-            self._compiled = tvm.compile(tvm.IRModule({"main": self.prim_func}), target="llvm")["main"]
-        out = tvm.runtime.empty(self.new_shape, self.dtype, tvm.cpu(0))
-        self._compiled(value, out)
-        return out
-
-    def apply_numpy(self, array):
-        """Transform a NumPy weight; returns a NumPy array."""
-        import numpy as np  # pylint: disable=import-outside-toplevel
-
-        return self.apply(tvm.runtime.tensor(np.ascontiguousarray(array), tvm.cpu(0))).numpy()
-
-    def __repr__(self):
-        return "LayoutTransform(param %d: %s -> %s)" % (self.param_index, self.old_shape, self.new_shape)
 
 
 def extract_layout_transforms(func, param_names=None):

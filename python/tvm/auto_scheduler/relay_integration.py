@@ -88,7 +88,15 @@ class TracingEnvironment:
 
 
 def is_auto_scheduler_enabled():
-    """True when ``relay.build`` will use the auto-scheduler (a tuned context is active)."""
+    """True when the compile engine lowers for the auto-scheduler.
+
+    That is during task extraction (a :class:`TracingEnvironment`) and under a
+    tuned dispatch context (``relay.build`` then turns ``use_topi_schedule``
+    off). Op strategies use it to offer implementations meant for the
+    auto-scheduler (upstream's ``relay.backend.use_auto_scheduler`` config).
+    """
+    if TracingEnvironment.current() is not None:
+        return True
     ctx = DispatchContext.current
     from .dispatcher import FallbackContext  # pylint: disable=import-outside-toplevel
 

@@ -23,6 +23,8 @@ import threading
 
 import tvm
 from tvm import te
+from tvm.topi.generic.input_transform import take_out_pre_transforms
+from tvm.topi.generic.schedule_utils import all_ops
 
 from .. import ty as _ty
 from ..expr_functor import ExprFunctor
@@ -98,10 +100,12 @@ class CachedFunc:
     has_complex_op : bool
         Whether the function contains an op with a reduction or other complex
         pattern (the auto-scheduler's default task filter).
-    input_transforms : dict of int to LayoutTransform
-        Inputs the kernel reads in a rewritten layout (auto-scheduler layout
-        rewrite): input index -> an object with ``prim_func`` (``main(original,
-        rewritten)``), ``new_shape`` and ``dtype``. The graph codegen
+    input_transforms : dict of int to InputTransform
+        Inputs the kernel reads transformed (``topi.generic.input_transform``:
+        a weight blocked by the schedule, a Winograd kernel transform declared
+        by the compute): input index -> the transform (``prim_func``
+        ``main(original, transformed)``, ``new_shape``, ``dtype``, ``apply``).
+        ``inputs`` hold the transformed placeholders. The graph codegen
         transforms constant weights once at build time.
     """
 
@@ -253,17 +257,10 @@ def has_reduction(outputs):
     than from fusion patterns, so e.g. ``shape_of`` (an opaque op without a
     reduction) is simple.
     """
-    seen = set()
-    stack = [t.op for t in outputs]
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
+    for op in all_ops(outputs):
         if isinstance(op, te.ComputeOp):
             if any(isinstance(expr, tvm.tirx.Reduce) for expr in op.body):
                 return True
-            stack.extend(t.op for t in op.input_tensors)
         elif not isinstance(op, te.PlaceholderOp):
             return True  # extern/scan ops count as complex, as upstream
     return False
@@ -373,6 +370,9 @@ class CompileEngine:
             with target:
                 getter = ScheduleGetter(target)
                 inputs, outputs = getter.create(func)
+                # inputs the compute reads transformed (Winograd kernels) become
+                # parameters in their transformed form
+                inputs, pre_transforms = take_out_pre_transforms(inputs, outputs)
                 fused_name = "_".join(n.replace(".", "_") for n in getter.op_names) or "identity"
                 prefix = f"tvmgen_{mod_name}_" if mod_name and mod_name != "default" else ""
                 func_name = self._unique_name(f"{prefix}fused_{fused_name}"[:80])
@@ -388,6 +388,7 @@ class CompileEngine:
                     trace = sch.trace
                     # weights the TOPI schedule reads blocked are blocked at build time
                     prim_func, transforms = _take_out_layout_rewrites(sch.mod)
+                transforms = _merge_transforms(pre_transforms, transforms, func_name)
         finally:
             _CURRENT.key = previous
         anchor_op, _, impl = getter.anchor if getter.anchor else (None, None, None)
@@ -438,6 +439,14 @@ def _with_input_transforms(kernel, transforms):
         return kernel(*args)
 
     return call
+
+
+def _merge_transforms(pre_transforms, layout_transforms, func_name):
+    clash = set(pre_transforms) & set(layout_transforms)
+    if clash:
+        raise ValueError(f"{func_name}: parameters {sorted(clash)} are both pre-transformed by the "
+                         "compute and layout-rewritten by the schedule")
+    return {**pre_transforms, **layout_transforms}
 
 
 def _take_out_layout_rewrites(mod):

@@ -19,6 +19,7 @@ __all__ = [
     "ScheduleError",
     "as_list",
     "target_info",
+    "all_ops",
     "compute_ops",
     "find_op",
     "get_block",
@@ -123,22 +124,31 @@ def target_info(target=None):
     return lanes, num_cores
 
 
+def all_ops(outs):
+    """Every op reachable from ``outs`` (placeholders, extern ops...), producers first.
+
+    The one walk of a TE graph that the schedules, the compile engine and the
+    auto-scheduler's Relay bridge share. Inputs of extern ops are followed
+    too; op attributes are not.
+    """
+    order, seen = [], set()
+    stack = [(out.op, False) for out in reversed(as_list(outs))]
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            order.append(op)
+            continue
+        if op in seen:
+            continue
+        seen.add(op)
+        stack.append((op, True))
+        stack.extend((t.op, False) for t in reversed(list(op.input_tensors)) if t.op not in seen)
+    return order
+
+
 def compute_ops(outs):
     """All compute ops reachable from ``outs``, producers first (post-order)."""
-    order, seen = [], set()
-
-    def visit(op):
-        if op in seen:
-            return
-        seen.add(op)
-        for tensor in op.input_tensors:
-            visit(tensor.op)
-        if isinstance(op, te.ComputeOp):
-            order.append(op)
-
-    for out in as_list(outs):
-        visit(out.op)
-    return order
+    return [op for op in all_ops(outs) if isinstance(op, te.ComputeOp)]
 
 
 class AnchorNotFoundError(ValueError):

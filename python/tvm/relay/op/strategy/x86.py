@@ -57,8 +57,39 @@ def _tunable_conv2d(layout):
     return fcompute, fschedule
 
 
+def _winograd_for_auto_scheduler(attrs, inputs):
+    """Offer Winograd for a float32 NHWC 3x3 stride-1 conv2d when lowering for the auto-scheduler.
+
+    As upstream's x86 strategy did: task extraction then records the Winograd
+    DAG (the kernel transform moved to build time), and a tuned build uses it,
+    with its TOPI schedule when the log has no record. Plain and AutoTVM
+    builds keep direct convolution.
+    """
+    from tvm.auto_scheduler import is_auto_scheduler_enabled  # pylint: disable=import-outside-toplevel
+    from tvm.topi.x86.conv2d_winograd import winograd_applicable  # pylint: disable=import-outside-toplevel
+
+    return (str(inputs[0].dtype) == "float32" and str(inputs[1].dtype) == "float32"
+            and winograd_applicable(inputs[0].shape, inputs[1].shape, attrs.strides, attrs.dilation,
+                                    attrs.groups)
+            and is_auto_scheduler_enabled())
+
+
+def _winograd_nhwc_compute(attrs, inputs, out_type):
+    from tvm.topi.x86.conv2d_winograd import conv2d_winograd_nhwc  # pylint: disable=import-outside-toplevel
+
+    return [conv2d_winograd_nhwc(inputs[0], inputs[1], attrs.strides, attrs.padding, attrs.dilation,
+                                 out_type.dtype)]
+
+
+def _winograd_nhwc_schedule(attrs, sch, outs, target):  # pylint: disable=unused-argument
+    from tvm.topi.x86.conv2d_winograd import schedule_conv2d_winograd_nhwc  # pylint: disable=import-outside-toplevel
+
+    return schedule_conv2d_winograd_nhwc(sch, outs)
+
+
 def conv2d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
-    """conv2d: direct NCHW/NHWC (AutoTVM templates), depthwise and grouped convolutions."""
+    """conv2d: direct NCHW/NHWC (AutoTVM templates), Winograd NHWC for the auto-scheduler,
+    depthwise and grouped convolutions."""
     data_layout = attrs.data_layout
     groups = attrs.groups
     in_channels = _const(inputs[0].shape[data_layout.index("C")]) if "C" in data_layout else None
@@ -72,6 +103,9 @@ def conv2d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unu
         strategy = OpStrategy()
         fcompute, fschedule = _tunable_conv2d(layout)
         strategy.add_implementation(fcompute, fschedule, name=f"conv2d_{layout}.x86")
+        if data_layout == "NHWC" and _winograd_for_auto_scheduler(attrs, inputs):
+            strategy.add_implementation(_winograd_nhwc_compute, _winograd_nhwc_schedule,
+                                        name="conv2d_nhwc.winograd", plevel=15)
         return strategy
     if groups == 1:
         if data_layout in ("NCHW", "NHWC"):
