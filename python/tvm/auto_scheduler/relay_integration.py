@@ -24,6 +24,7 @@ import threading
 
 import tvm
 from tvm import te
+from tvm.topi.generic.schedule_utils import all_ops
 
 from .compute_dag import ComputeDAG, LayoutRewriteOption
 from .dispatcher import DispatchContext
@@ -104,27 +105,14 @@ def is_auto_scheduler_enabled():
 
 
 def _walk_compute(outs):
-    """Placeholders reachable from ``outs`` and whether every op is a compute op.
+    """Placeholders reachable from ``outs`` (producers first) and whether every op is a compute op.
 
-    Returns ``(placeholders_in_visit_order, ok)`` where ``ok`` is False when an
-    extern or other non-compute op is found (no DAG can be formed).
+    ``ok`` is False when an extern or other non-compute op is found (no DAG
+    can be formed).
     """
-    visited = set()
-    placeholders = []
-    ok = True
-    stack = list(outs)
-    while stack:
-        tensor = stack.pop()
-        op = tensor.op
-        if op in visited:
-            continue
-        visited.add(op)
-        if isinstance(op, te.PlaceholderOp):
-            placeholders.append(tensor)
-        elif isinstance(op, te.ComputeOp):
-            stack.extend(op.input_tensors)
-        else:
-            ok = False
+    ops = all_ops(outs)
+    placeholders = [op.output(0) for op in ops if isinstance(op, te.PlaceholderOp)]
+    ok = all(isinstance(op, (te.PlaceholderOp, te.ComputeOp)) for op in ops)
     return placeholders, ok
 
 

@@ -35,6 +35,7 @@ from tvm.topi.nn.winograd_util import winograd_transform_matrices
 from ..generic.input_transform import declare_pre_transform
 from ..generic.schedule_utils import (
     AnchorNotFoundError,
+    all_ops,
     as_list,
     const_int,
     find_op,
@@ -222,16 +223,10 @@ def fallback_conv2d_winograd_nhwc_config(op, lanes, num_cores):
 
 def _stage(op, name):
     """The producer of ``op`` (transitively) called ``name``."""
-    seen, stack = set(), [op]
-    while stack:
-        cur = stack.pop()
-        if cur.name == name:
-            return cur
-        for tensor in cur.input_tensors:
-            if tensor.op not in seen:
-                seen.add(tensor.op)
-                stack.append(tensor.op)
-    raise AnchorNotFoundError(f"conv2d_winograd_nhwc: no stage {name} under {op.name}")
+    found = [stage for stage in all_ops([op.output(0)]) if stage.name == name]
+    if not found:
+        raise AnchorNotFoundError(f"conv2d_winograd_nhwc: no stage {name} under {op.name}")
+    return found[0]
 
 
 def _vectorise_tile(sch, block, outer_depth):
