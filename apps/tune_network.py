@@ -12,9 +12,13 @@ CPU" tutorial:
 5. check the tuned output against the untuned build and print both latencies.
 
 The defaults (resnet-18, NHWC, batch 1, 48 trials: 2 per task, plus one
-measurement of each task's TOPI schedule) finish in a few minutes on a 2-core
-machine; that is a smoke-sized budget. Real tuning wants ~900 trials per task
-(``--trials 20000`` for resnet-18).
+measurement of each task's TOPI schedule) finish in about 7 minutes on a
+2-core machine; that is a smoke-sized budget. In NHWC the tuned build computes
+3x3 stride-1 convolutions by Winograd (as upstream's x86 strategy did), with
+their TOPI schedule until the search beats it. Measured here: ``--trials 376``
+(about 16 minutes) ran resnet-18 NHWC in 24 ms, against 38 ms untuned and
+28 ms for ONNX Runtime on 2 threads. Upstream's tutorial used ~900 trials per
+task (``--trials 20000`` for resnet-18).
 """
 import argparse
 import logging
@@ -190,7 +194,8 @@ def search_params(trials, num_tasks):
     Each round of the evolutionary search costs the same whatever the number
     of candidates it measures: with the default population (512 programs, 4
     generations) a round took 24 s here, with 128 programs and 2 generations
-    3 s. A smoke budget of a few trials per task gets the small search, so
+    3 s (for a Winograd convolution, whose DAG has seven stages: 93 s and
+    28 s). A smoke budget of a few trials per task gets the small search, so
     that the default run finishes in a few minutes; real budgets keep the
     default population.
     """

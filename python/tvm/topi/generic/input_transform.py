@@ -19,6 +19,7 @@ kernel, its TOPI schedule and the auto-scheduler's task all take the
 transformed weight as a parameter (upstream's
 ``conv2d_winograd_without_weight_transform``, without a Relay rewrite).
 """
+import abc
 import collections
 
 import tvm
@@ -42,7 +43,7 @@ _DECLARED = collections.OrderedDict()
 _MAX_DECLARED = 4096
 
 
-class InputTransform:
+class InputTransform(abc.ABC):
     """How parameter ``param_index`` of a kernel is computed from the model's tensor.
 
     Subclasses provide :attr:`prim_func`: ``main(W, W_new)`` writing ``W_new``.
@@ -64,8 +65,9 @@ class InputTransform:
         self._compiled = None
 
     @property
+    @abc.abstractmethod
     def prim_func(self):
-        raise NotImplementedError("an InputTransform subclass defines prim_func")
+        """``main(W, W_new)``: the transform as a PrimFunc."""
 
     def apply(self, value):
         """Transform a tensor held in a runtime tensor on the CPU; returns a new tensor.
