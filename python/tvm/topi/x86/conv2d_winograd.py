@@ -6,7 +6,7 @@ input tile with ``(m + 2)^2`` multiplications per channel pair instead of
 
     Y = A^T [ (G g G^T) . (B^T d B) ] A
 
-summed over the input channels. Four stages, each its own loop nest:
+summed over the input channels. Three loop nests:
 
 * ``winograd_input``: ``V = B^T d B`` for every tile ``p`` and input
   channel, computed as two one-dimensional passes (rows, then columns:
