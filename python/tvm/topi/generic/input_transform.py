@@ -56,12 +56,11 @@ class InputTransform(abc.ABC):
         Of the transformed tensor.
     """
 
-    def __init__(self, param_index, old_shape, new_shape, dtype, old_dtype=None):
+    def __init__(self, param_index, old_shape, new_shape, dtype):
         self.param_index = param_index
         self.old_shape = tuple(old_shape)
         self.new_shape = tuple(new_shape)
         self.dtype = dtype
-        self.old_dtype = old_dtype or dtype
         self._compiled = None
 
     @property
@@ -99,8 +98,9 @@ class PreTransform(InputTransform):
 
     def __init__(self, param_index, source, transformed):
         super().__init__(param_index, [const_int(d) for d in source.shape],
-                         [const_int(d) for d in transformed.shape], str(transformed.dtype),
-                         str(source.dtype))
+                         [const_int(d) for d in transformed.shape], str(transformed.dtype))
+        #: the placeholder op of the model's tensor
+        self.old_source = source.op
         self._prim_func = te.create_prim_func([source, transformed]).with_attr("global_symbol", "main")
 
     @property
@@ -175,7 +175,8 @@ def take_out_pre_transforms(inputs, outputs):
                              % (transformed.op.name, sources[0].name))
         inputs[index] = placeholder
         transforms[index] = PreTransform(index, sources[0].output(0), transformed)
+    replaced = [t.old_source for t in transforms.values()]
     for op in _placeholders(outputs):
-        if not any(t.op.same_as(op) for t in inputs):
+        if any(op.same_as(source) for source in replaced):
             raise ValueError("input %s is read both directly and through a pre-transform" % op.name)
     return inputs, transforms
