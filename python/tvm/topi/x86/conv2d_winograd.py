@@ -30,6 +30,7 @@ transforms the kernel inside the function and computes ``B^T d B`` in one
 ``alpha^4`` reduction.
 """
 from tvm import te, topi
+from tvm.topi.nn.utils import get_pad_tuple
 from tvm.topi.nn.winograd_util import winograd_transform_matrices
 
 from ..generic.input_transform import declare_pre_transform
@@ -80,17 +81,6 @@ def winograd_applicable(data_shape, kernel_shape, strides, dilation, groups=1):
             and _pair(dilation) == (1, 1))
 
 
-def _pad4(padding):
-    if isinstance(padding, int):
-        return padding, padding, padding, padding
-    padding = [const_int(p) for p in padding]
-    if len(padding) == 1:
-        return padding * 4
-    if len(padding) == 2:
-        return padding[0], padding[1], padding[0], padding[1]
-    return tuple(padding)
-
-
 def conv2d_winograd_nhwc(data, weight, strides, padding, dilation, out_dtype="float32",
                          tile_size=None, channel_block=8):
     """NHWC conv2d with a 3x3 HWIO kernel by Winograd F(tile_size, 3).
@@ -129,7 +119,7 @@ def conv2d_winograd_nhwc(data, weight, strides, padding, dilation, out_dtype="fl
     if const_int(weight.shape[2]) != in_channels:
         raise ValueError(f"conv2d_winograd_nhwc: kernel has {weight.shape[2]} input channels, "
                          f"data has {in_channels}")
-    pad_t, pad_l, pad_b, pad_r = _pad4(padding)
+    pad_t, pad_l, pad_b, pad_r = [const_int(p) for p in get_pad_tuple(padding, (3, 3))]
     out_h = height + pad_t + pad_b - 2
     out_w = width + pad_l + pad_r - 2
     m = int(tile_size) if tile_size else (4 if min(out_h, out_w) >= 8 else 2)
