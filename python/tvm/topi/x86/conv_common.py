@@ -14,6 +14,7 @@ from ..generic.schedule_utils import (
     ScheduleError,
     AnchorNotFoundError,
     as_list,
+    compute_ops,
     const_int,
     find_op,
     get_block,
@@ -78,7 +79,7 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
     op = find_op(outs, tags)
     if op is None:
         raise AnchorNotFoundError(f"schedule for {what}: no op tagged {tags} in the function "
-                         f"(tags found: {[o.tag for o in _all_tags(outs)]})")
+                         f"(tags found: {[o.tag for o in compute_ops(outs)]})")
     lanes, num_cores = target_info()
     config = merge_config(fallback(op, lanes, num_cores), cfg)
     anchor = get_block(sch, op, outs)
@@ -144,9 +145,3 @@ def split_stride_layout(sch, anchor, pad_names, spatial_axis):
             sch.transform_layout(pad_block, ("write", 0), positional_index_map(index_map, len(buf.shape)),
                                  pad_value=0.0)
             break
-
-
-def _all_tags(outs):
-    from ..generic.schedule_utils import compute_ops  # pylint: disable=import-outside-toplevel
-
-    return compute_ops(outs)
