@@ -12,8 +12,8 @@ import pytest
 import tvm
 from tvm import relay
 from tvm.relay.attrs import Attrs
-from tvm.relay.backend import interpreter, reference_ops
-from tvm.relay.backend.reference_ops import run_op
+from tvm.relay.reference import interpreter, ops as reference_ops
+from tvm.relay.reference.ops import run_op
 
 RNG = np.random.default_rng(0)
 
@@ -751,8 +751,8 @@ def test_kernel_modules_import_in_any_order():
     import sys  # pylint: disable=import-outside-toplevel
 
     code = (
-        "import tvm.relay.backend.reference_ops_pool, tvm.relay.backend.reference_ops_nn;"
-        "from tvm.relay.backend import reference_ops as r;"
+        "import tvm.relay.reference.ops.pool, tvm.relay.reference.ops.nn;"
+        "from tvm.relay.reference import ops as r;"
         "assert 'nn.conv2d' in r.list_kernels() and 'nn.max_pool2d' in r.list_kernels()"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -231,7 +231,7 @@ def test_compute_agrees_with_the_reference_kernel(name):
     interpreter's NumPy kernel give the same values on random inputs."""
     import numpy as np  # pylint: disable=import-outside-toplevel
     from tvm import te  # pylint: disable=import-outside-toplevel
-    from tvm.relay.backend import reference_ops  # pylint: disable=import-outside-toplevel
+    from tvm.relay.reference import ops as reference_ops  # pylint: disable=import-outside-toplevel
 
     mod = relay.transform.InferType()(relay.IRModule.from_expr(EXAMPLES[name]()))
     call = mod["main"].body

@@ -304,7 +304,7 @@ def test_integer_power_large_fused_and_reduced(dtype):
 def test_upsampling_compute_with_a_symbolic_height():
     # the graph executor needs static shapes: compiled here as a kernel
     from tvm import te  # pylint: disable=import-outside-toplevel
-    from tvm.relay.backend import reference_ops  # pylint: disable=import-outside-toplevel
+    from tvm.relay.reference import ops as reference_ops  # pylint: disable=import-outside-toplevel
     from tvm.relay.op import compute_of_call  # pylint: disable=import-outside-toplevel
 
     expr = relay.nn.upsampling(v((1, 3, relay.Any(), 4)), 2, 1.5, method="bicubic")

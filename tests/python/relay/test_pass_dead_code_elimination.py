@@ -3,7 +3,7 @@ import numpy as np
 
 import tvm
 from tvm import relay
-from tvm.relay.backend.interpreter import create_executor
+from tvm.relay.reference import create_executor
 
 
 def _run(mod, *inputs):

@@ -6,7 +6,7 @@ import pytest
 import tvm
 from tvm import relay
 import tvm.relay.testing  # noqa: F401  (relay.testing.resnet)
-from tvm.relay.backend.interpreter import create_executor
+from tvm.relay.reference import create_executor
 from tvm.relay.transform._utils import post_order
 
 

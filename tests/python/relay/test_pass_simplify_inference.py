@@ -4,7 +4,7 @@ import pytest
 
 import tvm
 from tvm import relay
-from tvm.relay.backend.interpreter import create_executor
+from tvm.relay.reference import create_executor
 from tvm.relay.transform._utils import post_order
 
 

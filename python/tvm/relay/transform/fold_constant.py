@@ -125,7 +125,7 @@ class ConstantFolder(ExprMutator):
         return self._evaluate(new, name)
 
     def _evaluate(self, call, name):
-        from ..backend.interpreter import eval_expr  # pylint: disable=import-outside-toplevel
+        from ..reference import eval_expr  # pylint: disable=import-outside-toplevel
 
         try:
             value = eval_expr(call, self.mod)

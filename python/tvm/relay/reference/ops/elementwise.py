@@ -90,7 +90,7 @@ def _as_value(result):
 
 def _check_result(op_name, value, expected):
     """Self-check: the value must have the type inference found (when it ran)."""
-    from .. import ty as _ty  # pylint: disable=import-outside-toplevel
+    from ... import ty as _ty  # pylint: disable=import-outside-toplevel
 
     if expected is None:
         return
@@ -612,9 +612,9 @@ def _std(attrs, args):
 
 
 # Register the kernels of the other modules.
-from . import reference_ops_transform  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import reference_ops_index  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import reference_ops_nn  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import reference_ops_pool  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import reference_ops_image  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import reference_ops_vision  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import transform  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import index  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import nn  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import pool  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import image  # noqa: E402,F401  pylint: disable=wrong-import-position
+from . import vision  # noqa: E402,F401  pylint: disable=wrong-import-position

@@ -7,8 +7,8 @@ coordinate transformation and rounding modes. ``image.affine_grid`` and
 """
 import numpy as np
 
-from .reference_ops import attr, contiguous, register_kernel
-from .reference_ops_layout import parse_layout
+from .elementwise import attr, contiguous, register_kernel
+from .layout import parse_layout
 
 
 # ---------------------------------------------------------------------- resize

@@ -6,7 +6,7 @@ attributes). Registered on import by :mod:`.reference_ops`.
 """
 import numpy as np
 
-from .reference_ops import acc_dtype, attr, contiguous, normalize_axes, register_kernel
+from .elementwise import acc_dtype, attr, contiguous, normalize_axes, register_kernel
 
 
 def _wrap_indices(indices, dim, mode):

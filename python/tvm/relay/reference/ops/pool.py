@@ -7,8 +7,8 @@ pools, ``depth_to_space`` / ``space_to_depth``. Registered on import by
 """
 import numpy as np
 
-from .reference_ops import attr, contiguous, int_tuple, pad_pairs, register_kernel, sliding_windows
-from .reference_ops_layout import convert_layout, parse_layout
+from .elementwise import attr, contiguous, int_tuple, pad_pairs, register_kernel, sliding_windows
+from .layout import convert_layout, parse_layout
 
 
 # ----------------------------------------------------------------------- pools

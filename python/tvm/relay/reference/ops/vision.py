@@ -7,7 +7,7 @@ on import by :mod:`.reference_ops`.
 """
 import numpy as np
 
-from .reference_ops import attr, contiguous, register_kernel
+from .elementwise import attr, contiguous, register_kernel
 
 
 # --------------------------------------------------------------------- vision

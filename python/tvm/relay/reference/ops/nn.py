@@ -9,7 +9,7 @@ softmax and pad follow; pools are in :mod:`.reference_ops_pool`. Registered on i
 """
 import numpy as np
 
-from .reference_ops import (
+from .elementwise import (
     acc_dtype,
     attr,
     int_tuple,
@@ -19,7 +19,7 @@ from .reference_ops import (
     register_kernel,
     sliding_windows,
 )
-from .reference_ops_layout import convert_layout, parse_layout
+from .layout import convert_layout, parse_layout
 
 
 def _canonical(layout, lead):

@@ -7,8 +7,8 @@ sorting and tensor creation, each written from the operator's semantics
 """
 import numpy as np
 
-from .reference_ops import acc_dtype, attr, contiguous, normalize_axes, register_kernel
-from .reference_ops_layout import convert_layout
+from .elementwise import acc_dtype, attr, contiguous, normalize_axes, register_kernel
+from .layout import convert_layout
 
 
 # --------------------------------------------------------------------- reshape
