@@ -12,7 +12,8 @@ import pytest
 import tvm
 from tvm import relay
 from tvm.relay.attrs import Attrs
-from tvm.relay.reference import interpreter, ops as reference_ops
+from tvm.relay.backend import interpreter  # upstream path; re-exports tvm.relay.reference
+from tvm.relay.reference import ops as reference_ops
 from tvm.relay.reference.ops import run_op
 
 RNG = np.random.default_rng(0)

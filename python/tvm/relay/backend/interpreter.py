@@ -1,4 +1,9 @@
-"""Upstream's module path of the interpreter; it lives in :mod:`tvm.relay.reference`."""
-from ..reference.interpreter import Closure, Executor, Interpreter, create_executor, eval_expr
+"""Upstream's module path of the Relay interpreter, kept for compatibility.
 
-__all__ = ["Closure", "Executor", "Interpreter", "create_executor", "eval_expr"]
+The interpreter is the NumPy reference interpreter of :mod:`tvm.relay.reference`;
+this module only re-exports its public names (``relay.create_executor("debug")``
+reaches it through here).
+"""
+from ..reference import Closure, Executor, Interpreter, create_executor, eval_expr, to_runtime
+
+__all__ = ["Closure", "Executor", "Interpreter", "create_executor", "eval_expr", "to_runtime"]

@@ -1,10 +1,16 @@
 """FoldConstant: evaluate the parts of a program that depend only on constants.
 
 A call of an operator whose arguments are all constants (or tuples of
-constants) is evaluated once, at compile time, by the reference interpreter
-(:func:`tvm.relay.backend.interpreter.eval_expr`) and replaced by its value.
+constants) is evaluated once, at compile time, by the NumPy reference
+interpreter (:func:`tvm.relay.reference.eval_expr`) and replaced by its value.
 Folding is bottom-up, so whole constant subtrees collapse: after parameters are
 bound, ``SimplifyInference``'s ``gamma / sqrt(var + eps)`` becomes one constant.
+
+``relay.build`` runs this pass, so the reference interpreter is part of the
+compiler path: in a built module, folded constants are computed by the
+reference kernels of :mod:`tvm.relay.reference.ops` and everything else by the
+compiled TOPI kernels. The tests check the two implementations against each
+other.
 
 Also, as upstream: ``shape_of`` / ``ndarray_size`` of a tensor with a static
 shape become constants; ``let x = <constant>`` is substituted into its body;

@@ -1,205 +1,20 @@
-"""NumPy reference kernels of Relay operators: the registry, elementwise ops, reductions.
+"""NumPy reference kernels of Relay's elementwise operators.
 
-Every kernel is written from the operator's documented semantics (upstream
-TVM 0.8 names and attributes), in plain NumPy, independently of TOPI and of
-the compiler. A kernel is ``kernel(attrs, args) -> value`` where ``attrs`` is
-the call's :class:`~tvm.relay.attrs.Attrs` (or ``None``), ``args`` the list of
-argument values (NumPy arrays, or tuples of them for tuple inputs) and the
-value is an array or a tuple of arrays.
-
-Numerical policy: reductions that accumulate (sums, means, matrix products,
-convolutions) run in float64 for floating inputs and are rounded once to the
-result dtype, so the reference is at least as accurate as any float32
-implementation it checks.
-
-The kernels are spread over this module (elementwise, broadcast, reductions),
-:mod:`.reference_ops_transform`, :mod:`.reference_ops_index`,
-:mod:`.reference_ops_nn`, :mod:`.reference_ops_pool`,
-:mod:`.reference_ops_image` and :mod:`.reference_ops_vision` (layout strings
-are handled by :mod:`.reference_ops_layout`); importing this module registers
-all of them.
+Binary arithmetic and comparisons (with broadcasting), unary math and
+predicates, ``clip``, activations with parameters (``leaky_relu``, ``prelu``),
+casts, ``*_like`` fills, ``where``, identity-like ops and ``add_n``.
 """
 import math
 
 import numpy as np
 
-import tvm.error
-
-_KERNELS = {}
-
-
-def register_kernel(*names):
-    """Decorator registering a kernel under one or more operator names."""
-
-    def _register(func):
-        for name in names:
-            _KERNELS[name] = func
-        return func
-
-    return _register
-
-
-def get_kernel(op_name):
-    """The reference kernel of ``op_name``; raises ``OpNotImplemented`` naming the op."""
-    kernel = _KERNELS.get(op_name)
-    if kernel is None:
-        raise tvm.error.OpNotImplemented(
-            f"the reference interpreter has no NumPy kernel for operator {op_name!r}"
-        )
-    return kernel
-
-
-def list_kernels():
-    """Names of the operators the interpreter can evaluate."""
-    return sorted(_KERNELS)
-
-
-def run_op(op_name, attrs, args, call=None):
-    """Evaluate one operator call; check the result against the call's inferred type."""
-    kernel = get_kernel(op_name)
-    for i, arg in enumerate(args):
-        if not isinstance(arg, np.ndarray | tuple):
-            raise TypeError(
-                f"argument {i} of operator {op_name!r} is a {type(arg).__name__}, "
-                "not a tensor or tuple"
-            )
-    with np.errstate(all="ignore"):
-        try:
-            result = _as_value(kernel(attrs, args))
-        except (ValueError, TypeError, IndexError) as err:
-            if op_name in str(err):
-                raise
-            try:
-                named = type(err)(f"{op_name}: {err}")
-            except Exception:  # pylint: disable=broad-except
-                raise err from None
-            raise named from err
-    if call is not None:
-        _check_result(op_name, result, call._checked_type_)  # pylint: disable=protected-access
-    return result
-
-
-def _as_value(result):
-    """Kernel results as interpreter values: NumPy scalars become 0-d arrays."""
-    if isinstance(result, tuple):
-        return tuple(_as_value(r) for r in result)
-    if isinstance(result, np.ndarray):
-        return result
-    return np.asarray(result)
-
-
-def _check_result(op_name, value, expected):
-    """Self-check: the value must have the type inference found (when it ran)."""
-    from ... import ty as _ty  # pylint: disable=import-outside-toplevel
-
-    if expected is None:
-        return
-    if isinstance(expected, _ty.TensorType) and isinstance(value, np.ndarray):
-        if expected.is_dynamic():
-            return
-        if tuple(value.shape) != tuple(expected.shape) or str(value.dtype) != expected.dtype:
-            raise ValueError(
-                f"reference kernel of {op_name!r} produced shape {value.shape} dtype "
-                f"{value.dtype}, but type inference says {tuple(expected.shape)} "
-                f"{expected.dtype}"
-            )
-    elif isinstance(expected, _ty.TupleType) and isinstance(value, tuple):
-        for field_value, field_type in zip(value, expected.fields):
-            _check_result(op_name, field_value, field_type)
-
-
-# --------------------------------------------------------------------- helpers
-def contiguous(array):
-    """A C-contiguous array of the same shape (``np.ascontiguousarray`` makes 0-d arrays 1-d)."""
-    array = np.asarray(array)
-    return array if array.flags.c_contiguous else array.copy(order="C")
-
-
-def attr(attrs, name, default=None):
-    """``attrs.name`` or ``default`` when absent (or when ``attrs`` is None)."""
-    if attrs is None:
-        return default
-    value = attrs.get(name, default)
-    return default if value is None else value
-
-
-def is_float(array):
-    """True for a floating-point array."""
-    return np.issubdtype(array.dtype, np.floating)
-
-
-def acc_dtype(dtype):
-    """Accumulation dtype: float64 for floats, int64 for integers."""
-    dtype = np.dtype(dtype)
-    if np.issubdtype(dtype, np.floating):
-        return np.float64
-    if np.issubdtype(dtype, np.unsignedinteger):
-        return np.uint64
-    if np.issubdtype(dtype, np.integer):
-        return np.int64
-    return dtype
-
-
-def out_dtype(attrs, default):
-    """The ``out_dtype`` attribute, or ``default`` when empty."""
-    value = attr(attrs, "out_dtype", "")
-    return np.dtype(value) if value not in ("", None) else np.dtype(default)
-
-
-def normalize_axes(axis, ndim):
-    """A list of non-negative axes; ``None`` means all."""
-    if axis is None:
-        return list(range(ndim))
-    if isinstance(axis, int | np.integer):
-        axis = [axis]
-    result = []
-    for a in axis:
-        a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} out of range for a tensor of rank {ndim}")
-        result.append(a % ndim if ndim else 0)
-    return result
-
-
-def int_tuple(value, count, name):
-    """An attribute as ``count`` ints (a single value is repeated)."""
-    if isinstance(value, int | np.integer):
-        return (int(value),) * count
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        return value * count
-    if len(value) != count:
-        raise ValueError(f"{name} must have {count} values, got {value}")
-    return value
-
-
-def pad_pairs(value, nspatial):
-    """Padding as (before, after) lists: 1, n or 2n values, as Relay accepts them."""
-    value = int_tuple(value, 1, "padding") if isinstance(value, int | np.integer) else tuple(
-        int(v) for v in value
-    )
-    if len(value) == 1:
-        return [value[0]] * nspatial, [value[0]] * nspatial
-    if len(value) == nspatial:
-        return list(value), list(value)
-    if len(value) == 2 * nspatial:
-        return list(value[:nspatial]), list(value[nspatial:])
-    raise ValueError(f"padding must have 1, {nspatial} or {2 * nspatial} values, got {value}")
-
-
-def sliding_windows(padded, kernel, strides, dilation):
-    """View of all (strided, dilated) windows: ``(N, C, *out, *kernel)``, no copy."""
-    nsp = len(kernel)
-    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-    view = np.lib.stride_tricks.sliding_window_view(padded, span, axis=tuple(range(2, 2 + nsp)))
-    index = (slice(None), slice(None))
-    index += tuple(slice(None, None, s) for s in strides)
-    index += tuple(slice(None, None, d) for d in dilation)
-    return view[index]
+from .common import acc_dtype, attr, contiguous, is_float, normalize_axes
+from .registry import register_kernel
 
 
 # ---------------------------------------------------------- elementwise binary
-def _trunc_div(a, b):
+def trunc_div(a, b):
+    """``divide`` of Relay: integers truncate toward zero (as C and TVM's div), floats divide."""
     if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
         quotient = np.floor_divide(a, b)
         remainder = a - quotient * b
@@ -211,7 +26,7 @@ def _trunc_div(a, b):
 def _trunc_divide(a, b):
     """``trunc_divide``: integer division as ``divide``; floats give ``trunc(a / b)``."""
     if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
-        return _trunc_div(a, b)
+        return trunc_div(a, b)
     return np.trunc(np.true_divide(a, b)).astype(np.result_type(a, b))
 
 
@@ -235,7 +50,7 @@ def _power(a, b):
 
 def _trunc_mod(a, b):
     if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
-        return (a - _trunc_div(a, b) * b).astype(np.result_type(a, b))
+        return (a - trunc_div(a, b) * b).astype(np.result_type(a, b))
     return np.fmod(a, b)
 
 
@@ -249,7 +64,7 @@ _BINARY = {
     "add": np.add,
     "subtract": np.subtract,
     "multiply": np.multiply,
-    "divide": _trunc_div,  # integer division truncates, as in C (TVM's div)
+    "divide": trunc_div,  # integer division truncates, as in C (TVM's div)
     "floor_divide": _floor_div,
     "trunc_divide": _trunc_divide,
     "mod": _trunc_mod,
@@ -497,124 +312,3 @@ def _add_n(_attrs, args):
     for x in inputs:
         total = total + x
     return total.astype(inputs[0].dtype)
-
-
-# ------------------------------------------------------------------ reductions
-def reduce_axes(attrs, ndim):
-    """The reduced axes of a reduction call (``axis`` and ``exclude`` attributes)."""
-    axes = normalize_axes(attr(attrs, "axis"), ndim)
-    if attr(attrs, "exclude", False):
-        axes = [a for a in range(ndim) if a not in axes]
-    return tuple(sorted(set(axes)))
-
-
-def _make_reduce(name, func, accumulate):
-    def kernel(attrs, args):
-        x = args[0]
-        axes = reduce_axes(attrs, x.ndim)
-        keepdims = bool(attr(attrs, "keepdims", False))
-        data = x.astype(acc_dtype(x.dtype)) if accumulate else x
-        result = func(data, axis=axes, keepdims=keepdims)
-        return np.asarray(result).astype(x.dtype)
-
-    register_kernel(name)(kernel)
-
-
-def _mean(x, axis, keepdims):
-    count = int(np.prod([x.shape[a] for a in axis])) if axis else 1
-    total = np.sum(x, axis=axis, keepdims=keepdims)
-    if np.issubdtype(x.dtype, np.integer):
-        return _trunc_div(total, np.asarray(count, total.dtype))
-    return total / count
-
-
-def _logsumexp(x, axis, keepdims):
-    peak = np.max(x, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)
-    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
-    return out if keepdims else np.squeeze(out, axis=axis)
-
-
-_make_reduce("sum", np.sum, True)
-_make_reduce("prod", np.prod, True)
-_make_reduce("mean", _mean, True)
-_make_reduce("max", np.max, False)
-_make_reduce("min", np.min, False)
-_make_reduce("logsumexp", _logsumexp, True)
-
-
-@register_kernel("all")
-def _all(attrs, args):
-    x = args[0]
-    return np.all(x, axis=reduce_axes(attrs, x.ndim), keepdims=bool(attr(attrs, "keepdims")))
-
-
-@register_kernel("any")
-def _any(attrs, args):
-    x = args[0]
-    return np.any(x, axis=reduce_axes(attrs, x.ndim), keepdims=bool(attr(attrs, "keepdims")))
-
-
-def _arg_reduce(attrs, x, pick_max):
-    axes = reduce_axes(attrs, x.ndim)
-    keepdims = bool(attr(attrs, "keepdims", False))
-    last = bool(attr(attrs, "select_last_index", False))
-    kept = [a for a in range(x.ndim) if a not in axes]
-    # Move reduced axes last and flatten them: the index is into that block.
-    moved = np.transpose(x, kept + list(axes))
-    flat = moved.reshape(moved.shape[: len(kept)] + (-1,))
-    if last:
-        flat = flat[..., ::-1]
-    index = np.argmax(flat, axis=-1) if pick_max else np.argmin(flat, axis=-1)
-    if last:
-        index = flat.shape[-1] - 1 - index
-    if keepdims:
-        shape = [1 if a in axes else x.shape[a] for a in range(x.ndim)]
-        index = index.reshape(shape)
-    return index.astype(np.int32)
-
-
-@register_kernel("argmax")
-def _argmax(attrs, args):
-    return _arg_reduce(attrs, args[0], True)
-
-
-@register_kernel("argmin")
-def _argmin(attrs, args):
-    return _arg_reduce(attrs, args[0], False)
-
-
-def _variance_core(attrs, args):
-    x = args[0]
-    axes = reduce_axes(attrs, x.ndim)
-    data = x.astype(acc_dtype(x.dtype))
-    if len(args) > 1:
-        mean = args[1].astype(data.dtype)
-    else:
-        mean = np.mean(data, axis=axes, keepdims=True)
-    count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    if attr(attrs, "unbiased", False):
-        count -= 1
-    sq = np.sum((data - mean) ** 2, axis=axes, keepdims=bool(attr(attrs, "keepdims", False)))
-    return x, sq / count
-
-
-@register_kernel("variance")
-def _variance(attrs, args):
-    x, var = _variance_core(attrs, args)
-    return var.astype(x.dtype)
-
-
-@register_kernel("std")
-def _std(attrs, args):
-    x, var = _variance_core(attrs, args)
-    return np.sqrt(var).astype(x.dtype)
-
-
-# Register the kernels of the other modules.
-from . import transform  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import index  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import nn  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import pool  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import image  # noqa: E402,F401  pylint: disable=wrong-import-position
-from . import vision  # noqa: E402,F401  pylint: disable=wrong-import-position

@@ -1,14 +1,15 @@
-"""NumPy reference kernels of Relay's image and vision operators.
+"""NumPy reference kernels of Relay's image operators (resizing, upsampling, grids).
 
 Resizing (``image.resize1d/2d/3d``, ``nn.upsampling``, ``nn.upsampling3d``)
 is separable: one 1-D interpolation per spatial axis, each with TVM's
 coordinate transformation and rounding modes. ``image.affine_grid`` and
-``image.grid_sample`` follow. Registered on import by :mod:`.reference_ops`.
+``image.grid_sample`` follow. Registered on import of :mod:`tvm.relay.reference.ops`.
 """
 import numpy as np
 
-from .elementwise import attr, contiguous, register_kernel
+from .common import attr, contiguous
 from .layout import parse_layout
+from .registry import register_kernel
 
 
 # ---------------------------------------------------------------------- resize

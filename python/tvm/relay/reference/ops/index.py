@@ -2,11 +2,12 @@
 
 Gathers and scatters, one-hot, tensor creation, cumulative sums, sorting and
 top-k, each written from the operator's semantics (upstream TVM 0.8 names and
-attributes). Registered on import by :mod:`.reference_ops`.
+attributes). Registered on import of :mod:`tvm.relay.reference.ops`.
 """
 import numpy as np
 
-from .elementwise import acc_dtype, attr, contiguous, normalize_axes, register_kernel
+from .common import acc_dtype, attr, contiguous, normalize_axes
+from .registry import register_kernel
 
 
 def _wrap_indices(indices, dim, mode):

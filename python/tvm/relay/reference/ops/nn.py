@@ -2,24 +2,24 @@
 
 Convolutions of any rank, layout and grouping are reduced to one canonical
 form: data in ``N C spatial...``, weight in ``O I spatial...`` (via the
-layout helpers of :mod:`.reference_ops_transform`), computed by im2col and a
-float64 matrix product (or, for depthwise convolutions, one multiply-add per
-kernel tap), then laid out as requested. Dense layers, normalisations,
-softmax and pad follow; pools are in :mod:`.reference_ops_pool`. Registered on import by :mod:`.reference_ops`.
+helpers of :mod:`.layout`), computed by im2col and a float64 matrix product
+(or, for depthwise convolutions, one multiply-add per kernel tap), then laid
+out as requested. Dense layers, normalisations, softmax and pad follow; pools
+are in :mod:`.pool`. Registered on import of :mod:`tvm.relay.reference.ops`.
 """
 import numpy as np
 
-from .elementwise import (
+from .common import (
     acc_dtype,
     attr,
     int_tuple,
     normalize_axes,
     out_dtype,
     pad_pairs,
-    register_kernel,
     sliding_windows,
 )
 from .layout import convert_layout, parse_layout
+from .registry import register_kernel
 
 
 def _canonical(layout, lead):

@@ -2,13 +2,14 @@
 
 Max/average pools of rank 1-3 in any layout with unsplit spatial axes
 (padding, dilation, ``ceil_mode``, ``count_include_pad``), adaptive and global
-pools, ``depth_to_space`` / ``space_to_depth``. Registered on import by
-:mod:`.reference_ops`.
+pools, ``depth_to_space`` / ``space_to_depth``. Registered on import of
+:mod:`tvm.relay.reference.ops`.
 """
 import numpy as np
 
-from .elementwise import attr, contiguous, int_tuple, pad_pairs, register_kernel, sliding_windows
+from .common import attr, contiguous, int_tuple, pad_pairs, sliding_windows
 from .layout import convert_layout, parse_layout
+from .registry import register_kernel
 
 
 # ----------------------------------------------------------------------- pools

@@ -1,14 +1,15 @@
 """NumPy reference kernels of Relay's data-movement operators.
 
-Reshapes, transposes, slicing, gathering, concatenation, layout transforms,
-sorting and tensor creation, each written from the operator's semantics
-(upstream TVM 0.8 names and attributes). Registered on import by
-:mod:`.reference_ops`.
+Reshapes, transposes, broadcasts, slicing, concatenation, splitting, tiling,
+reversal and layout transforms, each written from the operator's semantics
+(upstream TVM 0.8 names and attributes); gathers and sorts are in
+:mod:`.index`. Registered on import of :mod:`tvm.relay.reference.ops`.
 """
 import numpy as np
 
-from .elementwise import acc_dtype, attr, contiguous, normalize_axes, register_kernel
+from .common import acc_dtype, attr, contiguous, normalize_axes
 from .layout import convert_layout
+from .registry import register_kernel
 
 
 # --------------------------------------------------------------------- reshape

@@ -2,12 +2,13 @@
 
 ``multibox_prior``, ``multibox_transform_loc``, ``get_valid_counts`` and
 ``non_max_suppression`` follow upstream TVM 0.8's semantics, written here as
-plain loops over boxes (clarity over speed: these are references). Registered
-on import by :mod:`.reference_ops`.
+plain loops over boxes (clarity over speed: these are references).
+Registered on import of :mod:`tvm.relay.reference.ops`.
 """
 import numpy as np
 
-from .elementwise import attr, contiguous, register_kernel
+from .common import attr, contiguous
+from .registry import register_kernel
 
 
 # --------------------------------------------------------------------- vision
