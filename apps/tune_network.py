@@ -6,19 +6,23 @@ CPU" tutorial:
 1. take a network from ``relay.testing`` (or an ONNX file),
 2. extract the auto-scheduler's tasks (``auto_scheduler.extract_tasks``),
 3. tune them with the ``TaskScheduler`` (resuming from ``--log-file`` if it
-   exists: measured states are not measured again),
+   exists: measured states are not measured again); it first measures each
+   task's TOPI schedule (``measure_baselines``), so a task whose search has
+   not beaten it keeps its TOPI kernel,
 4. build under ``auto_scheduler.ApplyHistoryBest(log)`` (``relay.build`` turns
    ``use_topi_schedule`` off by itself) and, for comparison, without it,
 5. check the tuned output against the untuned build and print both latencies.
 
-The defaults (resnet-18, NHWC, batch 1, 48 trials: 2 per task, plus one
-measurement of each task's TOPI schedule) finish in about 7 minutes on a
-2-core machine; that is a smoke-sized budget. In NHWC the tuned build computes
-3x3 stride-1 convolutions by Winograd (as upstream's x86 strategy did), with
-their TOPI schedule until the search beats it. Measured here: ``--trials 376``
-(about 16 minutes) ran resnet-18 NHWC in 24 ms, against 38 ms untuned and
-28 ms for ONNX Runtime on 2 threads. Upstream's tutorial used ~900 trials per
-task (``--trials 20000`` for resnet-18).
+``--trials`` counts every measurement, the TOPI schedules' included. The
+defaults (resnet-18, NHWC, batch 1, 72 trials: one measurement of each of the
+24 tasks' TOPI schedule, then 2 searched trials per task) finish in about 7
+minutes on a 2-core machine; that is a smoke-sized budget. In NHWC the tuned
+build computes 3x3 stride-1 convolutions by Winograd (as upstream's x86
+strategy did), with their TOPI schedule until the search beats it. Measured
+here: 376 searched trials (``--trials 400``, about 16 minutes) ran resnet-18
+NHWC in 24 ms, against 38 ms untuned and 28 ms for ONNX Runtime on 2 threads.
+Upstream's tutorial used ~900 trials per task (``--trials 20000`` for
+resnet-18).
 """
 import argparse
 import logging
@@ -31,6 +35,7 @@ import numpy as np
 import tvm
 from tvm import auto_scheduler, relay
 from tvm.contrib import graph_executor
+from tvm.contrib.interleaved_timing import interleaved_median_ms
 import tvm.relay.testing as testing
 
 NETWORKS = ("resnet-18", "resnet-50", "mobilenet", "mlp", "dcgan", "resnet3d-18")
@@ -98,29 +103,6 @@ def onnxruntime_reference(path, inputs):
     return outputs, lambda: session.run(None, inputs)
 
 
-def interleaved_median_ms(runners, rounds, runs_per_round=3, pause_s=0.3):
-    """Median latency (ms) of each runner, timed in interleaved rounds.
-
-    Every round gives each runner, in a rotating order, one untimed run (it
-    wakes the thread pool up) and ``runs_per_round`` timed ones. A shared
-    machine's load changes over seconds, so timing one build after the other
-    can make either look faster; the pause before each runner lets the previous
-    one's spinning worker threads go to sleep.
-    """
-    times = [[] for _ in runners]
-    for round_ in range(rounds):
-        order = list(range(len(runners)))
-        order = order[round_ % len(order):] + order[:round_ % len(order)]
-        for idx in order:
-            time.sleep(pause_s)
-            runners[idx]()
-            for _ in range(runs_per_round):
-                start = time.perf_counter()
-                runners[idx]()
-                times[idx].append(time.perf_counter() - start)
-    return [float(np.median(t)) * 1e3 for t in times]
-
-
 def random_inputs(mod, input_shapes, seed=0):
     rng = np.random.default_rng(seed)
     types = {p.name_hint: p for p in mod["main"].params}
@@ -135,53 +117,6 @@ def random_inputs(mod, input_shapes, seed=0):
         else:
             inputs[name] = rng.uniform(-1, 1, shape).astype(dtype)
     return inputs
-
-
-def record_baselines(tasks, log_file, runner):
-    """Measure each task's TOPI schedule (its ``baseline_state``) into the log.
-
-    The auto-scheduler then starts from the untuned kernel's cost, and
-    ``ApplyHistoryBest`` picks the TOPI schedule for any task whose search has
-    not beaten it yet: a tuned build is not slower than the untuned one because
-    of a task that had too few trials. Tasks already in the log are skipped.
-    """
-    from tvm.auto_scheduler.measure import MeasureInput, ProgramMeasurer  # pylint: disable=import-outside-toplevel
-
-    logged = set()
-    if os.path.exists(log_file):
-        logged = {inp.task.workload_key for inp, _ in auto_scheduler.load_records(log_file)}
-    todo = [t for t in tasks if getattr(t, "baseline_state", None) is not None and t.workload_key not in logged]
-    if not todo:
-        return
-    measurer = ProgramMeasurer(auto_scheduler.LocalBuilder(), runner,
-                               [auto_scheduler.RecordToFile(log_file)], verbose=0)
-    start = time.perf_counter()
-    for task in todo:
-        measurer.measure(task, None, [MeasureInput(task, task.baseline_state)])
-    print(f"measured the TOPI schedules of {len(todo)} tasks in {time.perf_counter() - start:.0f} s")
-
-
-def search_log(log_file, tasks):
-    """The log without the baseline (TOPI schedule) records, or None if empty.
-
-    The search resumes from this one: the base's evolutionary search can only
-    start from traces of its own sketches, not from hand-written schedules.
-    ``ApplyHistoryBest`` still reads the whole log, baselines included.
-    """
-    from tvm.auto_scheduler.compute_dag import state_to_json  # pylint: disable=import-outside-toplevel
-
-    if not os.path.exists(log_file):
-        return None
-    baselines = {state_to_json(t.baseline_state) for t in tasks if getattr(t, "baseline_state", None)}
-    kept = [(inp, res) for inp, res in auto_scheduler.load_records(log_file)
-            if state_to_json(inp.state) not in baselines]
-    if not kept:
-        return None
-    path = log_file + ".search"
-    if os.path.exists(path):
-        os.remove(path)  # save_records appends
-    auto_scheduler.save_records(path, [inp for inp, _ in kept], [res for _, res in kept])
-    return path
 
 
 #: Trials per task from which the search uses its full population.
@@ -225,8 +160,9 @@ def main(argv=None):
     source.add_argument("--onnx", metavar="FILE", help="an ONNX model instead of a built-in network")
     parser.add_argument("--layout", default="NHWC", choices=("NHWC", "NCHW"))
     parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--trials", type=int, default=48,
-                        help="total measurement trials over all tasks (0: only build with the log)")
+    parser.add_argument("--trials", type=int, default=72,
+                        help="total measurement trials over all tasks, the measurements of their TOPI "
+                             "schedules included (0: only build with the log)")
     parser.add_argument("--log-file", default=None,
                         help="tuning log (resumed if it exists); default <network>-<layout>-B<batch>.json")
     parser.add_argument("--target", default="llvm",
@@ -261,12 +197,14 @@ def main(argv=None):
         # and ran the network in 37 ms, no faster than the TOPI schedules.
         runner = auto_scheduler.LocalRunner(number=1, repeat=10, min_repeat_ms=0,
                                             enable_cpu_cache_flush=True)
-        if os.path.exists(log_file):
+        resume = log_file if os.path.exists(log_file) else None
+        if resume:
             print(f"resuming from {log_file} ({sum(1 for _ in open(log_file))} records)")
-        record_baselines(tasks, log_file, runner)
-        resume = search_log(log_file, tasks)
-        tuner = auto_scheduler.TaskScheduler(tasks, task_weights, load_log_file=resume, callbacks=[
-            auto_scheduler.task_scheduler.PrintTableInfo()])
+        # measure_baselines: each task's TOPI schedule is measured first (unless
+        # the log has it), so ApplyHistoryBest never picks a searched schedule
+        # slower than the untuned kernel.
+        tuner = auto_scheduler.TaskScheduler(tasks, task_weights, load_log_file=resume, measure_baselines=True,
+                                             callbacks=[auto_scheduler.task_scheduler.PrintTableInfo()])
         options = auto_scheduler.TuningOptions(
             num_measure_trials=args.trials,
             runner=runner,

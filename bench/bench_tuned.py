@@ -1,7 +1,7 @@
 """Tuned vs untuned vs ONNX Runtime: latency of one network in one run.
 
 Builds the network three ways from the same random weights and times them in
-interleaved rounds (see ``apps/tune_network.interleaved_median_ms``):
+interleaved rounds (see ``tvm.contrib.interleaved_timing``):
 
 * this fork, untuned (TOPI fallback schedules),
 * this fork under ``auto_scheduler.ApplyHistoryBest(--log)`` (tuned),
@@ -18,12 +18,12 @@ import sys
 import numpy as np
 
 from tvm import auto_scheduler, relay
+from tvm.contrib.interleaved_timing import interleaved_median_ms
 from tvm.relay import testing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_untuned import (  # noqa: E402  pylint: disable=wrong-import-position
     OnnxExporter,
-    interleaved_median_ms,
     nhwc_params,
     run_fork,
     run_ort,

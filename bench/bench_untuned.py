@@ -21,8 +21,6 @@ Runtime and scaled to the ONNX Runtime median of the main rounds.
                                   [--layouts NCHW NHWC] [--repeat 20] [--no-relax]
 """
 import argparse
-import os
-import sys
 
 import numpy as np
 import onnx
@@ -31,6 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 import tvm
 from tvm import relay
 from tvm.contrib import graph_executor
+from tvm.contrib.interleaved_timing import interleaved_median_ms
 from tvm.relay import testing
 
 
@@ -177,12 +176,6 @@ def nhwc_params(mod_nhwc, params_nchw):
 
 
 # --------------------------------------------------------------------------- runners
-# One implementation of the interleaved timing, shared with the tuning app: each
-# round gives every runner a pause (the other runtime's spinning workers go to
-# sleep: measured here, ONNX Runtime took 72 ms right after the fork with a
-# 0.05 s pause and 28 ms with 0.3 s), one untimed run and three timed ones.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "apps"))
-from tune_network import interleaved_median_ms  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def run_fork(mod, params, data):

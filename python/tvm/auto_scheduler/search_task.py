@@ -110,11 +110,19 @@ class SearchTask:
     task_inputs, task_inputs_overwrite, task_inputs_save_to_file, desc
         Upstream arguments; ``desc`` is kept, special task inputs are not
         supported (passing some raises).
+    baseline_state : Optional[Union[tvm.s_tir.Trace, str]]
+        Fork addition: the TOPI schedule's state of this DAG (a schedule trace
+        over ``compute_dag``, or its JSON text), or None when the task has no
+        hand-written schedule. :func:`extract_tasks` sets it; the
+        :class:`TaskScheduler` measures it before searching
+        (``measure_baselines``), so the tuned result of a task is the better
+        of its TOPI schedule and the searched ones. After unpickling it is the
+        trace's JSON text, which every consumer of states accepts.
     """
 
     def __init__(self, func=None, args=None, compute_dag=None, workload_key=None, target=None, target_host=None,
                  hardware_params=None, layout_rewrite_option=None, task_inputs=None,
-                 task_inputs_overwrite=False, task_inputs_save_to_file=False, desc=""):
+                 task_inputs_overwrite=False, task_inputs_save_to_file=False, desc="", baseline_state=None):
         del task_inputs_overwrite, task_inputs_save_to_file
         if task_inputs:
             raise ValueError("SearchTask: task_inputs (special buffers) are not supported by this fork")
@@ -144,6 +152,7 @@ class SearchTask:
         self.layout_rewrite_option = int(layout_rewrite_option)
         self.desc = desc
         self.task_input_names = []
+        self.baseline_state = baseline_state
 
     @classmethod
     def from_record(cls, workload_key, target):
@@ -157,6 +166,7 @@ class SearchTask:
         task.layout_rewrite_option = LayoutRewriteOption.get_target_default(task.target)
         task.desc = ""
         task.task_input_names = []
+        task.baseline_state = None
         return task
 
     @property
@@ -226,6 +236,7 @@ class SearchTask:
         return self.compute_dag.print_python_code_from_state(inp.state)
 
     def __getstate__(self):
+        from .compute_dag import state_to_json  # pylint: disable=import-outside-toplevel
         from .workload_registry import serialize_workload_registry_entry  # pylint: disable=C0415
 
         try:
@@ -241,6 +252,8 @@ class SearchTask:
             "layout_rewrite_option": self.layout_rewrite_option,
             "desc": self.desc,
             "registry_entry": entry,
+            # as in measure records: tvm.ir.save_json of the trace
+            "baseline_state": state_to_json(self.baseline_state) if self.baseline_state is not None else None,
         }
 
     def __setstate__(self, state):
@@ -256,6 +269,8 @@ class SearchTask:
         self.layout_rewrite_option = state["layout_rewrite_option"]
         self.desc = state["desc"]
         self.task_input_names = []
+        self.baseline_state = state.get("baseline_state")
 
     def __repr__(self):
-        return "SearchTask(workload_key=%s, target=%s)" % (self.workload_key, self.target)
+        baseline = ", with baseline_state" if self.baseline_state is not None else ""
+        return "SearchTask(workload_key=%s, target=%s%s)" % (self.workload_key, self.target, baseline)

@@ -15,8 +15,11 @@ import time
 
 import numpy as np
 
-from .measure import ProgramMeasurer
+from .compute_dag import state_to_json
+from .measure import MeasureErrorNo, MeasureInput, ProgramMeasurer
+from .measure_record import RecordToFile, load_records
 from .search_policy import PreloadMeasuredStates, SketchPolicy
+from .utils import target_to_str
 
 
 logger = logging.getLogger("auto_scheduler")
@@ -51,9 +54,36 @@ def make_search_policies(search_policy, search_policy_params, tasks, num_measure
         cost_model = RandomModel()
     else:
         raise ValueError("unknown cost model %r in %r (use xgb or random)" % (model_type, search_policy))
-    callbacks = [PreloadMeasuredStates(load_log_file)] if load_log_file and os.path.isfile(load_log_file) else []
+    callbacks = [PreloadSearchedStates(load_log_file)] if load_log_file and os.path.isfile(load_log_file) else []
     return [SketchPolicy(task, cost_model, params=search_policy_params, verbose=verbose,
                          init_search_callbacks=callbacks) for task in tasks]
+
+
+def _baseline_json(task):
+    """The JSON text of a task's baseline state (as in records), or None."""
+    baseline = getattr(task, "baseline_state", None)
+    return None if baseline is None else state_to_json(baseline)
+
+
+class PreloadSearchedStates(PreloadMeasuredStates):
+    """:class:`PreloadMeasuredStates` without the task's baseline state.
+
+    The evolutionary search starts only from traces of its own sketches, not
+    from a hand-written (TOPI) schedule, so a logged baseline does not seed it;
+    the task scheduler counts the baseline's cost in the task's best cost.
+    """
+
+    def callback(self, policy):
+        task = policy.search_task
+        baseline = _baseline_json(task)
+        inputs, results = [], []
+        for inp, res in load_records(self.filename):
+            if inp.task.workload_key != task.workload_key or state_to_json(inp.state) == baseline:
+                continue
+            inp.task = task
+            inputs.append(inp)
+            results.append(res)
+        policy.preload(inputs, results)
 
 
 def derive_similarity_tag(dag, log_base=1.618):
@@ -80,16 +110,43 @@ class TaskScheduler:
         A saved cost model to start from.
     load_log_file : Optional[str]
         Resume: measured states of this log train the model, seed the search
-        and are never measured again; the tasks' best costs start from it.
+        and are never measured again; the tasks' best costs start from it
+        (logged baseline states included; they do not seed the search).
     alpha, beta, gamma, backward_window_size
         Parameters of the gradient strategy (upstream defaults).
     callbacks : Optional[List[TaskSchedulerCallback]]
         Default ``[PrintTableInfo(), LogEstimatedLatency("total_latency.tsv")]``.
+    measure_baselines : bool = True
+        Fork addition. Before the first search round, measure once the
+        ``baseline_state`` of every task that has one (its TOPI schedule, set
+        by :func:`extract_tasks`; tasks whose ``baseline_state`` is None are
+        skipped), with the same builder, runner and measure callbacks as the
+        searched candidates: a ``RecordToFile`` callback logs the baseline as
+        an ordinary record, so ``ApplyHistoryBest`` picks the TOPI schedule
+        for a task whose search has not beaten it. A baseline is not measured
+        again when a record of it (same workload key, same target, same
+        state) is already in ``load_log_file`` or in the file of a
+        ``RecordToFile`` measure callback; its logged cost is used instead.
+        The baseline's cost is the task's first best cost (``best_costs``,
+        ``baseline_costs``), which the gradient strategy sees.
+
+        Baseline measurements count towards ``num_measure_trials``: they are
+        measured first, one per task in task order while the budget lasts, and
+        count in ``ct`` and in the task's ``task_trials`` (the "Trials" column
+        of the table); the search gets the rest of the budget.
+
+    Attributes
+    ----------
+    best_costs : numpy.ndarray
+        The best mean cost (seconds) of each task so far, 1e10 when unknown.
+    baseline_costs : List[Optional[float]]
+        The cost of each task's baseline state, measured or logged (None when
+        the task has none, it was not measured or its measurement failed).
     """
 
     def __init__(self, tasks, task_weights=None, objective_func=None, strategy="gradient",
                  load_model_file=None, load_log_file=None, alpha=0.2, beta=2, gamma=0.5,
-                 backward_window_size=3, callbacks=None):
+                 backward_window_size=3, callbacks=None, measure_baselines=True):
         if not tasks:
             raise ValueError("TaskScheduler needs at least one task")
         if strategy not in ("gradient", "round-robin"):
@@ -108,11 +165,13 @@ class TaskScheduler:
         self.alpha, self.beta, self.gamma = alpha, beta, gamma
         self.backward_window_size = backward_window_size
         self.eps_random = 0.05
+        self.measure_baselines = bool(measure_baselines)
         if callbacks is None:
             callbacks = [PrintTableInfo(), LogEstimatedLatency("total_latency.tsv")]
         self.callbacks = list(callbacks)
         n = len(self.tasks)
         self.best_costs = 1e10 * np.ones(n)
+        self.baseline_costs = [None] * n
         self.cur_score = self._compute_score(self.best_costs)
         self.task_cts = [0] * n
         self.task_trials = [0] * n
@@ -142,6 +201,9 @@ class TaskScheduler:
              per_task_early_stopping=None):
         """Tune the tasks with ``tune_option.num_measure_trials`` measurements in total.
 
+        The total includes the baseline states measured first (see
+        ``measure_baselines``).
+
         Parameters
         ----------
         tune_option : TuningOptions
@@ -155,8 +217,13 @@ class TaskScheduler:
         self.early_stopping_all = (1 << 30) if tune_option.early_stopping is None or tune_option.early_stopping < 0 \
             else tune_option.early_stopping
         self.early_stopping_task = (1 << 30) if per_task_early_stopping is None else per_task_early_stopping
+        logged = self._logged_baselines(tune_option)
+        baselines_todo = [i for i, task in enumerate(self.tasks)
+                          if self.measure_baselines and _baseline_json(task) is not None and i not in logged]
+        baselines_todo = baselines_todo[:max(0, tune_option.num_measure_trials)]
+        search_trials = tune_option.num_measure_trials - len(baselines_todo)
         self.num_measures_per_round = min(tune_option.num_measures_per_round,
-                                          max(1, tune_option.num_measure_trials // len(self.tasks)))
+                                          max(1, search_trials // len(self.tasks)))
         self.measurer = ProgramMeasurer(tune_option.builder, tune_option.runner, tune_option.measure_callbacks,
                                         tune_option.verbose)
         self.search_policies = make_search_policies(
@@ -165,11 +232,14 @@ class TaskScheduler:
         for i, policy in enumerate(self.search_policies):
             if getattr(policy, "best_cost", None) is not None:
                 self.best_costs[i] = policy.best_cost
+        for i, res in logged.items():
+            self._note_baseline(i, res)
         self.cur_score = self._compute_score(self.best_costs)
         self.best_score = self.cur_score
         self.tic = time.time()
         if tune_option.num_measure_trials <= 0:
             return
+        self._measure_baselines(baselines_todo, len(logged))
         # warm up: one round per task
         for idx in range(len(self.tasks)):
             if self.ct >= tune_option.num_measure_trials:
@@ -187,6 +257,63 @@ class TaskScheduler:
                 logger.info("Stop early since no performance improvement in the last %d measurement trials.",
                             self.early_stopping_all)
                 break
+
+    def _logged_baselines(self, tune_option):
+        """``{task index: MeasureResult}`` of the baselines already in the logs.
+
+        The logs are ``load_log_file`` and, when baselines are to be measured,
+        the files of the ``RecordToFile`` measure callbacks. A record counts
+        when its workload key, target and state are the task's and its
+        baseline's; of several, the best valid one is kept.
+        """
+        wanted = {}
+        for i, task in enumerate(self.tasks):
+            baseline = _baseline_json(task)
+            if baseline is not None:
+                wanted.setdefault((task.workload_key, target_to_str(task.target), baseline), []).append(i)
+        files = [self.load_log_file] if self.load_log_file else []
+        if self.measure_baselines:
+            files += [cb.filename for cb in tune_option.measure_callbacks if isinstance(cb, RecordToFile)]
+        paths = {os.path.abspath(str(f)) for f in files if os.path.isfile(str(f))}
+        def rank(res):  # valid results first, then the fastest
+            return res.error_no != MeasureErrorNo.NO_ERROR, res.mean_cost()
+
+        found = {}
+        for path in sorted(paths) if wanted else []:
+            for inp, res in load_records(path):
+                key = (inp.task.workload_key, target_to_str(inp.task.target), state_to_json(inp.state))
+                for i in wanted.get(key, ()):
+                    if i not in found or rank(res) < rank(found[i]):
+                        found[i] = res
+        return found
+
+    def _note_baseline(self, idx, res):
+        """Count a baseline's result in the task's best cost."""
+        if res.error_no != MeasureErrorNo.NO_ERROR:
+            logger.warning("TaskScheduler: the baseline state of task %d (%s) failed: error %d %s", idx,
+                           self.tasks[idx].desc or self.tasks[idx].workload_key, res.error_no, res.error_msg or "")
+            return
+        cost = res.mean_cost()
+        self.baseline_costs[idx] = cost
+        self.best_costs[idx] = min(self.best_costs[idx], cost)
+
+    def _measure_baselines(self, todo, num_logged):
+        """Measure the baseline states of the tasks ``todo``, one trial each."""
+        start = time.time()
+        for idx in todo:
+            task = self.tasks[idx]
+            (res,) = self.measurer.measure(task, None, [MeasureInput(task, task.baseline_state)])
+            self._note_baseline(idx, res)
+            self.task_trials[idx] += 1
+            self.ct += 1
+        self.cur_score = self._compute_score(self.best_costs)
+        self.best_score = self.cur_score
+        num_baselines = sum(1 for task in self.tasks if _baseline_json(task) is not None)
+        text = "TaskScheduler: measured %d of the %d baseline states in %.0f s (%d already in the log)" % (
+            len(todo), num_baselines, time.time() - start, num_logged)
+        logger.info(text)
+        if todo and self.tune_option.verbose >= 1:
+            print(text, flush=True)
 
     def _pick_task(self):
         alive = [i for i in range(len(self.tasks)) if i not in self.dead_tasks]

@@ -9,6 +9,7 @@ import pytest
 
 from tvm import auto_scheduler
 from tvm.auto_scheduler.measure import MeasureInput, MeasureResult
+from tvm.contrib.interleaved_timing import interleaved_median_ms
 
 APPS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "apps")
 sys.path.insert(0, os.path.abspath(APPS))
@@ -39,18 +40,28 @@ def test_app_rejects_unknown_network():
         tune_network.main(["--network", "alexnet"])
 
 
-def test_search_log_leaves_out_the_baselines(tmp_path):
-    mod, params, _ = tune_network.get_network("mlp", 1, "NHWC")
-    tasks, _ = auto_scheduler.extract_tasks(mod["main"], params, "llvm")
+def test_app_tunes_with_the_schedulers_baselines(tmp_path, monkeypatch, capsys):
+    """The app leaves the TOPI baselines to TaskScheduler(measure_baselines=True)."""
+    seen = {}
+
+    class RecordingScheduler:  # stands in for the TaskScheduler: no tuning run
+        def __init__(self, tasks, task_weights, **kwargs):
+            seen.update(kwargs, tasks=tasks, weights=task_weights)
+
+        def tune(self, options, **kwargs):
+            seen.update(options=options, tune_kwargs=kwargs)
+
+    monkeypatch.setattr(auto_scheduler, "TaskScheduler", RecordingScheduler)
     log = tmp_path / "mlp.json"
-    inputs = [MeasureInput(t, t.baseline_state) for t in tasks] + [MeasureInput(tasks[0], None)]
-    results = [MeasureResult([1e-3], 0, None, 0.1, time.time()) for _ in inputs]
-    auto_scheduler.save_records(str(log), inputs, results)
-    path = tune_network.search_log(str(log), tasks)
-    kept = list(auto_scheduler.load_records(path))
-    assert len(kept) == 1 and kept[0][0].task.workload_key == tasks[0].workload_key
-    # the full log, baselines included, is what ApplyHistoryBest reads
-    assert len(list(auto_scheduler.load_records(str(log)))) == len(tasks) + 1
+    code = tune_network.main(["--network", "mlp", "--trials", "8", "--log-file", str(log), "--repeat", "1"])
+    assert code == 0
+    assert seen["measure_baselines"] is True
+    assert seen["load_log_file"] is None  # no log yet: nothing to resume
+    assert seen["tasks"] and all(t.baseline_state is not None for t in seen["tasks"])
+    options = seen["options"]
+    assert options.num_measure_trials == 8  # --trials: baselines included
+    assert [cb.filename for cb in options.measure_callbacks] == [str(log)]
+    assert "no log" in capsys.readouterr().out
 
 
 def test_smoke_budgets_get_the_small_search():
@@ -63,6 +74,8 @@ def test_smoke_budgets_get_the_small_search():
 
 
 def test_interleaved_timing_gives_each_runner_its_own_median():
+    """The app and bench/ share tvm.contrib.interleaved_timing."""
+    assert tune_network.interleaved_median_ms is interleaved_median_ms
     calls = []
 
     def runner(name, seconds):
@@ -71,7 +84,7 @@ def test_interleaved_timing_gives_each_runner_its_own_median():
             time.sleep(seconds)
         return run
 
-    fast_ms, slow_ms = tune_network.interleaved_median_ms(
+    fast_ms, slow_ms = interleaved_median_ms(
         [runner("fast", 0.001), runner("slow", 0.02)], rounds=3, runs_per_round=2, pause_s=0)
     assert 1 <= fast_ms < 10 and 20 <= slow_ms < 40
     # 3 rounds x (1 untimed + 2 timed) runs each, in rotating order
