@@ -35,7 +35,7 @@ def numpy_gflops(size=2048, repeat=3):
 
 def build(inputs, outs, fschedule, target):
     """Schedule and compile; ``(lib, input_transforms)`` as the compile engine makes them."""
-    from tvm.auto_scheduler.layout_rewrite import take_out_layout_rewrites  # pylint: disable=import-outside-toplevel
+    from tvm.topi.generic.input_transform import take_out_layout_rewrites  # pylint: disable=import-outside-toplevel
 
     func = te.create_prim_func(inputs + outs)
     sch = tvm.s_tir.Schedule(tvm.IRModule({"main": func}))

@@ -26,12 +26,12 @@ from .search_task import HardwareParams, SearchTask, TuningOptions
 from .task_scheduler import TaskScheduler
 from .workload_registry import make_workload_key, register_workload, register_workload_tensors
 
-# The one bridge to Relay; it imports Relay lazily, inside its functions.
+# The one bridge to Relay: importing it plugs the auto-scheduler into the
+# compile engine's hook point (tvm.relay.backend.lowering).
 from . import relay_integration
 from .relay_integration import (
     TracingEnvironment,
     TracingMode,
-    auto_schedule_topi_compute,
     extract_tasks,
     is_auto_scheduler_enabled,
 )

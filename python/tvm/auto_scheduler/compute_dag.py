@@ -17,7 +17,7 @@ import re
 import tvm
 from tvm import te
 from tvm.s_tir import Schedule, Trace
-from tvm.topi.generic.schedule_utils import LAYOUT_REWRITE_PREPROC, root_block
+from tvm.topi.generic.input_transform import extract_layout_transforms, find_layout_rewrite_blocks
 
 from .utils import as_target, get_const_tuple
 from .workload_registry import workload_key_to_tensors
@@ -62,13 +62,6 @@ def _block_text(stmt):
     """Text of a statement without the buffer/var declarations the printer adds."""
     lines = [ln for ln in str(stmt).splitlines() if ln.strip() and not _DECL_LINE.match(ln)]
     return " ".join(ln.strip() for ln in lines)
-
-
-def find_preproc_blocks(func):
-    """The layout-rewrite blocks (top-level blocks of the root) of a scheduled function."""
-    sch = Schedule(func)
-    blocks = [sch.get(b) for b in sch.get_child_blocks(root_block(sch))]
-    return [b for b in blocks if LAYOUT_REWRITE_PREPROC in b.annotations]
 
 
 def state_to_trace(state):
@@ -251,7 +244,7 @@ class ComputeDAG:
 
     @staticmethod
     def _has_preproc(mod):
-        return bool(find_preproc_blocks(mod["main"]))
+        return bool(find_layout_rewrite_blocks(mod["main"]))
 
     def layout_transforms(self, state):
         """How the weights must be pre-transformed for ``REWRITE_FOR_PRE_TRANSFORMED``.
@@ -268,8 +261,6 @@ class ComputeDAG:
             old and new shapes, a PrimFunc ``main(original, rewritten)`` and
             ``apply_numpy(weight)``. Empty when nothing is rewritten.
         """
-        from .layout_rewrite import extract_layout_transforms  # pylint: disable=import-outside-toplevel
-
         sch, _ = self.apply_steps_from_state(state)
         return extract_layout_transforms(sch.mod["main"], [t.op.name for t in self.tensors])
 

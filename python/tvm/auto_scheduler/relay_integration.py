@@ -1,34 +1,37 @@
 """The bridge between Relay and the auto-scheduler: task extraction and applying logs.
 
 This is the one module where the auto-scheduler meets Relay (the core knows no
-Relay; Relay is imported lazily here). The compile engine calls
-:func:`auto_schedule_topi_compute` for every fused function it lowers with
-``use_topi_schedule=False``:
+Relay). Importing it registers :class:`CompileEngineHook` at the compile
+engine's hook point (``tvm.relay.backend.lowering``, name ``"auto_scheduler"``).
+The engine calls the hook for every fused function it lowers in an
+auto-scheduler mode, with the fused compute and the mode as arguments:
 
-* **tracing** (inside :func:`extract_tasks`, a :class:`TracingEnvironment` is
-  active): the function's TE compute becomes a :class:`ComputeDAG`; its workload
-  key is recorded (with the compile engine's cache key, whose ``use_count`` is
-  the task weight). A default, unscheduled schedule is returned: no machine
-  code is generated during extraction.
-* **applying** (``relay.build`` under ``ApplyHistoryBest``): the current
-  dispatch context is queried by target and workload key; a hit returns the
-  tuned schedule, a miss returns None and the engine falls back to the TOPI
-  schedule (the context warns once per workload, per its ``verbose``).
+* **TRACE_AUTO_SCHEDULER** (``extract_tasks``; the mode carries the
+  :class:`TracingEnvironment`): the function's TE compute becomes a
+  :class:`ComputeDAG`; its workload key is recorded with the engine's cache key
+  (whose ``use_count`` is the task weight). The engine makes the TOPI schedule
+  (never compiled): its trace is the task's baseline state.
+* **APPLY_AUTO_SCHEDULER** (``relay.build`` under ``ApplyHistoryBest``; the
+  mode carries that dispatch context): the context is queried by target and
+  workload key; a hit returns the tuned schedule, a miss returns None and the
+  engine falls back to the TOPI schedule (the context warns once per workload,
+  per its ``verbose``).
 
 Functions whose compute cannot form a DAG (extern/opaque ops such as
 ``vision.non_max_suppression``) or whose inputs/outputs have dynamic shapes are
-skipped with an info log, never an error.
+skipped, each logged once at info level with its name; other errors are raised.
 """
 import logging
 import threading
 
 import tvm
 from tvm import te
+from tvm.relay.backend import lowering
+from tvm.topi.generic.input_transform import take_out_layout_rewrites
 from tvm.topi.generic.schedule_utils import all_ops
 
 from .compute_dag import ComputeDAG, LayoutRewriteOption
-from .dispatcher import DispatchContext
-from .layout_rewrite import take_out_layout_rewrites
+from .dispatcher import DispatchContext, FallbackContext
 from .search_task import SearchTask
 from .workload_registry import register_workload_tensors
 
@@ -87,21 +90,22 @@ class TracingEnvironment:
         if same_arguments:
             self.wkl_key_with_baseline.add(workload_key)
 
+    def record(self, workload_key, compute, same_arguments):
+        """Record a fused function (a ``FusedCompute``) that the tracing mode selects."""
+        if self.tracing_mode == TracingMode.EXTRACT_TASK or (
+            self.tracing_mode == TracingMode.EXTRACT_COMPLEX_TASK_ONLY and compute.has_complex_op
+        ):
+            self.add_workload_key(workload_key, compute.ccache_key, same_arguments)
+
 
 def is_auto_scheduler_enabled():
-    """True when the compile engine lowers for the auto-scheduler.
+    """True when a task extraction traces or a tuned dispatch context is active.
 
-    That is during task extraction (a :class:`TracingEnvironment`) and under a
-    tuned dispatch context (``relay.build`` then turns ``use_topi_schedule``
-    off). Op strategies use it to offer implementations meant for the
-    auto-scheduler (upstream's ``relay.backend.use_auto_scheduler`` config).
+    Upstream's ``relay.backend.use_auto_scheduler`` config, kept for scripts.
+    The compiler itself does not read it: ``relay.build`` decides the lowering
+    mode once and passes it down (``relay.backend.lowering``).
     """
-    if TracingEnvironment.current() is not None:
-        return True
-    ctx = DispatchContext.current
-    from .dispatcher import FallbackContext  # pylint: disable=import-outside-toplevel
-
-    return ctx is not None and not isinstance(ctx, FallbackContext)
+    return CompileEngineHook.active_recorder() is not None or CompileEngineHook.active_dispatch_context() is not None
 
 
 def _walk_compute(outs):
@@ -158,126 +162,119 @@ def _shape_only_io_tensors(outs, inputs):
     return holders + [rebuilt(out) for out in outs]
 
 
-def auto_schedule_topi_compute(outs, has_complex_op, inputs=None, is_dynamic=False, func_name=None):
-    """The compile engine's hook for one fused function (``use_topi_schedule=False``).
+def _io_tensors(compute, tracing):
+    """The DAG's tensors of a fused compute and whether they are the kernel's arguments.
 
-    Parameters
-    ----------
-    outs : list of te.Tensor
-        The outputs of the fused function's TE compute.
-    has_complex_op : bool
-        Whether the function holds a reduction or another complex op.
-    inputs : list of te.Tensor, optional
-        The function's input placeholders in parameter order (the kernel's
-        argument order); the DAG's inputs follow it.
-    is_dynamic : bool
-        Whether the Relay function has dynamic shapes.
-    func_name : str, optional
-        The kernel's name, for the dispatch context's messages.
-
-    Returns
-    -------
-    result : tuple of (tvm.s_tir.Schedule, dict) or None
-        While tracing, an unscheduled schedule; while applying, the tuned
-        schedule; None when the function is not tuned (TOPI fallback). The
-        dict maps a kernel input index to the
-        :class:`~tvm.auto_scheduler.layout_rewrite.LayoutTransform` that puts
-        that weight in the layout the tuned schedule reads (layout rewrite for
-        CPUs, ``REWRITE_FOR_PRE_TRANSFORMED``); the graph codegen applies it to
-        constant weights at build time.
+    Returns ``(io_tensors, same_arguments)``, or ``(None, reason)`` when the
+    function cannot form a static DAG.
     """
-    from tvm.relay.backend import compile_engine  # pylint: disable=import-outside-toplevel
-
-    env = TracingEnvironment.current()
-    ccache_key = compile_engine.get_current_ccache_key()
-    reachable, ok = _walk_compute(outs)
+    reachable, ok = _walk_compute(compute.outputs)
     if not ok:
-        logger.info("skipping a function with an extern/opaque compute: it cannot form a compute DAG")
-        return None
-    ordered = list(inputs) if inputs is not None else reachable
+        return None, "its compute has an extern/opaque op and cannot form a compute DAG"
+    ordered = compute.inputs
     reachable_ops = {t.op for t in reachable}
     dag_inputs = [t for t in ordered if t.op in reachable_ops]
-    io_tensors = dag_inputs + list(outs)
+    io_tensors = dag_inputs + compute.outputs
     # The kernel's arguments are the DAG's tensors unless some input is unread.
     same_arguments = len(dag_inputs) == len(ordered)
     unread_dynamic = [t for t in ordered if t.op not in reachable_ops and not _is_static(t)]
     if unread_dynamic or not all(_is_static(t) for t in io_tensors):
         # Only a function that reads nothing but the shapes of its dynamic
         # inputs (shape_of) can still form a static DAG, and only for tracing.
-        io_tensors = _shape_only_io_tensors(outs, inputs) if env is not None else None
-        same_arguments = False
+        io_tensors = _shape_only_io_tensors(compute.outputs, compute.inputs) if tracing else None
         if io_tensors is None or not all(_is_static(t) for t in io_tensors):
-            logger.info("skipping a function with dynamic shapes")
+            return None, "it has dynamic shapes"
+        same_arguments = False
+    return io_tensors, same_arguments
+
+
+class CompileEngineHook:
+    """The auto-scheduler's entry in the compile engine's hook point (see the module docstring)."""
+
+    @staticmethod
+    def active_dispatch_context():
+        """The tuned dispatch context (``ApplyHistoryBest``...) a build applies, or None."""
+        ctx = DispatchContext.current
+        return None if ctx is None or isinstance(ctx, FallbackContext) else ctx
+
+    @staticmethod
+    def current_dispatch_context():
+        """The innermost dispatch context, the fallback root included."""
+        return DispatchContext.current
+
+    @staticmethod
+    def active_recorder():
+        """The :class:`TracingEnvironment` of a running extraction, or None."""
+        return TracingEnvironment.current()
+
+    @staticmethod
+    def schedule(compute, mode):
+        """Trace or apply one fused function (a ``relay.backend.lowering.FusedCompute``).
+
+        Returns
+        -------
+        result : tuple of (tvm.s_tir.Schedule, dict) or None
+            While applying, the tuned schedule and, by kernel input index, the
+            :class:`~tvm.topi.generic.input_transform.LayoutTransform` that puts
+            that weight in the layout the schedule reads (``REWRITE_FOR_PRE_TRANSFORMED``;
+            the graph codegen applies it to constant weights at build time).
+            None while tracing, and for a function without a tuned state: the
+            engine then uses the TOPI schedule.
+        """
+        tracing = mode.kind is lowering.LoweringKind.TRACE_AUTO_SCHEDULER
+        io_tensors, same_arguments = _io_tensors(compute, tracing)
+        if io_tensors is None:
+            _skip(compute.func_name, same_arguments)
             return None
-    try:
-        dag = ComputeDAG(io_tensors)
+        try:
+            dag = ComputeDAG(io_tensors)
+        except (ValueError, TypeError, RuntimeError) as err:
+            # computes TensorIR cannot express: the base raises these (its
+            # InternalError is a RuntimeError)
+            _skip(compute.func_name, f"its compute cannot form a DAG ({err})")
+            return None
         workload_key = dag.workload_key()
-    except Exception as err:  # pylint: disable=broad-except
-        # The base raises several error types (InternalError, TVMError, ValueError)
-        # for computes TensorIR cannot express; any of them means "no DAG".
-        logger.info("skipping a function whose compute cannot form a DAG: %s", err)
-        return None
-    register_workload_tensors(workload_key, io_tensors)
-    target = tvm.target.Target.current(allow_none=True)
-
-    if env is not None:
-        if env.tracing_mode == TracingMode.EXTRACT_TASK or (
-            env.tracing_mode == TracingMode.EXTRACT_COMPLEX_TASK_ONLY and has_complex_op
-        ):
-            env.add_workload_key(workload_key, ccache_key, same_arguments)
-        # The engine schedules the kernel with TOPI (nothing is compiled); that
-        # schedule's trace is the task's baseline state.
-        return None
-
-    if len(dag_inputs) != len(ordered) or is_dynamic:
-        return None
-    state = DispatchContext.current.query(target, workload_key, has_complex_op, dag, func_name)
-    if state is None:
-        return None
-    sch, _ = dag.apply_steps_from_state(state)
-    if LayoutRewriteOption.get_target_default(target, True) == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
-        # the state is replayed once; its weight-transform stages leave the kernel
-        func, transforms = take_out_layout_rewrites(sch.mod)
-        if transforms:
-            return tvm.s_tir.Schedule(tvm.IRModule({"main": func})), transforms
-    return sch, {}
+        register_workload_tensors(workload_key, io_tensors)
+        if tracing:
+            mode.source.record(workload_key, compute, same_arguments)
+            return None
+        if not same_arguments or compute.is_dynamic:
+            return None
+        state = mode.source.query(compute.target, workload_key, compute.has_complex_op, dag,
+                                  compute.func_name)
+        if state is None:
+            return None
+        sch, _ = dag.apply_steps_from_state(state)
+        option = LayoutRewriteOption.get_target_default(compute.target, True)
+        if option == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
+            # the state is replayed once; its weight-transform stages leave the kernel
+            func, transforms = take_out_layout_rewrites(sch.mod)
+            if transforms:
+                return tvm.s_tir.Schedule(tvm.IRModule({"main": func})), transforms
+        return sch, {}
 
 
-def _lower_for_extraction(mod, params, target, opt_level=3):
-    """Optimise ``mod`` and lower every fused function with ``use_topi_schedule=False``.
+def _skip(func_name, reason):
+    """Log a skipped function (a documented skip, not an error).
 
-    Returns the compile engine used (its cache use counts are the weights).
+    The engine caches each fused function, so this is logged once per
+    function and lowering.
     """
-    from tvm import relay  # pylint: disable=import-outside-toplevel
-    from tvm.relay.backend.compile_engine import CompileEngine  # pylint: disable=import-outside-toplevel
-    from tvm.relay.backend.graph_runtime_codegen import GraphRuntimeCodegen  # pylint: disable=import-outside-toplevel
+    logger.info("auto-scheduler: %s is not a task: %s", func_name, reason)
 
-    if isinstance(mod, relay.Function):
-        mod = relay.IRModule.from_expr(mod)
-    with tvm.transform.PassContext(opt_level=opt_level):
-        opt_mod, _ = relay.optimize(mod, target, params)
-        engine = CompileEngine()
-        with target:
-            codegen = GraphRuntimeCodegen(None, target, use_topi_schedule=False, compile_engine=engine)
-            try:
-                codegen.codegen(opt_mod["main"])
-            except (ValueError, TypeError) as err:
-                # Control flow or dynamic shapes: the graph executor cannot run
-                # the model, but every kernel can still be lowered.
-                logger.info("graph codegen failed (%s); lowering every fused function instead", err)
-                engine = CompileEngine()
-                codegen = GraphRuntimeCodegen(None, target, use_topi_schedule=False, compile_engine=engine)
-                codegen.lower_all(opt_mod["main"])
-    return engine
+
+lowering.register_hook("auto_scheduler", CompileEngineHook())
 
 
 def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
                   include_simple_tasks=False, opt_level=3):
     """Extract the auto-scheduler's search tasks of a Relay program.
 
-    Every fused function of the optimised program is lowered by the compile
-    engine with ``use_topi_schedule=False``; each distinct compute DAG (by
-    workload key) is one task, weighted by how often its function occurs.
+    The program goes through ``relay.build``'s driver
+    (``relay.build_module.lower_program``): optimised at ``opt_level``, then
+    every fused function (both branches of an ``If`` included) lowered by a
+    new compile engine in TRACE_AUTO_SCHEDULER mode. Each distinct compute DAG
+    (by workload key) is one task, weighted by how often its function occurs.
 
     Parameters
     ----------
@@ -295,8 +292,14 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
     Returns
     -------
     tasks : list of SearchTask
+        Each with its ``baseline_state``: the TOPI schedule of its kernel as
+        a state of the task (None when the DAG's tensors are not the kernel's
+        arguments).
     task_weights : list of int
     """
+    from tvm.relay import build_module  # pylint: disable=import-outside-toplevel
+    from tvm.relay.backend.compile_engine import CompileEngine  # pylint: disable=import-outside-toplevel
+
     target = tvm.target.Target(target) if not isinstance(target, tvm.target.Target) else target
     if target_host is not None:
         target = tvm.target.Target(target, host=target_host)
@@ -304,10 +307,12 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
     old_verbose = getattr(dispatch_ctx, "verbose", None)
     if old_verbose is not None:
         dispatch_ctx.verbose = 0
-    mode = TracingMode.EXTRACT_TASK if include_simple_tasks else TracingMode.EXTRACT_COMPLEX_TASK_ONLY
+    tracing_mode = TracingMode.EXTRACT_TASK if include_simple_tasks else TracingMode.EXTRACT_COMPLEX_TASK_ONLY
+    engine = CompileEngine()
     try:
-        with TracingEnvironment(mode) as env:
-            engine = _lower_for_extraction(mod, params, target, opt_level)
+        with TracingEnvironment(tracing_mode) as env, tvm.transform.PassContext(opt_level=opt_level):
+            build_module.lower_program(mod, target, params, lowering.LoweringMode.trace(env),
+                                       engine=engine, for_graph_executor=False)
     finally:
         if old_verbose is not None:
             dispatch_ctx.verbose = old_verbose
@@ -319,19 +324,15 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
         weight = sum(entry.use_count for entry in entries)
         func_name = ",".join(entry.cached_func.func_name for entry in entries)
         baseline = entries[0].cached_func.schedule_trace if workload_key in env.wkl_key_with_baseline else None
-        tasks.append(
-            SearchTask(
-                workload_key=workload_key,
-                target=target,
-                hardware_params=hardware_params,
-                layout_rewrite_option=LayoutRewriteOption.get_target_default(target, True),
-                desc=func_name,
-            )
+        task = SearchTask(
+            workload_key=workload_key,
+            target=target,
+            hardware_params=hardware_params,
+            layout_rewrite_option=LayoutRewriteOption.get_target_default(target, True),
+            desc=func_name,
+            baseline_state=baseline,
         )
-        # The TOPI schedule of the kernel, as a state of this task: measuring it
-        # first (apps/tune_network.py does) means a tuned build is never slower
-        # than the untuned one on account of an under-tuned task.
-        tasks[-1].baseline_state = baseline
+        tasks.append(task)
         weights.append(int(weight))
     logger.info("extracted %d tasks (total weight %d)", len(tasks), sum(weights))
     return tasks, weights

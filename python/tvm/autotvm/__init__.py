@@ -3,7 +3,9 @@
 Templates define knobs on a config space; tuners search it by measuring
 candidates (:mod:`.measure`); records (:mod:`.record`) feed
 ``apply_history_best``, under which ``relay.build`` uses the tuned configs.
-Importing AutoTVM imports neither Relay nor the auto-scheduler.
+Importing AutoTVM plugs it into Relay's compile engine (``task.relay_integration``
+registers its hook at ``tvm.relay.backend.lowering``); it never imports the
+auto-scheduler, and Relay never imports AutoTVM.
 """
 from . import env, measure, record, task, tuner, utils
 from .env import GLOBAL_SCOPE

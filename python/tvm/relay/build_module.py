@@ -3,20 +3,22 @@
 ::
 
     relay.build(mod, target, params)
-     └ BuildModule._build(mod, target, target_host, params, use_topi_schedule)
-         ├ optimize: bind params, InferType, SimplifyInference, FoldConstant,
-         │           FoldScaleAxis, FuseOps, InferType
-         ├ GraphRuntimeCodegen(target, use_topi_schedule).codegen(main)
+     │ mode = LoweringMode.for_build()      decided once, here
+     └ BuildModule._build(mod, target, target_host, params, use_topi_schedule=mode)
+         └ lower_program(mod, target, params, mode, engine)     the one driver
+         │   ├ optimize: bind params, InferType, SimplifyInference, FoldConstant,
+         │   │           FoldScaleAxis, FuseOps, InferType
+         │   └ GraphRuntimeCodegen(target, mode).codegen(main)
          └ tvm.compile(all kernels at once) -> GraphExecutorFactoryModule
 
-``use_topi_schedule`` enters in exactly one place, ``BuildModule._build``.
-``relay.build`` sets it to False by itself when an auto-scheduler dispatch
-context with tuning records (``auto_scheduler.ApplyHistoryBest``) is active, so
-the user adds no flag (the RFC's design); otherwise TOPI schedules are used,
+The mode (``relay.backend.lowering``) is APPLY_AUTO_SCHEDULER when a tuned
+auto-scheduler dispatch context (``auto_scheduler.ApplyHistoryBest``) is active,
+so the user adds no flag (the RFC's design); otherwise TOPI schedules are used,
 with AutoTVM's tuned configs under ``autotvm.apply_history_best``.
+:func:`lower_program` is also the driver of ``auto_scheduler.extract_tasks``
+and ``autotvm.task.extract_from_program``, each with its own mode.
 """
 import logging
-import sys
 import time
 
 import numpy as np
@@ -26,25 +28,13 @@ import tvm
 from . import transform as _transform
 from .backend import compile_engine as _compile_engine
 from .backend.graph_runtime_codegen import GraphRuntimeCodegen
+from .backend.lowering import LoweringMode
 from .expr import Constant, RelayExpr
 from .expr_functor import bind
 from .function import Function
 from .module import IRModule
 
 logger = logging.getLogger("relay")
-
-
-def _auto_scheduler_context_active():
-    """True if a tuned auto-scheduler dispatch context is active.
-
-    The auto-scheduler is not imported for this: a user who never imported it
-    cannot have entered one of its contexts.
-    """
-    dispatcher = sys.modules.get("tvm.auto_scheduler.dispatcher")
-    if dispatcher is None:
-        return False
-    ctx = dispatcher.DispatchContext.current
-    return ctx is not None and not isinstance(ctx, dispatcher.FallbackContext)
 
 
 def _normalize_target(target):
@@ -117,13 +107,97 @@ def _optimization_passes():
     )
 
 
+class LoweredProgram:
+    """What :func:`lower_program` made.
+
+    Attributes
+    ----------
+    mod : IRModule
+        The optimised, fused module.
+    engine : CompileEngine
+        The engine that lowered it (its cache ``use_count`` s are the weights
+        of the fused functions).
+    cached_funcs : list of CachedFunc
+        One per call of a fused function, in lowering order.
+    graph_json, lowered_funcs, params
+        The graph codegen's results (None with ``for_graph_executor=False``).
+    """
+
+    def __init__(self, mod, engine, cached_funcs, graph_json=None, lowered_funcs=None, params=None):
+        self.mod = mod
+        self.engine = engine
+        self.cached_funcs = cached_funcs
+        self.graph_json = graph_json
+        self.lowered_funcs = lowered_funcs
+        self.params = params
+
+
+def lower_program(mod, target, params, mode, engine=None, for_graph_executor=True):
+    """The one driver of ``relay.build`` and of both tuners' task extraction.
+
+    Optimise ``mod`` (under the current PassContext) and lower every fused
+    function with ``engine`` in ``mode``.
+
+    Parameters
+    ----------
+    mod : IRModule or relay.Function
+    target : str, dict or tvm.target.Target
+    params : dict of str to array, optional
+    mode : LoweringMode or bool
+        Decided by the caller (``relay.build``, ``extract_tasks``, ...).
+    engine : CompileEngine, optional
+        A new engine by default.
+    for_graph_executor : bool
+        True: generate the graph executor's JSON, kernels and params (control
+        flow is an error). False: only lower every called fused function,
+        both branches of an ``If`` included (task extraction).
+
+    Returns
+    -------
+    LoweredProgram
+    """
+    target = _normalize_target(target)
+    mode = LoweringMode.resolve(mode)
+    engine = engine if engine is not None else _compile_engine.CompileEngine()
+    opt_mod, _ = optimize(mod, target, params)
+    codegen = GraphRuntimeCodegen(None, target, use_topi_schedule=mode, compile_engine=engine)
+    with target:
+        if not for_graph_executor:
+            return LoweredProgram(opt_mod, engine, codegen.lower_all(opt_mod["main"]))
+        graph_json, lowered, consts = codegen.codegen(opt_mod["main"])
+    return LoweredProgram(opt_mod, engine, codegen.cached_funcs, graph_json, lowered, consts)
+
+
+def _report_fallback_configs(cached_funcs):
+    """One line for the kernels whose AutoTVM template used a fallback config.
+
+    Upstream warned once per workload ("Cannot find config ..."); the list is
+    logged at DEBUG level on the ``relay`` logger.
+    """
+    fallback = {}
+    for cached in cached_funcs:
+        if cached.uses_fallback_config:
+            fallback.setdefault(cached.func_name, cached.anchor_implementation)
+    if not fallback:
+        return
+    logger.warning(
+        "relay.build: %d kernels use fallback schedule configurations (no AutoTVM or "
+        "auto-scheduler record); tuning them may make the model faster. "
+        "logging.getLogger('relay').setLevel(logging.DEBUG) lists them.",
+        len(fallback),
+    )
+    for name, impl in sorted(fallback.items()):
+        logger.debug("fallback configuration: %s (%s)", name, impl)
+
+
 class BuildModule:
     """Build a Relay module for the graph executor (upstream's ``BuildModule``).
 
     Each build lowers through its own compile engine (``compile_engine``, or a
-    new one): kernels shared inside a model are lowered once, and a build never
-    reuses a kernel scheduled under another dispatch context (an untuned build
-    followed by one under ``ApplyHistoryBest`` must not share TOPI kernels).
+    new one) unless one is given: kernels shared inside a model are lowered
+    once. The lowering mode is part of the engine's cache key, so an engine
+    shared across builds never reuses a kernel lowered in another mode or
+    under another tuning context.
     """
 
     def __init__(self, compile_engine=None):
@@ -131,25 +205,18 @@ class BuildModule:
 
     def optimize(self, mod, target=None, params=None):
         """Bind params and run the optimisation pipeline; returns ``(mod, params)``."""
-        if params:
-            mod = mod.copy()
-            mod["main"] = bind_params_by_name(mod["main"], params)
-        target = _normalize_target(target) if target is not None else None
-        if target is not None:
-            with target:
-                mod = _optimization_passes()(mod)
-        else:
-            mod = _optimization_passes()(mod)
-        return mod, {}
+        return optimize(mod, target, params)
 
-    def _build(self, mod, target, target_host, params, use_topi_schedule):
+    def _build(self, mod, target, target_host, params, use_topi_schedule=True):
         """Optimise, generate the graph and compile every kernel at once.
 
         Parameters
         ----------
-        use_topi_schedule : bool
-            The one entry point of the flag: passed explicitly to
-            ``GraphRuntimeCodegen`` and from there to ``CompileEngine.lower``.
+        use_topi_schedule : LoweringMode or bool
+            The lowering mode (``relay.build`` passes the one it decided;
+            upstream's bool is accepted and resolved once here). Passed
+            explicitly to ``GraphRuntimeCodegen`` and from there to
+            ``CompileEngine.lower``.
 
         Returns
         -------
@@ -158,24 +225,21 @@ class BuildModule:
         params : dict of str to tvm.runtime.Tensor
         """
         target = _normalize_target(target)
+        mode = LoweringMode.resolve(use_topi_schedule)
         start = time.perf_counter()
-        opt_mod, _ = self.optimize(mod, target, params)
-        optimized = time.perf_counter()
-        codegen = GraphRuntimeCodegen(None, target, use_topi_schedule=use_topi_schedule,
-                                      compile_engine=self.engine)
-        with target:
-            graph_json, lowered, consts = codegen.codegen(opt_mod["main"])
+        program = lower_program(mod, target, params, mode, self.engine)
         lowered_at = time.perf_counter()
+        if mode.use_topi_schedule:
+            _report_fallback_configs(program.cached_funcs)
         compile_target = tvm.target.Target(target, host=target_host) if target_host else target
-        executable = tvm.compile(lowered, target=compile_target)
+        executable = tvm.compile(program.lowered_funcs, target=compile_target)
         logger.info(
-            "relay.build: optimise %.2f s, lower %d kernels %.2f s, compile %.2f s",
-            optimized - start,
-            len(lowered.functions),
-            lowered_at - optimized,
+            "relay.build: optimise and lower %d kernels %.2f s, compile %.2f s",
+            len(program.lowered_funcs.functions),
+            lowered_at - start,
             time.perf_counter() - lowered_at,
         )
-        return graph_json, executable.mod, consts
+        return program.graph_json, executable.mod, program.params
 
 
 def _as_module(mod):
@@ -214,10 +278,8 @@ def build(ir_mod, target=None, target_host=None, params=None, mod_name="default"
 
     ir_mod = _as_module(ir_mod)
     target = _normalize_target(target)
-    use_topi_schedule = not _auto_scheduler_context_active()
-    graph_json, lib, consts = BuildModule()._build(
-        ir_mod, target, target_host, params, use_topi_schedule
-    )
+    mode = LoweringMode.for_build()
+    graph_json, lib, consts = BuildModule()._build(ir_mod, target, target_host, params, mode)
     return GraphExecutorFactoryModule(ir_mod, target, graph_json, lib, mod_name, consts)
 
 
@@ -232,7 +294,16 @@ def optimize(mod, target=None, params=None):
         Parameters left unbound (always empty: bound params become constants).
     """
     mod = _as_module(mod)
-    return BuildModule().optimize(mod, target, params)
+    if params:
+        mod = mod.copy()
+        mod["main"] = bind_params_by_name(mod["main"], params)
+    target = _normalize_target(target) if target is not None else None
+    if target is not None:
+        with target:
+            mod = _optimization_passes()(mod)
+    else:
+        mod = _optimization_passes()(mod)
+    return mod, {}
 
 
 class GraphExecutor:
@@ -270,8 +341,9 @@ class GraphExecutor:
 def create_executor(kind="debug", mod=None, device=None, target="llvm", params=None):
     """An executor for a Relay module (upstream ``relay.create_executor``).
 
-    ``kind`` is ``"debug"`` (the NumPy reference interpreter, independent of the
-    compiler) or ``"graph"`` (``relay.build`` + the graph executor).
+    ``kind`` is ``"debug"`` (the NumPy reference interpreter of
+    ``relay.reference``, which uses no TOPI kernel; ``FoldConstant`` uses it
+    too) or ``"graph"`` (``relay.build`` + the graph executor).
     """
     if mod is None:
         mod = IRModule()

@@ -16,6 +16,7 @@ from tvm.auto_scheduler.dispatcher import DispatchContext
 from tvm.auto_scheduler.measure import MeasureInput, MeasureResult
 from tvm.contrib import graph_executor
 from tvm.relay import build_module
+from tvm.relay.backend.lowering import LoweringKind
 from tvm.relay.backend.compile_engine import CompileEngine
 import tvm.relay.testing
 
@@ -73,7 +74,11 @@ def test_relay_build_turns_the_flag_off_under_apply_history_best(network, tmp_pa
     with auto_scheduler.ApplyHistoryBest(str(log)):
         relay.build(mod, target="llvm", params=params)
     relay.build(mod, target="llvm", params=params)
-    assert seen == [True, False, True]
+    assert [mode.use_topi_schedule for mode in seen] == [True, False, True]
+    # the mode carries the context it was decided with, and is part of the cache key
+    assert seen[1].kind is LoweringKind.APPLY_AUTO_SCHEDULER
+    assert isinstance(seen[1].source, auto_scheduler.ApplyHistoryBest)
+    assert seen[0] == seen[2] != seen[1]
 
 
 def test_partly_tuned_model(network, tmp_path):

@@ -7,6 +7,7 @@ import tvm
 from tvm import relay
 from tvm.relay.backend import compile_engine
 from tvm.relay.backend.graph_runtime_codegen import GraphRuntimeCodegen
+from tvm.relay.backend.lowering import LoweringMode
 from tvm.relay.build_module import BuildModule
 
 
@@ -70,31 +71,13 @@ def test_jit_runs_the_kernel():
     np.testing.assert_allclose(out.numpy(), np.maximum(x @ w.T, 0), rtol=1e-5, atol=1e-5)
 
 
-def test_get_current_ccache_key_is_set_while_lowering():
-    seen = []
-    engine = compile_engine.CompileEngine()
-    original = compile_engine.ScheduleGetter.create
-
-    def spy(self, func):
-        seen.append(compile_engine.get_current_ccache_key())
-        return original(self, func)
-
-    compile_engine.ScheduleGetter.create = spy
-    try:
-        engine.lower(_dense_relu("a"), "llvm")
-    finally:
-        compile_engine.ScheduleGetter.create = original
-    assert len(seen) == 1 and isinstance(seen[0], compile_engine.CCacheKey)
-    assert compile_engine.get_current_ccache_key() is None
-
-
 class _SpyEngine(compile_engine.CompileEngine):
     def __init__(self):
         super().__init__()
         self.flags = []
 
     def lower(self, source_func, target=None, use_topi_schedule=True, mod_name="default"):
-        self.flags.append(use_topi_schedule)
+        self.flags.append(LoweringMode.resolve(use_topi_schedule).use_topi_schedule)
         return super().lower(source_func, target, use_topi_schedule, mod_name)
 
 
@@ -108,6 +91,8 @@ def _small_net():
 
 @pytest.mark.parametrize("flag", [True, False])
 def test_use_topi_schedule_reaches_the_engine(flag):
+    import tvm.auto_scheduler  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+
     spy = _SpyEngine()
     graph_json, lib, params = BuildModule(compile_engine=spy)._build(
         _small_net(), "llvm", None, None, use_topi_schedule=flag
@@ -117,6 +102,8 @@ def test_use_topi_schedule_reaches_the_engine(flag):
 
 
 def test_graph_codegen_passes_the_flag_explicitly():
+    import tvm.auto_scheduler  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+
     spy = _SpyEngine()
     mod, _ = relay.optimize(_small_net(), "llvm")
     codegen = GraphRuntimeCodegen(None, "llvm", use_topi_schedule=False, compile_engine=spy)

@@ -10,7 +10,8 @@ computes, and stores the workload on the output op's attrs (key
 anchor op may sit under fused elementwise ops).
 
 While a :class:`TaskExtractEnv` is tracing (task extraction from a Relay
-program), every compute call records a task.
+program), every compute call records a task. AutoTVM meets Relay only in
+:mod:`.relay_integration`, which plugs it into the compile engine.
 """
 import json
 import logging
@@ -34,6 +35,9 @@ class TaskExtractEnv:
     def __init__(self):
         self.tracing = False
         self.wanted_relay_ops = None
+        #: name of the Relay op whose implementation is being computed (set by
+        #: the compile-engine hook of :mod:`.relay_integration`), or None
+        self.relay_op_name = None
         self.task_collection = []  # (task_name, args, kwargs)
 
     def __enter__(self):
@@ -50,11 +54,10 @@ class TaskExtractEnv:
         self.task_collection = []
 
     def add_task(self, task_name, args, kwargs=None):
-        """Record a task (deduplicated) if the function being lowered has a wanted op."""
-        op_names = _current_relay_op_names()
-        if self.wanted_relay_ops is not None and op_names is not None:
+        """Record a task (deduplicated) if the op being computed is a wanted one."""
+        if self.wanted_relay_ops is not None and self.relay_op_name is not None:
             wanted = {getattr(op, "name", op) for op in self.wanted_relay_ops}
-            if not wanted & op_names:
+            if self.relay_op_name not in wanted:
                 return
         key = (task_name, args, dict(kwargs or {}))
         if key not in self.task_collection:
@@ -70,30 +73,6 @@ class TaskExtractEnv:
         if TaskExtractEnv.current is None and not allow_none:
             TaskExtractEnv.current = TaskExtractEnv()
         return TaskExtractEnv.current
-
-
-def _current_relay_op_names():
-    """Op names of the primitive function the compile engine is lowering, if any.
-
-    Looked up through ``sys.modules`` so that AutoTVM never imports Relay.
-    """
-    import sys  # pylint: disable=import-outside-toplevel
-
-    engine = sys.modules.get("tvm.relay.backend.compile_engine")
-    if engine is None:
-        return None
-    key = engine.get_current_ccache_key()
-    if key is None:
-        return None
-    names = set()
-    relay = sys.modules["tvm.relay"]
-
-    def visit(node):
-        if isinstance(node, relay.expr.Call) and hasattr(node.op, "name"):
-            names.add(node.op.name)
-
-    relay.analysis.post_order_visit(key.source_func.body, visit)
-    return names
 
 
 def _attach_workload(tensor, workload):
@@ -210,8 +189,8 @@ def register_topi_schedule(task_name, func=None):
 def select_tuned_implementation(impls, attrs, inputs, out_type, target):
     """The implementation whose workload has the best tuned record, or None.
 
-    Called by ``relay.op.strategy.select_implementation`` when an op has
-    several implementations. Every implementation is computed (which, while
+    Called by AutoTVM's compile-engine hook (:mod:`.relay_integration`) when
+    an op has several template implementations. Every implementation is computed (which, while
     tracing, records a task for each of them, as upstream); among those whose
     workload the current dispatch context has a tuned config for, the lowest
     measured cost wins. Returns ``(implementation, outputs)`` or None.

@@ -6,24 +6,25 @@ inputs and outputs and a scheduled ``PrimFunc``. :class:`ScheduleGetter` walks
 the function body and asks each op's strategy (:mod:`tvm.relay.op.strategy`)
 for a TOPI compute; the op with the highest fusion pattern is the *anchor*.
 
-``use_topi_schedule`` decides who schedules the whole function:
+``use_topi_schedule`` (upstream's name) carries the lowering mode
+(:class:`~.lowering.LoweringMode`; upstream's bool is resolved once at this
+entry). It decides who schedules the whole function:
 
-* ``True``: the anchor implementation's TOPI schedule (under an AutoTVM
-  context with its tuned config, else its fallback config);
-* ``False``: the auto-scheduler, through its one hook
-  ``tvm.auto_scheduler.relay_integration.auto_schedule_topi_compute``, which
-  records a task while tracing or applies a tuned state; when it returns
-  nothing (untuned function) the TOPI schedule is the fallback.
+* TOPI: the anchor implementation's TOPI schedule (configured by AutoTVM
+  when AutoTVM's hook picks a tuned config, else the fallback config);
+* TRACE / APPLY auto-scheduler: the auto-scheduler's hook
+  (:mod:`.lowering`), called with the fused compute and the mode, records a
+  task or returns a tuned schedule; when it returns nothing (untuned
+  function) the TOPI schedule is the fallback.
 
-Results are cached on :class:`CCacheKey` (an alpha-equivalent structural hash of
-the function plus the target), and each entry counts how often it was asked for
-(``use_count``): the auto-scheduler's task weights are those counts.
+The mode is part of :class:`CCacheKey` (with an alpha-equivalent structural
+hash of the function and the target), so one engine serves every mode. Each
+entry counts how often it was asked for (``use_count``): the auto-scheduler's
+task weights are those counts.
 """
-import threading
-
 import tvm
 from tvm import te
-from tvm.topi.generic.input_transform import take_out_pre_transforms
+from tvm.topi.generic.input_transform import take_out_layout_rewrites, take_out_pre_transforms
 from tvm.topi.generic.schedule_utils import all_ops
 
 from .. import ty as _ty
@@ -32,13 +33,7 @@ from ..function import Function
 from ..op.op import Op, OpPattern
 from ..op.strategy import select_implementation
 from ..structural import structural_equal, structural_hash
-
-_CURRENT = threading.local()
-
-
-def get_current_ccache_key():
-    """The :class:`CCacheKey` being lowered right now (None outside ``lower``)."""
-    return getattr(_CURRENT, "key", None)
+from .lowering import FusedCompute, LoweringMode, get_hook
 
 
 def _as_target(target):
@@ -52,19 +47,28 @@ def _as_target(target):
 
 
 class CCacheKey:
-    """Cache key of the compile engine: a primitive function and a target.
+    """Cache key of the compile engine: a primitive function, a target and a lowering mode.
 
     Two keys are equal when their functions are structurally equal up to
-    variable renaming and their targets print the same.
+    variable renaming, their targets print the same and their modes are equal
+    (same kind, same tuning context).
+
+    Parameters
+    ----------
+    source_func : Function
+    target : tvm.target.Target or str
+    mode : LoweringMode or bool, optional
+        Upstream's ``use_topi_schedule`` bool is accepted (True by default).
     """
 
-    def __init__(self, source_func, target):
+    def __init__(self, source_func, target, mode=True):
         if not isinstance(source_func, Function):
             raise TypeError(f"CCacheKey needs a relay Function, got {type(source_func).__name__}")
         self.source_func = source_func
         self.target = _as_target(target)
+        self.mode = LoweringMode.resolve(mode)
         self._target_str = str(self.target)
-        self._hash = hash((structural_hash(source_func), self._target_str))
+        self._hash = hash((structural_hash(source_func), self._target_str, self.mode))
 
     def __hash__(self):
         return self._hash
@@ -74,11 +78,12 @@ class CCacheKey:
             isinstance(other, CCacheKey)
             and self._hash == other._hash
             and self._target_str == other._target_str
+            and self.mode == other.mode
             and structural_equal(self.source_func, other.source_func)
         )
 
     def __repr__(self):
-        return f"CCacheKey(target={self._target_str})"
+        return f"CCacheKey(target={self._target_str}, {self.mode})"
 
 
 class CachedFunc:
@@ -97,6 +102,9 @@ class CachedFunc:
         The op that chose the schedule and its implementation name.
     scheduled_by : str
         ``"topi"`` or ``"auto_scheduler"``.
+    uses_fallback_config : bool
+        The anchor implementation is an AutoTVM template scheduled with its
+        fallback config (no tuning record): ``relay.build`` counts these.
     has_complex_op : bool
         Whether the function contains an op with a reduction or other complex
         pattern (the auto-scheduler's default task filter).
@@ -125,6 +133,7 @@ class CachedFunc:
         #: ``te.create_prim_func(inputs + outputs)``, so it is also a state of
         #: the auto-scheduler's DAG of the same tensors (a tuning baseline).
         self.schedule_trace = None
+        self.uses_fallback_config = False
 
     @property
     def funcs(self):
@@ -171,12 +180,14 @@ def _placeholders(ty, name):
 class ScheduleGetter(ExprFunctor):
     """Build the TE compute of a primitive function and find its anchor op."""
 
-    def __init__(self, target):
+    def __init__(self, target, mode):
         super().__init__()
         self.target = target
+        self.mode = mode
         self.anchor = None  # (op, attrs, implementation)
         self.anchor_pattern = -1
         self.op_names = []
+        self.current_op = None  # the op being computed, for error messages
 
     def create(self, func):
         """Return ``(inputs, outputs)`` TE tensors of ``func``."""
@@ -220,7 +231,8 @@ class ScheduleGetter(ExprFunctor):
         for arg in call.args:
             inputs.extend(_flatten(self.visit(arg)))
         out_type = call.checked_type
-        impl, outs = select_implementation(call.op, call.attrs, inputs, out_type, self.target)
+        self.current_op = call.op.name
+        impl, outs = select_implementation(call.op, call.attrs, inputs, out_type, self.target, self.mode)
         pattern = call.op.get_attr("TOpPattern")
         pattern = OpPattern.OPAQUE if pattern is None else pattern
         if pattern >= self.anchor_pattern:
@@ -300,10 +312,11 @@ class CompileEngine:
     def disable_cache(self):
         self.use_cache = False
 
-    def _key(self, source_func, target):
+    @staticmethod
+    def _key(source_func, target, use_topi_schedule=True):
         if isinstance(source_func, CCacheKey):
             return source_func
-        return CCacheKey(source_func, target)
+        return CCacheKey(source_func, target, use_topi_schedule)
 
     def lower(self, source_func, target=None, use_topi_schedule=True, mod_name="default"):
         """Lower a primitive function to a :class:`CachedFunc` (cached).
@@ -311,18 +324,20 @@ class CompileEngine:
         Parameters
         ----------
         source_func : Function or CCacheKey
-            A type-checked function with the ``"Primitive"`` attribute.
+            A type-checked function with the ``"Primitive"`` attribute (a key
+            carries its own target and mode).
         target : tvm.target.Target or str
-        use_topi_schedule : bool
-            True: schedule with the anchor op's TOPI schedule. False: ask the
+        use_topi_schedule : LoweringMode or bool
+            The lowering mode (:mod:`.lowering`). Upstream's bool is accepted:
+            True schedules with the anchor op's TOPI schedule; False asks the
             auto-scheduler first (trace or apply), TOPI schedule as fallback.
         mod_name : str
             Prefix of kernel names, as upstream.
         """
-        key = self._key(source_func, target)
+        key = self._key(source_func, target, use_topi_schedule)
         value = self._cache.get(key) if self.use_cache else None
         if value is None:
-            value = CCacheValue(self._lower(key, use_topi_schedule, mod_name))
+            value = CCacheValue(self._lower(key, mod_name))
             if self.use_cache:
                 self._cache[key] = value
         value.use_count += 1
@@ -361,14 +376,12 @@ class CompileEngine:
         self._names[name] = count + 1
         return name if count == 0 else f"{name}_{count}"
 
-    def _lower(self, key, use_topi_schedule, mod_name):
-        func = key.source_func
-        target = key.target
-        previous = get_current_ccache_key()
-        _CURRENT.key = key
+    def _lower(self, key, mod_name):
+        func, target, mode = key.source_func, key.target, key.mode
+        getter = ScheduleGetter(target, mode)
+        func_name = None
         try:
             with target:
-                getter = ScheduleGetter(target)
                 inputs, outputs = getter.create(func)
                 # inputs the compute reads transformed (Winograd kernels) become
                 # parameters in their transformed form
@@ -376,21 +389,23 @@ class CompileEngine:
                 fused_name = "_".join(n.replace(".", "_") for n in getter.op_names) or "identity"
                 prefix = f"tvmgen_{mod_name}_" if mod_name and mod_name != "default" else ""
                 func_name = self._unique_name(f"{prefix}fused_{fused_name}"[:80])
-                prim_func, scheduled_by, transforms = None, "topi", {}
-                if not use_topi_schedule:
-                    result = self._auto_schedule(getter, inputs, outputs, func, func_name)
+                getter.current_op = None
+                prim_func, scheduled_by, transforms, trace = None, "topi", {}, None
+                if mode.uses_auto_scheduler:
+                    compute = FusedCompute(func_name, key, inputs, outputs, has_reduction(outputs),
+                                           _is_dynamic(func), target)
+                    result = _auto_scheduler_hook(mode).schedule(compute, mode)
                     if result is not None:
-                        prim_func, transforms = result
-                        scheduled_by = "auto_scheduler"
-                trace = None
+                        sch, transforms = result
+                        prim_func, scheduled_by = sch.mod["main"], "auto_scheduler"
                 if prim_func is None:
                     sch = self._topi_schedule(getter, inputs, outputs, target)
                     trace = sch.trace
                     # weights the TOPI schedule reads blocked are blocked at build time
-                    prim_func, transforms = _take_out_layout_rewrites(sch.mod)
+                    prim_func, transforms = take_out_layout_rewrites(sch.mod)
                 transforms = _merge_transforms(pre_transforms, transforms, func_name)
-        finally:
-            _CURRENT.key = previous
+        except Exception as err:
+            raise _lowering_error(err, func, func_name, getter) from err
         anchor_op, _, impl = getter.anchor if getter.anchor else (None, None, None)
         cached = CachedFunc(
             target,
@@ -405,6 +420,9 @@ class CompileEngine:
             transforms,
         )
         cached.schedule_trace = trace
+        cached.uses_fallback_config = (
+            scheduled_by == "topi" and impl is not None and impl.template_args is not None and not impl.tuned
+        )
         return cached
 
     @staticmethod
@@ -412,23 +430,45 @@ class CompileEngine:
         prim_func = te.create_prim_func(inputs + outputs)
         sch = tvm.s_tir.Schedule(tvm.IRModule({"main": prim_func}))
         if getter.anchor is not None:
+            getter.current_op = getter.anchor[0].name
             _, attrs, impl = getter.anchor
             sch = impl.schedule(attrs, sch, outputs, target)
         return sch
 
-    @staticmethod
-    def _auto_schedule(getter, inputs, outputs, func, func_name):
-        """The auto-scheduler hook: ``(PrimFunc, input_transforms)``, or None to fall back."""
-        from tvm.auto_scheduler import relay_integration  # pylint: disable=import-outside-toplevel
 
-        result = relay_integration.auto_schedule_topi_compute(
-            outputs, has_reduction(outputs), inputs=inputs, is_dynamic=_is_dynamic(func),
-            func_name=func_name,
-        )
-        if result is None:
-            return None
-        sch, transforms = result
-        return sch.mod["main"], transforms
+def _auto_scheduler_hook(mode):
+    hook = get_hook("auto_scheduler")
+    if hook is None:
+        raise ValueError(f"{mode} needs the auto-scheduler: import tvm.auto_scheduler")
+    return hook
+
+
+def _short_text(func, limit=400):
+    try:
+        text = str(func)
+    except Exception:  # pylint: disable=broad-except
+        return "<function that cannot be printed>"
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+class LoweringError(RuntimeError):
+    """Lowering a fused function failed (the message names the function and the op)."""
+
+
+def _lowering_error(err, func, func_name, getter):
+    """``err`` re-raised with the fused function's name, its op and a short text of it.
+
+    The original exception type is kept when it can be built from a message
+    (ValueError, TypeError, tvm.error.OpNotImplemented, ...), so callers that
+    catch it keep working.
+    """
+    name = func_name or "fused function (" + "_".join(getter.op_names or ["?"]) + ")"
+    where = f" in op {getter.current_op}" if getter.current_op else ""
+    message = f"lowering {name}{where} failed: {err}\n  the function: {_short_text(func)}"
+    try:
+        return type(err)(message)
+    except Exception:  # pylint: disable=broad-except
+        return LoweringError(message)
 
 
 def _with_input_transforms(kernel, transforms):
@@ -447,13 +487,6 @@ def _merge_transforms(pre_transforms, layout_transforms, func_name):
         raise ValueError(f"{func_name}: parameters {sorted(clash)} are both pre-transformed by the "
                          "compute and layout-rewritten by the schedule")
     return {**pre_transforms, **layout_transforms}
-
-
-def _take_out_layout_rewrites(mod):
-    # the auto-scheduler package is imported lazily: it imports relay
-    from tvm.auto_scheduler.layout_rewrite import take_out_layout_rewrites  # pylint: disable=import-outside-toplevel
-
-    return take_out_layout_rewrites(mod)
 
 
 def get():

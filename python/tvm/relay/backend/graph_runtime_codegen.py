@@ -7,8 +7,10 @@ several times is one kernel, used several times) and becomes a ``tvm_op`` node;
 inputs and constants become ``null`` nodes (constants as parameters ``p0``,
 ``p1``, ...). Storage is planned by :mod:`.graph_plan_memory`.
 
-``use_topi_schedule`` is passed on, explicitly, to
-``CompileEngine.lower``; it is not read from any context here.
+``use_topi_schedule`` (upstream's name) is the lowering mode
+(:class:`~.lowering.LoweringMode`, or upstream's bool, resolved once in the
+constructor); it is passed on, explicitly, to ``CompileEngine.lower`` and not
+read from any context here.
 """
 import json
 
@@ -21,6 +23,7 @@ from ..function import Function
 from ..op.op import Op
 from . import compile_engine as _compile_engine
 from .graph_plan_memory import plan_memory
+from .lowering import LoweringMode
 
 
 def _tensor_types(ty):
@@ -45,10 +48,11 @@ class GraphRuntimeCodegen(ExprFunctor):
         Kept for upstream's signature (unused; ``codegen`` takes the function).
     target : str, dict or tvm.target.Target
         The target of the kernels.
-    use_topi_schedule : bool
-        Passed to ``CompileEngine.lower`` for every primitive function.
+    use_topi_schedule : LoweringMode or bool
+        The lowering mode, passed to ``CompileEngine.lower`` for every
+        primitive function (a bool is resolved here, once).
     compile_engine : CompileEngine, optional
-        Defaults to the global engine.
+        Defaults to the global engine (the mode is part of its cache key).
     mod_name : str
         The module name (prefixes kernel names when not ``"default"``).
     """
@@ -57,7 +61,7 @@ class GraphRuntimeCodegen(ExprFunctor):
         super().__init__()
         self.mod = mod
         self.target = _compile_engine._as_target(target)
-        self.use_topi_schedule = use_topi_schedule
+        self.use_topi_schedule = LoweringMode.resolve(use_topi_schedule)
         self.engine = compile_engine or _compile_engine.get()
         self.mod_name = mod_name
         self.nodes = []
@@ -261,7 +265,9 @@ class GraphRuntimeCodegen(ExprFunctor):
 
         The graph executor cannot run control flow, but task extraction only
         needs the kernels: this walks both branches of every ``If`` and returns
-        the :class:`CachedFunc` s (upstream fell back to the VM compiler here).
+        the :class:`CachedFunc` s, one per call (upstream fell back to the VM
+        compiler here). Each call counts once in the engine's ``use_count``, as
+        in :meth:`codegen`.
         """
         found = []
 

@@ -7,8 +7,23 @@ constant weight the transform runs once, when the model is built; for a weight
 that arrives at run time the graph runs a transform kernel before the call.
 :class:`InputTransform` is what the compile engine and the graph codegen need
 to do either; it is the common base of the layout rewrites
-(``auto_scheduler.layout_rewrite.LayoutTransform``) and of the transforms a
-TOPI compute declares (:class:`PreTransform`).
+(:class:`LayoutTransform`) and of the transforms a TOPI compute declares
+(:class:`PreTransform`).
+
+**Layout rewrites.** A schedule lets a kernel read a weight in a blocked
+layout by copying it in a block annotated
+``meta_schedule.layout_rewrite_preproc`` (``LAYOUT_REWRITE_PREPROC``: the x86
+weight packs mark their copy so, and MetaSchedule's ``RewriteLayout`` postproc
+inserts one)::
+
+    W_new[f(v0, v1)] = W[v0, v1]
+
+:func:`take_out_layout_rewrites` removes those blocks from the scheduled
+function, which then takes ``W_new`` as its parameter (the auto-scheduler's
+``REWRITE_FOR_PRE_TRANSFORMED``), and returns a :class:`LayoutTransform` per
+weight (the index map ``f`` and a PrimFunc ``main(W, W_new)`` doing the copy).
+Every build uses this (TOPI kernels and tuned states alike), so it lives here
+with the TOPI helpers and not in a tuner.
 
 A compute declares a transform with :func:`declare_pre_transform`: it computes
 the transformed tensor from the weight as an ordinary TE stage, reads a new
@@ -25,10 +40,11 @@ import collections
 import tvm
 from tvm import te
 
-from .schedule_utils import all_ops, const_int
+from .schedule_utils import LAYOUT_REWRITE_PREPROC, all_ops, const_int, root_block
 
 __all__ = ["InputTransform", "PreTransform", "PRE_TRANSFORM_ATTR", "declare_pre_transform",
-           "take_out_pre_transforms"]
+           "take_out_pre_transforms", "LayoutTransform", "find_layout_rewrite_blocks",
+           "extract_layout_transforms", "take_out_layout_rewrites"]
 
 #: Attribute of a compute op: ``[placeholder]``, a parameter it reads that stands
 #: for a tensor computed from a function input.
@@ -180,3 +196,105 @@ def take_out_pre_transforms(inputs, outputs):
         if any(op.same_as(source) for source in replaced):
             raise ValueError("input %s is read both directly and through a pre-transform" % op.name)
     return inputs, transforms
+
+
+class LayoutTransform(InputTransform):
+    """How one weight parameter is rewritten: a copy into another layout.
+
+    Attributes
+    ----------
+    index_map : tvm.tirx.IndexMap
+        From an index of the original weight to its index in the new layout.
+    """
+
+    def __init__(self, param_index, index_map, old_shape, new_shape, dtype):
+        super().__init__(param_index, old_shape, new_shape, dtype)
+        self.index_map = index_map
+        self._prim_func = None
+
+    @property
+    def prim_func(self):
+        if self._prim_func is None:
+            old = te.placeholder(self.old_shape, dtype=self.dtype, name="W")
+            inverse = self.index_map.inverse([int(x) for x in self.old_shape])
+            new = te.compute(self.new_shape, lambda *idx: old[tuple(inverse.map_indices(list(idx)))],
+                             name="W_rewritten")
+            self._prim_func = te.create_prim_func([old, new]).with_attr("global_symbol", "main")
+        return self._prim_func
+
+
+def find_layout_rewrite_blocks(func):
+    """The layout-rewrite blocks (top-level blocks of the root) of a scheduled function."""
+    sch = tvm.s_tir.Schedule(func)
+    blocks = [sch.get(b) for b in sch.get_child_blocks(root_block(sch))]
+    return [b for b in blocks if LAYOUT_REWRITE_PREPROC in b.annotations]
+
+
+def extract_layout_transforms(func, param_names=None):
+    """The :class:`LayoutTransform` of each weight that ``func`` rewrites.
+
+    Parameters
+    ----------
+    func : tvm.tirx.PrimFunc
+        A scheduled function that still contains its layout-rewrite blocks.
+    param_names : Optional[List[str]]
+        Buffer names of the parameters (the io tensor names), in order.
+
+    Returns
+    -------
+    transforms : Dict[int, LayoutTransform]
+        Keyed by parameter index.
+    """
+    blocks = find_layout_rewrite_blocks(func)
+    if not blocks:
+        return {}
+    params = list(func.params)
+    if param_names is None:
+        param_names = [str(p.name).replace("_handle", "") for p in params]
+    param_of = {name: idx for idx, name in enumerate(param_names)}
+    out = {}
+    for block in blocks:
+        store = block.body
+        if not isinstance(store, tvm.tirx.BufferStore) or not hasattr(store.value, "indices"):
+            raise ValueError("unexpected layout rewrite block %s" % block.name_hint)
+        load = store.value
+        iter_vars = [iv.var for iv in block.iter_vars]
+        if [str(i) for i in load.indices] != [str(v) for v in iter_vars]:
+            raise ValueError("layout rewrite block %s does not read its weight in order" % block.name_hint)
+        index_map = tvm.tirx.IndexMap(iter_vars, list(store.indices), None)
+        src = load.buffer if hasattr(load, "buffer") else load.source  # TensorLoad in the base
+        # the parameters are the buffers themselves in the base: match by identity
+        # first (kernel arguments may share a name), by name otherwise
+        idx = next((i for i, p in enumerate(params) if src.same_as(p)), param_of.get(src.name))
+        if idx is None:
+            raise ValueError("layout rewrite block %s reads %s, which is not a parameter"
+                             % (block.name_hint, src.name))
+        out[idx] = LayoutTransform(idx, index_map, [const_int(d) for d in src.shape],
+                                   [const_int(d) for d in store.buffer.shape], str(src.dtype))
+    return out
+
+
+def take_out_layout_rewrites(mod):
+    """Split the layout-rewrite stages off a scheduled function.
+
+    Parameters
+    ----------
+    mod : tvm.IRModule
+        ``{"main": scheduled PrimFunc}``, possibly with layout-rewrite blocks.
+
+    Returns
+    -------
+    func : tvm.tirx.PrimFunc
+        The function without those stages: it reads each such parameter in
+        its new layout.
+    transforms : Dict[int, LayoutTransform]
+        How to put each of those parameters in its new layout, by parameter
+        index; empty (and ``func`` unchanged) when nothing is rewritten.
+    """
+    from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock  # pylint: disable=import-outside-toplevel
+
+    func = mod["main"]
+    transforms = extract_layout_transforms(func)
+    if not transforms:
+        return func, {}
+    return RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod)["main"], transforms

@@ -4,8 +4,14 @@ An :class:`OpStrategy` lists :class:`OpImplementation` s, each a TOPI compute
 paired with a schedule and a priority level (``plevel``). The compile engine
 asks an op's strategy function (registered per target key with
 :class:`TargetDispatch`) for the strategy, then :func:`select_implementation`
-picks one: the highest ``plevel`` or, under an AutoTVM dispatch context with a
-tuned config, the tuned implementation.
+picks one: the highest ``plevel`` or, when AutoTVM is plugged into the
+compile engine (``relay.backend.lowering``) and has a tuned config, the tuned
+implementation.
+
+Strategies hear the lowering mode: a strategy function may take a fifth
+argument ``mode`` (a ``relay.backend.lowering.LoweringMode``) to offer
+implementations meant for one mode only (e.g. Winograd for the
+auto-scheduler); upstream's four-argument strategy functions still work.
 
 Contracts
 ---------
@@ -15,22 +21,28 @@ Contracts
     a TensorIR schedule program: ``sch`` is a ``tvm.s_tir.Schedule`` over
     ``te.create_prim_func(inputs + outs)`` of the WHOLE fused function, whose
     anchor is this op; ``outs`` are the fused function's output tensors.
+``template_args(attrs, inputs, out_type) -> tuple`` (optional)
+    declares the implementation as the AutoTVM template of the same name
+    (``autotvm.register_topi_compute(name)``), called with these arguments
+    when AutoTVM is plugged in; the plain ``fcompute``/``fschedule`` are the
+    template under its fallback config.
 """
-import logging
-
+import functools
+import inspect
 import tvm
-
-logger = logging.getLogger("relay")
 
 
 class OpImplementation:
     """A compute and a schedule for one op, with a name and a priority level."""
 
-    def __init__(self, fcompute, fschedule, name="default", plevel=10):
+    def __init__(self, fcompute, fschedule, name="default", plevel=10, template_args=None):
         self.fcompute = fcompute
         self.fschedule = fschedule
         self.name = name
         self.plevel = plevel
+        self.template_args = template_args
+        #: True when AutoTVM configured this implementation from a tuning record.
+        self.tuned = False
 
     def compute(self, attrs, inputs, out_type):
         """The TE output tensors of the op."""
@@ -54,9 +66,9 @@ class OpStrategy:
     def __init__(self):
         self.implementations = []
 
-    def add_implementation(self, compute, schedule, name="default", plevel=10):
-        """Add an implementation (upstream signature)."""
-        self.implementations.append(OpImplementation(compute, schedule, name, plevel))
+    def add_implementation(self, compute, schedule, name="default", plevel=10, template_args=None):
+        """Add an implementation (upstream signature; ``template_args``: see the module docstring)."""
+        self.implementations.append(OpImplementation(compute, schedule, name, plevel, template_args))
 
 
 class TargetDispatch:
@@ -93,14 +105,31 @@ class TargetDispatch:
                 return func
         return self.default
 
-    def __call__(self, attrs, inputs, out_type, target):
+    def __call__(self, attrs, inputs, out_type, target, mode=None):
         func = self.dispatch(target)
         if func is None:
             return None
-        return func(attrs, inputs, out_type, target)
+        return call_strategy(func, attrs, inputs, out_type, target, mode)
 
 
-def get_strategy(op, attrs, inputs, out_type, target):
+@functools.lru_cache(maxsize=None)
+def _hears_mode(func):
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 5 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+def call_strategy(func, attrs, inputs, out_type, target, mode):
+    """Call a strategy function, with ``mode`` if it takes a fifth argument."""
+    if _hears_mode(func):
+        return func(attrs, inputs, out_type, target, mode)
+    return func(attrs, inputs, out_type, target)
+
+
+def get_strategy(op, attrs, inputs, out_type, target, mode=None):
     """The :class:`OpStrategy` of ``op`` for ``target``.
 
     An op with a registered strategy uses it; an op with only a compute gets one
@@ -112,7 +141,7 @@ def get_strategy(op, attrs, inputs, out_type, target):
     fstrategy = op.get_attr("FTVMStrategy")
     strategy = None
     if fstrategy is not None:
-        strategy = fstrategy(attrs, inputs, out_type, target)
+        strategy = call_strategy(fstrategy, attrs, inputs, out_type, target, mode)
     if strategy is None or not strategy.implementations:
         from . import generic  # pylint: disable=import-outside-toplevel
 
@@ -125,33 +154,31 @@ def get_strategy(op, attrs, inputs, out_type, target):
     return strategy
 
 
-def select_implementation(op, attrs, inputs, out_type, target, use_autotvm=True):
+def select_implementation(op, attrs, inputs, out_type, target, mode=None):
     """Pick the implementation of ``op`` and return ``(implementation, outputs)``.
 
-    Without AutoTVM records the highest ``plevel`` wins (first added on ties).
-    With ``use_autotvm`` and an active AutoTVM dispatch context that has a tuned
-    config for one of the implementations' workloads, the implementation with
-    the best measured cost wins, as upstream.
+    The highest ``plevel`` wins (first added on ties), unless the AutoTVM hook
+    of the compile engine (``relay.backend.lowering``, registered when AutoTVM
+    is imported) picks one: in TOPI mode it runs the AutoTVM template of an
+    implementation that declares one, and prefers the implementation with the
+    best tuned record, as upstream. The returned implementation's ``tuned``
+    says whether a record configured it.
+
+    Parameters
+    ----------
+    mode : relay.backend.lowering.LoweringMode, optional
+        The compile engine's lowering mode (None: TOPI); strategies and the
+        AutoTVM hook hear it.
     """
-    strategy = get_strategy(op, attrs, inputs, out_type, target)
+    from ...backend.lowering import LoweringMode, get_hook  # pylint: disable=import-outside-toplevel
+
+    mode = LoweringMode.topi() if mode is None else mode
+    strategy = get_strategy(op, attrs, inputs, out_type, target, mode)
     impls = sorted(strategy.implementations, key=lambda impl: -impl.plevel)
+    autotvm = get_hook("autotvm")
+    if autotvm is not None:
+        chosen = autotvm.select_implementation(op, impls, attrs, inputs, out_type, target, mode)
+        if chosen is not None:
+            return chosen
     best = impls[0]
-    if use_autotvm and len(impls) > 1:
-        tuned = _autotvm_best(impls, attrs, inputs, out_type, target)
-        if tuned is not None:
-            return tuned
     return best, best.compute(attrs, inputs, out_type)
-
-
-def _autotvm_best(impls, attrs, inputs, out_type, target):
-    """The tuned implementation under an AutoTVM context, or None.
-
-    AutoTVM is consulted only if it is imported (a user who never imported it
-    cannot have a dispatch context active).
-    """
-    import sys  # pylint: disable=import-outside-toplevel
-
-    autotvm = sys.modules.get("tvm.autotvm")
-    if autotvm is None or not hasattr(autotvm, "select_tuned_implementation"):
-        return None
-    return autotvm.select_tuned_implementation(impls, attrs, inputs, out_type, target)

@@ -1,10 +1,11 @@
 """Op strategies for ``cpu`` targets (x86): TOPI computes + ``tvm.topi.x86`` schedules.
 
-conv2d (NCHW/OIHW, NHWC/HWIO), dense and batch_matmul use the AutoTVM templates
-of ``tvm.topi.x86.tunable`` (so ``autotvm.task.extract_from_program`` finds
-them and ``autotvm.apply_history_best`` configures them; outside a tuned
-context they take the schedules' fallback configs), as upstream's x86
-strategies did. For every other op the compute is its registered
+conv2d (NCHW/OIHW, NHWC/HWIO), dense and batch_matmul declare the AutoTVM
+templates of ``tvm.topi.x86.tunable`` (``template_args``): when AutoTVM is
+plugged into the compile engine, ``autotvm.task.extract_from_program`` finds
+them and ``autotvm.apply_history_best`` configures them, as upstream's x86
+strategies did; otherwise (and under a fallback config) they are the plain
+TOPI compute with the schedule's target-derived fallback. For every other op the compute is its registered
 ``FTVMCompute`` (which picks the TOPI compute by layout and groups) and this
 module picks the matching x86 schedule.
 Ops not listed here use the generic strategy of their fusion pattern
@@ -39,39 +40,51 @@ def _register(op_name, cpu_strategy):
     return dispatch
 
 
-def _tunable():
-    from tvm.topi.x86 import tunable  # pylint: disable=import-outside-toplevel
+def _template(topi_compute, schedule, template_args):
+    """An implementation that is also the AutoTVM template of its name.
 
-    return tunable
+    The plain compute is ``topi.nn.<topi_compute>(*template_args(...))`` and the
+    plain schedule ``topi.x86.<schedule>(sch, outs)`` with the schedule's own
+    target-derived fallback: exactly the template under a fallback config. When
+    AutoTVM is plugged into the compile engine it runs the template
+    (``tvm.topi.x86.tunable``) with the same arguments instead, so a plain build
+    never imports AutoTVM.
+    """
 
-
-def _tunable_conv2d(layout):
     def fcompute(attrs, inputs, out_type):
-        compute = getattr(_tunable(), f"conv2d_{layout}")
-        return [compute(inputs[0], inputs[1], attrs.strides, attrs.padding, attrs.dilation,
-                        out_type.dtype)]
+        from tvm import topi  # pylint: disable=import-outside-toplevel
 
-    def fschedule(attrs, sch, outs, target):  # pylint: disable=unused-argument
-        return getattr(_tunable(), f"schedule_conv2d_{layout}")(sch, outs)
+        return [getattr(topi.nn, topi_compute)(*template_args(attrs, inputs, out_type))]
 
-    return fcompute, fschedule
+    return {"compute": fcompute, "schedule": _x86(schedule), "template_args": template_args}
 
 
-def _winograd_for_auto_scheduler(attrs, inputs):
+def _conv2d_args(attrs, inputs, out_type):
+    return (inputs[0], inputs[1], attrs.strides, attrs.padding, attrs.dilation, out_type.dtype)
+
+
+def _dense_args(attrs, inputs, out_type):  # pylint: disable=unused-argument
+    return (inputs[0], inputs[1], None, out_type.dtype)
+
+
+def _batch_matmul_args(attrs, inputs, out_type):
+    return (inputs[0], inputs[1], None, out_type.dtype, attrs.transpose_a, attrs.transpose_b)
+
+
+def _winograd_for_auto_scheduler(attrs, inputs, mode):
     """Offer Winograd for a float32 NHWC 3x3 stride-1 conv2d when lowering for the auto-scheduler.
 
     As upstream's x86 strategy did: task extraction then records the Winograd
     DAG (the kernel transform moved to build time), and a tuned build uses it,
     with its TOPI schedule when the log has no record. Plain and AutoTVM
-    builds keep direct convolution.
+    builds (TOPI mode) keep direct convolution.
     """
-    from tvm.auto_scheduler import is_auto_scheduler_enabled  # pylint: disable=import-outside-toplevel
     from tvm.topi.x86.conv2d_winograd import winograd_applicable  # pylint: disable=import-outside-toplevel
 
-    return (str(inputs[0].dtype) == "float32" and str(inputs[1].dtype) == "float32"
+    return (mode is not None and mode.uses_auto_scheduler
+            and str(inputs[0].dtype) == "float32" and str(inputs[1].dtype) == "float32"
             and winograd_applicable(inputs[0].shape, inputs[1].shape, attrs.strides, attrs.dilation,
-                                    attrs.groups)
-            and is_auto_scheduler_enabled())
+                                    attrs.groups))
 
 
 def _winograd_nhwc_compute(attrs, inputs, out_type):
@@ -87,9 +100,9 @@ def _winograd_nhwc_schedule(attrs, sch, outs, target):  # pylint: disable=unused
     return schedule_conv2d_winograd_nhwc(sch, outs)
 
 
-def conv2d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
-    """conv2d: direct NCHW/NHWC (AutoTVM templates), Winograd NHWC for the auto-scheduler,
-    depthwise and grouped convolutions."""
+def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: disable=unused-argument
+    """conv2d: direct NCHW/NHWC (AutoTVM templates), Winograd NHWC when ``mode`` lowers for
+    the auto-scheduler, depthwise and grouped convolutions."""
     data_layout = attrs.data_layout
     groups = attrs.groups
     in_channels = _const(inputs[0].shape[data_layout.index("C")]) if "C" in data_layout else None
@@ -101,9 +114,11 @@ def conv2d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unu
         and attrs.get("out_layout", "") in ("", data_layout)
     ):
         strategy = OpStrategy()
-        fcompute, fschedule = _tunable_conv2d(layout)
-        strategy.add_implementation(fcompute, fschedule, name=f"conv2d_{layout}.x86")
-        if data_layout == "NHWC" and _winograd_for_auto_scheduler(attrs, inputs):
+        strategy.add_implementation(
+            **_template(f"conv2d_{layout}", f"schedule_conv2d_{layout}", _conv2d_args),
+            name=f"conv2d_{layout}.x86",
+        )
+        if data_layout == "NHWC" and _winograd_for_auto_scheduler(attrs, inputs, mode):
             strategy.add_implementation(_winograd_nhwc_compute, _winograd_nhwc_schedule,
                                         name="conv2d_nhwc.winograd", plevel=15)
         return strategy
@@ -148,29 +163,18 @@ def dense_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unus
         return _strategy("nn.dense", _x86("schedule_dense"), "dense.x86")
     strategy = OpStrategy()
     for name, plevel in (("dense_nopack", 10), ("dense_pack", 5)):
-
-        def fcompute(attrs_, inputs_, out_type_, name=name):
-            return [getattr(_tunable(), name)(inputs_[0], inputs_[1], None, out_type_.dtype)]
-
-        def fschedule(attrs_, sch, outs, target_, name=name):  # pylint: disable=unused-argument
-            return getattr(_tunable(), f"schedule_{name}")(sch, outs)
-
-        strategy.add_implementation(fcompute, fschedule, name=f"{name}.x86", plevel=plevel)
+        # under a fallback config both templates are schedule_dense choosing its own plan
+        strategy.add_implementation(**_template("dense", "schedule_dense", _dense_args),
+                                    name=f"{name}.x86", plevel=plevel)
     return strategy
 
 
 def batch_matmul_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
     """batch_matmul with the AutoTVM template."""
     strategy = OpStrategy()
-
-    def fcompute(attrs_, inputs_, out_type_):
-        return [_tunable().batch_matmul(inputs_[0], inputs_[1], None, out_type_.dtype,
-                                        attrs_.transpose_a, attrs_.transpose_b)]
-
-    def fschedule(attrs_, sch, outs, target_):  # pylint: disable=unused-argument
-        return _tunable().schedule_batch_matmul(sch, outs)
-
-    strategy.add_implementation(fcompute, fschedule, name="batch_matmul.x86")
+    strategy.add_implementation(
+        **_template("batch_matmul", "schedule_batch_matmul", _batch_matmul_args), name="batch_matmul.x86"
+    )
     return strategy
 
 
