@@ -5,7 +5,8 @@ not used: its builder start-up was ~47 s per candidate on the target machines).
 
 * :class:`LocalBuilder` replays each state in the tuning process, then compiles
   and exports the scheduled module in persistent worker processes
-  (:mod:`.worker_pool`), ``n_parallel`` at a time.
+  (:mod:`tvm.contrib.popen_pool`, jobs in :mod:`.measure_worker`),
+  ``n_parallel`` at a time.
 * :class:`LocalRunner` loads each library in one persistent worker, checks its
   outputs against the unscheduled program on seeded random inputs (a wrong
   result is ``WRONG_ANSWER``), then times it with the runtime's
@@ -14,7 +15,9 @@ not used: its builder start-up was ~47 s per candidate on the target machines).
 
 A candidate that fails to build, crashes its worker, hangs past the timeout or
 computes a wrong result becomes a :class:`MeasureResult` with an upstream
-:class:`MeasureErrorNo`; the worker is restarted and the search goes on.
+:class:`MeasureErrorNo` (the mapping shared with AutoTVM,
+:func:`tvm.contrib.popen_pool.measure_error`); the worker is restarted and the
+search goes on.
 """
 import logging
 import os
@@ -23,10 +26,10 @@ import tempfile
 import time
 
 import tvm
+from tvm.contrib.popen_pool import PopenPoolExecutor, StatusKind, error_text, measure_error
 
 from . import measure_worker
 from .utils import cpu_count, get_const_tuple, target_to_str
-from .worker_pool import STATUS_CRASH, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT, WorkerPool
 
 logger = logging.getLogger("auto_scheduler")
 
@@ -124,11 +127,6 @@ def _arg_specs(task):
     return [(list(get_const_tuple(t.shape)), str(t.dtype)) for t in task.compute_dag.tensors]
 
 
-def _short(msg, limit=2000):
-    msg = str(msg)
-    return msg if len(msg) <= limit else msg[: limit // 2] + "\n...\n" + msg[-limit // 2 :]
-
-
 class ProgramBuilder:
     """Base class of builders."""
 
@@ -203,7 +201,7 @@ class LocalBuilder(ProgramBuilder):
 
     def _get_pool(self):
         if self._pool is None:
-            self._pool = WorkerPool(self.n_parallel, warmup=measure_worker.warmup_build)
+            self._pool = PopenPoolExecutor(self.n_parallel, self.timeout, initializer=measure_worker.warmup_build)
         return self._pool
 
     def build(self, measure_inputs, verbose=1):
@@ -216,21 +214,21 @@ class LocalBuilder(ProgramBuilder):
                 mod, transforms[i] = _measured_module(inp)
                 mod_json = tvm.ir.save_json(mod)
             except Exception as err:  # pylint: disable=broad-except
-                results[i] = BuildResult(None, [], MeasureErrorNo.INSTANTIATION_ERROR, _short(err), time.time() - start)
+                results[i] = BuildResult(None, [], MeasureErrorNo.INSTANTIATION_ERROR, error_text(err),
+                                         time.time() - start)
                 continue
             jobs.append((mod_json, target_to_str(inp.task.target), self.build_func, self._dir, False))
             job_index.append(i)
         if jobs:
-            outs = self._get_pool().map(measure_worker.build_job, jobs, self.timeout)
-            for i, (status, value, secs) in zip(job_index, outs):
-                if status == STATUS_OK:
-                    results[i] = BuildResult(value, transforms[i], MeasureErrorNo.NO_ERROR, None, secs)
-                elif status == STATUS_TIMEOUT:
-                    results[i] = BuildResult(None, [], MeasureErrorNo.BUILD_TIMEOUT, value, secs)
-                elif status == STATUS_CRASH:
-                    results[i] = BuildResult(None, [], MeasureErrorNo.COMPILE_HOST, "build " + value, secs)
+            start = time.time()
+            outs = self._get_pool().starmap_with_error_catching(measure_worker.build_job, jobs, self.timeout)
+            for i, out in zip(job_index, outs):
+                error_no, msg = measure_error(out, "build", MeasureErrorNo)
+                if error_no == MeasureErrorNo.NO_ERROR:
+                    path, secs = out.value
+                    results[i] = BuildResult(path, transforms[i], error_no, None, secs)
                 else:
-                    results[i] = BuildResult(None, [], MeasureErrorNo.COMPILE_HOST, _short(value), secs)
+                    results[i] = BuildResult(None, [], error_no, msg, time.time() - start)
         if verbose >= 1:
             for res in results:
                 print("." if res.error_no == 0 else "E", end="", flush=True)
@@ -238,7 +236,7 @@ class LocalBuilder(ProgramBuilder):
 
     def close(self):
         if self._pool is not None:
-            self._pool.close()
+            self._pool.shutdown()
             self._pool = None
 
     def __del__(self):
@@ -277,22 +275,13 @@ class _TimingRunner(ProgramRunner):
             else:
                 # a run job never reports per-repeat timing beyond this budget
                 budget = self.timeout + self.cooldown_interval
-                status, value, secs = self._pool.map(self._job_func(), [self._job(inp, bres)], budget)[0]
-                all_cost = bres.time_cost + secs
-                if status == STATUS_OK and value[0] == "ok":
-                    results[i] = MeasureResult(value[1], MeasureErrorNo.NO_ERROR, None, all_cost, time.time())
-                elif status == STATUS_OK:
-                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.WRONG_ANSWER, value[1], all_cost, time.time())
-                elif status == STATUS_TIMEOUT:
-                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.RUN_TIMEOUT, value, all_cost, time.time())
-                    self._on_worker_restart()
-                elif status == STATUS_CRASH:
-                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.RUNTIME_DEVICE, "run " + value, all_cost,
-                                               time.time())
-                    self._on_worker_restart()
-                else:
-                    results[i] = MeasureResult([MAX_FLOAT], MeasureErrorNo.RUNTIME_DEVICE, _short(value), all_cost,
-                                               time.time())
+                start = time.time()
+                out = self._pool.starmap_with_error_catching(self._job_func(), [self._job(inp, bres)], budget)[0]
+                error_no, msg = measure_error(out, "run", MeasureErrorNo)
+                costs = out.value[1] if error_no == MeasureErrorNo.NO_ERROR else [MAX_FLOAT]
+                results[i] = MeasureResult(costs, error_no, msg, bres.time_cost + time.time() - start, time.time())
+                if out.status != StatusKind.COMPLETE:
+                    self._on_worker_restart()  # the worker may be a new process
                 if bres.filename and os.path.exists(bres.filename):
                     os.remove(bres.filename)
             if verbose >= 1:
@@ -309,7 +298,7 @@ class _TimingRunner(ProgramRunner):
 
     def close(self):
         if self._pool is not None:
-            self._pool.close()
+            self._pool.shutdown()
             self._pool = None
 
     def __del__(self):
@@ -350,7 +339,7 @@ class LocalRunner(_TimingRunner):
 
     def _ensure_pool(self):
         if self._pool is None:
-            self._pool = WorkerPool(1)
+            self._pool = PopenPoolExecutor(1, self.timeout)
             self._prepared = set()
 
     def _ref_key(self, task):
@@ -367,10 +356,11 @@ class LocalRunner(_TimingRunner):
             dag = inp.task.compute_dag
             job = (key, tvm.ir.save_json(dag.mod), target_to_str(inp.task.target), _arg_specs(inp.task),
                    _n_outputs(dag))
-            status, value, _ = self._pool.map(measure_worker.prepare_reference, [job], max(120, 10 * self.timeout))[0]
-            if status != STATUS_OK:
+            out = self._pool.starmap_with_error_catching(measure_worker.prepare_reference, [job],
+                                                         max(120, 10 * self.timeout))[0]
+            if out.status != StatusKind.COMPLETE:
                 logger.warning("cannot compute the reference outputs of %s (%s): correctness is not checked",
-                               inp.task.workload_key, status if status != STATUS_ERROR else _short(value, 400))
+                               inp.task.workload_key, error_text(out.value, 400))
             self._prepared.add(key)
 
     def _on_worker_restart(self):
@@ -423,7 +413,7 @@ class RPCRunner(_TimingRunner):
 
     def _prepare(self, measure_inputs, build_results):
         if self._pool is None:
-            self._pool = WorkerPool(1)
+            self._pool = PopenPoolExecutor(1, self.timeout)
 
     def _job_func(self):
         return measure_worker.rpc_run_job

@@ -1,10 +1,13 @@
-"""Jobs that run inside the measurement worker processes (the fork's own).
+"""Jobs that the auto-scheduler runs in measurement worker processes (the fork's own).
 
-Kept apart from :mod:`.measure` and free of MetaSchedule imports so that a
-worker process only pays for ``import tvm``. Every job takes plain values
-(JSON text of IR, file names, numbers) and returns plain values.
+The workers are :mod:`tvm.contrib.popen_pool`'s. Kept apart from :mod:`.measure`
+and free of MetaSchedule imports so that a worker process only pays for
+``import tvm``. Every job takes plain values (JSON text of IR, file names,
+numbers) and returns plain values; a run job returns ``("ok", costs)`` or
+``("wrong", message)``, as :func:`tvm.contrib.popen_pool.measure_error` expects.
 """
 import os
+import shutil
 import tempfile
 import time
 
@@ -21,7 +24,7 @@ def _target(target_text):
 
 
 def build_job(mod_json, target_text, build_func, out_dir, strip_preproc):
-    """Compile a scheduled module and export it; returns the library path.
+    """Compile a scheduled module and export it; returns ``(library path, seconds)``.
 
     ``build_func`` is ``"default"`` (shared library through the base's
     ``export_library``) or a callable ``fcompile(output, objects, options=None)``
@@ -29,6 +32,7 @@ def build_job(mod_json, target_text, build_func, out_dir, strip_preproc):
     """
     import tvm  # pylint: disable=import-outside-toplevel
 
+    start = time.time()
     mod = tvm.ir.load_json(mod_json)
     if strip_preproc:
         from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock  # pylint: disable=import-outside-toplevel
@@ -41,22 +45,28 @@ def build_job(mod_json, target_text, build_func, out_dir, strip_preproc):
         exe.export_library(path)
     else:
         exe.export_library(path, fcompile=build_func)
-    return path
+    return path, time.time() - start
 
 
 def warmup_build():
-    """Compile and export a tiny program once, when a build worker starts."""
+    """Compile and export a tiny program once, when a build worker starts.
+
+    Its one-time set-up would otherwise be charged to the first build's timeout.
+    A failure here is left to the first real build to report.
+    """
     import tvm  # pylint: disable=import-outside-toplevel
     from tvm import te  # pylint: disable=import-outside-toplevel
 
-    A = te.placeholder((4,), name="A")
-    B = te.compute((4,), lambda i: A[i] + 1.0, name="B")
-    exe = tvm.compile(tvm.IRModule({"main": te.create_prim_func([A, B])}), target="llvm")
     out_dir = tempfile.mkdtemp(prefix="ansor_warmup_")
-    path = os.path.join(out_dir, "warmup.so")
-    exe.export_library(path)
-    os.remove(path)
-    os.rmdir(out_dir)
+    try:
+        A = te.placeholder((4,), name="A")
+        B = te.compute((4,), lambda i: A[i] + 1.0, name="B")
+        exe = tvm.compile(tvm.IRModule({"main": te.create_prim_func([A, B])}), target="llvm")
+        exe.export_library(os.path.join(out_dir, "warmup.so"))
+    except Exception:  # pylint: disable=broad-except
+        pass
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def _random_fill(shape, dtype, rng):
@@ -157,14 +167,3 @@ def rpc_run_job(path, arg_specs, key, host, port, priority, session_timeout, num
     costs = list(evaluator(*args).results)
     remote.remove(os.path.basename(path))
     return "ok", costs
-
-
-def sleep_job(seconds):
-    """Test hook: a job that hangs."""
-    time.sleep(seconds)
-    return seconds
-
-
-def crash_job():
-    """Test hook: a job that kills its process."""
-    os.abort()

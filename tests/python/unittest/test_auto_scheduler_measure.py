@@ -1,4 +1,7 @@
-"""Measurement of the auto-scheduler: worker pool, builder, runner, faulty candidates."""
+"""Measurement of the auto-scheduler: builder, runner, faulty candidates.
+
+The worker pool itself is tested in test_popen_pool.py.
+"""
 import os
 import time
 
@@ -7,9 +10,7 @@ import pytest
 
 import tvm
 from tvm import auto_scheduler, te
-from tvm.auto_scheduler import measure_worker
 from tvm.auto_scheduler.measure import BuildResult, MeasureErrorNo, MeasureInput
-from tvm.auto_scheduler.worker_pool import WorkerPool
 from tvm.support import cc
 
 TARGET = "llvm -num-cores=2"
@@ -59,24 +60,6 @@ def _library(tmp_path, name, tensors):
     path = str(tmp_path / (name + ".so"))
     lib.export_library(path)
     return BuildResult(path, [], MeasureErrorNo.NO_ERROR, None, 0.0)
-
-
-def test_worker_pool_error_crash_timeout_restart():
-    pool = WorkerPool(2)
-    try:
-        out = pool.map(measure_worker.sleep_job, [(0.01,), (0.02,)], timeout=30)
-        assert [o[0] for o in out] == ["ok", "ok"] and [o[1] for o in out] == [0.01, 0.02]
-        status, value, _ = pool.map(measure_worker.sleep_job, [("not a number",)], timeout=30)[0]
-        assert status == "error" and "TypeError" in value
-        status, value, _ = pool.map(measure_worker.crash_job, [()], timeout=30)[0]
-        assert status == "crash" and "died" in value
-        status, value, secs = pool.map(measure_worker.sleep_job, [(60,)], timeout=1)[0]
-        assert status == "timeout" and secs < 10
-        # the restarted workers serve new jobs
-        out = pool.map(measure_worker.sleep_job, [(0.0,)] * 4, timeout=30)
-        assert [o[0] for o in out] == ["ok"] * 4
-    finally:
-        pool.close()
 
 
 def test_build_and_run_init_state():

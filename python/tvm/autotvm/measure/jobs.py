@@ -1,8 +1,10 @@
-"""Functions run inside measurement worker processes.
+"""Jobs that AutoTVM runs in measurement worker processes.
 
-Kept free of template code: a worker receives a scheduled TensorIR module
-(``tvm.ir.save_json`` text), so any template, including one defined in a
-user's script, can be measured without being importable in the worker.
+The workers are :mod:`tvm.contrib.popen_pool`'s. Kept free of template code: a
+worker receives a scheduled TensorIR module (``tvm.ir.save_json`` text), so any
+template, including one defined in a user's script, can be measured without
+being importable in the worker. A run job returns ``("ok", costs)`` or
+``("wrong", message)``, as :func:`tvm.contrib.popen_pool.measure_error` expects.
 """
 import os
 import time
@@ -12,10 +14,6 @@ import numpy as np
 import tvm
 
 _INPUT_CACHE = {}
-
-
-class WrongAnswer(Exception):
-    """The candidate's output differs from the reference output."""
 
 
 def build_job(mod_json, target, target_host, out_dir, name):
@@ -53,14 +51,13 @@ def _session(rpc):
 
 
 def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc, entry="main"):
-    """Time the kernel in ``path``; returns ``(costs, seconds)``.
+    """Time the kernel in ``path``; returns ``("ok", costs)`` or ``("wrong", message)``.
 
     ``ref`` is None or ``(inputs, outputs_by_index)``: the candidate is run
     once on ``inputs`` and each output argument is compared with the
-    reference (:class:`WrongAnswer` on mismatch). ``rpc`` is None (local) or
+    reference (``"wrong"`` on a mismatch). ``rpc`` is None (local) or
     ``(host, port, key, priority, session_timeout)`` of an RPC tracker.
     """
-    start = time.time()
     if rpc is None:
         lib = tvm.runtime.load_module(path)
         dev = tvm.cpu(0)
@@ -77,10 +74,9 @@ def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc
             got = args[idx].numpy()
             if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3, atol=1e-3):
                 err = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("nan")
-                raise WrongAnswer(f"output {idx} differs from the reference (max abs error {err:.3g})")
+                return "wrong", f"output {idx} differs from the reference (max abs error {err:.3g})"
     f_preproc = "cache_flush_cpu_non_first_arg" if cache_flush else ""
     timer = lib.time_evaluator(
         entry, dev, number=number, repeat=repeat, min_repeat_ms=min_repeat_ms, f_preproc=f_preproc
     )
-    costs = list(timer(*args).results)
-    return costs, time.time() - start
+    return "ok", list(timer(*args).results)

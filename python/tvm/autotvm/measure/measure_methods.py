@@ -10,8 +10,10 @@
   obtained from an RPC tracker (``python -m tvm.exec.rpc_tracker`` /
   ``rpc_server``) and timed there.
 
-A crash or hang kills only the worker (it is restarted) and becomes an error
-result with upstream's error number.
+The workers are :mod:`tvm.contrib.popen_pool`'s (the jobs are in :mod:`.jobs`).
+A crash or hang kills only the worker (it is replaced) and becomes an error
+result with upstream's error number, through the mapping shared with the
+auto-scheduler (:func:`tvm.contrib.popen_pool.measure_error`).
 """
 import logging
 import os
@@ -23,14 +25,13 @@ import numpy as np
 
 import tvm
 from tvm import te
+from tvm.contrib.popen_pool import PopenPoolExecutor, StatusKind, measure_error
 
 from ..task.space import InstantiationError
-from .executor import WorkerCrash, WorkerError, WorkerPool, WorkerTimeout
+from . import jobs
 from .measure import Builder, MeasureErrorNo, MeasureResult, Runner
 
 logger = logging.getLogger("autotvm")
-
-_JOBS = "tvm.autotvm.measure.jobs"
 
 
 class BuildResult:
@@ -64,6 +65,15 @@ def _arg_info(tensors):
 def _error_result(error_no, message, start):
     now = time.time()
     return MeasureResult((str(message)[:2000],), int(error_no), now - start, now)
+
+
+def _pool_result(out, stage, start):
+    """The MeasureResult of a pool outcome: a failed build, or a run."""
+    error_no, message = measure_error(out, stage, MeasureErrorNo)
+    if error_no != MeasureErrorNo.NO_ERROR:
+        return _error_result(error_no, message, start)
+    now = time.time()
+    return MeasureResult(tuple(out.value[1]), int(error_no), now - start, now)
 
 
 class LocalBuilder(Builder):
@@ -103,15 +113,16 @@ class LocalBuilder(Builder):
 
     def set_task(self, task, build_kwargs=None):
         super().set_task(task, build_kwargs)
+        self._get_pool().start()  # boots in the background while the tuner prepares
+
+    def _get_pool(self):
         if self.pool is None:
-            self.pool = WorkerPool(self.n_parallel)
-        self.pool.start()  # boots in the background while the tuner prepares
+            self.pool = PopenPoolExecutor(self.n_parallel, self.timeout)
+        return self.pool
 
     def build(self, measure_inputs):
-        if self.pool is None:
-            self.pool = WorkerPool(self.n_parallel)
         results = [None] * len(measure_inputs)
-        jobs, job_index, starts, infos = [], [], {}, {}
+        todo, job_index, starts, infos = [], [], {}, {}
         for i, inp in enumerate(measure_inputs):
             start = time.time()
             starts[i] = start
@@ -130,17 +141,14 @@ class LocalBuilder(Builder):
                 continue
             self._count += 1
             target_host = str(inp.task.target_host) if inp.task.target_host is not None else None
-            jobs.append((mod_json, str(inp.target), target_host, self.tmp_dir, f"cand{self._count}"))
+            todo.append((mod_json, str(inp.target), target_host, self.tmp_dir, f"cand{self._count}"))
             job_index.append(i)
-        outputs = self.pool.map(f"{_JOBS}:build_job", jobs, self.timeout) if jobs else []
+        outputs = self._get_pool().starmap_with_error_catching(jobs.build_job, todo, self.timeout) if todo else []
         for i, out in zip(job_index, outputs):
-            if isinstance(out, WorkerTimeout):
-                results[i] = _error_result(MeasureErrorNo.BUILD_TIMEOUT, out, starts[i])
-            elif isinstance(out, (WorkerCrash, WorkerError)):
-                results[i] = _error_result(MeasureErrorNo.COMPILE_HOST, out, starts[i])
+            if out.status == StatusKind.COMPLETE:
+                results[i] = BuildResult(out.value[0], infos[i], None, time.time() - starts[i])
             else:
-                path, _ = out
-                results[i] = BuildResult(path, infos[i], None, time.time() - starts[i])
+                results[i] = _pool_result(out, "build", starts[i])
         return results
 
     def __del__(self):
@@ -201,17 +209,18 @@ class RPCRunner(Runner):
 
     def set_task(self, task):
         self.task = task
-        if self.pool is None:
-            self.pool = WorkerPool(1)
-        self.pool.start()  # boots in the background
+        self._get_pool().start()  # boots in the background
         self.ref = _reference(task) if self.check_correctness else None
+
+    def _get_pool(self):
+        if self.pool is None:
+            self.pool = PopenPoolExecutor(1, self.timeout)
+        return self.pool
 
     def get_build_kwargs(self):
         return {}
 
     def run(self, measure_inputs, build_results):
-        if self.pool is None:
-            self.pool = WorkerPool(1)
         results = []
         for _, build in zip(measure_inputs, build_results):
             if isinstance(build, MeasureResult):
@@ -220,8 +229,8 @@ class RPCRunner(Runner):
             start = time.time()
             job = (build.filename, build.arg_info, self.number, self.repeat, self.min_repeat_ms,
                    self.enable_cpu_cache_flush, self.ref, self._rpc())
-            out = self.pool.map(f"{_JOBS}:run_job", [job], self.timeout)[0]
-            results.append(self._to_result(out, build, start))
+            out = self._get_pool().starmap_with_error_catching(jobs.run_job, [job], self.timeout)[0]
+            results.append(_pool_result(out, "run", start - build.time_cost))
             if self.cooldown_interval:
                 time.sleep(self.cooldown_interval)
             try:
@@ -229,20 +238,6 @@ class RPCRunner(Runner):
             except OSError:
                 pass
         return results
-
-    @staticmethod
-    def _to_result(out, build, start):
-        total = build.time_cost + time.time() - start
-        if isinstance(out, WorkerTimeout):
-            return MeasureResult((str(out),), int(MeasureErrorNo.RUN_TIMEOUT), total, time.time())
-        if isinstance(out, WorkerCrash):
-            return MeasureResult((str(out),), int(MeasureErrorNo.RUNTIME_DEVICE), total, time.time())
-        if isinstance(out, WorkerError):
-            text = str(out)
-            error_no = MeasureErrorNo.WRONG_ANSWER if text.startswith("WrongAnswer") else MeasureErrorNo.RUNTIME_DEVICE
-            return MeasureResult((text[:2000],), int(error_no), total, time.time())
-        costs, _ = out
-        return MeasureResult(tuple(costs), int(MeasureErrorNo.NO_ERROR), total, time.time())
 
 
 class LocalRunner(RPCRunner):
@@ -308,13 +303,13 @@ def check_remote(target, device_key, host=None, port=None, priority=100, timeout
     ``target`` is accepted for upstream compatibility; only the CPU of the
     remote is probed.
     """
-    pool = WorkerPool(1)
+    pool = PopenPoolExecutor(1, timeout)
     try:
-        out = pool.map(f"{__name__}:_probe_remote", [(device_key, host, port, priority)], timeout)[0]
+        out = pool.starmap_with_error_catching(_probe_remote, [(device_key, host, port, priority)])[0]
     finally:
-        pool.shutdown()
+        pool.shutdown(wait=False)
     del target
-    return out is True
+    return out.value is True
 
 
 def _probe_remote(device_key, host, port, priority):
