@@ -1,5 +1,7 @@
 """The compile engine: cache keyed on alpha-equivalent functions, use counts, the
 use_topi_schedule flag, jit, and errors for ops without an implementation."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -112,21 +114,44 @@ def test_graph_codegen_passes_the_flag_explicitly():
     assert spy.flags and set(spy.flags) == {False}
 
 
-def test_op_without_implementation_names_op_and_target():
-    from tvm.relay.op import op as op_registry
+@contextlib.contextmanager
+def _temporary_op(op_name, pattern, compute=None):
+    """A one-input op typed like relu, removed from the registry afterwards."""
+    from tvm.relay.op import op as op_registry  # pylint: disable=import-outside-toplevel
 
-    op_name = "test.no_strategy_op"
     op = relay.op.register_op(op_name, num_inputs=1)
     try:
-        relay.op.register_pattern(op_name, relay.op.OpPattern.OPAQUE)
+        relay.op.register_pattern(op_name, pattern)
         relay.op.register_type_rel(op_name, relay.op.get("nn.relu").get_attr("FInferType"))
+        if compute is not None:
+            relay.op.register_compute(op_name, compute)
+        yield op
+    finally:
+        # leave the registry as it was for the other tests
+        del op_registry._REGISTRY[op_name]  # pylint: disable=protected-access
+
+
+def test_op_without_implementation_names_op_and_target():
+    with _temporary_op("test.no_strategy_op", relay.op.OpPattern.OPAQUE) as op:
         x = relay.var("x", shape=(2, 3))
         mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(op, [x])))
         with pytest.raises(tvm.error.OpNotImplemented, match=r"test\.no_strategy_op.*llvm"):
             relay.build(mod, target="llvm")
-    finally:
-        # leave the registry as it was for the other tests
-        del op_registry._REGISTRY[op_name]
+
+
+def test_lowering_error_names_the_function_and_the_op():
+    def broken(attrs, inputs, out_type):
+        raise ValueError("this compute is broken")
+
+    with _temporary_op("test.lowering_error_op", relay.op.OpPattern.INJECTIVE, broken) as op:
+        x = relay.var("x", shape=(2, 3))
+        mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(op, [relay.exp(x)])))
+        with pytest.raises(ValueError) as info:
+            relay.build(mod, target="llvm")
+    message = str(info.value)
+    assert "this compute is broken" in message
+    assert "in op test.lowering_error_op" in message
+    assert "lowering fused function" in message and "exp(" in message
 
 
 def _conv_relu(name, layout):

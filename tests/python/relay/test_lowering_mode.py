@@ -167,29 +167,3 @@ def test_autotvm_extraction_goes_through_the_driver_and_filters_ops():
                                              "dense_pack.x86"]
     convs = autotvm.task.extract_from_program(mod, params, "llvm", ops=[relay.op.get("nn.conv2d")])
     assert [t.name for t in convs] == ["conv2d_nchw.x86"] * 2
-
-
-def test_lowering_error_names_the_function_and_the_op():
-    from tvm.relay.op import op as op_registry  # pylint: disable=import-outside-toplevel
-
-    name = "test.lowering_error_op"
-    op = relay.op.register_op(name, num_inputs=1)
-    try:
-        relay.op.register_pattern(name, relay.op.OpPattern.INJECTIVE)
-        relay.op.register_type_rel(name, relay.op.get("nn.relu").get_attr("FInferType"))
-
-        def broken(attrs, inputs, out_type):
-            raise ValueError("this compute is broken")
-
-        relay.op.register_compute(name, broken)
-        x = relay.var("x", shape=(2, 3))
-        mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(op, [relay.exp(x)])))
-        with pytest.raises(ValueError) as info:
-            relay.build(mod, target="llvm")
-        message = str(info.value)
-        assert "this compute is broken" in message
-        assert "in op test.lowering_error_op" in message
-        assert "fused function" in message and "exp(" in message
-    finally:
-        # leave the registry as it was for the other tests
-        del op_registry._REGISTRY[name]  # pylint: disable=protected-access
