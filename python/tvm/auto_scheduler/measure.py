@@ -156,7 +156,7 @@ def _measured_module(inp):
     mod = inp.scheduled_mod()
     if inp.task.layout_rewrite_option != LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
         return mod, []
-    from .layout_rewrite import extract_layout_transforms  # pylint: disable=import-outside-toplevel
+    from tvm.topi.generic.input_transform import extract_layout_transforms  # pylint: disable=import-outside-toplevel
 
     names = [t.op.name for t in inp.task.compute_dag.tensors]
     found = extract_layout_transforms(mod["main"], names)
