@@ -167,3 +167,25 @@ def test_autotvm_extraction_goes_through_the_driver_and_filters_ops():
                                              "dense_pack.x86"]
     convs = autotvm.task.extract_from_program(mod, params, "llvm", ops=[relay.op.get("nn.conv2d")])
     assert [t.name for t in convs] == ["conv2d_nchw.x86"] * 2
+
+
+def test_plain_implementations_equal_the_autotvm_templates_under_fallback():
+    """Without AutoTVM a build uses the plain implementations; they must be the
+    templates under a fallback config, kernel for kernel."""
+    mod, params = _conv_net()
+    hook = lowering.get_hook("autotvm")
+
+    def kernels():
+        program = relay.build_module.lower_program(mod, "llvm", params, LoweringMode.topi())
+        return program.lowered_funcs, {c.func_name: c.anchor_implementation for c in program.cached_funcs}
+
+    with_templates, impls = kernels()
+    lowering.register_hook("autotvm", None)
+    try:
+        plain, plain_impls = kernels()
+    finally:
+        lowering.register_hook("autotvm", hook)
+    assert impls == plain_impls
+    assert sorted(impls.values()).count("conv2d_nchw.x86") == 2 and "dense_nopack.x86" in impls.values()
+    for name, func in with_templates.functions_items():
+        assert tvm.ir.structural_equal(func, plain[name.name_hint]), name.name_hint
