@@ -12,8 +12,9 @@ import importlib
 import os
 import sys
 
-# Base packages that receive fork subfolders of the same relative path.
-MOUNTED_PACKAGES = ("tvm", "tvm.topi", "tvm.contrib")
+# Base packages that receive fork subfolders of the same relative path (tvm.driver:
+# the fork adds driver/tvmc).
+MOUNTED_PACKAGES = ("tvm", "tvm.topi", "tvm.contrib", "tvm.driver")
 
 
 def overlay_root():
