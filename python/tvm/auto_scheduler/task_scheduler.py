@@ -11,6 +11,7 @@ The fork's own code (upstream's was C++ for the policies and Python here).
 import logging
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -19,6 +20,7 @@ from .compute_dag import state_to_json
 from .measure import MeasureErrorNo, MeasureInput, ProgramMeasurer
 from .measure_record import RecordToFile, load_records
 from .search_policy import PreloadMeasuredStates, SketchPolicy
+from .task_description import describe_tasks
 from .utils import target_to_str
 
 
@@ -116,6 +118,13 @@ class TaskScheduler:
         Parameters of the gradient strategy (upstream defaults).
     callbacks : Optional[List[TaskSchedulerCallback]]
         Default ``[PrintTableInfo(), LogEstimatedLatency("total_latency.tsv")]``.
+
+    Display (``tune_option.verbose``, as upstream): 0 prints nothing; 1 (the
+    default) shows a progress bar over the trials (elapsed time, estimated
+    total latency, the untuned total) and ``PrintTableInfo`` prints the task
+    table once when the search starts (baselines measured) and once at the
+    end; 2 also prints the table before every round and lets the measurer
+    and the search policies print their own progress.
     measure_baselines : bool = True
         Fork addition. Before the first search round, measure once the
         ``baseline_state`` of every task that has one (its TOPI schedule, set
@@ -139,6 +148,13 @@ class TaskScheduler:
     ----------
     best_costs : numpy.ndarray
         The best mean cost (seconds) of each task so far, 1e10 when unknown.
+    task_descriptions : List[str]
+        A short unique text per task (op, shapes, epilogue; see
+        :mod:`tvm.auto_scheduler.task_description`).
+    history : List[Tuple[int, float, float]]
+        ``(trials, elapsed seconds, estimated total latency in seconds)`` after
+        the baselines and after every round (the tuning curve; latency 1e10
+        while some task has no measured cost).
     baseline_costs : List[Optional[float]]
         The cost of each task's baseline state, measured or logged (None when
         the task has none, it was not measured or its measurement failed).
@@ -193,6 +209,13 @@ class TaskScheduler:
                 self.tag_to_group.setdefault(tag, []).append(i)
         self.task_tags = tags
         self._rng = np.random.RandomState(0)
+        try:
+            self.task_descriptions = describe_tasks(self.tasks)
+        except Exception:  # pylint: disable=broad-except
+            self.task_descriptions = [t.desc or t.workload_key for t in self.tasks]
+        self.history = []
+        self.verbose = 1
+        self._progress = None
 
     def _compute_score(self, costs):
         return float(self.objective_func(list(costs)))
@@ -214,6 +237,10 @@ class TaskScheduler:
             A task stops after this many measurements without improvement.
         """
         self.tune_option = tune_option
+        self.verbose = tune_option.verbose
+        # at the default verbosity the progress bar replaces the measurer's and the
+        # policies' own printing; verbose >= 2 lets them print
+        inner_verbose = tune_option.verbose if tune_option.verbose >= 2 else 0
         self.early_stopping_all = (1 << 30) if tune_option.early_stopping is None or tune_option.early_stopping < 0 \
             else tune_option.early_stopping
         self.early_stopping_task = (1 << 30) if per_task_early_stopping is None else per_task_early_stopping
@@ -225,9 +252,9 @@ class TaskScheduler:
         self.num_measures_per_round = min(tune_option.num_measures_per_round,
                                           max(1, search_trials // len(self.tasks)))
         self.measurer = ProgramMeasurer(tune_option.builder, tune_option.runner, tune_option.measure_callbacks,
-                                        tune_option.verbose)
+                                        inner_verbose)
         self.search_policies = make_search_policies(
-            search_policy, search_policy_params, self.tasks, self.num_measures_per_round, tune_option.verbose,
+            search_policy, search_policy_params, self.tasks, self.num_measures_per_round, inner_verbose,
             self.load_model_file, self.load_log_file, adaptive_training)
         for i, policy in enumerate(self.search_policies):
             if getattr(policy, "best_cost", None) is not None:
@@ -237,9 +264,22 @@ class TaskScheduler:
         self.cur_score = self._compute_score(self.best_costs)
         self.best_score = self.cur_score
         self.tic = time.time()
+        self.history = []
         if tune_option.num_measure_trials <= 0:
             return
-        self._measure_baselines(baselines_todo, len(logged))
+        self._open_progress(tune_option.num_measure_trials)
+        try:
+            self._measure_baselines(baselines_todo, len(logged))
+            self._record_progress()
+            for callback in self.callbacks:
+                getattr(callback, "on_start", lambda sched: None)(self)
+            self._search(tune_option)
+        finally:
+            self._close_progress()
+        for callback in self.callbacks:
+            getattr(callback, "on_end", lambda sched: None)(self)
+
+    def _search(self, tune_option):
         # warm up: one round per task
         for idx in range(len(self.tasks)):
             if self.ct >= tune_option.num_measure_trials:
@@ -257,6 +297,60 @@ class TaskScheduler:
                 logger.info("Stop early since no performance improvement in the last %d measurement trials.",
                             self.early_stopping_all)
                 break
+
+    # ---- display -----------------------------------------------------------------
+
+    def baseline_score(self):
+        """The objective over the tasks' baseline costs (seconds), 1e10 if one is unknown."""
+        if any(cost is None for cost in self.baseline_costs):
+            return 1e10
+        return self._compute_score(self.baseline_costs)
+
+    def write(self, text):
+        """Print ``text`` above the progress bar (or plainly when there is none)."""
+        if self._progress is not None:
+            self._progress.write(text, file=sys.stdout)
+            sys.stdout.flush()
+        else:
+            print(text, flush=True)
+
+    def _open_progress(self, total):
+        self._progress = None
+        if self.verbose < 1:
+            return
+        try:
+            from tqdm import tqdm  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            return
+        self._progress = tqdm(total=total, unit="trial", desc="tuning", dynamic_ncols=True,
+                              mininterval=1.0, leave=True, file=sys.stderr,
+                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} trials "
+                                         "[{elapsed}<{remaining}]{postfix}")
+
+    def _close_progress(self):
+        if self._progress is not None:
+            self._update_progress()
+            self._progress.close()
+            self._progress = None
+
+    def _update_progress(self):
+        bar = self._progress
+        if bar is None:
+            return
+        bar.update(max(0, self.ct - bar.n))
+        current, untuned = self.cur_score, self.baseline_score()
+        text = "est. %s ms" % _latency_text(current)
+        if untuned < 1e9:
+            text += " (untuned %s ms" % _latency_text(untuned)
+            if current < 1e9 and current > 0:
+                text += ", %.2fx" % (untuned / current)
+            text += ")"
+        bar.set_postfix_str(text, refresh=False)
+        bar.refresh()
+
+    def _record_progress(self):
+        self.history.append((self.ct, time.time() - self.tic, float(self.cur_score)))
+        self._update_progress()
 
     def _logged_baselines(self, tune_option):
         """``{task index: MeasureResult}`` of the baselines already in the logs.
@@ -306,14 +400,16 @@ class TaskScheduler:
             self._note_baseline(idx, res)
             self.task_trials[idx] += 1
             self.ct += 1
+            self.cur_score = self._compute_score(self.best_costs)
+            self._update_progress()
         self.cur_score = self._compute_score(self.best_costs)
         self.best_score = self.cur_score
         num_baselines = sum(1 for task in self.tasks if _baseline_json(task) is not None)
         text = "TaskScheduler: measured %d of the %d baseline states in %.0f s (%d already in the log)" % (
             len(todo), num_baselines, time.time() - start, num_logged)
         logger.info(text)
-        if todo and self.tune_option.verbose >= 1:
-            print(text, flush=True)
+        if self.verbose >= 1:
+            self.write(text)
 
     def _pick_task(self):
         alive = [i for i in range(len(self.tasks)) if i not in self.dead_tasks]
@@ -377,12 +473,18 @@ class TaskScheduler:
         self.task_trials[idx] += len(inputs)
         self.ct += len(inputs)
         self.cur_score = self._compute_score(self.best_costs)
+        self._record_progress()
         for callback in self.callbacks:
             callback.post_tune(self, idx)
 
 
 class TaskSchedulerCallback:
-    """Callback of the task scheduler, around each round."""
+    """Callback of the task scheduler, around each round.
+
+    Optional hooks (fork addition): ``on_start(task_scheduler)`` once the
+    baselines are measured, before the first search round, and
+    ``on_end(task_scheduler)`` after the last round.
+    """
 
     def pre_tune(self, task_scheduler, task_id):
         pass
@@ -390,35 +492,72 @@ class TaskSchedulerCallback:
     def post_tune(self, task_scheduler, task_id):
         pass
 
+    def on_start(self, task_scheduler):
+        pass
+
+    def on_end(self, task_scheduler):
+        pass
+
 
 def _latency_text(cost):
-    return "%.3f" % (cost * 1e3) if cost < 1e9 else "-"
+    return "%.3f" % (cost * 1e3) if cost is not None and cost < 1e9 else "-"
+
+
+def format_task_table(sched, next_id=None):
+    """The per-task table of a task scheduler, as text.
+
+    One row per task: its description (op, shapes, epilogue), the latency of
+    its baseline (TOPI) schedule, its best latency, speed, trials and
+    weighted latency; a footer with the estimated totals.
+    """
+    descs = list(sched.task_descriptions)
+    width = max([len("Task")] + [len(d) for d in descs])
+    header = "| %3s | %-*s | %8s | %8s | %7s | %6s | %8s | %9s |" % (
+        "ID", width, "Task", "Baseline", "Latency", "GFLOPS", "Trials", "Weight", "Weighted")
+    units = "| %3s | %-*s | %8s | %8s | %7s | %6s | %8s | %9s |" % (
+        "", width, "", "(ms)", "(ms)", "", "", "", "(ms)")
+    rule = "-" * len(header)
+    lines = [rule, header, units, rule]
+    for i, desc in enumerate(descs):
+        cost = sched.best_costs[i]
+        speed = "%.1f" % (sched.flop_cts[i] / cost / 1e9) if cost < 1e9 and sched.flop_cts[i] > 0 else "-"
+        weighted = _latency_text(cost * sched.task_weights[i]) if cost < 1e9 else "-"
+        lines.append("| %3d | %-*s | %8s | %8s | %7s | %6d | %8g | %9s |" % (
+            i, width, desc, _latency_text(sched.baseline_costs[i]), _latency_text(cost), speed,
+            sched.task_trials[i], sched.task_weights[i], weighted))
+    lines.append(rule)
+    footer = "Estimated total latency: %s ms" % _latency_text(sched.cur_score)
+    untuned = sched.baseline_score()
+    if untuned < 1e9:
+        footer += " (untuned %s ms)" % _latency_text(untuned)
+    footer += "   Trials: %d   Used time: %.0f s" % (sched.ct, time.time() - sched.tic)
+    if next_id is not None:
+        footer += "   Next ID: %d" % next_id
+    lines.append(footer)
+    return "\n".join(lines)
 
 
 class PrintTableInfo(TaskSchedulerCallback):
-    """Print the per-task table and the estimated total latency before each round."""
+    """Print the per-task table.
+
+    At ``verbose`` 1 (the default) the table is printed when the search
+    starts (after the baselines are measured, so their latencies show) and
+    when it ends; at ``verbose`` >= 2 also before every round.
+    """
+
+    def on_start(self, task_scheduler):
+        if task_scheduler.verbose >= 1:
+            task_scheduler.write(format_task_table(task_scheduler))
 
     def pre_tune(self, task_scheduler, task_id):
-        if task_scheduler.tune_option.verbose < 1:
-            return
-        sched = task_scheduler
-        lines = ["|  ID  | Task description | Latency (ms) | Speed (GFLOPS) | Trials | Weighted latency (ms) |",
-                 "-" * 93]
-        for i, task in enumerate(sched.tasks):
-            cost = sched.best_costs[i]
-            speed = "%.2f" % (sched.flop_cts[i] / cost / 1e9) if cost < 1e9 and sched.flop_cts[i] > 0 else "-"
-            weighted = _latency_text(cost * sched.task_weights[i]) if cost < 1e9 else "-"
-            desc = (task.desc or task.workload_key)[:16]
-            lines.append("| %4d | %16s | %12s | %14s | %6d | %21s |" % (
-                i, desc, _latency_text(cost), speed, sched.task_trials[i],
-                weighted))
-        lines.append("-" * 93)
-        total = sched.cur_score
-        lines.append("Estimated total latency: %s ms\tTrials: %d\tUsed time : %.0f s\tNext ID: %d" % (
-            _latency_text(total) if total < 1e9 else "-", sched.ct, time.time() - sched.tic, task_id))
-        text = "\n".join(lines)
-        print(text, flush=True)
-        logger.info("task scheduler round\n%s", text)
+        if task_scheduler.verbose >= 2:
+            text = format_task_table(task_scheduler, next_id=task_id)
+            task_scheduler.write(text)
+            logger.info("task scheduler round\n%s", text)
+
+    def on_end(self, task_scheduler):
+        if task_scheduler.verbose >= 1:
+            task_scheduler.write(format_task_table(task_scheduler))
 
 
 class LogEstimatedLatency(TaskSchedulerCallback):
@@ -436,4 +575,4 @@ class LogEstimatedLatency(TaskSchedulerCallback):
             fout.flush()
 
 
-__all__ = ["TaskScheduler", "TaskSchedulerCallback", "PrintTableInfo", "LogEstimatedLatency"]
+__all__ = ["TaskScheduler", "TaskSchedulerCallback", "PrintTableInfo", "LogEstimatedLatency", "format_task_table"]
