@@ -35,6 +35,8 @@ import numpy as np
 import tvm
 from tvm import auto_scheduler, relay
 from tvm.contrib import graph_executor
+from tvm.auto_scheduler.task_description import describe_tasks
+from tvm.auto_scheduler.tuning_report import TuningReport
 from tvm.contrib.interleaved_timing import interleaved_median_ms
 import tvm.relay.testing as testing
 
@@ -169,6 +171,11 @@ def main(argv=None):
                         help='target, e.g. "llvm" (host CPU) or "llvm -mcpu=core-avx2 -num-cores=2"')
     parser.add_argument("--repeat", type=int, default=10,
                         help="timing rounds (each times every build 3 times, interleaved)")
+    parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                        help="0: silent tuning; 1: progress bar and the task table at start and end; "
+                             "2: also the table every round and the search's own output")
+    parser.add_argument("--report", metavar="HTML", default=None,
+                        help="write a static HTML tuning report (plots need matplotlib)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
@@ -185,9 +192,11 @@ def main(argv=None):
     start = time.perf_counter()
     tasks, task_weights = auto_scheduler.extract_tasks(mod["main"], params, target)
     print(f"extracted {len(tasks)} tasks in {time.perf_counter() - start:.1f} s")
-    for idx, (task, weight) in enumerate(zip(tasks, task_weights)):
-        print(f"  task {idx:2d}  weight {weight}  {task.compute_dag.flop_ct / 1e6:9.1f} MFLOP  {task.desc}")
+    if args.verbose >= 2 or (args.trials <= 0 and args.verbose >= 1):
+        for idx, (desc, task, weight) in enumerate(zip(describe_tasks(tasks), tasks, task_weights)):
+            print(f"  task {idx:2d}  weight {weight}  {task.compute_dag.flop_ct / 1e6:9.1f} MFLOP  {desc}")
 
+    tuner = None
     if args.trials > 0 and tasks:
         # Each timed run starts with the kernel's weights flushed from the caches and
         # is timed alone (number=1): inside a network the weights of a layer are
@@ -209,10 +218,11 @@ def main(argv=None):
             num_measure_trials=args.trials,
             runner=runner,
             measure_callbacks=[auto_scheduler.RecordToFile(log_file)],
+            verbose=args.verbose,
         )
         start = time.perf_counter()
         tuner.tune(options, search_policy_params=search_params(args.trials, len(tasks)))
-        print(f"tuned {args.trials} trials in {time.perf_counter() - start:.0f} s")
+        print(f"tuned {tuner.ct} trials in {time.perf_counter() - start:.0f} s")
 
     inputs = random_inputs(mod, input_shapes)
     untuned, untuned_run, untuned_build = build_and_run(mod, params, target, inputs)
@@ -220,6 +230,7 @@ def main(argv=None):
         print(f"no log {log_file}: nothing tuned to apply")
         (untuned_ms,) = interleaved_median_ms([untuned_run], args.repeat)
         print(f"untuned: {untuned_ms:.2f} ms")
+        write_report(args, tuner, name, target, log_file, {"untuned": untuned_ms})
         return 0
     with auto_scheduler.ApplyHistoryBest(log_file):
         tuned, tuned_run, tuned_build = build_and_run(mod, params, target, inputs)
@@ -242,7 +253,23 @@ def main(argv=None):
     for label, latency, build_s in rows:
         print(f"{label:<12}{latency:>14.2f}{build_s:>12.1f}")
     print(f"speed-up of tuning {untuned_ms / tuned_ms:.2f}x")
+    write_report(args, tuner, name, target, log_file, {label: lat for label, lat, _ in rows})
     return 0
+
+
+def write_report(args, tuner, name, target, log_file, latencies_ms):
+    """Write ``--report`` (when asked) from the task scheduler and the measured latencies."""
+    if not args.report:
+        return
+    info = {"network": name, "batch size": args.batch_size, "target": str(target), "log": log_file,
+            "trials": args.trials}
+    if tuner is not None:
+        report = TuningReport.from_scheduler(tuner, title=f"Tuning report: {name}", info=info)
+    else:
+        report = TuningReport(title=f"Tuning report: {name}", info=info)
+    report.latencies_ms = latencies_ms
+    report.write(args.report)
+    print(f"report written to {args.report}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Debugging tools of the graph executor (per-operator timing and outputs)."""
