@@ -127,7 +127,10 @@ def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: 
             name = f"conv2d_{layout}"
             return _strategy("nn.conv2d", _x86(f"schedule_{name}"), f"{name}.x86")
         return _strategy("nn.conv2d", topi_schedule("generic", "default_schedule"), "conv2d.generic")
-    if in_channels == groups and data_layout in ("NCHW", "NHWC"):
+    # the depthwise computes (and schedules) take NCHW/OIHW and NHWC/HWOI kernels; a
+    # depthwise NHWC/HWIO convolution is computed (and scheduled) as a grouped one
+    if in_channels == groups and (data_layout, attrs.kernel_layout) in (("NCHW", "OIHW"),
+                                                                       ("NHWC", "HWOI")):
         name = f"depthwise_conv2d_{layout}"
         return _strategy("nn.conv2d", _x86(f"schedule_{name}"), f"{name}.x86")
     if data_layout in ("NCHW", "NHWC"):
