@@ -207,8 +207,10 @@ def _gather(node, graph):
                              f"{dim}")
         return _transform.take(data, Constant(np.where(value < 0, value + dim, value)), axis,
                                mode="clip")
-    # Negative indices count from the end: "wrap" handles [-dim, dim) exactly.
-    return _transform.take(data, indices, axis, mode="wrap")
+    # ONNX: indices in [-dim, dim), negative ones counting from the end, others an error
+    # (ONNX Runtime raises). take's "fast" mode is exactly that: the kernel checks the
+    # indices and raises IndexError at run time ("wrap" would silently return other rows).
+    return _transform.take(data, indices, axis, mode="fast")
 
 
 @register("GatherElements")
@@ -216,9 +218,7 @@ def _gather_elements(node, graph):
     data, indices = node.require(0, "data"), node.require(1, "indices")
     shape = graph.static_shape(data, node, "data")
     axis = normalize_axis(node.attr("axis", 0), len(shape), node)
-    dim = const(shape[axis], graph.dtype(indices))
-    zero = const(0, graph.dtype(indices))
-    indices = _transform.where(_tensor.less(indices, zero), _tensor.add(indices, dim), indices)
+    # relay's gather takes [-dim, dim) and raises IndexError at run time for other indices
     return _transform.gather(data, axis, indices)
 
 
@@ -320,10 +320,8 @@ def _gather_nd(node, graph):
     batch_dims = node.attr("batch_dims", 0)
     depth = ishape[-1]
     # relay's gather_nd reads coordinates along the first axis of indices.
-    value = graph.value(indices)
-    if value is not None:
-        dims = np.array(shape[batch_dims:batch_dims + depth])
-        indices = Constant(np.where(value < 0, value + dims, value))
+    # negative indices: relay's gather_nd counts them from the end and raises IndexError at
+    # run time for indices outside [-dim, dim)
     perm = (len(ishape) - 1,) + tuple(range(len(ishape) - 1))
     return _transform.gather_nd(data, _transform.transpose(indices, perm), batch_dims, depth)
 

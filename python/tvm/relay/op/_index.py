@@ -1,7 +1,8 @@
 """Registration of the indexing and joining ops: take, gather, gather_nd,
 one_hot, strided_slice, slice_like, concatenate, stack, split, the scatters and
 einsum."""
-from tvm import topi
+from tvm import te, tirx, topi
+from tvm.ir.expr import StringImm
 
 from ..ty import Any, TensorType, TupleType
 from ._util import define
@@ -40,9 +41,77 @@ def _take_rel(arg_types, attrs):
     return TensorType(out, data.dtype)
 
 
-define("take", _take_rel, _INJ,
-       lambda attrs, inputs, out: [topi.take(inputs[0], inputs[1], attrs.axis, attrs.batch_dims, attrs.mode)],
-       2, "relay.attrs.TakeAttrs")
+# -- out-of-range indices -----------------------------------------------------------------
+#
+# The index ops without a mode (gather, gather_nd, scatter, scatter_add, scatter_nd) and
+# take in mode "fast" read an index i of an axis of size d as NumPy and ONNX do: -d <= i < 0
+# counts from the end, and an index outside [-d, d) is an error. The compiled kernels check
+# every index once, in a stage that writes the normalized indices, and raise IndexError at
+# run time (an AssertStmt of the kernel: the graph executor reports it) instead of reading
+# or writing outside the tensor; the reference interpreter raises IndexError too.
+# take in mode "clip" (the default) clamps indices to [0, d - 1] and in mode "wrap" takes
+# them modulo d (upstream TVM 0.8's documented modes): no index is an error there.
+
+
+def _dim_text(dim):
+    return str(int(dim)) if isinstance(dim, int | tirx.IntImm) else str(dim)
+
+
+def checked_indices(indices, dims, op_name):
+    """``indices`` with negative indices counted from the end, checked at run time.
+
+    ``dims`` is the size of the indexed axis, or a list of sizes: then row ``k`` of
+    ``indices`` (its first axis) indexes an axis of size ``dims[k]`` (gather_nd,
+    scatter_nd). An index outside ``[-d, d)`` raises IndexError when the kernel runs.
+    """
+    many = isinstance(dims, list | tuple)
+    sizes = list(dims) if many else [dims]
+    what = (f"axes of sizes ({', '.join(_dim_text(d) for d in sizes)})" if many
+            else f"an axis of size {_dim_text(sizes[0])}")
+    message = f"{op_name}: an index is out of range for {what} (valid: -size <= index < size)"
+
+    def body(ins, outs):
+        src, dst = ins[0], outs[0]
+        loop_vars = [tirx.Var(f"i{k}", "int32") for k in range(len(src.shape))]
+        value = tirx.BufferLoad(src, loop_vars)
+        dim = tirx.Cast(src.dtype, sizes[0])
+        for k in range(1, len(sizes)):
+            dim = tirx.Select(loop_vars[0] == k, tirx.Cast(src.dtype, sizes[k]), dim)
+        stmt = tirx.SeqStmt([
+            # (this wheel's AssertStmt wrapper hands its arguments on in the FFI's order:
+            # condition, kind, message parts)
+            tirx.AssertStmt(tirx.all(value >= -dim, value < dim), StringImm("IndexError"),
+                            [StringImm(message)]),
+            tirx.BufferStore(dst, tirx.Select(value < 0, value + dim, value), loop_vars),
+        ])
+        for var, extent in reversed(list(zip(loop_vars, src.shape))):
+            stmt = tirx.For(var, 0, extent, tirx.ForKind.SERIAL, stmt)
+        return stmt
+
+    return te.extern([indices.shape], [indices], body, dtype=[str(indices.dtype)],
+                     name=f"{op_name}_checked_indices", tag="checked_indices")
+
+
+def _axis_dim(data, axis):
+    return data.shape[normalize_axis(axis, len(data.shape))]
+
+
+def _take_compute(attrs, inputs, out_type):
+    data, indices = inputs
+    mode = attrs.mode
+    if mode == "fast":
+        if attrs.axis is None:
+            dim = 1
+            for d in data.shape:
+                dim = dim * d
+        else:
+            dim = data.shape[normalize_axis(attrs.axis, len(data.shape))]
+        # checked and normalized: clipping them changes nothing (and TOPI's "fast" warns)
+        indices, mode = checked_indices(indices, dim, "take"), "clip"
+    return [topi.take(data, indices, attrs.axis, attrs.batch_dims, mode)]
+
+
+define("take", _take_rel, _INJ, _take_compute, 2, "relay.attrs.TakeAttrs")
 
 
 def _gather_rel(arg_types, attrs):
@@ -59,7 +128,9 @@ def _gather_rel(arg_types, attrs):
 
 
 define("gather", _gather_rel, _INJ,
-       lambda attrs, inputs, out: [topi.gather(inputs[0], attrs.axis, inputs[1])], 2,
+       lambda attrs, inputs, out: [topi.gather(
+           inputs[0], attrs.axis, checked_indices(inputs[1], _axis_dim(inputs[0], attrs.axis),
+                                                  "gather"))], 2,
        "relay.attrs.GatherAttrs")
 
 
@@ -253,8 +324,16 @@ def _gather_nd_rel(arg_types, attrs):
     return TensorType(indices.shape[1:] + data.shape[attrs.batch_dims + depth:], data.dtype)
 
 
+def _nd_checked(inputs, batch_dims, op_name):
+    """The indices of gather_nd / scatter_nd: row k indexes axis batch_dims + k of data."""
+    data, indices = inputs[0], inputs[1]
+    depth = int(indices.shape[0])
+    return checked_indices(indices, list(data.shape[batch_dims:batch_dims + depth]), op_name)
+
+
 define("gather_nd", _gather_nd_rel, _INJ,
-       lambda attrs, inputs, out: [topi.gather_nd(inputs[0], inputs[1], attrs.batch_dims)], 2,
+       lambda attrs, inputs, out: [topi.gather_nd(inputs[0], _nd_checked(inputs, attrs.batch_dims, "gather_nd"),
+                                                  attrs.batch_dims)], 2,
        "relay.attrs.GatherNDAttrs")
 
 
@@ -311,8 +390,10 @@ def _scatter_rel(arg_types, attrs):
 
 
 def _scatter_compute(reduction):
-    return lambda attrs, inputs, out: [topi.scatter_elements(inputs[0], inputs[1], inputs[2],
-                                                             attrs.axis, reduction)]
+    return lambda attrs, inputs, out: [topi.scatter_elements(
+        inputs[0], checked_indices(inputs[1], _axis_dim(inputs[0], attrs.axis),
+                                   "scatter_add" if reduction == "add" else "scatter"),
+        inputs[2], attrs.axis, reduction)]
 
 
 def _scatter_nd_rel(arg_types, attrs):
@@ -339,7 +420,8 @@ _OPAQUE = OpPattern.OPAQUE
 define("scatter", _scatter_rel, _OPAQUE, _scatter_compute("update"), 3, "relay.attrs.ScatterAttrs")
 define("scatter_add", _scatter_rel, _OPAQUE, _scatter_compute("add"), 3, "relay.attrs.ScatterAttrs")
 define("scatter_nd", _scatter_nd_rel, _OPAQUE,
-       lambda attrs, inputs, out: [topi.scatter_nd(inputs[0], inputs[1], inputs[2], attrs.mode)],
+       lambda attrs, inputs, out: [topi.scatter_nd(inputs[0], _nd_checked(inputs, 0, "scatter_nd"),
+                                                   inputs[2], attrs.mode)],
        3, "relay.attrs.ScatterNDAttrs")
 
 

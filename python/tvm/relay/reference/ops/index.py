@@ -83,7 +83,11 @@ def _scatter(attrs, args):
     out = x.copy()
     for pos in np.ndindex(*indices.shape):
         target = list(pos)
-        target[axis] = int(indices[pos]) % x.shape[axis]
+        index, dim = int(indices[pos]), x.shape[axis]
+        if not -dim <= index < dim:  # as the compiled kernel: an error, not a wrapped index
+            raise IndexError(f"scatter: index {index} is out of bounds for axis {axis} with "
+                             f"size {dim}")
+        target[axis] = index + dim if index < 0 else index
         target = tuple(target)
         if reduction == "add":
             out[target] += updates[pos]
