@@ -52,6 +52,7 @@ class TVMCPackage:
     """
 
     def __init__(self, package_path, project_dir=None):
+        self._tmp = None
         if not os.path.isfile(package_path):
             raise TVMCException(f"no package {package_path}")
         self.package_path = package_path
