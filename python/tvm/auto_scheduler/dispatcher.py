@@ -9,6 +9,8 @@ uses the TOPI schedule). The fork's own code; states are schedule traces.
 import logging
 import os
 
+from tvm.contrib.target_check import COMPATIBLE, target_compatible
+
 from .measure import MeasureErrorNo
 from .utils import as_target
 
@@ -50,6 +52,16 @@ class DispatchContext:
     def _query_inside(self, target, workload_key, func_name):
         raise NotImplementedError
 
+    def record_source(self, target, workload_key):
+        """Where the state :meth:`query` gives for a workload comes from (``"file:line"``), or None."""
+        ret = self._source_inside(target, workload_key)
+        if ret is None and self._old_ctx is not None:
+            ret = self._old_ctx.record_source(target, workload_key)
+        return ret
+
+    def _source_inside(self, target, workload_key):  # pylint: disable=unused-argument
+        return None
+
     def __enter__(self):
         self._old_ctx = DispatchContext.current
         DispatchContext.current = self
@@ -59,19 +71,16 @@ class DispatchContext:
         DispatchContext.current = self._old_ctx
 
 
-def _target_lookup_keys(target):
-    target = as_target(target)
-    keys = []
-    model = target.attrs.get("model", None) if target.attrs else None
-    if model:
-        keys.append(("model", str(model)))
-    for key in target.keys:
-        keys.append(("key", str(key)))
-    return keys
-
-
 class ApplyHistoryBest(DispatchContext):
     """Apply the best state of each workload found in tuning records.
+
+    A query matches records by workload key and target: the best record of the
+    same target wins; without one, the best record of a compatible target (same
+    kind and keys, e.g. tuned with another ``-mcpu``;
+    :func:`tvm.contrib.target_check.target_compatible`) is used, with one info
+    line per pair of targets saying so. Each record remembers where it came
+    from (``file:line``, see :meth:`record_source`), so that a record that
+    cannot be applied can be named.
 
     Parameters
     ----------
@@ -86,9 +95,11 @@ class ApplyHistoryBest(DispatchContext):
     def __init__(self, records, n_lines=None, include_compatible=False):
         super().__init__()
         del include_compatible
-        self.best_by_targetkey = {}
-        self.best_by_model = {}
+        # workload key -> target string -> (target, state, cost, source)
+        self._best = {}
         self._best_user_defined = {}
+        self._matches = {}
+        self._noted = set()
         self.load(records, n_lines)
 
     def load(self, records, n_lines=None):
@@ -97,44 +108,65 @@ class ApplyHistoryBest(DispatchContext):
 
         if isinstance(records, (str, os.PathLike)):
             records = [records]
-        records = list(records)
         counter = 0
-        for item in records:
+        for item in list(records):
             if isinstance(item, (str, os.PathLike)):
-                inputs, results = RecordReader(item).read_lines(n_lines)
-                pairs = zip(inputs, results)
+                triples = RecordReader(item).iter_with_source(n_lines)
             else:
-                pairs = [item]
-            for inp, res in pairs:
+                triples = [(item[0], item[1], "<records given in memory>")]
+            for inp, res, source in triples:
                 counter += 1
                 if res.error_no != MeasureErrorNo.NO_ERROR:
                     continue
                 cost = res.mean_cost()
-                for kind, key in _target_lookup_keys(inp.task.target):
-                    table = self.best_by_model if kind == "model" else self.best_by_targetkey
-                    entry = table.setdefault(key, {})
-                    old = entry.get(inp.task.workload_key)
-                    if old is None or cost < old[1]:
-                        entry[inp.task.workload_key] = (inp.state, cost)
+                target = as_target(inp.task.target)
+                entry = self._best.setdefault(inp.task.workload_key, {})
+                old = entry.get(str(target))
+                if old is None or cost < old[2]:
+                    entry[str(target)] = (target, inp.state, cost, source)
         logger.debug("ApplyHistoryBest: loaded %d records", counter)
 
+    def _match(self, record_target, target):
+        key = (str(record_target), str(target))
+        if key not in self._matches:
+            self._matches[key] = target_compatible(record_target, target)
+        return self._matches[key]
+
+    def _lookup(self, table, target, workload_key):
+        """The best ``(target, state, cost, source)`` of a workload for ``target``, or None."""
+        entries = table.get(workload_key)
+        if not entries:
+            return None
+        target = as_target(target)
+        exact = entries.get(str(target))
+        if exact is not None:
+            return exact
+        compatible = [e for e in entries.values() if self._match(e[0], target) == COMPATIBLE]
+        if not compatible:
+            return None
+        found = min(compatible, key=lambda e: e[2])
+        note = (str(found[0]), str(target))
+        if note not in self._noted:
+            self._noted.add(note)
+            logger.info("auto-scheduler: applying records tuned for target %s to the compatible target %s "
+                        "(same kind and keys, other options)", found[0], target)
+        return found
+
     def _query_inside(self, target, workload_key, func_name):
-        for kind, key in _target_lookup_keys(target):
-            if kind == "model":
-                found = self._best_user_defined.get(key, {}).get(workload_key)
-                if found is None:
-                    found = self.best_by_model.get(key, {}).get(workload_key)
-            else:
-                found = self._best_user_defined.get(key, {}).get(workload_key)
-                if found is None:
-                    found = self.best_by_targetkey.get(key, {}).get(workload_key)
-            if found is not None:
-                return found[0]
-        return None
+        found = self._lookup(self._best_user_defined, target, workload_key)
+        if found is None:
+            found = self._lookup(self._best, target, workload_key)
+        return None if found is None else found[1]
+
+    def _source_inside(self, target, workload_key):
+        if self._lookup(self._best_user_defined, target, workload_key) is not None:
+            return "<a state set with update()>"
+        found = self._lookup(self._best, target, workload_key)
+        return None if found is None else found[3]
 
     def update(self, target, workload_key, state):
-        for _, key in _target_lookup_keys(target):
-            self._best_user_defined.setdefault(key, {})[workload_key] = (state, 0.0)
+        target = as_target(target)
+        self._best_user_defined.setdefault(workload_key, {})[str(target)] = (target, state, 0.0, None)
 
 
 class ApplyHistoryBestOrSample(ApplyHistoryBest):

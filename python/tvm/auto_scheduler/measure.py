@@ -27,6 +27,7 @@ import time
 
 import tvm
 from tvm.contrib.popen_pool import PopenPoolExecutor, StatusKind, error_text, measure_error
+from tvm.contrib.target_check import check_target
 
 from . import measure_worker
 from .utils import cpu_count, get_const_tuple, target_to_str
@@ -493,6 +494,7 @@ class ProgramMeasurer:
         """Build and run ``inputs``; returns their :class:`MeasureResult` list."""
         if not inputs:
             return []
+        check_target(task.target, local_device=not isinstance(self.runner, RPCRunner))
         bres = self.builder.build(inputs, verbose=self.verbose)
         results = self.runner.run(inputs, bres, verbose=self.verbose)
         key = task.workload_key

@@ -18,8 +18,14 @@ import json
 import logging
 import os
 
+import tvm
+from tvm.contrib.target_check import COMPATIBLE, EXACT, record_target, target_compatible
+from tvm.contrib.tuning_log import append_lines
+from tvm.ir import Array
+
 from .measure import MAX_FLOAT, MeasureErrorNo, MeasureInput, MeasureResult
-from .utils import as_target, target_to_str
+from .utils import as_target
+from .workload_registry import decode_workload_key
 
 logger = logging.getLogger("auto_scheduler")
 
@@ -40,7 +46,11 @@ def dump_record_to_string(inp, res):
 
 
 def _parse_line(line):
-    """``(workload_key, target_text, state_json, MeasureResult)``; raises ValueError."""
+    """``(workload_key, target_text, state_json, MeasureResult)``; raises ValueError.
+
+    Every part of the record is checked (see :func:`check_record_fields`), so
+    that a record that loads can also be used.
+    """
     try:
         obj = json.loads(line)
     except ValueError as err:
@@ -52,27 +62,60 @@ def _parse_line(line):
     try:
         (workload_key, target_text), state_json = obj["i"]
         costs, error_no, all_cost, timestamp = obj["r"]
+        res = MeasureResult(costs, error_no, None, all_cost, timestamp)
     except (TypeError, ValueError) as err:
         raise ValueError("bad record structure") from err
     if not isinstance(workload_key, str) or not isinstance(target_text, str) or not isinstance(state_json, str):
         raise ValueError("bad record field types")
-    return workload_key, target_text, state_json, MeasureResult(costs, error_no, None, all_cost, timestamp)
+    check_record_fields(workload_key, target_text, state_json)
+    return workload_key, target_text, state_json, res
 
 
-_TARGETS = {}
+def _check_trace_json(state_json):
+    """Check the shape ``Trace.apply_json_to_schedule`` expects: an array of two arrays."""
+    try:
+        trace = tvm.ir.load_json(state_json)
+    except Exception as err:  # pylint: disable=broad-except
+        raise ValueError("the schedule trace is not a saved TVM object (%s)" % str(err).splitlines()[0]) from err
+    if not isinstance(trace, Array) or len(trace) != 2 or not all(isinstance(part, Array) for part in trace):
+        raise ValueError("the schedule trace is not a JSON array of two arrays (instructions, decisions)")
+    insts, decisions = trace
+    for inst in insts:
+        if not isinstance(inst, Array) or len(inst) != 4 or not isinstance(inst[0], str) or not all(
+                isinstance(part, Array) for part in inst[1:]):
+            raise ValueError("the schedule trace has a malformed instruction %s" % (str(inst)[:80],))
+    for decision in decisions:
+        if not isinstance(decision, Array) or len(decision) != 2 or not isinstance(decision[0], (int, tvm.tirx.IntImm)):
+            raise ValueError("the schedule trace has a malformed decision %s" % (str(decision)[:80],))
+
+
+def check_record_fields(workload_key, target_text, state_json):
+    """Check the input of a record; raises ValueError saying what is wrong.
+
+    Parameters
+    ----------
+    workload_key : str
+        Must be a workload key (a JSON list starting with a name or hash),
+        which can be registered by the program that uses the record.
+    target_text : str
+        Must parse as a :class:`tvm.target.Target`.
+    state_json : str
+        Must be a saved schedule trace: an array of two arrays.
+    """
+    decode_workload_key(workload_key)
+    record_target(target_text)
+    _check_trace_json(state_json)
 
 
 def _make_input(workload_key, target_text, state_json):
     from .search_task import SearchTask  # pylint: disable=import-outside-toplevel
 
-    if target_text not in _TARGETS:  # parsing a target costs more than a record line
-        _TARGETS[target_text] = as_target(target_text)
-    task = SearchTask.from_record(workload_key, _TARGETS[target_text])
+    task = SearchTask.from_record(workload_key, record_target(target_text))
     return MeasureInput(task, state_json)
 
 
 def load_record_from_string(record):
-    """Parse one record line into ``(MeasureInput, MeasureResult)``."""
+    """Parse one record line into ``(MeasureInput, MeasureResult)``; raises ValueError."""
     workload_key, target_text, state_json, res = _parse_line(record)
     return _make_input(workload_key, target_text, state_json), res
 
@@ -80,8 +123,10 @@ def load_record_from_string(record):
 class RecordToFile:
     """Measure callback that appends every measurement to a log file.
 
-    Each line is flushed as soon as it is written, so a killed tuning run leaves
-    a log whose every complete line is loadable.
+    Each batch is appended as whole lines under an exclusive file lock, after
+    ending a partial last line (see :mod:`tvm.contrib.tuning_log`), so a killed
+    tuning run leaves a log whose every complete line is loadable, and two
+    processes may append to one log.
 
     Parameters
     ----------
@@ -97,7 +142,11 @@ class RecordToFile:
 
 
 class RecordReader:
-    """Read records from a log file.
+    """Read the valid records of a log file.
+
+    A line that is not a valid record (not JSON, truncated, another tool's, a
+    target that does not parse, a schedule trace of the wrong shape, a bad
+    workload key) is skipped with a warning naming ``file:line`` and the reason.
 
     Parameters
     ----------
@@ -109,9 +158,9 @@ class RecordReader:
         if not os.path.isfile(str(filename)):
             raise FileNotFoundError("record file %s does not exist" % filename)
         self.filename = str(filename)
-        self._target_cache = {}
 
     def _lines(self, max_lines=None, skip_lines=0):
+        """Yield ``(line number, workload_key, target_text, state_json, result)`` of valid lines."""
         with open(self.filename, "r", encoding="utf-8", errors="replace") as fin:
             count = 0
             for lineno, line in enumerate(fin, 1):
@@ -125,7 +174,7 @@ class RecordReader:
                 except ValueError as err:
                     logger.warning("%s:%d: skipping record line: %s", self.filename, lineno, err)
                     continue
-                yield parsed
+                yield (lineno,) + parsed
                 count += 1
                 if max_lines is not None and count >= max_lines:
                     return
@@ -139,17 +188,26 @@ class RecordReader:
         results : List[MeasureResult]
         """
         inputs, results = [], []
-        for inp, res in self._iter(max_lines, skip_lines):
+        for inp, res, _ in self.iter_with_source(max_lines, skip_lines):
             inputs.append(inp)
             results.append(res)
         return inputs, results
 
-    def _iter(self, max_lines=None, skip_lines=0):
-        for workload_key, target_text, state_json, res in self._lines(max_lines, skip_lines):
-            yield _make_input(workload_key, target_text, state_json), res
+    def iter_with_source(self, max_lines=None, skip_lines=0):
+        """Iterate over ``(MeasureInput, MeasureResult, "file:line")`` of the valid records.
+
+        Parameters
+        ----------
+        max_lines : Optional[int]
+            Stop after this many valid records.
+        skip_lines : int
+            Skip the first lines of the file.
+        """
+        for lineno, workload_key, target_text, state_json, res in self._lines(max_lines, skip_lines):
+            yield _make_input(workload_key, target_text, state_json), res, "%s:%d" % (self.filename, lineno)
 
     def __iter__(self):
-        return self._iter()
+        return ((inp, res) for inp, res, _ in self.iter_with_source())
 
 
 def load_records(filename):
@@ -158,39 +216,20 @@ def load_records(filename):
 
 
 def save_records(filename, inputs, results):
-    """Append records to a log file, one line each, flushed per line."""
-    with open(str(filename), "a", encoding="utf-8") as fout:
-        for inp, res in zip(inputs, results):
-            fout.write(dump_record_to_string(inp, res) + "\n")
-            fout.flush()
+    """Append records to a log file: whole lines, one write, under a file lock.
 
-
-def _target_signature(target):
-    return (target.kind.name, tuple(str(k) for k in target.keys), str(target.attrs.get("mcpu", "")))
-
-
-def _target_matcher(target):
-    """A predicate on record target strings: same kind, keys and CPU as ``target``."""
-    if target is None:
-        return lambda text: True
-    target = as_target(target)
-    exact, want, cache = target_to_str(target), _target_signature(target), {}
-
-    def match(text):
-        if text == exact:
-            return True
-        if text not in cache:
-            try:
-                cache[text] = _target_signature(as_target(text)) == want
-            except ValueError:
-                cache[text] = False
-        return cache[text]
-
-    return match
+    See :func:`tvm.contrib.tuning_log.append_lines`.
+    """
+    append_lines(str(filename), [dump_record_to_string(inp, res) for inp, res in zip(inputs, results)])
 
 
 def load_best_record(filename, workload_key=None, target=None, include_compatible=False):
     """The best valid record of a workload in a log file.
+
+    Records whose target is ``target`` win; without one, the best record of a
+    compatible target (same kind and keys, e.g. another ``-mcpu``; see
+    :func:`tvm.contrib.target_check.target_compatible`) is used, with one info
+    line saying so.
 
     Parameters
     ----------
@@ -199,7 +238,7 @@ def load_best_record(filename, workload_key=None, target=None, include_compatibl
     workload_key : Optional[str]
         Only records of this workload (any workload when None).
     target : Optional[Union[str, Target]]
-        Only records of this target (same kind, keys and CPU; any when None).
+        Only records of this target or a compatible one (any when None).
     include_compatible : bool
         Accepted for API compatibility; workloads are matched by key only.
 
@@ -209,19 +248,27 @@ def load_best_record(filename, workload_key=None, target=None, include_compatibl
         The record with the smallest mean cost, or None.
     """
     del include_compatible
-    best, best_cost = None, MAX_FLOAT
-    same_target = _target_matcher(target)
-    for wkl, target_text, state_json, res in RecordReader(filename)._lines():  # pylint: disable=protected-access
+    target = as_target(target)
+    matches = {}
+    best = {EXACT: (MAX_FLOAT, None), COMPATIBLE: (MAX_FLOAT, None)}
+    for lineno, wkl, target_text, state_json, res in RecordReader(filename)._lines():  # pylint: disable=protected-access
         if res.error_no != MeasureErrorNo.NO_ERROR:
             continue
         if workload_key is not None and wkl != workload_key:
             continue
-        if not same_target(target_text):
-            continue
-        cost = res.mean_cost()
-        if cost < best_cost:
-            best_cost = cost
-            best = (wkl, target_text, state_json, res)
-    if best is None:
+        if target is None:
+            match = EXACT
+        else:
+            if target_text not in matches:
+                matches[target_text] = target_compatible(record_target(target_text), target)
+            match = matches[target_text]
+        if match in best and res.mean_cost() < best[match][0]:
+            best[match] = (res.mean_cost(), (lineno, wkl, target_text, state_json, res))
+    found = best[EXACT][1] or best[COMPATIBLE][1]
+    if found is None:
         return None
-    return _make_input(best[0], best[1], best[2]), best[3]
+    lineno, wkl, target_text, state_json, res = found
+    if best[EXACT][1] is None:
+        logger.info("%s:%d: using a record tuned for the compatible target %s on %s",
+                    filename, lineno, target_text, target)
+    return _make_input(wkl, target_text, state_json), res

@@ -244,13 +244,19 @@ class CompileEngineHook:
                                   compute.func_name)
         if state is None:
             return None
-        sch, _ = dag.apply_steps_from_state(state)
-        option = LayoutRewriteOption.get_target_default(compute.target, True)
-        if option == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
-            # the state is replayed once; its weight-transform stages leave the kernel
-            func, transforms = take_out_layout_rewrites(sch.mod)
-            if transforms:
-                return tvm.s_tir.Schedule(tvm.IRModule({"main": func})), transforms
+        try:
+            sch, _ = dag.apply_steps_from_state(state)
+            option = LayoutRewriteOption.get_target_default(compute.target, True)
+            if option == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED:
+                # the state is replayed once; its weight-transform stages leave the kernel
+                func, transforms = take_out_layout_rewrites(sch.mod)
+                if transforms:
+                    return tvm.s_tir.Schedule(tvm.IRModule({"main": func})), transforms
+        except Exception as err:  # pylint: disable=broad-except
+            # a record that loads but does not apply (a garbled or foreign
+            # trace) must not stop the build: the TOPI schedule is used
+            _unusable_record(mode.source, compute, workload_key, err)
+            return None
         return sch, {}
 
 
@@ -261,6 +267,20 @@ def _skip(func_name, reason):
     function and lowering.
     """
     logger.info("auto-scheduler: %s is not a task: %s", func_name, reason)
+
+
+def _unusable_record(context, compute, workload_key, err):
+    """Warn once that a tuned state cannot be applied; the TOPI schedule is used instead."""
+    source = getattr(context, "record_source", lambda *_: None)(compute.target, workload_key)
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    reason = lines[-1] if lines else type(err).__name__
+    key = ("unusable record", source, workload_key)
+    if key in DispatchContext.warning_messages:
+        return
+    DispatchContext.warning_messages.add(key)
+    logger.warning("%s: the tuned state of %s (workload %s) cannot be applied (%s: %s); "
+                   "using the TOPI schedule", source or "<unknown record>", compute.func_name, workload_key,
+                   type(err).__name__, reason[:300])
 
 
 lowering.register_hook("auto_scheduler", CompileEngineHook())

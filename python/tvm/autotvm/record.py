@@ -14,6 +14,8 @@ import time
 import numpy as np
 
 import tvm
+from tvm.contrib.target_check import record_target
+from tvm.contrib.tuning_log import append_lines
 
 from .measure import MeasureInput, MeasureResult
 from .task import space as _space
@@ -55,7 +57,9 @@ def decode(row, protocol="json"):
     try:
         data = json.loads(row)
         target_str, task_name, args, kwargs = data["input"]
-        target = tvm.target.Target(target_str)
+        if not isinstance(task_name, str) or not isinstance(args, list) or not isinstance(kwargs, (dict, type(None))):
+            raise TypeError("the input is not [target, task name, args, kwargs]")
+        target = record_target(target_str)
         task = Task(task_name, to_hashable(args))
         task.kwargs = {k: to_hashable(v) for k, v in (kwargs or {}).items()}
         task.target = target
@@ -64,17 +68,19 @@ def decode(row, protocol="json"):
         result = MeasureResult(tuple(costs), int(error_no), float(all_cost), float(stamp))
     except (ValueError, KeyError, TypeError, IndexError, RuntimeError, AttributeError) as err:
         # RuntimeError: the base's errors (e.g. an unparsable target) derive from it
-        raise ValueError(f"malformed AutoTVM record: {type(err).__name__}: {err}") from err
+        reason = (str(err).strip().splitlines() or [""])[0]
+        raise ValueError(f"malformed AutoTVM record: {type(err).__name__}: {reason}") from err
     return MeasureInput(target, task, config), result
 
 
 def load_from_file(filename):
     """Yield ``(MeasureInput, MeasureResult)`` of every valid line of a log file.
 
-    Malformed lines (a line cut short by a killed tuner, foreign text) are
-    skipped with a warning naming the file and line number.
+    Malformed lines (a line cut short by a killed tuner, foreign text, a target
+    that does not parse, a config of the wrong shape) are skipped with a
+    warning naming the file, the line number and the reason.
     """
-    with open(filename, encoding="utf-8") as fin:
+    with open(filename, encoding="utf-8", errors="replace") as fin:
         for lineno, line in enumerate(fin, 1):
             if not line.strip():
                 continue
@@ -85,11 +91,12 @@ def load_from_file(filename):
 
 
 def save_to_file(records, filename, protocol="json"):
-    """Append ``(MeasureInput, MeasureResult)`` pairs to ``filename``, one line each."""
-    with open(filename, "a", encoding="utf-8") as fout:
-        for inp, res in records:
-            fout.write(encode(inp, res, protocol) + "\n")
-            fout.flush()
+    """Append ``(MeasureInput, MeasureResult)`` pairs to ``filename``, one line each.
+
+    Whole lines in one write under a file lock, after ending a partial last
+    line (:func:`tvm.contrib.tuning_log.append_lines`).
+    """
+    append_lines(filename, [encode(inp, res, protocol) for inp, res in records])
 
 
 def pick_best(in_file, out_file):

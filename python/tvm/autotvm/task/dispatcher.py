@@ -18,6 +18,7 @@ import logging
 import numpy as np
 
 import tvm
+from tvm.contrib.target_check import COMPATIBLE, target_compatible
 
 from ..env import GLOBAL_SCOPE
 from .space import FallbackConfigEntity
@@ -74,33 +75,31 @@ class ApplyConfig(DispatchContext):
         self._config = cfg
 
 
-def _target_keys(target):
-    if target is None:
-        return []
-    return [str(k) for k in target.keys]
-
-
 class ApplyHistoryBest(DispatchContext):
     """Apply the best config of each workload found in tuning records.
 
     Parameters
     ----------
     records : str, list of str, or iterable of (MeasureInput, MeasureResult)
-        Log file(s) or records. Failed measurements are ignored; for each
-        (target key, workload) the config with the lowest mean cost wins.
+        Log file(s) or records. Failed measurements are ignored.
 
     Notes
     -----
-    Queries are answered by target key (``"cpu"`` for llvm targets), as
-    upstream: a log tuned for one CPU applies to any ``cpu`` target.
-    Each returned config carries its measured mean cost as ``cfg.cost``.
+    A query matches records by workload and target: the best config measured
+    on the same target wins; without one, the best config of a compatible
+    target (same kind and keys, e.g. another ``-mcpu``;
+    :func:`tvm.contrib.target_check.target_compatible`) is used, with one info
+    line per pair of targets saying so. Each returned config carries its
+    measured mean cost as ``cfg.cost``.
     """
 
     def __init__(self, records):
         super().__init__()
-        self.best_by_targetkey = {}
-        self.best_by_model = {}
+        # workload -> target string -> (MeasureInput, MeasureResult, mean cost)
+        self._best = {}
         self._best_user_defined = {}
+        self._answers = {}
+        self._noted = set()
         if records:
             self.load(records)
 
@@ -117,15 +116,31 @@ class ApplyHistoryBest(DispatchContext):
         counter = 0
         for inp, res in records:
             counter += 1
-            if res.error_no != 0:
+            if res.error_no != 0 or inp.target is None:
                 continue
             cost = float(np.mean(res.costs))
-            for key in _target_keys(inp.target):
-                entry = (key, inp.task.workload)
-                best = self.best_by_targetkey.get(entry)
-                if best is None or cost < best[2]:
-                    self.best_by_targetkey[entry] = (inp, res, cost)
-        logger.debug("ApplyHistoryBest: loaded %d records, %d workloads", counter, len(self.best_by_targetkey))
+            entry = self._best.setdefault(inp.task.workload, {})
+            best = entry.get(str(inp.target))
+            if best is None or cost < best[2]:
+                entry[str(inp.target)] = (inp, res, cost)
+        self._answers.clear()
+        logger.debug("ApplyHistoryBest: loaded %d records, %d workloads", counter, len(self._best))
+
+    def _best_for(self, target, workload):
+        """The best ``(MeasureInput, MeasureResult, cost)`` of a workload for ``target``, or None."""
+        key = (str(target), workload)
+        if key not in self._answers:
+            entries = self._best.get(workload, {})
+            found = entries.get(str(target))
+            if found is None:
+                compatible = [e for e in entries.values() if target_compatible(e[0].target, target) == COMPATIBLE]
+                found = min(compatible, key=lambda e: e[2]) if compatible else None
+                if found is not None and (str(found[0].target), str(target)) not in self._noted:
+                    self._noted.add((str(found[0].target), str(target)))
+                    logger.info("autotvm: applying records tuned for target %s to the compatible target %s "
+                                "(same kind and keys, other options)", found[0].target, target)
+            self._answers[key] = found
+        return self._answers[key]
 
     def _query_inside(self, target, workload):
         if target is None:
@@ -136,13 +151,12 @@ class ApplyHistoryBest(DispatchContext):
         key = (str(target), workload)
         if key in self._best_user_defined:
             return self._best_user_defined[key]
-        for tkey in _target_keys(target):
-            best = self.best_by_targetkey.get((tkey, workload))
-            if best is not None:
-                cfg = best[0].config
-                cfg.cost = best[2]
-                return cfg
-        return None
+        best = self._best_for(target, workload)
+        if best is None:
+            return None
+        cfg = best[0].config
+        cfg.cost = best[2]
+        return cfg
 
     def update(self, target, workload, cfg):
         self._best_user_defined[(str(target), workload)] = cfg

@@ -3,13 +3,20 @@ import logging
 
 import numpy as np
 
+from tvm.contrib.tuning_log import append_lines
+
 from .. import record
 
 logger = logging.getLogger("autotvm")
 
 
 def log_to_file(file_out, protocol="json"):
-    """A callback appending each measurement to ``file_out`` as one flushed line.
+    """A callback appending each batch of measurements to ``file_out``.
+
+    Each batch is appended as whole lines in one write under an exclusive file
+    lock, after ending a partial last line left by a killed run
+    (:func:`tvm.contrib.tuning_log.append_lines`), so no record is lost and
+    processes sharing a log interleave whole lines only.
 
     Parameters
     ----------
@@ -18,20 +25,12 @@ def log_to_file(file_out, protocol="json"):
     protocol : str
         Only ``"json"``.
     """
-
-    def _callback(_, inputs, results):
-        if isinstance(file_out, str):
-            with open(file_out, "a", encoding="utf-8") as fout:
-                for inp, res in zip(inputs, results):
-                    fout.write(record.encode(inp, res, protocol) + "\n")
-                    fout.flush()
-        else:
-            for inp, res in zip(inputs, results):
-                file_out.write(record.encode(inp, res, protocol) + "\n")
-                file_out.flush()
-
     if isinstance(file_out, str) or hasattr(file_out, "__fspath__"):
         file_out = str(file_out)
+
+    def _callback(_, inputs, results):
+        append_lines(file_out, [record.encode(inp, res, protocol) for inp, res in zip(inputs, results)])
+
     return _callback
 
 

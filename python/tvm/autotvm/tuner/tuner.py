@@ -3,10 +3,18 @@ import logging
 
 import numpy as np
 
+from tvm.contrib.target_check import check_target
+
 from ..env import GLOBAL_SCOPE
 from ..measure import MeasureInput, create_measure_batch
+from ..measure.measure_methods import LocalRunner, RPCRunner
 
 logger = logging.getLogger("autotvm")
+
+
+def _runs_locally(runner):
+    """Whether a runner runs candidates on this machine (every runner but a remote RPCRunner)."""
+    return isinstance(runner, LocalRunner) or not isinstance(runner, RPCRunner)
 
 
 class Tuner:
@@ -59,7 +67,15 @@ class Tuner:
             (``autotvm.callback.log_to_file``, ``progress_bar``).
         si_prefix : str
             Unit prefix of the FLOPS shown in logs ("G" for GFLOPS).
+
+        Raises
+        ------
+        ValueError
+            Before anything is measured, when the task's target cannot be tuned
+            for (:func:`tvm.contrib.target_check.check_target`).
         """
+        if self.task.target is not None:
+            check_target(self.task.target, local_device=_runs_locally(measure_option["runner"]))
         measure_batch = create_measure_batch(self.task, measure_option)
         n_parallel = getattr(measure_batch, "n_parallel", 1)
         early_stopping = early_stopping or 1e9

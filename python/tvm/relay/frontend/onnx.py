@@ -24,7 +24,7 @@ from . import _onnx_math, _onnx_nn, _onnx_shape  # noqa: F401  (register the con
 from ._onnx_common import CONVERTERS, GraphInfo, OnnxNode, onnx_dtype
 from .common import fold_constant, infer_type
 
-__all__ = ["from_onnx", "supported_ops"]
+__all__ = ["from_onnx", "load_onnx_model", "supported_ops", "SUPPORTED_OPSETS"]
 
 logger = logging.getLogger("relay")
 
@@ -33,6 +33,10 @@ _DEFAULT_DOMAINS = ("", "ai.onnx")
 # Operators whose value may differ from run to run: never folded.
 _NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
                      "Multinomial", "Bernoulli"}
+
+
+#: The opsets of the default domain the converters implement (inclusive range).
+SUPPORTED_OPSETS = (1, 22)
 
 
 def supported_ops():
@@ -45,6 +49,115 @@ def _model_opset(model):
         if entry.domain in _DEFAULT_DOMAINS:
             return int(entry.version)
     return 1
+
+
+def _check_opset(opset, what):
+    """Raise a ValueError when the converters do not implement ``opset``."""
+    low, high = SUPPORTED_OPSETS
+    if not low <= int(opset) <= high:
+        raise ValueError(
+            f"{what} uses opset {opset} of the default ONNX domain; the ONNX frontend supports opsets "
+            f"{low} to {high} (convert the model to a supported opset, e.g. with "
+            f"onnx.version_converter.convert_version, or pass opset= to from_onnx)"
+        )
+
+
+def _varint(data, pos):
+    """``(value, next position)`` of the varint at ``pos``; position past the end when cut."""
+    value, shift = 0, 0
+    while pos < len(data):
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+    return value, len(data) + 1
+
+
+def _protobuf_end(data):
+    """Where the top-level protobuf fields of ``data`` say the message ends, or None.
+
+    Walks the fields (tag, then a varint, 8 bytes, a length and bytes, or 4
+    bytes): a file cut short announces an end past its size. None when the
+    bytes are not protobuf fields at all.
+    """
+    pos, fixed = 0, {1: 8, 5: 4}
+    while pos < len(data):
+        tag, pos = _varint(data, pos)
+        wire_type = tag & 7
+        if pos > len(data):
+            return pos
+        if wire_type == 0:
+            _, pos = _varint(data, pos)
+        elif wire_type == 2:
+            length, pos = _varint(data, pos)
+            pos += length
+        elif wire_type in fixed:
+            pos += fixed[wire_type]
+        else:
+            return None
+    return pos
+
+
+def load_onnx_model(path, check_opset=True):
+    """Read an ONNX model file, with clear errors for files that are not usable models.
+
+    Parameters
+    ----------
+    path : Union[str, os.PathLike]
+        The ``.onnx`` file (tensors stored in external data files next to it
+        are loaded too).
+    check_opset : bool
+        Reject a model whose opset is outside :data:`SUPPORTED_OPSETS` (False
+        when the caller converts with another opset, ``from_onnx(opset=...)``).
+
+    Returns
+    -------
+    model : onnx.ModelProto
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        Naming the file and the cause: the file is truncated, is not an ONNX
+        model, its external data cannot be read, or its opset is outside
+        :data:`SUPPORTED_OPSETS`.
+    """
+    import onnx  # pylint: disable=import-outside-toplevel
+    from google.protobuf.message import DecodeError  # pylint: disable=import-outside-toplevel
+    from onnx.external_data_helper import load_external_data_for_model  # pylint: disable=import-outside-toplevel
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"ONNX model file {path} does not exist")
+    with open(path, "rb") as fin:
+        data = fin.read()
+    if not data:
+        raise ValueError(f"{path}: the file is empty, not an ONNX model")
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except DecodeError as err:
+        end = _protobuf_end(data)
+        if end is not None and end > len(data):
+            raise ValueError(f"{path}: the file is truncated: it has {len(data)} bytes, its content "
+                             f"announces at least {end}") from err
+        raise ValueError(f"{path}: not an ONNX model (protobuf cannot parse it: {err})") from err
+    if model.ir_version <= 0 or not model.HasField("graph") or not model.graph.output:
+        raise ValueError(f"{path}: not an ONNX model (no IR version or no graph with outputs; "
+                         f"a truncated file can look like this too)")
+    if not model.opset_import:
+        raise ValueError(f"{path}: the model declares no opset (opset_import is empty): the file is "
+                         f"truncated or not an ONNX model")
+    try:
+        load_external_data_for_model(model, os.path.dirname(os.path.abspath(path)))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot read the model's external data: {err}") from err
+    if check_opset:
+        _check_opset(_model_opset(model), path)
+    return model
 
 
 def _check_supported(graph, opset):
@@ -248,7 +361,8 @@ def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True
     Parameters
     ----------
     model : onnx.ModelProto or str
-        The model, or the path of an ``.onnx`` file.
+        The model, or the path of an ``.onnx`` file (read with
+        :func:`load_onnx_model`).
     shape : dict of str to tuple of int, optional
         Static shapes of graph inputs. Required for every input with symbolic
         (``dim_param``) or unknown dimensions; otherwise the model's shapes are used.
@@ -277,12 +391,13 @@ def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True
     tvm.error.OpNotImplemented
         Listing every operator of the graph that is not supported, with the opset.
     ValueError
-        If an input with symbolic dimensions has no ``shape``.
+        If an input with symbolic dimensions has no ``shape``, or the opset is
+        outside :data:`SUPPORTED_OPSETS`.
     """
     import onnx  # pylint: disable=import-outside-toplevel
 
     if isinstance(model, str | os.PathLike):
-        model = onnx.load(os.fspath(model))
+        model = load_onnx_model(model, check_opset=opset is None)
     if isinstance(model, onnx.ModelProto):
         graph = model.graph
         model_opset = _model_opset(model)
@@ -294,7 +409,10 @@ def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True
         if model_opset is None:
             raise ValueError("from_onnx: give opset= when converting a bare GraphProto")
         opset = model_opset
-    elif model_opset is not None and int(opset) != model_opset:
-        logger.warning("from_onnx: converting with opset %d; the model declares opset %d",
-                       opset, model_opset)
+        _check_opset(opset, "from_onnx: the model")
+    else:
+        _check_opset(opset, "from_onnx: opset=")
+        if model_opset is not None and int(opset) != model_opset:
+            logger.warning("from_onnx: converting with opset %d; the model declares opset %d",
+                           opset, model_opset)
     return GraphProto(shape, dtype, freeze_params).from_onnx(graph, int(opset))
