@@ -188,6 +188,7 @@ class TaskScheduler:
         n = len(self.tasks)
         self.best_costs = 1e10 * np.ones(n)
         self.baseline_costs = [None] * n
+        self.baseline_errors = {}  # task index -> MeasureErrorNo of a failed baseline measurement
         self.cur_score = self._compute_score(self.best_costs)
         self.task_cts = [0] * n
         self.task_trials = [0] * n
@@ -384,6 +385,7 @@ class TaskScheduler:
     def _note_baseline(self, idx, res):
         """Count a baseline's result in the task's best cost."""
         if res.error_no != MeasureErrorNo.NO_ERROR:
+            self.baseline_errors[idx] = res.error_no
             logger.warning("TaskScheduler: the baseline state of task %d (%s) failed: error %d %s", idx,
                            self.tasks[idx].desc or self.tasks[idx].workload_key, res.error_no, res.error_msg or "")
             return
@@ -523,7 +525,8 @@ def format_task_table(sched, next_id=None):
         speed = "%.1f" % (sched.flop_cts[i] / cost / 1e9) if cost < 1e9 and sched.flop_cts[i] > 0 else "-"
         weighted = _latency_text(cost * sched.task_weights[i]) if cost < 1e9 else "-"
         lines.append("| %3d | %-*s | %8s | %8s | %7s | %6d | %8g | %9s |" % (
-            i, width, desc, _latency_text(sched.baseline_costs[i]), _latency_text(cost), speed,
+            i, width, desc, "failed" if i in getattr(sched, "baseline_errors", {}) else
+            _latency_text(sched.baseline_costs[i]), _latency_text(cost), speed,
             sched.task_trials[i], sched.task_weights[i], weighted))
     lines.append(rule)
     footer = "Estimated total latency: %s ms" % _latency_text(sched.cur_score)
