@@ -27,7 +27,7 @@ def tune_auto_scheduler(model, target, args):
     """Extract the auto-scheduler's tasks and tune them with the TaskScheduler."""
     from tvm import auto_scheduler  # pylint: disable=import-outside-toplevel
 
-    tasks, weights = auto_scheduler.extract_tasks(model.mod["main"], model.params, target)
+    tasks, weights = auto_scheduler.extract_tasks(model.mod, model.params, target)
     if not tasks:
         raise TVMCException("the model has no task to tune")
     print(f"extracted {len(tasks)} auto-scheduler tasks")
@@ -56,7 +56,7 @@ def tune_autotvm(model, target, args):
     """Extract the AutoTVM tasks and tune each with the XGBoost tuner (budget split evenly)."""
     from tvm import autotvm  # pylint: disable=import-outside-toplevel
 
-    tasks = autotvm.task.extract_from_program(model.mod["main"], model.params, target)
+    tasks = autotvm.task.extract_from_program(model.mod, model.params, target)
     if not tasks:
         raise TVMCException("the model has no AutoTVM template to tune")
     print(f"extracted {len(tasks)} AutoTVM tasks")
@@ -131,6 +131,8 @@ def drive_tune(args):
     check_desired_layout(args.desired_layout)
     if args.trials <= 0:
         raise TVMCException("--trials must be positive")
+    if args.rpc_tracker and not args.rpc_key:
+        raise TVMCException("--rpc-tracker needs --rpc-key (the device key registered at the tracker)")
     if args.report and not args.enable_autoscheduler:
         raise TVMCException("--report is written for auto-scheduler tuning (add --enable-autoscheduler)")
     model = load_model(args.FILE, args.model_format, parse_shape_string(args.input_shapes))
