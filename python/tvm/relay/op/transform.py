@@ -107,7 +107,12 @@ def take(data, indices, axis=None, batch_dims=0, mode="clip"):
     axis : int, optional
     batch_dims : int
     mode : str
-        ``"clip"``, ``"wrap"`` or ``"fast"``.
+        What an index ``i`` of an axis of size ``d`` means (upstream TVM 0.8's modes):
+        ``"clip"`` (default) clamps it to ``[0, d - 1]`` (negative indices give 0);
+        ``"wrap"`` takes it modulo ``d`` (-1 is the last element); ``"fast"`` takes
+        ``-d <= i < d``, negative indices counting from the end (NumPy, ONNX), and raises
+        IndexError at run time for any other index (upstream read out of bounds).
+        ``gather``, ``gather_nd`` and the scatters follow ``"fast"``.
     """
     return make_call(
         "take", [data, indices], "relay.attrs.TakeAttrs",
