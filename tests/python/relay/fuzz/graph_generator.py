@@ -13,7 +13,10 @@ depthwise incl. NHWC/HWOI, kernel 1/3/5, strides 1/2, padding, dilation), dense,
 batch_matmul, unary ops, broadcasting binary ops, reductions, reshape, transpose,
 concatenate, strided_slice, max/avg/global pooling in both layouts, softmax and bias_add.
 Int32 graphs draw from the ops that support integers (add, subtract, multiply, maximum,
-minimum, negative, abs, sum/max/min, reshape, transpose, concatenate, strided_slice, take).
+minimum, negative, abs, divide/floor_divide/mod/floor_mod/trunc_divide by constants,
+sum/max/min, reshape, transpose, concatenate, strided_slice, take, cast to float32); float
+graphs also get argmax/argmin (int32 results), clip, leaky_relu, log_softmax, per-channel
+scale/shift constants (FoldScaleAxis) and repeated subexpressions (EliminateCommonSubexpr).
 
 :func:`check_graph` builds a graph at opt_level 0 and 3, with the TOPI schedules and
 under ``auto_scheduler.ApplyHistoryBest([])`` (the auto-scheduler lowering path with its
@@ -34,6 +37,12 @@ FLOAT_BINARY = ("add", "multiply", "subtract", "maximum", "minimum")
 INT_BINARY = ("add", "multiply", "subtract", "maximum", "minimum")
 SPATIAL_MAX = 12
 CHANNEL_MAX = 16
+
+
+def _infer_shape(expr):
+    func = relay.Function(list(relay.analysis.free_vars(expr)), expr)
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(func))
+    return tuple(int(d) for d in mod["main"].body.checked_type.shape)
 
 
 class Tensor:
@@ -69,7 +78,7 @@ class RandomGraph:
 class GraphGenerator:
     """Random, well-typed Relay graphs from ``np.random.default_rng(seed)``."""
 
-    def __init__(self, seed, max_ops=8, int_probability=0.15):
+    def __init__(self, seed, max_ops=8, int_probability=0.25):
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.max_ops = max_ops
@@ -163,15 +172,18 @@ class GraphGenerator:
             wshape = (k, k, c // groups, out_c) if nhwc else (out_c, c // groups, k, k)
         weight = self._param(wshape, "float32", weight=True,
                              scale=1.0 / math.sqrt(k * k * max(1, c // groups)))
-        asym = self._coin(0.2)
-        padding = (pad, pad, pad + 1, pad) if asym else (pad, pad)
+        padding = (pad, pad)
+        if k > 1 and self._coin(0.25):  # asymmetric (top, left, bottom, right)
+            padding = tuple(int(p) for p in self.rng.integers(0, k, size=4))
+            if h + padding[0] + padding[2] < eff or w + padding[1] + padding[3] < eff:
+                padding = (pad, pad)
         expr = relay.nn.conv2d(t.expr, weight.expr, strides=(stride, stride), padding=padding,
                                dilation=(dil, dil), groups=groups, channels=out_c,
                                kernel_size=(k, k), data_layout="NHWC" if nhwc else "NCHW",
                                kernel_layout=kl)
-        pb = pad + 1 if asym else pad
-        oh = (h + pad + pb - eff) // stride + 1
-        ow = (w + 2 * pad - eff) // stride + 1
+        pt, pl, pb, pr = padding * 2 if len(padding) == 2 else padding
+        oh = (h + pt + pb - eff) // stride + 1
+        ow = (w + pl + pr - eff) // stride + 1
         shape = (n, oh, ow, out_c) if nhwc else (n, out_c, oh, ow)
         out = Tensor(expr, shape, "float32")
         if self._coin(0.4):
@@ -192,7 +204,8 @@ class GraphGenerator:
         b, m, k = t.shape
         n = int(self.rng.integers(1, 10))
         trans_b = self._coin()
-        other = self._param((b, n, k) if trans_b else (b, k, n), "float32",
+        ob = 1 if self._coin(0.25) else b  # a batch of 1 broadcasts
+        other = self._param((ob, n, k) if trans_b else (ob, k, n), "float32",
                             scale=1.0 / math.sqrt(k))
         expr = relay.nn.batch_matmul(t.expr, other.expr, transpose_b=trans_b)
         return Tensor(expr, (b, m, n), "float32")
@@ -212,13 +225,21 @@ class GraphGenerator:
             shape = (n, 1, 1, c) if nhwc else (n, c, 1, 1)
             return Tensor(fn(t.expr, layout=layout), shape, t.dtype)
         k = int(self._choice((1, 2, 3)))
-        stride = int(self._choice((1, 2)))
+        stride = int(self._choice((1, 2, 3)))
         pad = int(self.rng.integers(0, k // 2 + 1)) if k > 1 else 0
         if h + 2 * pad < k or w + 2 * pad < k:
             return None
         ceil = self._coin(0.3)
         kwargs = dict(pool_size=(k, k), strides=(stride, stride), padding=(pad, pad),
                       layout=layout, ceil_mode=ceil)
+        if k > 1 and self._coin(0.3):
+            # asymmetric (top, left, bottom, right) padding: the shape from type inference
+            kwargs["padding"] = tuple(int(p) for p in self.rng.integers(0, k // 2 + 1, size=4))
+            if op == "avg":
+                kwargs["count_include_pad"] = self._coin()
+            fn = relay.nn.avg_pool2d if op == "avg" else relay.nn.max_pool2d
+            expr = fn(t.expr, **kwargs)
+            return Tensor(expr, _infer_shape(expr), t.dtype)
         if op == "avg":
             kwargs["count_include_pad"] = self._coin()
             expr = relay.nn.avg_pool2d(t.expr, **kwargs)
@@ -333,8 +354,11 @@ class GraphGenerator:
             return None
         begin, end, strides, shape = [], [], [], []
         for d in t.shape:
-            s = int(self._choice((1, 1, 2, 3, -1)))
-            if s > 0:
+            s = int(self._choice((1, 1, 2, 3, -1, -2)))
+            if self._coin(0.3):
+                # NumPy's conventions: negative bounds count from the end, others clamp
+                b, e = (int(v) for v in self.rng.integers(-d - 2, d + 3, size=2))
+            elif s > 0:
                 b = int(self.rng.integers(0, d))
                 e = int(self.rng.integers(b + 1, d + 1))
             else:
@@ -348,7 +372,10 @@ class GraphGenerator:
             shape.append(len(range(*slice(b, e, s).indices(d))))
         if any(s == 0 for s in shape):
             return None
-        expr = relay.strided_slice(t.expr, begin, end, strides)
+        if all(s == 1 for s in strides) and self._coin(0.2):
+            expr = relay.strided_slice(t.expr, begin, end)  # default strides
+        else:
+            expr = relay.strided_slice(t.expr, begin, end, strides)
         return Tensor(expr, shape, t.dtype)
 
     def _take(self, t):
@@ -365,22 +392,97 @@ class GraphGenerator:
         shape = t.shape[:axis] + ishape + t.shape[axis + 1:]
         return Tensor(expr, shape, t.dtype)
 
-    # -- graphs ------------------------------------------------------------------------
-    def _step(self, dtype):
-        if dtype == "int32":
-            ops = [(self._unary, 1), (self._binary, 3), (self._reduce, 1), (self._reshape, 1),
-                   (self._transpose, 1), (self._concatenate, 1), (self._strided_slice, 1),
-                   (self._take, 1)]
+    def _channel_affine(self, t):
+        """x * scale (+ shift) per channel with constants, then maybe relu: what
+        FoldScaleAxis folds into a neighbouring conv2d."""
+        if len(t.shape) != 4 or t.dtype != "float32":
+            return None
+        nhwc = self._coin()
+        c = t.shape[3] if nhwc else t.shape[1]
+        cshape = (c,) if nhwc else (c, 1, 1)
+        scale = self.rng.uniform(0.2, 1.5, size=cshape)
+        if self._coin(0.2):
+            scale = -scale
+        expr = relay.multiply(t.expr, relay.const(scale.astype("float32")))
+        if self._coin():
+            expr = relay.add(expr, relay.const(self.rng.uniform(-1, 1, size=cshape).astype("float32")))
+        if self._coin():
+            expr = relay.nn.relu(expr)
+        return Tensor(expr, t.shape, t.dtype)
+
+    def _int_division(self, t):
+        """divide / floor_divide / mod / floor_mod of int32 by a non-zero constant (the
+        sign conventions of truncating and flooring division)."""
+        if t.dtype != "int32":
+            return None
+        name = self._choice(("divide", "floor_divide", "mod", "floor_mod", "trunc_divide"))
+        shape = tuple(1 if self._coin() else d for d in t.shape)
+        divisor = self.rng.integers(1, 5, size=shape) * self.rng.choice([-1, 1], size=shape)
+        expr = getattr(relay, name)(t.expr, relay.const(divisor.astype("int32")))
+        return Tensor(expr, t.shape, t.dtype)
+
+    def _arg_reduce(self, t):
+        """argmax / argmin (ties after relu: the first index wins)."""
+        if not t.shape:
+            return None
+        ndim = len(t.shape)
+        axis = int(self.rng.integers(-ndim, ndim))
+        keep = self._coin()
+        src = relay.nn.relu(t.expr) if t.dtype == "float32" and self._coin() else t.expr
+        expr = getattr(relay, self._choice(("argmax", "argmin")))(src, axis=axis, keepdims=keep)
+        a = axis % ndim
+        shape = tuple(1 if i == a else d for i, d in enumerate(t.shape) if keep or i != a)
+        return Tensor(expr, shape, "int32")
+
+    def _misc_float(self, t):
+        """clip, leaky_relu, log_softmax, division by a constant away from zero."""
+        if t.dtype != "float32":
+            return None
+        kind = self._choice(("clip", "leaky_relu", "log_softmax", "divide"))
+        if kind == "clip":
+            lo = float(self.rng.uniform(-1, 0))
+            expr = relay.clip(t.expr, lo, lo + float(self.rng.uniform(0.1, 2)))
+        elif kind == "leaky_relu":
+            expr = relay.nn.leaky_relu(t.expr, alpha=float(self.rng.uniform(0.01, 0.5)))
+        elif kind == "log_softmax":
+            if not t.shape:
+                return None
+            expr = relay.nn.log_softmax(t.expr, axis=int(self.rng.integers(len(t.shape))))
         else:
-            ops = [(self._conv2d, 5), (self._dense, 1), (self._batch_matmul, 1),
-                   (self._unary, 3), (self._binary, 3), (self._reduce, 1), (self._reshape, 1),
+            d = self.rng.uniform(0.5, 2.0) * self.rng.choice([-1, 1])
+            expr = relay.divide(t.expr, relay.const(np.float32(d)))
+        return Tensor(expr, t.shape, t.dtype)
+
+    def _cast(self, t):
+        # int32 -> float32 only: float -> int would round values that differ in the last bit
+        if t.dtype != "int32":
+            return None
+        return Tensor(relay.cast(t.expr, "float32"), t.shape, "float32")
+
+    def _twice(self, t):
+        """The same subexpression built twice (EliminateCommonSubexpr), combined."""
+        name = self._choice(INT_UNARY if t.dtype == "int32" else FLOAT_UNARY)
+        fn = getattr(relay.nn, name) if name == "relu" else getattr(relay, name)
+        return Tensor(relay.add(fn(t.expr), fn(t.expr)), t.shape, t.dtype)
+
+    # -- graphs ------------------------------------------------------------------------
+    def _step(self, dtype):  # pylint: disable=unused-argument
+        int_ops = [(self._unary, 1), (self._binary, 3), (self._reduce, 1), (self._reshape, 1),
                    (self._transpose, 1), (self._concatenate, 1), (self._strided_slice, 1),
-                   (self._pool, 2), (self._softmax, 1), (self._take, 0.5)]
-        weights = np.array([w for _, w in ops], dtype=float)
+                   (self._take, 1), (self._cast, 0.7), (self._twice, 0.3),
+                   (self._int_division, 1.5)]
+        float_ops = [(self._conv2d, 5), (self._dense, 1), (self._batch_matmul, 1),
+                     (self._unary, 3), (self._binary, 3), (self._reduce, 1), (self._reshape, 1),
+                     (self._transpose, 1), (self._concatenate, 1), (self._strided_slice, 1),
+                     (self._pool, 2), (self._softmax, 1), (self._take, 0.5),
+                     (self._channel_affine, 1.5), (self._twice, 0.5), (self._arg_reduce, 0.5),
+                     (self._misc_float, 1)]
         for _ in range(10):
-            op = ops[int(self.rng.choice(len(ops), p=weights / weights.sum()))][0]
             # prefer the newest tensors: chains fuse
             t = self.pool[-1] if self._coin(0.6) else self._choice(self.pool)
+            ops = int_ops if t.dtype == "int32" else float_ops
+            weights = np.array([w for _, w in ops], dtype=float)
+            op = ops[int(self.rng.choice(len(ops), p=weights / weights.sum()))][0]
             if t.size > 4096:
                 continue
             out = op(t)
