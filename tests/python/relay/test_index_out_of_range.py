@@ -148,3 +148,16 @@ def test_gathers_and_scatters_take_negative_indices_and_raise_out_of_range(case,
         _reference(func, DATA, bad)
     with pytest.raises(IndexError, match=f"{name}: an index is out of range"):
         _run(module, x=DATA, i=bad)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int64"])
+def test_take_fast_with_other_index_dtypes(dtype):
+    x = relay.var("x", shape=DATA.shape)
+    i = relay.var("i", shape=(3,), dtype=dtype)
+    func = relay.Function([x, i], relay.take(x, i, axis=0, mode="fast"))
+    module = _build(func)
+    idx = np.array([4, 0, 2], dtype)
+    np.testing.assert_array_equal(_run(module, x=DATA, i=idx), DATA[[4, 0, 2]])
+    np.testing.assert_array_equal(_reference(func, DATA, idx), DATA[[4, 0, 2]])
+    with pytest.raises(IndexError, match="axis of size 5"):
+        _run(module, x=DATA, i=np.array([0, 5, 200], dtype))

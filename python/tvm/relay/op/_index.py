@@ -77,12 +77,16 @@ def checked_indices(indices, dims, op_name):
         dim = tirx.Cast(src.dtype, sizes[0])
         for k in range(1, len(sizes)):
             dim = tirx.Select(loop_vars[0] == k, tirx.Cast(src.dtype, sizes[k]), dim)
+        if str(src.dtype).startswith("uint"):  # no negative index (and -dim would wrap)
+            valid, normalized = value < dim, value
+        else:
+            valid, normalized = tirx.all(value >= -dim, value < dim), tirx.Select(
+                value < 0, value + dim, value)
         stmt = tirx.SeqStmt([
             # (this wheel's AssertStmt wrapper hands its arguments on in the FFI's order:
             # condition, kind, message parts)
-            tirx.AssertStmt(tirx.all(value >= -dim, value < dim), StringImm("IndexError"),
-                            [StringImm(message)]),
-            tirx.BufferStore(dst, tirx.Select(value < 0, value + dim, value), loop_vars),
+            tirx.AssertStmt(valid, StringImm("IndexError"), [StringImm(message)]),
+            tirx.BufferStore(dst, normalized, loop_vars),
         ])
         for var, extent in reversed(list(zip(loop_vars, src.shape))):
             stmt = tirx.For(var, 0, extent, tirx.ForKind.SERIAL, stmt)
