@@ -235,6 +235,9 @@ class GraphGenerator:
         if k > 1 and self._coin(0.3):
             # asymmetric (top, left, bottom, right) padding: the shape from type inference
             kwargs["padding"] = tuple(int(p) for p in self.rng.integers(0, k // 2 + 1, size=4))
+            pt, pl, pb, pr = kwargs["padding"]
+            if h + pt + pb < k or w + pl + pr < k:
+                return None
             if op == "avg":
                 kwargs["count_include_pad"] = self._coin()
             fn = relay.nn.avg_pool2d if op == "avg" else relay.nn.max_pool2d
