@@ -128,8 +128,12 @@ class TuningReport:
             secs = [h[1] for h in self.history]
             lat = [h[2] for h in self.history]
             fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
+            total_before, _ = self.totals()
             for ax, xs, xlabel in ((ax1, trials, "trials"), (ax2, secs, "time (s)")):
-                ax.step(xs, lat, where="post", color="#1f77b4", marker=".")
+                ax.step(xs, lat, where="post", color="#1f77b4", marker=".", label="estimated (best so far)")
+                if total_before is not None:
+                    ax.axhline(total_before, color="#888888", linestyle="--", label="untuned (baselines)")
+                ax.legend(fontsize=8)
                 ax.set_xlabel(xlabel)
                 ax.set_ylabel("estimated latency (ms)")
                 ax.grid(alpha=0.3)
