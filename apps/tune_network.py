@@ -38,6 +38,7 @@ from tvm.contrib import graph_executor
 from tvm.auto_scheduler.task_description import describe_tasks
 from tvm.auto_scheduler.tuning_report import TuningReport
 from tvm.contrib.interleaved_timing import interleaved_median_ms
+from tvm.contrib.target_check import check_target
 import tvm.relay.testing as testing
 
 NETWORKS = ("resnet-18", "resnet-50", "mobilenet", "mlp", "dcgan", "resnet3d-18")
@@ -79,9 +80,9 @@ def get_network(name, batch_size, layout):
 
 def get_onnx_network(path, batch_size):
     """``(mod, params, input_shapes)`` of an ONNX model (symbolic dims -> batch size)."""
-    import onnx  # pylint: disable=import-outside-toplevel
+    from tvm.relay.frontend.onnx import load_onnx_model  # pylint: disable=import-outside-toplevel
 
-    model = onnx.load(path)
+    model = load_onnx_model(path)
     initializers = {init.name for init in model.graph.initializer}
     shapes = {}
     for inp in model.graph.input:
@@ -179,9 +180,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    target = tvm.target.Target(args.target)
+    try:  # a bad target or model file is one line, before anything is measured or logged
+        target = check_target(args.target, what="--target")
+        if args.onnx:
+            mod, params, input_shapes = get_onnx_network(args.onnx, args.batch_size)
+    except (ValueError, FileNotFoundError) as err:
+        parser.error(str(err))
     if args.onnx:
-        mod, params, input_shapes = get_onnx_network(args.onnx, args.batch_size)
         name = os.path.splitext(os.path.basename(args.onnx))[0]
     else:
         mod, params, input_shapes = get_network(args.network, args.batch_size, args.layout)

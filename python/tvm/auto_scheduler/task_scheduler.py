@@ -16,8 +16,10 @@ import time
 
 import numpy as np
 
+from tvm.contrib.target_check import check_target
+
 from .compute_dag import state_to_json
-from .measure import MeasureErrorNo, MeasureInput, ProgramMeasurer
+from .measure import MeasureErrorNo, MeasureInput, ProgramMeasurer, RPCRunner
 from .measure_record import RecordToFile, load_records
 from .search_policy import PreloadMeasuredStates, SketchPolicy
 from .task_description import describe_tasks
@@ -245,6 +247,9 @@ class TaskScheduler:
         self.early_stopping_all = (1 << 30) if tune_option.early_stopping is None or tune_option.early_stopping < 0 \
             else tune_option.early_stopping
         self.early_stopping_task = (1 << 30) if per_task_early_stopping is None else per_task_early_stopping
+        # a bad target is one clear error before anything is measured or logged
+        for task in self.tasks:
+            check_target(task.target, local_device=not isinstance(tune_option.runner, RPCRunner))
         logged = self._logged_baselines(tune_option)
         baselines_todo = [i for i, task in enumerate(self.tasks)
                           if self.measure_baselines and _baseline_json(task) is not None and i not in logged]

@@ -246,7 +246,6 @@ def _as_module(mod):
     if isinstance(mod, IRModule):
         return mod
     if isinstance(mod, Function):
-        logger.warning("relay.build with a Function is deprecated; pass an IRModule")
         return IRModule.from_expr(mod)
     if isinstance(mod, RelayExpr):
         return IRModule.from_expr(mod)
@@ -276,6 +275,8 @@ def build(ir_mod, target=None, target_host=None, params=None, mod_name="default"
     """
     from .backend.executor_factory import GraphExecutorFactoryModule  # pylint: disable=import-outside-toplevel
 
+    if isinstance(ir_mod, Function):
+        logger.warning("relay.build with a Function is deprecated; pass an IRModule")
     ir_mod = _as_module(ir_mod)
     target = _normalize_target(target)
     mode = LoweringMode.for_build()

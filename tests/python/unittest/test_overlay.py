@@ -33,13 +33,14 @@ def test_overlay_never_shadows_base_modules():
 
     root = tvmfork.overlay_root()
     base_root = os.path.dirname(tvm.__file__)
-    for package in ("", "topi", "contrib"):
+    mounted_packages = [name.split(".", 1)[1] for name in tvmfork.overlay.MOUNTED_PACKAGES if "." in name]
+    for package in [""] + mounted_packages:
         fork_dir = os.path.join(root, package)
         base_dir = os.path.join(base_root, package)
         if not os.path.isdir(fork_dir):
             continue
         # the mounted packages themselves are meant to be on both sides
-        mounted = {"topi", "contrib"} if package == "" else set()
+        mounted = set(mounted_packages) if package == "" else set()
         fork_entries = {e for e in os.listdir(fork_dir) if not e.startswith("__")} - mounted
         base_entries = {e for e in os.listdir(base_dir) if not e.startswith("__")}
         assert not fork_entries & base_entries, f"fork and base both define {fork_entries & base_entries}"
