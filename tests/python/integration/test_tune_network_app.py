@@ -47,6 +47,7 @@ def test_app_tunes_with_the_schedulers_baselines(tmp_path, monkeypatch, capsys):
     class RecordingScheduler:  # stands in for the TaskScheduler: no tuning run
         def __init__(self, tasks, task_weights, **kwargs):
             seen.update(kwargs, tasks=tasks, weights=task_weights)
+            self.ct = 0
 
         def tune(self, options, **kwargs):
             seen.update(options=options, tune_kwargs=kwargs)
