@@ -36,7 +36,11 @@ class PreloadMeasuredStates(SearchCallback):
     """Load the measured states of the policy's task from a log file.
 
     The states are neither measured again nor lost: they seed the database of
-    the evolutionary search and train the cost model.
+    the evolutionary search and train the cost model. Only records of the
+    task's workload measured on the task's exact target count: a record of
+    another ``-mcpu`` (a compatible target, which ``ApplyHistoryBest`` still
+    applies) was timed on other hardware, so resuming measures that state
+    again here (one info line says how many such records were left out).
 
     Parameters
     ----------
@@ -47,17 +51,29 @@ class PreloadMeasuredStates(SearchCallback):
     def __init__(self, filename):
         self.filename = filename
 
-    def callback(self, policy):
+    def matching_records(self, task):
+        """``(inputs, results)`` of the log for ``task``'s workload key and exact target."""
+        from tvm.contrib.target_check import EXACT, target_compatible  # pylint: disable=import-outside-toplevel
+
         from .measure_record import RecordReader  # pylint: disable=import-outside-toplevel
 
-        inputs, results = [], []
+        inputs, results, other_targets = [], [], 0
         for inp, res in RecordReader(self.filename):
-            if inp.task.workload_key != policy.search_task.workload_key:
+            if inp.task.workload_key != task.workload_key:
                 continue
-            inp.task = policy.search_task
+            if target_compatible(inp.task.target, task.target) != EXACT:
+                other_targets += 1
+                continue
+            inp.task = task
             inputs.append(inp)
             results.append(res)
-        policy.preload(inputs, results)
+        if other_targets:
+            logger.info("%s: %d records of this workload were measured for another target; "
+                        "they are not counted as measured for %s", self.filename, other_targets, task.target)
+        return inputs, results
+
+    def callback(self, policy):
+        policy.preload(*self.matching_records(policy.search_task))
 
 
 class PreloadCustomSketchRule(SearchCallback):

@@ -81,12 +81,10 @@ class PreloadSearchedStates(PreloadMeasuredStates):
         task = policy.search_task
         baseline = _baseline_json(task)
         inputs, results = [], []
-        for inp, res in load_records(self.filename):
-            if inp.task.workload_key != task.workload_key or state_to_json(inp.state) == baseline:
-                continue
-            inp.task = task
-            inputs.append(inp)
-            results.append(res)
+        for inp, res in zip(*self.matching_records(task)):
+            if state_to_json(inp.state) != baseline:
+                inputs.append(inp)
+                results.append(res)
         policy.preload(inputs, results)
 
 

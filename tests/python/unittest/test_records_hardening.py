@@ -261,3 +261,18 @@ def test_autotvm_records_of_another_cpu_are_applied_with_one_info_line(caplog):
     noted = [r.getMessage() for r in caplog.records if "compatible target" in r.getMessage()]
     assert len(noted) == 1 and "znver4" in noted[0]
     assert ctx._query_inside(tvm.target.Target("c"), task.workload) is None  # pylint: disable=protected-access
+
+
+def test_resume_counts_only_records_of_the_exact_target(tmp_path, caplog):
+    """A record of another -mcpu is applied by ApplyHistoryBest, but a resumed
+    search does not count it as measured here (it was timed on other hardware)."""
+    here = _matmul_task(target="llvm -mcpu=znver4")
+    there = _matmul_task(target="llvm -mcpu=skylake-avx512")
+    log = tmp_path / "log.json"
+    log.write_text("\n".join([_line(here, 4, 1e-3), _line(there, 2, 5e-4), _line(here, 8, 2e-3)]) + "\n")
+    with caplog.at_level(logging.INFO, logger="auto_scheduler"):
+        inputs, results = auto_scheduler.PreloadMeasuredStates(str(log)).matching_records(here)
+    assert [r.mean_cost() for r in results] == [1e-3, 2e-3]
+    assert all(inp.task is here for inp in inputs)
+    assert any("1 records of this workload were measured for another target" in r.getMessage()
+               for r in caplog.records)
