@@ -48,3 +48,26 @@ def test_depthwise_nhwc_hwio_conv_is_scheduled_as_the_grouped_conv_it_computes(m
             for dx in range(3):
                 expected[0, :, :, o] += pad[0, dy:dy + 3, dx:dx + 4, o // mult] * wv[dy, dx, 0, o]
     _check(relay.Function([x, w], conv), {"x": xv, "w": wv}, weights=["w"], expected=expected)
+
+
+def test_gather_with_indices_smaller_than_data_on_the_other_axes():
+    """fuzz (gather focus, seed 7): relay's gather (ONNX GatherElements, torch.gather) takes
+    indices smaller than data on the axes other than ``axis``; the output has the shape of
+    indices. The reference interpreter used np.take_along_axis, which broadcasts indices
+    against data: a (4, 3) result instead of (4, 1), or an IndexError."""
+    x = relay.var("x", shape=(2, 3, 4))
+    idx = np.array([[[-2, 1]], [[0, -1]], [[1, 0]]], "int32").transpose(1, 0, 2)  # (1, 3, 2)
+    func = relay.Function([x], relay.gather(x, 1, relay.const(idx)))
+    xv = np.random.default_rng(0).uniform(-1, 1, (2, 3, 4)).astype("float32")
+    expected = np.empty(idx.shape, "float32")
+    for i, j, k in np.ndindex(*idx.shape):
+        expected[i, j, k] = xv[i, idx[i, j, k] % 3, k]
+    _check(func, {"x": xv}, expected=expected)
+
+
+def test_gather_rejects_indices_larger_than_data_on_another_axis():
+    """Such indices made the compiled kernel read outside data on that axis."""
+    x = relay.var("x", shape=(1, 3))
+    func = relay.Function([x], relay.gather(x, 0, relay.const(np.zeros((4, 5), "int32"))))
+    with pytest.raises(Exception, match="larger than data"):
+        relay.transform.InferType()(tvm.IRModule.from_expr(func))

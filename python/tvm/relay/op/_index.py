@@ -127,7 +127,14 @@ def _gather_rel(arg_types, attrs):
             f"data {shape_str(data.shape)} and indices {shape_str(indices.shape)} differ "
             "in rank"
         )
-    normalize_axis(attrs.axis, len(data.shape))
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    for i, (d, n) in enumerate(zip(data.shape, indices.shape)):
+        # larger indices would read outside data on that axis
+        if i != axis and not is_any(d) and not is_any(n) and n > d:
+            raise RelationError(
+                f"indices {shape_str(indices.shape)} are larger than data "
+                f"{shape_str(data.shape)} on axis {i}, which is not the gather axis {axis}"
+            )
     return TensorType(indices.shape, data.dtype)
 
 

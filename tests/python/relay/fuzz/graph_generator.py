@@ -468,18 +468,36 @@ class GraphGenerator:
         fn = getattr(relay.nn, name) if name == "relu" else getattr(relay, name)
         return Tensor(relay.add(fn(t.expr), fn(t.expr)), t.shape, t.dtype)
 
+    def _gather(self, t):
+        """gather / gather_nd with constant indices in [-d, d) (negative: from the end)."""
+        if not t.shape:
+            return None
+        ndim = len(t.shape)
+        if self._coin():
+            axis = int(self.rng.integers(ndim))
+            ishape = tuple(int(self.rng.integers(1, d + 1)) for d in t.shape)
+            ishape = ishape[:axis] + (int(self.rng.integers(1, 5)),) + ishape[axis + 1:]
+            d = t.shape[axis]
+            idx = self.rng.integers(-d, d, size=ishape).astype("int32")
+            return Tensor(relay.gather(t.expr, axis, relay.const(idx)), ishape, t.dtype)
+        depth = int(self.rng.integers(1, ndim + 1))
+        rest = tuple(int(self.rng.integers(1, 4)) for _ in range(int(self.rng.integers(1, 3))))
+        idx = np.stack([self.rng.integers(-d, d, size=rest) for d in t.shape[:depth]]).astype(
+            "int32")
+        return Tensor(relay.gather_nd(t.expr, relay.const(idx)), rest + t.shape[depth:], t.dtype)
+
     # -- graphs ------------------------------------------------------------------------
     def _step(self, dtype):  # pylint: disable=unused-argument
         int_ops = [(self._unary, 1), (self._binary, 3), (self._reduce, 1), (self._reshape, 1),
                    (self._transpose, 1), (self._concatenate, 1), (self._strided_slice, 1),
                    (self._take, 1), (self._cast, 0.7), (self._twice, 0.3),
-                   (self._int_division, 1.5)]
+                   (self._int_division, 1.5), (self._gather, 0.5)]
         float_ops = [(self._conv2d, 5), (self._dense, 1), (self._batch_matmul, 1),
                      (self._unary, 3), (self._binary, 3), (self._reduce, 1), (self._reshape, 1),
                      (self._transpose, 1), (self._concatenate, 1), (self._strided_slice, 1),
                      (self._pool, 2), (self._softmax, 1), (self._take, 0.5),
                      (self._channel_affine, 1.5), (self._twice, 0.5), (self._arg_reduce, 0.5),
-                     (self._misc_float, 1)]
+                     (self._misc_float, 1), (self._gather, 0.5)]
         for _ in range(10):
             # prefer the newest tensors: chains fuse
             t = self.pool[-1] if self._coin(0.6) else self._choice(self.pool)

@@ -56,7 +56,17 @@ def _take(attrs, args):
 def _gather(attrs, args):
     x, indices = args
     axis = normalize_axes(attr(attrs, "axis", 0), x.ndim)[0]
-    return np.take_along_axis(x, indices.astype(np.int64), axis=axis)
+    # out[p] = x[p with p[axis] replaced by indices[p]], p over the shape of indices, which
+    # may be smaller than x on the other axes (ONNX GatherElements, torch.gather):
+    # np.take_along_axis would broadcast indices to x instead
+    idx = indices.astype(np.int64)
+    dim = x.shape[axis]
+    if np.any((idx < -dim) | (idx >= dim)):
+        bad = int(idx[(idx < -dim) | (idx >= dim)].ravel()[0])
+        raise IndexError(f"gather: index {bad} is out of bounds for axis {axis} with size {dim}")
+    coords = list(np.indices(idx.shape, sparse=True))
+    coords[axis] = np.where(idx < 0, idx + dim, idx)
+    return x[tuple(coords)]
 
 
 @register_kernel("gather_nd")
