@@ -161,3 +161,18 @@ def test_take_fast_with_other_index_dtypes(dtype):
     np.testing.assert_array_equal(_reference(func, DATA, idx), DATA[[4, 0, 2]])
     with pytest.raises(IndexError, match="axis of size 5"):
         _run(module, x=DATA, i=np.array([0, 5, 200], dtype))
+
+
+def test_scatter_takes_indices_smaller_than_data_and_rejects_larger_ones():
+    x = relay.var("x", shape=DATA.shape)
+    idx = np.array([[-1, 2], [0, 3]], "int32")  # (2, 2) into (5, 4) along axis 0
+    upd = np.array([[10, 20], [30, 40]], "float32")
+    func = relay.Function([x], relay.scatter(x, relay.const(idx), relay.const(upd), 0))
+    expected = DATA.copy()
+    expected[4, 0], expected[2, 1], expected[0, 0], expected[3, 1] = 10, 20, 30, 40
+    np.testing.assert_array_equal(_reference(func, DATA), expected)
+    np.testing.assert_array_equal(_run(_build(func), x=DATA), expected)
+    big = np.zeros((1, 6), "int32")  # 6 > 4 columns: it wrote outside data
+    func = relay.Function([x], relay.scatter(x, relay.const(big), relay.const(big.astype("float32")), 0))
+    with pytest.raises(Exception, match="larger than data"):
+        relay.transform.InferType()(tvm.IRModule.from_expr(func))

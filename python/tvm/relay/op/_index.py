@@ -396,7 +396,14 @@ def _scatter_rel(arg_types, attrs):
             f"data {shape_str(data.shape)}, indices {shape_str(indices.shape)} and updates "
             f"{shape_str(updates.shape)} must have one rank, indices and updates one shape"
         )
-    normalize_axis(attrs.axis, len(data.shape))
+    axis = normalize_axis(attrs.axis, len(data.shape))
+    for i, (d, n) in enumerate(zip(data.shape, indices.shape)):
+        # larger indices would write outside data on that axis
+        if i != axis and not is_any(d) and not is_any(n) and n > d:
+            raise RelationError(
+                f"indices {shape_str(indices.shape)} are larger than data "
+                f"{shape_str(data.shape)} on axis {i}, which is not the scatter axis {axis}"
+            )
     return data
 
 
