@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fuzz.graph_generator import GraphGenerator, GraphMismatch, check_graph  # noqa: E402
 
 SEEDS = [int(s) for s in os.environ.get("FUZZ_SEEDS", "20260,20261").split(",")]
-GRAPHS_PER_SEED = int(os.environ.get("FUZZ_GRAPHS", "22"))
+GRAPHS_PER_SEED = int(os.environ.get("FUZZ_GRAPHS", "32"))
 
 
 @pytest.fixture
