@@ -165,10 +165,16 @@ def test_tune_auto_scheduler_then_compile_and_run(workdir, model, inputs, capsys
     with open(report, encoding="utf-8") as fin:
         page = fin.read()
     assert "data:image/png;base64," in page and "untuned" in page and "tuned" in page
-    tuned = str(workdir / "tuned.tar")
-    assert main(["compile", model, "--input-shapes", "x:[1,3,16,16]", "--tuning-records", log, "-o", tuned]) == 0
-    out = str(workdir / "tuned_out.npz")
-    assert main(["run", tuned, "--inputs", inputs[0], "--outputs", out]) == 0
+    _compile_with_records_matches_ort(workdir, model, inputs, log, "tuned")
+
+
+def _compile_with_records_matches_ort(workdir, model, inputs, log, name):
+    """tvmc compile with ``--tuning-records log``, then run: the output equals ONNX Runtime's."""
+    package = str(workdir / f"{name}.tar")
+    assert main(["compile", model, "--input-shapes", "x:[1,3,16,16]", "--tuning-records", log,
+                 "-o", package]) == 0
+    out = str(workdir / f"{name}_out.npz")
+    assert main(["run", package, "--inputs", inputs[0], "--outputs", out]) == 0
     np.testing.assert_allclose(np.load(out)["output_0"], onnxruntime_output(model, inputs[1]),
                                rtol=1e-4, atol=1e-5)
 
@@ -179,9 +185,4 @@ def test_tune_autotvm_then_compile(workdir, model, inputs):
     assert main(["tune", model, "--trials", "4", "--input-shapes", "x:[1,3,16,16]", "--repeat", "1",
                  "-v", "0", "-o", log]) == 0
     assert records_kind(log) == "autotvm"
-    tuned = str(workdir / "autotvm.tar")
-    assert main(["compile", model, "--input-shapes", "x:[1,3,16,16]", "--tuning-records", log, "-o", tuned]) == 0
-    out = str(workdir / "autotvm_out.npz")
-    assert main(["run", tuned, "--inputs", inputs[0], "--outputs", out]) == 0
-    np.testing.assert_allclose(np.load(out)["output_0"], onnxruntime_output(model, inputs[1]),
-                               rtol=1e-4, atol=1e-5)
+    _compile_with_records_matches_ort(workdir, model, inputs, log, "autotvm")

@@ -118,6 +118,17 @@ def _take_compute(attrs, inputs, out_type):
 define("take", _take_rel, _INJ, _take_compute, 2, "relay.attrs.TakeAttrs")
 
 
+def _check_indices_fit(data, indices, axis, what):
+    """Indices of gather/scatter may be smaller than data on the other axes, not larger."""
+    axis = normalize_axis(axis, len(data.shape))
+    for i, (d, n) in enumerate(zip(data.shape, indices.shape)):
+        if i != axis and not is_any(d) and not is_any(n) and n > d:
+            raise RelationError(
+                f"indices {shape_str(indices.shape)} are larger than data "
+                f"{shape_str(data.shape)} on axis {i}, which is not the {what} axis {axis}"
+            )
+
+
 def _gather_rel(arg_types, attrs):
     data = tensor_arg(arg_types, 0, "data")
     indices = tensor_arg(arg_types, 1, "indices")
@@ -127,14 +138,7 @@ def _gather_rel(arg_types, attrs):
             f"data {shape_str(data.shape)} and indices {shape_str(indices.shape)} differ "
             "in rank"
         )
-    axis = normalize_axis(attrs.axis, len(data.shape))
-    for i, (d, n) in enumerate(zip(data.shape, indices.shape)):
-        # larger indices would read outside data on that axis
-        if i != axis and not is_any(d) and not is_any(n) and n > d:
-            raise RelationError(
-                f"indices {shape_str(indices.shape)} are larger than data "
-                f"{shape_str(data.shape)} on axis {i}, which is not the gather axis {axis}"
-            )
+    _check_indices_fit(data, indices, attrs.axis, "gather")  # else the kernel reads outside data
     return TensorType(indices.shape, data.dtype)
 
 
@@ -396,14 +400,7 @@ def _scatter_rel(arg_types, attrs):
             f"data {shape_str(data.shape)}, indices {shape_str(indices.shape)} and updates "
             f"{shape_str(updates.shape)} must have one rank, indices and updates one shape"
         )
-    axis = normalize_axis(attrs.axis, len(data.shape))
-    for i, (d, n) in enumerate(zip(data.shape, indices.shape)):
-        # larger indices would write outside data on that axis
-        if i != axis and not is_any(d) and not is_any(n) and n > d:
-            raise RelationError(
-                f"indices {shape_str(indices.shape)} are larger than data "
-                f"{shape_str(data.shape)} on axis {i}, which is not the scatter axis {axis}"
-            )
+    _check_indices_fit(data, indices, attrs.axis, "scatter")  # else the kernel writes outside data
     return data
 
 
