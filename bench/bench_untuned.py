@@ -17,7 +17,7 @@ rounds so that a shared machine's background load hits them alike; the Relax
 build (seconds per run) is timed in a few rounds interleaved with ONNX
 Runtime and scaled to the ONNX Runtime median of the main rounds.
 
-    python bench/bench_untuned.py [--networks resnet-18 mobilenet]
+    python bench/bench_untuned.py [--networks resnet-18 mobilenet] [--target "llvm -mcpu=core-avx2"]
                                   [--layouts NCHW NHWC] [--repeat 20] [--no-relax]
 """
 import argparse
@@ -178,9 +178,9 @@ def nhwc_params(mod_nhwc, params_nchw):
 # --------------------------------------------------------------------------- runners
 
 
-def run_fork(mod, params, data):
+def run_fork(mod, params, data, target="llvm"):
     with tvm.transform.PassContext(opt_level=3):
-        lib = relay.build(mod, target="llvm", params=params)
+        lib = relay.build(mod, target=target, params=params)
     module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
     module.set_input("data", data)
     module.run()
@@ -221,6 +221,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--relax-repeat", type=int, default=3)
     parser.add_argument("--no-relax", action="store_true", help="skip the (slow) base Relax build")
+    parser.add_argument("--target", default="llvm",
+                        help='the fork\'s target, e.g. "llvm -mcpu=core-avx2" (default: llvm, the host CPU)')
     args = parser.parse_args()
 
     rows = []
@@ -239,7 +241,7 @@ def main():
                 mod, _ = workload(network, layout)
                 params = nhwc_params(mod, params_nchw)
                 data = np.ascontiguousarray(data_nchw.transpose(0, 2, 3, 1))
-            fork_run, fork_out = run_fork(mod, params, data)
+            fork_run, fork_out = run_fork(mod, params, data, args.target)
             err = float(np.abs(fork_out - ort_out).max() / np.abs(ort_out).max())
             forks.append((layout, fork_run, err))
         # fork builds and ONNX Runtime in the same interleaved rounds
