@@ -16,29 +16,18 @@ stays out (the auto-scheduler schedules; no AutoTVM fallback warnings).
 Fallback configs chosen while lowering are not warned about one workload at a
 time: ``relay.build`` prints one summary line (see ``relay.build_module``).
 """
-import contextlib
 import logging
 
 import tvm
 from tvm.relay.backend import lowering
 from tvm.relay.op.strategy import OpImplementation
 
-from ..env import GLOBAL_SCOPE
 from .dispatcher import DispatchContext, FallbackContext
 from .task import TASK_TABLE, create
-from .topi_integration import TaskExtractEnv, get_workload, select_tuned_implementation
+from .topi_integration import (TaskExtractEnv, get_workload, select_tuned_implementation, silenced,
+                                target_scope)
 
 logger = logging.getLogger("autotvm")
-
-
-@contextlib.contextmanager
-def _silent():
-    old = GLOBAL_SCOPE.silent
-    GLOBAL_SCOPE.silent = True
-    try:
-        yield
-    finally:
-        GLOBAL_SCOPE.silent = old
 
 
 def _templates():
@@ -55,11 +44,11 @@ def _as_template(impl):
         return None
 
     def fcompute(attrs, inputs, out_type):
-        with _silent():
+        with silenced():
             return template.fcompute(*impl.template_args(attrs, inputs, out_type))
 
     def fschedule(attrs, sch, outs, target):  # pylint: disable=unused-argument
-        with _silent():
+        with silenced():
             return template.fschedule(sch, outs)
 
     return OpImplementation(fcompute, fschedule, impl.name, impl.plevel, impl.template_args)
@@ -95,7 +84,7 @@ class CompileEngineHook:
         if env is not None:
             env.relay_op_name = op.name
         try:
-            with _silent(), _target_scope(target):
+            with silenced(), target_scope(target):
                 candidates = [t for t in templated if t is not None]
                 chosen = None
                 if len(candidates) > 1:
@@ -112,16 +101,6 @@ class CompileEngineHook:
         finally:
             if env is not None:
                 env.relay_op_name = previous_op
-
-
-@contextlib.contextmanager
-def _target_scope(target):
-    current = tvm.target.Target.current(allow_none=True)
-    if target is None or (current is not None and str(current) == str(target)):
-        yield
-        return
-    with target:
-        yield
 
 
 lowering.register_hook("autotvm", CompileEngineHook())

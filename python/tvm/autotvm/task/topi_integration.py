@@ -13,6 +13,7 @@ While a :class:`TaskExtractEnv` is tracing (task extraction from a Relay
 program), every compute call records a task. AutoTVM meets Relay only in
 :mod:`.relay_integration`, which plugs it into the compile engine.
 """
+import contextlib
 import json
 import logging
 
@@ -186,6 +187,28 @@ def register_topi_schedule(task_name, func=None):
     return _decorate(func) if func is not None else _decorate
 
 
+@contextlib.contextmanager
+def silenced():
+    """No fallback-config warnings inside (``GLOBAL_SCOPE.silent``), restored after."""
+    old = GLOBAL_SCOPE.silent
+    GLOBAL_SCOPE.silent = True
+    try:
+        yield
+    finally:
+        GLOBAL_SCOPE.silent = old
+
+
+@contextlib.contextmanager
+def target_scope(target):
+    """``target`` as the current target inside, unless it already is (or is None)."""
+    current = tvm.target.Target.current(allow_none=True)
+    if target is None or (current is not None and str(current) == str(target)):
+        yield
+        return
+    with target:
+        yield
+
+
 def select_tuned_implementation(impls, attrs, inputs, out_type, target):
     """The implementation whose workload has the best tuned record, or None.
 
@@ -196,15 +219,9 @@ def select_tuned_implementation(impls, attrs, inputs, out_type, target):
     measured cost wins. Returns ``(implementation, outputs)`` or None.
     """
     best = None
-    old_silent = GLOBAL_SCOPE.silent
-    GLOBAL_SCOPE.silent = True
     if target is not None and not isinstance(target, tvm.target.Target):
         target = tvm.target.Target(target)
-    current = tvm.target.Target.current(allow_none=True)
-    scope = target if target is not None and (current is None or str(current) != str(target)) else None
-    if scope is not None:
-        scope.__enter__()
-    try:
+    with silenced(), target_scope(target):
         for impl in impls:
             outs = impl.compute(attrs, inputs, out_type)
             workload = get_workload(outs)
@@ -219,10 +236,6 @@ def select_tuned_implementation(impls, attrs, inputs, out_type, target):
             logger.info("AutoTVM: %s has a tuned config, cost %.3g s", impl.name, cfg.cost)
             if best is None or cfg.cost < best[0]:
                 best = (cfg.cost, impl, outs)
-    finally:
-        GLOBAL_SCOPE.silent = old_silent
-        if scope is not None:
-            scope.__exit__(None, None, None)
     if best is None:
         return None
     return best[1], best[2]

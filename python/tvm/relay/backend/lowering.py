@@ -35,6 +35,8 @@ registers one object here when it is imported
 ``register_hook("auto_scheduler", hook)``
     ``hook.active_dispatch_context()``: the tuned dispatch context, or None.
     ``hook.active_recorder()``: the task recorder of a running extraction, or None.
+    ``hook.current_dispatch_context()``: the innermost dispatch context, the
+    fallback root included (what upstream's ``use_topi_schedule=False`` applies).
     ``hook.schedule(compute, mode)``: for a :class:`FusedCompute`, in the
     auto-scheduler modes, record the task (TRACE) or return the tuned
     ``(tvm.s_tir.Schedule, input_transforms)`` (APPLY); None means "use the
