@@ -11,25 +11,26 @@ import tvm
 from tvm import te, topi
 from tvm.topi import x86
 from tvm.topi import testing as ref
+from tvm.topi.generic.cpu_features import cpu_features
 
-TARGET = tvm.target.Target("llvm")
+HOST = tvm.target.Target("llvm")
 
 
-def build(inputs, outs, fschedule, cfg=None):
-    """Schedule ``outs`` with ``fschedule`` and compile for the host."""
+def build(inputs, outs, fschedule, cfg=None, target=HOST):
+    """Schedule ``outs`` with ``fschedule`` for ``target`` and compile."""
     func = te.create_prim_func(list(inputs) + list(outs))
     sch = tvm.s_tir.Schedule(tvm.IRModule({"main": func}))
-    with TARGET:
+    with target:
         if cfg is None:
             fschedule(sch, outs)
         else:
             fschedule(sch, outs, cfg)
-    return tvm.compile(sch.mod, TARGET), sch
+    return tvm.compile(sch.mod, target), sch
 
 
-def run(inputs, outs, fschedule, cfg=None, seed=0):
-    """Compile and run on random inputs; return (numpy inputs, numpy output)."""
-    lib, _ = build(inputs, outs, fschedule, cfg)
+def run(inputs, outs, fschedule, cfg=None, seed=0, target=HOST):
+    """Compile for ``target`` and run on random inputs; return (numpy inputs, numpy output)."""
+    lib, _ = build(inputs, outs, fschedule, cfg, target)
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal([int(s) for s in t.shape]).astype("float32") for t in inputs]
     out = tvm.runtime.empty([int(s) for s in outs[0].shape], "float32", tvm.cpu())
@@ -64,27 +65,27 @@ CONV2D_CASES = [
 
 
 @pytest.mark.parametrize("case", CONV2D_CASES)
-def test_conv2d_nchw(case):
+def test_conv2d_nchw(case, isa_target):
     n, c, size, k, r, s, p, d = case
     x = te.placeholder((n, c, size, size), name="x")
     w = te.placeholder((k, c, r, r), name="w")
     out = topi.nn.conv2d_nchw(x, w, s, p, d)
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, target=isa_target)
     pad = p if isinstance(p, int) else tuple(p) * 1
     close(got, ref.conv2d_nchw_python(xn, dilated(wn, d, (2, 3)), s, pad))
 
 
 @pytest.mark.parametrize("case", CONV2D_CASES)
-def test_conv2d_nhwc(case):
+def test_conv2d_nhwc(case, isa_target):
     n, c, size, k, r, s, p, d = case
     x = te.placeholder((n, size, size, c), name="x")
     w = te.placeholder((r, r, c, k), name="w")
     out = topi.nn.conv2d_nhwc(x, w, s, p, d)
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nhwc)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nhwc, target=isa_target)
     close(got, ref.conv2d_nhwc_python(xn, dilated(wn, d, (0, 1)), s, p))
 
 
-def test_conv2d_nchw_fused_epilogue():
+def test_conv2d_nchw_fused_epilogue(isa_target):
     """conv + bias + relu + residual add: the anchor is found and the epilogue folded."""
     x = te.placeholder((1, 16, 12, 12), name="x")
     w = te.placeholder((32, 16, 3, 3), name="w")
@@ -92,7 +93,7 @@ def test_conv2d_nchw_fused_epilogue():
     res = te.placeholder((1, 32, 12, 12), name="res")
     conv = topi.nn.conv2d_nchw(x, w, 1, 1, 1)
     out = topi.add(topi.nn.relu(topi.add(conv, b)), res)
-    (xn, wn, bn, rn), got = run([x, w, b, res], [out], x86.schedule_conv2d_nchw)
+    (xn, wn, bn, rn), got = run([x, w, b, res], [out], x86.schedule_conv2d_nchw, target=isa_target)
     close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, 1, 1) + bn, 0) + rn)
     _, sch = build([x, w, b, res], [out], x86.schedule_conv2d_nchw)
     names = [sch.get(blk).name_hint for blk in x86_blocks(sch)]
@@ -106,56 +107,82 @@ def x86_blocks(sch):
     return all_blocks(sch)
 
 
-def test_conv2d_nhwc_fused_epilogue():
+def test_conv2d_nhwc_fused_epilogue(isa_target):
     x = te.placeholder((2, 10, 10, 8), name="x")
     w = te.placeholder((3, 3, 8, 24), name="w")
     b = te.placeholder((24,), name="b")
     out = topi.nn.relu(topi.add(topi.nn.conv2d_nhwc(x, w, 2, 1, 1), b))
-    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nhwc)
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nhwc, target=isa_target)
     close(got, np.maximum(ref.conv2d_nhwc_python(xn, wn, 2, 1) + bn, 0))
 
 
-def test_conv2d_nchw_tuned_config():
+def test_conv2d_nchw_tuned_config(isa_target):
     """Knob values given by a caller (AutoTVM later) replace the fallback ones."""
     x = te.placeholder((1, 8, 16, 16), name="x")
     w = te.placeholder((16, 8, 3, 3), name="w")
     out = topi.nn.conv2d_nchw(x, w, 1, 1, 1)
     cfg = x86.ScheduleConfig("conv2d_nchw", tile_oc=2, tile_ow=4, unroll_kw=False)
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, cfg=cfg)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, cfg=cfg, target=isa_target)
     close(got, ref.conv2d_nchw_python(xn, wn, 1, 1))
     # a tile that does not divide its axis falls back to a divisor
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, cfg={"tile_oc": 5, "tile_ow": 6})
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nchw, cfg={"tile_oc": 5, "tile_ow": 6}, target=isa_target)
     close(got, ref.conv2d_nchw_python(xn, wn, 1, 1))
 
 
 @pytest.mark.parametrize("vector", ["ow", "oc"])
-def test_conv2d_nchw_vector_plans(vector):
+def test_conv2d_nchw_vector_plans(vector, isa_target):
     """Both NCHW plans (column lanes, channel lanes with a blocked kernel copy)."""
     x = te.placeholder((2, 8, 15, 15), name="x")
     w = te.placeholder((16, 8, 3, 3), name="w")
     b = te.placeholder((16, 1, 1), name="b")
     out = topi.nn.relu(topi.add(topi.nn.conv2d_nchw(x, w, 2, 1, 1), b))
     cfg = {"vector": vector, "tile_oc": 8, "tile_ow": 4}
-    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nchw, cfg=cfg)
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nchw, cfg=cfg, target=isa_target)
     close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, 2, 1) + bn, 0))
 
 
-def test_fallback_config_values():
+def _target(mcpu):
+    return tvm.target.Target({"kind": "llvm", "mcpu": mcpu})
+
+
+AVX2, AVX512 = cpu_features(_target("core-avx2")), cpu_features(_target("skylake-avx512"))
+
+
+def test_cpu_features_from_llvm():
+    """Lanes and registers come from LLVM's feature set of the CPU name."""
+    assert (AVX2.isa, AVX2.lanes, AVX2.vector_registers, AVX2.accumulators) == ("avx2", 8, 16, 12)
+    assert (AVX512.isa, AVX512.lanes, AVX512.vector_registers) == ("avx512", 16, 32)
+    assert AVX512.accumulators == 24
+    # names that a table of CPU names got wrong: Rocket Lake has AVX-512, Alder Lake has not
+    assert cpu_features(_target("rocketlake")).lanes == 16
+    assert cpu_features(_target("znver4")).lanes == 16
+    assert cpu_features(_target("alderlake")).lanes == 8
+    assert cpu_features(_target("x86-64")).lanes == 4
+    plain = tvm.target.Target({"kind": "llvm", "mcpu": "core-avx2", "mattr": ["+avx512f"]})
+    assert cpu_features(plain).lanes == 16
+
+
+@pytest.mark.parametrize("cpu", [AVX2, AVX512], ids=["avx2", "avx512"])
+def test_fallback_config_values(cpu):
+    lanes = cpu.lanes
+
     def nchw_cfg(c, size, k, r, s=1, p=1):
         x = te.placeholder((1, c, size, size), name="x")
         w = te.placeholder((k, c, r, r), name="w")
-        return x86.fallback_conv2d_nchw_config(topi.nn.conv2d_nchw(x, w, s, p, 1).op, 8, 2)
+        return x86.fallback_conv2d_nchw_config(topi.nn.conv2d_nchw(x, w, s, p, 1).op, cpu)
 
     cfg = nchw_cfg(64, 56, 64, 3)
     # channel lanes: whole vectors of output channels, accumulators within the registers
-    assert cfg["vector"] == "oc" and cfg["tile_oc"] % 8 == 0 and 64 % cfg["tile_oc"] == 0
-    assert 56 % cfg["tile_ow"] == 0 and cfg["tile_ow"] * (cfg["tile_oc"] // 8) <= 12
+    assert cfg["vector"] == "oc" and cfg["tile_oc"] % lanes == 0 and 64 % cfg["tile_oc"] == 0
+    assert 56 % cfg["tile_ow"] == 0
+    assert cfg["tile_ow"] * (cfg["tile_oc"] // lanes) <= cpu.accumulators
     stem = nchw_cfg(3, 224, 64, 7, 2, 3)  # 3 input channels: column lanes
-    assert stem["vector"] == "ow" and 112 % stem["tile_ow"] == 0 and stem["tile_ow"] % 8 == 0
+    assert stem["vector"] == "ow" and 112 % stem["tile_ow"] == 0 and stem["tile_ow"] % lanes == 0
     # 7x7 plane: channel lanes too (the blocked kernel is made at build time),
     # the whole row in the register tile
     small = nchw_cfg(512, 7, 512, 3)
-    assert small["vector"] == "oc" and small["tile_ow"] == 7 and small["tile_oc"] == 8
+    assert small["vector"] == "oc" and small["tile_ow"] == 7 and small["tile_oc"] % lanes == 0
+    assert small["tile_oc"] // lanes * 7 <= cpu.accumulators
     with pytest.raises(KeyError, match="no knob 'tile_xyz'"):
         cfg["tile_xyz"]  # pylint: disable=pointless-statement
 
@@ -167,74 +194,91 @@ def test_schedule_rejects_wrong_anchor():
 
 
 @pytest.mark.parametrize("groups,c,k,s", [(2, 8, 12, 1), (4, 8, 8, 2), (3, 9, 6, 1), (2, 16, 16, 1)])
-def test_group_conv2d_nchw(groups, c, k, s):
+def test_group_conv2d_nchw(groups, c, k, s, isa_target):
     x = te.placeholder((1, c, 11, 11), name="x")
     w = te.placeholder((k, c // groups, 3, 3), name="w")
     out = topi.nn.group_conv2d_nchw(x, w, s, 1, 1, groups)
-    (xn, wn), got = run([x, w], [out], x86.schedule_group_conv2d_nchw)
+    (xn, wn), got = run([x, w], [out], x86.schedule_group_conv2d_nchw, target=isa_target)
     close(got, ref.conv2d_nchw_python(xn, wn, s, 1, groups=groups))
 
 
-def test_group_conv2d_nhwc():
+def test_group_conv2d_nhwc(isa_target):
     x = te.placeholder((1, 9, 9, 8), name="x")
     w = te.placeholder((3, 3, 4, 12), name="w")
     out = topi.nn.group_conv2d_nhwc(x, w, 1, 1, 1, 2)
-    (xn, wn), got = run([x, w], [out], x86.schedule_group_conv2d_nhwc)
+    (xn, wn), got = run([x, w], [out], x86.schedule_group_conv2d_nhwc, target=isa_target)
     close(got, ref.conv2d_nhwc_python(xn, wn, 1, 1, groups=2))
 
 
 @pytest.mark.parametrize("n,c,size,r,s,p", [(1, 32, 28, 3, 1, 1), (2, 8, 13, 3, 2, 1),
                                              (1, 24, 7, 5, 1, 2), (1, 6, 10, 3, 2, 0)])
-def test_depthwise_conv2d(n, c, size, r, s, p):
+def test_depthwise_conv2d(n, c, size, r, s, p, isa_target):
     x = te.placeholder((n, c, size, size), name="x")
     w = te.placeholder((c, 1, r, r), name="w")
     b = te.placeholder((c, 1, 1), name="b")
     out = topi.nn.relu(topi.add(topi.nn.depthwise_conv2d_nchw(x, w, s, p, 1), b))
-    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_depthwise_conv2d_nchw)
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_depthwise_conv2d_nchw, target=isa_target)
     close(got, np.maximum(ref.depthwise_conv2d_python_nchw(xn, wn, s, p) + bn, 0))
 
     xh = te.placeholder((n, size, size, c), name="x")
     wh = te.placeholder((r, r, c, 1), name="w")
     out = topi.nn.depthwise_conv2d_nhwc(xh, wh, s, p, 1)
-    (xn, wn), got = run([xh, wh], [out], x86.schedule_depthwise_conv2d_nhwc)
+    (xn, wn), got = run([xh, wh], [out], x86.schedule_depthwise_conv2d_nhwc, target=isa_target)
     close(got, ref.depthwise_conv2d_python_nhwc(xn, wn, s, p))
 
 
 @pytest.mark.parametrize("c,size,k,s,p", [(4, 7, 8, 1, 1), (3, 6, 5, 2, 0)])
-def test_conv3d(c, size, k, s, p):
+def test_conv3d(c, size, k, s, p, isa_target):
     x = te.placeholder((1, c, 5, size, size), name="x")
     w = te.placeholder((k, c, 3, 3, 3), name="w")
     out = topi.nn.conv3d_ncdhw(x, w, s, p, 1, 1)
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv3d_ncdhw)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv3d_ncdhw, target=isa_target)
     close(got, ref.conv3d_ncdhw_python(xn, wn, s, p))
 
     xh = te.placeholder((1, 5, size, size, c), name="x")
     wh = te.placeholder((3, 3, 3, c, k), name="w")
     out = topi.nn.conv3d_ndhwc(xh, wh, s, p, 1, 1)
-    (xn, wn), got = run([xh, wh], [out], x86.schedule_conv3d_ndhwc)
+    (xn, wn), got = run([xh, wh], [out], x86.schedule_conv3d_ndhwc, target=isa_target)
     close(got, ref.conv3d_ndhwc_python(xn, wn, s, p))
 
 
 @pytest.mark.parametrize("c,size,k,r,s,p,op", [(8, 7, 16, 3, 2, 1, 1), (4, 9, 3, 4, 2, 1, 0),
                                                 (5, 6, 6, 3, 1, 0, 0)])
-def test_conv2d_transpose_nchw(c, size, k, r, s, p, op):
+def test_conv2d_transpose_nchw(c, size, k, r, s, p, op, isa_target):
     x = te.placeholder((1, c, size, size), name="x")
     w = te.placeholder((c, k, r, r), name="w")
     out = topi.nn.conv2d_transpose_nchw(x, w, (s, s), (p, p), "float32", (op, op))
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_transpose_nchw)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_transpose_nchw, target=isa_target)
     close(got, ref.conv2d_transpose_nchw_python(xn, wn, (s, s), (p, p), (op, op)))
 
 
-def test_conv2d_codegen_uses_avx2_fma():
-    """With the host mcpu filled in, the hot loop is 8-lane FMA code."""
-    x = te.placeholder((1, 16, 16, 16), name="x")
-    w = te.placeholder((16, 16, 3, 3), name="w")
-    lib, _ = build([x, w], [topi.nn.conv2d_nchw(x, w, 1, 1, 1)], x86.schedule_conv2d_nchw)
-    lanes, _ = x86.target_info(TARGET)
-    if lanes < 8:
-        pytest.skip("host CPU without AVX2")
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+@pytest.mark.parametrize("mcpu,register,fma_regs", [("core-avx2", "ymm", 16), ("skylake-avx512", "zmm", 32)])
+def test_conv2d_codegen_vector_width(layout, mcpu, register, fma_regs):
+    """Compiled for each ISA (no need to run it): FMA on full-width registers, no gather/scatter.
+
+    Runs on any host: LLVM compiles for any x86 CPU. The hot loop of an NCHW
+    convolution with channel lanes once spilled its accumulators through
+    AVX-512 scatter instructions; the accumulator tile must stay in registers.
+    """
+    target = _target(mcpu)
+    if layout == "NCHW":
+        x = te.placeholder((1, 64, 28, 28), name="x")
+        w = te.placeholder((64, 64, 3, 3), name="w")
+        out, fsched = topi.nn.conv2d_nchw(x, w, 1, 1, 1), x86.schedule_conv2d_nchw
+    else:
+        x = te.placeholder((1, 28, 28, 64), name="x")
+        w = te.placeholder((3, 3, 64, 64), name="w")
+        out, fsched = topi.nn.conv2d_nhwc(x, w, 1, 1, 1), x86.schedule_conv2d_nhwc
+    lib, _ = build([x, w], [out], fsched, target=target)
     asm = lib.mod.inspect_source("asm") if hasattr(lib.mod, "inspect_source") else lib.mod.get_source("asm")
-    assert "vfmadd" in asm and "ymm" in asm
+    fma_lines = [line for line in asm.splitlines() if "vfmadd" in line]
+    assert fma_lines and all(register in line for line in fma_lines[:32])
+    assert "scatter" not in asm and "gather" not in asm
+    used = {int(r) for line in fma_lines for r in __import__("re").findall(register + r"(\d+)", line)}
+    assert max(used) < fma_regs
+    if register == "zmm":  # the accumulator tile uses the upper 16 registers AVX-512 adds
+        assert max(used) >= 16
 
 
 def test_schedule_failure_falls_back_to_generic(monkeypatch, caplog):
@@ -258,16 +302,16 @@ def test_schedule_failure_falls_back_to_generic(monkeypatch, caplog):
 
 
 @pytest.mark.parametrize("c,k,size,r,s,p", [(16, 16, 12, 3, 1, 1), (8, 24, 9, 3, 2, 1), (6, 10, 7, 1, 1, 0)])
-def test_conv2d_NCHWc(c, k, size, r, s, p):
+def test_conv2d_NCHWc(c, k, size, r, s, p, isa_target):
     """The blocked-layout compute of the base with the x86 schedule, against NCHW."""
-    ic_bn, oc_bn = x86.conv2d_NCHWc_block_sizes(c, k, 8)
+    ic_bn, oc_bn = x86.conv2d_NCHWc_block_sizes(c, k, cpu_features(isa_target).lanes)
     assert c % ic_bn == 0 and k % oc_bn == 0
     x = te.placeholder((1, c // ic_bn, size, size, ic_bn), name="x")
     w = te.placeholder((k // oc_bn, c // ic_bn, r, r, ic_bn, oc_bn), name="w")
-    with TARGET:
+    with isa_target:
         out = topi.nn.relu(topi.nn.conv2d_NCHWc(x, w, (s, s), (p, p), (1, 1),
                                                 f"NCHW{ic_bn}c", f"NCHW{oc_bn}c"))
-    lib, _ = build([x, w], [out], x86.schedule_conv2d_NCHWc)
+    lib, _ = build([x, w], [out], x86.schedule_conv2d_NCHWc, target=isa_target)
     rng = np.random.default_rng(0)
     xn = rng.standard_normal((1, c, size, size)).astype("float32")
     wn = rng.standard_normal((k, c, r, r)).astype("float32")

@@ -8,19 +8,19 @@ from tvm import te, topi
 from tvm.topi import generic, x86
 from tvm.topi import testing as ref
 
-TARGET = tvm.target.Target("llvm")
+HOST = tvm.target.Target("llvm")
 
 
-def run(inputs, outs, fschedule, cfg=None, seed=0, dtypes=None):
-    """Schedule, compile for the host and run on random inputs."""
+def run(inputs, outs, fschedule, cfg=None, seed=0, dtypes=None, target=HOST):
+    """Schedule, compile for ``target`` (default: the host) and run on random inputs."""
     func = te.create_prim_func(list(inputs) + list(outs))
     sch = tvm.s_tir.Schedule(tvm.IRModule({"main": func}))
-    with TARGET:
+    with target:
         if cfg is None:
             fschedule(sch, outs)
         else:
             fschedule(sch, outs, cfg)
-    lib = tvm.compile(sch.mod, TARGET)
+    lib = tvm.compile(sch.mod, target)
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal([int(s) for s in t.shape]).astype("float32") for t in inputs]
     results = [tvm.runtime.empty([int(s) for s in o.shape], str(o.dtype), tvm.cpu()) for o in outs]
@@ -35,22 +35,22 @@ def close(actual, expected):
 # (M, N, K): gemv rows, packed, odd shapes that fall back to other plans
 @pytest.mark.parametrize("m,n,k", [(1, 1000, 512), (4, 33, 40), (3, 7, 5), (64, 128, 256),
                                    (33, 17, 9), (20, 24, 24), (1, 10, 7)])
-def test_dense_bias_relu(m, n, k):
+def test_dense_bias_relu(m, n, k, isa_target):
     x = te.placeholder((m, k), name="x")
     w = te.placeholder((n, k), name="w")
     b = te.placeholder((n,), name="b")
     out = topi.nn.relu(topi.add(topi.nn.dense(x, w), b))
-    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_dense)
+    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_dense, target=isa_target)
     close(got, np.maximum(xn @ wn.T + bn, 0))
 
 
 @pytest.mark.parametrize("plan", ["gemv", "packed"])
-def test_dense_plans_forced(plan):
+def test_dense_plans_forced(plan, isa_target):
     x = te.placeholder((24, 32), name="x")
     w = te.placeholder((40, 32), name="w")
     out = topi.nn.dense(x, w)
     cfg = {"plan": plan, "tile_k": 8, "tile_n": 8, "tile_m": 4}
-    (xn, wn), got = run([x, w], [out], x86.schedule_dense, cfg=cfg)
+    (xn, wn), got = run([x, w], [out], x86.schedule_dense, cfg=cfg, target=isa_target)
     close(got, xn @ wn.T)
 
 
@@ -64,11 +64,11 @@ def test_dense_bad_plan():
 @pytest.mark.parametrize("b,m,n,k,ta,tb", [(2, 5, 6, 7, False, True), (4, 32, 32, 16, False, True),
                                            (3, 24, 16, 20, False, False), (3, 9, 10, 11, True, False),
                                            (2, 9, 10, 16, True, True)])
-def test_batch_matmul(b, m, n, k, ta, tb):
+def test_batch_matmul(b, m, n, k, ta, tb, isa_target):
     x = te.placeholder((b, k, m) if ta else (b, m, k), name="x")
     y = te.placeholder((b, n, k) if tb else (b, k, n), name="y")
     out = topi.nn.batch_matmul(x, y, transpose_a=ta, transpose_b=tb)
-    (xn, yn), got = run([x, y], [out], x86.schedule_batch_matmul)
+    (xn, yn), got = run([x, y], [out], x86.schedule_batch_matmul, target=isa_target)
     close(got, ref.batch_matmul(xn, yn, trans_x=ta, trans_y=tb))
 
 
@@ -78,10 +78,10 @@ POOL_CASES = [((3, 3), (2, 2), (1, 1, 1, 1)), ((2, 2), (2, 2), (0, 0, 0, 0)),
 
 @pytest.mark.parametrize("pool_type", ["max", "avg"])
 @pytest.mark.parametrize("kernel,stride,pad", POOL_CASES)
-def test_pool2d(pool_type, kernel, stride, pad):
+def test_pool2d(pool_type, kernel, stride, pad, isa_target):
     x = te.placeholder((2, 16, 13, 13), name="x")
     out = topi.nn.relu(topi.nn.pool2d(x, kernel, stride, (1, 1), pad, pool_type, count_include_pad=False))
-    (xn,), got = run([x], [out], x86.schedule_pool)
+    (xn,), got = run([x], [out], x86.schedule_pool, target=isa_target)
     expect = ref.poolnd_python(xn, kernel, stride, (1, 1), pad[:2], pad[2:], pool_type,
                                count_include_pad=False, layout="NCHW")
     close(got, np.maximum(expect, 0))
@@ -89,7 +89,7 @@ def test_pool2d(pool_type, kernel, stride, pad):
     xh = te.placeholder((1, 9, 9, 12), name="x")
     out = topi.nn.pool2d(xh, kernel, stride, (1, 1), pad, pool_type, layout="NHWC",
                          count_include_pad=True)
-    (xn,), got = run([xh], [out], x86.schedule_pool)
+    (xn,), got = run([xh], [out], x86.schedule_pool, target=isa_target)
     expect = ref.poolnd_python(xn.transpose(0, 3, 1, 2), kernel, stride, (1, 1), pad[:2], pad[2:],
                                pool_type, count_include_pad=True, layout="NCHW")
     if pool_type == "max":  # the reference pads max pooling with zeros when counting the padding
@@ -189,10 +189,10 @@ def test_concatenate():
 
 @pytest.mark.parametrize("fschedule", [x86.schedule_dense_pack, x86.schedule_dense_nopack])
 @pytest.mark.parametrize("m,n,k", [(16, 24, 32), (5, 9, 13)])
-def test_dense_pack_nopack(fschedule, m, n, k):
+def test_dense_pack_nopack(fschedule, m, n, k, isa_target):
     x = te.placeholder((m, k), name="x")
     w = te.placeholder((n, k), name="w")
-    (xn, wn), got = run([x, w], [topi.nn.dense(x, w)], fschedule)
+    (xn, wn), got = run([x, w], [topi.nn.dense(x, w)], fschedule, target=isa_target)
     close(got, xn @ wn.T)
 
 

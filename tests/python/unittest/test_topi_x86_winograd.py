@@ -17,10 +17,11 @@ from tvm.topi.x86.conv2d_winograd import (
     winograd_applicable,
 )
 
-TARGET = tvm.target.Target("llvm")
+HOST = tvm.target.Target("llvm")
 
 
-def _run(batch, height, width, in_ch, out_ch, padding, tile_size=None, epilogue=True, seed=0):
+def _run(batch, height, width, in_ch, out_ch, padding, tile_size=None, epilogue=True, seed=0,
+         target=HOST):
     data = te.placeholder((batch, height, width, in_ch), name="data")
     weight = te.placeholder((3, 3, in_ch, out_ch), name="weight")
     bias = te.placeholder((out_ch,), name="bias")
@@ -32,9 +33,9 @@ def _run(batch, height, width, in_ch, out_ch, padding, tile_size=None, epilogue=
     assert list(transforms) == [1] and isinstance(transforms[1], PreTransform)
     assert inputs[1].op.name == "winograd_kernel"
     sch = tvm.s_tir.Schedule(tvm.IRModule({"main": te.create_prim_func(inputs + [out])}))
-    with TARGET:
+    with target:
         schedule_conv2d_winograd_nhwc.__wrapped__(sch, [out])  # no generic fallback: fail loudly
-    lib = tvm.compile(sch.mod, TARGET)
+    lib = tvm.compile(sch.mod, target)
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, (batch, height, width, in_ch)).astype("float32")
     w = (rng.uniform(-1, 1, (3, 3, in_ch, out_ch)) / np.sqrt(9 * in_ch)).astype("float32")
@@ -54,8 +55,9 @@ def _run(batch, height, width, in_ch, out_ch, padding, tile_size=None, epilogue=
     (1, 9, 9, 8, 12, 0, 2),          # no padding; channels not a multiple of the block
     (1, 12, 12, 3, 5, (0, 1, 2, 1), 4),  # asymmetric padding, odd channels
 ])
-def test_matches_direct_convolution(batch, height, width, in_ch, out_ch, padding, tile_size):
-    actual, expected, _ = _run(batch, height, width, in_ch, out_ch, padding, tile_size)
+def test_matches_direct_convolution(batch, height, width, in_ch, out_ch, padding, tile_size, isa_target):
+    actual, expected, _ = _run(batch, height, width, in_ch, out_ch, padding, tile_size,
+                               target=isa_target)
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
 
 

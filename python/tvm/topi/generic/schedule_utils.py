@@ -7,11 +7,12 @@ to the TensorIR block that ``create_prim_func`` made of it, and read the
 target's vector width and core count.
 """
 import inspect
-import os
 
 import tvm
 from tvm import te
 from tvm.s_tir import ScheduleError
+
+from .cpu_features import cpu_features
 
 __all__ = [
     "LAYOUT_REWRITE_PREPROC",
@@ -76,52 +77,19 @@ def const_int(value):
     return None
 
 
-# CPU names whose LLVM backend uses 512-bit vectors for float32 by default.
-_AVX512_CPUS = ("skylake-avx512", "cascadelake", "cooperlake", "icelake", "tigerlake",
-                "sapphirerapids", "znver4", "znver5", "emeraldrapids", "graniterapids")
-# CPU names with AVX/AVX2 (256-bit vectors).
-_AVX2_CPUS = ("haswell", "broadwell", "skylake", "znver", "bdver", "alderlake", "raptorlake",
-              "meteorlake", "sandybridge", "ivybridge", "core-avx", "x86-64-v3", "btver2",
-              "cannonlake", "rocketlake", "arrowlake", "lunarlake", "gracemont")
-
-
 def target_info(target=None):
     """Vector lanes (float32) and core count for the schedules.
 
-    Parameters
-    ----------
-    target : tvm.target.Target, optional
-        Defaults to ``tvm.target.Target.current(allow_none=True)``; without one
-        the host is assumed (8 lanes, ``os.cpu_count()`` cores).
+    A shorthand for the two fields of :func:`~.cpu_features.cpu_features` that
+    most schedules need; see there for how they derive from the target.
 
     Returns
     -------
     lanes : int
-        Number of float32 lanes of the widest vector register the target uses.
     num_cores : int
-        The target's ``num-cores`` attribute when set, else the host's CPU count.
     """
-    if target is None:
-        target = tvm.target.Target.current(allow_none=True)
-    num_cores = os.cpu_count() or 1
-    lanes = 8
-    if target is not None:
-        attrs = target.attrs
-        cores = attrs.get("num-cores", None) if hasattr(attrs, "get") else None
-        if cores is not None and int(cores) > 0:
-            num_cores = int(cores)
-        if target.kind.name == "llvm":
-            mcpu = str(attrs.get("mcpu", "") or "") if hasattr(attrs, "get") else ""
-            mattr = " ".join(str(a) for a in (attrs.get("mattr", None) or []))
-            if any(mcpu.startswith(c) for c in _AVX512_CPUS) or "+avx512f" in mattr:
-                lanes = 16
-            elif any(mcpu.startswith(c) for c in _AVX2_CPUS) or "+avx2" in mattr or "+avx" in mattr:
-                lanes = 8
-            elif mcpu == "" and mattr == "":
-                lanes = 4  # generic x86-64: SSE only
-            else:
-                lanes = 4
-    return lanes, num_cores
+    features = cpu_features(target)
+    return features.lanes, features.num_cores
 
 
 def all_ops(outs):

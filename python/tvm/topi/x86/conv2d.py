@@ -35,12 +35,8 @@ __all__ = [
     "schedule_group_conv2d_nhwc",
     "fallback_conv2d_nchw_config",
     "fallback_conv2d_nhwc_config",
-    "MAX_ACCUMULATORS",
+    "register_tile",
 ]
-
-# Vector registers kept for the accumulator tile (AVX2 has 16; the rest hold
-# the broadcast operand and the loaded vector).
-MAX_ACCUMULATORS = 12
 
 
 def _lane_tile_choices(extent, lanes):
@@ -54,12 +50,16 @@ def _lane_tile_choices(extent, lanes):
     return choices or [(1, 1)]
 
 
-def register_tile(vec_extent, other_extent, lanes, max_acc=MAX_ACCUMULATORS):
+def register_tile(vec_extent, other_extent, cpu):
     """Pick (vector-axis tile, broadcast-axis tile) filling the accumulators.
 
-    The score is the number of useful lanes in the tile (more reuse of each
-    load), with full vectors preferred.
+    ``cpu`` (a :class:`~tvm.topi.generic.cpu_features.CPUFeatures`) gives the
+    lanes of a vector and how many accumulator vectors fit in its registers
+    (12 with AVX2's 16, 24 with AVX-512's 32). The score is the number of
+    useful lanes in the tile (more reuse of each load), with full vectors
+    preferred.
     """
+    lanes, max_acc = cpu.lanes, cpu.accumulators
     best = None
     for vec_tile, vectors in _lane_tile_choices(vec_extent, lanes):
         other = best_divisor(other_extent, max(1, max_acc // vectors))
@@ -71,7 +71,7 @@ def register_tile(vec_extent, other_extent, lanes, max_acc=MAX_ACCUMULATORS):
     return best[1], best[2]
 
 
-def fallback_conv2d_nchw_config(op, lanes, num_cores):
+def fallback_conv2d_nchw_config(op, cpu):
     """Fallback knobs of the NCHW conv2d schedule.
 
     ``vector`` (``"ow"``: output columns are the lanes, kernel values are
@@ -90,20 +90,19 @@ def fallback_conv2d_nchw_config(op, lanes, num_cores):
     builds, and, with the kernel blocked at build time, at 7x7 too (512
     channels 3x3: 58 against 42 GFLOPS on one thread).
     """
-    del num_cores
     (_, oc, _, ow), ins = anchor_shapes(op)
     in_channels = ins[1][1] if len(ins) > 1 and len(ins[1]) == 4 else 0
-    if oc % lanes == 0 and in_channels >= 16:
-        tile_oc, tile_ow = register_tile(oc, ow, lanes)
+    if oc % cpu.lanes == 0 and in_channels >= 16:
+        tile_oc, tile_ow = register_tile(oc, ow, cpu)
         vector = "oc"
     else:
-        tile_ow, tile_oc = register_tile(ow, oc, lanes)
+        tile_ow, tile_oc = register_tile(ow, oc, cpu)
         vector = "ow"
     return ScheduleConfig("conv2d_nchw", vector=vector, tile_oc=tile_oc, tile_oh=1,
                           tile_ow=tile_ow, unroll_kw=True, inline_pad=False)
 
 
-def fallback_conv2d_nhwc_config(op, lanes, num_cores):
+def fallback_conv2d_nhwc_config(op, cpu):
     """Fallback knobs of the NHWC conv2d schedule.
 
     ``tile_oc`` (vector lanes, a divisor of the channels), ``tile_ow``
@@ -115,9 +114,8 @@ def fallback_conv2d_nhwc_config(op, lanes, num_cores):
     ``unroll_kw`` (False), ``inline_pad`` (False). Measured here: packing
     and the hwc order beat the unpacked kernel at every ResNet layer size.
     """
-    del num_cores
     (_, _, ow, oc), _ = anchor_shapes(op)
-    tile_oc, tile_ow = register_tile(oc, ow, lanes)
+    tile_oc, tile_ow = register_tile(oc, ow, cpu)
     return ScheduleConfig("conv2d_nhwc", tile_oc=tile_oc, tile_oh=1, tile_ow=tile_ow,
                           pack_kernel=True, reduce_order="hwc", tile_ic=1, unroll_kw=False,
                           inline_pad=False)
@@ -133,8 +131,8 @@ def pack_kernel_oc(sch, anchor, tile_oc, kernel_read=1):
                        lambda o, i, h, w: (o // tile_oc, i, h, w, o % tile_oc))
 
 
-def _plan_nchw(op, cfg, lanes):
-    del op, lanes
+def _plan_nchw(op, cfg, cpu):
+    del op, cpu
     if cfg.get("vector", "ow") == "oc":
         tile_oc = cfg["tile_oc"]
 
@@ -170,8 +168,8 @@ def pack_kernel_hwio(sch, anchor, tile_oc, kernel_read=1):
                        lambda h, w, i, o: (o // tile_oc, h, w, i, o % tile_oc))
 
 
-def _plan_nhwc(op, cfg, lanes):
-    del op, lanes
+def _plan_nhwc(op, cfg, cpu):
+    del op, cpu
     tile_oc = cfg["tile_oc"]
     prepare = None
     if cfg.get("pack_kernel", False):

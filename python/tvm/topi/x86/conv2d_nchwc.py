@@ -19,7 +19,6 @@ and schedule the fused function with :func:`schedule_conv2d_NCHWc`.
 """
 from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
-from .conv2d import MAX_ACCUMULATORS
 from .conv_common import anchor_shapes, schedule_anchor
 from .tiling import best_divisor
 
@@ -40,19 +39,18 @@ def conv2d_NCHWc_block_sizes(in_channels, out_channels, lanes=None):
     return best_divisor(int(in_channels), lanes), best_divisor(int(out_channels), lanes)
 
 
-def fallback_conv2d_NCHWc_config(op, lanes, num_cores):
+def fallback_conv2d_NCHWc_config(op, cpu):
     """Fallback knobs: ``tile_ow`` (output columns per register tile), ``unroll_kw``."""
-    del num_cores
     (_, _, _, ow, oc_bn), _ = anchor_shapes(op)
-    vectors = -(-oc_bn // lanes)
-    tile_ow = best_divisor(ow, max(1, MAX_ACCUMULATORS // vectors))
+    vectors = -(-oc_bn // cpu.lanes)
+    tile_ow = best_divisor(ow, max(1, cpu.accumulators // vectors))
     if tile_ow < 4 and ow <= 14 // vectors:
         tile_ow = ow
     return ScheduleConfig("conv2d_NCHWc", tile_ow=tile_ow, unroll_kw=True, inline_pad=False)
 
 
-def _plan(op, cfg, lanes):
-    del lanes
+def _plan(op, cfg, cpu):
+    del cpu
     (_, _, _, _, oc_bn), ins = anchor_shapes(op)
     ic_bn = ins[1][4] if len(ins) > 1 and len(ins[1]) == 6 else 1
     return {

@@ -13,17 +13,16 @@ from .conv_common import anchor_shapes, schedule_anchor
 __all__ = ["schedule_conv2d_transpose_nchw", "fallback_conv2d_transpose_nchw_config"]
 
 
-def fallback_conv2d_transpose_nchw_config(op, lanes, num_cores):
+def fallback_conv2d_transpose_nchw_config(op, cpu):
     """Fallback knobs: ``tile_ow`` (vector lanes), ``tile_oc``, ``unroll_kw``."""
-    del num_cores
     (_, oc, _, ow), _ = anchor_shapes(op)
-    tile_ow, tile_oc = register_tile(ow, oc, lanes)
+    tile_ow, tile_oc = register_tile(ow, oc, cpu)
     return ScheduleConfig("conv2d_transpose_nchw", tile_oc=tile_oc, tile_ow=tile_ow,
                           unroll_kw=True, inline_pad=False)
 
 
-def _plan(op, cfg, lanes):
-    del op, lanes
+def _plan(op, cfg, cpu):
+    del op, cpu
     return {
         "spatial_tiles": [1, cfg["tile_oc"], 1, cfg["tile_ow"]],
         "vec_axis": 3,

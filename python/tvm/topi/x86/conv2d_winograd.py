@@ -29,6 +29,8 @@ Not a rewrite of ``topi.nn.conv2d_winograd_nhwc`` of the base: that compute
 transforms the kernel inside the function and computes ``B^T d B`` in one
 ``alpha^4`` reduction.
 """
+import dataclasses
+
 from tvm import te, topi
 from tvm.topi.nn.utils import get_pad_tuple
 from tvm.topi.nn.winograd_util import winograd_transform_matrices
@@ -42,9 +44,9 @@ from ..generic.schedule_utils import (
     find_op,
     get_block,
     inline_all,
-    target_info,
     with_fallback,
 )
+from ..generic.cpu_features import cpu_features
 from ..generic.injective import finish_blocks
 from .config import ScheduleConfig, merge_config
 from .conv2d import register_tile
@@ -198,16 +200,17 @@ def conv2d_winograd_nhwc(data, weight, strides, padding, dilation, out_dtype="fl
     )
 
 
-def fallback_conv2d_winograd_nhwc_config(op, lanes, num_cores):
+def fallback_conv2d_winograd_nhwc_config(op, cpu):
     """Fallback knobs: ``tile_p`` x ``tile_co`` register tile of the batched GEMM.
 
     The output channels are the lanes (contiguous in the transformed kernel),
     the tiles ``p`` are broadcast.
     """
-    del num_cores
     product = _stage(op, "winograd_batch_gemm")
     _, _, num_tiles, co_blocks, block = [const_int(d) for d in product.output(0).shape]
-    tile_co, tile_p = register_tile(co_blocks * block, num_tiles, max(lanes, block))
+    lanes = max(cpu.lanes, block)
+    tile_co, tile_p = register_tile(co_blocks * block, num_tiles,
+                                    dataclasses.replace(cpu, lanes=lanes))
     return ScheduleConfig("conv2d_winograd_nhwc", tile_p=tile_p, tile_co=tile_co)
 
 
@@ -248,8 +251,9 @@ def schedule_conv2d_winograd_nhwc(sch, outs, cfg=None):
     op = find_op(outs, (WINOGRAD_TAG,))
     if op is None:
         raise AnchorNotFoundError("schedule_conv2d_winograd_nhwc: no op tagged conv2d_nhwc_winograd")
-    lanes, num_cores = target_info()
-    config = merge_config(fallback_conv2d_winograd_nhwc_config(op, lanes, num_cores), cfg)
+    cpu = cpu_features()
+    lanes, num_cores = cpu.lanes, cpu.num_cores
+    config = merge_config(fallback_conv2d_winograd_nhwc_config(op, cpu), cfg)
     names = ["winograd_input_rows", "winograd_input", "winograd_batch_gemm",
              "winograd_output_rows", "winograd_output"]
     blocks = {name: sch.get(get_block(sch, _stage(op, name), outs)).name_hint for name in names}

@@ -13,26 +13,24 @@ __all__ = ["schedule_conv3d_ncdhw", "schedule_conv3d_ndhwc",
            "fallback_conv3d_ncdhw_config", "fallback_conv3d_ndhwc_config"]
 
 
-def fallback_conv3d_ncdhw_config(op, lanes, num_cores):
+def fallback_conv3d_ncdhw_config(op, cpu):
     """Fallback knobs: ``tile_ow`` (vector lanes), ``tile_oc``, ``unroll_kw``."""
-    del num_cores
     (_, oc, _, _, ow), _ = anchor_shapes(op)
-    tile_ow, tile_oc = register_tile(ow, oc, lanes)
+    tile_ow, tile_oc = register_tile(ow, oc, cpu)
     return ScheduleConfig("conv3d_ncdhw", tile_oc=tile_oc, tile_ow=tile_ow, unroll_kw=True,
                           inline_pad=False)
 
 
-def fallback_conv3d_ndhwc_config(op, lanes, num_cores):
+def fallback_conv3d_ndhwc_config(op, cpu):
     """Fallback knobs: ``tile_oc`` (vector lanes), ``tile_ow``, ``unroll_kw``."""
-    del num_cores
     (_, _, _, ow, oc), _ = anchor_shapes(op)
-    tile_oc, tile_ow = register_tile(oc, ow, lanes)
+    tile_oc, tile_ow = register_tile(oc, ow, cpu)
     return ScheduleConfig("conv3d_ndhwc", tile_oc=tile_oc, tile_ow=tile_ow, unroll_kw=True,
                           inline_pad=False)
 
 
-def _plan_ncdhw(op, cfg, lanes):
-    del op, lanes
+def _plan_ncdhw(op, cfg, cpu):
+    del op, cpu
     return {
         "spatial_tiles": [1, cfg["tile_oc"], 1, 1, cfg["tile_ow"]],
         "vec_axis": 4,
@@ -42,8 +40,8 @@ def _plan_ncdhw(op, cfg, lanes):
     }
 
 
-def _plan_ndhwc(op, cfg, lanes):
-    del op, lanes
+def _plan_ndhwc(op, cfg, cpu):
+    del op, cpu
     return {
         "spatial_tiles": [1, 1, 1, cfg["tile_ow"], cfg["tile_oc"]],
         "vec_axis": 4,

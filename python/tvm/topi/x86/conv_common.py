@@ -20,8 +20,8 @@ from ..generic.schedule_utils import (
     get_block,
     inline_all,
     positional_index_map,
-    target_info,
 )
+from ..generic.cpu_features import cpu_features
 from .config import merge_config
 from .tiling import tile_reduction
 
@@ -66,9 +66,10 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
     tags : tuple of str
         Tags of the anchor op.
     fallback : callable
-        ``fallback(op, lanes, num_cores) -> ScheduleConfig``.
+        ``fallback(op, cpu) -> ScheduleConfig``, ``cpu`` the target's
+        :class:`~tvm.topi.generic.cpu_features.CPUFeatures`.
     plan : callable
-        ``plan(op, cfg, lanes) -> dict`` of keyword arguments for
+        ``plan(op, cfg, cpu) -> dict`` of keyword arguments for
         :func:`tile_reduction` (``spatial_tiles``, ``vec_axis``...).
     cfg : ScheduleConfig or dict, optional
         Tuned knob values overriding the fallback ones.
@@ -80,12 +81,12 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
     if op is None:
         raise AnchorNotFoundError(f"schedule for {what}: no op tagged {tags} in the function "
                          f"(tags found: {[o.tag for o in compute_ops(outs)]})")
-    lanes, num_cores = target_info()
-    config = merge_config(fallback(op, lanes, num_cores), cfg)
+    cpu = cpu_features()
+    config = merge_config(fallback(op, cpu), cfg)
     anchor = get_block(sch, op, outs)
     anchor_name = sch.get(anchor).name_hint
     keep = {anchor_name}
-    kwargs = dict(plan(op, config, lanes))
+    kwargs = dict(plan(op, config, cpu))
     prepare = kwargs.pop("prepare", None)
     uses_pad_stage = kwargs.pop("uses_pad_stage", False)
     identity_copies = []
@@ -112,8 +113,8 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
                 except ScheduleError:
                     pass
         anchor = sch.get_sblock(anchor_name)
-    tile_reduction(sch, anchor, num_cores=num_cores, **kwargs)
-    finish_blocks(sch, lanes=lanes, num_cores=num_cores)
+    tile_reduction(sch, anchor, num_cores=cpu.num_cores, **kwargs)
+    finish_blocks(sch, lanes=cpu.lanes, num_cores=cpu.num_cores)
     return sch
 
 

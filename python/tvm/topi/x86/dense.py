@@ -17,6 +17,7 @@ the second operand ``B`` (``dense`` reads the weight as ``W[j, k]``):
 """
 
 from ..generic.schedule_utils import with_fallback
+from ..generic.cpu_features import cpu_features
 from ..generic.injective import finish_blocks
 from ..generic.schedule_utils import (
     ScheduleError,
@@ -30,7 +31,6 @@ from ..generic.schedule_utils import (
     target_info,
 )
 from .config import ScheduleConfig, merge_config
-from .conv2d import MAX_ACCUMULATORS
 from .tiling import best_divisor, tile_reduction, vector_tile
 from .weight_pack import pack_weight
 
@@ -56,14 +56,14 @@ def _operands(sch, block):
     return None, False
 
 
-def fallback_dense_config(op, lanes, num_cores, b_contiguous=False):
+def fallback_dense_config(op, cpu, b_contiguous=False):
     """Fallback knobs of the matmul-like schedules.
 
     ``plan`` (``"gemv"``, ``"packed"`` or ``"direct"``), ``tile_m``,
     ``tile_n``, ``tile_k`` (reduction split: the rfactor width for gemv, the
     cache block otherwise).
     """
-    del num_cores
+    lanes = cpu.lanes
     shape = [const_int(s) for s in op.output(0).shape]
     m, n = shape[-2], shape[-1]
     k = const_int(op.reduce_axis[0].dom.extent)
@@ -73,7 +73,7 @@ def fallback_dense_config(op, lanes, num_cores, b_contiguous=False):
                               tile_k=tile_k)
     tile_n = vector_tile(n, lanes)
     vectors = -(-tile_n // lanes)
-    tile_m = best_divisor(m, max(1, MAX_ACCUMULATORS // vectors))
+    tile_m = best_divisor(m, max(1, cpu.accumulators // vectors))
     tile_k = best_divisor(k, 256) if k > 512 else 1
     plan = "direct" if b_contiguous else "packed"
     return ScheduleConfig("dense", plan=plan, tile_m=tile_m, tile_n=tile_n, tile_k=tile_k)
@@ -122,13 +122,14 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
         raise AnchorNotFoundError(f"schedule for {what}: no op tagged {tags} in the function")
     if len(op.reduce_axis) != 1:
         raise ValueError(f"schedule for {what}: expected one reduction axis, got {len(op.reduce_axis)}")
-    lanes, num_cores = target_info()
+    cpu = cpu_features()
+    lanes, num_cores = cpu.lanes, cpu.num_cores
     block = get_block(sch, op, outs)
     name = sch.get(block).name_hint
     inline_all(sch, keep={name})
     block = sch.get_sblock(name)
     b_index, b_contiguous = _operands(sch, block)
-    config = merge_config(fallback_dense_config(op, lanes, num_cores, b_contiguous), cfg)
+    config = merge_config(fallback_dense_config(op, cpu, b_contiguous), cfg)
     n_sp = len(op.axis)
     plan = config["plan"]
     if plan == "gemv":

@@ -8,7 +8,6 @@ columns (NHWC: ``tile_ow`` columns of ``tile_oc`` channel lanes).
 """
 from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
-from .conv2d import MAX_ACCUMULATORS
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
 from .tiling import best_divisor, vector_tile
 
@@ -20,30 +19,28 @@ __all__ = [
 ]
 
 
-def fallback_depthwise_conv2d_nchw_config(op, lanes, num_cores):
+def fallback_depthwise_conv2d_nchw_config(op, cpu):
     """Fallback knobs: ``tile_ow`` (vector lanes), ``tile_oh`` (rows per tile), ``tile_c`` (1)."""
-    del num_cores
     (_, _, oh, ow), _ = anchor_shapes(op)
-    tile_ow = vector_tile(ow, lanes)
-    vectors = -(-tile_ow // lanes)
-    tile_oh = best_divisor(oh, max(1, min(4, MAX_ACCUMULATORS // vectors)))
+    tile_ow = vector_tile(ow, cpu.lanes)
+    vectors = -(-tile_ow // cpu.lanes)
+    tile_oh = best_divisor(oh, max(1, min(4, cpu.accumulators // vectors)))
     return ScheduleConfig("depthwise_conv2d_nchw", tile_c=1, tile_oh=tile_oh, tile_ow=tile_ow,
                           unroll_kw=True, inline_pad=False)
 
 
-def fallback_depthwise_conv2d_nhwc_config(op, lanes, num_cores):
+def fallback_depthwise_conv2d_nhwc_config(op, cpu):
     """Fallback knobs: ``tile_c`` (vector lanes), ``tile_ow`` (columns per tile), ``tile_oh`` (1)."""
-    del num_cores
     (_, _, ow, c), _ = anchor_shapes(op)
-    tile_c = vector_tile(c, lanes)
-    vectors = -(-tile_c // lanes)
-    tile_ow = best_divisor(ow, max(1, min(6, MAX_ACCUMULATORS // vectors)))
+    tile_c = vector_tile(c, cpu.lanes)
+    vectors = -(-tile_c // cpu.lanes)
+    tile_ow = best_divisor(ow, max(1, min(6, cpu.accumulators // vectors)))
     return ScheduleConfig("depthwise_conv2d_nhwc", tile_c=tile_c, tile_oh=1, tile_ow=tile_ow,
                           unroll_kw=True, inline_pad=False)
 
 
-def _plan_nchw(op, cfg, lanes):
-    del op, lanes
+def _plan_nchw(op, cfg, cpu):
+    del op, cpu
     return {
         "spatial_tiles": [1, cfg["tile_c"], cfg["tile_oh"], cfg["tile_ow"]],
         "vec_axis": 3,
@@ -53,8 +50,8 @@ def _plan_nchw(op, cfg, lanes):
     }
 
 
-def _plan_nhwc(op, cfg, lanes):
-    del op, lanes
+def _plan_nhwc(op, cfg, cpu):
+    del op, cpu
     return {
         "spatial_tiles": [1, cfg["tile_oh"], cfg["tile_ow"], cfg["tile_c"]],
         "vec_axis": 3,

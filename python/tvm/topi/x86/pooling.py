@@ -21,19 +21,18 @@ def _is_window_pool(tag):
     return tag in ("pool_max", "pool_sum")
 
 
-def fallback_pool_config(op, lanes, num_cores):
+def fallback_pool_config(op, cpu):
     """Fallback knobs: ``tile_inner`` (vector lanes on the output's last axis),
     ``tile_rows`` (outputs of the axis before it sharing a tile)."""
-    del num_cores
     out, _ = anchor_shapes(op)
-    tile_inner = vector_tile(out[-1], lanes)
-    vectors = -(-tile_inner // lanes)
+    tile_inner = vector_tile(out[-1], cpu.lanes)
+    vectors = -(-tile_inner // cpu.lanes)
     tile_rows = best_divisor(out[-2], max(1, 4 // vectors)) if len(out) >= 2 else 1
     return ScheduleConfig("pool", tile_inner=tile_inner, tile_rows=tile_rows, inline_pad=False)
 
 
-def _plan(op, cfg, lanes):
-    del lanes
+def _plan(op, cfg, cpu):
+    del cpu
     rank = len(op.axis)
     tiles = [1] * rank
     tiles[-1] = cfg["tile_inner"]

@@ -13,7 +13,7 @@ The accumulator tile lives in registers once LLVM has unrolled and promoted
 it; the epilogue of the fused function (elementwise consumers) is folded into
 the write-back of the tile, so the anchor's full output is never stored.
 """
-from ..generic.schedule_utils import ScheduleError, inline_epilogue, loop_extent
+from ..generic.schedule_utils import ScheduleError, inline_epilogue, loop_extent, positional_index_map
 
 __all__ = ["tile_reduction", "best_divisor", "vector_tile"]
 
@@ -43,6 +43,23 @@ def vector_tile(extent, lanes, max_vectors=2):
         if extent % (lanes * vectors) == 0:
             return lanes * vectors
     return best_divisor(extent, lanes * max_vectors)
+
+
+def _vector_axis_innermost(sch, block, vec_axis, rank):
+    """Lay the accumulator tile out with the vector axis innermost.
+
+    The tile is indexed like the output; when the vector lanes run along an
+    axis that is not the output's last (NCHW with the output channels as
+    lanes), each vector of accumulators would be strided in the ``local``
+    buffer. LLVM then cannot keep it in registers: with AVX-512 it emits
+    scatter/gather to memory for every multiply-add (measured: 4-9 GFLOPS
+    against 95 with the same tile on AVX2, where the strided vector happened
+    to be scalarised and promoted). With the vector axis innermost every
+    accumulator vector is one contiguous register on both ISAs.
+    """
+    order = [a for a in range(rank) if a != vec_axis] + [vec_axis]
+    sch.transform_layout(block, ("write", 0),
+                         positional_index_map(lambda *idx: tuple(idx[a] for a in order), rank))
 
 
 def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
@@ -143,6 +160,8 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
     write_back = None
     if cache_local and outer and (inner or vec_loop is not None):
         write_back = sch.cache_write(block, 0, "local")
+        if vec_loop is not None and not vec_is_last:
+            _vector_axis_innermost(sch, block, vec_axis, n_sp)
         if fuse_epilogue:
             inline_epilogue(sch, write_back)
         sch.reverse_compute_at(write_back, outer[-1], preserve_unit_loops=True)
