@@ -9,8 +9,9 @@ Unsqueeze -> Concat -> Reshape, ConstantOfShape, Expand, masks built with
 Where...) folds away and the Relay graph holds only the tensor computation.
 
 Converters live in ``_onnx_math`` (elementwise, reductions, matrix products),
-``_onnx_nn`` (convolution, pooling, normalisation, padding, resizing) and
-``_onnx_shape`` (layout, indexing and shape operators).
+``_onnx_nn`` (convolution, pooling, normalisation, padding, resizing),
+``_onnx_shape`` (layout, indexing and shape operators) and ``_onnx_recurrent``
+(LSTM, GRU, RNN).
 """
 import logging
 import os
@@ -20,7 +21,7 @@ import tvm
 from .. import expr as _expr
 from .. import function as _function
 from ..module import IRModule
-from . import _onnx_math, _onnx_nn, _onnx_shape  # noqa: F401  (register the converters)
+from . import _onnx_math, _onnx_nn, _onnx_recurrent, _onnx_shape  # noqa: F401  (register)
 from ._onnx_common import CONVERTERS, GraphInfo, OnnxNode, onnx_dtype
 from .common import fold_constant, infer_type
 
@@ -160,10 +161,23 @@ def load_onnx_model(path, check_opset=True):
     return model
 
 
-def _check_supported(graph, opset):
-    """Raise one error listing every operator of ``graph`` that has no converter."""
-    missing = []
+def _all_nodes(graph):
+    """The nodes of ``graph`` and, recursively, of the subgraphs its nodes hold
+    (``Loop``/``Scan`` bodies, ``If`` branches)."""
     for node in graph.node:
+        yield node
+        for attr in node.attribute:
+            if attr.HasField("g"):
+                yield from _all_nodes(attr.g)
+            for sub in attr.graphs:
+                yield from _all_nodes(sub)
+
+
+def _check_supported(graph, opset):
+    """Raise one error listing every operator of ``graph`` (subgraphs included) that has no
+    converter."""
+    missing = []
+    for node in _all_nodes(graph):
         if node.domain in _DEFAULT_DOMAINS:
             if node.op_type not in CONVERTERS:
                 entry = f"{node.op_type} (opset {opset})"
@@ -337,6 +351,40 @@ class GraphProto(GraphInfo):
                 out = fold_constant(out)
             infer_type(out)
             self._nodes[name] = out
+
+    def convert_subgraph(self, graph, bindings, opset):
+        """Convert a subgraph (a ``Loop``/``Scan`` body, an ``If`` branch) inline.
+
+        Parameters
+        ----------
+        graph : onnx.GraphProto
+        bindings : dict of str to relay.Expr
+            The values of the subgraph's inputs.
+        opset : int
+
+        Returns
+        -------
+        outputs : list of relay.Expr
+            The subgraph's outputs, in order. Values of the enclosing graphs stay
+            visible by name (ONNX's outer-scope references); the subgraph's own names
+            are dropped afterwards.
+        """
+        from onnx import numpy_helper  # pylint: disable=import-outside-toplevel
+
+        outer = self._nodes
+        self._nodes = dict(outer)
+        try:
+            for init in graph.initializer:
+                self._nodes[init.name] = _expr.const(numpy_helper.to_array(init))
+            self._nodes.update(bindings)
+            for proto in _topological_order(graph, self._nodes):
+                self._convert_node(proto, opset)
+            missing = [v.name for v in graph.output if v.name not in self._nodes]
+            if missing:
+                raise ValueError(f"subgraph {graph.name!r}: outputs {missing} are not computed")
+            return [self._nodes[v.name] for v in graph.output]
+        finally:
+            self._nodes = outer
 
     def from_onnx(self, graph, opset):
         """Convert ``graph``; returns ``(IRModule, params)``."""
