@@ -1,0 +1,406 @@
+"""Converters: elementwise arithmetic, activations, reductions, matrix products.
+
+In-place variants (``aten::add_``, ``aten::relu_``) convert like their
+functional forms: a traced graph already refers to the in-place op's result
+wherever the updated tensor is read again.
+
+Binary arithmetic on two Python numbers (shape arithmetic of a traced graph,
+``x.size(1) // heads``) is computed at conversion time.
+"""
+import math
+import operator
+
+import numpy as np
+
+from ... import op as _op_registry  # noqa: F401
+from .. import common
+from ...op import nn as _nn
+from ...op import reduce as _reduce
+from ...op import tensor as _tensor
+from ...op import transform as _transform
+from ._helpers import (dtype_of, is_expr, normalize_axis, promote, shape_of,
+                       static_int, to_expr)
+from ._registry import register
+
+__all__ = []
+
+
+def _inplace(*names):
+    return tuple(names) + tuple(n + "_" for n in names)
+
+
+# -- binary arithmetic --------------------------------------------------------------------
+
+def _python_floordiv(a, b):
+    return a // b
+
+
+_PY = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+    "floordiv": _python_floordiv, "floor_divide": _python_floordiv, "remainder": operator.mod,
+    "pow": operator.pow,
+}
+
+
+def _binary(relay_fn, py_name):
+    def convert(ctx, inputs):
+        lhs, rhs = inputs[0], inputs[1]
+        if not is_expr(lhs) and not is_expr(rhs):
+            return _PY[py_name](lhs, rhs)
+        lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
+        return relay_fn(lhs, rhs)
+
+    return convert
+
+
+def _add_sub(relay_fn, py_name):
+    def convert(ctx, inputs):
+        lhs, rhs = inputs[0], inputs[1]
+        alpha = inputs[2] if len(inputs) > 2 and not isinstance(inputs[2], str) else 1
+        if not is_expr(lhs) and not is_expr(rhs):
+            return _PY[py_name](lhs, rhs * alpha)
+        if alpha != 1:
+            rhs = rhs * alpha if not is_expr(rhs) else _binary(_tensor.multiply, "mul")(
+                ctx, [rhs, alpha])
+        lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
+        return relay_fn(lhs, rhs)
+
+    return convert
+
+
+register(*_inplace("aten::add"))(_add_sub(_tensor.add, "add"))
+register(*_inplace("aten::sub"))(_add_sub(_tensor.subtract, "sub"))
+register(*_inplace("aten::mul"))(_binary(_tensor.multiply, "mul"))
+register(*_inplace("aten::floor_divide"), "aten::floordiv")(
+    _binary(_tensor.floor_divide, "floor_divide"))
+register(*_inplace("aten::remainder"))(_binary(_tensor.floor_mod, "remainder"))
+register(*_inplace("aten::pow"))(_binary(_tensor.power, "pow"))
+register("aten::maximum")(_binary(_tensor.maximum, "maximum"))
+register("aten::minimum")(_binary(_tensor.minimum, "minimum"))
+
+
+@register("aten::rsub")
+def _rsub(ctx, inputs):
+    alpha = inputs[2] if len(inputs) > 2 else 1
+    return _add_sub(_tensor.subtract, "sub")(ctx, [inputs[1], inputs[0], alpha])
+
+
+@register(*_inplace("aten::div"))
+def _div(ctx, inputs):
+    lhs, rhs = inputs[0], inputs[1]
+    mode = inputs[2] if len(inputs) > 2 else None
+    if not is_expr(lhs) and not is_expr(rhs):
+        value = lhs / rhs
+        return math.floor(value) if mode == "floor" else (math.trunc(value) if mode else value)
+    # true division of integers gives floats in torch
+    if mode is None:
+        if dtype_of(lhs) not in ("float16", "float32", "float64", "bfloat16") and \
+                (not is_expr(rhs) or dtype_of(rhs) not in ("float16", "float32", "float64")):
+            lhs = _transform.cast(to_expr(lhs), ctx.default_dtype)
+        lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
+        return _tensor.divide(lhs, rhs)
+    lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
+    if mode == "floor":
+        return _tensor.floor_divide(lhs, rhs)
+    if mode == "trunc":
+        return _tensor.trunc_divide(lhs, rhs)
+    raise ctx.unsupported(f"rounding_mode={mode!r}")
+
+
+_COMPARE = {"aten::eq": _tensor.equal, "aten::ne": _tensor.not_equal, "aten::lt": _tensor.less,
+            "aten::le": _tensor.less_equal, "aten::gt": _tensor.greater,
+            "aten::ge": _tensor.greater_equal}
+_PY_COMPARE = {"aten::eq": operator.eq, "aten::ne": operator.ne, "aten::lt": operator.lt,
+               "aten::le": operator.le, "aten::gt": operator.gt, "aten::ge": operator.ge}
+
+
+@register(*_COMPARE)
+def _compare(ctx, inputs):
+    lhs, rhs = inputs[0], inputs[1]
+    if not is_expr(lhs) and not is_expr(rhs):
+        return _PY_COMPARE[ctx.op_name](lhs, rhs)
+    return _COMPARE[ctx.op_name](*promote(lhs, rhs, ctx.default_dtype))
+
+
+@register("aten::logical_not")
+def _logical_not(ctx, inputs):
+    data = inputs[0]
+    if dtype_of(data) != "bool":
+        data = _transform.cast(data, "bool")
+    return _tensor.logical_not(data)
+
+
+@register("aten::logical_and", "aten::logical_or", "aten::logical_xor")
+def _logical(ctx, inputs):
+    fn = {"aten::logical_and": _tensor.logical_and, "aten::logical_or": _tensor.logical_or,
+          "aten::logical_xor": _tensor.logical_xor}[ctx.op_name]
+    return fn(*(_transform.cast(to_expr(v), "bool") for v in inputs[:2]))
+
+
+@register("aten::where")
+def _where(ctx, inputs):
+    cond, lhs, rhs = inputs[0], inputs[1], inputs[2]
+    lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
+    return _transform.where(cond, lhs, rhs)
+
+
+@register(*_inplace("aten::masked_fill"))
+def _masked_fill(ctx, inputs):
+    data, mask, value = inputs
+    return _transform.where(mask, to_expr(value, dtype_of(data)), data)
+
+
+# -- unary ------------------------------------------------------------------------------
+
+_UNARY = {
+    "aten::exp": _tensor.exp, "aten::log": _tensor.log, "aten::sqrt": _tensor.sqrt,
+    "aten::rsqrt": _tensor.rsqrt, "aten::sin": _tensor.sin, "aten::cos": _tensor.cos,
+    "aten::tanh": _tensor.tanh, "aten::sigmoid": _tensor.sigmoid, "aten::erf": _tensor.erf,
+    "aten::abs": _tensor.abs, "aten::neg": _tensor.negative, "aten::floor": _tensor.floor,
+    "aten::ceil": _tensor.ceil, "aten::round": _tensor.round, "aten::relu": _nn.relu,
+    "aten::sign": _tensor.sign,
+}
+
+
+def _unary(ctx, inputs):
+    return _UNARY[ctx.op_name.rstrip("_")](inputs[0])
+
+
+register(*_inplace(*_UNARY))(_unary)
+
+
+@register(*_inplace("aten::clamp", "aten::clip"))
+def _clamp(ctx, inputs):
+    data, low, high = inputs[0], inputs[1], inputs[2]
+    if is_expr(low) or is_expr(high):
+        if low is not None:
+            data = _tensor.maximum(*promote(data, low, ctx.default_dtype))
+        if high is not None:
+            data = _tensor.minimum(*promote(data, high, ctx.default_dtype))
+        return data
+    info = np.finfo if dtype_of(data).startswith("float") else np.iinfo
+    limits = info(dtype_of(data))
+    return _tensor.clip(data, limits.min if low is None else low,
+                        limits.max if high is None else high)
+
+
+@register(*_inplace("aten::hardtanh"))
+def _hardtanh(ctx, inputs):
+    return _tensor.clip(inputs[0], float(inputs[1]), float(inputs[2]))
+
+
+@register(*_inplace("aten::relu6"))
+def _relu6(ctx, inputs):
+    return _tensor.clip(inputs[0], 0.0, 6.0)
+
+
+def _hard_sigmoid(data):
+    # relu6(x + 3) / 6, as torch defines it
+    dtype = dtype_of(data)
+    shifted = _tensor.add(data, to_expr(3.0, dtype))
+    return _tensor.divide(_tensor.clip(shifted, 0.0, 6.0), to_expr(6.0, dtype))
+
+
+@register(*_inplace("aten::hardsigmoid"))
+def _hardsigmoid(ctx, inputs):
+    return _hard_sigmoid(inputs[0])
+
+
+@register(*_inplace("aten::hardswish"))
+def _hardswish(ctx, inputs):
+    return _tensor.multiply(inputs[0], _hard_sigmoid(inputs[0]))
+
+
+@register(*_inplace("aten::silu"))
+def _silu(ctx, inputs):
+    return _tensor.multiply(inputs[0], _tensor.sigmoid(inputs[0]))
+
+
+@register(*_inplace("aten::leaky_relu"))
+def _leaky_relu(ctx, inputs):
+    return _nn.leaky_relu(inputs[0], float(inputs[1]))
+
+
+@register("aten::gelu")
+def _gelu(ctx, inputs):
+    data = inputs[0]
+    approximate = inputs[1] if len(inputs) > 1 and inputs[1] is not None else "none"
+    dtype = dtype_of(data)
+
+    def c(value):
+        return to_expr(value, dtype)
+
+    half_x = _tensor.multiply(data, c(0.5))
+    if approximate == "none":
+        inner = _tensor.erf(_tensor.multiply(data, c(1.0 / math.sqrt(2.0))))
+    elif approximate == "tanh":
+        cube = _tensor.multiply(_tensor.multiply(data, data), data)
+        poly = _tensor.add(data, _tensor.multiply(cube, c(0.044715)))
+        inner = _tensor.tanh(_tensor.multiply(poly, c(math.sqrt(2.0 / math.pi))))
+    else:
+        raise ctx.unsupported(f"approximate={approximate!r}")
+    return _tensor.multiply(half_x, _tensor.add(inner, c(1.0)))
+
+
+def _softmax_input(ctx, inputs):
+    data = inputs[0]
+    dtype = inputs[2] if len(inputs) > 2 else None
+    if isinstance(dtype, int) and not isinstance(dtype, bool):
+        from ._helpers import relay_dtype  # pylint: disable=import-outside-toplevel
+
+        dtype = relay_dtype(dtype)
+    if isinstance(dtype, str) and dtype != dtype_of(data):
+        data = _transform.cast(data, dtype)
+    return data
+
+
+@register("aten::softmax", "aten::_softmax")
+def _softmax(ctx, inputs):
+    data = inputs[0] if ctx.op_name == "aten::_softmax" else _softmax_input(ctx, inputs)
+    return _nn.softmax(data, static_int(inputs[1]))
+
+
+@register("aten::log_softmax", "aten::_log_softmax")
+def _log_softmax(ctx, inputs):
+    data = inputs[0] if ctx.op_name == "aten::_log_softmax" else _softmax_input(ctx, inputs)
+    return _nn.log_softmax(data, static_int(inputs[1]))
+
+
+# -- reductions -------------------------------------------------------------------------
+
+def _reduce_axes(dims, ndim):
+    if dims is None or dims == []:
+        return None
+    dims = [dims] if isinstance(dims, int) else dims
+    return [normalize_axis(d, ndim) for d in dims]
+
+
+@register("aten::mean", "aten::sum", "aten::amax", "aten::amin", "aten::prod")
+def _reduction(ctx, inputs):
+    data = inputs[0]
+    fn = {"aten::mean": _reduce.mean, "aten::sum": _reduce.sum, "aten::amax": _reduce.max,
+          "aten::amin": _reduce.min, "aten::prod": _reduce.prod}[ctx.op_name]
+    ndim = len(shape_of(data))
+    if len(inputs) <= 2:  # mean(x, dtype) / sum(x, dtype): every axis
+        axes, keepdims, dtype = None, False, inputs[1] if len(inputs) > 1 else None
+    else:
+        axes, keepdims = _reduce_axes(inputs[1], ndim), bool(inputs[2])
+        dtype = inputs[3] if len(inputs) > 3 else None
+    if dtype is not None:
+        from ._helpers import relay_dtype  # pylint: disable=import-outside-toplevel
+
+        data = _transform.cast(data, relay_dtype(dtype))
+    elif ctx.op_name == "aten::sum" and dtype_of(data) in ("bool", "int8", "int16", "int32",
+                                                            "uint8"):
+        data = _transform.cast(data, "int64")  # torch sums small integers as int64
+    return fn(data, axes, keepdims)
+
+
+@register("aten::any", "aten::all")
+def _any_all(ctx, inputs):
+    data = inputs[0]
+    if dtype_of(data) != "bool":
+        data = _transform.cast(data, "bool")
+    fn = _reduce.any if ctx.op_name == "aten::any" else _reduce.all
+    if len(inputs) == 1:
+        return fn(data)
+    return fn(data, _reduce_axes(inputs[1], len(shape_of(data))), bool(inputs[2]))
+
+
+@register("aten::var", "aten::std")
+def _var_std(ctx, inputs):
+    data = inputs[0]
+    dims = inputs[1] if len(inputs) > 1 else None
+    correction = inputs[2] if len(inputs) > 2 else 1
+    keepdim = bool(inputs[3]) if len(inputs) > 3 else False
+    if isinstance(correction, bool):
+        correction = int(correction)
+    axes = _reduce_axes(dims, len(shape_of(data)))
+    fn = _reduce.variance if ctx.op_name == "aten::var" else _reduce.std
+    return fn(data, axes, keepdim, unbiased=bool(correction))
+
+
+# -- matrix products --------------------------------------------------------------------
+
+@register("aten::linear")
+def _linear(ctx, inputs):
+    data, weight, bias = inputs[0], inputs[1], inputs[2]
+    shape = shape_of(data)
+    flat = data if len(shape) == 2 else _transform.reshape(data, (-1, shape[-1]))
+    out = _nn.dense(flat, weight)
+    if bias is not None:
+        out = _nn.bias_add(out, bias, axis=-1)
+    if len(shape) != 2:
+        out = _transform.reshape(out, tuple(shape[:-1]) + (shape_of(weight)[0],))
+    return out
+
+
+@register("aten::addmm")
+def _addmm(ctx, inputs):
+    bias, lhs, rhs = inputs[0], inputs[1], inputs[2]
+    beta, alpha = (inputs[3], inputs[4]) if len(inputs) > 4 else (1, 1)
+    out = _nn.dense(lhs, _transform.transpose(rhs, (1, 0)))
+    if alpha != 1:
+        out = _tensor.multiply(out, to_expr(alpha, dtype_of(out)))
+    if beta != 0:
+        bias = bias if beta == 1 else _tensor.multiply(bias, to_expr(beta, dtype_of(bias)))
+        out = _tensor.add(out, bias)
+    return out
+
+
+@register("aten::mm")
+def _mm(ctx, inputs):
+    return _nn.dense(inputs[0], _transform.transpose(inputs[1], (1, 0)))
+
+
+@register("aten::bmm")
+def _bmm(ctx, inputs):
+    return _nn.batch_matmul(inputs[0], inputs[1], transpose_b=False)
+
+
+def batched_matmul(lhs, rhs):
+    """``torch.matmul`` for operands of rank >= 2 with broadcast batch dimensions."""
+    lshape, rshape = shape_of(lhs), shape_of(rhs)
+    if len(rshape) == 2:
+        flat = _transform.reshape(lhs, (-1, lshape[-1]))
+        out = _nn.dense(flat, _transform.transpose(rhs, (1, 0)))
+        return _transform.reshape(out, tuple(lshape[:-1]) + (rshape[-1],))
+    batch = tuple(np.broadcast_shapes(tuple(lshape[:-2]), tuple(rshape[:-2])))
+    count = int(np.prod(batch)) if batch else 1
+    if tuple(lshape[:-2]) != batch:
+        lhs = _transform.broadcast_to(lhs, batch + tuple(lshape[-2:]))
+    if tuple(rshape[:-2]) != batch:
+        rhs = _transform.broadcast_to(rhs, batch + tuple(rshape[-2:]))
+    lhs3 = _transform.reshape(lhs, (count,) + tuple(lshape[-2:]))
+    rhs3 = _transform.reshape(rhs, (count,) + tuple(rshape[-2:]))
+    out = _nn.batch_matmul(lhs3, rhs3, transpose_b=False)
+    return _transform.reshape(out, batch + (lshape[-2], rshape[-1]))
+
+
+@register("aten::matmul")
+def _matmul(ctx, inputs):
+    lhs, rhs = inputs[0], inputs[1]
+    lrank, rrank = len(shape_of(lhs)), len(shape_of(rhs))
+    if lrank == 1 and rrank == 1:
+        return _reduce.sum(_tensor.multiply(lhs, rhs))
+    if lrank == 1:
+        return _transform.squeeze(batched_matmul(_transform.expand_dims(lhs, 0), rhs), [-2])
+    if rrank == 1:
+        return _transform.squeeze(batched_matmul(lhs, _transform.expand_dims(rhs, 1)), [-1])
+    return batched_matmul(lhs, rhs)
+
+
+# -- Python scalars ----------------------------------------------------------------------
+
+@register("aten::Int", "aten::ScalarImplicit", "aten::Float", "aten::item")
+def _scalar(ctx, inputs):
+    value = inputs[0]
+    if is_expr(value):
+        try:
+            array = np.asarray(common.infer_value(value, {}))
+        except ValueError as err:
+            raise ctx.unsupported("a scalar that is not known at conversion time") from err
+        value = array.reshape(-1)[0].item()
+    if ctx.op_name == "aten::Int":
+        return int(value)
+    return float(value) if ctx.op_name == "aten::Float" else value
