@@ -21,7 +21,7 @@ schema name (``"aten::conv2d"``); ``_ops_math``, ``_ops_nn``, ``_ops_shape``,
 :mod:`.exported_program` walk the two graph kinds. torch itself is imported
 only when a conversion starts, so ``import tvm.relay.frontend`` never loads it.
 """
-from . import _ops_attention, _ops_math, _ops_nn, _ops_shape  # noqa: F401
+from . import _ops_attention, _ops_math, _ops_nn, _ops_recurrent, _ops_shape  # noqa: F401
 from ._registry import CONVERTERS
 
 __all__ = ["from_pytorch", "from_exported_program", "supported_ops"]
