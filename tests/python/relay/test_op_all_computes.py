@@ -157,6 +157,8 @@ EXAMPLES = {
     "vision.get_valid_counts": lambda: relay.vision.get_valid_counts(v((1, 10, 6)), 0.1).astuple(),
     "vision.non_max_suppression": lambda: relay.vision.non_max_suppression(
         v((1, 10, 6)), i32((1,), "c"), i32((1, 10))).astuple(),
+    "vision.all_class_non_max_suppression": lambda: relay.vision.all_class_non_max_suppression(
+        v((2, 10, 4)), v((2, 3, 10), name="s"), 4, 0.5, 0.1).astuple(),
 }
 
 # Ops registered without a compute, on purpose.

@@ -10,8 +10,9 @@ Where...) folds away and the Relay graph holds only the tensor computation.
 
 Converters live in ``_onnx_math`` (elementwise, reductions, matrix products),
 ``_onnx_nn`` (convolution, pooling, normalisation, padding, resizing),
-``_onnx_shape`` (layout, indexing and shape operators) and ``_onnx_recurrent``
-(LSTM, GRU, RNN).
+``_onnx_shape`` (layout, indexing and shape operators), ``_onnx_recurrent``
+(LSTM, GRU, RNN), ``_onnx_control`` (Loop and Scan unrolled, If folded, at
+conversion) and ``_onnx_vision`` (GridSample, NonMaxSuppression).
 """
 import logging
 import os
@@ -21,7 +22,9 @@ import tvm
 from .. import expr as _expr
 from .. import function as _function
 from ..module import IRModule
-from . import _onnx_math, _onnx_nn, _onnx_recurrent, _onnx_shape  # noqa: F401  (register)
+# Importing the converter modules registers their converters.
+from . import (  # noqa: F401
+    _onnx_control, _onnx_math, _onnx_nn, _onnx_recurrent, _onnx_shape, _onnx_vision)
 from ._onnx_common import CONVERTERS, GraphInfo, OnnxNode, onnx_dtype
 from .common import fold_constant, infer_type
 
