@@ -18,13 +18,27 @@ nd_namespace
     ``Tensor.asnumpy`` (the 0.8 name of ``numpy()``).
 tir_namespace
     ``tvm.tir``: the base renamed it ``tvm.tirx``; ``tvm.tir`` is an alias module.
-irmodule_from_relay
-    ``tvm.IRModule.from_expr(relay_function)`` returns a Relay ``IRModule``; any
-    other argument goes to the base's ``from_expr``.
+irmodule_holds_relay
+    ``tvm.IRModule`` holds Relay functions: its constructor, ``from_expr``,
+    ``__setitem__``, ``update`` accept them and ``__getitem__`` /
+    ``functions_items`` give them back, so ``relay.IRModule`` is
+    ``tvm.IRModule`` (why: :mod:`tvm.relay.module`).
 structural_relay
     ``tvm.ir.structural_equal`` / ``structural_hash`` (moved to ``tvm_ffi`` by the
     base) exist again and accept Relay nodes (Python objects, see
     :mod:`tvm.relay.expr`), delegating to :mod:`tvm.relay.structural`.
+testing_helpers
+    ``tvm.testing`` gets 0.8's helpers (``uses_gpu``, ``parametrize_targets``,
+    ``parameters``, ``requires_*``) when first imported.
+error_names
+    ``tvm.error.TVMError`` (``RuntimeError``, the base of the base's errors).
+te_size_var
+    ``te.size_var`` (a ``te.var``: the base has no ``SizeVar``).
+device_compat
+    ``Device.device_type``; ``tvm.device("llvm")`` maps a target to its device.
+pass_context_options
+    ``PassContext(config=...)`` accepts 0.8's Relay options
+    (:data:`RELAY_PASS_CONTEXT_OPTIONS`), read with :func:`pass_context_option`.
 thread_pool_size
     The base runtime sizes its thread pool as half the logical CPUs on x86 (it
     assumes two hyper-threads per core), so a machine without SMT runs every
@@ -199,29 +213,175 @@ def tir_namespace():
     tvm.tir = tvm.tirx
 
 
-def irmodule_from_relay():
-    """``tvm.IRModule.from_expr`` accepts a Relay expression."""
+def _relay_module():
+    """:mod:`tvm.relay.module` if Relay has been imported, else None.
+
+    Relay objects cannot exist before Relay is imported, so the patched
+    ``IRModule`` methods behave exactly as the base's until then (and ``import
+    tvm`` does not import Relay)."""
+    return sys.modules.get("tvm.relay.module")
+
+
+def irmodule_holds_relay():
+    """``tvm.IRModule`` holds Relay functions (see :mod:`tvm.relay.module`).
+
+    The constructor, ``from_expr``, ``__setitem__``, ``update`` and
+    ``update_func`` accept Relay functions (and Relay ``GlobalVar`` keys) and
+    store each in a ``RelayFunctionRef`` node; ``__getitem__``,
+    ``functions_items``, ``get_global_var(s)`` give the Relay objects back;
+    ``astext`` / ``str`` print Relay text when the module holds Relay
+    functions. ``copy``, ``type_definitions``, ``__len__`` and ``__iter__`` are
+    added (0.8 Relay modules had them). Modules without Relay functions behave
+    as the base's.
+    """
     import tvm  # pylint: disable=import-outside-toplevel
 
-    base_from_expr = tvm.IRModule.from_expr
-    if getattr(base_from_expr, "_tvmfork_patched", False):
+    cls = tvm.ir.IRModule
+    if getattr(cls._add, "_tvmfork_patched", False):
         return
+    base = {name: cls.__dict__[name] for name in (
+        "__init__", "_add", "__getitem__", "__contains__", "__delitem__", "update",
+        "update_func", "functions_items", "get_global_var", "get_global_vars")}
+    base_from_expr = cls.from_expr
+    base_str = cls.__str__
+    base_repr = cls.__repr__
+
+    def _relay_value(value):
+        rmod = _relay_module()
+        return rmod is not None and rmod.is_relay_value(value)
+
+    def _relay_key(key):
+        rmod = _relay_module()
+        return rmod is not None and isinstance(key, sys.modules["tvm.relay.expr"].GlobalVar)
+
+    def _holds_relay(mod):
+        rmod = _relay_module()
+        return rmod is not None and rmod.has_relay_functions(mod)
+
+    def __init__(self, functions=None, attrs=None, global_infos=None, type_definitions=None):
+        # pylint: disable=unused-argument
+        relay_items = {}
+        if isinstance(functions, dict):
+            plain = {}
+            for key, value in functions.items():
+                if _relay_value(value):
+                    relay_items[key] = value
+                else:
+                    plain[key.name_hint if _relay_key(key) else key] = value
+            functions = plain
+        base["__init__"](self, functions, attrs, global_infos)
+        for key, value in relay_items.items():
+            self[key] = value
+
+    def _add(self, var, val, update=True):
+        if _relay_value(val):
+            name, val = _relay_module().store(var, val)
+            var = name
+        elif _relay_key(var):
+            var = var.name_hint
+        return base["_add"](self, var, val, update)
+
+    def __getitem__(self, var):
+        rmod = _relay_module()
+        if rmod is None:
+            return base["__getitem__"](self, var)
+        return rmod.lookup(self, var)
+
+    def __contains__(self, var):
+        return base["__contains__"](self, var.name_hint if _relay_key(var) else var)
+
+    def __delitem__(self, var):
+        if _relay_key(var) or isinstance(var, str):
+            var = base["get_global_var"](self, var if isinstance(var, str) else var.name_hint)
+        return base["__delitem__"](self, var)
+
+    def update(self, other):
+        if isinstance(other, dict):
+            other = cls(other)
+        return base["update"](self, other)
+
+    def update_func(self, var, func):
+        if _relay_value(func) or _relay_key(var):
+            self[var] = func
+            return None
+        return base["update_func"](self, var, func)
+
+    def functions_items(self):
+        rmod = _relay_module()
+        if rmod is None:
+            return base["functions_items"](self)
+        return rmod.items(self)
+
+    def get_global_var(self, name):
+        rmod = _relay_module()
+        if rmod is None:
+            return base["get_global_var"](self, name)
+        return rmod.global_var(self, name)
+
+    def get_global_vars(self):
+        return [gvar for gvar, _ in self.functions_items()]
 
     def from_expr(expr, functions=None, type_defs=None):
-        from tvm.relay import expr as _relay_expr  # pylint: disable=import-outside-toplevel
-        from tvm.relay import module as _relay_module  # pylint: disable=import-outside-toplevel
-
-        if isinstance(expr, _relay_expr.RelayExpr):
-            return _relay_module.IRModule.from_expr(expr, functions, type_defs)
+        if _relay_value(expr):
+            return _relay_module().from_expr(expr, functions, type_defs)
         if type_defs is not None:
             raise TypeError("the base IRModule.from_expr takes no type definitions")
         if functions is None:
             return base_from_expr(expr)
         return base_from_expr(expr, functions)
 
-    from_expr._tvmfork_patched = True
+    def copy(self):
+        """A shallow copy (the functions are shared, the maps are not)."""
+        return tvm.ir._ffi_api.Module_Clone(self)  # pylint: disable=protected-access
+
+    def astext(self, show_meta_data=False):
+        """Relay text of the module (TVMScript if it holds no Relay function)."""
+        if _holds_relay(self):
+            return _relay_module().astext(self, show_meta_data)
+        return self.script(show_meta=show_meta_data)
+
+    def __str__(self):
+        if _holds_relay(self):
+            return _relay_module().astext(self)
+        return base_str(self)
+
+    def __repr__(self):
+        if _holds_relay(self):
+            return _relay_module().astext(self)
+        return base_repr(self)
+
+    for name, func in (("__init__", __init__), ("_add", _add), ("__getitem__", __getitem__),
+                       ("__contains__", __contains__), ("__delitem__", __delitem__),
+                       ("update", update), ("update_func", update_func),
+                       ("functions_items", functions_items), ("get_global_var", get_global_var),
+                       ("get_global_vars", get_global_vars)):
+        func.__doc__ = base[name].__doc__
+        func.__name__ = name
+        setattr(cls, name, func)
+    cls._add._tvmfork_patched = True
     from_expr.__doc__ = base_from_expr.__doc__
-    tvm.IRModule.from_expr = staticmethod(from_expr)
+    cls.from_expr = staticmethod(from_expr)
+    cls.copy = copy
+    cls.astext = astext
+    cls.__str__ = __str__
+    cls.__repr__ = __repr__
+    # __len__ would make an empty module falsy; base code may test ``if mod``.
+    cls.__bool__ = lambda self: True
+    cls.__len__ = lambda self: len(base_functions.__get__(self, cls))
+    cls.__iter__ = lambda self: iter(gvar for gvar, _ in self.functions_items())
+    base_functions = cls.__dict__["functions"]
+    # The raw map (stored RelayFunctionRef nodes), for tvm.relay.module.
+    cls.stored_functions = base_functions
+
+    def functions(self):
+        """``{GlobalVar: function}``; Relay functions under their Relay ``GlobalVar``."""
+        raw = base_functions.__get__(self, cls)
+        if not _holds_relay(self):
+            return raw
+        return dict(self.functions_items())
+
+    cls.functions = property(functions)
+    cls.type_definitions = property(lambda self: {}, doc="Always empty: no algebraic data types.")
 
 
 def structural_relay():
@@ -241,7 +401,11 @@ def structural_relay():
 
     def _relay_structural(*nodes):
         from tvm.relay import structural  # pylint: disable=import-outside-toplevel
+        from tvm.relay import module  # pylint: disable=import-outside-toplevel
 
+        if all(isinstance(n, tvm.ir.IRModule) for n in nodes):
+            # Modules holding Relay functions: compared function by function.
+            return module if any(module.has_relay_functions(n) for n in nodes) else None
         return structural if any(structural.is_relay_node(n) for n in nodes) else None
 
     def structural_equal(lhs, rhs, map_free_vars=False):
@@ -301,14 +465,167 @@ def thread_pool_size():
     os.environ["TVM_NUM_THREADS"] = str(physical_cores())
 
 
+def testing_helpers():
+    """``tvm.testing`` gets 0.8's helpers that the base dropped (``uses_gpu``,
+    ``parametrize_targets``, ``parameters``, ``requires_*``, ...; see
+    :mod:`tvm.testing.legacy_helpers`) when it is first imported; the plugin
+    ``tvm.testing.plugin`` is a module of the fork mounted there."""
+    from . import overlay  # pylint: disable=import-outside-toplevel
+
+    def add_helpers(module):
+        from tvm.testing import legacy_helpers  # pylint: disable=import-outside-toplevel
+
+        for name in legacy_helpers.NAMES:
+            if not hasattr(module, name):
+                setattr(module, name, getattr(legacy_helpers, name))
+
+    overlay.on_import("tvm.testing", add_helpers)
+
+
+def error_names():
+    """``tvm.error.TVMError``: 0.8's base class of TVM errors. Every error class
+    of the base derives from ``RuntimeError``, so that is what it names."""
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    if not hasattr(tvm.error, "TVMError"):
+        tvm.error.TVMError = RuntimeError
+
+
+def te_size_var():
+    """``te.size_var(name, dtype)``: the base has no ``SizeVar`` node; this
+    makes a ``te.var`` (the simplifier does not know it is non-negative)."""
+    from tvm import te  # pylint: disable=import-outside-toplevel
+
+    if hasattr(te, "size_var"):
+        return
+
+    def size_var(name="size", dtype="int32", span=None):
+        """A variable standing for a size (a plain ``te.var`` on this base)."""
+        return te.var(name, dtype, span)
+
+    te.size_var = size_var
+
+
+def device_compat():
+    """``Device.device_type`` (0.8's name of the DLPack device type) and
+    ``tvm.device("llvm")``: 0.8 mapped a target string to its device."""
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm import runtime  # pylint: disable=import-outside-toplevel
+
+    device_cls = type(tvm.cpu())
+    if not hasattr(device_cls, "device_type"):
+        device_cls.device_type = property(lambda self: int(self.dlpack_device_type()),
+                                          doc="The DLPack device type (1: CPU).")
+    base_device = tvm.device
+    if getattr(base_device, "_tvmfork_patched", False):
+        return
+
+    @functools.wraps(base_device)
+    def device(dev_type, dev_id=0):
+        if isinstance(dev_type, str):
+            try:
+                return base_device(dev_type, dev_id)
+            except ValueError:
+                kind = dev_type.split()[0] if dev_type.strip() else dev_type
+                found = tvm.device_from_target(kind)
+                return base_device(found.dlpack_device_type(), dev_id)
+        return base_device(dev_type, dev_id)
+
+    device._tvmfork_patched = True
+    tvm.device = device
+    runtime.device = device
+
+
+#: PassContext options of TVM 0.8 that the base does not register, with what
+#: they mean here. Read them with :func:`pass_context_option`.
+RELAY_PASS_CONTEXT_OPTIONS = {
+    "relay.FuseOps.max_depth": "honoured: the longest chain of ops FuseOps puts in one function",
+    "relay.FuseOps.link_params": "accepted: parameters are always bound as constants",
+    "relay.backend.use_auto_scheduler": (
+        "accepted: relay.build uses the auto-scheduler whenever an "
+        "auto_scheduler.ApplyHistoryBest context is active, with or without it"
+    ),
+    "relay.backend.disable_compile_engine_cache": "accepted: the cache is keyed exactly",
+    "relay.backend.use_meta_schedule": "accepted: MetaSchedule is not a Relay backend here",
+    "relay.ToMixedPrecision.keep_orig_output_dtype": "accepted",
+    "relay.fallback_device_type": "accepted: the CPU is the only device",
+    "relay.frontend.fill_span": "accepted: Relay nodes carry no spans",
+}
+
+# Fork options of the PassContexts entered with ``with``, innermost last.
+_FORK_OPTIONS_STACK = []
+# Fork options of each PassContext made in Python, by C++ object address.
+_OPTIONS_BY_CONTEXT = {}
+
+
+def pass_context_option(key, default=None):
+    """The value of a 0.8 Relay option (see :data:`RELAY_PASS_CONTEXT_OPTIONS`)
+    in the innermost entered ``PassContext``, else ``default``."""
+    for options in reversed(_FORK_OPTIONS_STACK):
+        if key in options:
+            return options[key]
+    return default
+
+
+def pass_context_options():
+    """``PassContext(config={...})`` accepts 0.8's Relay options.
+
+    The base rejects config keys its C++ side did not register, and Python
+    cannot register new ones; the keys of :data:`RELAY_PASS_CONTEXT_OPTIONS`
+    are taken out of ``config`` and kept beside the context while it is
+    entered (:func:`pass_context_option` reads them). Other unknown keys are
+    still rejected by the base.
+    """
+    from tvm.ir.transform import PassContext  # pylint: disable=import-outside-toplevel
+
+    if getattr(PassContext.__init__, "_tvmfork_patched", False):
+        return
+    base_init, base_enter, base_exit = PassContext.__init__, PassContext.__enter__, PassContext.__exit__
+
+    @functools.wraps(base_init)
+    def __init__(self, opt_level=2, required_pass=None, disabled_pass=None, instruments=None,
+                 config=None):
+        fork_options = {}
+        if config:
+            config = dict(config)
+            for key in list(config):
+                if key in RELAY_PASS_CONTEXT_OPTIONS:
+                    fork_options[key] = config.pop(key)
+        base_init(self, opt_level, required_pass, disabled_pass, instruments, config or None)
+        # The wrapper has no __dict__ (slots); key by the C++ object. Every new
+        # context overwrites its entry, so a reused address never inherits.
+        _OPTIONS_BY_CONTEXT[self.__chandle__()] = fork_options
+
+    def __enter__(self):
+        result = base_enter(self)
+        _FORK_OPTIONS_STACK.append(_OPTIONS_BY_CONTEXT.get(self.__chandle__(), {}))
+        return result
+
+    def __exit__(self, ptype, value, trace):
+        if _FORK_OPTIONS_STACK:
+            _FORK_OPTIONS_STACK.pop()
+        return base_exit(self, ptype, value, trace)
+
+    __init__._tvmfork_patched = True
+    PassContext.__init__ = __init__
+    PassContext.__enter__ = __enter__
+    PassContext.__exit__ = __exit__
+
+
+
 #: Every patch, in the order :func:`install` applies them.
 PATCHES = (
     thread_pool_size,
     legacy_target_strings,
     nd_namespace,
     tir_namespace,
-    irmodule_from_relay,
+    irmodule_holds_relay,
     structural_relay,
+    testing_helpers,
+    error_names,
+    te_size_var,
+    device_compat,
+    pass_context_options,
 )
 
 

@@ -55,3 +55,5 @@ Expr = RelayExpr
 # ResNet-152 body is a chain of ~1000 calls, each a few frames deep).
 if _sys.getrecursionlimit() < 20000:
     _sys.setrecursionlimit(20000)
+
+from tvm.parser import fromtext  # noqa: E402  (0.8's relay.fromtext)

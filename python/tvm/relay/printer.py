@@ -12,12 +12,17 @@ Every non-atomic node is bound once to ``%N`` in the order it is computed;
 shared nodes are printed once. Large constants print as ``meta[relay.Constant][i]``
 (with ``show_meta_data`` a summary of them follows).
 """
-import numpy as np
+import json
+
 
 from . import ty as _ty
 from .attrs import Attrs
 from .expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
 from .function import Function
+
+
+#: First line of a module's text (the format version of TVM 0.8's printer).
+VERSION_HEADER = '#[version = "0.0.5"]'
 
 
 def type_to_str(ty):
@@ -43,7 +48,7 @@ def type_to_str(ty):
 
 def _value_to_str(value):
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value)
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_value_to_str(v) for v in value) + "]"
     if isinstance(value, bool):
@@ -51,7 +56,7 @@ def _value_to_str(value):
     if value is None:
         return "None"
     if isinstance(value, float):
-        return f"{value:g}f"
+        return f"{value!r}f"  # repr: the shortest text that reads back exactly
     return str(value)
 
 
@@ -64,7 +69,9 @@ def _scalar_to_str(array):
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float):
-        return f"{value:g}{suffix}"
+        # NumPy's str of a scalar is the shortest text that reads back to the
+        # same value of its dtype.
+        return str(array[()]) + suffix
     return f"{value}{suffix}"
 
 
@@ -178,11 +185,9 @@ class _Printer:
     def meta_section(self):
         if not (self.show_meta_data and self.constants):
             return ""
-        rows = [
-            f"  [{i}] shape={a.shape} dtype={a.dtype} mean={np.mean(a) if a.size else 0:.6g}"
-            for i, a in enumerate(self.constants)
-        ]
-        return "\n/* meta[relay.Constant]\n" + "\n".join(rows) + "\n*/"
+        from tvm.parser.relay_text import metadata_section  # pylint: disable=import-outside-toplevel
+
+        return "\n" + metadata_section(self.constants)
 
 
 def astext(node, show_meta_data=False):
@@ -197,7 +202,7 @@ def astext(node, show_meta_data=False):
                 parts.append(printer.function(func, f"def @{gvar.name_hint}", 0))
             else:
                 parts.append(f"def @{gvar.name_hint} = {func!r}")
-        return "\n".join(parts) + printer.meta_section()
+        return "\n".join([VERSION_HEADER] + parts) + printer.meta_section()
     if isinstance(node, Function):
         return printer.function(node, "fn ", 0) + printer.meta_section()
     if isinstance(node, _ty.Type):

@@ -131,3 +131,91 @@ def test_thread_pool_uses_every_physical_core():
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["1", "1"]
+
+
+def test_irmodule_holds_relay_keeps_base_modules_unchanged():
+    from tvm import te
+
+    a = te.placeholder((4,), name="a")
+    prim = te.create_prim_func([a, te.compute((4,), lambda i: a[i] * 2, name="b")])
+    mod = tvm.IRModule({"main": prim})
+    assert isinstance(mod.functions["main" if False else mod.get_global_var("main")], tvm.tir.PrimFunc)
+    assert "T.prim_func" in mod.script() and str(mod) == mod.script()
+    lib = tvm.compile(mod, target="llvm")
+    x = tvm.nd.array(np.arange(4, dtype="float32"))
+    y = tvm.nd.empty((4,), "float32")
+    lib["main"](x, y)
+    np.testing.assert_allclose(y.numpy(), np.arange(4) * 2)
+    assert bool(tvm.IRModule()) is True  # __len__ does not make an empty module falsy
+
+
+def test_error_names_and_size_var_and_device():
+    from tvm import te
+
+    assert issubclass(tvm.error.InternalError, tvm.error.TVMError)
+    n = te.size_var("n")
+    assert n.name == "n" and str(n.ty) == "int32"
+    assert tvm.device("llvm") == tvm.cpu(0)
+    assert tvm.device("llvm -mcpu=core-avx2", 0) == tvm.cpu(0)
+    assert tvm.cpu().device_type == 1
+    with pytest.raises(ValueError):
+        tvm.device("no_such_device_kind")
+
+
+def test_pass_context_accepts_relay_options_and_fuse_ops_honours_max_depth():
+    from tvm import relay
+
+    x = relay.var("x", shape=(4,))
+    body = x
+    for _ in range(6):
+        body = relay.exp(relay.negative(body))
+    mod = tvm.IRModule.from_expr(relay.Function([x], body))
+
+    def fused_functions(depth):
+        config = {} if depth is None else {"relay.FuseOps.max_depth": depth}
+        with tvm.transform.PassContext(opt_level=3, config=config):
+            assert compat.pass_context_option("relay.FuseOps.max_depth") == depth
+            fused = tvm.transform.Sequential([relay.transform.InferType(), relay.transform.FuseOps()])(mod)
+        calls = []
+        relay.analysis.post_order_visit(
+            fused["main"], lambda n: calls.append(n) if isinstance(n, relay.Function) and n.is_primitive else None
+        )
+        return len(calls), fused
+
+    assert fused_functions(None)[0] == 1
+    count, fused = fused_functions(3)
+    assert count == 4  # 12 ops, at most 3 per function
+    assert compat.pass_context_option("relay.FuseOps.max_depth") is None  # context left
+    data = np.linspace(-1, 1, 4).astype("float32")
+    expected = data
+    for _ in range(6):
+        expected = np.exp(-expected)
+    result = relay.create_executor("debug", mod=fused).evaluate()(data)
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-5)
+    with tvm.transform.PassContext(config={"relay.backend.use_auto_scheduler": True}):
+        pass
+    with pytest.raises(Exception, match="no.such.option"):
+        tvm.transform.PassContext(config={"no.such.option": 1})
+
+
+def test_testing_helpers_and_plugin():
+    import tvm.testing
+    import tvm.testing.plugin  # noqa: F401
+
+    for name in ("uses_gpu", "parametrize_targets", "parameters", "requires_gpu", "requires_llvm",
+                 "known_failing_targets", "exclude_targets", "assert_allclose", "enabled_targets"):
+        assert hasattr(tvm.testing, name), name
+
+    @tvm.testing.requires_gpu
+    def needs_gpu():  # pylint: disable=unused-variable
+        pass
+
+    skip = [m for m in needs_gpu.pytestmark if m.name == "skipif"]
+    assert skip and skip[0].args[0] is True
+    def on_targets(target):
+        return target
+
+    marked = tvm.testing.parametrize_targets("llvm", "cuda")(on_targets)
+    params = marked.pytestmark[0].args[1]
+    assert [p.values[0] for p in params] == ["llvm", "cuda"]
+    assert not params[0].marks and params[1].marks[0].name == "skip"

@@ -33,7 +33,8 @@ def test_overlay_never_shadows_base_modules():
 
     root = tvmfork.overlay_root()
     base_root = os.path.dirname(tvm.__file__)
-    mounted_packages = [name.split(".", 1)[1] for name in tvmfork.overlay.MOUNTED_PACKAGES if "." in name]
+    all_mounted = tvmfork.overlay.MOUNTED_PACKAGES + tvmfork.overlay.LAZY_MOUNTED_PACKAGES
+    mounted_packages = [name.split(".", 1)[1] for name in all_mounted if "." in name]
     for package in [""] + mounted_packages:
         fork_dir = os.path.join(root, package)
         base_dir = os.path.join(base_root, package)
@@ -44,3 +45,14 @@ def test_overlay_never_shadows_base_modules():
         fork_entries = {e for e in os.listdir(fork_dir) if not e.startswith("__")} - mounted
         base_entries = {e for e in os.listdir(base_dir) if not e.startswith("__")}
         assert not fork_entries & base_entries, f"fork and base both define {fork_entries & base_entries}"
+
+
+def test_lazily_mounted_testing_package():
+    code = (
+        "import sys, tvm; assert 'tvm.testing' not in sys.modules; "
+        "import tvm.testing, tvm.testing.plugin, tvmfork; "
+        "print(tvm.testing.plugin.__file__.startswith(tvmfork.overlay_root()), "
+        "hasattr(tvm.testing, 'uses_gpu'), tvm.testing.assert_allclose.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "tvm.testing.utils"]

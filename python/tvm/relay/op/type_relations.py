@@ -32,10 +32,14 @@ Dimensions are Python ints or :class:`~tvm.relay.ty.Any`; the helpers here do
 arithmetic on both (anything combined with ``Any`` is ``Any``).
 """
 import tvm.error
+import tvm_ffi
 
 from ..ty import Any, IncompleteType, TensorType, TupleType
 
 
+# Registered so that it keeps its class when raised inside a pass (a pass runs
+# under the base's C++ pass manager, which re-raises by registered name).
+@tvm_ffi.register_error("RelayTypeError")
 class RelayTypeError(tvm.error.DiagnosticError, ValueError):
     """A Relay program is ill-typed (raised by ``InferType``)."""
 

@@ -8,6 +8,7 @@ from .pass_infra import (
     function_pass,
     module_pass,
     pass_enabled,
+    register_relay_pass,
 )
 from .simplify_inference import SimplifyInference
 from .fold_constant import FoldConstant, FoldConstantExpr, fold_constant
@@ -18,3 +19,5 @@ from .fuse_ops import FuseOps
 from .type_infer import InferType, InferTypeLocal, infer_type
 from .simplify_expr import SimplifyExpr
 from .to_graph_normal_form import ToGraphNormalForm
+
+register_relay_pass("InferType", InferType)

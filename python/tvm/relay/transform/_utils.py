@@ -9,7 +9,9 @@ when some node of the module has no type yet.
 from ..expr import Call, GlobalVar, If, Let, Tuple, TupleGetItem
 from ..function import Function
 from ..op.op import Op
-from .pass_infra import PassInfo, Pass, _current_context
+import functools
+
+from .pass_infra import PassInfo, Pass
 
 
 def children(expr):
@@ -92,6 +94,16 @@ def use_counts(expr):
     return counts
 
 
+def _typed_function_transform(transform_function, typed, mod, ctx):
+    if typed:
+        mod = ensure_typed(mod)
+    new_mod = mod.copy()
+    for gvar, func in mod.functions_items():
+        if isinstance(func, Function) and not func.is_primitive:
+            new_mod[gvar] = transform_function(func, mod, ctx)
+    return new_mod
+
+
 class TypedFunctionPass(Pass):
     """A pass applied to each non-primitive Relay function of a module.
 
@@ -101,19 +113,10 @@ class TypedFunctionPass(Pass):
     """
 
     def __init__(self, opt_level, name, transform_function, typed=True):
-        super().__init__(PassInfo(opt_level, name, ["InferType"] if typed else []))
-        self.transform_function = transform_function
-        self.typed = typed
-
-    def transform(self, mod):
-        ctx = _current_context()
-        if self.typed:
-            mod = ensure_typed(mod)
-        new_mod = mod.copy()
-        for gvar, func in mod.functions_items():
-            if isinstance(func, Function) and not func.is_primitive:
-                new_mod[gvar] = self.transform_function(func, mod, ctx)
-        return new_mod
+        super().__init__(
+            PassInfo(opt_level, name, []),
+            functools.partial(_typed_function_transform, transform_function, typed),
+        )
 
 
 __all__ = [

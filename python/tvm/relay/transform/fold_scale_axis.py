@@ -33,13 +33,15 @@ a ``relu`` / ``leaky_relu`` is crossed. This is an equivalent of upstream's
 forward and backward message-passing passes for these patterns, written
 directly as graph matching.
 """
+import functools
+
 import numpy as np
 
 from ..expr import Call, Constant
 from ..expr_functor import ExprMutator
 from ._utils import TypedFunctionPass, children, op_name, post_order, use_counts
 from .fold_constant import FoldConstant
-from .pass_infra import Pass, PassInfo, _current_context
+from .pass_infra import Pass, PassInfo
 
 _CONVS = {"nn.conv1d": ("NCW", "OIW"), "nn.conv2d": ("NCHW", "OIHW"), "nn.conv3d": ("NCDHW", "OIDHW")}
 _SIGN_SAFE = ("nn.relu", "nn.leaky_relu")  # commute with a positive scale
@@ -422,21 +424,22 @@ def ForwardFoldScaleAxis():  # pylint: disable=invalid-name
     )
 
 
+def _fold_scale_axis_steps(steps, mod, ctx):
+    disabled = {str(p) for p in ctx.disabled_pass}
+    for step in steps:
+        if step.name not in disabled:
+            mod = step(mod)
+    return mod
+
+
 class _FoldScaleAxisPass(Pass):
     """One pass named ``FoldScaleAxis`` (so ``disabled_pass=["FoldScaleAxis"]``
     and the ``opt_level`` check of an enclosing ``Sequential`` apply to it as a
     whole) running its three steps; a step named in ``disabled_pass`` is skipped."""
 
     def __init__(self):
-        super().__init__(PassInfo(3, "FoldScaleAxis", ["InferType"]))
-        self.steps = [BackwardFoldScaleAxis(), ForwardFoldScaleAxis(), FoldConstant()]
-
-    def transform(self, mod):
-        disabled = {str(p) for p in _current_context().disabled_pass}
-        for step in self.steps:
-            if step.info.name not in disabled:
-                mod = step(mod)
-        return mod
+        steps = [BackwardFoldScaleAxis(), ForwardFoldScaleAxis(), FoldConstant()]
+        super().__init__(PassInfo(3, "FoldScaleAxis", []), functools.partial(_fold_scale_axis_steps, steps))
 
 
 def FoldScaleAxis():  # pylint: disable=invalid-name

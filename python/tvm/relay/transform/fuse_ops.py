@@ -505,6 +505,12 @@ def fuse_ops(func, fuse_opt_level=1, max_fuse_depth=DEFAULT_MAX_FUSE_DEPTH):
     return FuseMutator(fuse_opt_level, max_fuse_depth).transform(func)
 
 
+def _check_depth(depth):
+    if depth is not None and (not isinstance(depth, int) or depth < 1):
+        raise ValueError(f"FuseOps: max_fuse_depth (relay.FuseOps.max_depth) must be a positive int, got {depth!r}")
+    return depth
+
+
 def FuseOps(fuse_opt_level=-1, max_fuse_depth=None):  # pylint: disable=invalid-name
     """Fuse operators into primitive functions (upstream ``relay.transform.FuseOps``).
 
@@ -514,26 +520,28 @@ def FuseOps(fuse_opt_level=-1, max_fuse_depth=None):  # pylint: disable=invalid-
         The fusion level; ``-1`` (default) takes the ``opt_level`` of the current
         ``PassContext``. Level 0 makes one function per operator.
     max_fuse_depth : int, optional
-        The largest number of nodes in one fused function; default 256. Upstream
-        reads it from the ``PassContext`` config key ``relay.FuseOps.max_depth``,
-        which the base's ``PassContext`` does not accept (unregistered keys are
-        rejected), so here it is an argument.
+        The largest number of nodes in one fused function. Default: the
+        ``PassContext`` option ``relay.FuseOps.max_depth`` as upstream (accepted
+        by the fork's ``PassContext``, see ``tvmfork.compat.pass_context_option``),
+        else 256.
 
     Returns
     -------
     Pass
         A pass of ``opt_level`` 0 named ``"FuseOps"``.
     """
-    if max_fuse_depth is None:
-        max_fuse_depth = DEFAULT_MAX_FUSE_DEPTH
-    if not isinstance(max_fuse_depth, int) or max_fuse_depth < 1:
-        raise ValueError(f"FuseOps: max_fuse_depth must be a positive int, got {max_fuse_depth!r}")
+    _check_depth(max_fuse_depth)
     if not isinstance(fuse_opt_level, int):
         raise TypeError(f"FuseOps: fuse_opt_level must be an int, got {fuse_opt_level!r}")
 
     def transform_function(func, _mod, ctx):
         level = ctx.opt_level if fuse_opt_level == -1 else fuse_opt_level
-        return fuse_ops(func, level, max_fuse_depth)
+        depth = max_fuse_depth
+        if depth is None:
+            from tvmfork.compat import pass_context_option  # pylint: disable=import-outside-toplevel
+
+            depth = _check_depth(pass_context_option("relay.FuseOps.max_depth", DEFAULT_MAX_FUSE_DEPTH))
+        return fuse_ops(func, level, depth)
 
     return TypedFunctionPass(0, "FuseOps", transform_function)
 

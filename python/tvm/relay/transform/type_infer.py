@@ -316,6 +316,15 @@ class _Inferencer:
                     # later passes that rewrite the uses (SimplifyInference turning
                     # batch_norm into arithmetic on its parameters) keep the type.
                     expr.type_annotation = ty
+            elif (
+                isinstance(expr, Function)
+                and expr.ret_type is None
+                and isinstance(ty, FuncType)
+                and is_complete(ty.ret_type)
+            ):
+                # As upstream, a function's inferred return type becomes its
+                # ret_type (nested and fused functions included).
+                expr.ret_type = ty.ret_type
             expr._checked_type_ = ty
 
 
@@ -360,9 +369,7 @@ def _infer_module(mod, ctx=None):  # pylint: disable=unused-argument
                     raise RelayTypeError(f"in @{gvar.name_hint}: {err}") from None
                 raise
     inferencer.annotate()
-    new_mod = IRModule(mod.functions, mod.type_definitions)
-    new_mod.attrs = dict(mod.attrs)
-    return new_mod
+    return mod.copy()
 
 
 def InferType():  # pylint: disable=invalid-name

@@ -1,0 +1,46 @@
+"""``tvm.parser``: read the Relay text format (TVM 0.8's ``tvm.parser``).
+
+``parse`` / ``fromtext`` read a module (``def @main(...) {...}``, optionally
+headed by ``#[version = "0.0.5"]`` and followed by a ``#[metadata]`` section);
+``parse_expr`` reads one expression. The text is what ``mod.astext()`` /
+``expr.astext()`` print (see :mod:`tvm.relay.printer`).
+"""
+from .relay_text import ParseError, parse_expression, parse_module
+
+
+def parse(source, source_name="from_string", init_module=None, init_meta_table=None):
+    """Parse Relay text into an ``IRModule``.
+
+    Parameters
+    ----------
+    source : str
+        The text.
+    source_name : str
+        A name for the text in error messages.
+    init_module : IRModule, optional
+        Add the parsed functions to this module instead of a new one.
+    init_meta_table : dict, optional
+        Not supported: metadata comes from the text's own ``#[metadata]``
+        section.
+
+    Returns
+    -------
+    mod : tvm.IRModule
+    """
+    if init_meta_table:
+        raise ValueError("tvm.parser.parse: init_meta_table is not supported; put the "
+                         "constants in the text's #[metadata] section (astext(show_meta_data=True))")
+    return parse_module(source, source_name, init_module)
+
+
+def parse_expr(source):
+    """Parse the text of one Relay expression."""
+    return parse_expression(source)
+
+
+def fromtext(source, source_name="from_string"):
+    """Parse Relay text into an ``IRModule`` (0.8's older name of :func:`parse`)."""
+    return parse(source, source_name)
+
+
+__all__ = ["parse", "parse_expr", "fromtext", "ParseError"]

@@ -1,0 +1,362 @@
+"""Relay IR from the Relay text format (``#[version = "0.0.5"]``).
+
+The grammar (``relay_text.lark`` beside this file) is parsed by lark's LALR(1)
+parser: a maintained parser generator gives exact error positions and keeps
+the syntax in one readable file, where a hand-written tokeniser would spread it
+over code. :class:`_Builder` then walks the parse tree in source order, so that
+``%0 = ...;`` bindings, ``let`` and function parameters are in scope exactly
+where the text uses them.
+
+Operator calls: the attributes written in the text are kept exactly; those it
+omits (0.8's printer leaves out default values, and hand-written text often
+does) are filled in from the op's Python constructor, e.g. ``relay.nn.conv2d``,
+called with the same arguments and attributes.
+"""
+import base64
+import functools
+import json
+import os
+import re
+
+import numpy as np
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError
+
+from tvm.relay import expr as _expr
+from tvm.relay import ty as _ty
+from tvm.relay.attrs import Attrs
+from tvm.relay.function import Function
+from tvm.relay.op import op as _op
+
+# Suffixes of scalar constants in the text (as 0.8's printer wrote them).
+_SUFFIX_DTYPES = {
+    "f": "float32", "f32": "float32", "f64": "float64", "f16": "float16",
+    "i8": "int8", "i16": "int16", "i32": "int32", "i64": "int64",
+    "u8": "uint8", "u16": "uint16", "u32": "uint32", "u64": "uint64",
+}
+
+
+_DTYPE_NAME = re.compile(r"^(u?int|float|bfloat|bool)\d*(x\d+)?$")
+
+
+class ParseError(ValueError):
+    """The text is not valid Relay text; the message gives line and column."""
+
+
+@functools.lru_cache(maxsize=None)
+def _parser(start):
+    grammar = os.path.join(os.path.dirname(os.path.abspath(__file__)), "relay_text.lark")
+    with open(grammar, encoding="utf-8") as handle:
+        return Lark(handle.read(), start=start, parser="lalr", maybe_placeholders=True)
+
+
+def _split_scalar(text):
+    """``"1.5f16"`` -> (``"1.5"``, ``"f16"``)."""
+    body = text.lstrip("-")
+    sign = text[: len(text) - len(body)]
+    for special in ("inf", "nan"):
+        if body.startswith(special):
+            return sign + special, body[len(special):]
+    end = 0
+    while end < len(body) and (body[end].isdigit() or body[end] in ".eE" or
+                               (body[end] in "+-" and end and body[end - 1] in "eE")):
+        end += 1
+    return sign + body[:end], body[end:]
+
+
+def scalar_value(text):
+    """The NumPy scalar written as ``text`` (``2f``, ``3i64``, ``1``, ``0.5``)."""
+    number, suffix = _split_scalar(text)
+    if suffix:
+        dtype = _SUFFIX_DTYPES.get(suffix, suffix)
+    elif any(c in number for c in ".eEn") or "inf" in number:
+        dtype = "float32"
+    else:
+        dtype = "int32"
+    try:
+        return np.array(number, dtype="float64").astype(dtype) if "float" in dtype else \
+            np.array(int(number), dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise ParseError(f"bad scalar constant {text!r}: {err}") from None
+
+
+def _attr_number(text):
+    number, suffix = _split_scalar(text)
+    if suffix or any(c in number for c in ".eEn") or "inf" in number:
+        return float(number)
+    return int(number)
+
+
+def _constructor(op_name):
+    """The Python function that builds calls of ``op_name`` (or None)."""
+    from tvm import relay  # pylint: disable=import-outside-toplevel
+
+    *namespace, name = op_name.split(".")
+    module = relay
+    for part in namespace:
+        module = getattr(module, part, None) or getattr(relay.op, part, None)
+        if module is None:
+            return None
+    func = getattr(module, name, None)
+    return func if callable(func) else None
+
+
+def _default_fields(op, args, fields):
+    """Attribute fields of a call of ``op`` built by its Python constructor
+    (None when the constructor cannot be used)."""
+    ctor = _constructor(op.name)
+    if ctor is None:
+        return None
+    try:
+        call = ctor(*args, **fields)
+    except Exception:  # pylint: disable=broad-except
+        return None
+    call = getattr(call, "tuple_value", call)  # TupleWrapper
+    while isinstance(call, _expr.TupleGetItem):
+        call = call.tuple_value
+    if isinstance(call, _expr.Call) and call.op is op and isinstance(call.attrs, Attrs):
+        return dict(call.attrs.items())
+    return None
+
+
+def make_call(op_name, args, fields):
+    """A call of the primitive op ``op_name`` with the attributes ``fields``
+    (omitted attributes take the op's defaults)."""
+    try:
+        op = _op.get(op_name)
+    except Exception as err:  # pylint: disable=broad-except
+        raise ParseError(f"unknown operator {op_name!r}: {err}") from None
+    if not op.attrs_type_key:
+        if fields:
+            raise ParseError(f"operator {op_name} takes no attributes, got {sorted(fields)}")
+        return _expr.Call(op, args)
+    merged = _default_fields(op, args, fields) or {}
+    merged.update(fields)
+    return _expr.Call(op, args, Attrs(op.attrs_type_key, merged))
+
+
+class _Builder:
+    """Relay IR from the parse tree, in source order (see the module docstring)."""
+
+    def __init__(self, metadata, free_vars_allowed):
+        self.metadata = metadata
+        self.free_vars_allowed = free_vars_allowed
+        self.free_vars = {}
+
+    # ---------------------------------------------------------------- types
+    def type(self, node):
+        kind = node.data
+        if kind == "tensor_type":
+            *dims, dtype = node.children
+            dims = [d for d in dims if d is not None]
+            return _ty.TensorType([self.dim(d) for d in dims], str(dtype))
+        if kind == "named_type":
+            name = str(node.children[0])
+            if _DTYPE_NAME.match(name):
+                return _ty.TensorType([], name)  # a scalar tensor type
+            return _ty.TypeVar(name)
+        if kind == "tuple_type":
+            return _ty.TupleType([self.type(c) for c in node.children])
+        if kind == "func_type":
+            *args, ret = node.children
+            return _ty.FuncType([self.type(a) for a in args if a is not None], self.type(ret))
+        if kind == "incomplete_type":
+            return _ty.IncompleteType()
+        raise ParseError(f"unexpected type node {kind}")
+
+    @staticmethod
+    def dim(node):
+        if node.data == "any_dim":
+            return _ty.Any()
+        return int(node.children[0])
+
+    # ----------------------------------------------------------- attributes
+    def attr_value(self, node):
+        kind = node.data
+        if kind == "string":
+            return json.loads(str(node.children[0]))
+        if kind == "number":
+            return _attr_number(str(node.children[0]))
+        if kind == "true":
+            return True
+        if kind == "false":
+            return False
+        if kind == "none":
+            return None
+        if kind == "list":
+            return [self.attr_value(c) for c in node.children if c is not None]
+        if kind == "name":
+            return str(node.children[0])
+        raise ParseError(f"unexpected attribute value {kind}")
+
+    # ------------------------------------------------------------ functions
+    def params(self, param_list, scope):
+        params, attrs = [], {}
+        if param_list is None:
+            return params, attrs
+        for item in param_list.children:
+            if item.data == "param":
+                name, ty = item.children
+                var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
+                scope[str(name)] = var
+                params.append(var)
+            else:
+                key, value = item.children
+                attrs[str(key)] = self.attr_value(value)
+        return params, attrs
+
+    def function(self, param_list, ret_type, body, scope):
+        inner = dict(scope)
+        params, attrs = self.params(param_list, inner)
+        ret = self.type(ret_type.children[0]) if ret_type is not None else None
+        return Function(params, self.body(body, inner), ret, attrs=attrs or None)
+
+    def body(self, node, scope):
+        *statements, result = node.children
+        lets = []
+        for stmt in statements:
+            if stmt.data == "bind":
+                name, value = stmt.children
+                scope[str(name)] = self.expr(value, scope)
+            elif stmt.data == "let":
+                name, ty, value = stmt.children
+                value = self.expr(value, scope)
+                var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
+                scope[str(name)] = var
+                lets.append((var, value))
+            else:  # free_var
+                name, ty = stmt.children
+                var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
+                scope[str(name)] = var
+                self.free_vars[str(name)] = var
+        out = self.expr(result, scope)
+        for var, value in reversed(lets):
+            out = _expr.Let(var, value, out)
+        return out
+
+    # ---------------------------------------------------------- expressions
+    def expr(self, node, scope):  # pylint: disable=too-many-return-statements,too-many-branches
+        if isinstance(node, Token):
+            raise ParseError(f"unexpected token {node!r} at line {node.line}")
+        kind = node.data
+        if kind == "local":
+            name = str(node.children[0])
+            if name in scope:
+                return scope[name]
+            if not self.free_vars_allowed:
+                token = node.children[0]
+                raise ParseError(f"undefined variable {name} at line {token.line}, column {token.column}")
+            var = self.free_vars.setdefault(name, _expr.Var(name[1:]))
+            scope[name] = var
+            return var
+        if kind == "global_var":
+            return _expr.GlobalVar(str(node.children[0])[1:])
+        if kind == "op":
+            return _op.get(str(node.children[0]))
+        if kind == "scalar":
+            return _expr.Constant(scalar_value(str(node.children[0])))
+        if kind in ("true", "false"):
+            return _expr.Constant(np.array(kind == "true"))
+        if kind == "meta":
+            section, index = str(node.children[0]), int(node.children[1])
+            values = self.metadata.get(section)
+            if values is None or index >= len(values):
+                raise ParseError(
+                    f"meta[{section}][{index}] is not in the metadata section "
+                    f"(it has {len(values or [])} {section} entries)"
+                )
+            return values[index]
+        if kind == "tuple":
+            return _expr.Tuple([self.expr(c, scope) for c in node.children])
+        if kind == "getitem":
+            return _expr.TupleGetItem(self.expr(node.children[0], scope), int(node.children[1]))
+        if kind == "call":
+            return self.call(node, scope)
+        if kind == "function":
+            param_list, ret_type, body = node.children
+            return self.function(param_list, ret_type, body, scope)
+        if kind == "if_":
+            cond, then_body, else_body = node.children
+            return _expr.If(
+                self.expr(cond, scope), self.body(then_body, dict(scope)), self.body(else_body, dict(scope))
+            )
+        raise ParseError(f"unexpected expression node {kind}")
+
+    def call(self, node, scope):
+        head, arg_list = node.children
+        args, fields = [], {}
+        for arg in arg_list.children if arg_list is not None else []:
+            if isinstance(arg, Tree) and arg.data == "keyword":
+                key, value = arg.children
+                fields[str(key)] = self.attr_value(value)
+            else:
+                args.append(self.expr(arg, scope))
+        if isinstance(head, Tree) and head.data == "op":
+            return make_call(str(head.children[0]), args, fields)
+        if fields:
+            raise ParseError("only operator calls take attributes")
+        return _expr.Call(self.expr(head, scope), args)
+
+
+def _metadata(token):
+    """``{section: [node]}`` from the ``#[metadata]`` section (JSON written by
+    the fork's printer: constants as dtype, shape and base64 bytes)."""
+    if token is None:
+        return {}
+    text = str(token)[len("#[metadata]"):].strip()
+    if not text:
+        return {}
+    try:
+        table = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ParseError(f"the metadata section is not the fork's JSON format: {err}") from None
+    constants = []
+    for entry in table.get("relay.Constant", []):
+        array = np.frombuffer(base64.b64decode(entry["data"]), dtype=entry["dtype"])
+        constants.append(_expr.Constant(array.reshape(entry["shape"]).copy()))
+    return {"relay.Constant": constants}
+
+
+def metadata_section(constants):
+    """The ``#[metadata]`` section for ``constants`` (NumPy arrays)."""
+    entries = [
+        {"dtype": str(a.dtype), "shape": list(a.shape),
+         "data": base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")}
+        for a in constants
+    ]
+    return "#[metadata]\n" + json.dumps({"relay.Constant": entries})
+
+
+def _parse_tree(text, start, source_name):
+    try:
+        return _parser(start).parse(text)
+    except LarkError as err:
+        raise ParseError(f"{source_name}: cannot parse Relay text: {err}") from None
+
+
+def _split_metadata(tree):
+    children = tree.children
+    meta = children[-1] if isinstance(children[-1], Token) and children[-1].type == "METADATA" else None
+    return _metadata(meta)
+
+
+def parse_module(text, source_name="from_string", init_module=None):
+    """An ``IRModule`` from Relay text with ``def @name(...) {...}`` definitions."""
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    tree = _parse_tree(text, "module", source_name)
+    builder = _Builder(_split_metadata(tree), free_vars_allowed=False)
+    mod = init_module if init_module is not None else tvm.IRModule()
+    for item in tree.children:
+        if isinstance(item, Tree) and item.data == "definition":
+            name, param_list, ret_type, body = item.children
+            mod[str(name)[1:]] = builder.function(param_list, ret_type, body, {})
+    return mod
+
+
+def parse_expression(text, source_name="from_string"):
+    """A Relay expression from text (undeclared ``%x`` become free variables)."""
+    tree = _parse_tree(text, "expression", source_name)
+    builder = _Builder(_split_metadata(tree), free_vars_allowed=True)
+    body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
+    return builder.body(body, {})
