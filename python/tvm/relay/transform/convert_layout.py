@@ -1,0 +1,567 @@
+"""ConvertLayout: move a graph's convolutions to another data layout (e.g. NHWC).
+
+Contract (upstream 0.8 ``relay.transform.ConvertLayout``)
+---------------------------------------------------------
+``ConvertLayout(desired_layouts)`` maps an op name to the layouts wanted for its
+inputs, in the op's order: ``{"nn.conv2d": ["NHWC", "default"]}`` asks for NHWC
+data and the usual kernel layout of NHWC (``HWIO``; ``HWOI`` for a depthwise
+convolution with channel multiplier 1). The function keeps its signature: its
+inputs and outputs stay in the original layout; inside, every op that can work
+in the new layout does, so that -- ideally -- the activations are converted once
+where they enter the graph and once where they leave it. Kernels are converted
+by a ``layout_transform`` of the weight, which ``FoldConstant`` folds into a new
+constant once the weights are bound (``relay.build`` does so).
+
+How it works
+------------
+One pass over the dataflow graph, children first. Every rewritten expression
+carries a *layout state*: ``None`` when the new expression has the original
+layout, else a :class:`LayoutState` ``(src, dst)`` saying the new expression is
+``layout_transform(original, src, dst)``. For instance the output of a converted
+``NCHW`` convolution has state ``("NCHW", "NHWC")``.
+
+* ops named in ``desired_layouts`` (``nn.conv2d``, ``nn.conv2d_transpose``,
+  the pools...) take their input converted to the desired layout;
+* ops that adapt (pools, global and adaptive pools, ``image.resize2d``,
+  ``nn.upsampling``) take the layout of their input: their ``layout`` attribute
+  is rewritten;
+* ops with axes (``concatenate``, ``nn.bias_add``, ``nn.batch_norm``,
+  ``nn.prelu``, softmaxes, reductions, ``squeeze``) and ``nn.pad`` get their
+  axes (pad widths) permuted;
+* element-wise and broadcast ops keep the layout; an operand without the state
+  is brought to it (a per-channel ``[C, 1, 1]`` constant becomes ``[1, 1, 1, C]``
+  for NHWC through ``expand_dims`` + ``layout_transform``, folded later);
+* any other op gets its inputs back in the original layout.
+
+A conversion is never stacked on its inverse: converting
+``layout_transform(x, A, B)`` back to ``A`` gives ``x`` itself, and each
+(expression, conversion) pair is built once, so all users of a value share one
+transform.
+
+Relay has a ``layout_transform`` op here (``relay.layout_transform``), so the
+pass emits that rather than ``transpose``: it names the layouts, which makes
+the rewritten graph readable and lets conversions compose by name.
+
+Data layouts must be permutations of the op's original layout (``NCHW`` <->
+``NHWC``...); packed layouts such as ``NCHW16c`` are the business of the x86
+schedules, not of this pass, and are refused with a ``ValueError``.
+"""
+import logging
+
+from ..expr import Call, If, Let, Tuple, TupleGetItem, Var
+from ..function import Function
+from ..op.op import Op, OpPattern
+from ..op import op as _op_registry
+from ..ty import TensorType
+from .pass_infra import Pass, PassInfo
+from ._utils import ensure_typed, post_order
+
+logger = logging.getLogger("tvm.relay.transform.convert_layout")
+
+# Convolutions: data and kernel layouts are chosen by ``desired_layouts``.
+CONV_OPS = ("nn.conv2d", "nn.conv2d_transpose", "qnn.conv2d")
+# Ops with a ``layout`` attribute that follow their input's layout (or the
+# desired one when named in ``desired_layouts``).
+LAYOUT_ATTR_OPS = (
+    "nn.max_pool2d",
+    "nn.avg_pool2d",
+    "nn.global_avg_pool2d",
+    "nn.global_max_pool2d",
+    "nn.adaptive_avg_pool2d",
+    "nn.adaptive_max_pool2d",
+    "image.resize2d",
+    "nn.upsampling",
+)
+# Ops with a single ``axis`` attribute on their first input; other inputs are
+# per-channel vectors that do not depend on the layout.
+AXIS_OPS = ("nn.bias_add", "nn.prelu", "nn.batch_norm", "nn.softmax", "nn.log_softmax",
+            "nn.fast_softmax")
+REDUCE_OPS = ("sum", "mean", "max", "min", "prod", "all", "any", "argmax", "argmin",
+              "variance")
+BROADCAST_OPS = (
+    "add", "subtract", "multiply", "divide", "floor_divide", "power", "atan2", "mod",
+    "floor_mod", "maximum", "minimum", "right_shift", "left_shift", "logical_and",
+    "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "trunc_divide",
+    "trunc_mod", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "where",
+)
+# Element-wise ops that create a tensor from attributes rather than from inputs.
+_CREATION_OPS = ("full", "ones", "zeros")
+
+# Kernel layout meant by "default" for a data layout (upstream's choices).
+_DEFAULT_KERNEL = {
+    "nn.conv2d": {"NCHW": "OIHW", "NHWC": "HWIO", "HWNC": "HWOI"},
+    "nn.conv2d_transpose": {"NCHW": "OIHW", "NHWC": "HWIO"},
+    "qnn.conv2d": {"NCHW": "OIHW", "NHWC": "HWIO"},
+}
+
+
+class LayoutState:
+    """The new expression is ``layout_transform(original, src, dst)``.
+
+    ``src`` and ``dst`` hold the same axis letters; ``dst[i]`` names the
+    original axis now at position ``i``.
+    """
+
+    __slots__ = ("src", "dst")
+
+    def __init__(self, src, dst):
+        self.src = src
+        self.dst = dst
+
+    @staticmethod
+    def of(src, dst):
+        """The state for ``src -> dst``, ``None`` when they are equal."""
+        return None if src == dst else LayoutState(src, dst)
+
+    def new_axis(self, axis):
+        """Position in the new layout of original axis ``axis`` (non-negative)."""
+        return self.dst.index(self.src[axis])
+
+    def original_axis(self, new_axis):
+        """Original position of the axis now at ``new_axis``."""
+        return self.src.index(self.dst[new_axis])
+
+    def without(self, letters):
+        """The state after the axes named by ``letters`` are removed."""
+        src = "".join(c for c in self.src if c not in letters)
+        dst = "".join(c for c in self.dst if c not in letters)
+        return LayoutState.of(src, dst)
+
+    def __eq__(self, other):
+        return isinstance(other, LayoutState) and (self.src, self.dst) == (other.src, other.dst)
+
+    def __hash__(self):
+        return hash((self.src, self.dst))
+
+    def __repr__(self):
+        return f"LayoutState({self.src}->{self.dst})"
+
+
+def _check_permutation(original, desired, what):
+    if sorted(original) != sorted(desired) or len(set(desired)) != len(desired):
+        raise ValueError(
+            f"ConvertLayout: {what} {desired!r} is not a permutation of the op's layout "
+            f"{original!r}; only plain layouts (e.g. NCHW <-> NHWC) can be converted"
+        )
+
+
+def _normalize_desired(desired_layouts):
+    """``{op_name: [layouts...]}`` checked, with unknown op names dropped (warned)."""
+    if not hasattr(desired_layouts, "items"):
+        raise TypeError(
+            "ConvertLayout: desired_layouts must map op names to lists of layouts, e.g. "
+            f"{{'nn.conv2d': ['NHWC', 'default']}}; got {desired_layouts!r}"
+        )
+    settable = CONV_OPS + LAYOUT_ATTR_OPS
+    result = {}
+    for name, layouts in desired_layouts.items():
+        name = str(name)
+        if isinstance(layouts, str) or not hasattr(layouts, "__iter__"):
+            raise TypeError(
+                f"ConvertLayout: the layouts of {name!r} must be a list such as ['NHWC', "
+                f"'default'], got {layouts!r}"
+            )
+        layouts = [str(layout) for layout in layouts]
+        if name not in _op_registry.list_op_names():
+            # upstream tvmc names qnn.conv2d even for float graphs: not an error.
+            logger.warning("ConvertLayout: op %r is not registered in relay; ignored", name)
+            continue
+        if name not in settable:
+            raise ValueError(
+                f"ConvertLayout cannot set the layout of {name!r}; ops with a settable "
+                f"layout: {', '.join(settable)} (the others follow their inputs)"
+            )
+        needed = 2 if name in CONV_OPS else 1
+        if len(layouts) < needed:
+            raise ValueError(
+                f"ConvertLayout: {name} needs {needed} layout(s) (data, kernel), got {layouts}"
+            )
+        if layouts[0] == "default":
+            raise ValueError(f"ConvertLayout: the data layout of {name} cannot be 'default'")
+        result[name] = layouts
+    return result
+
+
+def _rank(expr):
+    ty = expr.checked_type
+    if not isinstance(ty, TensorType):
+        return None
+    return len(ty.shape)
+
+
+class LayoutConverter:
+    """The rewriting behind :func:`ConvertLayout`, for one function."""
+
+    def __init__(self, desired_layouts):
+        self.desired = desired_layouts
+        self._made = {}  # (id(expr), src, dst) -> (expr kept alive, converted)
+
+    # -- conversions ------------------------------------------------------------
+
+    def _transform(self, expr, src, dst):
+        """``layout_transform(expr, src, dst)``, cancelling against a producer
+        that is itself a layout transform and built once per expression."""
+        if src == dst:
+            return expr
+        key = (id(expr), src, dst)
+        found = self._made.get(key)
+        if found is not None:
+            return found[1]
+        from ..op.transform import layout_transform  # pylint: disable=import-outside-toplevel
+
+        result = None
+        if _is_layout_transform(expr):
+            inner_src = expr.attrs.src_layout
+            if expr.attrs.dst_layout == src and sorted(inner_src) == sorted(dst):
+                # transform(transform(x, A, B), B, C) is transform(x, A, C) or x.
+                result = self._transform(expr.args[0], inner_src, dst)
+        if result is None:
+            result = layout_transform(expr, src, dst)
+        self._made[key] = (expr, result)
+        return result
+
+    def convert(self, expr, state, target):
+        """``expr`` (carrying ``state``) re-expressed with state ``target``."""
+        if state == target:
+            return expr
+        if isinstance(state, tuple) or isinstance(target, tuple):
+            return self._convert_tuple(expr, state, target)
+        if state is None:
+            return self._transform(expr, target.src, target.dst)
+        if target is None:
+            return self._transform(expr, state.dst, state.src)
+        if state.src != target.src:
+            expr = self._transform(expr, state.dst, state.src)
+            return self._transform(expr, target.src, target.dst)
+        return self._transform(expr, state.dst, target.dst)
+
+    def _convert_tuple(self, expr, state, target):
+        size = len(state) if isinstance(state, tuple) else len(target)
+        states = state if isinstance(state, tuple) else (None,) * size
+        targets = target if isinstance(target, tuple) else (None,) * size
+        if isinstance(expr, Tuple):
+            fields = expr.fields
+        else:
+            fields = [TupleGetItem(expr, i) for i in range(size)]
+        return Tuple([self.convert(f, s, t) for f, s, t in zip(fields, states, targets)])
+
+    def plain(self, new, state):
+        """The new expression in the original layout."""
+        if state is None:
+            return new
+        if isinstance(state, tuple):
+            if all(s is None for s in state):
+                return new
+            return self._convert_tuple(new, state, None)
+        return self.convert(new, state, None)
+
+    # -- the walk ---------------------------------------------------------------
+
+    def rewrite(self, func):
+        """``func`` with its body converted; inputs and outputs keep their layout."""
+        done = {}  # id(original) -> (original, new, state)
+        for node in post_order(func.body):
+            done[id(node)] = (node,) + self._rewrite_node(node, done)
+        _, new_body, state = done[id(func.body)]
+        new_body = self.plain(new_body, state)
+        return Function(func.params, new_body, func.ret_type, func.type_params, func.attrs)
+
+    def _rewrite_node(self, node, done):
+        def arg(expr):
+            _, new, state = done[id(expr)]
+            return new, state
+
+        def plain_arg(expr):
+            return self.plain(*arg(expr))
+
+        if isinstance(node, Call) and isinstance(node.op, Op):
+            return self._rewrite_call(node, [arg(a) for a in node.args])
+        if isinstance(node, Tuple):
+            fields = [arg(f) for f in node.fields]
+            return Tuple([f[0] for f in fields], node.span), tuple(f[1] for f in fields)
+        if isinstance(node, TupleGetItem):
+            new, state = arg(node.tuple_value)
+            field_state = state[node.index] if isinstance(state, tuple) else None
+            if isinstance(new, Tuple):
+                return new.fields[node.index], field_state
+            return TupleGetItem(new, node.index), field_state
+        if isinstance(node, Call):  # a call of a function, global or variable
+            head = node.op if isinstance(node.op, Var) else plain_arg(node.op)
+            return Call(head, [plain_arg(a) for a in node.args], node.attrs, node.type_args,
+                        node.span), None
+        if isinstance(node, Let):
+            return Let(node.var, plain_arg(node.value), plain_arg(node.body)), None
+        if isinstance(node, If):
+            return If(plain_arg(node.cond), plain_arg(node.true_branch),
+                      plain_arg(node.false_branch)), None
+        if isinstance(node, Function) and not node.is_primitive:
+            inner = LayoutConverter(self.desired)
+            return inner.rewrite(node), None
+        return node, None  # variables, constants, globals, primitive functions
+
+    # -- calls --------------------------------------------------------------------
+
+    def _rewrite_call(self, call, args):
+        name = call.op.name
+        handler = None
+        if name in CONV_OPS and name in self.desired:
+            handler = self._conv
+        elif name in LAYOUT_ATTR_OPS:
+            handler = self._layout_attr_op
+        elif name in AXIS_OPS:
+            handler = self._axis_op
+        elif name == "concatenate":
+            handler = self._concatenate
+        elif name in REDUCE_OPS:
+            handler = self._reduce
+        elif name == "squeeze":
+            handler = self._squeeze
+        elif name == "nn.pad":
+            handler = self._pad
+        elif name in BROADCAST_OPS or (
+            call.op.get_attr("TOpPattern") == OpPattern.ELEMWISE and name not in _CREATION_OPS
+        ):
+            handler = self._elementwise
+        if handler is not None:
+            result = handler(call, args)
+            if result is not None:
+                return result
+        return self._fallback(call, args)
+
+    def _fallback(self, call, args):
+        new_args = [self.plain(new, state) for new, state in args]
+        return self._call(call, new_args, call.attrs), None
+
+    @staticmethod
+    def _call(call, new_args, attrs):
+        return Call(call.op, new_args, attrs, call.type_args, call.span)
+
+    def _conv(self, call, args):
+        attrs = call.attrs
+        layouts = self.desired[call.op.name]
+        data_layout, kernel_layout = layouts[0], layouts[1]
+        _check_permutation(attrs.data_layout, data_layout, f"{call.op.name} data layout")
+        if kernel_layout == "default":
+            kernel_layout = self._default_kernel(call, data_layout)
+        _check_permutation(attrs.kernel_layout, kernel_layout, f"{call.op.name} kernel layout")
+        out_layout = attrs.out_layout or attrs.data_layout
+        _check_permutation(out_layout, data_layout, f"{call.op.name} output layout")
+        (data, data_state), (weight, weight_state) = args[0], args[1]
+        new_args = [
+            self.convert(data, data_state, LayoutState.of(attrs.data_layout, data_layout)),
+            self.convert(weight, weight_state, LayoutState.of(attrs.kernel_layout, kernel_layout)),
+        ] + [self.plain(new, state) for new, state in args[2:]]
+        new_attrs = attrs.with_fields(data_layout=data_layout, kernel_layout=kernel_layout,
+                                      out_layout="")
+        return self._call(call, new_args, new_attrs), LayoutState.of(out_layout, data_layout)
+
+    @staticmethod
+    def _default_kernel(call, data_layout):
+        name = call.op.name
+        choice = _DEFAULT_KERNEL.get(name, {}).get(data_layout)
+        if choice is None:
+            raise ValueError(
+                f"ConvertLayout: no default kernel layout of {name} for data layout "
+                f"{data_layout!r}; give one explicitly, e.g. [{data_layout!r}, 'HWIO']"
+            )
+        if name == "nn.conv2d" and data_layout == "NHWC" and _is_depthwise_multiplier_one(call):
+            # the depthwise NHWC computes take HWOI; with a channel multiplier of 1
+            # the OIHW kernel [C, 1, kh, kw] permutes straight into it.
+            choice = "HWOI"
+        return choice
+
+    def _layout_attr_op(self, call, args):
+        attrs = call.attrs
+        data, state = args[0]
+        original = attrs.layout
+        if call.op.name in self.desired:
+            target = self.desired[call.op.name][0]
+            _check_permutation(original, target, f"{call.op.name} layout")
+        elif state is not None and state.src == original:
+            target = state.dst
+        else:
+            return None
+        out_layout = (attrs.get("out_layout", "") or original)
+        if sorted(out_layout) != sorted(target):
+            return None
+        fields = {"layout": target}
+        if "out_layout" in attrs:
+            fields["out_layout"] = ""
+        new_args = [self.convert(data, state, LayoutState.of(original, target))]
+        new_args += [self.plain(new, s) for new, s in args[1:]]
+        new_call = self._call(call, new_args, attrs.with_fields(**fields))
+        return new_call, LayoutState.of(out_layout, target)
+
+    def _axis_op(self, call, args):
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src):
+            return None
+        axis = int(call.attrs.axis) % ndim
+        new_args = [data] + [self.plain(new, s) for new, s in args[1:]]
+        new_call = self._call(call, new_args, call.attrs.with_fields(axis=state.new_axis(axis)))
+        if call.op.name == "nn.batch_norm":  # (out, mean, var): only out has the layout
+            return new_call, (state, None, None)
+        return new_call, state
+
+    def _concatenate(self, call, args):
+        tup, states = args[0]
+        if not isinstance(states, tuple) or not isinstance(call.args[0], Tuple):
+            return None
+        ndim = _rank(call)
+        chosen = next((s for s in states if s is not None and len(s.src) == ndim), None)
+        if chosen is None:
+            return None
+        fields = [self.convert(f, s, chosen) for f, s in zip(tup.fields, states)]
+        axis = int(call.attrs.axis) % ndim
+        new_call = self._call(call, [Tuple(fields, tup.span)],
+                              call.attrs.with_fields(axis=chosen.new_axis(axis)))
+        return new_call, chosen
+
+    def _reduce(self, call, args):
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src):
+            return None
+        attrs = call.attrs
+        if attrs.axis is None:
+            if call.op.name in ("argmax", "argmin"):
+                return None  # a flat index depends on the layout
+            axes = list(range(ndim))
+        else:
+            axes = sorted({int(a) % ndim for a in attrs.axis})
+        if attrs.exclude:
+            axes = [i for i in range(ndim) if i not in axes]
+        new_axes = tuple(sorted(state.new_axis(a) for a in axes))
+        new_args = [data] + [self.convert(new, s, state) for new, s in args[1:]]
+        new_call = self._call(call, new_args, attrs.with_fields(axis=new_axes, exclude=False))
+        if attrs.keepdims:
+            return new_call, state
+        return new_call, state.without({state.src[a] for a in axes})
+
+    def _squeeze(self, call, args):
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src) or call.attrs.axis is None:
+            return None
+        axes = sorted({int(a) % ndim for a in call.attrs.axis})
+        new_axes = tuple(sorted(state.new_axis(a) for a in axes))
+        new_call = self._call(call, [data], call.attrs.with_fields(axis=new_axes))
+        return new_call, state.without({state.src[a] for a in axes})
+
+    def _pad(self, call, args):
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src):
+            return None
+        width = call.attrs.pad_width
+        new_width = tuple(tuple(width[state.original_axis(i)]) for i in range(ndim))
+        new_args = [data] + [self.plain(new, s) for new, s in args[1:]]
+        return self._call(call, new_args, call.attrs.with_fields(pad_width=new_width)), state
+
+    def _elementwise(self, call, args):
+        ndim = _rank(call)
+        if ndim is None:
+            return None
+        chosen = next(
+            (s for _, s in args if isinstance(s, LayoutState) and len(s.src) == ndim), None
+        )
+        if chosen is None:
+            return None
+        from ..op.transform import expand_dims  # pylint: disable=import-outside-toplevel
+
+        new_args = []
+        for original, (new, state) in zip(call.args, args):
+            rank = _rank(original)
+            if state is not None or rank == ndim:
+                new_args.append(self.convert(new, state, chosen))
+            elif rank == 0:
+                new_args.append(new)
+            elif rank is not None and rank < ndim:
+                # NumPy broadcasting aligns trailing axes: give the operand the
+                # full rank first, then permute it like the others.
+                widened = expand_dims(new, axis=0, num_newaxis=ndim - rank)
+                new_args.append(self._transform(widened, chosen.src, chosen.dst))
+            else:
+                return None
+        return self._call(call, new_args, call.attrs), chosen
+
+
+def _is_layout_transform(expr):
+    return isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name == "layout_transform"
+
+
+def _is_depthwise_multiplier_one(call):
+    attrs = call.attrs
+    groups = int(attrs.groups)
+    data_type = call.args[0].checked_type
+    out_type = call.checked_type
+    if groups <= 1 or not isinstance(data_type, TensorType):
+        return False
+    in_channels = data_type.shape[attrs.data_layout.index("C")]
+    out_layout = attrs.out_layout or attrs.data_layout
+    out_channels = out_type.shape[out_layout.index("C")]
+    return _int(in_channels) == groups and _int(out_channels) == groups
+
+
+def _int(dim):
+    try:
+        return int(dim)
+    except TypeError:
+        return None
+
+
+def convert_layout(func, desired_layouts):
+    """``func`` (typed) with its layouts converted (the body of the pass)."""
+    return LayoutConverter(_normalize_desired(desired_layouts)).rewrite(func)
+
+
+def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
+    """Convert the data layout of convolutions and of the ops around them
+    (upstream ``relay.transform.ConvertLayout``, ``opt_level`` 3).
+
+    Inputs and outputs of each function keep their layout; inside, ops work in
+    the desired layout and the activations are converted at the boundary of
+    the ops that cannot follow. Kernels go through a ``layout_transform`` of
+    the weight that ``FoldConstant`` folds (``relay.build`` runs it after
+    binding the parameters). This pass emits Relay's ``layout_transform`` op
+    (there is one here) rather than ``transpose``.
+
+    Parameters
+    ----------
+    desired_layouts : dict of str to list of str
+        Op name to the layouts of its inputs in order, e.g.
+        ``{"nn.conv2d": ["NHWC", "default"]}``: NHWC data and the default
+        kernel layout for it (``HWIO``, ``HWOI`` for depthwise with multiplier
+        1). Settable: ``nn.conv2d``, ``nn.conv2d_transpose`` (data and kernel),
+        pools, ``image.resize2d`` and ``nn.upsampling`` (one layout; without an
+        entry they follow their input). Names of ops not registered in Relay
+        are ignored with a warning (upstream tvmc passes ``qnn.conv2d``).
+
+    Returns
+    -------
+    tvm.transform.Pass
+
+    Raises
+    ------
+    TypeError, ValueError
+        When ``desired_layouts`` is malformed, names an op whose layout cannot
+        be set, or asks for a layout that is not a permutation of the op's.
+    """
+    desired = _normalize_desired(desired_layouts)
+
+    def transform(mod, _ctx):
+        mod = ensure_typed(mod)
+        new_mod = mod.copy()
+        for gvar, func in mod.functions_items():
+            if isinstance(func, Function) and not func.is_primitive:
+                new_mod[gvar] = LayoutConverter(desired).rewrite(func)
+        from .type_infer import InferType  # pylint: disable=import-outside-toplevel
+
+        return InferType()(new_mod)
+
+    return Pass(PassInfo(3, "ConvertLayout", []), transform)
+
+
+__all__ = ["ConvertLayout", "LayoutConverter", "LayoutState", "convert_layout"]
