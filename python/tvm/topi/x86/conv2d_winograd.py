@@ -282,7 +282,8 @@ def schedule_conv2d_winograd_nhwc(sch, outs, cfg=None):
     gemm = sch.get_sblock(blocks["winograd_batch_gemm"])
     block = const_int(sch.get(gemm).iter_vars[4].dom.extent)
     tile_reduction(sch, gemm, spatial_tiles=[1, 1, config["tile_p"], max(1, config["tile_co"] // block), block],
-                   vec_axis=4, num_cores=num_cores, fuse_epilogue=False, outer_order=[0, 1, 3, 2, 4])
+                   vec_axis=4, num_cores=num_cores, fuse_epilogue=False, outer_order=[0, 1, 3, 2, 4],
+                   lanes=lanes)
 
     # inverse transform per output tile, written with the epilogue
     out = sch.get_sblock(out_block)

@@ -113,7 +113,7 @@ def schedule_anchor(sch, outs, tags, fallback, plan, cfg=None, what="conv2d"):
                 except ScheduleError:
                     pass
         anchor = sch.get_sblock(anchor_name)
-    tile_reduction(sch, anchor, num_cores=cpu.num_cores, **kwargs)
+    tile_reduction(sch, anchor, num_cores=cpu.num_cores, lanes=cpu.lanes, **kwargs)
     finish_blocks(sch, lanes=cpu.lanes, num_cores=cpu.num_cores)
     return sch
 
@@ -143,6 +143,14 @@ def split_stride_layout(sch, anchor, pad_names, spatial_axis):
             def index_map(*idx, _s=stride):
                 return (*idx[:-1], idx[-1] % _s, idx[-1] // _s)
 
-            sch.transform_layout(pad_block, ("write", 0), positional_index_map(index_map, len(buf.shape)),
-                                 pad_value=0.0)
+            mapping = positional_index_map(index_map, len(buf.shape))
+            sch.transform_layout(pad_block, ("write", 0), mapping, pad_value=0.0)
+            # iterate in the stored order too: the innermost loop then writes
+            # contiguously and is vectorised (in input order it was a scalar
+            # strided scatter that cost more than a stride-2 depthwise
+            # convolution itself: 2.5 of 5 ms for 96 channels at 112x112)
+            try:
+                sch.transform_block_layout(pad_block, mapping)
+            except ScheduleError:
+                pass
             break

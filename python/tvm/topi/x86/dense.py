@@ -146,7 +146,7 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
             raise ValueError(f"{what}: unknown plan {plan!r} (gemv, packed, direct)")
         tiles = [1] * (n_sp - 2) + [config["tile_m"], config["tile_n"]]
         tile_reduction(sch, block, tiles, vec_axis=n_sp - 1,
-                       reduce_tiles=[config["tile_k"]], num_cores=num_cores)
+                       reduce_tiles=[config["tile_k"]], num_cores=num_cores, lanes=lanes)
     finish_blocks(sch, lanes=lanes, num_cores=num_cores)
     return sch
 
