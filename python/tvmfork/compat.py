@@ -39,6 +39,8 @@ device_compat
 pass_context_options
     ``PassContext(config=...)`` accepts 0.8's Relay options
     (:data:`RELAY_PASS_CONTEXT_OPTIONS`), read with :func:`pass_context_option`.
+fork_subpackages_as_attributes
+    ``tvm.relay`` etc. resolve after a plain ``import tvm`` (imported on first use).
 thread_pool_size
     The base runtime sizes its thread pool as half the logical CPUs on x86 (it
     assumes two hyper-threads per core), so a machine without SMT runs every
@@ -613,6 +615,37 @@ def pass_context_options():
 
 
 
+def fork_subpackages_as_attributes():
+    """``tvm.relay``, ``tvm.parser``, ``tvm._ffi``, ... after a plain ``import tvm``.
+
+    0.8's ``tvm/__init__.py`` imported its subpackages, so scripts write
+    ``import tvm`` then ``tvm.relay.var(...)``. The fork's packages are imported
+    on first attribute access instead (importing Relay at every ``import tvm``
+    would cost every process its start-up time).
+    """
+    import importlib  # pylint: disable=import-outside-toplevel
+
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    if getattr(getattr(tvm, "__getattr__", None), "_tvmfork_patched", False):
+        return
+    from .overlay import overlay_root  # pylint: disable=import-outside-toplevel
+
+    root = overlay_root()
+    fork_packages = {
+        name for name in os.listdir(root)
+        if os.path.isfile(os.path.join(root, name, "__init__.py"))
+    } | {"testing"}
+
+    def __getattr__(name):
+        if name in fork_packages:
+            return importlib.import_module(f"tvm.{name}")
+        raise AttributeError(f"module 'tvm' has no attribute {name!r}")
+
+    __getattr__._tvmfork_patched = True
+    tvm.__getattr__ = __getattr__
+
+
 #: Every patch, in the order :func:`install` applies them.
 PATCHES = (
     thread_pool_size,
@@ -626,6 +659,7 @@ PATCHES = (
     te_size_var,
     device_compat,
     pass_context_options,
+    fork_subpackages_as_attributes,
 )
 
 

@@ -155,7 +155,9 @@ class GraphModule:
         key : int, str or dict, optional
             The input's name or index; a dict of name to value sets all of them.
         value : numpy.ndarray or tvm.runtime.Tensor, optional
-            Its value; shape and dtype must match the graph exactly.
+            Its value. Its shape must match the input's; a NumPy value of
+            another dtype is converted to the input's dtype (as 0.8 did), a
+            runtime tensor must have the input's dtype.
         params : dict of str to numpy.ndarray or tvm.runtime.Tensor
             More inputs by name, e.g. the parameters returned by ``relay.build``.
 
@@ -173,11 +175,24 @@ class GraphModule:
             key = None
         if key is not None:
             key = _as_key(key)
-            self._set_input(key, _as_tensor(value, f"set_input({key!r})"))
+            self._set_input(key, _as_tensor(self._in_input_dtype(key, value), f"set_input({key!r})"))
         elif value is not None:
             raise ValueError("set_input: a value was given without a key")
         for name, param in params.items():
-            self._set_input(name, _as_tensor(param, f"set_input({name!r})"))
+            self._set_input(name, _as_tensor(self._in_input_dtype(name, param), f"set_input({name!r})"))
+
+    def _in_input_dtype(self, key, value):
+        """A NumPy value of another dtype converted to the input's dtype, as 0.8's
+        ``set_input`` did (it copied into the input tensor); runtime tensors are
+        passed as they are (their dtype must match)."""
+        if isinstance(value, Tensor) or value is None:
+            return value
+        array = np.asarray(value)
+        try:
+            dtype = str(self._get_input(key).dtype)
+        except Exception:  # pylint: disable=broad-except
+            return value  # an unknown input: _set_input names it
+        return array.astype(dtype) if str(array.dtype) != dtype else value
 
     def run(self, **input_dict):
         """Run the graph, after setting the inputs given as keyword arguments."""

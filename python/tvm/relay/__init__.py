@@ -45,6 +45,7 @@ from .op.reduce import *  # noqa: F401,F403  (relay.sum, relay.mean, ...)
 from .op import nn, image, vision
 from . import transform
 from . import backend
+from . import qnn
 from . import frontend
 from .build_module import build, optimize, create_executor, bind_params_by_name
 
@@ -57,3 +58,6 @@ if _sys.getrecursionlimit() < 20000:
     _sys.setrecursionlimit(20000)
 
 from tvm.parser import fromtext  # noqa: E402  (0.8's relay.fromtext)
+from tvm.ir import Span, SourceName  # noqa: E402  (0.8's relay.Span)
+from .scope_builder import ScopeBuilder  # noqa: E402
+from .references import RefCreate, RefRead, RefWrite  # noqa: E402

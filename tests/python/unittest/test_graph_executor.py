@@ -317,7 +317,11 @@ def test_input_errors_name_the_input(lib):
     with pytest.raises(ValueError, match=expects + r"\(2, 8\) float32"):
         m.set_input("x", np.zeros((2, M), "float32"))
     with pytest.raises(ValueError, match=expects + r"\(4, 8\) float64"):
-        m.set_input("x", np.zeros((N, M)))
+        m.set_input("x", tvm.runtime.tensor(np.zeros((N, M))))  # a tensor keeps its dtype
+    # a NumPy array of another dtype is converted to the input's, as in TVM 0.8
+    m.set_input("x", np.arange(N * M, dtype="float64").reshape(N, M))
+    np.testing.assert_array_equal(m.get_input(0).numpy(), np.arange(N * M).reshape(N, M))
+    assert m.get_input(0).numpy().dtype == np.float32
     with pytest.raises(KeyError, match=r'no input named "y"; its inputs are: x'):
         m.set_input("y", np.zeros((N, M), "float32"))
     with pytest.raises(KeyError, match='no input named "y"'):

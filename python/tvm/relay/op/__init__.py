@@ -28,3 +28,10 @@ from .op import (
     register_type_rel,
 )
 from ._util import compute_of_call, te_placeholders
+
+# 0.8's module paths: relay.op.add, relay.op.concatenate, relay.op.sum, ...
+from .tensor import *  # noqa: F401,F403,E402
+from .transform import *  # noqa: F401,F403,E402
+from .reduce import *  # noqa: F401,F403,E402
+from .algorithm import *  # noqa: F401,F403,E402
+from . import nn, image, vision  # noqa: E402

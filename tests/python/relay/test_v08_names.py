@@ -1,0 +1,86 @@
+"""Names of TVM 0.8's public API that 0.8-era scripts use."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+
+
+def test_scope_builder_let_if_else():
+    x = relay.var("x", shape=(3,))
+    cond = relay.var("c", shape=(), dtype="bool")
+    sb = relay.ScopeBuilder()
+    doubled = sb.let("doubled", relay.add(x, x))
+    shifted = sb.let(("shifted", relay.TensorType((3,), "float32")), relay.add(doubled, relay.const(1.0)))
+    with sb.if_scope(cond):
+        sb.ret(shifted)
+    with sb.else_scope():
+        sb.ret(relay.negative(shifted))
+    func = relay.Function([x, cond], sb.get())
+    run = relay.create_executor("debug", mod=tvm.IRModule.from_expr(func)).evaluate()
+    data = np.array([1.0, 2.0, 3.0], "float32")
+    np.testing.assert_allclose(run(data, np.array(True)).numpy(), data * 2 + 1)
+    np.testing.assert_allclose(run(data, np.array(False)).numpy(), -(data * 2 + 1))
+    assert sb.type_of(relay.add(x, x)) == relay.TensorType((3,), "float32")
+    bad = relay.ScopeBuilder()
+    with pytest.raises(ValueError, match="no result"):
+        bad.get()
+    with pytest.raises(ValueError, match="without a preceding if_scope"):
+        with bad.else_scope():
+            pass
+
+
+def test_relay_op_module_paths():
+    x = relay.var("x", shape=(2, 3))
+    expr = relay.op.concatenate([relay.op.log(relay.op.add(x, relay.op.zeros((2, 3), "float32"))), x], 0)
+    expr = relay.op.take(relay.op.squeeze(relay.op.expand_dims(expr, 0), [0]), relay.const([0, 3]), axis=0)
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.Tuple([expr, relay.op.shape_of(x)])))
+    data = np.random.default_rng(0).uniform(0.5, 2.0, (2, 3)).astype("float32")
+    out = relay.create_executor("graph", mod=mod, target="llvm").evaluate()(data)
+    np.testing.assert_allclose(out[0].numpy(), np.concatenate([np.log(data), data])[[0, 3]], rtol=1e-5)
+    np.testing.assert_array_equal(out[1].numpy(), [2, 3])
+    assert relay.op.nn.conv2d is relay.nn.conv2d
+
+
+def test_references_raise_a_clear_error():
+    with pytest.raises(tvm.error.OpNotImplemented, match="references are not supported"):
+        relay.RefRead(relay.var("r"))
+    assert relay.Span is tvm.ir.Span
+
+
+def test_ffi_and_contrib_utils():
+    import tvm._ffi
+    from tvm.contrib import utils
+
+    @tvm._ffi.register_func("test_v08_names.scale", override=True)
+    def scale(value, factor):
+        return value * factor
+
+    assert tvm._ffi.get_global_func("test_v08_names.scale")(3, 4) == 12
+    assert tvm._ffi.get_global_func("test_v08_names.none", allow_missing=True) is None
+    temp = utils.tempdir()
+    path = temp.relpath("lib.so")
+    x = relay.var("x", shape=(4,))
+    lib = relay.build(tvm.IRModule.from_expr(relay.Function([x], relay.exp(x))), target="llvm")
+    lib.export_library(path)
+    assert temp.listdir() == ["lib.so"]
+    loaded = tvm.runtime.load_module(path)
+    from tvm.contrib import graph_executor
+
+    module = graph_executor.GraphModule(loaded["default"](tvm.cpu()))
+    module.run(x=np.zeros(4, "float32"))
+    np.testing.assert_allclose(module.get_output(0).numpy(), np.ones(4))
+    folder = temp.temp_dir
+    temp.remove()
+    assert not os.path.exists(folder)
+
+
+def test_fork_packages_resolve_after_plain_import_tvm():
+    code = ("import tvm; print(tvm.relay.__name__, tvm.parser.__name__, tvm._ffi.__name__, "
+            "tvm.autotvm.__name__, tvm.auto_scheduler.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["tvm.relay", "tvm.parser", "tvm._ffi", "tvm.autotvm", "tvm.auto_scheduler"]
