@@ -1,0 +1,434 @@
+"""ConvertLayout: converted graphs compute what the original does (compiled with
+relay.build, opt_level 3) and convert their activations only at the boundary."""
+import logging
+
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+from tvm.contrib import graph_executor
+from tvm.relay.transform._utils import post_order
+
+NHWC = {"nn.conv2d": ["NHWC", "default"]}
+_TRANSFORMS = ("layout_transform", "transpose")
+
+
+def _rng(seed=0):
+    return np.random.RandomState(seed)
+
+
+def _const(rng, *shape, low=-1.0, high=1.0):
+    return relay.const(rng.uniform(low, high, shape).astype("float32"))
+
+
+def _typed(func):
+    return relay.transform.InferType()(tvm.IRModule.from_expr(func))
+
+
+def _convert(mod, layouts=None):
+    with tvm.transform.PassContext(opt_level=3):
+        return relay.transform.ConvertLayout(layouts or NHWC)(mod)
+
+
+def _calls(mod):
+    return [n for n in post_order(mod["main"].body)
+            if isinstance(n, relay.Call) and isinstance(n.op, relay.Op)]
+
+
+def _folded(mod):
+    return relay.transform.InferType()(relay.transform.FoldConstant()(mod))
+
+
+def _transforms(mod):
+    """Layout transforms of the body once constants are folded (the weights'
+    transforms fold away, so what is left converts activations)."""
+    return [c for c in _calls(_folded(mod)) if c.op.name in _TRANSFORMS]
+
+
+def _op_calls(mod, name):
+    return [c for c in _calls(mod) if c.op.name == name]
+
+
+def _run(mod, inputs):
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(mod, target="llvm")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    for name, value in inputs.items():
+        module.set_input(name, value)
+    module.run()
+    return [module.get_output(i).numpy() for i in range(module.get_num_outputs())]
+
+
+def _check(func, inputs, layouts=None, transforms=2, rtol=1e-5, atol=1e-5):
+    """Convert, compare the compiled outputs with the original's, check the
+    number of activation transforms; returns the converted module."""
+    mod = _typed(func)
+    converted = _convert(mod, layouts)
+    expected = _run(mod, inputs)
+    actual = _run(converted, inputs)
+    assert len(expected) == len(actual)
+    for want, got in zip(expected, actual):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    if transforms is not None:
+        found = _transforms(converted)
+        assert len(found) == transforms, converted
+    assert converted["main"].checked_type == mod["main"].checked_type
+    return converted
+
+
+def _conv(x, rng, cin, cout, k=3, stride=1, groups=1, layout="NCHW"):
+    kernel_layout = "OIHW" if layout == "NCHW" else "HWIO"
+    shape = (cout, cin // groups, k, k) if layout == "NCHW" else (k, k, cin // groups, cout)
+    return relay.nn.conv2d(x, _const(rng, *shape), strides=(stride, stride),
+                           padding=(k // 2, k // 2), groups=groups, channels=cout,
+                           kernel_size=(k, k), data_layout=layout, kernel_layout=kernel_layout)
+
+
+def _bn(x, rng, c, axis=1):
+    out = relay.nn.batch_norm(x, _const(rng, c, low=0.5, high=1.5), _const(rng, c),
+                              _const(rng, c), _const(rng, c, low=0.5, high=1.5), axis=axis)
+    return out[0]
+
+
+def _input(shape=(1, 3, 8, 8), seed=1):
+    return {"x": _rng(seed).uniform(-1, 1, shape).astype("float32")}
+
+
+# -- convolutions -------------------------------------------------------------------
+
+
+def test_conv_chain_converts_once_at_each_end():
+    """conv-bn-relu-conv-pool-concat-conv: one transform in, one out, weights folded."""
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    a = relay.nn.relu(_bn(_conv(x, rng, 3, 8), rng, 8))
+    b = _conv(a, rng, 8, 8)
+    pooled = relay.nn.max_pool2d(b, pool_size=(2, 2), strides=(2, 2))
+    other = relay.nn.avg_pool2d(a, pool_size=(2, 2), strides=(2, 2))
+    cat = relay.concatenate([pooled, other], axis=1)
+    out = _conv(cat, rng, 16, 4, k=1)
+    converted = _check(relay.Function([x], out), _input())
+    body = _folded(converted)
+    convs = _op_calls(body, "nn.conv2d")
+    assert len(convs) == 3
+    for conv in convs:
+        assert conv.attrs.data_layout == "NHWC" and conv.attrs.kernel_layout == "HWIO"
+        assert isinstance(conv.args[1], relay.Constant)
+    k = convs[0].args[1].data.numpy()
+    assert k.shape == (3, 3, 3, 8)
+    first, last = _transforms(converted)
+    assert (first.attrs.src_layout, first.attrs.dst_layout) == ("NCHW", "NHWC")
+    assert (last.attrs.src_layout, last.attrs.dst_layout) == ("NHWC", "NCHW")
+    assert _op_calls(converted, "nn.batch_norm")[0].attrs.axis == 3
+    assert _op_calls(converted, "concatenate")[0].attrs.axis == 3
+
+
+def test_nhwc_graph_converts_to_nchw():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 8, 8, 3))
+    y = relay.nn.relu(_conv(x, rng, 3, 6, layout="NHWC"))
+    y = relay.nn.bias_add(y, _const(rng, 6), axis=3)
+    y = _conv(y, rng, 6, 4, layout="NHWC")
+    converted = _check(relay.Function([x], y), _input((1, 8, 8, 3)),
+                       {"nn.conv2d": ["NCHW", "default"]})
+    for conv in _op_calls(converted, "nn.conv2d"):
+        assert (conv.attrs.data_layout, conv.attrs.kernel_layout) == ("NCHW", "OIHW")
+    assert _op_calls(converted, "nn.bias_add")[0].attrs.axis == 1
+
+
+@pytest.mark.parametrize("groups,cout,kernel_layout", [(8, 8, "HWOI"), (2, 8, "HWIO"),
+                                                       (8, 16, "HWIO")])
+def test_grouped_and_depthwise_conv(groups, cout, kernel_layout):
+    """Depthwise with multiplier 1 takes HWOI (upstream's default); grouped convs and a
+    depthwise multiplier of 2 take HWIO."""
+    rng = _rng()
+    x = relay.var("x", shape=(1, 8, 7, 7))
+    y = _conv(relay.nn.relu(_conv(x, rng, 8, 8, k=1)), rng, 8, cout, groups=groups)
+    converted = _check(relay.Function([x], y), _input((1, 8, 7, 7)))
+    assert _op_calls(converted, "nn.conv2d")[1].attrs.kernel_layout == kernel_layout
+
+
+def test_explicit_kernel_layout():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    y = _conv(x, rng, 3, 4)
+    converted = _check(relay.Function([x], y), _input((1, 3, 6, 6)),
+                       {"nn.conv2d": ["NHWC", "HWIO"]})
+    assert _op_calls(converted, "nn.conv2d")[0].attrs.kernel_layout == "HWIO"
+
+
+def test_conv2d_transpose():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 4, 5, 5))
+    y = relay.nn.conv2d_transpose(x, _const(rng, 4, 3, 3, 3), strides=(2, 2), padding=(1, 1),
+                                  output_padding=(1, 1), channels=3, kernel_size=(3, 3))
+    y = relay.nn.relu(relay.nn.bias_add(y, _const(rng, 3)))
+    y = _conv(y, rng, 3, 2)
+    layouts = {"nn.conv2d": ["NHWC", "default"], "nn.conv2d_transpose": ["NHWC", "default"]}
+    converted = _check(relay.Function([x], y), _input((1, 4, 5, 5)), layouts)
+    (deconv,) = _op_calls(converted, "nn.conv2d_transpose")
+    assert (deconv.attrs.data_layout, deconv.attrs.kernel_layout) == ("NHWC", "HWIO")
+
+
+# -- layout-following ops -------------------------------------------------------------
+
+
+_POOLS = {
+    "max_pool2d": lambda y: relay.nn.max_pool2d(y, (3, 3), (2, 2), padding=(1, 1)),
+    "avg_pool2d": lambda y: relay.nn.avg_pool2d(y, (2, 2), (1, 1), padding=(0, 0, 1, 1),
+                                                count_include_pad=False),
+    "global_avg_pool2d": relay.nn.global_avg_pool2d,
+    "global_max_pool2d": relay.nn.global_max_pool2d,
+    "adaptive_avg_pool2d": lambda y: relay.nn.adaptive_avg_pool2d(y, (3, 2)),
+    "resize2d": lambda y: relay.image.resize2d(y, (11, 13), method="linear"),
+    "upsampling": lambda y: relay.nn.upsampling(y, 2, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_POOLS))
+def test_pools_and_resize_follow_the_layout(name):
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    y = _POOLS[name](relay.nn.relu(_conv(x, rng, 3, 4)))
+    y = _conv(y, rng, 4, 2, k=1)
+    converted = _check(relay.Function([x], y), _input())
+    (op,) = [c for c in _calls(converted) if c.op.name.endswith(name)]
+    assert op.attrs.layout == "NHWC"
+
+
+def test_pool_layout_from_desired_layouts():
+    """A pool named in desired_layouts is converted even without a conv before it."""
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    y = relay.nn.max_pool2d(x, (2, 2), (2, 2))
+    converted = _check(relay.Function([x], y), _input(), {"nn.max_pool2d": ["NHWC"]})
+    assert _op_calls(converted, "nn.max_pool2d")[0].attrs.layout == "NHWC"
+
+
+# -- element-wise, broadcast and axis ops ---------------------------------------------
+
+
+def test_elementwise_and_broadcast_constants():
+    """Per-channel constants of shape [C,1,1] / [1,C,1,1], scalars, unary ops, a
+    residual add: no transform inside the body."""
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    a = _conv(x, rng, 3, 4)
+    y = relay.multiply(a, _const(rng, 4, 1, 1))
+    y = relay.add(y, _const(rng, 1, 4, 1, 1))
+    y = relay.clip(relay.subtract(y, relay.const(0.25)), -0.8, 0.9)
+    y = relay.sigmoid(relay.maximum(y, _const(rng, 8)))  # broadcasts along W
+    y = relay.add(relay.nn.relu(y), a)
+    y = relay.where(relay.greater(y, relay.const(0.5)), y, relay.negative(y))
+    y = _conv(y, rng, 4, 4)
+    _check(relay.Function([x], y), _input())
+
+
+def test_full_rank_operand_without_layout_is_converted():
+    """A second graph input meets converted activations: converted once (3 transforms:
+    two inputs and the output)."""
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    skip = relay.var("skip", shape=(1, 4, 8, 8))
+    y = _conv(relay.add(_conv(x, rng, 3, 4), skip), rng, 4, 4)
+    inputs = _input()
+    inputs["skip"] = _rng(3).uniform(-1, 1, (1, 4, 8, 8)).astype("float32")
+    _check(relay.Function([x, skip], y), inputs, transforms=3)
+
+
+def test_axis_ops_get_new_axes():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    y = _conv(x, rng, 3, 4)
+    y = relay.nn.bias_add(y, _const(rng, 4))
+    y = relay.nn.prelu(y, _const(rng, 4, low=0.1, high=0.3))
+    y = _bn(y, rng, 4)
+    y = relay.nn.softmax(y, axis=1)
+    y = relay.nn.log_softmax(y, axis=-1)
+    converted = _check(relay.Function([x], y), _input())
+    axes = {c.op.name: c.attrs.axis for c in _calls(converted) if "axis" in (c.attrs or {})}
+    assert axes == {"nn.bias_add": 3, "nn.prelu": 3, "nn.batch_norm": 3, "nn.softmax": 3,
+                    "nn.log_softmax": 2}
+
+
+def test_concatenate_with_an_unconverted_branch():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    y = relay.concatenate([_conv(x, rng, 3, 4), x, relay.nn.relu(_conv(x, rng, 3, 2))], axis=1)
+    converted = _check(relay.Function([x], _conv(y, rng, 9, 3)), _input())
+    assert _op_calls(converted, "concatenate")[0].attrs.axis == 3
+
+
+@pytest.mark.parametrize("make,transforms", [
+    (lambda y: relay.mean(y, axis=(2, 3)), 1),                # [N, C]: no output transform
+    (lambda y: relay.sum(y, axis=1, keepdims=True), 2),
+    (lambda y: relay.max(y, axis=(1,), exclude=True), 1),      # over N, H, W -> [C]
+    (lambda y: relay.argmax(y, axis=1), 1),                    # [N, H, W] in both layouts
+    (lambda y: relay.min(y, axis=2), 2),                       # NCW vs NWC
+    (lambda y: relay.variance(y, axis=(2, 3), keepdims=True), 2),
+    (lambda y: relay.squeeze(relay.sum(y, axis=3, keepdims=True), axis=[3]), 2),
+])
+def test_reductions(make, transforms):
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 5))
+    y = make(relay.nn.relu(_conv(x, rng, 3, 4)))
+    _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=transforms)
+
+
+def test_pad_widths_are_permuted():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    y = relay.nn.pad(_conv(x, rng, 3, 4), ((0, 0), (1, 2), (0, 1), (2, 0)), pad_value=0.5)
+    y = _conv(y, rng, 7, 2)
+    converted = _check(relay.Function([x], y), _input((1, 3, 6, 6)))
+    assert _op_calls(converted, "nn.pad")[0].attrs.pad_width == ((0, 0), (0, 1), (2, 0), (1, 2))
+
+
+def test_layout_sensitive_op_gets_the_original_layout():
+    """batch_flatten reads the layout: the activations go back to NCHW before it, and
+    the output needs no transform."""
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 4, 4))
+    y = relay.nn.batch_flatten(relay.nn.relu(_conv(x, rng, 3, 4)))
+    y = relay.nn.dense(y, _const(rng, 5, 64))
+    converted = _check(relay.Function([x], y), _input((1, 3, 4, 4)))
+    second = _transforms(converted)[1]
+    assert (second.attrs.src_layout, second.attrs.dst_layout) == ("NHWC", "NCHW")
+
+
+def test_tuple_output_keeps_original_layouts():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    a = _conv(x, rng, 3, 4)
+    out = relay.Tuple([a, relay.nn.relu(a)])
+    _check(relay.Function([x], out), _input((1, 3, 6, 6)), transforms=3)
+
+
+# -- the pass object and bad input ----------------------------------------------------
+
+
+def test_pass_info_and_sequential():
+    convert = relay.transform.ConvertLayout(NHWC)
+    assert isinstance(convert, tvm.transform.Pass)
+    assert convert.info.name == "ConvertLayout" and convert.info.opt_level == 3
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    mod = tvm.IRModule.from_expr(relay.Function([x], _conv(x, rng, 3, 4)))
+    seq = tvm.transform.Sequential([relay.transform.InferType(), convert])
+    with tvm.transform.PassContext(opt_level=3):
+        assert _op_calls(seq(mod), "nn.conv2d")[0].attrs.data_layout == "NHWC"
+    with tvm.transform.PassContext(opt_level=2):  # below its opt_level: skipped
+        assert _op_calls(seq(mod), "nn.conv2d")[0].attrs.data_layout == "NCHW"
+
+
+@pytest.mark.parametrize("layouts,error,match", [
+    (["NHWC"], TypeError, "must map op names"),
+    ({"nn.conv2d": "NHWC"}, TypeError, "must be a list"),
+    ({"nn.dense": ["NC"]}, ValueError, "cannot set the layout of 'nn.dense'"),
+    ({"nn.conv2d": ["default", "default"]}, ValueError, "cannot be 'default'"),
+    ({"nn.conv2d": ["NHWC"]}, ValueError, "needs 2 layout"),
+])
+def test_malformed_desired_layouts(layouts, error, match):
+    with pytest.raises(error, match=match):
+        relay.transform.ConvertLayout(layouts)
+
+
+def test_non_permutation_layout_is_refused():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 16, 4, 4))
+    mod = _typed(relay.Function([x], _conv(x, rng, 16, 16)))
+    with pytest.raises(ValueError, match="NCHW16c"):
+        _convert(mod, {"nn.conv2d": ["NCHW16c", "OIHW16i16o"]})
+    with pytest.raises(ValueError, match="no default kernel layout"):
+        _convert(mod, {"nn.conv2d": ["NWCH", "default"]})
+
+
+def test_unregistered_op_names_are_ignored(caplog):
+    """Upstream tvmc passes qnn.conv2d for every graph."""
+    with caplog.at_level(logging.WARNING):
+        relay.transform.ConvertLayout({"nn.conv2d": ["NHWC", "default"],
+                                       "qnn.not_an_op": ["NHWC", "default"]})
+    assert "qnn.not_an_op" in caplog.text
+
+
+# -- a ResNet-like ONNX model against ONNX Runtime -------------------------------------
+
+
+def _onnx_resnet(seed=0):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+
+    def init(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array, dtype="float32"), name))
+        return name
+
+    def conv_bn(name, x, cin, cout, k, stride, relu=True):
+        w = init(f"{name}_w", rng.standard_normal((cout, cin, k, k)) * np.sqrt(2 / (cin * k * k)))
+        nodes.append(helper.make_node("Conv", [x, w], [f"{name}_c"], kernel_shape=[k, k],
+                                      strides=[stride, stride], pads=[k // 2] * 4))
+        bn = [init(f"{name}_{p}", v) for p, v in (
+            ("g", rng.uniform(0.5, 1.5, cout)), ("b", rng.uniform(-0.5, 0.5, cout)),
+            ("m", rng.uniform(-0.5, 0.5, cout)), ("v", rng.uniform(0.5, 1.5, cout)))]
+        nodes.append(helper.make_node("BatchNormalization", [f"{name}_c"] + bn, [f"{name}_bn"]))
+        if not relu:
+            return f"{name}_bn"
+        nodes.append(helper.make_node("Relu", [f"{name}_bn"], [f"{name}_r"]))
+        return f"{name}_r"
+
+    x = conv_bn("stem", "input", 3, 8, 3, 1)
+    nodes.append(helper.make_node("MaxPool", [x], ["pool"], kernel_shape=[3, 3], strides=[2, 2],
+                                  pads=[1, 1, 1, 1]))
+    x, cin = "pool", 8
+    for i, (cout, stride) in enumerate(((8, 1), (16, 2))):
+        y = conv_bn(f"b{i}a", x, cin, cout, 3, stride)
+        y = conv_bn(f"b{i}b", y, cout, cout, 3, 1, relu=False)
+        short = x if cin == cout and stride == 1 else conv_bn(f"b{i}s", x, cin, cout, 1, stride,
+                                                               relu=False)
+        nodes.append(helper.make_node("Add", [y, short], [f"b{i}_add"]))
+        nodes.append(helper.make_node("Relu", [f"b{i}_add"], [f"b{i}_out"]))
+        x, cin = f"b{i}_out", cout
+    nodes.append(helper.make_node("GlobalAveragePool", [x], ["gap"]))
+    nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], axis=1))
+    w = init("fc_w", rng.standard_normal((10, cin)) * 0.1)
+    b = init("fc_b", rng.standard_normal(10) * 0.1)
+    nodes.append(helper.make_node("Gemm", ["flat", w, b], ["logits"], transB=1))
+    graph = helper.make_graph(
+        nodes, "resnet_like",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = min(model.ir_version, 8)
+    onnx.checker.check_model(model)
+    return model
+
+
+def test_onnx_resnet_like_to_nhwc_matches_onnxruntime():
+    ort = pytest.importorskip("onnxruntime")
+    model = _onnx_resnet()
+    data = _rng(5).uniform(-1, 1, (1, 3, 16, 16)).astype("float32")
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (expected,) = session.run(None, {"input": data})
+
+    mod, params = relay.frontend.from_onnx(model, {"input": (1, 3, 16, 16)})
+    converted = _convert(relay.transform.InferType()(mod))
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(converted, target="llvm", params=params)
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    module.set_input("input", data)
+    module.run()
+    np.testing.assert_allclose(module.get_output(0).numpy(), expected, rtol=1e-4, atol=1e-4)
+
+    convs = _op_calls(converted, "nn.conv2d")
+    assert len(convs) == 6 and all(c.attrs.data_layout == "NHWC" for c in convs)
+    if params:  # weights as parameters: bind them so that their transforms fold
+        converted = tvm.IRModule.from_expr(relay.build_module.bind_params_by_name(
+            converted["main"], params))
+        converted = relay.transform.InferType()(converted)
+    transforms = _transforms(converted)
+    # the input, and the global pool's [1, 1, 1, C] before Flatten: nothing else
+    assert [(t.attrs.src_layout, t.attrs.dst_layout) for t in transforms] == [
+        ("NCHW", "NHWC"), ("NHWC", "NCHW")]
+    assert _op_calls(converted, "nn.global_avg_pool2d")[0].attrs.layout == "NHWC"
