@@ -121,11 +121,35 @@ def test_errors(workdir, model, capsys):
     torch_file.write_bytes(b"not a model")
     assert main(["compile", str(torch_file), "-o", str(workdir / "x.tar")]) == 4
     assert "PyTorch models are not supported" in capsys.readouterr().err
-    assert main(["compile", model, "--desired-layout", "NHWC", "-o", str(workdir / "x.tar")]) == 4
-    assert "not supported yet" in capsys.readouterr().err
+    assert main(["compile", model, "--desired-layout", "NHWC", "--input-shapes", "nope:[1,2]",
+                 "-o", str(workdir / "x.tar")]) == 4
+    assert "nope" in capsys.readouterr().err
     assert main(["compile", model, "--input-shapes", "nope:[1,2]", "-o", str(workdir / "x.tar")]) == 4
     assert "nope" in capsys.readouterr().err
     assert main(["run", str(workdir / "missing.tar")]) == 4
+
+
+def test_compile_desired_layout_nhwc_matches_onnxruntime(workdir, model, inputs):
+    """--desired-layout NHWC: the convolution runs in NHWC/HWIO, the package still takes
+    and returns the model's layouts, and computes what ONNX Runtime does."""
+    from tvm.driver.tvmc.common import convert_graph_layout
+    from tvm.driver.tvmc.frontends import load_model
+    from tvm.relay.transform._utils import post_order
+
+    loaded = load_model(model, None, {"x": [1, 3, 16, 16]})
+    converted = convert_graph_layout(loaded.mod, "NHWC")
+    convs = [n for n in post_order(converted["main"].body)
+             if isinstance(n, tvm.relay.Call) and getattr(n.op, "name", "") == "nn.conv2d"]
+    assert [(c.attrs.data_layout, c.attrs.kernel_layout) for c in convs] == [("NHWC", "HWIO")]
+    assert converted["main"].checked_type == tvm.relay.transform.InferType()(loaded.mod)["main"].checked_type
+
+    package = str(workdir / "nhwc.tar")
+    assert main(["compile", model, "--desired-layout", "NHWC", "--input-shapes", "x:[1,3,16,16]",
+                 "-o", package]) == 0
+    out = str(workdir / "nhwc_out.npz")
+    assert main(["run", package, "--inputs", inputs[0], "--outputs", out]) == 0
+    np.testing.assert_allclose(np.load(out)["output_0"], onnxruntime_output(model, inputs[1]),
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_parse_shape_string():

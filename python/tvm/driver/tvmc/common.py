@@ -44,6 +44,31 @@ def parse_target(text):
         raise TVMCException(f"--target: cannot parse {text!r}: {err}") from err
 
 
+def convert_graph_layout(mod, desired_layout):
+    """``mod`` with its convolutions in ``desired_layout`` (upstream tvmc's helper).
+
+    As upstream tvmc, the layout-sensitive ops named are the 2-d convolutions
+    (with their default kernel layouts); pools, element-wise ops and the other
+    ops that can follow are carried along by ``relay.transform.ConvertLayout``.
+    ``None`` or ``""`` leaves the module as it is.
+    """
+    if not desired_layout:
+        return mod
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm import relay  # pylint: disable=import-outside-toplevel
+
+    desired_layouts = {
+        "nn.conv2d": [desired_layout, "default"],
+        "nn.conv2d_transpose": [desired_layout, "default"],
+        "qnn.conv2d": [desired_layout, "default"],  # ignored while Relay has no qnn.conv2d
+    }
+    try:
+        with tvm.transform.PassContext(opt_level=3):
+            return relay.transform.ConvertLayout(desired_layouts)(mod)
+    except Exception as err:  # pylint: disable=broad-except
+        raise TVMCException(f"error converting the layout to {desired_layout}: {err}") from err
+
+
 def tracker_host_port(text):
     """``"host:port"`` (port 9190 by default) -> ``(host, port)``."""
     if not text:

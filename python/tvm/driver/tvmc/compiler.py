@@ -4,7 +4,7 @@ import logging
 import time
 
 from . import TVMCException
-from .common import parse_target, records_kind
+from .common import convert_graph_layout, parse_target, records_kind
 from .package import export_package
 
 logger = logging.getLogger("tvmc")
@@ -24,15 +24,6 @@ def apply_records(tuning_records):
     return autotvm.apply_history_best(tuning_records), kind
 
 
-def check_desired_layout(desired_layout):
-    """``--desired-layout`` needs relay.transform.ConvertLayout, which the fork lacks yet."""
-    if desired_layout:
-        raise TVMCException(
-            f"--desired-layout {desired_layout} is not supported yet: this fork has no "
-            "relay.transform.ConvertLayout pass. Export the model in the layout you want "
-            "(ONNX models are NCHW) and compile it without --desired-layout.")
-
-
 def compile_model(tvmc_model, target="llvm", tuning_records=None, desired_layout=None,
                   package_path=None, opt_level=3, disabled_pass=None):
     """Build ``tvmc_model`` (upstream's ``tvmc.compile``).
@@ -44,7 +35,10 @@ def compile_model(tvmc_model, target="llvm", tuning_records=None, desired_layout
     tuning_records : str, optional
         An auto-scheduler or an AutoTVM log (told apart by their records).
     desired_layout : str, optional
-        Not supported yet (a clear error).
+        ``"NCHW"`` or ``"NHWC"``: convert the convolutions (and the ops that can
+        follow them) to this data layout before building, with
+        ``relay.transform.ConvertLayout``; the model's inputs and outputs keep
+        their layout.
     package_path : str, optional
         Where to write the package tar.
 
@@ -56,13 +50,13 @@ def compile_model(tvmc_model, target="llvm", tuning_records=None, desired_layout
     import tvm  # pylint: disable=import-outside-toplevel
     from tvm import relay  # pylint: disable=import-outside-toplevel
 
-    check_desired_layout(desired_layout)
+    mod = convert_graph_layout(tvmc_model.mod, desired_layout)
     target = parse_target(target) if not isinstance(target, tvm.target.Target) else target
     context, kind = apply_records(tuning_records)
     start = time.perf_counter()
     with context:
         with tvm.transform.PassContext(opt_level=opt_level, disabled_pass=disabled_pass or None):
-            factory = relay.build(tvmc_model.mod, target=target, params=tvmc_model.params)
+            factory = relay.build(mod, target=target, params=tvmc_model.params)
     logger.info("built in %.1f s (%s)", time.perf_counter() - start,
                 f"{kind} records {tuning_records}" if kind else "untuned")
     if package_path:
@@ -81,7 +75,8 @@ def add_compile_parser(subparsers):
     parser.add_argument("--tuning-records", metavar="PATH",
                         help="an auto-scheduler or AutoTVM tuning log to apply (detected from its records)")
     parser.add_argument("--desired-layout", choices=("NCHW", "NHWC"),
-                        help="change the data layout of convolutions (not supported yet in this fork)")
+                        help="convert the convolutions (and the ops that can follow them) to this "
+                             "data layout before compiling; inputs and outputs keep their layout")
     parser.add_argument("--input-shapes", metavar="SHAPES",
                         help='input shapes, e.g. "data:[1,3,224,224] mask:[1,10]"')
     parser.add_argument("--opt-level", type=int, default=3, help="Relay optimisation level (default 3)")
@@ -93,9 +88,8 @@ def drive_compile(args):
     from .common import parse_shape_string  # pylint: disable=import-outside-toplevel
     from .frontends import load_model  # pylint: disable=import-outside-toplevel
 
-    check_desired_layout(args.desired_layout)
     model = load_model(args.FILE, args.model_format, parse_shape_string(args.input_shapes))
     disabled = [p.strip() for p in args.disabled_pass.split(",") if p.strip()]
-    compile_model(model, args.target, args.tuning_records, None, args.output, args.opt_level, disabled)
+    compile_model(model, args.target, args.tuning_records, args.desired_layout, args.output, args.opt_level, disabled)
     print(f"compiled {args.FILE} to {args.output}")
     return 0

@@ -104,7 +104,9 @@ def add_tune_parser(subparsers):
     parser.add_argument("--tuning-records", metavar="PATH", help="a previous log to resume from")
     parser.add_argument("--input-shapes", metavar="SHAPES", help='e.g. "data:[1,3,224,224]"')
     parser.add_argument("--desired-layout", choices=("NCHW", "NHWC"),
-                        help="change the data layout of convolutions (not supported yet in this fork)")
+                        help="convert the convolutions (and the ops that can follow them) to this "
+                             "data layout before extracting the tasks; compile with the same "
+                             "--desired-layout so that the records match")
     parser.add_argument("--rpc-tracker", metavar="HOST:PORT", help="measure on devices of this RPC tracker")
     parser.add_argument("--rpc-key", help="the RPC device key (with --rpc-tracker)")
     parser.add_argument("--number", type=int, default=1, help="runs averaged per measurement (default 1)")
@@ -125,10 +127,9 @@ def add_tune_parser(subparsers):
 
 def drive_tune(args):
     from .common import parse_shape_string  # pylint: disable=import-outside-toplevel
-    from .compiler import check_desired_layout  # pylint: disable=import-outside-toplevel
+    from .common import convert_graph_layout  # pylint: disable=import-outside-toplevel
     from .frontends import load_model  # pylint: disable=import-outside-toplevel
 
-    check_desired_layout(args.desired_layout)
     if args.trials <= 0:
         raise TVMCException("--trials must be positive")
     if args.rpc_tracker and not args.rpc_key:
@@ -136,6 +137,9 @@ def drive_tune(args):
     if args.report and not args.enable_autoscheduler:
         raise TVMCException("--report is written for auto-scheduler tuning (add --enable-autoscheduler)")
     model = load_model(args.FILE, args.model_format, parse_shape_string(args.input_shapes))
+    # converted once, before task extraction: the tasks, the latency report's
+    # builds and a later `tvmc compile --desired-layout` see the same graph
+    model.mod = convert_graph_layout(model.mod, args.desired_layout)
     target = parse_target(args.target)
     start = time.perf_counter()
     if args.enable_autoscheduler:
