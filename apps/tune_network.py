@@ -3,7 +3,10 @@
 The fork's counterpart of upstream's "Auto-scheduling a Neural Network for x86
 CPU" tutorial:
 
-1. take a network from ``relay.testing`` (or an ONNX file),
+1. take a network from ``relay.testing`` built in ``--layout`` (or an ONNX
+   file, converted to ``--layout`` by ``relay.transform.ConvertLayout`` right
+   after import when the option is given, so that task extraction and both
+   builds see the same graph),
 2. extract the auto-scheduler's tasks (``auto_scheduler.extract_tasks``),
 3. tune them with the ``TaskScheduler`` (resuming from ``--log-file`` if it
    exists: measured states are not measured again); it first measures each
@@ -94,6 +97,14 @@ def get_onnx_network(path, batch_size):
     return mod, params, shapes
 
 
+def convert_layout(mod, layout):
+    """``mod`` with its 2-d convolutions (and the ops that can follow them) in
+    ``layout``, as ``tvmc --desired-layout`` does; inputs and outputs keep theirs."""
+    desired = {"nn.conv2d": [layout, "default"], "nn.conv2d_transpose": [layout, "default"]}
+    with tvm.transform.PassContext(opt_level=3):
+        return relay.transform.ConvertLayout(desired)(mod)
+
+
 def onnxruntime_reference(path, inputs):
     """ONNX Runtime (2 intra-op threads): its outputs and a function running it once."""
     import onnxruntime as ort  # pylint: disable=import-outside-toplevel
@@ -161,7 +172,13 @@ def main(argv=None):
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--network", default="resnet-18", choices=NETWORKS)
     source.add_argument("--onnx", metavar="FILE", help="an ONNX model instead of a built-in network")
-    parser.add_argument("--layout", default="NHWC", choices=("NHWC", "NCHW"))
+    parser.add_argument("--layout", default=None, choices=("NHWC", "NCHW"),
+                        help="data layout of the convolutions. --network: the relay.testing "
+                             "network is built in it (default NHWC). --onnx: the imported "
+                             "model is converted to it with relay.transform.ConvertLayout "
+                             "before task extraction and building (default: keep the "
+                             "model's layout, NCHW for ONNX); inputs and outputs keep the "
+                             "model's layout")
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--trials", type=int, default=72,
                         help="total measurement trials over all tasks, the measurements of their TOPI "
@@ -188,9 +205,14 @@ def main(argv=None):
         parser.error(str(err))
     if args.onnx:
         name = os.path.splitext(os.path.basename(args.onnx))[0]
+        if args.layout:
+            # converted here, once: extract_tasks and both builds below use this mod
+            mod = convert_layout(mod, args.layout)
+            name = f"{name}-{args.layout}"
     else:
-        mod, params, input_shapes = get_network(args.network, args.batch_size, args.layout)
-        name = f"{args.network}-{args.layout}"
+        layout = args.layout or "NHWC"
+        mod, params, input_shapes = get_network(args.network, args.batch_size, layout)
+        name = f"{args.network}-{layout}"
     log_file = args.log_file or f"{name}-B{args.batch_size}.json"
     print(f"network {name}, batch {args.batch_size}, target {target}, log {log_file}")
 
