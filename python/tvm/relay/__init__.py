@@ -45,6 +45,7 @@ from .op.reduce import *  # noqa: F401,F403  (relay.sum, relay.mean, ...)
 from .op import nn, image, vision
 from . import transform
 from . import backend
+from . import qnn
 from . import frontend
 from .build_module import build, optimize, create_executor, bind_params_by_name
 

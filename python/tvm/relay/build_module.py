@@ -93,6 +93,7 @@ def _optimization_passes():
     return t.Sequential(
         [
             t.InferType(),
+            __import__("tvm.relay.qnn.transform", fromlist=["_"]).CanonicalizeOps(),  # QNN ops
             t.SimplifyInference(),
             t.FoldConstant(),
             t.FoldScaleAxis(),

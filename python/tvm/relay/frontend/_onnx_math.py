@@ -333,8 +333,19 @@ def _matmul2d(lhs, rhs):
 
 @register("MatMul")
 def _matmul(node, graph):
+    from ._onnx_quantized import integer_matmul  # pylint: disable=import-outside-toplevel
+
     lhs, rhs = node.require(0, "A"), node.require(1, "B")
     lshape, rshape = graph.static_shape(lhs, node, "A"), graph.static_shape(rhs, node, "B")
+    integer = integer_matmul(node, graph, lhs, rhs)  # QDQ: dequantized operands
+    if integer is not None:
+        return integer
+    return matmul(lhs, rhs, lshape, rshape, node)
+
+
+def matmul(lhs, rhs, lshape, rshape, node):
+    """NumPy-style ``lhs @ rhs`` of static shapes (also used on int32 operands by the
+    integer matrix products of ``_onnx_quantized``)."""
     if not lshape or not rshape:
         raise node.error("MatMul operands must have at least one dimension")
     row_vector, column_vector = len(lshape) == 1, len(rshape) == 1
@@ -378,11 +389,17 @@ def _gemm(node, graph):
     if len(graph.shape(a)) != 2 or len(graph.shape(b)) != 2:
         raise node.error("A and B must be 2-d")
     alpha, beta = float(node.attr("alpha", 1.0)), float(node.attr("beta", 1.0))
-    if node.attr("transA", 0):
-        a = _transform.transpose(a, (1, 0))
-    # nn.dense multiplies by the transposed weight: B is the weight when transB is set.
-    weight = b if node.attr("transB", 0) else _transform.transpose(b, (1, 0))
-    out = _nn.dense(a, weight)
+    out = None
+    if not node.attr("transA", 0):
+        from ._onnx_quantized import integer_matmul  # pylint: disable=import-outside-toplevel
+
+        out = integer_matmul(node, graph, a, b, transposed=bool(node.attr("transB", 0)))
+    if out is None:
+        if node.attr("transA", 0):
+            a = _transform.transpose(a, (1, 0))
+        # nn.dense multiplies by the transposed weight: B is the weight when transB is set.
+        weight = b if node.attr("transB", 0) else _transform.transpose(b, (1, 0))
+        out = _nn.dense(a, weight)
     if alpha != 1.0:
         out = _tensor.multiply(out, const(alpha, dtype))
     if c is not None and beta != 0.0:

@@ -48,8 +48,18 @@ def _pads(node, in_sizes, kernel, strides, dilations):
     return tuple(begins + ends)
 
 
+# Shared with the quantized convolutions of _onnx_quantized.
+spatial_attrs = _spatial_attrs
+conv_pads = _pads
+
+
 @register("Conv")
 def _conv(node, graph):
+    from ._onnx_quantized import integer_conv  # pylint: disable=import-outside-toplevel
+
+    integer = integer_conv(node, graph)  # QDQ: dequantized data and weight
+    if integer is not None:
+        return integer
     data, weight, bias = node.require(0, "X"), node.require(1, "W"), node.input(2)
     shape = graph.static_shape(data, node, "X")
     wshape = graph.static_shape(weight, node, "W")

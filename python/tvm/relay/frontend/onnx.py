@@ -12,7 +12,9 @@ Converters live in ``_onnx_math`` (elementwise, reductions, matrix products),
 ``_onnx_nn`` (convolution, pooling, normalisation, padding, resizing),
 ``_onnx_shape`` (layout, indexing and shape operators), ``_onnx_recurrent``
 (LSTM, GRU, RNN), ``_onnx_control`` (Loop and Scan unrolled, If folded, at
-conversion) and ``_onnx_vision`` (GridSample, NonMaxSuppression).
+conversion), ``_onnx_vision`` (GridSample, NonMaxSuppression) and
+``_onnx_quantized`` (QuantizeLinear, DequantizeLinear, QLinearConv, ...,
+through ``relay.qnn``; integer products for QDQ Conv/MatMul/Gemm).
 """
 import logging
 import os
@@ -24,7 +26,8 @@ from .. import function as _function
 from ..module import IRModule
 # Importing the converter modules registers their converters.
 from . import (  # noqa: F401
-    _onnx_control, _onnx_math, _onnx_nn, _onnx_recurrent, _onnx_shape, _onnx_vision)
+    _onnx_control, _onnx_math, _onnx_nn, _onnx_quantized, _onnx_recurrent, _onnx_shape,
+    _onnx_vision)
 from ._onnx_common import CONVERTERS, GraphInfo, OnnxNode, onnx_dtype
 from .common import fold_constant, infer_type
 

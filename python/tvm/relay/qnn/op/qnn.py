@@ -1,0 +1,275 @@
+"""QNN operators: constructors (names, arguments and defaults of TVM 0.8) and registration.
+
+Scales and zero points are Relay expressions (usually constants): a scalar
+for per-tensor quantization, or a vector along ``axis`` for per-axis
+(per-channel) quantization. Real values relate to quantized ones by
+``real = scale * (q - zero_point)``.
+
+The operators carry a type relation but no compute: ``CanonicalizeOps``
+(:mod:`tvm.relay.qnn.transform`) lowers them before fusion. Their reference
+kernels (for ``FoldConstant`` and the interpreter) evaluate that same
+lowering, so both paths share one definition of the semantics.
+"""
+import numpy as np
+
+from ... import expr as _expr
+from ...expr import Call, Tuple
+from ...ty import TensorType
+from ...op import get as _get_op
+from ...op import nn as _nn
+from ...op import tensor as _tensor
+from ...op._util import define, make_call
+from ...op.op import OpPattern
+from ...op.type_relations import RelationError, shape_str, tensor_arg
+
+__all__ = ["quantize", "dequantize", "requantize", "conv2d", "dense", "add", "subtract", "mul",
+           "concatenate"]
+
+_ROUNDING = ("UPWARD", "TONEAREST")
+_QUANTIZED = ("int8", "uint8", "int16", "uint16", "int32")
+
+
+def _as_expr(value, dtype):
+    if isinstance(value, _expr.RelayExpr):
+        return value
+    return _expr.const(np.asarray(value, dtype=dtype))
+
+
+def _check_dtype(dtype, what, allowed=_QUANTIZED):
+    if str(dtype) not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}, got {dtype!r}")
+    return str(dtype)
+
+
+def quantize(data, output_scale, output_zero_point, axis=-1, out_dtype="int8"):
+    """Quantize float ``data``: ``clip(round(data / scale) + zero_point)``.
+
+    Rounding is to the nearest integer, ties to even (as ONNX ``QuantizeLinear``).
+
+    Parameters
+    ----------
+    data : relay.Expr
+        float32 tensor.
+    output_scale : relay.Expr or float
+    output_zero_point : relay.Expr or int
+    axis : int
+        The channel axis of per-axis scales/zero points.
+    out_dtype : str
+        ``int8``, ``uint8``, ``int16``, ``uint16`` or ``int32``.
+    """
+    return make_call("qnn.quantize", [data, _as_expr(output_scale, "float32"),
+                                      _as_expr(output_zero_point, "int32")],
+                     "relay.attrs.QuantizeAttrs", axis=int(axis),
+                     out_dtype=_check_dtype(out_dtype, "qnn.quantize out_dtype"))
+
+
+def dequantize(data, input_scale, input_zero_point, axis=-1):
+    """Dequantize: ``scale * (data - zero_point)`` as float32.
+
+    Parameters
+    ----------
+    data : relay.Expr
+        Quantized tensor (int8, uint8, int16, uint16 or int32).
+    input_scale : relay.Expr or float
+    input_zero_point : relay.Expr or int
+    axis : int
+    """
+    return make_call("qnn.dequantize", [data, _as_expr(input_scale, "float32"),
+                                        _as_expr(input_zero_point, "int32")],
+                     "relay.attrs.DequantizeAttrs", axis=int(axis))
+
+
+def requantize(data, input_scale, input_zero_point, output_scale, output_zero_point, axis=-1,
+               rounding="UPWARD", out_dtype="int8"):
+    """Change the quantization parameters of ``data``.
+
+    ``clip(round((data - in_zp) * in_scale / out_scale) + out_zp)``.
+
+    Parameters
+    ----------
+    data : relay.Expr
+        Quantized tensor (often the int32 accumulator of ``qnn.conv2d``/``qnn.dense``).
+    input_scale, input_zero_point, output_scale, output_zero_point : relay.Expr
+    axis : int
+        Channel axis of per-axis input scales.
+    rounding : str
+        ``"UPWARD"`` (ties towards +inf) or ``"TONEAREST"`` (ties away from zero).
+    out_dtype : str
+    """
+    if rounding not in _ROUNDING:
+        raise ValueError(f"qnn.requantize: rounding must be one of {_ROUNDING}, got {rounding!r}")
+    return make_call("qnn.requantize",
+                     [data, _as_expr(input_scale, "float32"), _as_expr(input_zero_point, "int32"),
+                      _as_expr(output_scale, "float32"), _as_expr(output_zero_point, "int32")],
+                     "relay.attrs.RequantizeAttrs", axis=int(axis), rounding=rounding,
+                     out_dtype=_check_dtype(out_dtype, "qnn.requantize out_dtype"))
+
+
+def conv2d(data, kernel, input_zero_point, kernel_zero_point, input_scale, kernel_scale,
+           kernel_size, channels, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+           data_layout="NCHW", kernel_layout="OIHW", out_layout="", out_dtype="int32"):
+    """Quantized 2-d convolution: ``conv2d(data - input_zp, kernel - kernel_zp)`` in int32.
+
+    The result is the int32 accumulator, whose scale is ``input_scale *
+    kernel_scale`` and zero point 0 (follow with ``requantize``). Padding adds
+    real zeros (``input_zero_point`` in the quantized domain). ``kernel_zero_point``
+    and ``kernel_scale`` may be per output channel. The scales are not used by the
+    computation; they are kept for passes that need them, as in TVM 0.8.
+
+    Parameters are those of :func:`tvm.relay.nn.conv2d`, plus the zero points and
+    scales.
+    """
+    conv = _nn.conv2d(data, kernel, strides=strides, padding=padding, dilation=dilation,
+                      groups=groups, channels=channels, kernel_size=kernel_size,
+                      data_layout=data_layout, kernel_layout=kernel_layout,
+                      out_layout=out_layout, out_dtype=out_dtype)
+    return Call(_get_op("qnn.conv2d"),
+                [data, kernel, _as_expr(input_zero_point, "int32"),
+                 _as_expr(kernel_zero_point, "int32"), _as_expr(input_scale, "float32"),
+                 _as_expr(kernel_scale, "float32")], conv.attrs)
+
+
+def dense(data, weight, input_zero_point, kernel_zero_point, input_scale, kernel_scale, units,
+          out_dtype="int32"):
+    """Quantized dense: ``dense(data - input_zp, weight - kernel_zp)`` in int32.
+
+    ``weight`` is ``(units, k)``; ``kernel_zero_point``/``kernel_scale`` may be per unit.
+    """
+    call = _nn.dense(data, weight, units=units, out_dtype=out_dtype)
+    return Call(_get_op("qnn.dense"),
+                [data, weight, _as_expr(input_zero_point, "int32"),
+                 _as_expr(kernel_zero_point, "int32"), _as_expr(input_scale, "float32"),
+                 _as_expr(kernel_scale, "float32")], call.attrs)
+
+
+def _binary(name, lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point, output_scale,
+            output_zero_point):
+    return make_call(name, [lhs, rhs, _as_expr(lhs_scale, "float32"),
+                            _as_expr(lhs_zero_point, "int32"), _as_expr(rhs_scale, "float32"),
+                            _as_expr(rhs_zero_point, "int32"), _as_expr(output_scale, "float32"),
+                            _as_expr(output_zero_point, "int32")])
+
+
+def add(lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point, output_scale,
+        output_zero_point):
+    """Quantized broadcasting addition; the result has ``lhs``'s dtype and the output
+    quantization parameters."""
+    return _binary("qnn.add", lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point,
+                   output_scale, output_zero_point)
+
+
+def subtract(lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point, output_scale,
+             output_zero_point):
+    """Quantized broadcasting subtraction (see :func:`add`)."""
+    return _binary("qnn.subtract", lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale,
+                   rhs_zero_point, output_scale, output_zero_point)
+
+
+def mul(lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point, output_scale,
+        output_zero_point):
+    """Quantized broadcasting multiplication (see :func:`add`)."""
+    return _binary("qnn.mul", lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point,
+                   output_scale, output_zero_point)
+
+
+def concatenate(data, input_scales, input_zero_points, output_scale, output_zero_point, axis):
+    """Concatenate quantized tensors, each requantized to the output parameters.
+
+    Parameters
+    ----------
+    data : list of relay.Expr or relay.Tuple
+    input_scales, input_zero_points : list of relay.Expr or relay.Tuple
+        One per input.
+    output_scale, output_zero_point : relay.Expr
+    axis : int
+    """
+    fields = list(data.fields) if isinstance(data, Tuple) else list(data)
+    scales = list(input_scales.fields) if isinstance(input_scales, Tuple) else list(input_scales)
+    zero_points = (list(input_zero_points.fields) if isinstance(input_zero_points, Tuple)
+                   else list(input_zero_points))
+    if not len(fields) == len(scales) == len(zero_points):
+        raise ValueError(f"qnn.concatenate: {len(fields)} inputs, {len(scales)} scales and "
+                         f"{len(zero_points)} zero points")
+    call = _tensor.concatenate(fields, axis)
+    return Call(_get_op("qnn.concatenate"),
+                [call.args[0], Tuple([_as_expr(s, "float32") for s in scales]),
+                 Tuple([_as_expr(z, "int32") for z in zero_points]),
+                 _as_expr(output_scale, "float32"), _as_expr(output_zero_point, "int32")],
+                call.attrs)
+
+
+# -- type relations ------------------------------------------------------------------
+
+
+def _param_check(arg_types, indices, op_name):
+    for index in indices:
+        ty = arg_types[index]
+        if isinstance(ty, TensorType) and len(ty.shape) > 1:
+            raise RelationError(f"{op_name}: scales and zero points must be scalars or vectors, "
+                                f"argument {index} is {shape_str(ty.shape)}")
+
+
+def _quantize_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if data.dtype != "float32":
+        raise RelationError(f"data must be float32, got {data.dtype}")
+    _param_check(arg_types, (1, 2), "qnn.quantize")
+    return TensorType(data.shape, attrs.out_dtype)
+
+
+def _dequantize_rel(arg_types, attrs):  # pylint: disable=unused-argument
+    data = tensor_arg(arg_types, 0, "data")
+    if data.dtype not in _QUANTIZED:
+        raise RelationError(f"data must be quantized ({', '.join(_QUANTIZED)}), got {data.dtype}")
+    _param_check(arg_types, (1, 2), "qnn.dequantize")
+    return TensorType(data.shape, "float32")
+
+
+def _requantize_rel(arg_types, attrs):
+    data = tensor_arg(arg_types, 0, "data")
+    if data.dtype not in _QUANTIZED:
+        raise RelationError(f"data must be quantized ({', '.join(_QUANTIZED)}), got {data.dtype}")
+    _param_check(arg_types, (1, 2, 3, 4), "qnn.requantize")
+    return TensorType(data.shape, attrs.out_dtype)
+
+
+def _borrowed_rel(op_name, count, params):
+    """The relation of the float op ``op_name`` on the first ``count`` arguments."""
+
+    def rel(arg_types, attrs):
+        for index in range(count):
+            ty = arg_types[index]
+            if isinstance(ty, TensorType) and ty.dtype not in _QUANTIZED:
+                raise RelationError(f"argument {index} must be quantized, got {ty.dtype}")
+        _param_check(arg_types, params, op_name)
+        return _get_op(op_name).get_attr("FInferType")(arg_types[:count], attrs)
+
+    return rel
+
+
+def _binary_rel(float_op):
+    def rel(arg_types, attrs):
+        lhs = tensor_arg(arg_types, 0, "lhs")
+        rhs = tensor_arg(arg_types, 1, "rhs")
+        if lhs.dtype != rhs.dtype or lhs.dtype not in _QUANTIZED:
+            raise RelationError(f"lhs and rhs must have the same quantized dtype, got {lhs.dtype} "
+                                f"and {rhs.dtype}")
+        return _get_op(float_op).get_attr("FInferType")(arg_types[:2], attrs)
+
+    return rel
+
+
+define("qnn.quantize", _quantize_rel, OpPattern.OPAQUE, None, 3, "relay.attrs.QuantizeAttrs")
+define("qnn.dequantize", _dequantize_rel, OpPattern.OPAQUE, None, 3,
+       "relay.attrs.DequantizeAttrs")
+define("qnn.requantize", _requantize_rel, OpPattern.OPAQUE, None, 5,
+       "relay.attrs.RequantizeAttrs")
+define("qnn.conv2d", _borrowed_rel("nn.conv2d", 2, (2, 3, 4, 5)), OpPattern.OPAQUE, None, 6,
+       "relay.attrs.Conv2DAttrs")
+define("qnn.dense", _borrowed_rel("nn.dense", 2, (2, 3, 4, 5)), OpPattern.OPAQUE, None, 6,
+       "relay.attrs.DenseAttrs")
+define("qnn.concatenate", _borrowed_rel("concatenate", 1, (3, 4)), OpPattern.OPAQUE, None, 5,
+       "relay.attrs.ConcatenateAttrs")
+for _name, _float_op in (("qnn.add", "add"), ("qnn.subtract", "subtract"),
+                         ("qnn.mul", "multiply")):
+    define(_name, _binary_rel(_float_op), OpPattern.OPAQUE, None, 8)

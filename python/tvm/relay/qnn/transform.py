@@ -1,0 +1,220 @@
+"""``CanonicalizeOps``: lower the QNN operators to integer and float Relay operators.
+
+Correctness first, as upstream's canonicalization of 0.8 (whose fixed-point
+requantization and zero-point decomposition of convolutions are optimisations
+of the same arithmetic):
+
+* ``qnn.conv2d`` / ``qnn.dense``: the inputs are widened to int32, their zero
+  points subtracted, and ``nn.conv2d`` / ``nn.dense`` accumulate in int32
+  (padding then adds real zeros, as ONNX ``QLinearConv`` pads with the zero point);
+* ``qnn.quantize``: ``clip(round(x / scale) + zp)``, ties to even;
+* ``qnn.dequantize``: ``(int32(q) - zp) * scale``;
+* ``qnn.requantize``: ``(int32(q) - in_zp) * (in_scale / out_scale)`` in float32,
+  rounded (UPWARD: ties to +inf; TONEAREST: ties away from zero), shifted by the
+  output zero point and clipped; float32 represents every accumulator up to
+  2**24 exactly and rounds larger ones by less than one part in 2**24, far
+  inside one quantization step;
+* ``qnn.add`` / ``subtract`` / ``mul`` / ``concatenate``: dequantize, compute,
+  quantize (the float path ONNX Runtime's QLinearAdd/QLinearMul take too).
+
+Per-axis scales and zero points are reshaped to broadcast along their axis;
+constant ones fold (``FoldConstant`` runs after this pass).
+"""
+import numpy as np
+
+from ..expr import Call, Tuple, const
+from ..expr_functor import ExprMutator
+from ..op import get as _get_op
+from ..op import nn as _nn
+from ..op import tensor as _tensor
+from ..op import transform as _otransform
+from ..op.op import Op
+from ..transform._utils import TypedFunctionPass
+
+__all__ = ["CanonicalizeOps", "canonicalize", "lower_call"]
+
+_RANGES = {
+    "int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "uint16": (0, 65535),
+    "int32": (-(2 ** 31), 2 ** 31 - 1),
+}
+
+
+def _shape(ty):
+    return tuple(int(d) for d in ty.shape)
+
+
+def _along(param, axis, ndim, shape):
+    """A scale or zero point of ``shape``, reshaped to broadcast along ``axis`` of a
+    rank-``ndim`` tensor."""
+    if len(shape) == 0 or int(np.prod(shape)) == 1:
+        return _otransform.reshape(param, ()) if shape != () else param
+    axis = axis + ndim if axis < 0 else axis
+    if not 0 <= axis < ndim:
+        raise ValueError(f"qnn: axis {axis} is out of range for rank {ndim}")
+    return _otransform.reshape(param, [1] * axis + [shape[0]] + [1] * (ndim - axis - 1))
+
+
+def _i32(expr):
+    return _otransform.cast(expr, "int32")
+
+
+def _f32(expr):
+    return _otransform.cast(expr, "float32")
+
+
+def _saturate(real, zero_point, dtype):
+    """``cast(clip(real + zp))`` for rounded float ``real``."""
+    low, high = _RANGES[dtype]
+    shifted = _tensor.add(real, _f32(zero_point))
+    return _otransform.cast(_tensor.clip(shifted, float(low), float(high)), dtype)
+
+
+def quantize(args, shapes, axis, out_dtype):
+    data, scale, zero_point = args
+    ndim = len(shapes[0])
+    scaled = _tensor.divide(data, _along(scale, axis, ndim, shapes[1]))
+    return _saturate(_tensor.round(scaled), _along(zero_point, axis, ndim, shapes[2]), out_dtype)
+
+
+def dequantize(args, shapes, axis):
+    data, scale, zero_point = args
+    ndim = len(shapes[0])
+    centered = _tensor.subtract(_i32(data), _i32(_along(zero_point, axis, ndim, shapes[2])))
+    return _tensor.multiply(_f32(centered), _along(scale, axis, ndim, shapes[1]))
+
+
+def _round(value, rounding):
+    if rounding == "TONEAREST":  # ties away from zero
+        magnitude = _tensor.floor(_tensor.add(_tensor.abs(value), const(0.5, "float32")))
+        return _tensor.multiply(_tensor.sign(value), magnitude)
+    return _tensor.floor(_tensor.add(value, const(0.5, "float32")))  # UPWARD
+
+
+def requantize(args, shapes, axis, rounding, out_dtype):
+    data, in_scale, in_zp, out_scale, out_zp = args
+    ndim = len(shapes[0])
+    centered = _f32(_tensor.subtract(_i32(data), _i32(_along(in_zp, axis, ndim, shapes[2]))))
+    multiplier = _tensor.divide(_along(in_scale, axis, ndim, shapes[1]),
+                                _along(out_scale, axis, ndim, shapes[3]))
+    real = _tensor.multiply(centered, multiplier)
+    return _saturate(_round(real, rounding), _along(out_zp, axis, ndim, shapes[4]), out_dtype)
+
+
+def _centered(data, zero_point, axis, ndim, zp_shape):
+    return _tensor.subtract(_i32(data), _i32(_along(zero_point, axis, ndim, zp_shape)))
+
+
+def _conv2d(call, args, shapes):
+    data, kernel, data_zp, kernel_zp = args[:4]
+    out_axis = str(call.attrs.kernel_layout).index("O")
+    return Call(_get_op("nn.conv2d"),
+                [_centered(data, data_zp, 0, 4, shapes[2]),
+                 _centered(kernel, kernel_zp, out_axis, 4, shapes[3])],
+                _with_int32(call.attrs))
+
+
+def _dense(call, args, shapes):
+    data, weight, data_zp, weight_zp = args[:4]
+    return Call(_get_op("nn.dense"),
+                [_centered(data, data_zp, 0, len(shapes[0]), shapes[2]),
+                 _centered(weight, weight_zp, 0, 2, shapes[3])],
+                _with_int32(call.attrs))
+
+
+def _with_int32(attrs):
+    """The float op's attrs, accumulating in the QNN op's out_dtype (int32 by default)."""
+    from ..attrs import Attrs  # pylint: disable=import-outside-toplevel
+
+    fields = {key: attrs[key] for key in attrs.keys()}
+    fields["out_dtype"] = fields.get("out_dtype") or "int32"
+    return Attrs(attrs.type_key, fields)
+
+
+_BINARY = {"qnn.add": _tensor.add, "qnn.subtract": _tensor.subtract, "qnn.mul": _tensor.multiply}
+
+
+def _scalar(param, shape):
+    return _otransform.reshape(param, ()) if shape != () else param
+
+
+def _requantize_to_output(real, out_scale, out_zp, shapes, dtype):
+    scaled = _tensor.divide(real, _scalar(out_scale, shapes[0]))
+    return _saturate(_tensor.round(scaled), _scalar(out_zp, shapes[1]), dtype)
+
+
+def _binary(call, args, shapes):
+    lhs, rhs, lhs_scale, lhs_zp, rhs_scale, rhs_zp, out_scale, out_zp = args
+    dtype = str(call.args[0].checked_type.dtype)
+    real = _BINARY[call.op.name](
+        dequantize([lhs, lhs_scale, lhs_zp], [shapes[0], shapes[2], shapes[3]], -1),
+        dequantize([rhs, rhs_scale, rhs_zp], [shapes[1], shapes[4], shapes[5]], -1))
+    return _requantize_to_output(real, out_scale, out_zp, shapes[6:], dtype)
+
+
+def _concatenate(call, args, shapes):
+    data, scales, zero_points, out_scale, out_zp = args
+    types = call.args[0].checked_type.fields
+    scale_types = call.args[1].checked_type.fields
+    zp_types = call.args[2].checked_type.fields
+    dtype = str(types[0].dtype)
+    parts = []
+    for k, field in enumerate(data.fields):
+        real = dequantize([field, scales.fields[k], zero_points.fields[k]],
+                          [_shape(types[k]), _shape(scale_types[k]), _shape(zp_types[k])], -1)
+        parts.append(_requantize_to_output(real, out_scale, out_zp, shapes[3:], dtype))
+    return _tensor.concatenate(parts, int(call.attrs.axis))
+
+
+def lower_call(call, args):
+    """The canonical (QNN-free) form of the QNN call ``call`` with lowered arguments ``args``.
+
+    ``call`` must be type-checked (its arguments' types give ranks and dtypes).
+    """
+    name = call.op.name
+    attrs = call.attrs
+    shapes = [None if not hasattr(a.checked_type, "shape") else _shape(a.checked_type)
+              for a in call.args]
+    if name == "qnn.quantize":
+        return quantize(args, shapes, int(attrs.axis), str(attrs.out_dtype))
+    if name == "qnn.dequantize":
+        return dequantize(args, shapes, int(attrs.axis))
+    if name == "qnn.requantize":
+        return requantize(args, shapes, int(attrs.axis), str(attrs.rounding),
+                          str(attrs.out_dtype))
+    if name == "qnn.conv2d":
+        return _conv2d(call, args, shapes)
+    if name == "qnn.dense":
+        return _dense(call, args, shapes)
+    if name in _BINARY:
+        return _binary(call, args, shapes)
+    if name == "qnn.concatenate":
+        return _concatenate(call, args, shapes)
+    raise ValueError(f"CanonicalizeOps: no lowering for {name}")
+
+
+class _Canonicalizer(ExprMutator):
+    def visit_call(self, call):
+        new = super().visit_call(call)
+        if isinstance(call.op, Op) and call.op.name.startswith("qnn."):
+            lowered = lower_call(call, list(new.args))
+            return lowered
+        return new
+
+
+def canonicalize(func):
+    """``func`` with every QNN call lowered (the body of :func:`CanonicalizeOps`)."""
+    return _Canonicalizer().visit(func)
+
+
+def CanonicalizeOps():  # pylint: disable=invalid-name
+    """Lower QNN operators to integer and float Relay operators (upstream
+    ``relay.qnn.transform.CanonicalizeOps``, ``opt_level`` 0).
+
+    ``relay.build`` and ``relay.optimize`` run it before constant folding and
+    fusion, so QNN graphs need no extra step.
+
+    Returns
+    -------
+    Pass
+    """
+    return TypedFunctionPass(0, "CanonicalizeOps", lambda func, _mod, _ctx: canonicalize(func))

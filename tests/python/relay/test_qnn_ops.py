@@ -1,0 +1,122 @@
+"""relay.qnn operators: compiled (through CanonicalizeOps in relay.build) and reference kernels
+against NumPy formulas of their semantics."""
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay
+from tvm.contrib import graph_executor
+from tvm.relay.reference import eval_expr
+
+RNG = np.random.default_rng(0)
+
+
+def _run(outputs, inputs):
+    params = [relay.var(name, shape=value.shape, dtype=str(value.dtype))
+              for name, value in inputs.items()]
+    func = relay.Function(params, relay.Tuple(outputs(*params)))
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(tvm.IRModule.from_expr(func), target="llvm")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    for name, value in inputs.items():
+        module.set_input(name, value)
+    module.run()
+    return [module.get_output(i).numpy() for i in range(module.get_num_outputs())]
+
+
+def _c(value, dtype="float32"):
+    return relay.const(np.asarray(value, dtype))
+
+
+def test_quantize_dequantize_per_tensor_and_per_axis():
+    x = RNG.standard_normal((2, 3, 4)).astype("float32") * 4
+    scale = np.array([0.02, 0.05, 0.1], "float32")
+    zp = np.array([3, -7, 0], "int32")
+    out = _run(lambda v: [
+        relay.qnn.op.quantize(v, _c(0.03), _c(5, "int32"), out_dtype="uint8"),
+        relay.qnn.op.quantize(v, _c(scale), _c(zp, "int32"), axis=1, out_dtype="int8"),
+        relay.qnn.op.dequantize(relay.qnn.op.quantize(v, _c(scale), _c(zp, "int32"), axis=1),
+                                _c(scale), _c(zp, "int32"), axis=1),
+    ], {"x": x})
+    want_u8 = np.clip(np.round(x / np.float32(0.03)) + 5, 0, 255).astype("uint8")
+    s, z = scale.reshape(1, 3, 1), zp.reshape(1, 3, 1)
+    want_i8 = np.clip(np.round(x / s) + z, -128, 127).astype("int8")
+    np.testing.assert_array_equal(out[0], want_u8)
+    np.testing.assert_array_equal(out[1], want_i8)
+    np.testing.assert_allclose(out[2], (want_i8.astype("int32") - z) * s, rtol=1e-6)
+    # the reference kernel (interpreter / FoldConstant) agrees
+    ref = eval_expr(relay.qnn.op.quantize(relay.const(x), _c(0.03), _c(5, "int32"),
+                                          out_dtype="uint8"))
+    np.testing.assert_array_equal(ref, want_u8)
+
+
+@pytest.mark.parametrize("rounding", ["UPWARD", "TONEAREST"])
+def test_requantize(rounding):
+    acc = RNG.integers(-300, 300, (4, 6)).astype("int32")
+    acc[0, :3] = [1, -1, 3]  # exact ties with the multiplier 0.5 / 1.0
+    out = _run(lambda v: [relay.qnn.op.requantize(v, _c(0.5), _c(0, "int32"), _c(1.0),
+                                                  _c(-3, "int32"), rounding=rounding)],
+               {"acc": acc})[0]
+    real = acc.astype("float32") * np.float32(0.5)
+    rounded = np.floor(real + 0.5) if rounding == "UPWARD" else \
+        np.sign(real) * np.floor(np.abs(real) + 0.5)
+    np.testing.assert_array_equal(out, np.clip(rounded - 3, -128, 127).astype("int8"))
+    assert out[0, :3].tolist() == ([-2, -3, -1] if rounding == "UPWARD" else [-2, -4, -1])
+
+
+def test_conv2d_dense_integer_accumulation():
+    data = RNG.integers(0, 256, (1, 3, 6, 6)).astype("uint8")
+    kernel = RNG.integers(-128, 128, (4, 3, 3, 3)).astype("int8")
+    kernel_zp = np.array([0, 1, -2, 3], "int32")
+    weight = RNG.integers(-128, 128, (5, 12)).astype("int8")
+    rows = RNG.integers(0, 256, (2, 12)).astype("uint8")
+    out = _run(lambda d, r: [
+        relay.qnn.op.conv2d(d, _c(kernel, "int8"), _c(7, "int32"), _c(kernel_zp, "int32"),
+                            _c(0.1), _c([0.1] * 4), (3, 3), 4, padding=(1, 1)),
+        relay.qnn.op.dense(r, _c(weight, "int8"), _c(9, "int32"), _c(-1, "int32"), _c(0.1),
+                           _c(0.1), 5),
+    ], {"d": data, "r": rows})
+    centered = np.pad(data.astype("int64") - 7, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    k = kernel.astype("int64") - kernel_zp.reshape(4, 1, 1, 1)
+    want = np.zeros((1, 4, 6, 6), "int64")
+    for i in range(6):
+        for j in range(6):
+            want[0, :, i, j] = np.tensordot(k, centered[0, :, i:i + 3, j:j + 3], axes=3)
+    assert out[0].dtype == np.int32
+    np.testing.assert_array_equal(out[0], want)
+    np.testing.assert_array_equal(out[1], (rows.astype("int64") - 9) @ (weight.astype("int64")
+                                                                       + 1).T)
+
+
+def test_add_mul_concatenate():
+    a = RNG.integers(-128, 128, (2, 3)).astype("int8")
+    b = RNG.integers(-128, 128, (3,)).astype("int8")
+    params = (_c(0.1), _c(2, "int32"), _c(0.2), _c(-1, "int32"), _c(0.15), _c(0, "int32"))
+    out = _run(lambda x, y: [
+        relay.qnn.op.add(x, y, *params), relay.qnn.op.mul(x, y, *params),
+        relay.qnn.op.concatenate([x, relay.reshape(y, (1, 3))], [_c(0.1), _c(0.2)],
+                                 [_c(2, "int32"), _c(-1, "int32")], _c(0.15), _c(1, "int32"),
+                                 axis=0),
+    ], {"a": a, "b": b})
+    ra = (a.astype("float32") - 2) * np.float32(0.1)
+    rb = (b.astype("float32") + 1) * np.float32(0.2)
+
+    def quant(real, zp=0):
+        return np.clip(np.round(real / np.float32(0.15)) + zp, -128, 127).astype("int8")
+
+    np.testing.assert_array_equal(out[0], quant(ra + rb))
+    np.testing.assert_array_equal(out[1], quant(ra * rb))
+    np.testing.assert_array_equal(out[2], quant(np.concatenate([ra, rb[None]]), 1))
+
+
+def test_bad_arguments_are_named():
+    x = relay.var("x", shape=(2, 2), dtype="int8")
+    with pytest.raises(ValueError, match="out_dtype"):
+        relay.qnn.op.quantize(relay.var("f", shape=(2,)), _c(0.1), _c(0, "int32"),
+                              out_dtype="float16")
+    with pytest.raises(ValueError, match="rounding"):
+        relay.qnn.op.requantize(x, _c(0.1), _c(0, "int32"), _c(0.2), _c(0, "int32"),
+                                rounding="DOWN")
+    with pytest.raises(Exception, match="float32"):
+        relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function(
+            [x], relay.qnn.op.quantize(x, _c(0.1), _c(0, "int32")))))
