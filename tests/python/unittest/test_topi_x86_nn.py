@@ -34,7 +34,8 @@ def close(actual, expected):
 
 # (M, N, K): gemv rows, packed, odd shapes that fall back to other plans
 @pytest.mark.parametrize("m,n,k", [(1, 1000, 512), (4, 33, 40), (3, 7, 5), (64, 128, 256),
-                                   (33, 17, 9), (20, 24, 24), (1, 10, 7)])
+                                   (33, 17, 9), (20, 24, 24), (1, 10, 7),
+                                   (197, 192, 64), (197, 197, 40), (131, 67, 16)])  # padded tiles
 def test_dense_bias_relu(m, n, k, isa_target):
     x = te.placeholder((m, k), name="x")
     w = te.placeholder((n, k), name="w")
@@ -62,6 +63,7 @@ def test_dense_bad_plan():
 
 
 @pytest.mark.parametrize("b,m,n,k,ta,tb", [(2, 5, 6, 7, False, True), (4, 32, 32, 16, False, True),
+                                           (3, 197, 197, 64, False, True), (2, 197, 64, 197, False, False),
                                            (3, 24, 16, 20, False, False), (3, 9, 10, 11, True, False),
                                            (2, 9, 10, 16, True, True)])
 def test_batch_matmul(b, m, n, k, ta, tb, isa_target):

@@ -7,6 +7,16 @@
   divide with truncation toward zero (C semantics); floats give
   ``trunc(a / b)`` and ``fmod(a, b)``, as upstream TVM. An integer division by
   zero is undefined, as in C.
+* ``exp``, ``erf``, ``tanh``, ``sigmoid`` and ``softmax`` on float32: the
+  base lowers ``tirx.exp``/``erf``/``tanh`` to one libm call per element
+  (LLVM has no vector form without a vector math library), so a GELU over a
+  197x768 activation took 5.1 ms where the polynomial forms of TOPI
+  (``topi.fast_exp``, ``fast_erf``, ``fast_tanh``), which vectorise, take
+  0.18 ms. Their error is a few float32 ulp (measured against float64 on
+  [-10, 10] and N(0, 3): relative 9e-8 for exp, 3.7e-7 for erf, 2.6e-7 for
+  tanh), so they serve as the float32 kernels at every opt_level (upstream
+  switched to them only with the opt_level 4 ``FastMath`` pass). float64
+  keeps the libm intrinsics.
 * ``power`` on integers: the base's ``topi.power`` accepts floats only
   ("power only applies to float"). Integer powers are computed exactly by
   binary exponentiation over the exponent's bits, wrapping around on
@@ -16,7 +26,8 @@ import tvm
 from tvm import te, topi
 from tvm.tirx import IntImm
 
-__all__ = ["cosh", "sinh", "trunc_divide", "trunc_mod", "power"]
+__all__ = ["cosh", "sinh", "trunc_divide", "trunc_mod", "power", "exp", "erf", "tanh", "sigmoid",
+           "softmax"]
 
 # Below this magnitude sinh uses its Taylor series: (e - 1/e) / 2 cancels
 # catastrophically near 0 (relative error ~ eps / |x|).
@@ -187,3 +198,33 @@ def power(lhs, rhs):
     if str(lhs.dtype) != str(rhs.dtype):
         raise TypeError(f"power: dtype mismatch: lhs is {lhs.dtype} but rhs is {rhs.dtype}")
     return _int_power(lhs, rhs)
+
+
+def _float32_polynomial(exact, polynomial):
+    def compute(x):
+        return polynomial(x) if str(x.dtype) == "float32" else exact(x)
+
+    compute.__name__ = exact.__name__
+    return compute
+
+
+exp = _float32_polynomial(topi.exp, topi.fast_exp)
+erf = _float32_polynomial(topi.erf, topi.fast_erf)
+tanh = _float32_polynomial(topi.tanh, topi.fast_tanh)
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))`` with the vectorising exp on float32."""
+    if str(x.dtype) != "float32":
+        return topi.sigmoid(x)
+    one = tvm.tirx.const(1.0, "float32")
+    denominator = topi.fast_exp(topi.negative(x))
+    return te.compute(x.shape, lambda *i: one / (one + denominator(*i)), name="sigmoid",
+                      tag="elemwise")
+
+
+def softmax(x, axis=-1):
+    """Softmax along ``axis`` (``topi.nn.fast_softmax``'s vectorising exp on float32)."""
+    if str(x.dtype) == "float32":
+        return topi.nn.fast_softmax(x, axis)
+    return topi.nn.softmax(x, axis)

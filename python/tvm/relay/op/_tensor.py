@@ -65,8 +65,11 @@ def _bool_rel(arg_types, attrs):
 
 
 
-# The base's LLVM codegen has no cosh/sinh intrinsics: computes from exp.
-_MATH_OVERRIDES = {"cosh": _math_computes.cosh, "sinh": _math_computes.sinh}
+# The base's LLVM codegen has no cosh/sinh intrinsics: computes from exp. exp,
+# erf, tanh and sigmoid on float32 use the polynomial forms that vectorise.
+_MATH_OVERRIDES = {"cosh": _math_computes.cosh, "sinh": _math_computes.sinh,
+                   "exp": _math_computes.exp, "erf": _math_computes.erf,
+                   "tanh": _math_computes.tanh, "sigmoid": _math_computes.sigmoid}
 for _name in _MATH:
     _fn = _MATH_OVERRIDES.get(_name) or getattr(topi, _name)
     define(_name, identity_rel, OpPattern.ELEMWISE, _unary_compute(_fn), 1)

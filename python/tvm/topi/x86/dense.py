@@ -61,7 +61,10 @@ def fallback_dense_config(op, cpu, b_contiguous=False):
 
     ``plan`` (``"gemv"``, ``"packed"`` or ``"direct"``), ``tile_m``,
     ``tile_n``, ``tile_k`` (reduction split: the rfactor width for gemv, the
-    cache block otherwise).
+    cache block otherwise). ``tile_m`` and ``tile_n`` fill the accumulator
+    registers; where the extent has no divisor near that size (a prime like
+    197) the tile is kept and the schedule pads the extent up to a multiple
+    of it (:func:`_pad_to_tiles`).
     """
     lanes = cpu.lanes
     shape = [const_int(s) for s in op.output(0).shape]
@@ -72,8 +75,13 @@ def fallback_dense_config(op, cpu, b_contiguous=False):
         return ScheduleConfig("dense", plan="gemv", tile_m=1, tile_n=best_divisor(n, 4),
                               tile_k=tile_k)
     tile_n = vector_tile(n, lanes)
+    if tile_n < lanes // 2:  # no useful divisor (n = 197): pad n to whole vectors
+        tile_n = lanes
     vectors = -(-tile_n // lanes)
-    tile_m = best_divisor(m, max(1, cpu.accumulators // vectors))
+    rows = max(1, cpu.accumulators // vectors)
+    tile_m = best_divisor(m, rows)
+    if tile_m < rows // 2:  # m = 197 (ViT's 196 patches + class token): pad m instead
+        tile_m = min(rows, m)
     tile_k = best_divisor(k, 256) if k > 512 else 1
     plan = "direct" if b_contiguous else "packed"
     return ScheduleConfig("dense", plan=plan, tile_m=tile_m, tile_n=tile_n, tile_k=tile_k)
@@ -115,6 +123,27 @@ def _pack_b(sch, block, b_index, tile_n):
     return pack_weight(sch, block, b_index, index_map)
 
 
+def _pad_to_tiles(sch, block, tiles):
+    """Pad the spatial extents of a matmul block up to multiples of ``tiles``; True if padded.
+
+    Only where the best divisor of an extent is less than half the tile: a
+    197x197 attention matmul would otherwise get 1x1 tiles and no vectors
+    (1.5 GFLOPS). ``pad_einsum`` computes on zero-padded copies of the
+    operands and copies the valid part of the result out.
+    """
+    node = sch.get(block)
+    extents = [int(iv.dom.extent) for iv in node.iter_vars]
+    multiples = [1] * len(extents)  # pad_einsum pads each axis to a multiple of this
+    for axis, tile in enumerate(tiles):
+        tile = int(tile)
+        if tile > 1 and extents[axis] % tile and best_divisor(extents[axis], tile) < tile // 2:
+            multiples[axis] = tile
+    if multiples == [1] * len(extents):
+        return False
+    sch.pad_einsum(block, multiples)
+    return True
+
+
 def _schedule_matmul(sch, outs, tags, cfg, what):
     outs = as_list(outs)
     op = find_op(outs, tags)
@@ -138,15 +167,21 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
             raise ValueError(f"{what}: gemv plan needs tile_k to divide K={k}")
         _schedule_gemv(sch, block, config, num_cores)
     else:
+        tiles = [1] * (n_sp - 2) + [config["tile_m"], config["tile_n"]]
+        padded = _pad_to_tiles(sch, block, tiles)  # before the weight copy: an einsum still
+        block = sch.get_sblock(name) if padded else block
+        b_index, _ = _operands(sch, block)
         if plan == "packed":
             if b_index is None:
                 raise ValueError(f"{what}: cannot find the operand indexed by the output column")
             _pack_b(sch, block, b_index, config["tile_n"])
         elif plan != "direct":
             raise ValueError(f"{what}: unknown plan {plan!r} (gemv, packed, direct)")
-        tiles = [1] * (n_sp - 2) + [config["tile_m"], config["tile_n"]]
-        tile_reduction(sch, block, tiles, vec_axis=n_sp - 1,
-                       reduce_tiles=[config["tile_k"]], num_cores=num_cores, lanes=lanes)
+        # a padded result is copied out by its own (predicated) stage; folding that
+        # copy into the tile's write-back would drop the predicate and write past
+        # the output, so the epilogue then follows the copy instead
+        tile_reduction(sch, block, tiles, vec_axis=n_sp - 1, reduce_tiles=[config["tile_k"]],
+                       num_cores=num_cores, lanes=lanes, fuse_epilogue=not padded)
     finish_blocks(sch, lanes=lanes, num_cores=num_cores)
     return sch
 

@@ -3,6 +3,7 @@ type relations and TOPI computes."""
 from tvm import te, tirx, topi
 
 from ...ty import TensorType, TupleType
+from .. import _math_computes
 from .._util import define
 from ..op import OpPattern
 from ..type_relations import (
@@ -280,8 +281,8 @@ def _softmax_rel(arg_types, attrs):
     return data
 
 
-define("nn.softmax", _softmax_rel, _OPAQUE,
-       lambda attrs, inputs, out: [topi.nn.softmax(inputs[0], attrs.axis)], 1,
+define("nn.softmax", _softmax_rel, _OPAQUE,  # float32: the exp that vectorises
+       lambda attrs, inputs, out: [_math_computes.softmax(inputs[0], attrs.axis)], 1,
        "relay.attrs.SoftmaxAttrs")
 define("nn.fast_softmax", _softmax_rel, _OPAQUE,
        lambda attrs, inputs, out: [topi.nn.fast_softmax(inputs[0], attrs.axis)], 1,
