@@ -17,15 +17,26 @@ from .common import infer_dtype, infer_shape, is_static_shape
 # op_type -> converter
 CONVERTERS = {}
 
+# op_type -> (lowest, highest) opset the converter handles, where narrower than the opsets in
+# which ONNX defines the operator (None: no bound of its own).
+CONVERTER_OPSETS = {}
 
-def register(*op_types):
-    """Decorator: register the decorated function as the converter of ``op_types``."""
+
+def register(*op_types, opsets=(None, None)):
+    """Decorator: register the decorated function as the converter of ``op_types``.
+
+    ``opsets``: ``(lowest, highest)`` opset the converter supports when it does not cover
+    every version of the operators (e.g. ``(9, None)``: from opset 9 on); the generated
+    table of supported operators (docs/frontends.md) shows it.
+    """
 
     def wrap(func):
         for op_type in op_types:
             if op_type in CONVERTERS:
                 raise ValueError(f"ONNX operator {op_type} has two converters")
             CONVERTERS[op_type] = func
+            if opsets != (None, None):
+                CONVERTER_OPSETS[op_type] = tuple(opsets)
         return func
 
     return wrap

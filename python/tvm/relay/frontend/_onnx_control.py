@@ -98,7 +98,7 @@ def _axis(value, rank, node, what):
     return axis + rank if axis < 0 else axis
 
 
-@register("Scan")
+@register("Scan", opsets=(9, None))
 def _scan(node, graph):
     if node.opset < 9:
         raise node.unsupported("Scan of opset 8 (batched, with sequence_lens)")

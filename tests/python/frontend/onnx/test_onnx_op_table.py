@@ -1,0 +1,34 @@
+"""docs/frontends.md holds the table that scripts/gen_op_table.py makes from the converter
+registry (regenerate it with ``python scripts/gen_op_table.py`` after adding a converter)."""
+import importlib.util
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))))
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location(
+        "gen_op_table", os.path.join(ROOT, "scripts", "gen_op_table.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_table_matches_the_registry():
+    script = _script()
+    with open(script.DOC, encoding="utf-8") as fin:
+        text = fin.read()
+    assert script.updated(text) == text, "run python scripts/gen_op_table.py"
+    assert script.main(["--check"]) == 0
+
+
+def test_table_rows():
+    from tvm.relay.frontend._onnx_common import CONVERTERS
+
+    rows = {op: (lo, hi, family) for op, lo, hi, family in _script().rows()}
+    assert set(rows) == set(CONVERTERS)
+    assert rows["Scan"][:2] == (9, 22)  # the converter's own lower bound
+    assert rows["Upsample"][:2] == (1, 9)  # deprecated by ONNX in opset 10
+    assert rows["GridSample"][:2] == (16, 22)  # introduced in opset 16
+    assert rows["LSTM"][2] == "recurrent" and rows["QLinearConv"][2] == "quantized"
