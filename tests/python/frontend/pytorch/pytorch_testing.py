@@ -60,10 +60,17 @@ def build_and_run(mod, params, feeds):
     return [module.get_output(i).numpy() for i in range(module.get_num_outputs())]
 
 
-def verify(model, args, path, names=None, rtol=RTOL, atol=ATOL):
-    """Convert ``model`` by ``path``, build for llvm at opt_level 3, compare with eager."""
+def verify(model, args, path, names=None, rtol=RTOL, atol=ATOL, min_std=None):
+    """Convert ``model`` by ``path``, build for llvm at opt_level 3, compare with eager.
+
+    ``min_std``: require every float reference output to spread at least this much, so
+    that a network whose outputs collapsed to near-constants cannot pass vacuously.
+    """
     model = model.eval()
     expected = eager(model, args)
+    if min_std is not None:
+        for index, want in enumerate(expected):
+            assert want.std() > min_std, f"output {index} is degenerate (std {want.std()})"
     mod, params, names = convert(model, args, path, names)
     actual = build_and_run(mod, params, {n: a.numpy() for n, a in zip(names, args)})
     assert len(actual) == len(expected), (len(actual), len(expected))

@@ -12,6 +12,8 @@ import torch_models as tm  # noqa: E402
 from pytorch_testing import verify  # noqa: E402
 
 PATHS = ["trace", "export"]
+# the reference outputs spread far more than atol (1e-5): the comparison means something
+MIN_STD = 1e-2
 
 
 @pytest.mark.slow
@@ -20,13 +22,13 @@ def test_resnet50(path):
     # torchvision's ResNet-50 structure (bottleneck blocks [3, 4, 6, 3], 25.6 M parameters)
     # at 224x224: about 11 s to build and 2 s to run here, per path
     torch.manual_seed(1)
-    verify(tm.resnet50(), [torch.randn(1, 3, 224, 224)], path)
+    verify(tm.resnet50(), [torch.randn(1, 3, 224, 224)], path, min_std=MIN_STD)
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_mobilenet_v2(path):
     torch.manual_seed(2)
-    verify(tm.mobilenet_v2(num_classes=100), [torch.randn(1, 3, 64, 64)], path)
+    verify(tm.mobilenet_v2(num_classes=100), [torch.randn(1, 3, 64, 64)], path, min_std=MIN_STD)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -34,16 +36,16 @@ def test_bert_like_encoder(path):
     # 4 layers, hidden 256, 4 heads, sequence 128, int64 token ids
     model = tm.bert_like(vocab=1000, hidden=256, heads=4, layers=4, ffn=1024, max_len=128)
     ids = torch.randint(0, 1000, (1, 128), generator=torch.Generator().manual_seed(3))
-    verify(model, [ids], path, names=["input_ids"])
+    verify(model, [ids], path, names=["input_ids"], min_std=MIN_STD)
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_unet_like(path):
     torch.manual_seed(4)
-    verify(tm.unet_like(), [torch.randn(1, 3, 32, 32)], path)
+    verify(tm.unet_like(), [torch.randn(1, 3, 32, 32)], path, min_std=MIN_STD)
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_vit_like(path):
     torch.manual_seed(5)
-    verify(tm.vit_like(), [torch.randn(2, 3, 32, 32)], path)
+    verify(tm.vit_like(), [torch.randn(2, 3, 32, 32)], path, min_std=MIN_STD)

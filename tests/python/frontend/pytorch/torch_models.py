@@ -23,6 +23,21 @@ from torch import nn
 from torch.nn import functional as F
 
 
+def _torchvision_init(model):
+    """torchvision's initialisation of its CNNs: He-normal convolutions (fan_out), small linear
+    weights. torch's default initialisation shrinks activations layer after layer, and through 50
+    layers they reach denormal floats, which makes every engine's timing meaningless."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, 0, 0.01)
+            nn.init.zeros_(module.bias)
+    return model
+
+
 def _randomise_batch_norms(model, seed):
     gen = torch.Generator().manual_seed(seed)
     for module in model.modules():
@@ -96,7 +111,14 @@ class ResNet(nn.Module):
 def resnet50(seed=0, num_classes=1000):
     """torchvision's ResNet-50 (25.6 M parameters), random weights, eval mode."""
     torch.manual_seed(seed)
-    return _randomise_batch_norms(ResNet((3, 4, 6, 3), num_classes), seed).eval()
+    model = _randomise_batch_norms(_torchvision_init(ResNet((3, 4, 6, 3), num_classes)), seed)
+    # small last-BN scales in each block (torchvision's zero_init_residual, not quite zero) keep
+    # the residual stream, and so the logits, of order one
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, Bottleneck):
+                module.bn3.weight.mul_(0.2)
+    return model.eval()
 
 
 # -- MobileNetV2 -------------------------------------------------------------------------
@@ -148,7 +170,7 @@ class MobileNetV2(nn.Module):
 
 def mobilenet_v2(seed=0, num_classes=1000):
     torch.manual_seed(seed)
-    return _randomise_batch_norms(MobileNetV2(num_classes), seed).eval()
+    return _randomise_batch_norms(_torchvision_init(MobileNetV2(num_classes)), seed).eval()
 
 
 # -- BERT-like encoder ---------------------------------------------------------------------

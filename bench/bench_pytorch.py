@@ -1,0 +1,259 @@
+"""Untuned latency of PyTorch-imported models: this fork against torch eager and ONNX Runtime.
+
+The models are the PyTorch frontend tests' own definitions
+(``tests/python/frontend/pytorch/torch_models.py``, random weights):
+
+* ``resnet50``: torchvision's ResNet-50 structure, input ``(1, 3, 224, 224)``;
+* ``bert``: a BERT-like encoder (``nn.TransformerEncoder``, 4 layers, hidden 256,
+  4 heads, FFN 1024), int64 token ids ``(1, 128)``.
+
+Engines, each in its own worker process (the TVM runtime's, torch's and ONNX
+Runtime's thread pools spin after a run and slow each other down when they share
+a process on a small machine):
+
+* ``fork [trace]``: ``relay.frontend.from_pytorch`` on ``torch.jit.trace`` of the model;
+  ``fork [export]``: ``relay.frontend.from_exported_program`` on ``torch.export``;
+  both built with ``relay.build`` at opt_level 3, untuned, run by the graph executor;
+* ``torch``: eager mode under ``torch.inference_mode()`` with ``--threads`` threads;
+* ``ort``: ONNX Runtime (``--threads`` intra-op threads) on the model exported with
+  ``torch.onnx.export`` (TorchScript exporter, opset 17).
+
+The workers run in alternating rounds, so the machine's background load hits
+every engine alike. Printed per model: each engine's median latency, its ratio to
+torch eager and to ONNX Runtime, the largest output difference relative to the
+largest torch output, and the set-up time (conversion + build).
+
+    python bench/bench_pytorch.py [--models resnet50 bert] [--paths trace export]
+                                  [--rounds 5] [--runs 10] [--threads 2] [--target llvm]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS_DIR = os.path.join(HERE, "..", "tests", "python", "frontend", "pytorch")
+MODEL_NAMES = ("resnet50", "bert")
+
+
+def _model(name):
+    """``(torch module in eval mode, example input tensor, input name)``."""
+    import torch  # pylint: disable=import-outside-toplevel
+
+    sys.path.insert(0, MODELS_DIR)
+    import torch_models  # pylint: disable=import-outside-toplevel
+
+    if name == "resnet50":
+        model = torch_models.resnet50(seed=0)
+        data = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+        return model, data, "input0"
+    if name == "bert":
+        model = torch_models.bert_like(vocab=1000, hidden=256, heads=4, layers=4, ffn=1024,
+                                       max_len=128)
+        data = torch.randint(0, 1000, (1, 128), generator=torch.Generator().manual_seed(1))
+        return model, data, "input_ids"
+    raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
+
+
+def _first(output):
+    while isinstance(output, list | tuple):
+        output = output[0]
+    return output.detach().numpy() if hasattr(output, "detach") else np.asarray(output)
+
+
+# ------------------------------------------------------------------ engines
+class _TorchEngine:
+    def __init__(self, model, data, name, args):
+        import torch  # pylint: disable=import-outside-toplevel
+
+        del name
+        torch.set_num_threads(args.threads)
+        self.torch, self.model, self.data = torch, model, data
+
+    def run(self):
+        with self.torch.inference_mode():
+            return _first(self.model(self.data))
+
+
+class _OrtEngine:
+    def __init__(self, model, data, name, args):
+        import onnxruntime as ort  # pylint: disable=import-outside-toplevel
+        import torch  # pylint: disable=import-outside-toplevel
+
+        self.tmp = tempfile.TemporaryDirectory()
+        path = os.path.join(self.tmp.name, "model.onnx")
+        # exported with autograd on: under no_grad, nn.TransformerEncoderLayer takes torch's
+        # fused fast path (aten::_transformer_encoder_layer_fwd), which the exporter rejects
+        torch.onnx.export(model, (data,), path, input_names=[name], opset_version=17,
+                          dynamo=False)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = args.threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        self.feed = {name: data.numpy()}
+
+    def run(self):
+        return self.session.run(None, self.feed)[0]
+
+
+class _ForkEngine:
+    def __init__(self, model, data, name, args):
+        import torch  # pylint: disable=import-outside-toplevel
+        import tvm  # pylint: disable=import-outside-toplevel
+        from tvm import relay  # pylint: disable=import-outside-toplevel
+        from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
+
+        infos = [(name, tuple(data.shape))]
+        if args.path == "trace":
+            with torch.no_grad():
+                traced = torch.jit.trace(model, (data,))
+            mod, params = relay.frontend.from_pytorch(traced, infos)
+        else:
+            program = torch.export.export(model, (data,))
+            mod, params = relay.frontend.from_exported_program(program, infos)
+        with tvm.transform.PassContext(opt_level=3):
+            lib = relay.build(mod, target=args.target, params=params)
+        self.module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+        self.module.set_input(name, data.numpy())
+
+    def run(self):
+        self.module.run()
+        return self.module.get_output(0).numpy()
+
+
+ENGINES = {"torch": _TorchEngine, "ort": _OrtEngine, "fork": _ForkEngine}
+
+
+_REPLY = "@@reply "  # marks the worker's answers among whatever libraries print to stdout
+
+
+def _answer(payload):
+    print(_REPLY + json.dumps(payload), flush=True)
+
+
+def worker(args):
+    """Build one engine, then answer ``run N`` / ``save FILE`` / ``quit`` on stdin."""
+    model, data, name = _model(args.model)
+    start = time.perf_counter()
+    engine = ENGINES[args.worker](model, data, name, args)
+    for _ in range(3):
+        engine.run()
+    _answer({"ready": time.perf_counter() - start})
+    for line in sys.stdin:
+        command, _, arg = line.strip().partition(" ")
+        if command == "run":
+            times = []
+            for _ in range(int(arg)):
+                begin = time.perf_counter()
+                engine.run()
+                times.append((time.perf_counter() - begin) * 1e3)
+            _answer({"times": times})
+        elif command == "save":
+            np.save(arg, engine.run())
+            _answer({"saved": arg})
+        elif command == "quit":
+            return
+
+
+class Worker:
+    """The process of one engine."""
+
+    def __init__(self, kind, model, args, path=None):
+        command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
+                   "--threads", str(args.threads), "--target", args.target]
+        if path:
+            command += ["--path", path]
+        self.label = f"fork [{path}]" if kind == "fork" else kind
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        self.times = []
+        self.setup_seconds = self._reply()["ready"]
+
+    def _reply(self):
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"worker {self.label} exited (code {self.proc.wait()}); "
+                                   "its error is printed above")
+            if line.startswith(_REPLY):
+                return json.loads(line[len(_REPLY):])
+            sys.stderr.write(f"[{self.label}] {line}")
+
+    def request(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self._reply()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=60)
+
+
+def bench_model(model, args):
+    """``label -> (median ms, relative error vs torch, set-up s)`` for one model."""
+    workers = []
+    try:
+        workers.append(Worker("torch", model, args))
+        workers.append(Worker("ort", model, args))
+        workers += [Worker("fork", model, args, path) for path in args.paths]
+        for round_index in range(args.rounds):
+            # rotate the order so that no engine always follows the same one
+            shift = round_index % len(workers)
+            for item in workers[shift:] + workers[:shift]:
+                time.sleep(0.3)  # let the previous engine's thread pool go idle
+                item.times += item.request(f"run {args.runs}")["times"]
+        outputs = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for index, item in enumerate(workers):
+                file = os.path.join(tmp, f"{index}.npy")
+                item.request(f"save {file}")
+                outputs[item.label] = np.load(file)
+    finally:
+        for item in workers:
+            item.close()
+    reference = outputs["torch"]
+    scale = float(np.abs(reference).max()) or 1.0
+    return {item.label: (float(np.median(item.times)),
+                         float(np.abs(outputs[item.label] - reference).max()) / scale,
+                         item.setup_seconds) for item in workers}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
+    parser.add_argument("--paths", nargs="+", default=["trace", "export"],
+                        choices=["trace", "export"], help="PyTorch import paths of the fork")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per model")
+    parser.add_argument("--runs", type=int, default=10, help="runs per engine per round")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads of torch and ONNX Runtime")
+    parser.add_argument("--target", default="llvm", help="the fork's target")
+    parser.add_argument("--worker", choices=sorted(ENGINES), help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--path", default="trace", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    print(f"host: {os.cpu_count()} cores; torch and ONNX Runtime with {args.threads} threads; "
+          f"fork target {args.target!r}, untuned; {args.rounds} rounds x {args.runs} runs per "
+          "engine, each engine in its own process")
+    print(f"{'model':10s} {'engine':16s} {'median ms':>10s} {'/ torch':>8s} {'/ ORT':>7s} "
+          f"{'max rel err':>12s} {'setup s':>8s}")
+    for model in args.models:
+        rows = bench_model(model, args)
+        torch_ms, ort_ms = rows["torch"][0], rows["ort"][0]
+        for label, (ms, error, setup) in rows.items():
+            print(f"{model:10s} {label:16s} {ms:10.2f} {ms / torch_ms:8.2f} {ms / ort_ms:7.2f} "
+                  f"{error:12.2e} {setup:8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
