@@ -39,6 +39,8 @@ device_compat
 pass_context_options
     ``PassContext(config=...)`` accepts 0.8's Relay options
     (:data:`RELAY_PASS_CONTEXT_OPTIONS`), read with :func:`pass_context_option`.
+pass_info_defaults
+    ``tvm.transform.PassInfo(opt_level, name)`` with ``required`` omitted.
 fork_subpackages_as_attributes
     ``tvm.relay`` etc. resolve after a plain ``import tvm`` (imported on first use).
 thread_pool_size
@@ -646,6 +648,23 @@ def fork_subpackages_as_attributes():
     tvm.__getattr__ = __getattr__
 
 
+def pass_info_defaults():
+    """``tvm.transform.PassInfo(opt_level, name)``: 0.8 allowed ``required``
+    to be omitted or None; the base's constructor needs a list."""
+    from tvm.ir.transform import PassInfo  # pylint: disable=import-outside-toplevel
+
+    if getattr(PassInfo.__init__, "_tvmfork_patched", False):
+        return
+    base_init = PassInfo.__init__
+
+    @functools.wraps(base_init)
+    def __init__(self, opt_level, name, required=None, traceable=False):
+        base_init(self, opt_level, name, list(required or []), traceable)
+
+    __init__._tvmfork_patched = True
+    PassInfo.__init__ = __init__
+
+
 #: Every patch, in the order :func:`install` applies them.
 PATCHES = (
     thread_pool_size,
@@ -659,6 +678,7 @@ PATCHES = (
     te_size_var,
     device_compat,
     pass_context_options,
+    pass_info_defaults,
     fork_subpackages_as_attributes,
 )
 

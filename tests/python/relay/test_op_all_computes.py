@@ -159,6 +159,23 @@ EXAMPLES = {
         v((1, 10, 6)), i32((1,), "c"), i32((1, 10))).astuple(),
     "vision.all_class_non_max_suppression": lambda: relay.vision.all_class_non_max_suppression(
         v((2, 10, 4)), v((2, 3, 10), name="s"), 4, 0.5, 0.1).astuple(),
+    # TVM 0.8 ops added for issue 16
+    "collapse_sum_to": lambda: relay.collapse_sum_to(v((3, 4, 5)), (4, 1)),
+    "matrix_set_diag": lambda: relay.matrix_set_diag(v((2, 4, 5)), v((2, 3, 4), name="d"), (-1, 1)),
+    "strided_set": lambda: relay.strided_set(v((4, 6)), v((2, 2), name="s"), [1, 0], [4, 6], [2, 3]),
+    "nn.nll_loss": lambda: relay.nn.nll_loss(v((3, 4, 2)), i32((3, 2), "t"), v((4,), name="w")),
+    "nn.deformable_conv2d": lambda: relay.nn.deformable_conv2d(
+        v((1, 4, 5, 5)), v((1, 18, 5, 5), name="o"), v((3, 4, 3, 3), name="w"), padding=(1, 1)),
+    "image.crop_and_resize": lambda: relay.image.crop_and_resize(
+        v((2, 3, 6, 6)), relay.const([[0.1, 0.2, 0.9, 0.8], [0.0, 0.0, 1.0, 1.0]]), i32((2,), "i"),
+        (3, 4), "NCHW"),
+    "image.dilation2d": lambda: relay.image.dilation2d(v((1, 3, 6, 6)), v((3, 2, 2), name="w"),
+                                                       padding=(1, 1, 0, 0)),
+    "vision.roi_align": lambda: relay.vision.roi_align(
+        v((2, 3, 8, 8)), relay.const([[0, 1.0, 1.0, 6.0, 5.0], [1, 0.0, 2.0, 7.0, 7.0]]), (2, 2), 1.0, 2),
+    "vision.roi_pool": lambda: relay.vision.roi_pool(
+        v((2, 3, 8, 8)), relay.const([[0, 1.0, 1.0, 6.0, 5.0], [1, 0.0, 2.0, 7.0, 7.0]]), (2, 2), 1.0),
+    "vision.yolo_reorg": lambda: relay.vision.yolo_reorg(v((1, 8, 4, 6)), 2),
 }
 
 # Ops registered without a compute, on purpose.

@@ -354,3 +354,9 @@ def reverse_reshape(data, newshape):
 def unravel_index(indices, shape):
     """The coordinates, in an array of ``shape``, of flat ``indices``."""
     return make_call("unravel_index", [indices, shape])
+
+
+# TVM 0.8's collapse_sum_to, matrix_set_diag, strided_set (defined in their own module).
+from ._tensor_sets import collapse_sum_to, matrix_set_diag, strided_set  # noqa: E402
+
+__all__ += ["collapse_sum_to", "matrix_set_diag", "strided_set"]

@@ -1,4 +1,6 @@
 """Image operators (upstream ``relay.image``) with their registration."""
+import functools
+
 from tvm import topi
 
 from ...ty import TensorType
@@ -7,6 +9,29 @@ from ..op import OpPattern
 from ..type_relations import RelationError, dims_equal, layout_axes, shape_str, tensor_arg
 
 __all__ = ["resize1d", "resize2d", "resize3d", "affine_grid", "grid_sample"]
+
+
+def _accept_v08_positional_order(func):
+    """TVM 0.8's ``resize1d/2d/3d`` had no ``roi`` parameter: its third
+    positional argument was ``layout``. A string there means 0.8's order,
+    ``(data, size, layout, method, coordinate_transformation_mode,
+    rounding_method, cubic_alpha, cubic_exclude, out_dtype)``."""
+    v08_order = ("layout", "method", "coordinate_transformation_mode", "rounding_method",
+                 "cubic_alpha", "cubic_exclude", "out_dtype")
+
+    @functools.wraps(func)
+    def wrapper(data, size, *args, **kwargs):
+        if args and isinstance(args[0], str):
+            if len(args) > len(v08_order):
+                raise TypeError(f"{func.__name__}: too many positional arguments")
+            for name, value in zip(v08_order, args):
+                if name in kwargs:
+                    raise TypeError(f"{func.__name__}: {name} given twice")
+                kwargs[name] = value
+            args = ()
+        return func(data, size, *args, **kwargs)
+
+    return wrapper
 
 
 def _resize(nd, data, size, roi, layout, method, coordinate_transformation_mode, rounding_method,
@@ -24,6 +49,7 @@ def _resize(nd, data, size, roi, layout, method, coordinate_transformation_mode,
     )
 
 
+@_accept_v08_positional_order
 def resize1d(data, size, roi=None, layout="NCW", method="linear",
              coordinate_transformation_mode="half_pixel", rounding_method="", cubic_alpha=-0.5,
              cubic_exclude=0, extrapolation_value=0.0, out_dtype=None):
@@ -32,6 +58,7 @@ def resize1d(data, size, roi=None, layout="NCW", method="linear",
                    rounding_method, cubic_alpha, cubic_exclude, extrapolation_value, out_dtype)
 
 
+@_accept_v08_positional_order
 def resize3d(data, size, roi=None, layout="NCDHW", method="linear",
              coordinate_transformation_mode="half_pixel", rounding_method="", cubic_alpha=-0.5,
              cubic_exclude=0, extrapolation_value=0.0, out_dtype=None):
@@ -40,6 +67,7 @@ def resize3d(data, size, roi=None, layout="NCDHW", method="linear",
                    rounding_method, cubic_alpha, cubic_exclude, extrapolation_value, out_dtype)
 
 
+@_accept_v08_positional_order
 def resize2d(data, size, roi=None, layout="NCHW", method="linear",
              coordinate_transformation_mode="half_pixel", rounding_method="", cubic_alpha=-0.5,
              cubic_exclude=0, extrapolation_value=0.0, out_dtype=None):

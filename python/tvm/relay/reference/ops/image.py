@@ -273,3 +273,27 @@ def _crop_and_resize(attrs, args):
         crops.append(image)
     dtype = attr(attrs, "out_dtype", "") or data.dtype
     return np.stack(crops).astype(dtype)
+
+
+@register_kernel("image.dilation2d")
+def _dilation2d(attrs, args):
+    data, weight = args
+    nhwc = attr(attrs, "data_layout", "NCHW") == "NHWC"
+    if nhwc:  # to NCHW / IHW
+        data, weight = data.transpose(0, 3, 1, 2), weight.transpose(2, 0, 1)
+    sh, sw = attr(attrs, "strides")
+    dh, dw = attr(attrs, "dilations")
+    top, left, bottom, right = attr(attrs, "padding")
+    # Zero padding, as TVM (0.8 and the base's TOPI) defines the op; TensorFlow
+    # instead lets padded positions never win.
+    padded = np.pad(data.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    _, kh, kw = weight.shape
+    out_h = (padded.shape[2] - (kh - 1) * dh - 1) // sh + 1
+    out_w = (padded.shape[3] - (kw - 1) * dw - 1) // sw + 1
+    out = np.full(data.shape[:2] + (out_h, out_w), -np.inf)
+    for i in range(kh):
+        for j in range(kw):
+            window = padded[:, :, i * dh:i * dh + (out_h - 1) * sh + 1:sh, j * dw:j * dw + (out_w - 1) * sw + 1:sw]
+            out = np.maximum(out, window + weight[None, :, i, j, None, None])
+    out = out.astype(attr(attrs, "out_dtype", "") or data.dtype)
+    return contiguous(out.transpose(0, 2, 3, 1)) if nhwc else out

@@ -463,3 +463,72 @@ def _dilate(attrs, args):
     out = np.full(shape, np.asarray(value, x.dtype), dtype=x.dtype)
     out[tuple(slice(None, None, s) for s in strides)] = x
     return out
+
+
+@register_kernel("nn.nll_loss")
+def _nll_loss(attrs, args):
+    predictions, targets, weights = args
+    ignore = int(attr(attrs, "ignore_index", -100))
+    reduction = attr(attrs, "reduction", "mean")
+    targets = targets.astype(np.int64)
+    valid = targets != ignore
+    safe = np.where(valid, targets, 0)
+    # predictions[n, t[n, d...], d...]: move the class axis last and pick.
+    picked = np.take_along_axis(np.moveaxis(predictions, 1, -1), safe[..., None], axis=-1)[..., 0]
+    weight = np.where(valid, weights[safe], 0).astype(np.float64)
+    loss = -picked.astype(np.float64) * weight
+    if reduction == "none":
+        return loss.astype(predictions.dtype)
+    if reduction == "sum":
+        return np.array(loss.sum(), predictions.dtype)
+    return np.array(loss.sum() / weight.sum(), predictions.dtype)
+
+
+def _bilinear_zero_outside(plane, y, x):
+    """Bilinear sample of ``plane`` (C, H, W) at (y, x), as TVM defines the
+    deformable convolution: zero when (y, x) is outside ``[0, H) x [0, W)``;
+    a neighbour past the last row or column contributes zero."""
+    height, width = plane.shape[1:]
+    if y < 0 or x < 0 or y >= height or x >= width:
+        return np.zeros(plane.shape[0])
+    y0, x0 = int(np.floor(y)), int(np.floor(x))
+    dy, dx = y - y0, x - x0
+    total = np.zeros(plane.shape[0])
+    for yy, wy in ((y0, 1 - dy), (y0 + 1, dy)):
+        for xx, wx in ((x0, 1 - dx), (x0 + 1, dx)):
+            if yy < height and xx < width:
+                total += wy * wx * plane[:, yy, xx]
+    return total
+
+
+@register_kernel("nn.deformable_conv2d")
+def _deformable_conv2d(attrs, args):
+    data, offset, weight = (a.astype(np.float64) for a in args)
+    strides, dilation = attr(attrs, "strides"), attr(attrs, "dilation")
+    pad_top, pad_left = attr(attrs, "padding")[:2]
+    groups, dgroups = int(attr(attrs, "groups", 1)), int(attr(attrs, "deformable_groups", 1))
+    batch, channels, _, _ = data.shape
+    out_c, in_per_group, kh, kw = weight.shape
+    out_h, out_w = offset.shape[2:]
+    ch_per_dgroup = channels // dgroups
+    # Sampled input columns: (batch, channels, kh, kw, out_h, out_w).
+    cols = np.zeros((batch, channels, kh, kw, out_h, out_w))
+    for n in range(batch):
+        for g in range(dgroups):
+            plane = data[n, g * ch_per_dgroup:(g + 1) * ch_per_dgroup]
+            for i in range(kh):
+                for j in range(kw):
+                    tap = 2 * (g * kh * kw + i * kw + j)
+                    for oy in range(out_h):
+                        for ox in range(out_w):
+                            y = oy * strides[0] - pad_top + i * dilation[0] + offset[n, tap, oy, ox]
+                            x = ox * strides[1] - pad_left + j * dilation[1] + offset[n, tap + 1, oy, ox]
+                            cols[n, g * ch_per_dgroup:(g + 1) * ch_per_dgroup, i, j, oy, ox] = \
+                                _bilinear_zero_outside(plane, y, x)
+    out = np.zeros((batch, out_c, out_h, out_w))
+    per_group = out_c // groups
+    for g in range(groups):
+        group_cols = cols[:, g * in_per_group:(g + 1) * in_per_group]
+        out[:, g * per_group:(g + 1) * per_group] = np.einsum(
+            "ncijyx,ocij->noyx", group_cols, weight[g * per_group:(g + 1) * per_group])
+    return out.astype(attr(attrs, "out_dtype", "") or args[0].dtype)

@@ -288,3 +288,34 @@ def _slice_like(attrs, args):
 @register_kernel("layout_transform")
 def _layout_transform(attrs, args):
     return convert_layout(args[0], attr(attrs, "src_layout"), attr(attrs, "dst_layout"))
+
+
+@register_kernel("matrix_set_diag")
+def _matrix_set_diag(attrs, args):
+    data, diagonal = args
+    k1, k2 = int(attr(attrs, "k1", 0)), int(attr(attrs, "k2", 0))
+    super_right = bool(attr(attrs, "super_diag_right_align", True))
+    sub_right = bool(attr(attrs, "sub_diag_right_align", False))
+    rows, cols = data.shape[-2:]
+    out = data.copy()
+    if k1 == k2:
+        diagonal = diagonal[..., None, :]
+    max_len = diagonal.shape[-1]
+    for d in range(k1, k2 + 1):
+        length = min(rows + min(0, d), cols - max(0, d))
+        right = super_right if d >= 0 else sub_right
+        shift = max_len - length if right else 0
+        values = diagonal[..., k2 - d, :]
+        for n in range(length):
+            r = n + max(0, -d)
+            out[..., r, r + d] = values[..., n + shift]
+    return out
+
+
+@register_kernel("strided_set")
+def _strided_set(attrs, args):  # pylint: disable=unused-argument
+    data, value, begin, end, strides = args
+    out = data.copy()
+    index = tuple(slice(int(b), int(e), int(s)) for b, e, s in zip(begin, end, strides))
+    out[index] = value
+    return out

@@ -266,3 +266,20 @@ def _roi_pool(attrs, args):
                 if h1 > h0 and w1 > w0:
                     out[i, :, ph, pw] = plane[:, h0:h1, w0:w1].max(axis=(1, 2))
     return _from_nchw(out, layout)
+
+
+@register_kernel("vision.yolo_reorg")
+def _yolo_reorg(attrs, args):
+    # Darknet's reorg (see tvm.relay.op.vision.rcnn): the input viewed as
+    # (N, C/s^2, H*s, W*s) is read at [b, k % c2, j*s + (k//c2)//s, i*s + (k//c2)%s].
+    data = args[0]
+    s = int(attr(attrs, "stride"))
+    n, c, h, w = data.shape
+    c2 = c // (s * s)
+    view = data.reshape(n, c2, h * s, w * s)
+    k = np.arange(c)[:, None, None]
+    j = np.arange(h)[None, :, None]
+    i = np.arange(w)[None, None, :]
+    offset = k // c2
+    gathered = view[:, k % c2, j * s + offset // s, i * s + offset % s]
+    return contiguous(gathered.reshape(n, c * s * s, h // s, w // s))
