@@ -275,6 +275,47 @@ def test_reductions(make, transforms):
     _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=transforms)
 
 
+def test_squeeze_without_axes():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    y = relay.squeeze(relay.nn.global_avg_pool2d(_conv(x, rng, 3, 4)))  # [1, 4, 1, 1] -> [4]
+    converted = _check(relay.Function([x], y), _input((1, 3, 6, 6)), transforms=1)
+    assert _op_calls(converted, "squeeze")[0].attrs.axis == (0, 1, 2)
+
+
+def test_transpose_absorbs_the_conversion():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 5))
+    y = relay.transpose(relay.nn.relu(_conv(x, rng, 3, 4)), axes=(0, 2, 3, 1))
+    converted = _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=1)
+    assert not _op_calls(converted, "transpose")  # NCHW -> NHWC was what it did
+    y = relay.transpose(relay.nn.relu(_conv(x, rng, 3, 4)), axes=(3, 1, 0, 2))
+    converted = _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=2)
+    assert _op_calls(converted, "transpose")[0].attrs.axes == (2, 3, 0, 1)
+
+
+@pytest.mark.parametrize("slicer", [
+    lambda y: relay.strided_slice(y, begin=(0, 1), end=(1, 4)),                   # N and C
+    lambda y: relay.strided_slice(y, begin=(1, 0, 1), end=(4, 5, 6), strides=(2, 1, 2)),
+    lambda y: relay.strided_slice(y, begin=(3, 1), end=(1, 5), strides=(-1, 2), axes=(3, 1)),
+])
+def test_strided_slice_axes_follow(slicer):
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    y = slicer(_conv(x, rng, 3, 6))
+    y = relay.nn.relu(y)
+    _check(relay.Function([x], y), _input((1, 3, 6, 6)))
+
+
+def test_split_fields_keep_the_layout():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    parts = relay.split(_conv(x, rng, 3, 6), 3, axis=1)
+    y = relay.concatenate([parts[2], relay.nn.relu(parts[0])], axis=1)
+    converted = _check(relay.Function([x], _conv(y, rng, 4, 2)), _input((1, 3, 6, 6)))
+    assert _op_calls(converted, "split")[0].attrs.axis == 3
+
+
 def test_pad_widths_are_permuted():
     rng = _rng()
     x = relay.var("x", shape=(1, 3, 6, 6))

@@ -25,9 +25,10 @@ layout, else a :class:`LayoutState` ``(src, dst)`` saying the new expression is
 * ops that adapt (pools, global and adaptive pools, ``image.resize2d``,
   ``nn.upsampling``) take the layout of their input: their ``layout`` attribute
   is rewritten;
-* ops with axes (``concatenate``, ``nn.bias_add``, ``nn.batch_norm``,
-  ``nn.prelu``, softmaxes, reductions, ``squeeze``) and ``nn.pad`` get their
-  axes (pad widths) permuted;
+* ops with axes (``concatenate``, ``split``, ``strided_slice``,
+  ``nn.bias_add``, ``nn.batch_norm``, ``nn.prelu``, softmaxes, reductions,
+  ``squeeze``) and ``nn.pad`` get their axes (pad widths) permuted; a
+  ``transpose`` absorbs the conversion (its output is in the original layout);
 * element-wise and broadcast ops keep the layout; an operand without the state
   is brought to it (a per-channel ``[C, 1, 1]`` constant becomes ``[1, 1, 1, C]``
   for NHWC through ``expand_dims`` + ``layout_transform``, folded later);
@@ -317,6 +318,12 @@ class LayoutConverter:
             handler = self._reduce
         elif name == "squeeze":
             handler = self._squeeze
+        elif name == "transpose":
+            handler = self._transpose
+        elif name == "strided_slice":
+            handler = self._strided_slice
+        elif name == "split":
+            handler = self._split
         elif name == "nn.pad":
             handler = self._pad
         elif name in BROADCAST_OPS or (
@@ -387,7 +394,7 @@ class LayoutConverter:
             return None
         fields = {"layout": target}
         if "out_layout" in attrs:
-            fields["out_layout"] = ""
+            fields["out_layout"] = target
         new_args = [self.convert(data, state, LayoutState.of(original, target))]
         new_args += [self.plain(new, s) for new, s in args[1:]]
         new_call = self._call(call, new_args, attrs.with_fields(**fields))
@@ -430,7 +437,7 @@ class LayoutConverter:
                 return None  # a flat index depends on the layout
             axes = list(range(ndim))
         else:
-            axes = sorted({int(a) % ndim for a in attrs.axis})
+            axes = sorted({int(a) % ndim for a in _as_tuple(attrs.axis)})
         if attrs.exclude:
             axes = [i for i in range(ndim) if i not in axes]
         new_axes = tuple(sorted(state.new_axis(a) for a in axes))
@@ -443,12 +450,56 @@ class LayoutConverter:
     def _squeeze(self, call, args):
         data, state = args[0]
         ndim = _rank(call.args[0])
-        if state is None or ndim != len(state.src) or call.attrs.axis is None:
+        if state is None or ndim != len(state.src):
             return None
-        axes = sorted({int(a) % ndim for a in call.attrs.axis})
+        if call.attrs.axis is None:  # every axis of size 1, named explicitly
+            shape = call.args[0].checked_type.shape
+            axes = [i for i, dim in enumerate(shape) if _int(dim) == 1]
+            if len(axes) != sum(1 for dim in shape if _int(dim) in (1, None)):
+                return None  # an unknown dimension might be 1 at run time
+        else:
+            axes = sorted({int(a) % ndim for a in _as_tuple(call.attrs.axis)})
         new_axes = tuple(sorted(state.new_axis(a) for a in axes))
         new_call = self._call(call, [data], call.attrs.with_fields(axis=new_axes))
         return new_call, state.without({state.src[a] for a in axes})
+
+    def _transpose(self, call, args):
+        """The transpose absorbs the input's layout: its output is in the original layout."""
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src):
+            return None
+        axes = call.attrs.axes
+        axes = list(reversed(range(ndim))) if axes is None else [int(a) % ndim for a in axes]
+        new_axes = tuple(state.new_axis(a) for a in axes)
+        if new_axes == tuple(range(ndim)):  # the conversion was that very transpose
+            return data, None
+        return self._call(call, [data], call.attrs.with_fields(axes=new_axes)), None
+
+    def _strided_slice(self, call, args):
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src):
+            return None
+        attrs = call.attrs
+        count = len(attrs.begin)
+        axes = range(count) if attrs.axes is None else [int(a) % ndim for a in attrs.axes]
+        strides = list(attrs.strides) if attrs.strides else [1]
+        if len(strides) == 1:
+            strides = strides * count
+        # the same begin/end/strides, addressed to where each axis now is
+        new_attrs = attrs.with_fields(axes=tuple(state.new_axis(a) for a in axes),
+                                      strides=tuple(strides))
+        return self._call(call, [data], new_attrs), state
+
+    def _split(self, call, args):
+        data, state = args[0]
+        ndim = _rank(call.args[0])
+        if state is None or ndim != len(state.src):
+            return None
+        axis = int(call.attrs.axis) % ndim
+        new_call = self._call(call, [data], call.attrs.with_fields(axis=state.new_axis(axis)))
+        return new_call, (state,) * len(call.checked_type.fields)
 
     def _pad(self, call, args):
         data, state = args[0]
@@ -503,6 +554,10 @@ def _is_depthwise_multiplier_one(call):
     out_layout = attrs.out_layout or attrs.data_layout
     out_channels = out_type.shape[out_layout.index("C")]
     return _int(in_channels) == groups and _int(out_channels) == groups
+
+
+def _as_tuple(value):
+    return (value,) if isinstance(value, int) else tuple(value)
 
 
 def _int(dim):
