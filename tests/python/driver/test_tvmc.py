@@ -210,3 +210,22 @@ def test_tune_autotvm_then_compile(workdir, model, inputs):
                  "-v", "0", "-o", log]) == 0
     assert records_kind(log) == "autotvm"
     _compile_with_records_matches_ort(workdir, model, inputs, log, "autotvm")
+
+
+@pytest.mark.slow
+def test_tune_and_compile_with_desired_layout_nhwc(workdir, model, inputs):
+    """tune --desired-layout NHWC extracts the NHWC convolution's task; compiling with the
+    same layout applies its record and still computes what ONNX Runtime does."""
+    log = str(workdir / "autotvm_nhwc.json")
+    assert main(["tune", model, "--trials", "2", "--input-shapes", "x:[1,3,16,16]", "--repeat", "1",
+                 "-v", "0", "--desired-layout", "NHWC", "-o", log]) == 0
+    with open(log, encoding="utf-8") as fin:
+        names = {json.loads(line)["input"][1] for line in fin if line.strip()}
+    assert "conv2d_nhwc.x86" in names and "conv2d_nchw.x86" not in names
+    package = str(workdir / "nhwc_tuned.tar")
+    assert main(["compile", model, "--input-shapes", "x:[1,3,16,16]", "--tuning-records", log,
+                 "--desired-layout", "NHWC", "-o", package]) == 0
+    out = str(workdir / "nhwc_tuned_out.npz")
+    assert main(["run", package, "--inputs", inputs[0], "--outputs", out]) == 0
+    np.testing.assert_allclose(np.load(out)["output_0"], onnxruntime_output(model, inputs[1]),
+                               rtol=1e-4, atol=1e-5)
