@@ -1,16 +1,25 @@
 """Microbenchmarks of the x86 TOPI schedules against NumPy's float32 matmul.
 
-Prints, for the conv2d layers of ResNet-18 (NCHW and NHWC) and a few dense
-shapes, the median latency and GFLOPS of the scheduled TensorIR function and
-the GFLOPS of a NumPy float32 matmul (2048^3, the machine's practical peak)
-measured in the same run, around each layer, so that a busy machine shows up
-in both columns. As in a ``relay.build`` with constant weights, a weight that
-the schedule reads blocked is blocked before timing (the compile engine takes
-the copy stage out of the kernel, see ``tvm.topi.x86.weight_pack``).
+Prints, for the 3x3 convolutions of ResNet-50 (NCHW and NHWC; ``--layers
+resnet18`` for ResNet-18's conv layers) and a few dense shapes, the median
+latency and GFLOPS of the scheduled TensorIR function, on each target, and
+the GFLOPS of a NumPy float32 matmul (2048^3: OpenBLAS at the machine's
+practical peak) measured in the same run, before and after each layer, so
+that a busy machine shows up in both columns. NumPy runs in its own process
+(OpenBLAS's threads spin after a call, like the TVM runtime's) and, for an
+AVX2 target, with ``OPENBLAS_CORETYPE=Haswell``: OpenBLAS's AVX2 kernels, the
+fair peer of AVX2 code on an AVX-512 host. As in a ``relay.build`` with
+constant weights, a weight that the schedule reads blocked is blocked before
+timing (the compile engine takes the copy stage out of the kernel, see
+``tvm.topi.x86.weight_pack``).
 
-    python bench/bench_topi_x86.py [--quick] [--repeat N]
+    python bench/bench_topi_x86.py [--quick] [--repeat N] [--layers resnet50-3x3|resnet18]
+                                   [--targets llvm "llvm -mcpu=core-avx2"]
 """
 import argparse
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -21,7 +30,7 @@ from tvm.topi import x86
 
 
 def numpy_gflops(size=2048, repeat=3):
-    """Median GFLOPS of a NumPy float32 matmul of ``size``^3."""
+    """Median GFLOPS of a NumPy float32 matmul of ``size``^3 (in this process)."""
     a = np.random.rand(size, size).astype("float32")
     b = np.random.rand(size, size).astype("float32")
     a @ b
@@ -31,6 +40,17 @@ def numpy_gflops(size=2048, repeat=3):
         a @ b
         times.append(time.perf_counter() - start)
     return 2 * size**3 / np.median(times) / 1e9
+
+
+def numpy_peer_gflops(isa):
+    """:func:`numpy_gflops` in a fresh process, with OpenBLAS's kernels for ``isa``."""
+    env = dict(os.environ)
+    if isa != "avx512":
+        env["OPENBLAS_CORETYPE"] = "Haswell"  # OpenBLAS's AVX2 + FMA kernels
+    code = "import bench_topi_x86 as b; print(b.numpy_gflops())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
+                         text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def build(inputs, outs, fschedule, target):
@@ -80,6 +100,16 @@ def dense_case(m, n, k):
     return [x, w], [topi.nn.dense(x, w)], x86.schedule_dense, 2 * m * n * k
 
 
+RESNET50_3X3 = [  # (in_ch, size, out_ch, kernel, stride, pad): torchvision's v1.5 blocks
+    (64, 56, 64, 3, 1, 1),
+    (128, 56, 128, 3, 2, 1),
+    (128, 28, 128, 3, 1, 1),
+    (256, 28, 256, 3, 2, 1),
+    (256, 14, 256, 3, 1, 1),
+    (512, 14, 512, 3, 2, 1),
+    (512, 7, 512, 3, 1, 1),
+]
+
 RESNET_LAYERS = [  # (in_ch, size, out_ch, kernel, stride, pad)
     (64, 56, 64, 3, 1, 1),
     (3, 224, 64, 7, 2, 3),
@@ -95,26 +125,43 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 3x3 64->64 56x56 layer")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--layers", choices=["resnet50-3x3", "resnet18"], default="resnet50-3x3")
+    parser.add_argument("--targets", nargs="+", default=["llvm", "llvm -mcpu=core-avx2"],
+                        help="targets to compile for (default: the host default and core-avx2)")
     args = parser.parse_args()
-    target = tvm.target.Target("llvm")
-    print(f"target: {target}")
+    from tvm.topi.generic.cpu_features import cpu_features, host_supports  # pylint: disable=import-outside-toplevel
+
+    layers = RESNET50_3X3 if args.layers == "resnet50-3x3" else RESNET_LAYERS
+    layers = layers[:1] if args.quick else layers
     cases = []
-    layers = RESNET_LAYERS[:1] if args.quick else RESNET_LAYERS
     for layout in ("NCHW", "NHWC"):
         for layer in layers:
             name = f"conv2d {layout} {layer[0]}->{layer[2]} {layer[1]}x{layer[1]} k{layer[3]} s{layer[4]}"
             cases.append((name, conv_case(layout, *layer)))
     if not args.quick:
-        for shape in [(1, 1000, 512), (128, 768, 768), (512, 512, 512)]:
+        for shape in [(1, 1000, 512), (128, 768, 768), (512, 512, 512), (197, 768, 192)]:
             cases.append((f"dense {shape[0]}x{shape[1]}x{shape[2]}", dense_case(*shape)))
-    print(f"{'case':48s} {'ms':>8s} {'GFLOPS':>8s} {'numpy GFLOPS':>13s} {'ratio':>6s}")
-    for name, (inputs, outs, fsched, flops) in cases:
-        lib = build(inputs, outs, fsched, target)
-        peak_before = numpy_gflops()
-        seconds = measure(lib, inputs, outs, args.repeat)
-        peak = (peak_before + numpy_gflops()) / 2
-        gflops = flops / seconds / 1e9
-        print(f"{name:48s} {seconds * 1e3:8.3f} {gflops:8.1f} {peak:13.1f} {gflops / peak:6.2f}")
+    for target_text in args.targets:
+        target = tvm.target.Target(target_text)
+        cpu = cpu_features(target)
+        if not host_supports(cpu):
+            print(f"target {target}: skipped, this CPU cannot run {cpu.isa} code")
+            continue
+        print(f"\ntarget: {target} ({cpu.isa}, {cpu.lanes} float32 lanes); "
+              f"numpy peer: OpenBLAS {'host kernels' if cpu.isa == 'avx512' else 'AVX2 kernels'}")
+        print(f"{'case':48s} {'ms':>8s} {'GFLOPS':>8s} {'numpy GFLOPS':>13s} {'ratio':>6s}")
+        ratios = []
+        for name, (inputs, outs, fsched, flops) in cases:
+            lib = build(inputs, outs, fsched, target)
+            peak_before = numpy_peer_gflops(cpu.isa)
+            seconds = measure(lib, inputs, outs, args.repeat)
+            peak = (peak_before + numpy_peer_gflops(cpu.isa)) / 2
+            gflops = flops / seconds / 1e9
+            if name.startswith("conv2d"):
+                ratios.append(gflops / peak)
+            print(f"{name:48s} {seconds * 1e3:8.3f} {gflops:8.1f} {peak:13.1f} {gflops / peak:6.2f}",
+                  flush=True)
+        print(f"convolutions: worst ratio {min(ratios):.2f}, median {float(np.median(ratios)):.2f}")
 
 
 if __name__ == "__main__":
