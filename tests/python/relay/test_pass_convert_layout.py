@@ -473,3 +473,16 @@ def test_onnx_resnet_like_to_nhwc_matches_onnxruntime():
     assert [(t.attrs.src_layout, t.attrs.dst_layout) for t in transforms] == [
         ("NCHW", "NHWC"), ("NHWC", "NCHW")]
     assert _op_calls(converted, "nn.global_avg_pool2d")[0].attrs.layout == "NHWC"
+
+
+def test_relay_testing_mobilenet_depthwise_network():
+    """relay.testing's MobileNet (depthwise + pointwise convs, batch_norm, relu, global
+    pool, flatten, dense, softmax): one transform in, one before the flatten."""
+    from tvm.relay import testing
+
+    mod, params = testing.mobilenet.get_workload(batch_size=1, image_shape=(3, 32, 32))
+    func = relay.build_module.bind_params_by_name(mod["main"], params)
+    data = _rng(7).uniform(-1, 1, (1, 3, 32, 32)).astype("float32")
+    converted = _check(func, {"data": data}, rtol=1e-4, atol=1e-6)
+    layouts = {(c.attrs.kernel_layout, c.attrs.groups > 1) for c in _op_calls(converted, "nn.conv2d")}
+    assert layouts == {("HWIO", False), ("HWOI", True)}
