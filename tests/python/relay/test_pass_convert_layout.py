@@ -171,6 +171,35 @@ def test_conv2d_transpose():
     assert (deconv.attrs.data_layout, deconv.attrs.kernel_layout) == ("NHWC", "HWIO")
 
 
+@pytest.mark.parametrize("source,layouts", [
+    ("NCHW", ["NHWC", "IOHW"]),
+    ("NHWC", ["NCHW", "IOHW"]),   # upstream's own example
+    ("NHWC", ["NCHW", "default"]),
+])
+def test_conv2d_transpose_kernel_letters(source, layouts):
+    """conv2d_transpose kernels: O names the input channels unless the layout starts
+    with IO (upstream 0.8); in != out channels so a wrong permutation cannot pass."""
+    rng = _rng()
+    shape = (1, 4, 5, 5) if source == "NCHW" else (1, 5, 5, 4)
+    kernel = (4, 3, 3, 3) if source == "NCHW" else (3, 3, 3, 4)   # OIHW / HWIO, O = in
+    x = relay.var("x", shape=shape)
+    y = relay.nn.conv2d_transpose(x, _const(rng, *kernel), strides=(2, 2), padding=(1, 1),
+                                  channels=3, kernel_size=(3, 3), data_layout=source,
+                                  kernel_layout="OIHW" if source == "NCHW" else "HWIO")
+    converted = _check(relay.Function([x], y), {"x": _rng(2).uniform(-1, 1, shape).astype("float32")},
+                       {"nn.conv2d_transpose": layouts})
+    (deconv,) = _op_calls(converted, "nn.conv2d_transpose")
+    assert deconv.attrs.data_layout == layouts[0]
+
+
+def test_depthwise_multiplier_kernel_that_is_no_permutation_is_refused():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 4, 6, 6))
+    mod = _typed(relay.Function([x], _conv(x, rng, 4, 8, groups=4)))
+    with pytest.raises(ValueError, match="channel multiplier"):
+        _convert(mod, {"nn.conv2d": ["NHWC", "HWOI"]})
+
+
 # -- layout-following ops -------------------------------------------------------------
 
 

@@ -357,11 +357,29 @@ class LayoutConverter:
         (data, data_state), (weight, weight_state) = args[0], args[1]
         new_args = [
             self.convert(data, data_state, LayoutState.of(attrs.data_layout, data_layout)),
-            self.convert(weight, weight_state, LayoutState.of(attrs.kernel_layout, kernel_layout)),
+            self._convert_kernel(call, weight, weight_state, kernel_layout),
         ] + [self.plain(new, state) for new, state in args[2:]]
         new_attrs = attrs.with_fields(data_layout=data_layout, kernel_layout=kernel_layout,
                                       out_layout="")
         return self._call(call, new_args, new_attrs), LayoutState.of(out_layout, data_layout)
+
+    def _convert_kernel(self, call, weight, state, kernel_layout):
+        """The weight in ``kernel_layout``, by the letter conventions of the fork's ops."""
+        src, dst = call.attrs.kernel_layout, kernel_layout
+        if call.op.name == "nn.conv2d_transpose":
+            # As upstream 0.8, O names the *input* channels of a transposed convolution
+            # unless the layout starts with IO (read literally): compare literal names.
+            src, dst = _literal_transpose_kernel(src), _literal_transpose_kernel(dst)
+        elif (src.endswith("OI") != dst.endswith("OI") and _is_depthwise(call)
+              and not _is_depthwise_multiplier_one(call)):
+            # a depthwise HWOI kernel is (in channels, multiplier), OIHW is (out, 1):
+            # not a permutation of each other unless the multiplier is 1
+            raise ValueError(
+                f"ConvertLayout: the depthwise nn.conv2d kernel {call.attrs.kernel_layout} has a "
+                f"channel multiplier > 1 and cannot be permuted into {kernel_layout}; ask for "
+                "'default' (HWIO for NHWC, computed as a grouped convolution)"
+            )
+        return self.convert(weight, state, LayoutState.of(src, dst))
 
     @staticmethod
     def _default_kernel(call, data_layout):
@@ -393,8 +411,8 @@ class LayoutConverter:
         if sorted(out_layout) != sorted(target):
             return None
         fields = {"layout": target}
-        if "out_layout" in attrs:
-            fields["out_layout"] = target
+        if "out_layout" in attrs:  # as upstream: explicit only when the layout was asked for
+            fields["out_layout"] = target if call.op.name in self.desired else ""
         new_args = [self.convert(data, state, LayoutState.of(original, target))]
         new_args += [self.plain(new, s) for new, s in args[1:]]
         new_call = self._call(call, new_args, attrs.with_fields(**fields))
@@ -543,17 +561,25 @@ def _is_layout_transform(expr):
     return isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name == "layout_transform"
 
 
+def _literal_transpose_kernel(layout):
+    """A conv2d_transpose kernel layout with O and I naming out and in channels."""
+    if layout.startswith("IO"):
+        return layout
+    return layout.translate(str.maketrans("OI", "IO"))
+
+
+def _channels(expr, layout):
+    return _int(expr.checked_type.shape[layout.index("C")])
+
+
+def _is_depthwise(call):
+    groups = int(call.attrs.groups)
+    return groups > 1 and _channels(call.args[0], call.attrs.data_layout) == groups
+
+
 def _is_depthwise_multiplier_one(call):
-    attrs = call.attrs
-    groups = int(attrs.groups)
-    data_type = call.args[0].checked_type
-    out_type = call.checked_type
-    if groups <= 1 or not isinstance(data_type, TensorType):
-        return False
-    in_channels = data_type.shape[attrs.data_layout.index("C")]
-    out_layout = attrs.out_layout or attrs.data_layout
-    out_channels = out_type.shape[out_layout.index("C")]
-    return _int(in_channels) == groups and _int(out_channels) == groups
+    out_layout = call.attrs.out_layout or call.attrs.data_layout
+    return _is_depthwise(call) and _channels(call, out_layout) == int(call.attrs.groups)
 
 
 def _as_tuple(value):
