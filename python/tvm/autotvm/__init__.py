@@ -7,7 +7,7 @@ Importing AutoTVM plugs it into Relay's compile engine (``task.relay_integration
 registers its hook at ``tvm.relay.backend.lowering``); it never imports the
 auto-scheduler, and Relay never imports AutoTVM.
 """
-from . import env, measure, record, task, tuner, utils
+from . import database, env, feature, graph_tuner, measure, record, task, tuner, utils
 from .env import GLOBAL_SCOPE
 from .measure import (
     LocalBuilder,
@@ -32,3 +32,12 @@ from .task import (
 )
 from .task.space import ConfigEntity, ConfigSpace, FallbackConfigEntity
 from .tuner import callback
+
+
+def apply_graph_best(records):
+    """0.8's ``autotvm.apply_graph_best`` (graph-tuner records): not available,
+    see :mod:`tvm.autotvm.graph_tuner`."""
+    raise NotImplementedError(
+        f"autotvm.apply_graph_best({records!r}): the graph tuner is not available in this fork; "
+        "use autotvm.apply_history_best with kernel tuning records"
+    )

@@ -58,6 +58,9 @@ def _normalize_dim(dim):
         raise TypeError(f"tensor dimension must be an int or relay.Any(), got {dim!r}") from err
 
 
+_BARE_DTYPES = {"int": "int32", "uint": "uint32", "float": "float32"}
+
+
 class TensorType(Type):
     """The type of a tensor: a shape and an element dtype.
 
@@ -73,7 +76,9 @@ class TensorType(Type):
 
     def __init__(self, shape, dtype="float32"):
         object.__setattr__(self, "shape", tuple(_normalize_dim(d) for d in shape))
-        object.__setattr__(self, "dtype", str(dtype))
+        # TVM's dtype spelling: a bare "int" / "uint" / "float" means 32 bits.
+        dtype = str(dtype)
+        object.__setattr__(self, "dtype", _BARE_DTYPES.get(dtype, dtype))
 
     def __setattr__(self, key, value):
         raise AttributeError("relay types are immutable")

@@ -84,3 +84,12 @@ def test_fork_packages_resolve_after_plain_import_tvm():
             "tvm.autotvm.__name__, tvm.auto_scheduler.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["tvm.relay", "tvm.parser", "tvm._ffi", "tvm.autotvm", "tvm.auto_scheduler"]
+
+
+def test_bare_dtype_names_mean_32_bits():
+    assert relay.TensorType((2,), "int") == relay.TensorType((2,), "int32")
+    assert relay.var("x", shape=(2,), dtype="float").type_annotation.dtype == "float32"
+    x = relay.var("x", shape=(2,), dtype="int")
+    out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(relay.Function([x], relay.add(x, x)))).evaluate()(
+        np.array([3, 4], "int32"))
+    np.testing.assert_array_equal(out.numpy(), [6, 8])

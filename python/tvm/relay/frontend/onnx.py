@@ -409,7 +409,8 @@ class GraphProto(GraphInfo):
         return IRModule.from_expr(func), dict(self.params)
 
 
-def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True):
+def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True,
+              convert_config=None):  # pylint: disable=unused-argument
     """Convert an ONNX model into a Relay module.
 
     Parameters
@@ -432,6 +433,9 @@ def from_onnx(model, shape=None, dtype="float32", opset=None, freeze_params=True
         computations fold. If False, floating-point initializers become
         parameters of ``main`` and are returned in ``params``; integer
         initializers (shapes, axes, indices) stay constants.
+    convert_config : dict, optional
+        Accepted for 0.8 compatibility (e.g. ``{"use_nt_batch_matmul": True}``);
+        those switches chose between equivalent Relay forms and change nothing here.
 
     Returns
     -------
