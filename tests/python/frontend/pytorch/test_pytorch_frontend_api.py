@@ -190,3 +190,42 @@ def test_without_torch_clear_import_error():
                             timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     assert 'pip install -e ".[torch]"' in result.stdout
+
+
+class Scripted(nn.Module):
+    """Scripting keeps torch's argument checks (prim::If, prim::RaiseException) and loops."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4, 5)
+
+    def forward(self, x):
+        y = torch.relu(self.bn(self.conv(x)))
+        y = nn.functional.adaptive_avg_pool2d(y, 1).view(x.size(0), -1)
+        for _ in range(2):
+            y = y * 0.5 + 1.0
+        return nn.functional.softmax(self.fc(y), dim=-1)
+
+
+def test_scripted_module_with_static_control_flow():
+    torch.manual_seed(0)
+    model = Scripted().eval()
+    x = torch.randn(2, 3, 8, 8)
+    mod, params = relay.frontend.from_pytorch(torch.jit.script(model), [("x", (2, 3, 8, 8))])
+    out = build_and_run(mod, params, {"x": x.numpy()})
+    with torch.no_grad():
+        np.testing.assert_allclose(out[0], model(x).numpy(), rtol=1e-4, atol=1e-5)
+
+
+class DataDependent(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2
+        return x
+
+
+def test_scripted_data_dependent_branch_is_a_clear_error():
+    with pytest.raises(tvm.error.OpNotImplemented, match="data-dependent control flow"):
+        relay.frontend.from_pytorch(torch.jit.script(DataDependent()), [("x", (3,))])

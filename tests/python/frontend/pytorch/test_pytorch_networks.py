@@ -39,6 +39,30 @@ def test_bert_like_encoder(path):
     verify(model, [ids], path, names=["input_ids"], min_std=MIN_STD)
 
 
+class MaskedEncoder(torch.nn.Module):
+    """The BERT-like model with a padding mask (``src_key_padding_mask``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.bert = tm.bert_like(vocab=100, hidden=32, heads=4, layers=2, ffn=64, max_len=16)
+
+    def forward(self, ids, mask):
+        bert = self.bert
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = bert.norm(bert.word(ids) + bert.position(positions))
+        return bert.encoder(x, src_key_padding_mask=mask == 0)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_encoder_with_padding_mask(path):
+    # traced under no_grad this goes through torch's fused fast path with a float mask
+    ids = torch.randint(0, 100, (2, 16), generator=torch.Generator().manual_seed(3))
+    mask = torch.ones(2, 16, dtype=torch.int64)
+    mask[1, 10:] = 0
+    verify(MaskedEncoder().eval(), [ids, mask], path, names=["input_ids", "attention_mask"],
+           min_std=MIN_STD)
+
+
 @pytest.mark.parametrize("path", PATHS)
 def test_unet_like(path):
     torch.manual_seed(4)

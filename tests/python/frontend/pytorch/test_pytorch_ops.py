@@ -104,6 +104,11 @@ CASES = [
     ("multihead_attention_seq_first", lambda: Lambda(
         lambda m, x: m.mha(x, x, x, need_weights=False)[0], mha=nn.MultiheadAttention(8, 4)),
      lambda: [_rand(5, 2, 8)]),
+    ("multihead_attention_masks", lambda: Lambda(
+        lambda m, x, keep: (m.mha(x, x, x, key_padding_mask=keep < 0.5)[0],
+                            m.mha(x, x, x, attn_mask=torch.triu(torch.ones(4, 4), 1) > 0)[0]),
+        mha=nn.MultiheadAttention(8, 2, batch_first=True)),
+     lambda: [_rand(2, 4, 8), torch.tensor([[1.0, 1, 1, 1], [1, 1, 0, 0]])]),
     ("encoder_layer_norm_first", lambda: Lambda(lambda m, x: m.layer(x), layer=nn.TransformerEncoderLayer(
         16, 2, 32, dropout=0.0, batch_first=True, norm_first=True)),
      lambda: [_rand(2, 5, 16)]),

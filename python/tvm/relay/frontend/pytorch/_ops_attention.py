@@ -77,16 +77,33 @@ def _rows(tensor, begin, end):
     return _transform.strided_slice(tensor, [begin], [end], axes=[0])
 
 
+def _mha_mask(ctx, mask, mask_type, batch, heads, length, source):
+    """An additive float mask broadcastable to the scores ``(B, H, L, S)``.
+
+    ``nn.MultiheadAttention`` masks say where attention is *not* allowed: a boolean
+    True, or a float ``-inf`` (what torch's fast paths receive after converting
+    boolean masks), added to the scores. ``mask_type`` 1 is a key padding mask
+    ``(B, S)``; otherwise a 2-d mask is ``(L, S)``, a 3-d one ``(B * H, L, S)``.
+    """
+    shape = shape_of(mask)
+    if len(shape) == 2 and mask_type == 1:
+        mask = _transform.reshape(mask, (batch, 1, 1, source))
+    elif len(shape) == 3:
+        mask = _transform.reshape(mask, (batch, heads, length, source))
+    elif len(shape) not in (2, 4):
+        raise ctx.unsupported(f"an attention mask of shape {shape}")
+    if dtype_of(mask) == "bool":
+        zero = to_expr(0.0, "float32")
+        return _transform.where(mask, to_expr(-np.inf, "float32"), zero)
+    return mask
+
+
 def multi_head_attention(ctx, query, key, value, embed_dim, heads, qkv_weight, qkv_bias,
                          proj_weight, proj_bias, mask=None, mask_type=None):
     """Batch-first multi-head attention with packed input projections.
 
     Returns the output ``(B, L, E)`` and the per-head attention weights ``(B, H, L, S)``.
     """
-    if mask is not None:
-        raise ctx.unsupported("an attention mask on the fused fast path (trace the model "
-                              "without torch.no_grad(), or export it with torch.export)")
-    del mask_type
     embed, heads = int(embed_dim), int(heads)
     head_dim = embed // heads
     batch, length = shape_of(query)[:2]
@@ -98,7 +115,9 @@ def multi_head_attention(ctx, query, key, value, embed_dim, heads, qkv_weight, q
         out = _linear(tensor, weight, bias)
         out = _transform.reshape(out, (batch, size, heads, head_dim))
         projected.append(_transform.transpose(out, (0, 2, 1, 3)))
-    context, probs = attention(ctx, *projected)
+    if mask is not None:
+        mask = _mha_mask(ctx, mask, mask_type, batch, heads, length, source)
+    context, probs = attention(ctx, *projected, mask=mask)
     context = _transform.reshape(_transform.transpose(context, (0, 2, 1, 3)),
                                  (batch, length, embed))
     return _linear(context, proj_weight, proj_bias), probs

@@ -392,15 +392,47 @@ def _matmul(ctx, inputs):
 
 # -- Python scalars ----------------------------------------------------------------------
 
-@register("aten::Int", "aten::ScalarImplicit", "aten::Float", "aten::item")
+@register("aten::Int", "aten::ScalarImplicit", "aten::Float", "aten::Bool", "aten::item")
 def _scalar(ctx, inputs):
+    """A tensor as a Python scalar: it must be known at conversion time.
+
+    A condition computed from the model's inputs (``aten::Bool``) stays a Relay
+    value, so that the ``prim::If`` reading it reports data-dependent control flow.
+    """
     value = inputs[0]
     if is_expr(value):
         try:
             array = np.asarray(common.infer_value(value, {}))
         except ValueError as err:
+            if ctx.op_name == "aten::Bool":
+                return value
             raise ctx.unsupported("a scalar that is not known at conversion time") from err
         value = array.reshape(-1)[0].item()
     if ctx.op_name == "aten::Int":
         return int(value)
+    if ctx.op_name == "aten::Bool":
+        return bool(value)
     return float(value) if ctx.op_name == "aten::Float" else value
+
+
+@register("aten::baddbmm")
+def _baddbmm(ctx, inputs):
+    bias, lhs, rhs = inputs[0], inputs[1], inputs[2]
+    beta, alpha = (inputs[3], inputs[4]) if len(inputs) > 4 else (1, 1)
+    out = _nn.batch_matmul(lhs, rhs, transpose_b=False)
+    if alpha != 1:
+        out = _tensor.multiply(out, to_expr(alpha, dtype_of(out)))
+    if beta == 0:  # torch ignores the input (even NaN) when beta is 0
+        return out
+    if beta != 1:
+        bias = _tensor.multiply(bias, to_expr(beta, dtype_of(bias)))
+    return _tensor.add(out, bias)
+
+
+@register("aten::triu", "aten::tril")
+def _triangle(ctx, inputs):
+    data, diagonal = inputs[0], static_int(inputs[1] if len(inputs) > 1 else 0)
+    rows, cols = shape_of(data)[-2:]
+    fn = np.triu if ctx.op_name == "aten::triu" else np.tril
+    keep = fn(np.ones((rows, cols), dtype=bool), diagonal)
+    return _transform.where(to_expr(keep, "bool"), data, _tensor.zeros_like(data))

@@ -30,8 +30,14 @@ __all__ = ["convert_script_module", "WALKER_OPS"]
 WALKER_OPS = frozenset({
     "prim::Constant", "prim::GetAttr", "prim::ListConstruct", "prim::ListUnpack",
     "prim::TupleConstruct", "prim::TupleUnpack", "prim::NumToTensor", "prim::device",
-    "prim::dtype", "prim::TupleIndex", "prim::unchecked_cast",
+    "prim::dtype", "prim::TupleIndex", "prim::unchecked_cast", "prim::If",
+    "prim::RaiseException", "prim::Uninitialized", "aten::__is__", "aten::__isnot__",
+    "aten::__not__", "aten::len", "aten::warn", "aten::format", "aten::__getitem__",
+    "prim::Loop",
 })
+
+#: unrolling a prim::Loop stops here (a guard against loops whose bound is not really static)
+MAX_UNROLLED_ITERATIONS = 10000
 
 
 def _all_nodes(block):
@@ -155,6 +161,26 @@ class TorchScriptConverter:
             result = ["cpu"]
         elif kind == "prim::dtype":
             result = [_dtype_code(inputs[0])]
+        elif kind == "prim::If":
+            result = self._convert_if(node, inputs[0])
+        elif kind == "prim::RaiseException":
+            raise ValueError(f"the scripted model raises for these inputs: {inputs[0]}")
+        elif kind in ("prim::Uninitialized", "aten::warn"):
+            result = [None] * len(outputs)
+        elif kind in ("aten::__is__", "aten::__isnot__"):
+            same = inputs[0] is inputs[1] or (inputs[0] is None and inputs[1] is None)
+            result = [same if kind == "aten::__is__" else not same]
+        elif kind == "aten::__not__":
+            result = [not inputs[0]]
+        elif kind == "aten::len":
+            value = inputs[0]
+            result = [len(value) if not is_expr(value) else _static_shape(value)[0]]
+        elif kind == "prim::Loop":
+            result = self._convert_loop(node, inputs)
+        elif kind == "aten::__getitem__":
+            result = [inputs[0][inputs[1]]]
+        elif kind == "aten::format":
+            result = [str(inputs[0]).format(*inputs[1:])]
         else:
             _registry.check_available(kind, inputs)
             ctx = _registry.OpContext(kind, inputs, self.default_dtype, len(outputs))
@@ -163,11 +189,57 @@ class TorchScriptConverter:
         for value, out in zip(outputs, result):
             self.values[value.debugName()] = out
 
+    def _convert_if(self, node, condition):
+        """Convert the branch a condition known at conversion time selects."""
+        if is_expr(condition) or not isinstance(condition, bool | int):
+            raise tvm.error.OpNotImplemented(
+                "prim::If on a value computed by the model (data-dependent control flow) is not "
+                "supported; only conditions known at conversion time (shapes, flags) are")
+        block = list(node.blocks())[0 if condition else 1]
+        for inner in block.nodes():
+            self.convert_node(inner)
+        return [self.values[v.debugName()] for v in block.returnNode().inputs()]
+
+    def _convert_loop(self, node, inputs):
+        """Unroll a ``prim::Loop`` whose trip count and conditions are known at conversion time.
+
+        A loop carries values from one iteration to the next; they may be Relay
+        expressions, but the number of iterations must not depend on tensor data.
+        """
+        trip_count, condition, carried = inputs[0], inputs[1], list(inputs[2:])
+        block = list(node.blocks())[0]
+        params = list(block.inputs())
+        iteration = 0
+        while True:
+            if is_expr(condition):
+                raise tvm.error.OpNotImplemented(
+                    "prim::Loop whose condition is computed from tensor data is not supported")
+            if not condition or (trip_count is not None and iteration >= trip_count):
+                break
+            if iteration >= MAX_UNROLLED_ITERATIONS:
+                raise tvm.error.OpNotImplemented(
+                    f"prim::Loop: more than {MAX_UNROLLED_ITERATIONS} iterations to unroll")
+            self.values[params[0].debugName()] = iteration
+            for param, value in zip(params[1:], carried):
+                self.values[param.debugName()] = value
+            for inner in block.nodes():
+                self.convert_node(inner)
+            returned = [self.values[v.debugName()] for v in block.returnNode().inputs()]
+            condition, carried = returned[0], returned[1:]
+            iteration += 1
+        return carried
+
     def convert(self, graph):
         for node in graph.nodes():
             self.convert_node(node)
         returned = [self.values[v.debugName()] for v in graph.return_node().inputs()]
         return returned[0] if len(returned) == 1 else tuple(returned)
+
+
+def _static_shape(value):
+    from .. import common  # pylint: disable=import-outside-toplevel
+
+    return common.infer_shape(value)
 
 
 def _dtype_code(value):
