@@ -515,3 +515,35 @@ def test_relay_testing_mobilenet_depthwise_network():
     converted = _check(func, {"data": data}, rtol=1e-4, atol=1e-6)
     layouts = {(c.attrs.kernel_layout, c.attrs.groups > 1) for c in _op_calls(converted, "nn.conv2d")}
     assert layouts == {("HWIO", False), ("HWOI", True)}
+
+
+def test_quantized_graph():
+    """qnn.conv2d (as upstream tvmc names it), requantize/dequantize axes, qnn.add,
+    qnn.concatenate: integer results equal to the unconverted build's."""
+    from tvm.relay import qnn
+
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+
+    def qconv(data, cin, cout, k, in_zp, in_scale):
+        weight = relay.const(rng.randint(-20, 20, (cout, cin, k, k)).astype("int8"))
+        acc = qnn.op.conv2d(data, weight, relay.const(in_zp), relay.const(0),
+                            relay.const(in_scale), relay.const(0.01), kernel_size=(k, k),
+                            channels=cout, padding=(k // 2, k // 2))
+        return qnn.op.requantize(acc, relay.const(in_scale * 0.01), relay.const(0),
+                                 relay.const(0.05), relay.const(-2), axis=1, out_dtype="int8")
+
+    q = qnn.op.quantize(x, relay.const(0.02), relay.const(3), out_dtype="int8")
+    a = qconv(q, 3, 4, 3, 3, 0.02)
+    b = qconv(a, 4, 4, 1, -2, 0.05)
+    s = qnn.op.add(a, b, relay.const(0.05), relay.const(-2), relay.const(0.05), relay.const(-2),
+                   relay.const(0.08), relay.const(1))
+    cat = qnn.op.concatenate([s, a], [relay.const(0.08), relay.const(0.05)],
+                             [relay.const(1), relay.const(-2)], relay.const(0.1), relay.const(0),
+                             axis=1)
+    out = qnn.op.dequantize(cat, relay.const(0.1), relay.const(0))
+    layouts = {"nn.conv2d": ["NHWC", "default"], "qnn.conv2d": ["NHWC", "default"]}
+    converted = _check(relay.Function([x], out), _input(), layouts)
+    assert all(c.attrs.data_layout == "NHWC" for c in _op_calls(converted, "qnn.conv2d"))
+    assert {c.attrs.axis for c in _op_calls(converted, "qnn.requantize")} == {3}
+    assert _op_calls(converted, "qnn.concatenate")[0].attrs.axis == 3

@@ -47,55 +47,30 @@ Data layouts must be permutations of the op's original layout (``NCHW`` <->
 ``NHWC``...); packed layouts such as ``NCHW16c`` are the business of the x86
 schedules, not of this pass, and are refused with a ``ValueError``.
 """
-import logging
-
 from ..expr import Call, If, Let, Tuple, TupleGetItem, Var
 from ..function import Function
 from ..op.op import Op, OpPattern
-from ..op import op as _op_registry
 from ..ty import TensorType
 from .pass_infra import Pass, PassInfo
 from ._utils import ensure_typed, post_order
 
-logger = logging.getLogger("tvm.relay.transform.convert_layout")
-
-# Convolutions: data and kernel layouts are chosen by ``desired_layouts``.
-CONV_OPS = ("nn.conv2d", "nn.conv2d_transpose", "qnn.conv2d")
-# Ops with a ``layout`` attribute that follow their input's layout (or the
-# desired one when named in ``desired_layouts``).
-LAYOUT_ATTR_OPS = (
-    "nn.max_pool2d",
-    "nn.avg_pool2d",
-    "nn.global_avg_pool2d",
-    "nn.global_max_pool2d",
-    "nn.adaptive_avg_pool2d",
-    "nn.adaptive_max_pool2d",
-    "image.resize2d",
-    "nn.upsampling",
+from .layout_rules import (
+    AXIS_OPS,
+    BROADCAST_OPS,
+    CONV_OPS,
+    CREATION_OPS,
+    LAYOUT_ATTR_OPS,
+    QNN_BINARY_OPS,
+    REDUCE_OPS,
+    as_tuple,
+    check_permutation,
+    default_kernel_layout,
+    is_depthwise,
+    is_depthwise_multiplier_one,
+    literal_transpose_kernel,
+    normalize_desired_layouts,
+    static_int,
 )
-# Ops with a single ``axis`` attribute on their first input; other inputs are
-# per-channel vectors that do not depend on the layout.
-AXIS_OPS = ("nn.bias_add", "nn.prelu", "nn.batch_norm", "nn.softmax", "nn.log_softmax",
-            "nn.fast_softmax")
-REDUCE_OPS = ("sum", "mean", "max", "min", "prod", "all", "any", "argmax", "argmin",
-              "variance")
-BROADCAST_OPS = (
-    "add", "subtract", "multiply", "divide", "floor_divide", "power", "atan2", "mod",
-    "floor_mod", "maximum", "minimum", "right_shift", "left_shift", "logical_and",
-    "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "trunc_divide",
-    "trunc_mod", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "where",
-)
-# Element-wise ops that create a tensor from attributes rather than from inputs.
-_CREATION_OPS = ("full", "ones", "zeros")
-
-# Kernel layout meant by "default" for a data layout (upstream's choices).
-_DEFAULT_KERNEL = {
-    "nn.conv2d": {"NCHW": "OIHW", "NHWC": "HWIO", "HWNC": "HWOI"},
-    "nn.conv2d_transpose": {"NCHW": "OIHW", "NHWC": "HWIO"},
-    "qnn.conv2d": {"NCHW": "OIHW", "NHWC": "HWIO"},
-}
-
 
 class LayoutState:
     """The new expression is ``layout_transform(original, src, dst)``.
@@ -137,51 +112,6 @@ class LayoutState:
 
     def __repr__(self):
         return f"LayoutState({self.src}->{self.dst})"
-
-
-def _check_permutation(original, desired, what):
-    if sorted(original) != sorted(desired) or len(set(desired)) != len(desired):
-        raise ValueError(
-            f"ConvertLayout: {what} {desired!r} is not a permutation of the op's layout "
-            f"{original!r}; only plain layouts (e.g. NCHW <-> NHWC) can be converted"
-        )
-
-
-def _normalize_desired(desired_layouts):
-    """``{op_name: [layouts...]}`` checked, with unknown op names dropped (warned)."""
-    if not hasattr(desired_layouts, "items"):
-        raise TypeError(
-            "ConvertLayout: desired_layouts must map op names to lists of layouts, e.g. "
-            f"{{'nn.conv2d': ['NHWC', 'default']}}; got {desired_layouts!r}"
-        )
-    settable = CONV_OPS + LAYOUT_ATTR_OPS
-    result = {}
-    for name, layouts in desired_layouts.items():
-        name = str(name)
-        if isinstance(layouts, str) or not hasattr(layouts, "__iter__"):
-            raise TypeError(
-                f"ConvertLayout: the layouts of {name!r} must be a list such as ['NHWC', "
-                f"'default'], got {layouts!r}"
-            )
-        layouts = [str(layout) for layout in layouts]
-        if name not in _op_registry.list_op_names():
-            # upstream tvmc names qnn.conv2d even for float graphs: not an error.
-            logger.warning("ConvertLayout: op %r is not registered in relay; ignored", name)
-            continue
-        if name not in settable:
-            raise ValueError(
-                f"ConvertLayout cannot set the layout of {name!r}; ops with a settable "
-                f"layout: {', '.join(settable)} (the others follow their inputs)"
-            )
-        needed = 2 if name in CONV_OPS else 1
-        if len(layouts) < needed:
-            raise ValueError(
-                f"ConvertLayout: {name} needs {needed} layout(s) (data, kernel), got {layouts}"
-            )
-        if layouts[0] == "default":
-            raise ValueError(f"ConvertLayout: the data layout of {name} cannot be 'default'")
-        result[name] = layouts
-    return result
 
 
 def _rank(expr):
@@ -312,8 +242,10 @@ class LayoutConverter:
             handler = self._layout_attr_op
         elif name in AXIS_OPS:
             handler = self._axis_op
-        elif name == "concatenate":
+        elif name in ("concatenate", "qnn.concatenate"):
             handler = self._concatenate
+        elif name in QNN_BINARY_OPS:
+            handler = self._qnn_binary
         elif name in REDUCE_OPS:
             handler = self._reduce
         elif name == "squeeze":
@@ -327,7 +259,7 @@ class LayoutConverter:
         elif name == "nn.pad":
             handler = self._pad
         elif name in BROADCAST_OPS or (
-            call.op.get_attr("TOpPattern") == OpPattern.ELEMWISE and name not in _CREATION_OPS
+            call.op.get_attr("TOpPattern") == OpPattern.ELEMWISE and name not in CREATION_OPS
         ):
             handler = self._elementwise
         if handler is not None:
@@ -348,12 +280,12 @@ class LayoutConverter:
         attrs = call.attrs
         layouts = self.desired[call.op.name]
         data_layout, kernel_layout = layouts[0], layouts[1]
-        _check_permutation(attrs.data_layout, data_layout, f"{call.op.name} data layout")
+        check_permutation(attrs.data_layout, data_layout, f"{call.op.name} data layout")
         if kernel_layout == "default":
-            kernel_layout = self._default_kernel(call, data_layout)
-        _check_permutation(attrs.kernel_layout, kernel_layout, f"{call.op.name} kernel layout")
+            kernel_layout = default_kernel_layout(call, data_layout)
+        check_permutation(attrs.kernel_layout, kernel_layout, f"{call.op.name} kernel layout")
         out_layout = attrs.out_layout or attrs.data_layout
-        _check_permutation(out_layout, data_layout, f"{call.op.name} output layout")
+        check_permutation(out_layout, data_layout, f"{call.op.name} output layout")
         (data, data_state), (weight, weight_state) = args[0], args[1]
         new_args = [
             self.convert(data, data_state, LayoutState.of(attrs.data_layout, data_layout)),
@@ -369,9 +301,10 @@ class LayoutConverter:
         if call.op.name == "nn.conv2d_transpose":
             # As upstream 0.8, O names the *input* channels of a transposed convolution
             # unless the layout starts with IO (read literally): compare literal names.
-            src, dst = _literal_transpose_kernel(src), _literal_transpose_kernel(dst)
-        elif (src.endswith("OI") != dst.endswith("OI") and _is_depthwise(call)
-              and not _is_depthwise_multiplier_one(call)):
+            if src.startswith("IO") != dst.startswith("IO"):
+                src, dst = literal_transpose_kernel(src), literal_transpose_kernel(dst)
+        elif (src.endswith("OI") != dst.endswith("OI") and is_depthwise(call)
+              and not is_depthwise_multiplier_one(call)):
             # a depthwise HWOI kernel is (in channels, multiplier), OIHW is (out, 1):
             # not a permutation of each other unless the multiplier is 1
             raise ValueError(
@@ -381,28 +314,13 @@ class LayoutConverter:
             )
         return self.convert(weight, state, LayoutState.of(src, dst))
 
-    @staticmethod
-    def _default_kernel(call, data_layout):
-        name = call.op.name
-        choice = _DEFAULT_KERNEL.get(name, {}).get(data_layout)
-        if choice is None:
-            raise ValueError(
-                f"ConvertLayout: no default kernel layout of {name} for data layout "
-                f"{data_layout!r}; give one explicitly, e.g. [{data_layout!r}, 'HWIO']"
-            )
-        if name == "nn.conv2d" and data_layout == "NHWC" and _is_depthwise_multiplier_one(call):
-            # the depthwise NHWC computes take HWOI; with a channel multiplier of 1
-            # the OIHW kernel [C, 1, kh, kw] permutes straight into it.
-            choice = "HWOI"
-        return choice
-
     def _layout_attr_op(self, call, args):
         attrs = call.attrs
         data, state = args[0]
         original = attrs.layout
         if call.op.name in self.desired:
             target = self.desired[call.op.name][0]
-            _check_permutation(original, target, f"{call.op.name} layout")
+            check_permutation(original, target, f"{call.op.name} layout")
         elif state is not None and state.src == original:
             target = state.dst
         else:
@@ -440,7 +358,8 @@ class LayoutConverter:
             return None
         fields = [self.convert(f, s, chosen) for f, s in zip(tup.fields, states)]
         axis = int(call.attrs.axis) % ndim
-        new_call = self._call(call, [Tuple(fields, tup.span)],
+        rest = [self.plain(new, s) for new, s in args[1:]]  # qnn: scales, zero points
+        new_call = self._call(call, [Tuple(fields, tup.span)] + rest,
                               call.attrs.with_fields(axis=chosen.new_axis(axis)))
         return new_call, chosen
 
@@ -455,7 +374,7 @@ class LayoutConverter:
                 return None  # a flat index depends on the layout
             axes = list(range(ndim))
         else:
-            axes = sorted({int(a) % ndim for a in _as_tuple(attrs.axis)})
+            axes = sorted({int(a) % ndim for a in as_tuple(attrs.axis)})
         if attrs.exclude:
             axes = [i for i in range(ndim) if i not in axes]
         new_axes = tuple(sorted(state.new_axis(a) for a in axes))
@@ -472,11 +391,11 @@ class LayoutConverter:
             return None
         if call.attrs.axis is None:  # every axis of size 1, named explicitly
             shape = call.args[0].checked_type.shape
-            axes = [i for i, dim in enumerate(shape) if _int(dim) == 1]
-            if len(axes) != sum(1 for dim in shape if _int(dim) in (1, None)):
+            axes = [i for i, dim in enumerate(shape) if static_int(dim) == 1]
+            if len(axes) != sum(1 for dim in shape if static_int(dim) in (1, None)):
                 return None  # an unknown dimension might be 1 at run time
         else:
-            axes = sorted({int(a) % ndim for a in _as_tuple(call.attrs.axis)})
+            axes = sorted({int(a) % ndim for a in as_tuple(call.attrs.axis)})
         new_axes = tuple(sorted(state.new_axis(a) for a in axes))
         new_call = self._call(call, [data], call.attrs.with_fields(axis=new_axes))
         return new_call, state.without({state.src[a] for a in axes})
@@ -530,7 +449,25 @@ class LayoutConverter:
         return self._call(call, new_args, call.attrs.with_fields(pad_width=new_width)), state
 
     def _elementwise(self, call, args):
-        ndim = _rank(call)
+        aligned = self._align(_rank(call), call.args, args)
+        if aligned is None:
+            return None
+        new_args, state = aligned
+        return self._call(call, new_args, call.attrs), state
+
+    def _qnn_binary(self, call, args):
+        """Element-wise on (lhs, rhs); the quantization parameters stay as they are."""
+        aligned = self._align(_rank(call), call.args[:2], args[:2])
+        if aligned is None:
+            return None
+        new_args, state = aligned
+        new_args += [self.plain(new, s) for new, s in args[2:]]
+        return self._call(call, new_args, call.attrs), state
+
+    def _align(self, ndim, originals, args):
+        """The operands of a broadcast op of rank ``ndim`` in one common layout
+        state (that of a converted operand), with that state; ``None`` when no
+        operand is converted."""
         if ndim is None:
             return None
         chosen = next(
@@ -541,7 +478,7 @@ class LayoutConverter:
         from ..op.transform import expand_dims  # pylint: disable=import-outside-toplevel
 
         new_args = []
-        for original, (new, state) in zip(call.args, args):
+        for original, (new, state) in zip(originals, args):
             rank = _rank(original)
             if state is not None or rank == ndim:
                 new_args.append(self.convert(new, state, chosen))
@@ -554,48 +491,16 @@ class LayoutConverter:
                 new_args.append(self._transform(widened, chosen.src, chosen.dst))
             else:
                 return None
-        return self._call(call, new_args, call.attrs), chosen
+        return new_args, chosen
 
 
 def _is_layout_transform(expr):
     return isinstance(expr, Call) and isinstance(expr.op, Op) and expr.op.name == "layout_transform"
 
 
-def _literal_transpose_kernel(layout):
-    """A conv2d_transpose kernel layout with O and I naming out and in channels."""
-    if layout.startswith("IO"):
-        return layout
-    return layout.translate(str.maketrans("OI", "IO"))
-
-
-def _channels(expr, layout):
-    return _int(expr.checked_type.shape[layout.index("C")])
-
-
-def _is_depthwise(call):
-    groups = int(call.attrs.groups)
-    return groups > 1 and _channels(call.args[0], call.attrs.data_layout) == groups
-
-
-def _is_depthwise_multiplier_one(call):
-    out_layout = call.attrs.out_layout or call.attrs.data_layout
-    return _is_depthwise(call) and _channels(call, out_layout) == int(call.attrs.groups)
-
-
-def _as_tuple(value):
-    return (value,) if isinstance(value, int) else tuple(value)
-
-
-def _int(dim):
-    try:
-        return int(dim)
-    except TypeError:
-        return None
-
-
 def convert_layout(func, desired_layouts):
     """``func`` (typed) with its layouts converted (the body of the pass)."""
-    return LayoutConverter(_normalize_desired(desired_layouts)).rewrite(func)
+    return LayoutConverter(normalize_desired_layouts(desired_layouts)).rewrite(func)
 
 
 def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
@@ -630,7 +535,7 @@ def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
         When ``desired_layouts`` is malformed, names an op whose layout cannot
         be set, or asks for a layout that is not a permutation of the op's.
     """
-    desired = _normalize_desired(desired_layouts)
+    desired = normalize_desired_layouts(desired_layouts)
 
     def transform(mod, _ctx):
         mod = ensure_typed(mod)
