@@ -89,24 +89,33 @@ def test_conv2d_dense_integer_accumulation():
 
 
 def test_add_mul_concatenate():
+    """TVM 0.8's definitions: add requantizes each operand to the output parameters (ties
+    upward) and adds in int32; mul multiplies the zero-point-free operands in int32 and
+    requantizes the product; concatenate requantizes every input."""
     a = RNG.integers(-128, 128, (2, 3)).astype("int8")
     b = RNG.integers(-128, 128, (3,)).astype("int8")
-    params = (_c(0.1), _c(2, "int32"), _c(0.2), _c(-1, "int32"), _c(0.15), _c(0, "int32"))
+    params = (_c(0.1), _c(2, "int32"), _c(0.2), _c(-1, "int32"), _c(0.15), _c(3, "int32"))
     out = _run(lambda x, y: [
         relay.qnn.op.add(x, y, *params), relay.qnn.op.mul(x, y, *params),
         relay.qnn.op.concatenate([x, relay.reshape(y, (1, 3))], [_c(0.1), _c(0.2)],
                                  [_c(2, "int32"), _c(-1, "int32")], _c(0.15), _c(1, "int32"),
                                  axis=0),
     ], {"a": a, "b": b})
-    ra = (a.astype("float32") - 2) * np.float32(0.1)
-    rb = (b.astype("float32") + 1) * np.float32(0.2)
 
-    def quant(real, zp=0):
-        return np.clip(np.round(real / np.float32(0.15)) + zp, -128, 127).astype("int8")
+    def requant(q, zp, scale, out_zp, out_scale=np.float32(0.15)):
+        real = (q.astype("int32") - zp).astype("float32") * (np.float32(scale) / out_scale)
+        return np.floor(real + np.float32(0.5)).astype("int64") + out_zp
 
-    np.testing.assert_array_equal(out[0], quant(ra + rb))
-    np.testing.assert_array_equal(out[1], quant(ra * rb))
-    np.testing.assert_array_equal(out[2], quant(np.concatenate([ra, rb[None]]), 1))
+    def saturate(values):
+        return np.clip(values, -128, 127).astype("int8")
+
+    np.testing.assert_array_equal(out[0], saturate(requant(a, 2, 0.1, 3) +
+                                                   requant(b, -1, 0.2, 3) - 3))
+    product = (a.astype("int32") - 2) * (b.astype("int32") + 1)
+    np.testing.assert_array_equal(out[1], saturate(
+        requant(product, 0, np.float32(0.1) * np.float32(0.2), 3)))
+    np.testing.assert_array_equal(out[2], saturate(np.concatenate(
+        [requant(a, 2, 0.1, 1), requant(b, -1, 0.2, 1)[None]])))
 
 
 def test_bad_arguments_are_named():

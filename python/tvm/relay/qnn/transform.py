@@ -14,8 +14,10 @@ of the same arithmetic):
   output zero point and clipped; float32 represents every accumulator up to
   2**24 exactly and rounds larger ones by less than one part in 2**24, far
   inside one quantization step;
-* ``qnn.add`` / ``subtract`` / ``mul`` / ``concatenate``: dequantize, compute,
-  quantize (the float path ONNX Runtime's QLinearAdd/QLinearMul take too).
+* ``qnn.add`` / ``subtract``: both operands requantized to the output parameters,
+  then added/subtracted in int32 (0.8's definition); ``qnn.mul``: the product of the
+  zero-point-free operands in int32, requantized from ``lhs_scale * rhs_scale``;
+  ``qnn.concatenate``: every input requantized to the output parameters.
 
 Per-axis scales and zero points are reshaped to broadcast along their axis;
 constant ones fold (``FoldConstant`` runs after this pass).
@@ -130,28 +132,50 @@ def _with_int32(attrs):
     return Attrs(attrs.type_key, fields)
 
 
-_BINARY = {"qnn.add": _tensor.add, "qnn.subtract": _tensor.subtract, "qnn.mul": _tensor.multiply}
-
-
 def _scalar(param, shape):
+    """A per-tensor parameter as a scalar (also when given as a 1-element vector)."""
     return _otransform.reshape(param, ()) if shape != () else param
 
 
-def _requantize_to_output(real, out_scale, out_zp, shapes, dtype):
-    scaled = _tensor.divide(real, _scalar(out_scale, shapes[0]))
-    return _saturate(_tensor.round(scaled), _scalar(out_zp, shapes[1]), dtype)
+def _to_output(value, scale, zp, shapes, out_scale, out_zp):
+    """int32 ``value`` (with ``scale``/``zp``) requantized to the output parameters, int32."""
+    return requantize([value, scale, zp, out_scale, out_zp], shapes, -1, "UPWARD", "int32")
 
 
-def _binary(call, args, shapes):
+def _add_sub(call, args, shapes):
+    """TVM 0.8's arithmetic: each operand requantized to the output parameters, then
+    ``lhs +/- rhs -/+ out_zp`` in int32, clipped to the output dtype."""
     lhs, rhs, lhs_scale, lhs_zp, rhs_scale, rhs_zp, out_scale, out_zp = args
     dtype = str(call.args[0].checked_type.dtype)
-    real = _BINARY[call.op.name](
-        dequantize([lhs, lhs_scale, lhs_zp], [shapes[0], shapes[2], shapes[3]], -1),
-        dequantize([rhs, rhs_scale, rhs_zp], [shapes[1], shapes[4], shapes[5]], -1))
-    return _requantize_to_output(real, out_scale, out_zp, shapes[6:], dtype)
+    out_shapes = shapes[6:8]
+    lhs_q = _to_output(lhs, lhs_scale, lhs_zp, [shapes[0], shapes[2], shapes[3]] + out_shapes,
+                       out_scale, out_zp)
+    rhs_q = _to_output(rhs, rhs_scale, rhs_zp, [shapes[1], shapes[4], shapes[5]] + out_shapes,
+                       out_scale, out_zp)
+    zero_point = _i32(_scalar(out_zp, shapes[7]))
+    if call.op.name == "qnn.add":
+        total = _tensor.subtract(_tensor.add(lhs_q, rhs_q), zero_point)
+    else:
+        total = _tensor.add(_tensor.subtract(lhs_q, rhs_q), zero_point)
+    low, high = _RANGES[dtype]
+    return _otransform.cast(_tensor.clip(total, low, high), dtype)
+
+
+def _mul(call, args, shapes):
+    """``(lhs - lhs_zp) * (rhs - rhs_zp)`` in int32, requantized from the scale
+    ``lhs_scale * rhs_scale`` to the output parameters (TVM 0.8's arithmetic)."""
+    lhs, rhs, lhs_scale, lhs_zp, rhs_scale, rhs_zp, out_scale, out_zp = args
+    dtype = str(call.args[0].checked_type.dtype)
+    product = _tensor.multiply(
+        _tensor.subtract(_i32(lhs), _i32(_scalar(lhs_zp, shapes[3]))),
+        _tensor.subtract(_i32(rhs), _i32(_scalar(rhs_zp, shapes[5]))))
+    scale = _tensor.multiply(_scalar(lhs_scale, shapes[2]), _scalar(rhs_scale, shapes[4]))
+    return requantize([product, scale, const(0, "int32"), out_scale, out_zp],
+                      [(), (), (), shapes[6], shapes[7]], -1, "UPWARD", dtype)
 
 
 def _concatenate(call, args, shapes):
+    """Each input requantized to the output parameters, then concatenated."""
     data, scales, zero_points, out_scale, out_zp = args
     types = call.args[0].checked_type.fields
     scale_types = call.args[1].checked_type.fields
@@ -159,9 +183,10 @@ def _concatenate(call, args, shapes):
     dtype = str(types[0].dtype)
     parts = []
     for k, field in enumerate(data.fields):
-        real = dequantize([field, scales.fields[k], zero_points.fields[k]],
-                          [_shape(types[k]), _shape(scale_types[k]), _shape(zp_types[k])], -1)
-        parts.append(_requantize_to_output(real, out_scale, out_zp, shapes[3:], dtype))
+        parts.append(requantize(
+            [field, scales.fields[k], zero_points.fields[k], out_scale, out_zp],
+            [_shape(types[k]), _shape(scale_types[k]), _shape(zp_types[k])] + shapes[3:5], -1,
+            "UPWARD", dtype))
     return _tensor.concatenate(parts, int(call.attrs.axis))
 
 
@@ -185,8 +210,10 @@ def lower_call(call, args):
         return _conv2d(call, args, shapes)
     if name == "qnn.dense":
         return _dense(call, args, shapes)
-    if name in _BINARY:
-        return _binary(call, args, shapes)
+    if name in ("qnn.add", "qnn.subtract"):
+        return _add_sub(call, args, shapes)
+    if name == "qnn.mul":
+        return _mul(call, args, shapes)
     if name == "qnn.concatenate":
         return _concatenate(call, args, shapes)
     raise ValueError(f"CanonicalizeOps: no lowering for {name}")
