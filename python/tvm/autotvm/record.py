@@ -20,6 +20,7 @@ from tvm.contrib.tuning_log import append_lines
 from .measure import MeasureInput, MeasureResult
 from .task import space as _space
 from .task.task import Task, to_hashable
+from .task.dispatcher import ApplyHistoryBest  # noqa: F401  (0.8: autotvm.record.ApplyHistoryBest)
 
 logger = logging.getLogger("autotvm")
 

@@ -61,3 +61,4 @@ from tvm.parser import fromtext  # noqa: E402  (0.8's relay.fromtext)
 from tvm.ir import Span, SourceName  # noqa: E402  (0.8's relay.Span)
 from .scope_builder import ScopeBuilder  # noqa: E402
 from .references import RefCreate, RefRead, RefWrite  # noqa: E402
+from .op import annotation  # noqa: E402

@@ -137,24 +137,32 @@ def parameters(*value_sets, ids=None):
     if any(len(v) != width for v in value_sets):
         raise ValueError("tvm.testing.parameters: every value set must have the same length")
 
+    # ``*_cls``: the fixtures may be defined in a test class, where pytest
+    # passes the instance first.
     @pytest.fixture(params=value_sets, ids=ids)
-    def group(request):
+    def group(*_cls, request):
         return request.param
 
-    def member(index):
-        @pytest.fixture
-        def fixture(request):
-            return request.getfixturevalue(group_name)[index]
-
-        return fixture
-
-    # pytest finds fixtures by their name in the test module; the caller binds
-    # the returned fixtures to names, and the group is registered beside them.
+    # pytest finds fixtures by their attribute name in the test module or class;
+    # the caller binds the returned fixtures to names, and the group is put
+    # beside them (the namespace of the module or class body calling us).
     group_name = f"_tvm_parameters_{id(group)}"
     import inspect  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
 
-    caller = inspect.stack()[1].frame.f_globals
-    caller[group_name] = group
+    sys._getframe(1).f_locals[group_name] = group  # pylint: disable=protected-access
+
+    def member(index):
+        def fixture(*_cls, **requested):
+            return requested[group_name][index]
+
+        # The group must be an argument pytest sees (it parametrizes statically).
+        fixture.__signature__ = inspect.Signature([
+            inspect.Parameter("_cls", inspect.Parameter.VAR_POSITIONAL),
+            inspect.Parameter(group_name, inspect.Parameter.KEYWORD_ONLY),
+        ])
+        return pytest.fixture(fixture)
+
     return tuple(member(i) for i in range(width))
 
 

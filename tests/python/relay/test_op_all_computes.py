@@ -176,6 +176,8 @@ EXAMPLES = {
     "vision.roi_pool": lambda: relay.vision.roi_pool(
         v((2, 3, 8, 8)), relay.const([[0, 1.0, 1.0, 6.0, 5.0], [1, 0.0, 2.0, 7.0, 7.0]]), (2, 2), 1.0),
     "vision.yolo_reorg": lambda: relay.vision.yolo_reorg(v((1, 8, 4, 6)), 2),
+    "annotation.checkpoint": lambda: relay.annotation.checkpoint(v((2, 3))),
+    "annotation.stop_fusion": lambda: relay.annotation.stop_fusion(v((2, 3))),
 }
 
 # Ops registered without a compute, on purpose.

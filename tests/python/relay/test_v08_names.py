@@ -93,3 +93,23 @@ def test_bare_dtype_names_mean_32_bits():
     out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(relay.Function([x], relay.add(x, x)))).evaluate()(
         np.array([3, 4], "int32"))
     np.testing.assert_array_equal(out.numpy(), [6, 8])
+
+
+def test_annotation_ops():
+    x = relay.var("x", shape=(4,))
+    body = relay.exp(relay.annotation.stop_fusion(relay.negative(x)))
+    body = relay.annotation.checkpoint(relay.add(body, relay.const(1.0)))
+    mod = tvm.IRModule.from_expr(relay.Function([x], body))
+    with tvm.transform.PassContext(opt_level=3):
+        fused = tvm.transform.Sequential([relay.transform.InferType(), relay.transform.FuseOps()])(mod)
+    primitives = []
+    relay.analysis.post_order_visit(
+        fused["main"], lambda n: primitives.append(n) if isinstance(n, relay.Function) and n.is_primitive else None)
+    assert len(primitives) >= 3  # negative | stop_fusion | exp+add...: nothing fused across stop_fusion
+    data = np.linspace(-1, 1, 4).astype("float32")
+    for kind in ("graph", "debug"):
+        out = relay.create_executor(kind, mod=mod, target="llvm").evaluate()(data)
+        np.testing.assert_allclose(out.numpy(), np.exp(-data) + 1, rtol=1e-6)
+    assert relay.annotation.on_device(x, tvm.cpu()) is x
+    with pytest.raises(ValueError, match="CPU only"):
+        relay.annotation.on_device(x, tvm.device("cuda"))

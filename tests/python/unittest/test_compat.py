@@ -219,3 +219,28 @@ def test_testing_helpers_and_plugin():
     params = marked.pytestmark[0].args[1]
     assert [p.values[0] for p in params] == ["llvm", "cuda"]
     assert not params[0].marks and params[1].marks[0].name == "skip"
+
+
+def test_testing_parameters_and_target_parametrization_in_a_0_8_style_suite(tmp_path):
+    """A small 0.8-style test file (class with tvm.testing.parameters, target/dev
+    fixtures from the plugin) collected and run by pytest."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tvm.testing.plugin"]\n')
+    (tmp_path / "test_style.py").write_text(
+        "import tvm, tvm.testing\n"
+        "class TestPairs:\n"
+        "    a, b = tvm.testing.parameters((1, 2), (3, 6))\n"
+        "    def test_double(self, a, b, target, dev):\n"
+        "        assert 2 * a == b and target == 'llvm' and dev == tvm.cpu(0)\n"
+        "@tvm.testing.parametrize_targets('llvm', 'cuda')\n"
+        "def test_targets(target, dev):\n"
+        "    assert dev == tvm.cpu(0)\n"
+        "@tvm.testing.uses_gpu\n"
+        "def test_uses_gpu():\n"
+        "    assert tvm.testing.enabled_targets()[0][0] == 'llvm'\n"
+    )
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert "4 passed, 1 skipped" in out.stdout, out.stdout + out.stderr

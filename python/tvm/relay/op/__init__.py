@@ -34,4 +34,4 @@ from .tensor import *  # noqa: F401,F403,E402
 from .transform import *  # noqa: F401,F403,E402
 from .reduce import *  # noqa: F401,F403,E402
 from .algorithm import *  # noqa: F401,F403,E402
-from . import nn, image, vision  # noqa: E402
+from . import nn, image, vision, annotation  # noqa: E402
