@@ -391,6 +391,17 @@ def test_pass_info_and_sequential():
         assert _op_calls(seq(mod), "nn.conv2d")[0].attrs.data_layout == "NCHW"
 
 
+def test_layout_config_skips_listed_convolutions():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    y = _conv(relay.nn.relu(_conv(relay.nn.relu(_conv(x, rng, 3, 4)), rng, 4, 4)), rng, 4, 2)
+    func = relay.Function([x], y)
+    with relay.transform.LayoutConfig(skip_layers=[1]):
+        converted = _check(func, _input((1, 3, 6, 6)), transforms=4)
+    assert [c.attrs.data_layout for c in _op_calls(converted, "nn.conv2d")] == ["NHWC", "NCHW", "NHWC"]
+    assert relay.transform.LayoutConfig.current is None
+
+
 @pytest.mark.parametrize("layouts,error,match", [
     (["NHWC"], TypeError, "must map op names"),
     ({"nn.conv2d": "NHWC"}, TypeError, "must be a list"),

@@ -32,7 +32,13 @@ layout, else a :class:`LayoutState` ``(src, dst)`` saying the new expression is
 * element-wise and broadcast ops keep the layout; an operand without the state
   is brought to it (a per-channel ``[C, 1, 1]`` constant becomes ``[1, 1, 1, C]``
   for NHWC through ``expand_dims`` + ``layout_transform``, folded later);
+* quantized ops do the same (``qnn.conv2d`` as a convolution, requantize and
+  friends by their axis, ``qnn.add``/``qnn.concatenate`` as their float ops);
 * any other op gets its inputs back in the original layout.
+
+Upstream attaches these rules to each op (``FInferCorrectLayout``); here they
+are one table (:mod:`.layout_rules`) read by this pass, which keeps the whole
+contract in one place and leaves the op files alone.
 
 A conversion is never stacked on its inverse: converting
 ``layout_transform(x, A, B)`` back to ``A`` gives ``x`` itself, and each
@@ -119,6 +125,40 @@ def _rank(expr):
     if not isinstance(ty, TensorType):
         return None
     return len(ty.shape)
+
+
+class LayoutConfig:
+    """Convolutions to leave in their layout (upstream 0.8 ``LayoutConfig``).
+
+    Inside ``with LayoutConfig(skip_layers=[0, 3]):`` the ``nn.conv2d`` calls that
+    ``ConvertLayout`` meets are numbered from 0 in graph order (inputs first),
+    and those listed keep their original layout. The count goes on across the
+    passes run inside the ``with``, as upstream.
+    """
+
+    current = None
+
+    def __init__(self, skip_layers=None):
+        self.skip_counter = 0
+        self.skip_layers = list(skip_layers) if skip_layers is not None else []
+
+    def check_skip(self):
+        """Whether the next convolution is skipped (counts it)."""
+        skip = self.skip_counter in self.skip_layers
+        self.skip_counter += 1
+        return skip
+
+    def reset(self):
+        self.skip_counter = 0
+        self.skip_layers = []
+
+    def __enter__(self):
+        self._old_config = LayoutConfig.current  # pylint: disable=attribute-defined-outside-init
+        LayoutConfig.current = self
+        return self
+
+    def __exit__(self, ptype, value, trace):
+        LayoutConfig.current = self._old_config
 
 
 class LayoutConverter:
@@ -237,7 +277,9 @@ class LayoutConverter:
         name = call.op.name
         handler = None
         if name in CONV_OPS and name in self.desired:
-            handler = self._conv
+            config = LayoutConfig.current
+            skip = name == "nn.conv2d" and config is not None and config.check_skip()
+            handler = None if skip else self._conv
         elif name in LAYOUT_ATTR_OPS:
             handler = self._layout_attr_op
         elif name in AXIS_OPS:
@@ -550,4 +592,4 @@ def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
     return Pass(PassInfo(3, "ConvertLayout", []), transform)
 
 
-__all__ = ["ConvertLayout", "LayoutConverter", "LayoutState", "convert_layout"]
+__all__ = ["ConvertLayout", "LayoutConfig", "LayoutConverter", "LayoutState", "convert_layout"]
