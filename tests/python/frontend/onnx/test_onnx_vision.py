@@ -8,7 +8,7 @@ from onnx_testing import compile_model, make_model, run_module, run_ort, verify
 RNG = np.random.default_rng(3)
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [0, 1])
 def test_grid_sample(mode, padding_mode, align_corners):
@@ -20,10 +20,11 @@ def test_grid_sample(mode, padding_mode, align_corners):
     verify(make_model([node], {"x": x, "grid": grid}, opset=16), {"x": x, "grid": grid})
 
 
-def test_grid_sample_opset20_names():
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+def test_grid_sample_opset20_names(mode):
     x = RNG.standard_normal((1, 2, 4, 4)).astype("float32")
     grid = RNG.uniform(-1.1, 1.1, (1, 3, 5, 2)).astype("float32")
-    node = helper.make_node("GridSample", ["x", "grid"], ["y"], mode="linear",
+    node = helper.make_node("GridSample", ["x", "grid"], ["y"], mode=mode,
                             padding_mode="border")
     verify(make_model([node], {"x": x, "grid": grid}, opset=20), {"x": x, "grid": grid})
 
