@@ -50,8 +50,13 @@ def _op_calls(mod, name):
     return [c for c in _calls(mod) if c.op.name == name]
 
 
+# relay.build may choose a layout by itself (ChooseLayout, itself built on
+# ConvertLayout): off, so that the reference build runs the graph as written.
+_BUILD = {"opt_level": 3, "disabled_pass": ["ChooseLayout"]}
+
+
 def _run(mod, inputs):
-    with tvm.transform.PassContext(opt_level=3):
+    with tvm.transform.PassContext(**_BUILD):
         lib = relay.build(mod, target="llvm")
     module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
     for name, value in inputs.items():
@@ -495,7 +500,7 @@ def test_onnx_resnet_like_to_nhwc_matches_onnxruntime():
 
     mod, params = relay.frontend.from_onnx(model, {"input": (1, 3, 16, 16)})
     converted = _convert(relay.transform.InferType()(mod))
-    with tvm.transform.PassContext(opt_level=3):
+    with tvm.transform.PassContext(**_BUILD):
         lib = relay.build(converted, target="llvm", params=params)
     module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
     module.set_input("input", data)
