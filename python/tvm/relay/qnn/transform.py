@@ -24,10 +24,9 @@ constant ones fold (``FoldConstant`` runs after this pass).
 """
 import numpy as np
 
-from ..expr import Call, Tuple, const
+from ..expr import Call, const
 from ..expr_functor import ExprMutator
 from ..op import get as _get_op
-from ..op import nn as _nn
 from ..op import tensor as _tensor
 from ..op import transform as _otransform
 from ..op.op import Op

@@ -9,7 +9,7 @@ a value that lies within float error of a rounding boundary to neighbouring inte
 """
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+from onnx import helper
 
 from onnx_testing import compile_model, make_model, run_module, run_ort, verify
 
@@ -28,7 +28,8 @@ def _check_int(model, feeds, steps=0):
     for got, want in zip(actual, expected):
         assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype)
         diff = np.abs(got.astype("int64") - want.astype("int64"))
-        assert diff.max() <= steps, f"{int((diff > steps).sum())} values differ by up to {diff.max()}"
+        assert diff.max() <= steps, \
+            f"{int((diff > steps).sum())} values differ by up to {diff.max()}"
     return actual, expected
 
 

@@ -2,7 +2,7 @@
 states, activations, clip, peepholes, linear_before_reset; and torch-exported layers."""
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+from onnx import helper
 
 from onnx_testing import assert_same, make_model, run_ort, run_tvm, verify
 

@@ -1,7 +1,7 @@
 """ONNX GridSample and NonMaxSuppression against ONNX Runtime."""
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+from onnx import helper
 
 from onnx_testing import compile_model, make_model, run_module, run_ort, verify
 
