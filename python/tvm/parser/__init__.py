@@ -5,7 +5,10 @@ headed by ``#[version = "0.0.5"]`` and followed by a ``#[metadata]`` section);
 ``parse_expr`` reads one expression. The text is what ``mod.astext()`` /
 ``expr.astext()`` print (see :mod:`tvm.relay.printer`).
 """
-from .relay_text import ParseError, parse_expression, parse_module
+from .errors import ParseError
+
+# Relay is imported on first use (tvm.relay itself imports this package for
+# relay.fromtext).
 
 
 def parse(source, source_name="from_string", init_module=None, init_meta_table=None):
@@ -30,11 +33,15 @@ def parse(source, source_name="from_string", init_module=None, init_meta_table=N
     if init_meta_table:
         raise ValueError("tvm.parser.parse: init_meta_table is not supported; put the "
                          "constants in the text's #[metadata] section (astext(show_meta_data=True))")
+    from .relay_text import parse_module  # pylint: disable=import-outside-toplevel
+
     return parse_module(source, source_name, init_module)
 
 
 def parse_expr(source):
     """Parse the text of one Relay expression."""
+    from .relay_text import parse_expression  # pylint: disable=import-outside-toplevel
+
     return parse_expression(source)
 
 

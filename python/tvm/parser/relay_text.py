@@ -28,6 +28,8 @@ from tvm.relay.attrs import Attrs
 from tvm.relay.function import Function
 from tvm.relay.op import op as _op
 
+from .errors import ParseError
+
 # Suffixes of scalar constants in the text (as 0.8's printer wrote them).
 _SUFFIX_DTYPES = {
     "f": "float32", "f32": "float32", "f64": "float64", "f16": "float16",
@@ -39,8 +41,12 @@ _SUFFIX_DTYPES = {
 _DTYPE_NAME = re.compile(r"^(u?int|float|bfloat|bool)\d*(x\d+)?$")
 
 
-class ParseError(ValueError):
-    """The text is not valid Relay text; the message gives line and column."""
+# Infix operators of the text and the ops they call.
+_BINARY_OPS = {
+    "+": "add", "-": "subtract", "*": "multiply", "/": "divide",
+    "<": "less", ">": "greater", "<=": "less_equal", ">=": "greater_equal",
+    "==": "equal", "!=": "not_equal",
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,7 +78,8 @@ def scalar_value(text):
     elif any(c in number for c in ".eEn") or "inf" in number:
         dtype = "float32"
     else:
-        dtype = "int32"
+        # an integer literal too large for int32 is int64, as 0.8's parser
+        dtype = "int32" if -2**31 <= int(number) < 2**31 else "int64"
     try:
         return np.array(number, dtype="float64").astype(dtype) if "float" in dtype else \
             np.array(int(number), dtype=dtype)
@@ -224,6 +231,8 @@ class _Builder:
                 var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
                 scope[str(name)] = var
                 lets.append((var, value))
+            elif stmt.data == "sequence":  # ``e1; rest``: e1 bound to a fresh variable
+                lets.append((_expr.Var("_"), self.expr(stmt.children[0], scope)))
             else:  # free_var
                 name, ty = stmt.children
                 var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
@@ -272,6 +281,14 @@ class _Builder:
             return _expr.TupleGetItem(self.expr(node.children[0], scope), int(node.children[1]))
         if kind == "call":
             return self.call(node, scope)
+        if kind == "binary":
+            lhs, op_token, rhs = node.children
+            return make_call(_BINARY_OPS[str(op_token)], [self.expr(lhs, scope), self.expr(rhs, scope)], {})
+        if kind == "negate":
+            value = self.expr(node.children[0], scope)
+            if isinstance(value, _expr.Constant):  # a negative literal
+                return _expr.Constant(np.negative(value.numpy()))
+            return make_call("negative", [value], {})
         if kind == "function":
             param_list, ret_type, body = node.children
             return self.function(param_list, ret_type, body, scope)

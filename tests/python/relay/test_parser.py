@@ -118,3 +118,15 @@ def test_errors_name_the_culprit():
         tvm.parser.parse("def @main(%x: Tensor[(2,), float32]) { add(%x, %y) }")
     with pytest.raises(tvm.parser.ParseError, match=r"meta\[relay.Constant\]\[0\]"):
         tvm.parser.parse("def @main(%x: Tensor[(2,), float32]) { add(%x, meta[relay.Constant][0]) }")
+
+
+def test_infix_operators_negation_and_sequences():
+    expr = tvm.parser.parse_expr("let %x = 2f; %y = 1f + %x * 3f - -4f; (%y / 2f, %y >= 10f)")
+    assert isinstance(expr, relay.Let)
+    out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(relay.Function([], expr))).evaluate()()
+    assert float(out[0].numpy()) == pytest.approx(5.5)
+    assert bool(out[1].numpy()) is True
+    assert int(tvm.parser.parse_expr("--10").numpy()) == 10
+    assert tvm.parser.parse_expr("2147483648").numpy().dtype == np.int64
+    seq = tvm.parser.parse_expr("(); (1, 2)")
+    assert isinstance(seq, relay.Let) and isinstance(seq.body, relay.Tuple)
