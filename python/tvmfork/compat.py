@@ -618,34 +618,46 @@ def pass_context_options():
 
 
 def fork_subpackages_as_attributes():
-    """``tvm.relay``, ``tvm.parser``, ``tvm._ffi``, ... after a plain ``import tvm``.
+    """``tvm.relay``, ``tvm.parser``, ``tvm.contrib.utils``, ... after a plain
+    ``import tvm``.
 
-    0.8's ``tvm/__init__.py`` imported its subpackages, so scripts write
-    ``import tvm`` then ``tvm.relay.var(...)``. The fork's packages are imported
-    on first attribute access instead (importing Relay at every ``import tvm``
-    would cost every process its start-up time).
+    0.8's ``tvm/__init__.py`` imported its subpackages (and others imported
+    ``tvm.contrib.utils``), so scripts write ``import tvm`` then
+    ``tvm.relay.var(...)`` or ``tvm.contrib.utils.tempdir()``. The fork's
+    modules of ``tvm`` and ``tvm.contrib`` are imported on first attribute
+    access instead (importing Relay at every ``import tvm`` would cost every
+    process its start-up time).
     """
     import importlib  # pylint: disable=import-outside-toplevel
 
     import tvm  # pylint: disable=import-outside-toplevel
+    import tvm.contrib  # pylint: disable=import-outside-toplevel
 
-    if getattr(getattr(tvm, "__getattr__", None), "_tvmfork_patched", False):
-        return
     from .overlay import overlay_root  # pylint: disable=import-outside-toplevel
 
+    def fork_modules(folder):
+        names = set()
+        for entry in os.listdir(folder):
+            path = os.path.join(folder, entry)
+            if os.path.isfile(os.path.join(path, "__init__.py")):
+                names.add(entry)
+            elif entry.endswith(".py") and not entry.startswith("_"):
+                names.add(entry[:-3])
+        return names
+
     root = overlay_root()
-    fork_packages = {
-        name for name in os.listdir(root)
-        if os.path.isfile(os.path.join(root, name, "__init__.py"))
-    } | {"testing"}
+    for package, names in ((tvm, fork_modules(root) | {"testing"}),
+                           (tvm.contrib, fork_modules(os.path.join(root, "contrib")))):
+        if getattr(getattr(package, "__getattr__", None), "_tvmfork_patched", False):
+            continue
 
-    def __getattr__(name):
-        if name in fork_packages:
-            return importlib.import_module(f"tvm.{name}")
-        raise AttributeError(f"module 'tvm' has no attribute {name!r}")
+        def __getattr__(name, _package=package.__name__, _names=frozenset(names)):
+            if name in _names:
+                return importlib.import_module(f"{_package}.{name}")
+            raise AttributeError(f"module {_package!r} has no attribute {name!r}")
 
-    __getattr__._tvmfork_patched = True
-    tvm.__getattr__ = __getattr__
+        __getattr__._tvmfork_patched = True
+        package.__getattr__ = __getattr__
 
 
 def pass_info_defaults():

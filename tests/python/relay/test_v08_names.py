@@ -81,9 +81,11 @@ def test_ffi_and_contrib_utils():
 
 def test_fork_packages_resolve_after_plain_import_tvm():
     code = ("import tvm; print(tvm.relay.__name__, tvm.parser.__name__, tvm._ffi.__name__, "
-            "tvm.autotvm.__name__, tvm.auto_scheduler.__name__)")
+            "tvm.autotvm.__name__, tvm.auto_scheduler.__name__, tvm.contrib.utils.__name__, "
+            "len(tvm.transform.PassInfo(1, 'p').required))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["tvm.relay", "tvm.parser", "tvm._ffi", "tvm.autotvm", "tvm.auto_scheduler"]
+    assert out.stdout.split() == ["tvm.relay", "tvm.parser", "tvm._ffi", "tvm.autotvm", "tvm.auto_scheduler",
+                                  "tvm.contrib.utils", "0"]
 
 
 def test_bare_dtype_names_mean_32_bits():
