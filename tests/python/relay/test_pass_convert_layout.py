@@ -197,12 +197,28 @@ def test_conv2d_transpose_kernel_letters(source, layouts):
     assert deconv.attrs.data_layout == layouts[0]
 
 
-def test_depthwise_multiplier_kernel_that_is_no_permutation_is_refused():
+@pytest.mark.parametrize("source,layouts", [
+    ("NCHW", ["NHWC", "HWOI"]),     # (C * m, 1) -> (C, m)
+    ("NHWC", ["NCHW", "default"]),  # HWOI (C, m) -> OIHW (C * m, 1)
+    ("NHWC", ["NHWC", "default"]),  # HWOI -> HWIO, computed as a grouped convolution
+])
+def test_depthwise_kernel_with_channel_multiplier_is_regrouped(source, layouts):
+    """A depthwise kernel with a channel multiplier 2 is no permutation of the other
+    form: it is reshaped (and still folds to a constant)."""
     rng = _rng()
-    x = relay.var("x", shape=(1, 4, 6, 6))
-    mod = _typed(relay.Function([x], _conv(x, rng, 4, 8, groups=4)))
-    with pytest.raises(ValueError, match="channel multiplier"):
-        _convert(mod, {"nn.conv2d": ["NHWC", "HWOI"]})
+    shape = (1, 4, 6, 6) if source == "NCHW" else (1, 6, 6, 4)
+    x = relay.var("x", shape=shape)
+    if source == "NCHW":
+        y = _conv(x, rng, 4, 8, groups=4)
+    else:
+        y = relay.nn.conv2d(x, _const(rng, 3, 3, 4, 2), padding=(1, 1), groups=4, channels=8,
+                            kernel_size=(3, 3), data_layout="NHWC", kernel_layout="HWOI")
+    inputs = {"x": _rng(4).uniform(-1, 1, shape).astype("float32")}
+    expect = 0 if layouts[0] == source else 2
+    converted = _check(relay.Function([x], relay.nn.relu(y)), inputs, {"nn.conv2d": layouts},
+                       transforms=expect)
+    (conv,) = _op_calls(_folded(converted), "nn.conv2d")
+    assert isinstance(conv.args[1], relay.Constant)
 
 
 # -- layout-following ops -------------------------------------------------------------

@@ -347,14 +347,26 @@ class LayoutConverter:
                 src, dst = literal_transpose_kernel(src), literal_transpose_kernel(dst)
         elif (src.endswith("OI") != dst.endswith("OI") and is_depthwise(call)
               and not is_depthwise_multiplier_one(call)):
-            # a depthwise HWOI kernel is (in channels, multiplier), OIHW is (out, 1):
-            # not a permutation of each other unless the multiplier is 1
-            raise ValueError(
-                f"ConvertLayout: the depthwise nn.conv2d kernel {call.attrs.kernel_layout} has a "
-                f"channel multiplier > 1 and cannot be permuted into {kernel_layout}; ask for "
-                "'default' (HWIO for NHWC, computed as a grouped convolution)"
-            )
+            return self._regroup_depthwise_kernel(call, self.plain(weight, state), dst)
         return self.convert(weight, state, LayoutState.of(src, dst))
+
+    def _regroup_depthwise_kernel(self, call, weight, dst):
+        """A depthwise kernel between its two forms, which for a channel multiplier
+        ``m > 1`` are no permutation of each other: a layout ending in ``OI``
+        holds (in channels ``C``, ``m``), the others (``C * m`` out channels, 1).
+        Output channel ``c * m + j`` is multiplier ``j`` of input channel ``c`` in
+        both, so a reshape in ``HWOI`` letters moves between them."""
+        from ..op.transform import reshape  # pylint: disable=import-outside-toplevel
+
+        src = call.attrs.kernel_layout
+        groups = int(call.attrs.groups)
+        height, width = (int(d) for d in _dims(call.args[1], src, "HW"))
+        middle = self._transform(weight, src, "HWOI")
+        if src.endswith("OI"):  # (C, m) -> (C * m, 1)
+            shape = (height, width, -1, 1)
+        else:  # (C * m, 1) -> (C, m)
+            shape = (height, width, groups, -1)
+        return self._transform(reshape(middle, shape), "HWOI", dst)
 
     def _layout_attr_op(self, call, args):
         attrs = call.attrs
@@ -534,6 +546,11 @@ class LayoutConverter:
             else:
                 return None
         return new_args, chosen
+
+
+def _dims(expr, layout, letters):
+    shape = expr.checked_type.shape
+    return [shape[layout.index(letter)] for letter in letters]
 
 
 def _is_layout_transform(expr):
