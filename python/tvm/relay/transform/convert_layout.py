@@ -59,7 +59,6 @@ from ..op.op import Op, OpPattern
 from ..ty import TensorType
 from .pass_infra import Pass, PassInfo
 from ._utils import ensure_typed, post_order
-
 from .layout_rules import (
     AXIS_OPS,
     BROADCAST_OPS,
@@ -77,6 +76,7 @@ from .layout_rules import (
     normalize_desired_layouts,
     static_int,
 )
+
 
 class LayoutState:
     """The new expression is ``layout_transform(original, src, dst)``.
@@ -579,10 +579,12 @@ def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
         Op name to the layouts of its inputs in order, e.g.
         ``{"nn.conv2d": ["NHWC", "default"]}``: NHWC data and the default
         kernel layout for it (``HWIO``, ``HWOI`` for depthwise with multiplier
-        1). Settable: ``nn.conv2d``, ``nn.conv2d_transpose`` (data and kernel),
-        pools, ``image.resize2d`` and ``nn.upsampling`` (one layout; without an
-        entry they follow their input). Names of ops not registered in Relay
-        are ignored with a warning (upstream tvmc passes ``qnn.conv2d``).
+        1). Settable: ``nn.conv2d``, ``nn.conv2d_transpose``, ``qnn.conv2d``
+        (data and kernel), pools, ``image.resize2d`` and ``nn.upsampling``
+        (one layout; without an entry they follow their input). Names of ops
+        not registered in Relay are ignored with a warning. Inside ``with
+        LayoutConfig(skip_layers=[...])`` the listed ``nn.conv2d`` calls keep
+        their layout.
 
     Returns
     -------
