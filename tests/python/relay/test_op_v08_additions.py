@@ -181,3 +181,19 @@ def test_ndarray_size_and_resize_v08_positional_order():
     resized = relay.image.resize2d(x, (8, 8), "NCHW", "nearest_neighbor", "asymmetric")
     assert resized.attrs.layout == "NCHW" and resized.attrs.method == "nearest_neighbor"
     _check(resized, {"x": data}, data.repeat(2, axis=2).repeat(2, axis=3))
+
+
+@pytest.mark.parametrize("mode", ["clip", "wrap", "fast"])
+def test_take_with_int64_indices_fused_after_concatenate(mode):
+    """TOPI's take compares int32 extents with the indices: int64 indices used to
+    fail to lower (the fusion of upstream's test_fuse_take)."""
+    data = np.arange(10, dtype="float32").reshape(10, 1)
+    x = relay.var("x", shape=(10, 1))
+    concat = relay.concatenate([x, x], axis=-1)
+    values = [-3, 0, 5] if mode == "fast" else [-3, 0, 25]
+    expr = relay.take(concat, relay.const(values, "int64"), axis=0, mode=mode)
+    full = np.concatenate([data, data], axis=-1)
+    index = np.clip(values, 0, 9) if mode == "clip" else np.mod(values, 10)
+    _check(expr, {"x": data}, full[index])
+    gathered = relay.gather_nd(concat, relay.const([[0, 1], [1, 0]], "int64"))
+    _check(gathered, {"x": data}, full[[0, 1], [1, 0]])

@@ -112,7 +112,32 @@ def _take_compute(attrs, inputs, out_type):
             dim = data.shape[normalize_axis(attrs.axis, len(data.shape))]
         # checked and normalized: clipping them changes nothing (and TOPI's "fast" warns)
         indices, mode = checked_indices(indices, dim, "take"), "clip"
+    indices, mode = _int32_indices(data, indices, attrs.axis, mode)
     return [topi.take(data, indices, attrs.axis, attrs.batch_dims, mode)]
+
+
+def _int32_indices(data, indices, axis, mode):
+    """Indices of another integer dtype for TOPI's take, which compares them with
+    the (int32) extent of the data and fails on a dtype mismatch. The clip or
+    wrap is done in the indices' own dtype (exact for any value), then they are
+    cast to int32 (now in range) and taken in ``clip`` mode."""
+    if str(indices.dtype) == "int32":
+        return indices, mode
+    if axis is None:
+        dims = list(data.shape)
+    else:
+        dims = [data.shape[normalize_axis(axis, len(data.shape))]]
+    if not all(isinstance(d, tirx.IntImm | int) for d in dims):
+        return indices, mode  # dynamic extent: leave it to TOPI
+    size = 1
+    for d in dims:
+        size *= int(d)
+    dtype = str(indices.dtype)
+    if mode == "wrap":
+        indices = topi.floor_mod(indices, tirx.const(size, dtype))
+    else:
+        indices = topi.clip(indices, 0, size - 1)
+    return topi.cast(indices, "int32"), "clip"
 
 
 define("take", _take_rel, _INJ, _take_compute, 2, "relay.attrs.TakeAttrs")
