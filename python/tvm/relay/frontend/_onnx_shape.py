@@ -326,6 +326,37 @@ def _gather_nd(node, graph):
     return _transform.gather_nd(data, _transform.transpose(indices, perm), batch_dims, depth)
 
 
+@register("ScatterElements", "Scatter")
+def _scatter_elements(node, graph):
+    data = node.require(0, "data")
+    indices, updates = node.require(1, "indices"), node.require(2, "updates")
+    ndim = len(graph.static_shape(data, node, "data"))
+    axis = normalize_axis(node.attr("axis", 0), ndim, node)
+    reduction = node.attr("reduction", "none")
+    # relay's scatter/scatter_add count negative indices from the end and raise IndexError
+    # at run time for indices outside [-dim, dim), as ONNX Runtime rejects them.
+    if reduction == "none":
+        return _transform.scatter(data, indices, updates, axis)
+    if reduction == "add":
+        return _transform.scatter_add(data, indices, updates, axis)
+    raise node.unsupported(f"reduction {reduction!r}")
+
+
+@register("ScatterND")
+def _scatter_nd(node, graph):
+    data = node.require(0, "data")
+    indices, updates = node.require(1, "indices"), node.require(2, "updates")
+    ishape = graph.static_shape(indices, node, "indices")
+    reduction = node.attr("reduction", "none")
+    if reduction not in ("none", "add"):
+        raise node.unsupported(f"reduction {reduction!r}")
+    # relay's scatter_nd reads coordinates along the first axis of indices (and checks them
+    # at run time, like gather_nd).
+    perm = (len(ishape) - 1,) + tuple(range(len(ishape) - 1))
+    return _transform.scatter_nd(data, _transform.transpose(indices, perm), updates,
+                                 mode="update" if reduction == "none" else "add")
+
+
 @register("OneHot")
 def _one_hot(node, graph):
     indices, values = node.require(0, "indices"), node.require(2, "values")
