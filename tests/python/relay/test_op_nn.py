@@ -252,7 +252,7 @@ def test_op_patterns_follow_upstream():
         "nn.conv2d": pattern.OUT_ELEMWISE_FUSABLE, "nn.dense": pattern.OUT_ELEMWISE_FUSABLE,
         "nn.batch_matmul": pattern.OUT_ELEMWISE_FUSABLE, "nn.conv3d": pattern.OUT_ELEMWISE_FUSABLE,
         "nn.conv2d_transpose": pattern.OUT_ELEMWISE_FUSABLE, "nn.max_pool2d": pattern.OUT_ELEMWISE_FUSABLE,
-        "nn.global_avg_pool2d": pattern.OUT_ELEMWISE_FUSABLE, "nn.softmax": pattern.OPAQUE,
+        "nn.global_avg_pool2d": pattern.OUT_ELEMWISE_FUSABLE, "nn.softmax": pattern.OUT_ELEMWISE_FUSABLE,
         "nn.batch_norm": pattern.OPAQUE, "nn.dropout": pattern.OPAQUE, "nn.relu": pattern.ELEMWISE,
         "nn.bias_add": pattern.BROADCAST, "nn.batch_flatten": pattern.INJECTIVE, "nn.pad": pattern.INJECTIVE,
         "add": pattern.BROADCAST, "exp": pattern.ELEMWISE, "reshape": pattern.INJECTIVE,

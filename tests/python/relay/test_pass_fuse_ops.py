@@ -115,12 +115,34 @@ def test_reduction_takes_elemwise_producers_not_injective_ones():
     _check_numbers(mod, fused, _rand(3, 4, 5))
 
 
-def test_opaque_softmax_stays_alone():
+def test_softmax_fuses_with_what_follows_as_in_0_8():
+    # 0.8 registers the softmax family OUT_ELEMWISE_FUSABLE: element-wise consumers
+    # join it, producers do not.
     x = relay.var("x", shape=(2, 10))
     y = relay.exp(relay.nn.softmax(relay.add(x, relay.const(1.0))))
     mod, fused = _fuse(relay.Function([x], y))
-    assert _groups(fused) == [["add"], ["nn.softmax"], ["exp"]]
+    assert _groups(fused) == [["add"], ["nn.softmax", "exp"]]
     _check_numbers(mod, fused, _rand(2, 10))
+
+
+@pytest.mark.parametrize("name", ["softmax", "fast_softmax", "log_softmax"])
+def test_softmax_family_and_a_cast_compile_to_one_kernel(name):
+    x = relay.var("x", shape=(16, 16))
+    y = relay.cast(getattr(relay.nn, name)(x), "float16")
+    mod, fused = _fuse(relay.Function([x], y))
+    assert _groups(fused) == [[f"nn.{name}", "cast"]]
+    data = _rand(16, 16) * 4
+    shifted = data - data.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected = log_probs if name == "log_softmax" else np.exp(log_probs)
+    lib = relay.build(fused, target="llvm")
+    from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
+
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    module.run(x=data)
+    out = module.get_output(0).numpy()
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.astype("float32"), expected, rtol=2e-3, atol=2e-3)
 
 
 def test_tuple_and_concatenate_fuse_with_their_producers():

@@ -281,13 +281,13 @@ def _softmax_rel(arg_types, attrs):
     return data
 
 
-define("nn.softmax", _softmax_rel, _OPAQUE,  # float32: the exp that vectorises
+define("nn.softmax", _softmax_rel, OpPattern.OUT_ELEMWISE_FUSABLE,  # as 0.8: a cast after it fuses
        lambda attrs, inputs, out: [_math_computes.softmax(inputs[0], attrs.axis)], 1,
        "relay.attrs.SoftmaxAttrs")
-define("nn.fast_softmax", _softmax_rel, _OPAQUE,
+define("nn.fast_softmax", _softmax_rel, OpPattern.OUT_ELEMWISE_FUSABLE,
        lambda attrs, inputs, out: [topi.nn.fast_softmax(inputs[0], attrs.axis)], 1,
        "relay.attrs.SoftmaxAttrs")
-define("nn.log_softmax", _softmax_rel, _OPAQUE,
+define("nn.log_softmax", _softmax_rel, OpPattern.OUT_ELEMWISE_FUSABLE,
        lambda attrs, inputs, out: [topi.nn.log_softmax(inputs[0], attrs.axis)], 1,
        "relay.attrs.SoftmaxAttrs")
 
