@@ -610,10 +610,20 @@ def pass_context_options():
             _FORK_OPTIONS_STACK.pop()
         return base_exit(self, ptype, value, trace)
 
+    base_list_configs = PassContext.list_configs
+
+    def list_configs():
+        """The base's registered options plus 0.8's Relay options accepted here."""
+        configs = {str(k): v for k, v in base_list_configs().items()}
+        for key, meaning in RELAY_PASS_CONTEXT_OPTIONS.items():
+            configs[key] = {"type": "relay option of the fork", "description": meaning}
+        return configs
+
     __init__._tvmfork_patched = True
     PassContext.__init__ = __init__
     PassContext.__enter__ = __enter__
     PassContext.__exit__ = __exit__
+    PassContext.list_configs = staticmethod(list_configs)
 
 
 

@@ -150,3 +150,12 @@ def test_module_structural_equality_and_globals():
     np.testing.assert_allclose(result.numpy(), np.zeros((2, 3)), atol=0)
     del mod["helper"]
     assert "helper" not in mod
+
+
+def test_annotate_spans_rereads_the_module_from_its_text():
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(_scaled_add()))
+    reread = relay.transform.AnnotateSpans()(mod)
+    assert tvm.ir.structural_equal(mod, reread)
+    assert reread["main"] is not mod["main"]
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(_run(reread, x), x * 2 + 0.5, rtol=1e-6)

@@ -194,6 +194,8 @@ def test_pass_context_accepts_relay_options_and_fuse_ops_honours_max_depth():
     np.testing.assert_allclose(result.numpy(), expected, rtol=1e-5)
     with tvm.transform.PassContext(config={"relay.backend.use_auto_scheduler": True}):
         pass
+    configs = tvm.transform.PassContext.list_configs()
+    assert "relay.FuseOps.max_depth" in configs and "tirx.UnrollLoop" in configs
     with pytest.raises(Exception, match="no.such.option"):
         tvm.transform.PassContext(config={"no.such.option": 1})
 

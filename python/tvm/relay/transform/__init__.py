@@ -19,6 +19,7 @@ from .fuse_ops import FuseOps
 from .type_infer import InferType, InferTypeLocal, infer_type
 from .simplify_expr import SimplifyExpr
 from .to_graph_normal_form import ToGraphNormalForm
+from .annotate_spans import AnnotateSpans
 from .convert_layout import ConvertLayout, LayoutConfig
 
 register_relay_pass("InferType", InferType)
