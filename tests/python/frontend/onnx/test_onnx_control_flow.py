@@ -176,3 +176,25 @@ def test_unsupported_op_inside_a_body_is_listed():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     with pytest.raises(tvm.error.OpNotImplemented, match="Hardmax2"):
         from_onnx(model)
+
+
+def test_loop_body_with_if_on_the_iteration_number():
+    """Nested subgraphs: an If inside the body whose condition (iter == 0) folds in each
+    unrolled copy, the branches reading the body's and the outer graph's values."""
+    then_graph = helper.make_graph([helper.make_node("Mul", ["x_in", "w"], ["t"])], "then", [],
+                                   [_vi("t", F, [2, 3])])
+    else_graph = helper.make_graph([helper.make_node("Sub", ["x_in", "w"], ["e"])], "else", [],
+                                   [_vi("e", F, [2, 3])])
+    body = helper.make_graph(
+        [helper.make_node("Equal", ["iter", "zero"], ["first"]),
+         helper.make_node("If", ["first"], ["x_out"], then_branch=then_graph,
+                          else_branch=else_graph),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"])],
+        "body", [_vi("iter", TensorProto.INT64, []), _vi("cond_in", TensorProto.BOOL, []),
+                 _vi("x_in", F, [2, 3])],
+        [_vi("cond_out", TensorProto.BOOL, []), _vi("x_out", F, [2, 3])],
+        [helper.make_tensor("zero", TensorProto.INT64, [], [0])])
+    node = helper.make_node("Loop", ["trip", "", "x0"], ["x_final"], body=body)
+    x = RNG.standard_normal((2, 3)).astype("float32")
+    inits = {"trip": np.array(3, "int64"), "w": RNG.standard_normal((2, 3)).astype("float32")}
+    verify(make_model([node], {"x0": x}, inits, outputs=["x_final"], opset=13), {"x0": x})
