@@ -51,6 +51,11 @@ class RelayExpr:
     def __repr__(self):
         return self.astext()
 
+    def __call__(self, *args):
+        """``f(x, y)``: a call of this expression (a variable or global of
+        function type, as upstream's ExprWithOp)."""
+        return Call(self, args)
+
     # Arithmetic sugar as upstream's ExprWithOp. Imports are lazy: the IR does
     # not depend on the op library.
     def _binary(self, name, other, reverse=False):

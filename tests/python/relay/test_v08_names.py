@@ -115,3 +115,13 @@ def test_annotation_ops():
     assert relay.annotation.on_device(x, tvm.cpu()) is x
     with pytest.raises(ValueError, match="CPU only"):
         relay.annotation.on_device(x, tvm.device("cuda"))
+
+
+def test_calling_a_function_typed_variable_builds_a_call():
+    f = relay.var("f", relay.FuncType([relay.TensorType((3,), "float32")], relay.TensorType((3,), "float32")))
+    x = relay.var("x", shape=(3,))
+    body = relay.Let(f, relay.Function([x], relay.exp(x)), f(relay.add(x, x)))
+    func = relay.Function([x], body)
+    assert isinstance(f(x), relay.Call) and f(x).op is f
+    out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(func)).evaluate()(np.ones(3, "float32"))
+    np.testing.assert_allclose(out.numpy(), np.exp(np.full(3, 2.0)), rtol=1e-6)
