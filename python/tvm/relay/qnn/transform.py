@@ -30,7 +30,7 @@ from ..op import get as _get_op
 from ..op import tensor as _tensor
 from ..op import transform as _otransform
 from ..op.op import Op
-from ..transform._utils import TypedFunctionPass
+from ..transform._utils import TypedFunctionPass, post_order
 
 __all__ = ["CanonicalizeOps", "canonicalize", "lower_call"]
 
@@ -227,8 +227,17 @@ class _Canonicalizer(ExprMutator):
         return new
 
 
+def _has_qnn(func):
+    return any(isinstance(node, Call) and isinstance(node.op, Op)
+               and node.op.name.startswith("qnn.") for node in post_order(func))
+
+
 def canonicalize(func):
-    """``func`` with every QNN call lowered (the body of :func:`CanonicalizeOps`)."""
+    """``func`` with every QNN call lowered (the body of :func:`CanonicalizeOps`).
+
+    A function without QNN calls is returned as it is (one iterative scan, no rewrite)."""
+    if not _has_qnn(func):
+        return func
     return _Canonicalizer().visit(func)
 
 
