@@ -129,3 +129,27 @@ def test_bad_arguments_are_named():
     with pytest.raises(Exception, match="float32"):
         relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function(
             [x], relay.qnn.op.quantize(x, _c(0.1), _c(0, "int32")))))
+
+
+def test_canonicalize_ops_pass_leaves_no_qnn_call():
+    """Upstream's explicit form: relay.qnn.transform.CanonicalizeOps()(mod)."""
+    data = relay.var("d", shape=(1, 3, 6, 6), dtype="uint8")
+    conv = relay.qnn.op.conv2d(data, _c(RNG.integers(-3, 3, (4, 3, 3, 3)), "int8"),
+                               _c(7, "int32"), _c(0, "int32"), _c(0.1), _c(0.1), (3, 3), 4)
+    out = relay.qnn.op.requantize(conv, _c(0.01), _c(0, "int32"), _c(0.5), _c(1, "int32"))
+    mod = tvm.IRModule.from_expr(relay.Function([data], out))
+    lowered = relay.qnn.transform.CanonicalizeOps()(relay.transform.InferType()(mod))
+    names = []
+    relay.analysis.post_order_visit(lowered["main"], lambda e: names.append(e.op.name) if
+                                    isinstance(e, relay.Call) else None)
+    assert "nn.conv2d" in names and not [n for n in names if n.startswith("qnn.")]
+    conv_call = [c for c in _calls(lowered["main"]) if c.op.name == "nn.conv2d"][0]
+    assert conv_call.attrs.out_dtype == "int32"
+    assert relay.transform.InferType()(lowered)["main"].ret_type.dtype == "int8"
+
+
+def _calls(func):
+    found = []
+    relay.analysis.post_order_visit(func, lambda e: found.append(e) if isinstance(e, relay.Call)
+                                    else None)
+    return found
