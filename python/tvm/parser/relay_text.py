@@ -14,6 +14,7 @@ called with the same arguments and attributes.
 """
 import base64
 import functools
+import inspect
 import json
 import os
 import re
@@ -124,6 +125,41 @@ def _default_fields(op, args, fields):
     if isinstance(call, _expr.Call) and call.op is op and isinstance(call.attrs, Attrs):
         return dict(call.attrs.items())
     return None
+
+
+def _frozen(value):
+    """``value`` as an :class:`Attrs` field stores it (lists become tuples)."""
+    return Attrs("", {"value": value})["value"]
+
+
+def printed_fields(call):
+    """The attribute fields of an operator ``call`` that the text shows.
+
+    As 0.8's printer, fields equal to their default are left out: a default
+    is the default of the op's Python constructor (``relay.nn.softmax``'s
+    ``axis=-1``). A field is left out only if :func:`make_call` restores the
+    exact attributes from the shorter text, so the round trip stays exact.
+    """
+    fields = dict(call.attrs.items())
+    ctor = _constructor(call.op.name)
+    if ctor is None:
+        return fields
+    try:
+        params = inspect.signature(ctor).parameters
+    except (TypeError, ValueError):
+        return fields
+    kept = {
+        key: value for key, value in fields.items()
+        if not (key in params and params[key].default is not inspect.Parameter.empty
+                and _frozen(params[key].default) == value)
+    }
+    if len(kept) == len(fields):
+        return fields
+    restored = _default_fields(call.op, list(call.args), kept)
+    if restored is None:
+        return fields
+    restored.update(kept)
+    return kept if restored == fields else fields
 
 
 def make_call(op_name, args, fields):

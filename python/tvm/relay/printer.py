@@ -152,7 +152,14 @@ class _Printer:
             op_text = self.expr(expr.op, lines, scope, indent)
             args = [self.expr(a, lines, scope, indent) for a in expr.args]
             if isinstance(expr.attrs, Attrs):
-                args += [f"{k}={_value_to_str(v)}" for k, v in expr.attrs.items()]
+                if getattr(expr.op, "_is_relay_op", False):
+                    # default values left out, as 0.8's printer (the parser restores them)
+                    from tvm.parser.relay_text import printed_fields  # pylint: disable=import-outside-toplevel
+
+                    fields = printed_fields(expr).items()
+                else:
+                    fields = expr.attrs.items()
+                args += [f"{k}={_value_to_str(v)}" for k, v in fields]
             return self.bind(f"{op_text}({', '.join(args)})", expr, lines, scope, indent)
         if isinstance(expr, Tuple):
             fields = [self.expr(f, lines, scope, indent) for f in expr.fields]

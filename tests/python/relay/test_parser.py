@@ -130,3 +130,16 @@ def test_infix_operators_negation_and_sequences():
     assert tvm.parser.parse_expr("2147483648").numpy().dtype == np.int64
     seq = tvm.parser.parse_expr("(); (1, 2)")
     assert isinstance(seq, relay.Let) and isinstance(seq.body, relay.Tuple)
+
+
+def test_printer_leaves_out_default_attributes_and_the_parser_restores_them():
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    w = relay.var("w", shape=(4, 3, 3, 3))
+    conv = relay.nn.conv2d(x, w, padding=(1, 1), channels=4, kernel_size=(3, 3))
+    expr = relay.nn.softmax(relay.nn.max_pool2d(conv, pool_size=(2, 2)))
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x, w], expr)))
+    text = mod.astext()
+    assert "nn.softmax(%" in text and "axis=" not in text  # 0.8 prints no default axis
+    assert "strides=" not in text and "data_layout=" not in text
+    assert "padding=[1, 1, 1, 1]" in text and "channels=4" in text
+    assert tvm.ir.structural_equal(tvm.parser.parse(text), mod)
