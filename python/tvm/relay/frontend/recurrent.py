@@ -36,6 +36,16 @@ Sequence lengths: with ``seq_lens``, batch entry ``b`` only runs its first
 zero, as ONNX specifies, so the final states are those of each entry's last
 valid step. In reverse, each entry's valid prefix is reversed (its last
 valid step is processed first) and the outputs are put back in place.
+
+Example: layer 0 of a ``torch.nn.LSTM`` (weights as relay constants)::
+
+    gates = {name: gates_from_stacked(weights[name], "ifgo", "lstm")
+             for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")}
+    y, h, c = lstm(x, gates["weight_ih_l0"], gates["weight_hh_l0"],
+                   gates["bias_ih_l0"], gates["bias_hh_l0"], init_h=h0, init_c=c0)
+
+(tests/python/frontend/test_recurrent_builders.py checks LSTM with projection,
+GRU and RNN built this way against torch.)
 """
 from collections import namedtuple
 
