@@ -338,8 +338,10 @@ def irmodule_holds_relay():
         """A shallow copy (the functions are shared, the maps are not)."""
         return tvm.ir._ffi_api.Module_Clone(self)  # pylint: disable=protected-access
 
-    def astext(self, show_meta_data=False):
-        """Relay text of the module (TVMScript if it holds no Relay function)."""
+    def astext(self, show_meta_data=True, annotate=None):  # pylint: disable=unused-argument
+        """Relay text of the module (TVMScript if it holds no Relay function);
+        with ``show_meta_data`` (the default, as 0.8) the constants follow in a
+        ``#[metadata]`` section, so ``tvm.parser.parse`` reads the text back."""
         if _holds_relay(self):
             return _relay_module().astext(self, show_meta_data)
         return self.script(show_meta=show_meta_data)

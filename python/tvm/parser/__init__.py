@@ -23,23 +23,21 @@ def parse(source, source_name="from_string", init_module=None, init_meta_table=N
     init_module : IRModule, optional
         Add the parsed functions to this module instead of a new one.
     init_meta_table : dict, optional
-        Not supported: metadata comes from the text's own ``#[metadata]``
-        section.
+        ``{"relay.Constant": [constants]}`` for ``meta[relay.Constant][i]``
+        references when the text has no ``#[metadata]`` section of its own.
 
     Returns
     -------
     mod : tvm.IRModule
     """
-    if init_meta_table:
-        raise ValueError("tvm.parser.parse: init_meta_table is not supported; put the "
-                         "constants in the text's #[metadata] section (astext(show_meta_data=True))")
     from .relay_text import parse_module  # pylint: disable=import-outside-toplevel
 
-    return parse_module(source, source_name, init_module)
+    return parse_module(source, source_name, init_module, init_meta_table)
 
 
 def parse_expr(source):
-    """Parse the text of one Relay expression."""
+    """Parse the text of one Relay expression (free variables declared with
+    ``free_var %x: type;``)."""
     from .relay_text import parse_expression  # pylint: disable=import-outside-toplevel
 
     return parse_expression(source)

@@ -181,9 +181,8 @@ def make_call(op_name, args, fields):
 class _Builder:
     """Relay IR from the parse tree, in source order (see the module docstring)."""
 
-    def __init__(self, metadata, free_vars_allowed):
+    def __init__(self, metadata):
         self.metadata = metadata
-        self.free_vars_allowed = free_vars_allowed
         self.free_vars = {}
 
     # ---------------------------------------------------------------- types
@@ -288,12 +287,11 @@ class _Builder:
             name = str(node.children[0])
             if name in scope:
                 return scope[name]
-            if not self.free_vars_allowed:
-                token = node.children[0]
-                raise ParseError(f"undefined variable {name} at line {token.line}, column {token.column}")
-            var = self.free_vars.setdefault(name, _expr.Var(name[1:]))
-            scope[name] = var
-            return var
+            token = node.children[0]
+            raise ParseError(
+                f"undefined variable {name} at line {token.line}, column {token.column} "
+                "(declare a free variable with 'free_var %name: type;')"
+            )
         if kind == "global_var":
             return _expr.GlobalVar(str(node.children[0])[1:])
         if kind == "op":
@@ -393,23 +391,33 @@ def _split_metadata(tree):
     return _metadata(meta)
 
 
-def parse_module(text, source_name="from_string", init_module=None):
+def _metadata_table(tree, init_meta_table):
+    """The text's metadata, on top of ``init_meta_table`` (``{section: [node]}``)."""
+    table = {key: list(values) for key, values in (init_meta_table or {}).items()}
+    table.update(_split_metadata(tree))
+    return table
+
+
+def parse_module(text, source_name="from_string", init_module=None, init_meta_table=None):
     """An ``IRModule`` from Relay text with ``def @name(...) {...}`` definitions."""
     import tvm  # pylint: disable=import-outside-toplevel
 
     tree = _parse_tree(text, "module", source_name)
-    builder = _Builder(_split_metadata(tree), free_vars_allowed=False)
+    builder = _Builder(_metadata_table(tree, init_meta_table))
     mod = init_module if init_module is not None else tvm.IRModule()
     for item in tree.children:
         if isinstance(item, Tree) and item.data == "definition":
             name, param_list, ret_type, body = item.children
+            if str(name)[1:] in mod:
+                raise ParseError(f"{source_name}: global function {name} is defined twice")
             mod[str(name)[1:]] = builder.function(param_list, ret_type, body, {})
     return mod
 
 
-def parse_expression(text, source_name="from_string"):
-    """A Relay expression from text (undeclared ``%x`` become free variables)."""
+def parse_expression(text, source_name="from_string", init_meta_table=None):
+    """A Relay expression from text; its free variables are declared with
+    ``free_var %x: type;`` (as the printer writes them)."""
     tree = _parse_tree(text, "expression", source_name)
-    builder = _Builder(_split_metadata(tree), free_vars_allowed=True)
+    builder = _Builder(_metadata_table(tree, init_meta_table))
     body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
     return builder.body(body, {})

@@ -39,17 +39,19 @@ class RelayExpr:
             )
         return self._checked_type_
 
-    def astext(self, show_meta_data=False):
-        """The Relay text form of this expression."""
+    def astext(self, show_meta_data=True, annotate=None):  # pylint: disable=unused-argument
+        """The Relay text form of this expression; with ``show_meta_data`` (the
+        default, as 0.8) the constants follow in a ``#[metadata]`` section, so
+        ``tvm.parser.parse_expr`` reads the text back."""
         from .printer import astext  # pylint: disable=import-outside-toplevel
 
         return astext(self, show_meta_data)
 
     def __str__(self):
-        return self.astext()
+        return self.astext(show_meta_data=False)
 
     def __repr__(self):
-        return self.astext()
+        return self.astext(show_meta_data=False)
 
     def __call__(self, *args):
         """``f(x, y)``: a call of this expression (a variable or global of
@@ -326,8 +328,8 @@ class TupleWrapper:
     def astuple(self):
         return self.tuple_value
 
-    def astext(self):
-        return self.tuple_value.astext()
+    def astext(self, show_meta_data=True, annotate=None):
+        return self.tuple_value.astext(show_meta_data, annotate)
 
     def __getitem__(self, index):
         if index >= len(self):
@@ -338,7 +340,7 @@ class TupleWrapper:
         return self.size
 
     def __repr__(self):
-        return f"TupleWrapper({self.tuple_value.astext()}, {self.size})"
+        return f"TupleWrapper({self.tuple_value.astext(show_meta_data=False)}, {self.size})"
 
 
 def var(name_hint, type_annotation=None, shape=None, dtype="float32"):

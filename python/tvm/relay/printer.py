@@ -210,10 +210,20 @@ def astext(node, show_meta_data=False):
             else:
                 parts.append(f"def @{gvar.name_hint} = {func!r}")
         return "\n".join([VERSION_HEADER] + parts) + printer.meta_section()
-    if isinstance(node, Function):
-        return printer.function(node, "fn ", 0) + printer.meta_section()
     if isinstance(node, _ty.Type):
         return type_to_str(node)
-    lines = []
+    # Free variables are declared first, as 0.8's printer, so the text parses.
+    lines = [f"free_var {printer.param(var)};" for var in _free_vars(node)]
+    if isinstance(node, Function):
+        return "\n".join(lines + [printer.function(node, "fn ", 0)]) + printer.meta_section()
     result = printer.expr(node, lines, {}, 0)
     return "\n".join(lines + [result]) + printer.meta_section()
+
+
+def _free_vars(expr):
+    from .analysis import free_vars  # pylint: disable=import-outside-toplevel
+
+    try:
+        return free_vars(expr)
+    except Exception:  # pylint: disable=broad-except
+        return []  # not a Relay expression the analysis walks (printing must not fail)

@@ -94,7 +94,7 @@ def test_scalars_let_if_globals_and_function_attrs():
     x = np.array([1.0, 2.0, 3.0], "float32")
     np.testing.assert_allclose(run(x, np.array(True)).numpy(), x * 2 + 0.5)
     np.testing.assert_allclose(run(x, np.array(False)).numpy(), x * 2 + 1.25)
-    expr = tvm.parser.parse_expr("add(%z, 3i64)")
+    expr = tvm.parser.parse_expr("free_var %z: Tensor[(2,), int64]; add(%z, 3i64)")
     assert expr.args[1].numpy().dtype == np.int64 and int(expr.args[1].numpy()) == 3
     assert expr.args[0].name_hint == "z"
 
@@ -116,6 +116,10 @@ def test_errors_name_the_culprit():
         tvm.parser.parse("def @main(%x: Tensor[(2,), float32]) { no_such_op(%x) }")
     with pytest.raises(tvm.parser.ParseError, match="undefined variable %y"):
         tvm.parser.parse("def @main(%x: Tensor[(2,), float32]) { add(%x, %y) }")
+    with pytest.raises(tvm.error.DiagnosticError, match="undefined variable %x"):
+        tvm.parser.parse_expr("if (True) { let %x = (); () } else { %x }")  # out of its scope
+    with pytest.raises(tvm.parser.ParseError, match="defined twice"):
+        tvm.parser.parse("def @f() { () }\ndef @f() { () }")
     with pytest.raises(tvm.parser.ParseError, match=r"meta\[relay.Constant\]\[0\]"):
         tvm.parser.parse("def @main(%x: Tensor[(2,), float32]) { add(%x, meta[relay.Constant][0]) }")
 
@@ -143,3 +147,18 @@ def test_printer_leaves_out_default_attributes_and_the_parser_restores_them():
     assert "strides=" not in text and "data_layout=" not in text
     assert "padding=[1, 1, 1, 1]" in text and "channels=4" in text
     assert tvm.ir.structural_equal(tvm.parser.parse(text), mod)
+
+
+def test_expression_text_declares_its_free_variables():
+    x = relay.var("x", shape=(2, 3))
+    y = relay.var("y", shape=(3,), dtype="float32")
+    expr = relay.add(relay.exp(x), y)
+    text = expr.astext()
+    assert text.startswith("free_var %x: Tensor[(2, 3), float32];\nfree_var %y: Tensor[(3,), float32];")
+    parsed = tvm.parser.parse_expr(text)
+    assert tvm.ir.structural_equal(parsed, expr, map_free_vars=True)
+    # constants from an outside metadata table
+    c = relay.const(np.arange(6, dtype="float32").reshape(2, 3))
+    mod = tvm.parser.parse("def @main(%a: Tensor[(2, 3), float32]) { add(%a, meta[relay.Constant][0]) }",
+                           init_meta_table={"relay.Constant": [c]})
+    assert mod["main"].body.args[1] is c
