@@ -123,6 +123,42 @@ CASES = [
      lambda: [_rand(3, 4)]),
     ("pad", lambda: Lambda(lambda m, x: F.pad(x, (1, 2, 0, 1), value=0.5)),
      lambda: [_rand(1, 2, 3, 3)]),
+    ("more_activations", lambda: Lambda(lambda m, x: (
+        F.elu(x, 0.7), F.selu(x), F.celu(x, 1.3), F.logsigmoid(x), F.threshold(x, 0.1, -2.0),
+        m.prelu(x), x.reciprocal(), torch.log1p(x.abs()), torch.expm1(x),
+        torch.addcmul(x, x, x, value=0.5), torch.addcdiv(x, x, x.abs() + 1, value=2)),
+        prelu=nn.PReLU(3)),
+     lambda: [_rand(2, 3, 4)]),
+    ("norms_and_indices", lambda: Lambda(lambda m, x: (
+        torch.logsumexp(x, 1), torch.linalg.vector_norm(x, dim=1), x.norm(p=1, dim=(1, 2)),
+        torch.norm(x, p=float("inf")), x.max(dim=1)[0], x.max(dim=1)[1], x.argmin(-1),
+        torch.max(x, x.flip(0)), x.amin(0))),
+     lambda: [_rand(2, 3, 4)]),
+    ("gather_take_index", lambda: Lambda(lambda m, x, i: (
+        torch.gather(x, 1, i.clamp(0, 2).view(1, 2, 1).expand(2, 2, 4)), torch.take(x, i),
+        x[:, i], x[i[:1], i[1:]], x.index_select(2, i.clamp(0, 3)))),
+     lambda: [_rand(2, 3, 4), torch.tensor([0, -1])]),
+    ("sort_topk_cumsum", lambda: Lambda(lambda m, x: (
+        *torch.topk(x, 2, dim=-1), *torch.sort(x, 1, descending=True), x.argsort(-1),
+        x.cumsum(1), torch.roll(x, (1, -2), (1, 2)), x.repeat_interleave(2, dim=1))),
+     lambda: [_rand(2, 5, 4)]),
+    ("one_hot_scatter", lambda: Lambda(lambda m, i, x: (
+        F.one_hot(i, 5), torch.zeros(3, 5).scatter(1, i.unsqueeze(1), x.unsqueeze(1)))),
+     lambda: [torch.tensor([0, 4, 2]), _rand(3)]),
+    ("grids_and_shuffles", lambda: Lambda(lambda m, x: (
+        *torch.meshgrid(torch.arange(3.0), torch.arange(4.0), indexing="ij"),
+        F.pixel_shuffle(x, 2), torch.linspace(0, 1, 5) + x.sum())),
+     lambda: [_rand(1, 8, 2, 3)]),
+    ("pads_3d_and_norms", lambda: Lambda(lambda m, x: (
+        F.pad(x, (1, 2, 2, 1), mode="reflect"), F.pad(x, (1, 1, 0, 2), mode="replicate"),
+        m.inorm(x), F.interpolate(x, size=(5, 7), mode="bicubic", align_corners=False),
+        F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=True)),
+        inorm=nn.InstanceNorm2d(2, affine=True)),
+     lambda: [_rand(1, 2, 4, 5)]),
+    ("conv3d_pool3d", lambda: Lambda(lambda m, x: (
+        F.max_pool3d(m.conv(x), 2), F.avg_pool3d(m.up(x), 2), F.adaptive_avg_pool3d(x, 1)),
+        conv=nn.Conv3d(2, 3, 3, padding=1), up=nn.ConvTranspose3d(2, 2, 2, stride=2)),
+     lambda: [_rand(1, 2, 4, 4, 4)]),
     ("shape_arithmetic", lambda: Lambda(
         lambda m, x: x.reshape(x.shape[0], x.shape[1] // 2, -1) * (x.size(1) // 3)),
      lambda: [_rand(2, 6, 4)]),

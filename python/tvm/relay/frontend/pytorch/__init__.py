@@ -17,11 +17,11 @@ contracts harder to read; 0.8 scripts keep calling ``from_pytorch`` unchanged.
 
 The package: :mod:`._registry` holds the one converter table, keyed by ATen
 schema name (``"aten::conv2d"``); ``_ops_math``, ``_ops_nn``, ``_ops_shape``,
-``_ops_attention`` and ``_ops_recurrent`` fill it; :mod:`.torchscript` and
-:mod:`.exported_program` walk the two graph kinds. torch itself is imported
+``_ops_index``, ``_ops_attention`` and ``_ops_recurrent`` fill it;
+:mod:`.torchscript` and :mod:`.exported_program` walk the two graph kinds. torch itself is imported
 only when a conversion starts, so ``import tvm.relay.frontend`` never loads it.
 """
-from . import _ops_attention, _ops_math, _ops_nn, _ops_recurrent, _ops_shape  # noqa: F401
+from . import _ops_attention, _ops_index, _ops_math, _ops_nn, _ops_recurrent, _ops_shape  # noqa: F401
 from ._registry import CONVERTERS
 
 __all__ = ["from_pytorch", "from_exported_program", "supported_ops"]

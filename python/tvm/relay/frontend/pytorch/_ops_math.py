@@ -139,6 +139,8 @@ def _logical(ctx, inputs):
 
 @register("aten::where")
 def _where(ctx, inputs):
+    if len(inputs) == 1:
+        raise ctx.unsupported("where(condition) (nonzero: its output shape depends on data)")
     cond, lhs, rhs = inputs[0], inputs[1], inputs[2]
     lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
     return _transform.where(cond, lhs, rhs)
@@ -158,12 +160,32 @@ _UNARY = {
     "aten::tanh": _tensor.tanh, "aten::sigmoid": _tensor.sigmoid, "aten::erf": _tensor.erf,
     "aten::abs": _tensor.abs, "aten::neg": _tensor.negative, "aten::floor": _tensor.floor,
     "aten::ceil": _tensor.ceil, "aten::round": _tensor.round, "aten::relu": _nn.relu,
-    "aten::sign": _tensor.sign,
+    "aten::sign": _tensor.sign, "aten::tan": _tensor.tan, "aten::sinh": _tensor.sinh,
+    "aten::cosh": _tensor.cosh, "aten::asin": _tensor.asin, "aten::acos": _tensor.acos,
+    "aten::atan": _tensor.atan, "aten::log2": _tensor.log2, "aten::log10": _tensor.log10,
+    "aten::trunc": _tensor.trunc, "aten::bitwise_not": _tensor.bitwise_not,
+    "aten::isnan": _tensor.isnan, "aten::isinf": _tensor.isinf,
+    "aten::isfinite": _tensor.isfinite,
 }
 
 
+def _log1p(data):
+    return _tensor.log(_tensor.add(data, to_expr(1.0, dtype_of(data))))
+
+
+def _expm1(data):
+    return _tensor.subtract(_tensor.exp(data), to_expr(1.0, dtype_of(data)))
+
+
+_UNARY["aten::log1p"] = _log1p
+_UNARY["aten::expm1"] = _expm1
+
+
 def _unary(ctx, inputs):
-    return _UNARY[ctx.op_name.rstrip("_")](inputs[0])
+    name = ctx.op_name.rstrip("_")
+    if name == "aten::bitwise_not" and dtype_of(inputs[0]) == "bool":
+        return _tensor.logical_not(inputs[0])
+    return _UNARY[name](inputs[0])
 
 
 register(*_inplace(*_UNARY))(_unary)
@@ -219,6 +241,88 @@ def _silu(ctx, inputs):
 @register(*_inplace("aten::leaky_relu"))
 def _leaky_relu(ctx, inputs):
     return _nn.leaky_relu(inputs[0], float(inputs[1]))
+
+
+@register(*_inplace("aten::elu", "aten::selu", "aten::celu"))
+def _elu_family(ctx, inputs):
+    data = inputs[0]
+    dtype = dtype_of(data)
+    name = ctx.op_name.rstrip("_")
+    if name == "aten::selu":
+        alpha, scale, input_scale = 1.6732632423543772, 1.0507009873554805, 1.0
+    elif name == "aten::celu":
+        alpha = float(inputs[1])
+        scale, input_scale = 1.0, 1.0 / alpha
+    else:
+        alpha, scale, input_scale = (float(v) for v in inputs[1:4])
+    # scale * (max(0, x) + min(0, alpha * (exp(x * input_scale) - 1)))
+    negative = _tensor.multiply(to_expr(alpha, dtype), _tensor.subtract(
+        _tensor.exp(_tensor.multiply(data, to_expr(input_scale, dtype))), to_expr(1.0, dtype)))
+    out = _transform.where(_tensor.greater(data, to_expr(0.0, dtype)), data, negative)
+    return out if scale == 1.0 else _tensor.multiply(out, to_expr(scale, dtype))
+
+
+@register("aten::log_sigmoid")
+def _log_sigmoid(ctx, inputs):
+    # log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|
+    data = inputs[0]
+    dtype = dtype_of(data)
+    soft = _tensor.log(_tensor.add(to_expr(1.0, dtype), _tensor.exp(_tensor.negative(
+        _tensor.abs(data)))))
+    return _tensor.subtract(_tensor.minimum(data, to_expr(0.0, dtype)), soft)
+
+
+@register(*_inplace("aten::threshold"))
+def _threshold(ctx, inputs):
+    data, threshold, value = inputs[0], inputs[1], inputs[2]
+    dtype = dtype_of(data)
+    return _transform.where(_tensor.greater(data, to_expr(threshold, dtype)), data,
+                            to_expr(value, dtype))
+
+
+@register("aten::prelu", "aten::_prelu_kernel")
+def _prelu(ctx, inputs):
+    data, weight = inputs[0], inputs[1]
+    rank = len(shape_of(data))
+    if rank > 1 and len(shape_of(weight)) == 1:
+        weight = _transform.reshape(weight, (-1,) + (1,) * (rank - 2))
+    return _transform.where(_tensor.greater(data, to_expr(0.0, dtype_of(data))), data,
+                            _tensor.multiply(data, weight))
+
+
+@register(*_inplace("aten::reciprocal"))
+def _reciprocal(ctx, inputs):
+    data = inputs[0]
+    if not dtype_of(data).startswith("float"):
+        data = _transform.cast(data, ctx.default_dtype)
+    return _tensor.divide(to_expr(1.0, dtype_of(data)), data)
+
+
+@register(*_inplace("aten::addcmul", "aten::addcdiv"))
+def _addc(ctx, inputs):
+    data, first, second, value = inputs[:4]
+    fn = _tensor.multiply if ctx.op_name.startswith("aten::addcmul") else _tensor.divide
+    product = fn(first, second)
+    if value != 1:
+        product = _tensor.multiply(product, to_expr(value, dtype_of(product)))
+    return _tensor.add(data, product)
+
+
+@register("aten::bitwise_and", "aten::bitwise_or", "aten::bitwise_xor", "aten::__and__",
+          "aten::__or__", "aten::__xor__")
+def _bitwise(ctx, inputs):
+    lhs, rhs = inputs[0], inputs[1]
+    kind = ctx.op_name.replace("aten::", "").strip("_").replace("bitwise_", "")
+    if not is_expr(lhs) and not is_expr(rhs):
+        return {"and": operator.and_, "or": operator.or_, "xor": operator.xor}[kind](lhs, rhs)
+    lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
+    if dtype_of(lhs) == "bool":
+        fn = {"and": _tensor.logical_and, "or": _tensor.logical_or,
+              "xor": _tensor.logical_xor}[kind]
+    else:
+        fn = {"and": _tensor.bitwise_and, "or": _tensor.bitwise_or,
+              "xor": _tensor.bitwise_xor}[kind]
+    return fn(lhs, rhs)
 
 
 @register("aten::gelu")
@@ -296,6 +400,63 @@ def _reduction(ctx, inputs):
     return fn(data, axes, keepdims)
 
 
+@register("aten::logsumexp")
+def _logsumexp(ctx, inputs):
+    data = inputs[0]
+    return _reduce.logsumexp(data, _reduce_axes(inputs[1], len(shape_of(data))), bool(inputs[2]))
+
+
+@register("aten::linalg_vector_norm", "aten::norm")
+def _vector_norm(ctx, inputs):
+    data, order = inputs[0], inputs[1]
+    dims = inputs[2] if len(inputs) > 2 else None
+    keepdim = bool(inputs[3]) if len(inputs) > 3 else False
+    order = 2.0 if order is None else float(order)
+    axes = _reduce_axes(dims, len(shape_of(data)))
+    magnitude = _tensor.abs(data)
+    if order == float("inf"):
+        return _reduce.max(magnitude, axes, keepdim)
+    if order == float("-inf"):
+        return _reduce.min(magnitude, axes, keepdim)
+    if order == 1.0:
+        return _reduce.sum(magnitude, axes, keepdim)
+    if order == 2.0:
+        return _tensor.sqrt(_reduce.sum(_tensor.multiply(data, data), axes, keepdim))
+    dtype = dtype_of(data)
+    total = _reduce.sum(_tensor.power(magnitude, to_expr(order, dtype)), axes, keepdim)
+    return _tensor.power(total, to_expr(1.0 / order, dtype))
+
+
+@register("aten::max", "aten::min")
+def _max_min(ctx, inputs):
+    # overloads: max(self), max.other(self, other), max.dim(self, dim, keepdim) -> (values, indices)
+    data = inputs[0]
+    is_max = ctx.op_name == "aten::max"
+    if len(inputs) == 1:
+        return (_reduce.max if is_max else _reduce.min)(data)
+    if len(inputs) == 2:
+        return (_tensor.maximum if is_max else _tensor.minimum)(
+            *promote(data, inputs[1], ctx.default_dtype))
+    axis = normalize_axis(inputs[1], len(shape_of(data)))
+    keepdim = bool(inputs[2])
+    values = (_reduce.max if is_max else _reduce.min)(data, [axis], keepdim)
+    indices = (_reduce.argmax if is_max else _reduce.argmin)(data, [axis], keepdim)
+    return values, _transform.cast(indices, "int64")
+
+
+@register("aten::argmax", "aten::argmin")
+def _argmax(ctx, inputs):
+    data, dim, keepdim = inputs[0], inputs[1], bool(inputs[2])
+    fn = _reduce.argmax if ctx.op_name == "aten::argmax" else _reduce.argmin
+    if dim is None:
+        out = fn(_transform.reshape(data, (-1,)), [0], False)
+        if keepdim:
+            out = _transform.reshape(out, (1,) * len(shape_of(data)))
+    else:
+        out = fn(data, [normalize_axis(dim, len(shape_of(data)))], keepdim)
+    return _transform.cast(out, "int64")
+
+
 @register("aten::any", "aten::all")
 def _any_all(ctx, inputs):
     data = inputs[0]
@@ -309,12 +470,15 @@ def _any_all(ctx, inputs):
 
 @register("aten::var", "aten::std")
 def _var_std(ctx, inputs):
+    # overloads: (self, unbiased), (self, dim, unbiased, keepdim), (self, dim, correction, keepdim)
     data = inputs[0]
-    dims = inputs[1] if len(inputs) > 1 else None
-    correction = inputs[2] if len(inputs) > 2 else 1
-    keepdim = bool(inputs[3]) if len(inputs) > 3 else False
-    if isinstance(correction, bool):
-        correction = int(correction)
+    if len(inputs) == 2:
+        dims, correction, keepdim = None, inputs[1], False
+    else:
+        dims, correction, keepdim = inputs[1], inputs[2], bool(inputs[3])
+    correction = 1 if correction is None else int(correction)
+    if correction not in (0, 1):
+        raise ctx.unsupported(f"correction={correction}")
     axes = _reduce_axes(dims, len(shape_of(data)))
     fn = _reduce.variance if ctx.op_name == "aten::var" else _reduce.std
     return fn(data, axes, keepdim, unbiased=bool(correction))
@@ -325,13 +489,19 @@ def _var_std(ctx, inputs):
 @register("aten::linear")
 def _linear(ctx, inputs):
     data, weight, bias = inputs[0], inputs[1], inputs[2]
-    shape = shape_of(data)
-    flat = data if len(shape) == 2 else _transform.reshape(data, (-1, shape[-1]))
-    out = _nn.dense(flat, weight)
-    if bias is not None:
-        out = _nn.bias_add(out, bias, axis=-1)
-    if len(shape) != 2:
-        out = _transform.reshape(out, tuple(shape[:-1]) + (shape_of(weight)[0],))
+    if len(shape_of(weight)) == 1:  # a vector weight: x @ w
+        out = _matmul(ctx, [data, weight])
+    else:
+        shape = shape_of(data)
+        flat = data if len(shape) == 2 else _transform.reshape(data, (-1, shape[-1]))
+        out = _nn.dense(flat, weight)
+        if bias is not None and len(shape_of(bias)) == 1:
+            out = _nn.bias_add(out, bias, axis=-1)
+            bias = None
+        if len(shape) != 2:
+            out = _transform.reshape(out, tuple(shape[:-1]) + (shape_of(weight)[0],))
+    if bias is not None:  # any other broadcastable bias
+        out = _tensor.add(out, bias)
     return out
 
 
@@ -385,6 +555,14 @@ def _matmul(ctx, inputs):
         return _reduce.sum(_tensor.multiply(lhs, rhs))
     if lrank == 1:
         return _transform.squeeze(batched_matmul(_transform.expand_dims(lhs, 0), rhs), [-2])
+    if lrank == 2 and rrank > 2:
+        # (M, K) @ (..., K, N): one dense against all the batch's right-hand matrices
+        rshape = shape_of(rhs)
+        batch = tuple(rshape[:-2])
+        flat = _transform.reshape(_transform.transpose(
+            rhs, list(range(rrank - 2)) + [rrank - 1, rrank - 2]), (-1, rshape[-2]))
+        out = _transform.reshape(_nn.dense(lhs, flat), (shape_of(lhs)[0],) + batch + (rshape[-1],))
+        return _transform.transpose(out, list(range(1, rrank - 1)) + [0, rrank - 1])
     if rrank == 1:
         return _transform.squeeze(batched_matmul(lhs, _transform.expand_dims(rhs, 1)), [-1])
     return batched_matmul(lhs, rhs)

@@ -24,9 +24,9 @@ def _tuple(value, rank, what):
 
 def convolution(ctx, data, weight, bias, stride, padding, dilation, transposed, output_padding,
                 groups):
-    """Relay for ``aten::convolution``'s arguments (1-d and 2-d, plain and transposed)."""
+    """Relay for ``aten::convolution``'s arguments (1-, 2- and 3-d, plain and transposed)."""
     rank = len(shape_of(data)) - 2
-    if rank not in (1, 2):
+    if rank not in (1, 2, 3):
         raise ctx.unsupported(f"{rank}-d convolution")
     if isinstance(padding, str):
         raise ctx.unsupported(f"padding={padding!r} (trace or export resolves it to numbers)")
@@ -34,17 +34,19 @@ def convolution(ctx, data, weight, bias, stride, padding, dilation, transposed, 
     dilation = _tuple(dilation, rank, "dilation")
     groups = static_int(groups, "groups")
     kernel = shape_of(weight)
+    spatial = "DHW"[3 - rank:]
     if transposed:
         output_padding = _tuple(output_padding, rank, "output_padding") or (0,) * rank
-        channels = kernel[1] * groups
-        fn = _nn.conv2d_transpose if rank == 2 else _nn.conv1d_transpose
+        fn = {1: _nn.conv1d_transpose, 2: _nn.conv2d_transpose, 3: _nn.conv3d_transpose}[rank]
         out = fn(data, weight, strides=stride, padding=padding, dilation=dilation, groups=groups,
-                 channels=channels, kernel_size=kernel[2:],
-                 kernel_layout="IOHW" if rank == 2 else "IOW", output_padding=output_padding)
+                 channels=kernel[1] * groups, kernel_size=kernel[2:],
+                 data_layout="NC" + spatial, kernel_layout="IO" + spatial,
+                 output_padding=output_padding)
     else:
-        fn = _nn.conv2d if rank == 2 else _nn.conv1d
+        fn = {1: _nn.conv1d, 2: _nn.conv2d, 3: _nn.conv3d}[rank]
         out = fn(data, weight, strides=stride, padding=padding, dilation=dilation, groups=groups,
-                 channels=kernel[0], kernel_size=kernel[2:])
+                 channels=kernel[0], kernel_size=kernel[2:], data_layout="NC" + spatial,
+                 kernel_layout="OI" + spatial)
     if bias is not None:
         out = _nn.bias_add(out, bias, axis=1)
     return out
@@ -55,13 +57,13 @@ def _convolution(ctx, inputs):
     return convolution(ctx, *inputs[:9])
 
 
-@register("aten::conv1d", "aten::conv2d")
+@register("aten::conv1d", "aten::conv2d", "aten::conv3d")
 def _conv(ctx, inputs):
     data, weight, bias, stride, padding, dilation, groups = inputs[:7]
     return convolution(ctx, data, weight, bias, stride, padding, dilation, False, None, groups)
 
 
-@register("aten::conv_transpose1d", "aten::conv_transpose2d")
+@register("aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d")
 def _conv_transpose(ctx, inputs):
     data, weight, bias, stride, padding, output_padding, groups, dilation = inputs[:8]
     return convolution(ctx, data, weight, bias, stride, padding, dilation, True, output_padding,
@@ -144,6 +146,17 @@ def _native_layer_norm(ctx, inputs):
     return out, mean, rstd
 
 
+@register("aten::instance_norm")
+def _instance_norm(ctx, inputs):
+    data, weight, bias, _mean, _var, use_input_stats, _momentum, eps = inputs[:8]
+    if not use_input_stats:
+        raise ctx.unsupported("running statistics (track_running_stats in eval mode)")
+    channels = shape_of(data)[1]
+    dtype = dtype_of(data)
+    return _nn.instance_norm(data, _ones_or(weight, channels, dtype, 1.0),
+                             _ones_or(bias, channels, dtype, 0.0), axis=1, epsilon=float(eps))
+
+
 @register("aten::group_norm")
 def _group_norm(ctx, inputs):
     data, groups, weight, bias, eps = inputs[:5]
@@ -164,32 +177,33 @@ def _pool_args(ctx, data, kernel, stride, padding):
     return rank, kernel, stride, padding
 
 
-@register("aten::max_pool1d", "aten::max_pool2d", "aten::max_pool2d_with_indices")
+@register("aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d",
+          "aten::max_pool2d_with_indices")
 def _max_pool(ctx, inputs):
     data, kernel, stride, padding, dilation, ceil_mode = inputs[:6]
     rank, kernel, stride, padding = _pool_args(ctx, data, kernel, stride, padding)
     dilation = _tuple(dilation, rank, "dilation")
-    fn = _nn.max_pool2d if rank == 2 else _nn.max_pool1d
+    fn = {1: _nn.max_pool1d, 2: _nn.max_pool2d, 3: _nn.max_pool3d}[rank]
     out = fn(data, kernel, stride, dilation, padding, ceil_mode=bool(ceil_mode))
     if ctx.op_name.endswith("with_indices"):
         return out, Unavailable("the indices output of max_pool2d_with_indices")
     return out
 
 
-@register("aten::avg_pool1d", "aten::avg_pool2d")
+@register("aten::avg_pool1d", "aten::avg_pool2d", "aten::avg_pool3d")
 def _avg_pool(ctx, inputs):
     data, kernel, stride, padding, ceil_mode, count_include_pad = inputs[:6]
     divisor = inputs[6] if len(inputs) > 6 else None
     if divisor is not None:
         raise ctx.unsupported("divisor_override")
     rank, kernel, stride, padding = _pool_args(ctx, data, kernel, stride, padding)
-    fn = _nn.avg_pool2d if rank == 2 else _nn.avg_pool1d
+    fn = {1: _nn.avg_pool1d, 2: _nn.avg_pool2d, 3: _nn.avg_pool3d}[rank]
     return fn(data, kernel, stride, (1,) * rank, padding, ceil_mode=bool(ceil_mode),
               count_include_pad=bool(count_include_pad))
 
 
-@register("aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d",
-          "aten::adaptive_max_pool1d", "aten::adaptive_max_pool2d")
+@register("aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d",
+          "aten::adaptive_max_pool1d", "aten::adaptive_max_pool2d", "aten::adaptive_max_pool3d")
 def _adaptive_pool(ctx, inputs):
     data, size = inputs[0], inputs[1]
     rank = len(shape_of(data)) - 2
@@ -200,7 +214,7 @@ def _adaptive_pool(ctx, inputs):
     fn = getattr(_nn, f"adaptive_{kind}_pool{rank}d")
     out = fn(data, size)
     if kind == "max" and ctx.num_outputs > 1:
-        raise ctx.unsupported("the indices output")
+        return out, Unavailable(f"the indices output of {ctx.op_name}")
     return out
 
 
@@ -228,11 +242,17 @@ def _resize(ctx, data, size, method, align_corners, scales):
         for d, s, o in zip(shape_of(data)[2:], scales, size):
             if s is not None and abs(d * float(s) - o) > 1e-6:
                 raise ctx.unsupported(f"scale factor {s} that does not give a whole output size")
+    # torch's bicubic kernel uses a = -0.75 and samples outside the input clamped
+    extra = {"cubic_alpha": -0.75, "cubic_exclude": 0} if method == "cubic" else {}
+    options = dict(method=method, coordinate_transformation_mode=mode,
+                   rounding_method=rounding, **extra)
     if rank == 2:
-        return _image.resize2d(data, size, None, "NCHW", method, mode, rounding)
+        return _image.resize2d(data, size, layout="NCHW", **options)
     if rank == 1:
-        return _image.resize1d(data, size, None, "NCW", method, mode, rounding)
-    raise ctx.unsupported(f"{rank}-d resizing")
+        return _image.resize1d(data, size, layout="NCW", **options)
+    if rank == 3 and method != "cubic":
+        return _image.resize3d(data, size, layout="NCDHW", **options)
+    raise ctx.unsupported(f"{rank}-d {method} resizing")
 
 
 def _scales(ctx, inputs, first):
@@ -245,18 +265,20 @@ def _scales(ctx, inputs, first):
     return list(rest)
 
 
-@register("aten::upsample_nearest1d", "aten::upsample_nearest2d")
+@register("aten::upsample_nearest1d", "aten::upsample_nearest2d", "aten::upsample_nearest3d")
 def _upsample_nearest(ctx, inputs):
     scales = _scales(ctx, inputs, 2)
     size = _resize_size(ctx, inputs[0], inputs[1], scales)
     return _resize(ctx, inputs[0], size, "nearest_neighbor", False, scales)
 
 
-@register("aten::upsample_linear1d", "aten::upsample_bilinear2d")
+@register("aten::upsample_linear1d", "aten::upsample_bilinear2d", "aten::upsample_trilinear3d",
+          "aten::upsample_bicubic2d")
 def _upsample_linear(ctx, inputs):
     scales = _scales(ctx, inputs, 3)
     size = _resize_size(ctx, inputs[0], inputs[1], scales)
-    return _resize(ctx, inputs[0], size, "linear", bool(inputs[2]), scales)
+    method = "cubic" if ctx.op_name.endswith("bicubic2d") else "linear"
+    return _resize(ctx, inputs[0], size, method, bool(inputs[2]), scales)
 
 
 # -- others --------------------------------------------------------------------------------
@@ -277,22 +299,38 @@ def _embedding(ctx, inputs):
     return _transform.take(weight, indices, axis=0, mode="clip")
 
 
-@register("aten::constant_pad_nd", "aten::pad")
-def _constant_pad(ctx, inputs):
-    data, pad = inputs[0], int_list(inputs[1], "pad")
-    if ctx.op_name == "aten::pad":
-        mode, value = inputs[2], inputs[3]
-        if mode != "constant":
-            raise ctx.unsupported(f"mode={mode!r}")
-    else:
-        value = inputs[2]
-    rank = len(shape_of(data))
+def _pad_widths(ctx, rank, pad):
     # torch lists (before, after) pairs from the last axis backwards
     widths = [[0, 0] for _ in range(rank)]
     for i in range(len(pad) // 2):
         widths[rank - 1 - i] = [pad[2 * i], pad[2 * i + 1]]
     if any(w < 0 for pair in widths for w in pair):
         raise ctx.unsupported("negative padding")
+    return widths
+
+
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+              "circular": None}
+
+
+@register("aten::constant_pad_nd", "aten::pad", "aten::reflection_pad1d",
+          "aten::reflection_pad2d", "aten::reflection_pad3d", "aten::replication_pad1d",
+          "aten::replication_pad2d", "aten::replication_pad3d")
+def _pad(ctx, inputs):
+    data, pad = inputs[0], int_list(inputs[1], "pad")
+    if ctx.op_name == "aten::pad":
+        mode, value = inputs[2], inputs[3]
+    elif ctx.op_name == "aten::constant_pad_nd":
+        mode, value = "constant", inputs[2]
+    else:
+        mode, value = ("reflect" if "reflection" in ctx.op_name else "replicate"), None
+    if _PAD_MODES.get(mode) is None:
+        raise ctx.unsupported(f"mode={mode!r}")
+    widths = _pad_widths(ctx, len(shape_of(data)), pad)
+    if mode == "reflect":
+        return _nn.mirror_pad(data, widths, "REFLECT")
+    if mode == "replicate":
+        return _nn.pad(data, widths, pad_mode="edge")
     return _nn.pad(data, widths, 0.0 if value is None else float(value))
 
 

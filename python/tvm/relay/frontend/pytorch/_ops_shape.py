@@ -91,14 +91,14 @@ def _t(ctx, inputs):
     return data if rank < 2 else _transform.transpose(data, list(range(rank))[::-1])
 
 
-@register("aten::unsqueeze")
+@register("aten::unsqueeze", "aten::unsqueeze_")
 def _unsqueeze(ctx, inputs):
     data = inputs[0]
     axis = normalize_axis(inputs[1], len(shape_of(data)) + 1)
     return _transform.expand_dims(data, axis)
 
 
-@register("aten::squeeze")
+@register("aten::squeeze", "aten::squeeze_")
 def _squeeze(ctx, inputs):
     data = inputs[0]
     shape = shape_of(data)
@@ -278,6 +278,11 @@ def _size(ctx, inputs):
 @register("aten::numel")
 def _numel_op(ctx, inputs):
     return _numel(inputs[0])
+
+
+@register("aten::is_floating_point")
+def _is_floating_point(ctx, inputs):
+    return dtype_of(inputs[0]).startswith(("float", "bfloat"))
 
 
 @register("aten::dim")
