@@ -8,6 +8,8 @@ import tvm_ffi
 
 from tvm.error import register_error  # noqa: F401  (0.8: tvm._ffi.register_error)
 
+from . import base
+
 
 def register_func(func_name, f=None, override=False):
     """Register a global function (usable as ``@register_func("name")`` or

@@ -136,6 +136,8 @@ class _Printer:
         found = scope.get(id(expr))
         if found is not None:
             return found[1]
+        if isinstance(expr, Call | Tuple | TupleGetItem):
+            self._bind_operands_first(expr, lines, scope, indent)
         if isinstance(expr, Var):
             return self.var_name(expr)
         if isinstance(expr, GlobalVar):
@@ -188,6 +190,30 @@ class _Printer:
             )
             return self.bind(text, expr, lines, scope, indent)
         return repr(expr)
+
+    def _bind_operands_first(self, expr, lines, scope, indent):
+        """Bind the calls, tuples and projections below ``expr`` in post order
+        with an explicit stack, so that printing a long chain (10^4 ops) does
+        not recurse once per op: each operand is then found in ``scope``."""
+        order, seen, stack = [], set(), [(expr, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen or id(node) in scope:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            if isinstance(node, Call):
+                children = list(node.args) + ([node.op] if isinstance(node.op, Call | Tuple | TupleGetItem) else [])
+            elif isinstance(node, Tuple):
+                children = list(node.fields)
+            else:
+                children = [node.tuple_value]
+            stack.extend((c, False) for c in reversed(children) if isinstance(c, Call | Tuple | TupleGetItem))
+        for node in order[:-1]:  # the root itself is printed by the caller
+            self.expr(node, lines, scope, indent)
 
     def meta_section(self):
         if not (self.show_meta_data and self.constants):

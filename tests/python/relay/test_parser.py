@@ -162,3 +162,16 @@ def test_expression_text_declares_its_free_variables():
     mod = tvm.parser.parse("def @main(%a: Tensor[(2, 3), float32]) { add(%a, meta[relay.Constant][0]) }",
                            init_meta_table={"relay.Constant": [c]})
     assert mod["main"].body.args[1] is c
+
+
+def test_long_chains_and_slashes_in_names():
+    x = relay.var("block/x", shape=(2,))
+    y = x
+    for _ in range(12000):  # deeper than one Python frame per op allows
+        y = relay.add(y, relay.const(1.0))
+    text = relay.Function([x], y).astext()
+    assert "%block/x" in text
+    parsed = tvm.parser.parse_expr(text)
+    assert parsed.params[0].name_hint == "block/x"
+    run = relay.create_executor("debug", mod=tvm.IRModule.from_expr(parsed)).evaluate()
+    np.testing.assert_allclose(run(np.zeros(2, "float32")).numpy(), [12000.0, 12000.0])
