@@ -125,3 +125,27 @@ def test_calling_a_function_typed_variable_builds_a_call():
     assert isinstance(f(x), relay.Call) and f(x).op is f
     out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(func)).evaluate()(np.ones(3, "float32"))
     np.testing.assert_allclose(out.numpy(), np.exp(np.full(3, 2.0)), rtol=1e-6)
+
+
+def test_operator_declared_from_python_with_0_8_registration_calls():
+    from tvm.relay.op import op as _op
+
+    name = "test_v08_names.broadcast_add"
+    try:
+        _op.register(name, "add two tensors with broadcasting")
+        op = _op.get(name)
+        op.set_num_inputs(2)
+        op.add_argument("lhs", "Tensor", "left")
+        op.add_argument("rhs", "Tensor", "right")
+        op.add_type_rel("Broadcast")
+        op.set_support_level(1)
+        _op.register_pattern(name, _op.OpPattern.BROADCAST)
+        _op.register_stateful(name, False)
+        x, y = relay.var("x", shape=(10, 4)), relay.var("y", shape=(5, 10, 1))
+        mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x, y], relay.Call(op, [x, y]))))
+        assert mod["main"].checked_type.ret_type == relay.TensorType((5, 10, 4), "float32")
+        assert op.num_inputs == 2 and len(op.arguments) == 2 and op.get_attr("TOpIsStateful") is False
+        with pytest.raises(ValueError, match="unknown standard type relation"):
+            op.add_type_rel("NoSuchRelation")
+    finally:
+        _op._REGISTRY.pop(name, None)  # pylint: disable=protected-access

@@ -24,6 +24,7 @@ from .op import (
     register_compute,
     register_op,
     register_pattern,
+    register_stateful,
     register_strategy,
     register_type_rel,
 )

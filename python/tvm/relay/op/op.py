@@ -88,6 +88,40 @@ class Op(RelayExpr):
     def __reduce__(self):
         return (get, (self.name,))
 
+    # 0.8's registration methods (``_op.get(name).set_num_inputs(1)`` ...) for
+    # operators declared from Python.
+    def set_num_inputs(self, n):
+        """Set the number of inputs."""
+        self.num_inputs = int(n)
+
+    def add_argument(self, name, type_name, description):
+        """Document an argument (name, type, description)."""
+        self.arguments = self.arguments + ((name, type_name, description),)
+
+    def set_support_level(self, level):
+        """Set the support level (1: core ops)."""
+        self.support_level = int(level)
+
+    def set_attrs_type_key(self, key):
+        """Set the type key of the attributes of its calls."""
+        self.attrs_type_key = key
+
+    def add_type_rel(self, rel_name, type_rel_func=None):
+        """Set the type relation: ``type_rel_func(arg_types, attrs) -> type``,
+        or without it one of the standard relations by name (``"Identity"``,
+        ``"Broadcast"``, ``"BroadcastComp"``)."""
+        if type_rel_func is None:
+            from . import type_relations  # pylint: disable=import-outside-toplevel
+
+            standard = {"Identity": type_relations.identity_rel,
+                        "Broadcast": type_relations.broadcast_rel,
+                        "BroadcastComp": type_relations.broadcast_bool_rel}
+            if rel_name not in standard:
+                raise ValueError(f"{self.name}: unknown standard type relation {rel_name!r}; "
+                                 f"give a function or one of {sorted(standard)}")
+            type_rel_func = standard[rel_name]
+        self.set_attr("FInferType", type_rel_func)
+
 
 def register_op(op_name, num_inputs=-1, attrs_type_key="", describe="", support_level=10):
     """Declare a new operator (idempotent: returns the existing one if declared)."""
@@ -149,6 +183,11 @@ def register_strategy(op_name, fstrategy=None, level=10):
 def register_pattern(op_name, pattern, level=10):
     """Register the fusion pattern (:class:`OpPattern`) of an operator."""
     get(op_name).set_attr("TOpPattern", pattern, level)
+
+
+def register_stateful(op_name, stateful, level=10):
+    """Record whether an operator has side effects (``TOpIsStateful``)."""
+    get(op_name).set_attr("TOpIsStateful", bool(stateful), level)
 
 
 def register_type_rel(op_name, rel=None, level=10):
