@@ -149,3 +149,16 @@ def test_operator_declared_from_python_with_0_8_registration_calls():
             op.add_type_rel("NoSuchRelation")
     finally:
         _op._REGISTRY.pop(name, None)  # pylint: disable=protected-access
+
+
+def test_contrib_nvcc_and_topi_cuda_helpers_are_pure_functions():
+    from tvm.contrib import nvcc
+    from tvm.topi.cuda.conv3d_winograd import _infer_tile_size
+
+    assert nvcc.have_fp16("5.3") and nvcc.have_fp16("7.0") and not nvcc.have_fp16("5.2")
+    assert nvcc.have_int8("6.1") and not nvcc.have_int8("6.0")
+    assert nvcc.have_tensorcore("7.5") and not nvcc.have_tensorcore("6.1")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        nvcc.compile_cuda("__global__ void k() {}")
+    assert _infer_tile_size(np.zeros((1, 2, 4, 16, 16)), None) == 4
+    assert _infer_tile_size(np.zeros((1, 2, 4, 12, 12)), None) == 2
