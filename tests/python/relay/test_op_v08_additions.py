@@ -166,11 +166,18 @@ def test_deformable_conv2d():
         for ox in range(6):
             expected[0, :, oy, ox] = np.tensordot(weight, padded[0, :, oy:oy + 3, ox:ox + 3], axes=3)
     _check(expr, {"x": data, "w": weight, "o": np.zeros_like(offsets)}, expected, rtol=1e-4, atol=1e-4)
+    # groups > 1 (computed by the fork: the base's TOPI has groups=1 only)
     grouped = relay.nn.deformable_conv2d(x, o, relay.var("g", shape=(4, 2, 3, 3)), padding=(1, 1),
                                          deformable_groups=2, groups=2)
-    with pytest.raises(Exception, match="groups=2 has no compute"):
-        relay.build(tvm.IRModule.from_expr(relay.Function(relay.analysis.free_vars(grouped), grouped)),
-                    target="llvm")
+    g_weight = RNG.standard_normal((4, 2, 3, 3)).astype("float32")
+    _check(grouped, {"x": data, "g": g_weight, "o": offsets}, rtol=1e-4, atol=1e-4)
+    expected = np.zeros((1, 4, 6, 6), "float32")
+    for oc in range(4):
+        g = oc // 2
+        for oy in range(6):
+            for ox in range(6):
+                expected[0, oc, oy, ox] = np.sum(padded[0, 2 * g:2 * g + 2, oy:oy + 3, ox:ox + 3] * g_weight[oc])
+    _check(grouped, {"x": data, "g": g_weight, "o": np.zeros_like(offsets)}, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_ndarray_size_and_resize_v08_positional_order():
@@ -197,3 +204,22 @@ def test_take_with_int64_indices_fused_after_concatenate(mode):
     _check(expr, {"x": data}, full[index])
     gathered = relay.gather_nd(concat, relay.const([[0, 1], [1, 0]], "int64"))
     _check(gathered, {"x": data}, full[[0, 1], [1, 0]])
+
+
+def test_deformable_conv2d_nhwc_and_deduced_types():
+    data = RNG.standard_normal((1, 6, 6, 4)).astype("float32")
+    weight = RNG.standard_normal((3, 3, 4, 5)).astype("float32")
+    offsets = RNG.uniform(-1.5, 1.5, (1, 6, 6, 36)).astype("float32")
+    x, o, w = relay.var("x", shape=data.shape), relay.var("o"), relay.var("w")  # o, w deduced
+    expr = relay.nn.deformable_conv2d(x, o, w, padding=(1, 1), deformable_groups=2, channels=5,
+                                      kernel_size=(3, 3), data_layout="NHWC", kernel_layout="HWIO")
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x, o, w], expr)))
+    assert [p.checked_type.shape for p in mod["main"].params[1:]] == [(1, 6, 6, 36), (3, 3, 4, 5)]
+    out = _check(expr, {"x": data, "w": weight, "o": offsets}, rtol=1e-4, atol=1e-4)
+    # the same in NCHW gives the transposed result
+    nchw = relay.nn.deformable_conv2d(
+        relay.var("x", shape=(1, 4, 6, 6)), relay.var("o", shape=(1, 36, 6, 6)), relay.var("w", shape=(5, 4, 3, 3)),
+        padding=(1, 1), deformable_groups=2)
+    ref = _check(nchw, {"x": data.transpose(0, 3, 1, 2), "o": offsets.transpose(0, 3, 1, 2),
+                        "w": weight.transpose(3, 2, 0, 1)}, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(out, ref.transpose(0, 2, 3, 1), rtol=1e-4, atol=1e-4)

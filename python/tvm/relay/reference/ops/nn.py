@@ -503,6 +503,15 @@ def _bilinear_zero_outside(plane, y, x):
 
 @register_kernel("nn.deformable_conv2d")
 def _deformable_conv2d(attrs, args):
+    if attr(attrs, "data_layout", "NCHW") == "NHWC":  # computed in NCHW / OIHW
+        data, offset, weight = args
+        out = _deformable_conv2d_nchw(attrs, [data.transpose(0, 3, 1, 2), offset.transpose(0, 3, 1, 2),
+                                              weight.transpose(3, 2, 0, 1)])
+        return np.ascontiguousarray(out.transpose(0, 2, 3, 1))
+    return _deformable_conv2d_nchw(attrs, args)
+
+
+def _deformable_conv2d_nchw(attrs, args):
     data, offset, weight = (a.astype(np.float64) for a in args)
     strides, dilation = attr(attrs, "strides"), attr(attrs, "dilation")
     pad_top, pad_left = attr(attrs, "padding")[:2]
