@@ -11,6 +11,8 @@ torch = pytest.importorskip("torch")
 import torch_models as tm  # noqa: E402
 from pytorch_testing import verify  # noqa: E402
 
+# "export-core": torch.export then run_decompositions() (core ATen: convolution, addmm,
+# native_layer_norm, _softmax...)
 PATHS = ["trace", "export"]
 # the reference outputs spread far more than atol (1e-5): the comparison means something
 MIN_STD = 1e-2
@@ -63,13 +65,13 @@ def test_encoder_with_padding_mask(path):
            min_std=MIN_STD)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", PATHS + ["export-core"])
 def test_unet_like(path):
     torch.manual_seed(4)
     verify(tm.unet_like(), [torch.randn(1, 3, 32, 32)], path, min_std=MIN_STD)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", PATHS + ["export-core"])
 def test_vit_like(path):
     torch.manual_seed(5)
     verify(tm.vit_like(), [torch.randn(2, 3, 32, 32)], path, min_std=MIN_STD)

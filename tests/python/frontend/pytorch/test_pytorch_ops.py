@@ -95,7 +95,8 @@ CASES = [
      lambda: [_rand(1, 2, 4, 6)]),
     ("sdpa_mask_causal", lambda: Lambda(lambda m, q, k, v: (
         F.scaled_dot_product_attention(q, k, v, is_causal=True),
-        F.scaled_dot_product_attention(q, k, v, attn_mask=(k.sum(-1, keepdim=True) > -9).transpose(-1, -2)),
+        F.scaled_dot_product_attention(
+            q, k, v, attn_mask=(k.sum(-1, keepdim=True) > -9).transpose(-1, -2)),
         F.scaled_dot_product_attention(q, k, v, scale=0.3))),
      lambda: [_rand(2, 2, 5, 4), _rand(2, 2, 5, 4), _rand(2, 2, 5, 3)]),
     ("multihead_attention", lambda: Lambda(lambda m, q, kv: m.mha(q, kv, kv)[0],
@@ -109,8 +110,9 @@ CASES = [
                             m.mha(x, x, x, attn_mask=torch.triu(torch.ones(4, 4), 1) > 0)[0]),
         mha=nn.MultiheadAttention(8, 2, batch_first=True)),
      lambda: [_rand(2, 4, 8), torch.tensor([[1.0, 1, 1, 1], [1, 1, 0, 0]])]),
-    ("encoder_layer_norm_first", lambda: Lambda(lambda m, x: m.layer(x), layer=nn.TransformerEncoderLayer(
-        16, 2, 32, dropout=0.0, batch_first=True, norm_first=True)),
+    ("encoder_layer_norm_first", lambda: Lambda(
+        lambda m, x: m.layer(x), layer=nn.TransformerEncoderLayer(
+            16, 2, 32, dropout=0.0, batch_first=True, norm_first=True)),
      lambda: [_rand(2, 5, 16)]),
     ("embedding_int64", lambda: Lambda(lambda m, ids: m.emb(ids) * 2, emb=nn.Embedding(10, 4)),
      lambda: [torch.tensor([[0, 3, 9], [1, 1, 2]], dtype=torch.int64)]),

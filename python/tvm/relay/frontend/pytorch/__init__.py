@@ -16,12 +16,14 @@ required arguments depend on the type of its first argument would make both
 contracts harder to read; 0.8 scripts keep calling ``from_pytorch`` unchanged.
 
 The package: :mod:`._registry` holds the one converter table, keyed by ATen
-schema name (``"aten::conv2d"``); ``_ops_math``, ``_ops_nn``, ``_ops_shape``,
-``_ops_index``, ``_ops_attention`` and ``_ops_recurrent`` fill it;
-:mod:`.torchscript` and :mod:`.exported_program` walk the two graph kinds. torch itself is imported
-only when a conversion starts, so ``import tvm.relay.frontend`` never loads it.
+schema name (``"aten::conv2d"``); ``_ops_math``, ``_ops_activation``, ``_ops_nn``,
+``_ops_shape``, ``_ops_index``, ``_ops_attention`` and ``_ops_recurrent`` fill it;
+:mod:`.torchscript` and :mod:`.exported_program` walk the two graph kinds.
+torch itself is imported only when a conversion starts: this package never
+imports it at module level.
 """
-from . import _ops_attention, _ops_index, _ops_math, _ops_nn, _ops_recurrent, _ops_shape  # noqa: F401
+from . import (  # noqa: F401  (each module registers its converters)
+    _ops_activation, _ops_attention, _ops_index, _ops_math, _ops_nn, _ops_recurrent, _ops_shape)
 from ._registry import CONVERTERS
 
 __all__ = ["from_pytorch", "from_exported_program", "supported_ops"]
@@ -134,7 +136,8 @@ def from_exported_program(exported_program, input_infos=None, custom_convert_map
         Listing every unsupported operator at once, before conversion.
     """
     _require_torch()
-    from .exported_program import convert_exported_program  # pylint: disable=import-outside-toplevel
+    # pylint: disable-next=import-outside-toplevel
+    from .exported_program import convert_exported_program
 
     return convert_exported_program(exported_program, input_infos, custom_convert_map,
                                     default_dtype, use_parser_friendly_name)

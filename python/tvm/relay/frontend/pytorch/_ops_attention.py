@@ -153,7 +153,7 @@ def _encoder_layer(ctx, inputs):
     def feed_forward(x):
         hidden = _linear(x, ffn_w1, ffn_b1)
         if use_gelu:
-            from ._ops_math import _gelu  # pylint: disable=import-outside-toplevel
+            from ._ops_activation import _gelu  # pylint: disable=import-outside-toplevel
 
             hidden = _gelu(ctx, [hidden, "none"])
         else:

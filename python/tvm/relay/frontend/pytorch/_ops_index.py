@@ -178,3 +178,12 @@ def _linspace(ctx, inputs):
 @register("aten::pixel_shuffle")
 def _pixel_shuffle(ctx, inputs):
     return _nn.depth_to_space(inputs[0], static_int(inputs[1]), "NCHW", "CRD")
+
+
+@register("aten::triu", "aten::tril")
+def _triangle(ctx, inputs):
+    data, diagonal = inputs[0], static_int(inputs[1] if len(inputs) > 1 else 0)
+    rows, cols = shape_of(data)[-2:]
+    fn = np.triu if ctx.op_name == "aten::triu" else np.tril
+    keep = fn(np.ones((rows, cols), dtype=bool), diagonal)
+    return _transform.where(to_expr(keep, "bool"), data, _tensor.zeros_like(data))

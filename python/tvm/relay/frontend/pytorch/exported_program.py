@@ -83,7 +83,8 @@ class ExportedProgramConverter:
     def bind_placeholders(self, program, input_infos):
         """Relay variables for user inputs and parameters (lifted placeholders)."""
         import torch  # pylint: disable=import-outside-toplevel
-        from torch.export.graph_signature import InputKind  # pylint: disable=import-outside-toplevel
+        # pylint: disable-next=import-outside-toplevel
+        from torch.export.graph_signature import InputKind
 
         specs = {spec.arg.name: spec for spec in program.graph_signature.input_specs}
         user = [n for n in program.graph.nodes
