@@ -229,3 +229,18 @@ class DataDependent(nn.Module):
 def test_scripted_data_dependent_branch_is_a_clear_error():
     with pytest.raises(tvm.error.OpNotImplemented, match="data-dependent control flow"):
         relay.frontend.from_pytorch(torch.jit.script(DataDependent()), [("x", (3,))])
+
+
+def test_exported_dynamic_dimension_takes_the_given_size():
+    class Scaled(nn.Module):
+        def forward(self, x):
+            return x.relu() * x.shape[0]
+
+    program = torch.export.export(Scaled(), (torch.randn(4, 3),),
+                                  dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
+    mod, params = relay.frontend.from_exported_program(program, [("x", (6, 3))])
+    x = torch.randn(6, 3)
+    out = build_and_run(mod, params, {"x": x.numpy()})
+    np.testing.assert_allclose(out[0], (x.relu() * 6).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="input_infos gives shape"):
+        relay.frontend.from_exported_program(program, [("x", (6, 4))])

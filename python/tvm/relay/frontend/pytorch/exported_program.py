@@ -8,11 +8,15 @@ names them by schema name (``"aten::conv2d"``) and passes their arguments in
 schema order with keyword and default arguments filled in, so the converters
 written for TorchScript serve unchanged.
 
+Relay shapes are static: a dimension exported as dynamic (``torch.export.Dim``)
+takes the size given in ``input_infos``, or else its example size.
+
 The program is converted as given, in whichever ATen dialect it is: the default
 export IR (``aten.linear``, ``aten.layer_norm``, ``aten.scaled_dot_product_attention``)
 or the core ATen IR after ``run_decompositions()`` (``aten.addmm``,
 ``aten.native_layer_norm``, ``aten._native_batch_norm_legit_no_training``).
 """
+import logging
 import operator
 
 from ... import expr as _expr
@@ -22,6 +26,8 @@ from ._helpers import relay_dtype
 from .torchscript import _parse_input_info, _unpack, build_module, flatten_outputs
 
 __all__ = ["convert_exported_program", "WALKER_OPS", "op_name_of"]
+
+logger = logging.getLogger("relay")
 
 #: call targets the walker handles itself
 WALKER_OPS = frozenset({"getitem"})
@@ -98,15 +104,23 @@ class ExportedProgramConverter:
             fake = node.meta.get("val")
             if not isinstance(fake, torch.Tensor):
                 raise TypeError(f"input {node.name!r}: only tensor inputs are supported")
+            dynamic = [isinstance(d, torch.SymInt) for d in fake.shape]
+            # a dynamic dimension reads as its example size
             shape = [int(d) for d in fake.shape]
             dtype = relay_dtype(str(fake.dtype))
             name = node.name
             if input_infos is not None:
                 name, given, given_dtype = _parse_input_info(index, input_infos[index])
-                if list(given) != shape:
+                if len(given) != len(shape) or any(
+                        g != d and not dyn for g, d, dyn in zip(given, shape, dynamic)):
                     raise ValueError(f"input {name!r}: input_infos gives shape {tuple(given)}, "
                                      f"the program was exported with {tuple(shape)}")
+                shape = list(given)
                 dtype = given_dtype or dtype
+            elif any(dynamic):
+                logger.warning("input %r has dynamic dimensions; converting for the example "
+                               "shape %s (give input_infos to choose another)", name,
+                               tuple(shape))
             var = _expr.var(name, TensorType(shape, dtype))
             self.values[node.name] = var
             inputs.append(var)
