@@ -48,3 +48,22 @@ def test_feature_and_graph_tuner_say_why_they_are_unavailable():
     task = autotvm.task.create("test_v08_modules/add", args=(16,), target="llvm")
     feature = autotvm.tuner.feature.get_itervar_feature(task, task.config_space.get(3))
     assert feature is not None and len(feature) > 0
+
+
+def test_testing_autotvm_sample_task_records_and_dummy_runner():
+    import numpy as np
+
+    from tvm.testing.autotvm import DummyRunner, get_sample_records, get_sample_task
+
+    task, target = get_sample_task(32)
+    assert len(task.config_space) == 36  # 6 factor splits of 32 per tiled axis
+    sch, _ = task.instantiate(task.config_space.get(7))
+    lib = tvm.compile(sch.mod, target=target)
+    a, b = np.random.rand(32, 32).astype("float32"), np.random.rand(32, 32).astype("float32")
+    c = tvm.runtime.empty((32, 32), "float32")
+    lib["main"](tvm.runtime.tensor(a), tvm.runtime.tensor(b), c)
+    np.testing.assert_allclose(c.numpy(), a @ b, rtol=1e-5)
+    records = get_sample_records(4)
+    assert [r.costs for _, r in records] == [(1,), (2,), (3,), (4,)]
+    results = DummyRunner().run([inp for inp, _ in records], [None] * 4)
+    assert len(results) == 4 and all(0 <= r.costs[0] < 1 for r in results)
