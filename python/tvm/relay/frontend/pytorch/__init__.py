@@ -58,8 +58,10 @@ def from_pytorch(script_module, input_infos, custom_convert_map=None, default_dt
         One ``(name, shape)`` or ``(name, (shape, dtype))`` per graph input, in
         order, e.g. ``[("input0", (1, 3, 224, 224))]`` or
         ``[("input_ids", ((1, 128), "int64"))]``. The names become the names of
-        the Relay inputs (``set_input`` uses them). Without a dtype, the dtype
-        recorded in the traced graph is used, else ``default_dtype``.
+        the Relay inputs (``set_input`` uses them). As in 0.8, the dtype
+        recorded in the traced graph is used when there is one (a different
+        dtype in ``input_infos`` is reported in a warning), else the dtype in
+        ``input_infos``, else ``default_dtype``.
     custom_convert_map : dict of str to callable, optional
         Converters for operators by ATen name (``"aten::foo"``), in 0.8's form
         ``func(inputs, input_types) -> relay.Expr``: ``inputs`` are Relay

@@ -12,6 +12,8 @@ become parameters named by their dotted path, ``"layer1.0.conv1.weight"`` (the
 ``use_parser_friendly_name`` is set. A tensor reached by two paths (shared
 weights) is one parameter.
 """
+import logging
+
 import numpy as np
 
 import tvm
@@ -25,6 +27,8 @@ from . import _registry
 from ._helpers import is_expr, relay_dtype
 
 __all__ = ["convert_script_module", "WALKER_OPS"]
+
+logger = logging.getLogger("relay")
 
 #: operators the walker handles itself (never looked up in the converter table)
 WALKER_OPS = frozenset({
@@ -93,7 +97,11 @@ class TorchScriptConverter:
                     s is not None and s != d for s, d in zip(sizes, shape))):
                 raise ValueError(f"input {name!r}: input_infos gives shape {tuple(shape)}, the "
                                  f"traced graph has {tuple(sizes)}")
-            dtype = dtype or graph_dtype or self.default_dtype
+            if dtype and graph_dtype and dtype != graph_dtype:
+                # 0.8 behaviour: the graph's dtype wins over the one in input_infos
+                logger.warning("input %r: the traced graph says %s, input_infos %s; using %s",
+                               name, graph_dtype, dtype, graph_dtype)
+            dtype = graph_dtype or dtype or self.default_dtype
             var = _expr.var(name, TensorType(shape, dtype))
             self.values[value.debugName()] = var
             variables.append(var)
