@@ -198,3 +198,30 @@ def test_loop_body_with_if_on_the_iteration_number():
     x = RNG.standard_normal((2, 3)).astype("float32")
     inits = {"trip": np.array(3, "int64"), "w": RNG.standard_normal((2, 3)).astype("float32")}
     verify(make_model([node], {"x0": x}, inits, outputs=["x_final"], opset=13), {"x0": x})
+
+
+def test_torch_scripted_loop():
+    """A torch.jit.script for-loop (with an if on the index) exported to ONNX: a Loop whose
+    trip count comes from the input's shape and whose body holds an If."""
+    import io
+
+    torch = pytest.importorskip("torch")
+    import onnx
+
+    class Recurrence(torch.nn.Module):
+        def forward(self, x):
+            h = torch.zeros(x.size(1), x.size(2))
+            for i in range(x.size(0)):
+                h = torch.tanh(h * 0.5 + x[i])
+                if i == 0:
+                    h = h * 2.0
+            return h
+
+    x = torch.randn(4, 2, 3)
+    buf = io.BytesIO()
+    torch.onnx.export(torch.jit.script(Recurrence()), (x,), buf, input_names=["x"],
+                      output_names=["y"], opset_version=17, dynamo=False)
+    model = onnx.load_from_string(buf.getvalue())
+    assert "Loop" in [n.op_type for n in model.graph.node]
+    actual = verify(model, {"x": x.numpy()})
+    np.testing.assert_allclose(actual[0], Recurrence()(x).numpy(), rtol=1e-4, atol=1e-5)
