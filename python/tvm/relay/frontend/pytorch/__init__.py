@@ -17,13 +17,15 @@ contracts harder to read; 0.8 scripts keep calling ``from_pytorch`` unchanged.
 
 The package: :mod:`._registry` holds the one converter table, keyed by ATen
 schema name (``"aten::conv2d"``); ``_ops_math``, ``_ops_activation``, ``_ops_nn``,
-``_ops_shape``, ``_ops_index``, ``_ops_attention`` and ``_ops_recurrent`` fill it;
+``_ops_shape``, ``_ops_index``, ``_ops_attention``, ``_ops_recurrent`` and
+``_ops_quantized`` fill it;
 :mod:`.torchscript` and :mod:`.exported_program` walk the two graph kinds.
 torch itself is imported only when a conversion starts: this package never
 imports it at module level.
 """
 from . import (  # noqa: F401  (each module registers its converters)
-    _ops_activation, _ops_attention, _ops_index, _ops_math, _ops_nn, _ops_recurrent, _ops_shape)
+    _ops_activation, _ops_attention, _ops_index, _ops_math, _ops_nn, _ops_quantized,
+    _ops_recurrent, _ops_shape)
 from ._registry import CONVERTERS
 
 __all__ = ["from_pytorch", "from_exported_program", "supported_ops"]
@@ -73,9 +75,10 @@ def from_pytorch(script_module, input_infos, custom_convert_map=None, default_dt
         Name parameters with ``_`` instead of ``.`` (``"conv1_weight"``), as
         Relay's text parser reads ``a.b`` as a tuple access.
     keep_quantized_weight : bool
-        Kept for 0.8 compatibility. It only matters for quantized models
-        (``quantized::`` operators); this frontend does not convert those yet,
-        so they are reported by name like any unsupported operator.
+        Accepted for 0.8 compatibility. Quantized models (``torch.ao.quantization``,
+        traced) always get their weights as int8 constants with their scales,
+        which is what 0.8 did with ``keep_quantized_weight=True``; the result of
+        ``relay.build`` is the same either way.
 
     Returns
     -------

@@ -23,7 +23,7 @@ from ... import function as _function
 from ...analysis import free_vars
 from ...module import IRModule
 from ...ty import TensorType
-from . import _registry
+from . import _ops_quantized, _registry
 from ._helpers import is_expr, relay_dtype
 
 __all__ = ["convert_script_module", "WALKER_OPS"]
@@ -192,7 +192,7 @@ class TorchScriptConverter:
         else:
             _registry.check_available(kind, inputs)
             ctx = _registry.OpContext(kind, inputs, self.default_dtype, len(outputs))
-            converted = self.converters[kind](ctx, inputs)
+            converted = _ops_quantized.call(ctx, self.converters[kind], inputs)
             result = [converted] if len(outputs) == 1 else _unpack(converted, len(outputs))
         for value, out in zip(outputs, result):
             self.values[value.debugName()] = out
@@ -314,6 +314,8 @@ def flatten_outputs(value):
                     visit(_expr.TupleGetItem(item, i))
         elif item is None:
             return
+        elif isinstance(item, _ops_quantized.QTensor):
+            flat.append(item.value)
         else:
             flat.append(_expr.const(np.asarray(item)))
 
