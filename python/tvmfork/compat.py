@@ -16,6 +16,8 @@ nd_namespace
     ``tvm.nd.array`` / ``tvm.nd.empty`` / ``tvm.nd.NDArray``: thin aliases of
     ``tvm.runtime.tensor`` / ``tvm.runtime.empty`` / ``tvm.runtime.Tensor``, plus
     ``Tensor.asnumpy`` (the 0.8 name of ``numpy()``).
+module_get_source
+    ``runtime.Module.get_source(fmt)`` (the base's ``inspect_source``).
 tir_namespace
     ``tvm.tir``: the base renamed it ``tvm.tirx``; ``tvm.tir`` is an alias module.
 irmodule_holds_relay
@@ -172,6 +174,19 @@ def legacy_target_strings():
 
     __init__._tvmfork_patched = True
     Target.__init__ = __init__
+
+
+def module_get_source():
+    """``runtime.Module.get_source(fmt)``: 0.8's name of the base's
+    ``inspect_source(fmt)`` (e.g. ``lib.get_source("asm")``)."""
+    from tvm import runtime  # pylint: disable=import-outside-toplevel
+
+    if not hasattr(runtime.Module, "get_source"):
+        def get_source(self, fmt=""):
+            """The module's source in ``fmt`` (``"asm"``, ``"ll"``, ...), if available."""
+            return self.inspect_source(fmt)
+
+        runtime.Module.get_source = get_source
 
 
 def nd_namespace():
@@ -694,6 +709,7 @@ PATCHES = (
     thread_pool_size,
     legacy_target_strings,
     nd_namespace,
+    module_get_source,
     tir_namespace,
     irmodule_holds_relay,
     structural_relay,

@@ -246,3 +246,14 @@ def test_testing_parameters_and_target_parametrization_in_a_0_8_style_suite(tmp_
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path, check=False)
     assert "4 passed, 1 skipped" in out.stdout, out.stdout + out.stderr
+
+
+def test_module_get_source_and_legacy_build_tuple():
+    from tvm import relay
+
+    x = relay.var("x", shape=(8,))
+    lib = relay.build(tvm.IRModule.from_expr(relay.Function([x], relay.exp(x))), "llvm")
+    graph, module, params = lib  # 0.8's tuple form of the factory
+    assert '"nodes"' in graph and params == {}
+    asm = module.get_source("asm")
+    assert asm == module.inspect_source("asm") and "fused_exp" in asm
