@@ -19,7 +19,11 @@ a process on a small machine):
   ``torch.onnx.export`` (TorchScript exporter, opset 17).
 
 The workers run in alternating rounds, so the machine's background load hits
-every engine alike. Printed per model: each engine's median latency, its ratio to
+every engine alike. Run it on a quiet machine: torch's OpenMP threads spin while
+waiting, and on an oversubscribed machine that made torch eager 10-20x slower
+here (ResNet-50: 2-5 s instead of ~230 ms); ``--omp-wait-policy PASSIVE`` sets
+``OMP_WAIT_POLICY`` for the torch worker, which avoids it (the header prints the
+load average). Printed per model: each engine's median latency, its ratio to
 torch eager and to ONNX Runtime, the largest output difference relative to the
 largest torch output, and the set-up time (conversion + build).
 
@@ -169,8 +173,11 @@ class Worker:
         if path:
             command += ["--path", path]
         self.label = f"fork [{path}]" if kind == "fork" else kind
+        env = dict(os.environ)
+        if kind == "torch" and args.omp_wait_policy:
+            env["OMP_WAIT_POLICY"] = args.omp_wait_policy
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+                                     text=True, env=env)
         self.times = []
         self.setup_seconds = self._reply()["ready"]
 
@@ -235,6 +242,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2,
                         help="threads of torch and ONNX Runtime")
     parser.add_argument("--target", default="llvm", help="the fork's target")
+    parser.add_argument("--omp-wait-policy", choices=["ACTIVE", "PASSIVE"], default=None,
+                        help="OMP_WAIT_POLICY of the torch worker (default: torch's own)")
     parser.add_argument("--worker", choices=sorted(ENGINES), help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--path", default="trace", help=argparse.SUPPRESS)
@@ -242,9 +251,13 @@ def main():
     if args.worker:
         worker(args)
         return
-    print(f"host: {os.cpu_count()} cores; torch and ONNX Runtime with {args.threads} threads; "
-          f"fork target {args.target!r}, untuned; {args.rounds} rounds x {args.runs} runs per "
-          "engine, each engine in its own process")
+    load = os.getloadavg()[0]
+    print(f"host: {os.cpu_count()} cores, load average {load:.1f}; torch and ONNX Runtime with "
+          f"{args.threads} threads; fork target {args.target!r}, untuned; {args.rounds} rounds x "
+          f"{args.runs} runs per engine, each engine in its own process")
+    if load > os.cpu_count() * 0.5 and not args.omp_wait_policy:
+        print("note: the machine is busy; torch's spinning OpenMP threads may be much slower "
+              "than usual (see --omp-wait-policy)")
     print(f"{'model':10s} {'engine':16s} {'median ms':>10s} {'/ torch':>8s} {'/ ORT':>7s} "
           f"{'max rel err':>12s} {'setup s':>8s}")
     for model in args.models:
