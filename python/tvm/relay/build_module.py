@@ -6,7 +6,8 @@
      │ mode = LoweringMode.for_build()      decided once, here
      └ BuildModule._build(mod, target, target_host, params, use_topi_schedule=mode)
          └ lower_program(mod, target, params, mode, engine)     the one driver
-         │   ├ optimize: bind params, InferType, SimplifyInference, FoldConstant,
+         │   ├ optimize: bind params, InferType, ChooseLayout (x86: NHWC convolutions),
+         │   │           SimplifyInference, FoldConstant,
          │   │           FoldScaleAxis, FuseOps, InferType
          │   └ GraphRuntimeCodegen(target, mode).codegen(main)
          └ tvm.compile(all kernels at once) -> GraphExecutorFactoryModule
@@ -87,12 +88,16 @@ def bind_params_by_name(func, params):
     return bind(func, binds)
 
 
-def _optimization_passes():
-    """The standard pipeline; each pass obeys the current PassContext."""
+def _optimization_passes(target=None):
+    """The standard pipeline; each pass obeys the current PassContext.
+
+    ``target`` decides the convolutions' layout (:func:`~tvm.relay.transform.ChooseLayout`).
+    """
     t = _transform
     return t.Sequential(
         [
             t.InferType(),
+            t.ChooseLayout(target),  # before QNN canonicalisation: float convolutions only
             __import__("tvm.relay.qnn.transform", fromlist=["_"]).CanonicalizeOps(),  # QNN ops
             t.SimplifyInference(),
             t.FoldConstant(),
@@ -160,7 +165,8 @@ def lower_program(mod, target, params, mode, engine=None, for_graph_executor=Tru
     target = _normalize_target(target)
     mode = LoweringMode.resolve(mode)
     engine = engine if engine is not None else _compile_engine.CompileEngine()
-    opt_mod, _ = optimize(mod, target, params)
+    # AutoTVM's records name their workload's layout: under AutoTVM the model keeps its own
+    opt_mod, _ = optimize(mod, target, params, choose_layout=not mode.uses_autotvm)
     codegen = GraphRuntimeCodegen(None, target, use_topi_schedule=mode, compile_engine=engine)
     with target:
         if not for_graph_executor:
@@ -285,8 +291,11 @@ def build(ir_mod, target=None, target_host=None, params=None, mod_name="default"
     return GraphExecutorFactoryModule(ir_mod, target, graph_json, lib, mod_name, consts)
 
 
-def optimize(mod, target=None, params=None):
+def optimize(mod, target=None, params=None, *, choose_layout=True):
     """Run the optimisation pipeline of ``relay.build`` without generating code.
+
+    ``choose_layout=False`` keeps the model's convolution layout where the
+    pipeline would choose one for ``target`` (:func:`~tvm.relay.transform.ChooseLayout`).
 
     Returns
     -------
@@ -302,7 +311,7 @@ def optimize(mod, target=None, params=None):
     target = _normalize_target(target) if target is not None else None
     if target is not None:
         with target:
-            mod = _optimization_passes()(mod)
+            mod = _optimization_passes(target if choose_layout else None)(mod)
     else:
         mod = _optimization_passes()(mod)
     return mod, {}

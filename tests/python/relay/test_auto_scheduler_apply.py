@@ -87,7 +87,8 @@ def test_partly_tuned_model(network, tmp_path):
     log = tmp_path / "partial.json"
     _write_records(log, [conv_task])
     engine = CompileEngine()
-    with auto_scheduler.ApplyHistoryBest(str(log)):
+    # opt_level 3 as extract_tasks: the same layout choice, the same workload keys
+    with auto_scheduler.ApplyHistoryBest(str(log)), tvm.transform.PassContext(opt_level=3):
         build_module.BuildModule(compile_engine=engine)._build(
             mod, "llvm", None, params, use_topi_schedule=False
         )

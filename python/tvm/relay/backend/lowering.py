@@ -103,6 +103,11 @@ class LoweringMode:
         return self.kind is LoweringKind.TOPI
 
     @property
+    def uses_autotvm(self):
+        """True in TOPI mode configured by an AutoTVM context (extraction or tuned records)."""
+        return self.kind is LoweringKind.TOPI and self.source is not None
+
+    @property
     def uses_auto_scheduler(self):
         """True when the auto-scheduler traces or applies (strategies offer its implementations)."""
         return self.kind is not LoweringKind.TOPI

@@ -21,5 +21,6 @@ from .simplify_expr import SimplifyExpr
 from .to_graph_normal_form import ToGraphNormalForm
 from .annotate_spans import AnnotateSpans
 from .convert_layout import ConvertLayout, LayoutConfig
+from .choose_layout import ChooseLayout
 
 register_relay_pass("InferType", InferType)
