@@ -368,3 +368,34 @@ def test_conv2d_NCHWc(c, k, size, r, s, p, isa_target):
     osize = got.shape[2]
     got = got.numpy().transpose(0, 1, 4, 2, 3).reshape(1, k, osize, osize)
     close(got, np.maximum(ref.conv2d_nchw_python(xn, wn, s, p), 0))
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC", "dense"])
+def test_int8_kernels_with_blocked_weights_are_exact(layout, isa_target):
+    """Quantized models' int8 convolutions and dense (int32 accumulation) get the x86
+    schedules too: the weight copy pads with an int8 zero, not a float one."""
+    if layout == "NHWC":
+        x, w = te.placeholder((1, 8, 8, 16), "int8", "x"), te.placeholder((3, 3, 16, 24), "int8", "w")
+        out, fsched = topi.nn.conv2d_nhwc(x, w, 1, 1, 1, out_dtype="int32"), x86.schedule_conv2d_nhwc
+    elif layout == "NCHW":
+        x, w = te.placeholder((1, 16, 8, 8), "int8", "x"), te.placeholder((24, 16, 3, 3), "int8", "w")
+        out, fsched = topi.nn.conv2d_nchw(x, w, 1, 1, 1, out_dtype="int32"), x86.schedule_conv2d_nchw
+    else:
+        x, w = te.placeholder((20, 16), "int8", "x"), te.placeholder((24, 16), "int8", "w")
+        out, fsched = topi.nn.dense(x, w, out_dtype="int32"), x86.schedule_dense
+    sch = tvm.s_tir.Schedule(tvm.IRModule({"main": te.create_prim_func([x, w, out])}))
+    with isa_target:
+        fsched.__wrapped__(sch, [out])  # no generic fallback: fail loudly
+    lib = tvm.compile(sch.mod, isa_target)
+    rng = np.random.default_rng(0)
+    xa = rng.integers(-100, 100, [int(d) for d in x.shape]).astype("int8")
+    wa = rng.integers(-100, 100, [int(d) for d in w.shape]).astype("int8")
+    got = tvm.runtime.empty([int(d) for d in out.shape], "int32", tvm.cpu())
+    lib["main"](tvm.runtime.tensor(xa), tvm.runtime.tensor(wa), got)
+    if layout == "dense":
+        expected = xa.astype("int32") @ wa.astype("int32").T
+    elif layout == "NHWC":
+        expected = ref.conv2d_nhwc_python(xa.astype("int32"), wa.astype("int32"), 1, 1)
+    else:
+        expected = ref.conv2d_nchw_python(xa.astype("int32"), wa.astype("int32"), 1, 1)
+    np.testing.assert_array_equal(got.numpy(), expected)

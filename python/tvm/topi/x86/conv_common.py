@@ -144,7 +144,7 @@ def split_stride_layout(sch, anchor, pad_names, spatial_axis):
                 return (*idx[:-1], idx[-1] % _s, idx[-1] // _s)
 
             mapping = positional_index_map(index_map, len(buf.shape))
-            sch.transform_layout(pad_block, ("write", 0), mapping, pad_value=0.0)
+            sch.transform_layout(pad_block, ("write", 0), mapping, pad_value=tvm.tirx.const(0, buf.dtype))
             # iterate in the stored order too: the innermost loop then writes
             # contiguously and is vectorised (in input order it was a scalar
             # strided scatter that cost more than a stride-2 depthwise

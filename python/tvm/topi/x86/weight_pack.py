@@ -46,7 +46,8 @@ def pack_weight(sch, block, read_index, index_map):
     source = sch.get(block).reads[read_index].source
     rank = len(source.shape)
     packed = sch.cache_read(block, read_index, "global")
-    sch.transform_layout(packed, ("write", 0), positional_index_map(index_map, rank), pad_value=0.0)
+    zero = tvm.tirx.const(0, source.dtype)  # int8 weights of quantized models too
+    sch.transform_layout(packed, ("write", 0), positional_index_map(index_map, rank), pad_value=zero)
     stage = sch.get(packed)
     copies_in_order = len(stage.reads) == 1 and len(stage.writes) == 1
     if copies_in_order and _is_parameter(sch, source) and _is_plain_copy(stage):
