@@ -633,7 +633,8 @@ def pass_context_options():
         """The base's registered options plus 0.8's Relay options accepted here."""
         configs = {str(k): v for k, v in base_list_configs().items()}
         for key, meaning in RELAY_PASS_CONTEXT_OPTIONS.items():
-            configs[key] = {"type": "relay option of the fork", "description": meaning}
+            # 0.8 registered these as Bool / Integer, whose type key is IntImm
+            configs[key] = {"type": "IntImm", "description": meaning}
         return configs
 
     __init__._tvmfork_patched = True

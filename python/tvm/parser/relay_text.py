@@ -262,10 +262,10 @@ class _Builder:
                 scope[str(name)] = self.expr(value, scope)
             elif stmt.data == "let":
                 name, ty, value = stmt.children
-                value = self.expr(value, scope)
+                # the variable is in scope in its own value (recursive functions)
                 var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
                 scope[str(name)] = var
-                lets.append((var, value))
+                lets.append((var, self.expr(value, scope)))
             elif stmt.data == "sequence":  # ``e1; rest``: e1 bound to a fresh variable
                 lets.append((_expr.Var("_"), self.expr(stmt.children[0], scope)))
             else:  # free_var
@@ -326,6 +326,8 @@ class _Builder:
         if kind == "function":
             param_list, ret_type, body = node.children
             return self.function(param_list, ret_type, body, scope)
+        if kind == "scoped_body":
+            return self.body(node, dict(scope))
         if kind == "if_":
             cond, then_body, else_body = node.children
             return _expr.If(

@@ -175,3 +175,13 @@ def test_long_chains_and_slashes_in_names():
     assert parsed.params[0].name_hint == "block/x"
     run = relay.create_executor("debug", mod=tvm.IRModule.from_expr(parsed)).evaluate()
     np.testing.assert_allclose(run(np.zeros(2, "float32")).numpy(), [12000.0, 12000.0])
+
+
+def test_scoped_let_and_recursive_let():
+    expr = tvm.parser.parse_expr("(let %a = 1; %a + 3) + 2")
+    assert isinstance(expr, relay.Call) and isinstance(expr.args[0], relay.Let)
+    out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(relay.Function([], expr))).evaluate()()
+    assert int(out.numpy()) == 6
+    rec = tvm.parser.parse_expr(
+        "let %f = fn (%n: int32) -> int32 { if (%n == 0) { 0 } else { %f(%n - 1) + 1 } }; %f")
+    assert rec.value.body.false_branch.args[0].op is rec.var  # the let variable inside its value
