@@ -269,6 +269,11 @@ class Tuple(RelayExpr):
                 raise TypeError(f"tuple field {i} is not a relay expression: {field!r}")
         self.span = span
 
+    def astuple(self):
+        """The tuple itself (0.8's ``TupleWrapper.astuple``; some ops that returned
+        a wrapper there return a ``Tuple`` here)."""
+        return self
+
     def __len__(self):
         return len(self.fields)
 

@@ -162,3 +162,22 @@ def test_contrib_nvcc_and_topi_cuda_helpers_are_pure_functions():
         nvcc.compile_cuda("__global__ void k() {}")
     assert _infer_tile_size(np.zeros((1, 2, 4, 16, 16)), None) == 4
     assert _infer_tile_size(np.zeros((1, 2, 4, 12, 12)), None) == 2
+
+
+def test_register_alter_op_layout_and_tuple_astuple():
+    from tvm.relay.op import op as _op
+
+    def alter(attrs, inputs, tinfos, out_type):  # pylint: disable=unused-argument
+        return None
+
+    name = "test_v08_names.alter_target"
+    try:
+        _op.register(name)
+        assert relay.op.register_alter_op_layout(name, alter) is alter
+        assert _op.get(name).get_attr("FTVMAlterOpLayout") is alter
+    finally:
+        _op._REGISTRY.pop(name, None)  # pylint: disable=protected-access
+    t = relay.Tuple([relay.const(1.0), relay.const(2.0)])
+    assert t.astuple() is t
+    out = relay.create_executor("debug", mod=tvm.IRModule.from_expr(relay.Function([], t.astuple()))).evaluate()()
+    assert [float(v.numpy()) for v in out] == [1.0, 2.0]

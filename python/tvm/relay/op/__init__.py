@@ -21,6 +21,7 @@ from .op import (
     get,
     list_op_names,
     register,
+    register_alter_op_layout,
     register_compute,
     register_op,
     register_pattern,

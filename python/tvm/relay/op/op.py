@@ -185,6 +185,18 @@ def register_pattern(op_name, pattern, level=10):
     get(op_name).set_attr("TOpPattern", pattern, level)
 
 
+def register_alter_op_layout(op_name, alter_layout=None, level=10):
+    """Register ``alter_layout(attrs, inputs, tinfos, out_type) -> expr or None``
+    (0.8's ``FTVMAlterOpLayout``), the hook a layout-altering pass consults
+    for the op's calls; usable as a decorator."""
+
+    def _register(func):
+        get(op_name).set_attr("FTVMAlterOpLayout", func, level)
+        return func
+
+    return _register(alter_layout) if alter_layout is not None else _register
+
+
 def register_stateful(op_name, stateful, level=10):
     """Record whether an operator has side effects (``TOpIsStateful``)."""
     get(op_name).set_attr("TOpIsStateful", bool(stateful), level)
