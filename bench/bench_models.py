@@ -26,20 +26,17 @@ value, then the geometric mean of the ratios per target.
 The ONNX files are written on first use (needs torch: ``pip install torch==2.13.0``).
 """
 import argparse
-import json
 import logging
 import math
 import os
-import subprocess
 import sys
-import tempfile
-import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import real_models  # noqa: E402  pylint: disable=wrong-import-position
+from engine_workers import EngineWorker, alternate_rounds, serve  # noqa: E402  pylint: disable=wrong-import-position
 
 DEFAULT_TARGETS = ("llvm", "llvm -mcpu=core-avx2")
 
@@ -83,92 +80,37 @@ class _ForkEngine:
 
 
 def worker(args):
-    """Build one engine, then answer ``run N`` / ``save FILE`` / ``quit`` on stdin."""
+    """Build one engine and serve the driver (see ``engine_workers.serve``)."""
     path, input_name, shape, dtype = real_models.onnx_model_path(args.model, args.cache_dir)
     data = real_models.model_input(args.model, shape, dtype)
-    start = time.perf_counter()
-    engine = {"ort": _OrtEngine, "fork": _ForkEngine}[args.worker](path, input_name, data,
-                                                                   args.target, args.threads)
-    for _ in range(3):
-        engine.run()
-    print(json.dumps({"ready": time.perf_counter() - start}), flush=True)
-    for line in sys.stdin:
-        command, _, arg = line.strip().partition(" ")
-        if command == "run":
-            times = []
-            for _ in range(int(arg)):
-                begin = time.perf_counter()
-                engine.run()
-                times.append((time.perf_counter() - begin) * 1e3)
-            print(json.dumps({"times": times}), flush=True)
-        elif command == "save":
-            np.save(arg, engine.run())
-            print(json.dumps({"saved": arg}), flush=True)
-        elif command == "quit":
-            return
+    engine = {"ort": _OrtEngine, "fork": _ForkEngine}[args.worker]
+    serve(lambda: engine(path, input_name, data, args.target, args.threads))
 
 
-class Worker:
-    """A worker process of one engine (ONNX Runtime or the fork on one target)."""
-
-    def __init__(self, kind, model, target, args):
-        command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
-                   "--cache-dir", args.cache_dir, "--threads", str(args.threads)]
-        if target:
-            command += ["--target", target]
-        self.label = "ort" if kind == "ort" else f"fork [{target}]"
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
-        self.times = []
-        self.build_seconds = self._reply()["ready"]
-
-    def _reply(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"worker {self.label} exited (code {self.proc.wait()}); "
-                               "its error is printed above")
-        return json.loads(line)
-
-    def request(self, command):
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self._reply()
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            self.proc.wait(timeout=60)
+def _start(kind, model, target, args):
+    command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
+               "--cache-dir", args.cache_dir, "--threads", str(args.threads)]
+    if target:
+        command += ["--target", target]
+    return EngineWorker(command, "ort" if kind == "ort" else f"fork [{target}]")
 
 
 # ------------------------------------------------------------------ driver
 def bench_model(model, args):
-    """Median ms per engine and the outputs' relative error against ONNX Runtime."""
-    path, *_ = real_models.onnx_model_path(model, args.cache_dir)
-    del path
-    workers = [Worker("ort", model, None, args)]
+    """``label -> (median ms, relative error vs ONNX Runtime, set-up s)`` for one model."""
+    real_models.onnx_model_path(model, args.cache_dir)  # written once, before the workers start
+    workers = [_start("ort", model, None, args)]
     try:
-        workers += [Worker("fork", model, target, args) for target in args.targets]
-        for _ in range(args.rounds):
-            for item in workers:
-                time.sleep(0.2)  # let the previous engine's thread pool go idle
-                item.times += item.request(f"run {args.runs}")["times"]
-        outputs = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for index, item in enumerate(workers):
-                file = os.path.join(tmp, f"{index}.npy")
-                item.request(f"save {file}")
-                outputs[item.label] = np.load(file)
-    finally:
+        workers += [_start("fork", model, target, args) for target in args.targets]
+    except Exception:
         for item in workers:
             item.close()
-    reference = outputs["ort"]
+        raise
+    results = alternate_rounds(workers, args.rounds, args.runs)
+    reference = results["ort"][1]
     scale = float(np.abs(reference).max()) or 1.0
-    rows = {}
-    for item in workers:
-        error = float(np.abs(outputs[item.label] - reference).max()) / scale
-        rows[item.label] = (float(np.median(item.times)), error, item.build_seconds)
-    return rows
+    return {label: (ms, float(np.abs(output - reference).max()) / scale, setup)
+            for label, (ms, output, setup) in results.items()}
 
 
 def main():

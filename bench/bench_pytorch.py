@@ -31,16 +31,16 @@ largest torch output, and the set-up time (conversion + build).
                                   [--rounds 5] [--runs 10] [--threads 2] [--target llvm]
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from engine_workers import EngineWorker, alternate_rounds, serve  # noqa: E402  pylint: disable=wrong-import-position
+
 MODELS_DIR = os.path.join(HERE, "..", "tests", "python", "frontend", "pytorch")
 MODEL_NAMES = ("resnet50", "bert")
 
@@ -133,103 +133,39 @@ class _ForkEngine:
 ENGINES = {"torch": _TorchEngine, "ort": _OrtEngine, "fork": _ForkEngine}
 
 
-_REPLY = "@@reply "  # marks the worker's answers among whatever libraries print to stdout
-
-
-def _answer(payload):
-    print(_REPLY + json.dumps(payload), flush=True)
-
-
 def worker(args):
-    """Build one engine, then answer ``run N`` / ``save FILE`` / ``quit`` on stdin."""
+    """Build one engine and serve the driver (see ``engine_workers.serve``)."""
     model, data, name = _model(args.model)
-    start = time.perf_counter()
-    engine = ENGINES[args.worker](model, data, name, args)
-    for _ in range(3):
-        engine.run()
-    _answer({"ready": time.perf_counter() - start})
-    for line in sys.stdin:
-        command, _, arg = line.strip().partition(" ")
-        if command == "run":
-            times = []
-            for _ in range(int(arg)):
-                begin = time.perf_counter()
-                engine.run()
-                times.append((time.perf_counter() - begin) * 1e3)
-            _answer({"times": times})
-        elif command == "save":
-            np.save(arg, engine.run())
-            _answer({"saved": arg})
-        elif command == "quit":
-            return
+    serve(lambda: ENGINES[args.worker](model, data, name, args))
 
 
-class Worker:
-    """The process of one engine."""
-
-    def __init__(self, kind, model, args, path=None):
-        command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
-                   "--threads", str(args.threads), "--target", args.target]
-        if path:
-            command += ["--path", path]
-        self.label = f"fork [{path}]" if kind == "fork" else kind
-        env = dict(os.environ)
-        if kind == "torch" and args.omp_wait_policy:
-            env["OMP_WAIT_POLICY"] = args.omp_wait_policy
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, env=env)
-        self.times = []
-        self.setup_seconds = self._reply()["ready"]
-
-    def _reply(self):
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"worker {self.label} exited (code {self.proc.wait()}); "
-                                   "its error is printed above")
-            if line.startswith(_REPLY):
-                return json.loads(line[len(_REPLY):])
-            sys.stderr.write(f"[{self.label}] {line}")
-
-    def request(self, command):
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self._reply()
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            self.proc.wait(timeout=60)
+def _start(kind, model, args, path=None):
+    command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
+               "--threads", str(args.threads), "--target", args.target]
+    if path:
+        command += ["--path", path]
+    env = dict(os.environ)
+    if kind == "torch" and args.omp_wait_policy:
+        env["OMP_WAIT_POLICY"] = args.omp_wait_policy
+    return EngineWorker(command, f"fork [{path}]" if kind == "fork" else kind, env)
 
 
 def bench_model(model, args):
     """``label -> (median ms, relative error vs torch, set-up s)`` for one model."""
     workers = []
     try:
-        workers.append(Worker("torch", model, args))
-        workers.append(Worker("ort", model, args))
-        workers += [Worker("fork", model, args, path) for path in args.paths]
-        for round_index in range(args.rounds):
-            # rotate the order so that no engine always follows the same one
-            shift = round_index % len(workers)
-            for item in workers[shift:] + workers[:shift]:
-                time.sleep(0.3)  # let the previous engine's thread pool go idle
-                item.times += item.request(f"run {args.runs}")["times"]
-        outputs = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for index, item in enumerate(workers):
-                file = os.path.join(tmp, f"{index}.npy")
-                item.request(f"save {file}")
-                outputs[item.label] = np.load(file)
-    finally:
+        workers.append(_start("torch", model, args))
+        workers.append(_start("ort", model, args))
+        workers += [_start("fork", model, args, path) for path in args.paths]
+    except Exception:
         for item in workers:
             item.close()
-    reference = outputs["torch"]
+        raise
+    results = alternate_rounds(workers, args.rounds, args.runs)
+    reference = results["torch"][1]
     scale = float(np.abs(reference).max()) or 1.0
-    return {item.label: (float(np.median(item.times)),
-                         float(np.abs(outputs[item.label] - reference).max()) / scale,
-                         item.setup_seconds) for item in workers}
+    return {label: (ms, float(np.abs(output - reference).max()) / scale, setup)
+            for label, (ms, output, setup) in results.items()}
 
 
 def main():
