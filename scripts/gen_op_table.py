@@ -1,12 +1,16 @@
-"""Write the table of supported ONNX operators into docs/frontends.md.
+"""Write the tables of supported operators of the frontends into docs/frontends.md.
 
-The table is generated from the converter registry of the ONNX frontend
+ONNX: generated from the converter registry of the ONNX frontend
 (``tvm.relay.frontend._onnx_common.CONVERTERS``): one row per operator type of
 the default domain, with the opsets in which it is converted. That range is the
 opsets in which ONNX defines the operator (from ``onnx.defs``: from its first
 version up to the version that deprecated it, if any), cut to the frontend's
 ``SUPPORTED_OPSETS`` and to any narrower range the converter declares
 (``register(..., opsets=...)``).
+
+PyTorch: the ATen operators of the PyTorch frontend's converter table
+(``tvm.relay.frontend.pytorch.supported_ops()``), grouped by converter module.
+Without torch installed that block is left as it is.
 
 Usage::
 
@@ -22,6 +26,9 @@ import sys
 
 BEGIN = "<!-- BEGIN GENERATED ONNX OPERATOR TABLE (scripts/gen_op_table.py) -->"
 END = "<!-- END GENERATED ONNX OPERATOR TABLE -->"
+TORCH_BEGIN = "<!-- BEGIN GENERATED PYTORCH OPERATOR TABLE (scripts/gen_op_table.py) -->"
+TORCH_END = "<!-- END GENERATED PYTORCH OPERATOR TABLE -->"
+_TORCH_HEADING = "### Supported PyTorch operators"
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
                    "frontends.md")
 
@@ -84,13 +91,50 @@ def render():
     return "\n".join(lines)
 
 
+def torch_rows():
+    """``[(family, [ATen names])]`` of the PyTorch frontend, or None without torch."""
+    try:
+        from tvm.relay.frontend.pytorch import _registry  # pylint: disable=import-outside-toplevel
+        from tvm.relay.frontend.pytorch import supported_ops  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    families = collections.defaultdict(list)
+    for name in supported_ops():
+        module = _registry.CONVERTERS[name].__module__.rsplit(".", 1)[-1]
+        families[module.replace("_ops_", "")].append(name)
+    return sorted(families.items())
+
+
+def render_torch():
+    """The generated PyTorch block (markers included), or None without torch."""
+    table = torch_rows()
+    if table is None:
+        return None
+    count = sum(len(names) for _, names in table)
+    lines = [TORCH_BEGIN, "",
+             f"{count} ATen operators (schema names, all overloads), shared by `from_pytorch` and "
+             "`from_exported_program`.", "",
+             "| Family | Operators |", "| --- | --- |"]
+    for family, names in table:
+        lines.append(f"| {family} | {', '.join(f'`{n}`' for n in names)} |")
+    lines += ["", TORCH_END]
+    return "\n".join(lines)
+
+
+def _replace(text, begin, end, block, heading):
+    if begin in text and end in text:
+        return text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    prefix = f"{heading}\n\n" if heading else ""
+    return text.rstrip("\n") + "\n\n" + prefix + block + "\n"
+
+
 def updated(text):
-    """``text`` (the document) with its generated block replaced (appended if absent)."""
-    if BEGIN in text and END in text:
-        head = text[:text.index(BEGIN)]
-        tail = text[text.index(END) + len(END):]
-        return head + render() + tail
-    return text.rstrip("\n") + "\n\n" + render() + "\n"
+    """``text`` (the document) with its generated blocks replaced (appended if absent)."""
+    text = _replace(text, BEGIN, END, render(), None)
+    torch_block = render_torch()
+    if torch_block is not None:
+        text = _replace(text, TORCH_BEGIN, TORCH_END, torch_block, _TORCH_HEADING)
+    return text
 
 
 def main(argv=None):
@@ -103,13 +147,13 @@ def main(argv=None):
     new = updated(text)
     if args.check:
         if new != text:
-            print(f"{DOC}: the ONNX operator table is stale; run python scripts/gen_op_table.py")
+            print(f"{DOC}: an operator table is stale; run python scripts/gen_op_table.py")
             return 1
         return 0
     if new != text:
         with open(DOC, "w", encoding="utf-8") as fout:
             fout.write(new)
-        print(f"{DOC}: table written ({len(rows())} operators)")
+        print(f"{DOC}: tables written")
     return 0
 
 

@@ -1,5 +1,6 @@
-"""docs/frontends.md holds the table that scripts/gen_op_table.py makes from the converter
-registry (regenerate it with ``python scripts/gen_op_table.py`` after adding a converter)."""
+"""docs/frontends.md holds the tables that scripts/gen_op_table.py makes from the converter
+registries of the ONNX and PyTorch frontends (regenerate them with
+``python scripts/gen_op_table.py`` after adding a converter)."""
 import importlib.util
 import os
 
@@ -32,3 +33,15 @@ def test_table_rows():
     assert rows["Upsample"][:2] == (1, 9)  # deprecated by ONNX in opset 10
     assert rows["GridSample"][:2] == (16, 22)  # introduced in opset 16
     assert rows["LSTM"][2] == "recurrent" and rows["QLinearConv"][2] == "quantized"
+
+
+def test_pytorch_table_lists_the_converter_table():
+    import pytest
+
+    pytest.importorskip("torch")
+    from tvm.relay.frontend.pytorch import supported_ops
+
+    table = _script().torch_rows()
+    listed = [name for _, names in table for name in names]
+    assert sorted(listed) == supported_ops()
+    assert "aten::lstm" in dict(table)["recurrent"]
