@@ -67,3 +67,25 @@ def test_float32_kernel_calls_no_libm(name):
     assert f"{name}f" not in asm
     float64_asm = _build(op, (64, 128), "float64").get_lib().inspect_source("asm")
     assert name in float64_asm  # the float64 kernel keeps libm
+
+
+def test_nested_functions_use_one_polynomial():
+    """A polynomial reads its input about ten times; nested ones, inlined into one
+    kernel, would grow exponentially. Only the innermost level is a polynomial."""
+    from tvm import te
+    from tvm.relay.op import _math_computes
+    from tvm.topi.generic.schedule_utils import compute_ops
+
+    x = te.placeholder((8, 8), "float32", name="x")
+    y = x
+    for fn in (_math_computes.tanh, _math_computes.exp, _math_computes.erf, _math_computes.sigmoid):
+        y = fn(y)
+    names = [op.name for op in compute_ops([y])]
+    assert sum(name.startswith("T_fast_") or name == "sigmoid" for name in names) == 1
+
+    data = np.linspace(-3, 3, 64 * 128).reshape(64, 128).astype("float32")
+    nested = lambda v: relay.sigmoid(relay.erf(relay.exp(relay.tanh(v))))  # noqa: E731
+    got = _run(_build(nested, data.shape, "float32"), data)
+    d = data.astype("float64")
+    expected = 1 / (1 + np.exp(-_ERF(np.exp(np.tanh(d)))))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)

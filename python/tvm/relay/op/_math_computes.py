@@ -16,7 +16,9 @@
   [-10, 10] and N(0, 3): relative 9e-8 for exp, 3.7e-7 for erf, 2.6e-7 for
   tanh), so they serve as the float32 kernels at every opt_level (upstream
   switched to them only with the opt_level 4 ``FastMath`` pass). float64
-  keeps the libm intrinsics.
+  keeps the libm intrinsics, and so does a function applied to another
+  polynomial (``tanh(tanh(x))``): each polynomial reads its input about ten
+  times, and nested ones inlined into one kernel grow exponentially.
 * ``power`` on integers: the base's ``topi.power`` accepts floats only
   ("power only applies to float"). Integer powers are computed exactly by
   binary exponentiation over the exponent's bits, wrapping around on
@@ -200,9 +202,34 @@ def power(lhs, rhs):
     return _int_power(lhs, rhs)
 
 
+_POLYNOMIAL_STAGES = ("T_fast_exp", "T_fast_erf", "T_fast_tanh", "sigmoid")
+
+
+def _polynomials_inlined_into(x):
+    """How many polynomial stages the schedule would inline into a reader of ``x``.
+
+    A polynomial reads its input about ten times; the injective schedules
+    inline every elementwise stage, so polynomials nested through elementwise
+    stages grow exponentially (measured: three nested tanh took 1.6 s to
+    build, four several minutes). The walk stops at inputs and reductions,
+    which are read from memory.
+    """
+    count, stack, seen = 0, [x.op], set()
+    while stack:
+        op = stack.pop()
+        if op in seen or not isinstance(op, te.ComputeOp) or op.reduce_axis:
+            continue
+        seen.add(op)
+        count += op.name in _POLYNOMIAL_STAGES
+        stack.extend(t.op for t in op.input_tensors)
+    return count
+
+
 def _float32_polynomial(exact, polynomial):
     def compute(x):
-        return polynomial(x) if str(x.dtype) == "float32" else exact(x)
+        if str(x.dtype) == "float32" and not _polynomials_inlined_into(x):
+            return polynomial(x)
+        return exact(x)  # float64, or a polynomial already below: one level of nesting only
 
     compute.__name__ = exact.__name__
     return compute
@@ -215,7 +242,7 @@ tanh = _float32_polynomial(topi.tanh, topi.fast_tanh)
 
 def sigmoid(x):
     """``1 / (1 + exp(-x))`` with the vectorising exp on float32."""
-    if str(x.dtype) != "float32":
+    if str(x.dtype) != "float32" or _polynomials_inlined_into(x):
         return topi.sigmoid(x)
     one = tvm.tirx.const(1.0, "float32")
     denominator = topi.fast_exp(topi.negative(x))
