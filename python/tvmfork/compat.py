@@ -43,6 +43,8 @@ pass_context_options
     (:data:`RELAY_PASS_CONTEXT_OPTIONS`), read with :func:`pass_context_option`.
 pass_info_defaults
     ``tvm.transform.PassInfo(opt_level, name)`` with ``required`` omitted.
+print_ir_relay
+    ``tvm.transform.PrintIR`` prints Relay text for modules with Relay functions.
 fork_subpackages_as_attributes
     ``tvm.relay`` etc. resolve after a plain ``import tvm`` (imported on first use).
 thread_pool_size
@@ -705,6 +707,36 @@ def pass_info_defaults():
     PassInfo.__init__ = __init__
 
 
+def print_ir_relay():
+    """``tvm.transform.PrintIR(header)`` prints Relay text for a module holding
+    Relay functions (the base's C++ printer shows them as opaque metadata); other
+    modules are printed by the base's pass, as before."""
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm.ir import transform  # pylint: disable=import-outside-toplevel
+
+    base_print_ir = transform.PrintIR
+    if getattr(base_print_ir, "_tvmfork_patched", False):
+        return
+
+    @functools.wraps(base_print_ir)
+    def PrintIR(header=""):  # pylint: disable=invalid-name
+        base_pass = base_print_ir(header)
+
+        def print_module(mod, ctx):  # pylint: disable=unused-argument
+            relay_module = _relay_module()
+            if relay_module is None or not relay_module.has_relay_functions(mod):
+                return base_pass(mod)
+            sys.stderr.write(f"PrintIR({header}):\n{mod.astext(show_meta_data=False)}\n")
+            sys.stderr.flush()
+            return mod
+
+        return transform.module_pass(print_module, opt_level=0, name="PrintIR")
+
+    PrintIR._tvmfork_patched = True
+    transform.PrintIR = PrintIR
+    tvm.transform.PrintIR = PrintIR
+
+
 #: Every patch, in the order :func:`install` applies them.
 PATCHES = (
     thread_pool_size,
@@ -720,6 +752,7 @@ PATCHES = (
     device_compat,
     pass_context_options,
     pass_info_defaults,
+    print_ir_relay,
     fork_subpackages_as_attributes,
 )
 

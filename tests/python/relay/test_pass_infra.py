@@ -159,3 +159,14 @@ def test_annotate_spans_rereads_the_module_from_its_text():
     assert reread["main"] is not mod["main"]
     x = np.ones((2, 3), "float32")
     np.testing.assert_allclose(_run(reread, x), x * 2 + 0.5, rtol=1e-6)
+
+
+def test_print_ir_shows_relay_text(capfd):
+    mod = tvm.IRModule({"main": _scaled_add()})
+    seq = tvm.transform.Sequential([relay.transform.InferType(), tvm.transform.PrintIR("after typing"),
+                                    relay.transform.FoldConstant()])
+    with tvm.transform.PassContext(opt_level=3):
+        out_mod = seq(mod)
+    err = capfd.readouterr().err
+    assert "PrintIR(after typing)" in err and "multiply(%x" in err
+    np.testing.assert_allclose(_run(out_mod, np.ones((2, 3), "float32")), np.full((2, 3), 2.5), rtol=1e-6)
