@@ -170,3 +170,13 @@ def test_print_ir_shows_relay_text(capfd):
     err = capfd.readouterr().err
     assert "PrintIR(after typing)" in err and "multiply(%x" in err
     np.testing.assert_allclose(_run(out_mod, np.ones((2, 3), "float32")), np.full((2, 3), 2.5), rtol=1e-6)
+
+
+def test_function_passes_keep_the_inferred_return_type():
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(_scaled_add()))
+    assert mod["main"].ret_type == relay.TensorType((2, 3), "float32")  # set by InferType, as 0.8
+    for p in (relay.transform.FoldConstant(), relay.transform.EliminateCommonSubexpr(),
+              relay.transform.SimplifyExpr(), relay.transform.FuseOps()):
+        with tvm.transform.PassContext(opt_level=3):
+            out = p(mod)
+        assert out["main"].ret_type == relay.TensorType((2, 3), "float32"), p.name

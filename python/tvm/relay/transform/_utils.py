@@ -100,8 +100,20 @@ def _typed_function_transform(transform_function, typed, mod, ctx):
     new_mod = mod.copy()
     for gvar, func in mod.functions_items():
         if isinstance(func, Function) and not func.is_primitive:
-            new_mod[gvar] = transform_function(func, mod, ctx)
+            new_mod[gvar] = keep_signature(func, transform_function(func, mod, ctx))
     return new_mod
+
+
+def keep_signature(old, new):
+    """``new`` with the declared return type of ``old`` when a rewrite dropped it.
+
+    The optimisation passes keep a function's signature; 0.8 re-ran type
+    inference after each function pass, so their results carry a ``ret_type``.
+    Carrying it over gives the same result without a second inference."""
+    if isinstance(new, Function) and new is not old and new.ret_type is None and old.ret_type is not None \
+            and len(new.params) == len(old.params):
+        new.ret_type = old.ret_type
+    return new
 
 
 class TypedFunctionPass(Pass):
