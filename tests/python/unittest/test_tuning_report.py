@@ -38,7 +38,8 @@ def test_resnet18_descriptions_distinguish_tasks(resnet18_tasks):
     assert "conv2d 1x1/2 64→128 28x28" in texts
     assert "dense 512→1000 +bias" in texts
     assert any(t.startswith("max_pool2d 3x3/2 64ch 56x56") for t in texts)
-    wino = " wino" if layout == "NHWC" else ""
+    del layout  # NCHW networks get NHWC convolutions too (ChooseLayout), hence Winograd
+    wino = " wino"
     assert f"conv2d 3x3 64→64 56x56{wino} +bias+relu" in texts
     assert f"conv2d 3x3 64→64 56x56{wino} +add" in texts
     assert f"conv2d 3x3 512→512 7x7{wino} +add+mul+bias+relu" in texts
