@@ -354,7 +354,11 @@ def create_executor(kind="debug", mod=None, device=None, target="llvm", params=N
 
     ``kind`` is ``"debug"`` (the NumPy reference interpreter of
     ``relay.reference``, which uses no TOPI kernel; ``FoldConstant`` uses it
-    too) or ``"graph"`` (``relay.build`` + the graph executor).
+    too), ``"graph"`` (``relay.build`` + the graph executor) or ``"vm"``.
+    The fork has no Relay virtual machine: ``"vm"`` compiles and runs a
+    program on the graph executor when it can, and runs what only 0.8's VM
+    could (dynamic shapes, control flow, closures, global calls) on the
+    reference interpreter, so 0.8 code that asks for the VM gets its results.
     """
     if mod is None:
         mod = IRModule()
@@ -369,4 +373,23 @@ def create_executor(kind="debug", mod=None, device=None, target="llvm", params=N
         return interpreter.create_executor("debug", mod=mod, device=device, target=target)
     if kind == "graph":
         return GraphExecutor(mod, device, target)
-    raise ValueError(f"unknown executor kind {kind!r}; use 'debug' or 'graph'")
+    if kind == "vm":
+        return _VMStandIn(mod, device, target)
+    raise ValueError(f"unknown executor kind {kind!r}; use 'debug', 'graph' or 'vm'")
+
+
+class _VMStandIn(GraphExecutor):
+    """``create_executor("vm")``: the graph executor, or the reference interpreter
+    for what the graph executor cannot run (see :func:`create_executor`)."""
+
+    def evaluate(self, expr=None, binds=None):
+        from .backend import interpreter  # pylint: disable=import-outside-toplevel
+        from .backend.graph_runtime_codegen import GraphExecutorUnsupported  # pylint: disable=import-outside-toplevel
+
+        try:
+            return super().evaluate(expr, binds)
+        except GraphExecutorUnsupported as err:
+            logger.info("create_executor('vm'): %s; running on the reference interpreter", err)
+            debug = interpreter.create_executor("debug", mod=self.mod, device=self.device,
+                                                target=self.target)
+            return debug.evaluate(expr, binds)

@@ -26,10 +26,16 @@ from .graph_plan_memory import plan_memory
 from .lowering import LoweringMode
 
 
+class GraphExecutorUnsupported(ValueError):
+    """The program needs what the graph executor has not: dynamic shapes, control
+    flow, closures, calls of global functions. ``create_executor("vm")`` runs
+    such programs on the reference interpreter instead."""
+
+
 def _tensor_types(ty):
     if isinstance(ty, _ty.TensorType):
         if ty.is_dynamic():
-            raise ValueError(f"the graph executor needs static shapes, got {ty}")
+            raise GraphExecutorUnsupported(f"the graph executor needs static shapes, got {ty}")
         return [(list(ty.shape), ty.dtype)]
     if isinstance(ty, _ty.TupleType):
         out = []
@@ -80,7 +86,7 @@ class GraphRuntimeCodegen(ExprFunctor):
         return [[node_id, i, 0] for i in range(len(types))]
 
     def visit_var(self, var):
-        raise ValueError(
+        raise GraphExecutorUnsupported(
             f"variable {var.name_hint} is not an input of main (closures and local "
             "variables are not supported by the graph executor)"
         )
@@ -99,9 +105,10 @@ class GraphRuntimeCodegen(ExprFunctor):
                 "relay.transform.FuseOps before graph codegen"
             )
         if isinstance(func, GlobalVar | Var):
-            raise ValueError("the graph executor does not support calls of global or local functions")
+            raise GraphExecutorUnsupported("the graph executor does not support calls of global or local functions")
         if not (isinstance(func, Function) and func.is_primitive):
             raise ValueError("graph codegen expects calls of \"Primitive\" functions only")
+        types = _tensor_types(call.checked_type)  # static shapes, before lowering
         inputs = []
         for arg in call.args:
             inputs.extend(self.visit(arg))
@@ -112,7 +119,6 @@ class GraphRuntimeCodegen(ExprFunctor):
         self.lowered[cached.func_name] = cached.prim_func
         for index, transform in sorted(cached.input_transforms.items()):
             inputs[index] = self._rewrite_layout(inputs[index], transform, cached.func_name, index)
-        types = _tensor_types(call.checked_type)
         if len(types) != len(cached.outputs):
             raise ValueError(
                 f"{cached.func_name} computes {len(cached.outputs)} outputs, its type has {len(types)}"
@@ -179,13 +185,13 @@ class GraphRuntimeCodegen(ExprFunctor):
         return self.visit(let.body)
 
     def visit_if(self, ite):
-        raise ValueError("the graph executor does not support control flow (found an If)")
+        raise GraphExecutorUnsupported("the graph executor does not support control flow (found an If)")
 
     def visit_function(self, fn):
-        raise ValueError("the graph executor does not support closures (found a nested function)")
+        raise GraphExecutorUnsupported("the graph executor does not support closures (found a nested function)")
 
     def visit_global_var(self, gvar):
-        raise ValueError(f"the graph executor does not support global calls (@{gvar.name_hint})")
+        raise GraphExecutorUnsupported(f"the graph executor does not support global calls (@{gvar.name_hint})")
 
     def visit_op(self, op):
         raise ValueError(f"operator {op.name} used as a value")

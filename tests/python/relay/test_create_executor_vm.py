@@ -1,0 +1,37 @@
+"""create_executor("vm"): 0.8 code asking for the VM gets its results; static programs run
+compiled on the graph executor, dynamic ones and control flow on the reference interpreter."""
+import logging
+
+import numpy as np
+
+import tvm
+from tvm import relay
+
+
+def test_static_program_runs_compiled():
+    x = relay.var("x", shape=(2, 3))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.nn.relu(relay.add(x, relay.const(1.0)))))
+    data = np.array([[-3.0, -1.0, 0.5], [1.0, -0.5, 2.0]], "float32")
+    result = relay.create_executor("vm", mod=mod, target="llvm").evaluate()(data)
+    np.testing.assert_allclose(result.numpy(), np.maximum(data + 1, 0))
+
+
+def test_control_flow_runs_on_the_interpreter(caplog):
+    x = relay.var("x", shape=(3,))
+    cond = relay.var("c", shape=(), dtype="bool")
+    body = relay.If(cond, relay.multiply(x, relay.const(2.0)), relay.negative(x))
+    mod = tvm.IRModule.from_expr(relay.Function([cond, x], body))
+    data = np.array([1.0, -2.0, 3.0], "float32")
+    with caplog.at_level(logging.INFO, logger="relay"):
+        run = relay.create_executor("vm", mod=mod, target="llvm").evaluate()
+    assert "control flow" in caplog.text
+    np.testing.assert_allclose(run(np.array(True), data).numpy(), data * 2)
+    np.testing.assert_allclose(run(np.array(False), data).numpy(), -data)
+
+
+def test_dynamic_shape_runs_on_the_interpreter():
+    x = relay.var("x", shape=(relay.Any(), 4))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.sum(relay.exp(x), axis=1)))
+    data = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    result = relay.create_executor("vm", mod=mod, target="llvm").evaluate()(data)
+    np.testing.assert_allclose(result.numpy(), np.exp(data).sum(1), rtol=1e-5)
