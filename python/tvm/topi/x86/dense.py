@@ -169,8 +169,9 @@ def _schedule_matmul(sch, outs, tags, cfg, what):
     else:
         tiles = [1] * (n_sp - 2) + [config["tile_m"], config["tile_n"]]
         padded = _pad_to_tiles(sch, block, tiles)  # before the weight copy: an einsum still
-        block = sch.get_sblock(name) if padded else block
-        b_index, _ = _operands(sch, block)
+        if padded:  # the block now reads the padded operands
+            block = sch.get_sblock(name)
+            b_index, _ = _operands(sch, block)
         if plan == "packed":
             if b_index is None:
                 raise ValueError(f"{what}: cannot find the operand indexed by the output column")
