@@ -26,17 +26,17 @@ value, then the geometric mean of the ratios per target.
 The ONNX files are written on first use (needs torch: ``pip install torch==2.13.0``).
 """
 import argparse
+import functools
 import logging
 import math
 import os
 import sys
 
-import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import real_models  # noqa: E402  pylint: disable=wrong-import-position
-from engine_workers import EngineWorker, alternate_rounds, serve  # noqa: E402  pylint: disable=wrong-import-position
+from engine_workers import EngineWorker, compare_engines, serve  # noqa: E402  pylint: disable=wrong-import-position
 
 DEFAULT_TARGETS = ("llvm", "llvm -mcpu=core-avx2")
 
@@ -99,18 +99,9 @@ def _start(kind, model, target, args):
 def bench_model(model, args):
     """``label -> (median ms, relative error vs ONNX Runtime, set-up s)`` for one model."""
     real_models.onnx_model_path(model, args.cache_dir)  # written once, before the workers start
-    workers = [_start("ort", model, None, args)]
-    try:
-        workers += [_start("fork", model, target, args) for target in args.targets]
-    except Exception:
-        for item in workers:
-            item.close()
-        raise
-    results = alternate_rounds(workers, args.rounds, args.runs)
-    reference = results["ort"][1]
-    scale = float(np.abs(reference).max()) or 1.0
-    return {label: (ms, float(np.abs(output - reference).max()) / scale, setup)
-            for label, (ms, output, setup) in results.items()}
+    starters = [functools.partial(_start, "ort", model, None, args)]
+    starters += [functools.partial(_start, "fork", model, target, args) for target in args.targets]
+    return compare_engines(starters, args.rounds, args.runs, reference="ort")
 
 
 def main():

@@ -31,6 +31,7 @@ largest torch output, and the set-up time (conversion + build).
                                   [--rounds 5] [--runs 10] [--threads 2] [--target llvm]
 """
 import argparse
+import functools
 import os
 import sys
 import tempfile
@@ -39,7 +40,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from engine_workers import EngineWorker, alternate_rounds, serve  # noqa: E402  pylint: disable=wrong-import-position
+from engine_workers import EngineWorker, compare_engines, serve  # noqa: E402  pylint: disable=wrong-import-position
 
 MODELS_DIR = os.path.join(HERE, "..", "tests", "python", "frontend", "pytorch")
 MODEL_NAMES = ("resnet50", "bert")
@@ -152,20 +153,10 @@ def _start(kind, model, args, path=None):
 
 def bench_model(model, args):
     """``label -> (median ms, relative error vs torch, set-up s)`` for one model."""
-    workers = []
-    try:
-        workers.append(_start("torch", model, args))
-        workers.append(_start("ort", model, args))
-        workers += [_start("fork", model, args, path) for path in args.paths]
-    except Exception:
-        for item in workers:
-            item.close()
-        raise
-    results = alternate_rounds(workers, args.rounds, args.runs)
-    reference = results["torch"][1]
-    scale = float(np.abs(reference).max()) or 1.0
-    return {label: (ms, float(np.abs(output - reference).max()) / scale, setup)
-            for label, (ms, output, setup) in results.items()}
+    starters = [functools.partial(_start, "torch", model, args),
+                functools.partial(_start, "ort", model, args)]
+    starters += [functools.partial(_start, "fork", model, args, path) for path in args.paths]
+    return compare_engines(starters, args.rounds, args.runs, reference="torch")
 
 
 def main():

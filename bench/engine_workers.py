@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-__all__ = ["serve", "EngineWorker", "alternate_rounds"]
+__all__ = ["serve", "EngineWorker", "alternate_rounds", "compare_engines"]
 
 _REPLY = "@@reply "  # marks the worker's answers among whatever libraries print to stdout
 
@@ -123,3 +123,35 @@ def alternate_rounds(workers, rounds, runs, pause=0.3):
     finally:
         for item in workers:
             item.close()
+
+
+def compare_engines(starters, rounds, runs, reference):
+    """Start one worker per starter, time them in alternating rounds, compare the outputs.
+
+    Parameters
+    ----------
+    starters : list of callable
+        Each returns a started :class:`EngineWorker`.
+    rounds, runs : int
+        See :func:`alternate_rounds`.
+    reference : str
+        Label of the worker whose output the others are compared with.
+
+    Returns
+    -------
+    dict of label to (median ms, largest output difference relative to the
+    reference's largest output, set-up seconds)
+    """
+    workers = []
+    try:
+        for start in starters:
+            workers.append(start())
+    except Exception:
+        for item in workers:
+            item.close()
+        raise
+    results = alternate_rounds(workers, rounds, runs)
+    expected = results[reference][1]
+    scale = float(np.abs(expected).max()) or 1.0
+    return {label: (ms, float(np.abs(output - expected).max()) / scale, setup)
+            for label, (ms, output, setup) in results.items()}
