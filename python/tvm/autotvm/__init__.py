@@ -20,9 +20,11 @@ from .measure import (
 )
 from .task import (
     ApplyConfig,
+    ApplyGraphBest,
     ApplyHistoryBest,
     DispatchContext,
     FallbackContext,
+    apply_graph_best,
     apply_history_best,
     get_config,
     register_topi_compute,
@@ -33,11 +35,3 @@ from .task import (
 from .task.space import ConfigEntity, ConfigSpace, FallbackConfigEntity
 from .tuner import callback
 
-
-def apply_graph_best(records):
-    """0.8's ``autotvm.apply_graph_best`` (graph-tuner records): not available,
-    see :mod:`tvm.autotvm.graph_tuner`."""
-    raise NotImplementedError(
-        f"autotvm.apply_graph_best({records!r}): the graph tuner is not available in this fork; "
-        "use autotvm.apply_history_best with kernel tuning records"
-    )

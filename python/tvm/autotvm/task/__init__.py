@@ -3,9 +3,11 @@ from . import space
 from .space import ConfigSpace, ConfigEntity, FallbackConfigEntity
 from .dispatcher import (
     ApplyConfig,
+    ApplyGraphBest,
     ApplyHistoryBest,
     DispatchContext,
     FallbackContext,
+    apply_graph_best,
     apply_history_best,
     clear_fallback_cache,
 )

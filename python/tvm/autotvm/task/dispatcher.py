@@ -10,6 +10,8 @@ defers to the one it was entered over.
   a task with a candidate).
 * :class:`ApplyHistoryBest`: the best measured config per workload from logs
   (``autotvm.apply_history_best(log)``).
+* :class:`ApplyGraphBest`: the per-node records a graph tuner chose
+  (``autotvm.apply_graph_best(file)``).
 * :class:`FallbackContext`: a :class:`FallbackConfigEntity` per workload, with
   a warning once per workload unless ``autotvm.GLOBAL_SCOPE.silent``.
 """
@@ -165,6 +167,24 @@ class ApplyHistoryBest(DispatchContext):
 def apply_history_best(log_file_or_records):
     """``ApplyHistoryBest(log_file_or_records)`` (upstream's entry point)."""
     return ApplyHistoryBest(log_file_or_records)
+
+
+class ApplyGraphBest(ApplyHistoryBest):
+    """Apply the records chosen by a graph tuner (``autotvm.apply_graph_best``).
+
+    ``records`` is the file written by
+    :meth:`~tvm.autotvm.graph_tuner.BaseGraphTuner.write_opt_sch2record_file`
+    (or its pairs): one record per tuned node, in graph order. 0.8 handed them
+    out by counting queries in node order; here a query is answered by its
+    workload, because the fork's compile engine lowers identical kernels once
+    and so does not query once per node. The graph tuners choose the same
+    record for every node of a workload, so both ways give the same configs.
+    """
+
+
+def apply_graph_best(records):
+    """``ApplyGraphBest(records)`` (upstream's entry point)."""
+    return ApplyGraphBest(records)
 
 
 class FallbackContext(DispatchContext):
