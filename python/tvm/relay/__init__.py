@@ -47,6 +47,7 @@ from . import transform
 from . import backend
 from . import qnn
 from . import frontend
+from . import data_dep_optimization
 from .build_module import build, optimize, create_executor, bind_params_by_name
 
 Expr = RelayExpr

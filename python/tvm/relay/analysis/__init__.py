@@ -5,3 +5,4 @@ from .analysis import (
     free_vars,
     post_order_visit,
 )
+from .fc_transpose import search_fc_transpose

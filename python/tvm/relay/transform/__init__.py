@@ -22,5 +22,6 @@ from .to_graph_normal_form import ToGraphNormalForm
 from .annotate_spans import AnnotateSpans
 from .convert_layout import ConvertLayout, LayoutConfig
 from .choose_layout import ChooseLayout
+from .simplify_fc_transpose import SimplifyFCTranspose
 
 register_relay_pass("InferType", InferType)
