@@ -194,7 +194,28 @@ def main(argv=None):
                              "2: also the table every round and the search's own output")
     parser.add_argument("--report", metavar="HTML", default=None,
                         help="write a static HTML tuning report (plots need matplotlib)")
+    parser.add_argument("--rpc-tracker", metavar="HOST:PORT", default=None,
+                        help="measure on the RPC servers registered at this tracker (python -m "
+                             "tvm.exec.rpc_tracker) through auto_scheduler.RPCRunner, instead of "
+                             "this machine's CPU; needs --rpc-key")
+    parser.add_argument("--rpc-key", default=None,
+                        help="device key the servers registered with (python -m tvm.exec.rpc_server "
+                             "--tracker HOST:PORT --key KEY)")
+    parser.add_argument("--rpc-parallel", type=int, default=None, metavar="N",
+                        help="candidates measured at once, each on its own server (default: the "
+                             "servers of --rpc-key free at start, or 1)")
     args = parser.parse_args(argv)
+    if bool(args.rpc_tracker) != bool(args.rpc_key):
+        parser.error("--rpc-tracker and --rpc-key go together")
+    if args.rpc_tracker:
+        from tvm.contrib.tracker_measure import parse_tracker
+
+        try:
+            parse_tracker(args.rpc_tracker)
+        except ValueError as err:
+            parser.error(str(err))
+    if args.rpc_parallel is not None and args.rpc_parallel < 1:
+        parser.error(f"--rpc-parallel must be at least 1, got {args.rpc_parallel}")
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     try:  # a bad target or model file is one line, before anything is measured or logged
@@ -231,8 +252,8 @@ def main(argv=None):
         # schedule that re-reads its weights looks fast only when they are warm.
         # Measured here: a log tuned on warm weights summed to 29 ms of kernels
         # and ran the network in 37 ms, no faster than the TOPI schedules.
-        runner = auto_scheduler.LocalRunner(number=1, repeat=10, min_repeat_ms=0,
-                                            enable_cpu_cache_flush=True)
+        timing = dict(number=1, repeat=10, min_repeat_ms=0, enable_cpu_cache_flush=True)
+        runner = rpc_runner(args, timing) if args.rpc_tracker else auto_scheduler.LocalRunner(**timing)
         resume = log_file if os.path.exists(log_file) else None
         if resume:
             print(f"resuming from {log_file} ({sum(1 for _ in open(log_file))} records)")
@@ -282,6 +303,18 @@ def main(argv=None):
     print(f"speed-up of tuning {untuned_ms / tuned_ms:.2f}x")
     write_report(args, tuner, name, target, log_file, {label: lat for label, lat, _ in rows})
     return 0
+
+
+def rpc_runner(args, timing):
+    """``auto_scheduler.RPCRunner`` on the servers of ``--rpc-key`` at ``--rpc-tracker``."""
+    from tvm.contrib.tracker_measure import key_status, parse_tracker
+
+    host, port = parse_tracker(args.rpc_tracker)
+    registered, free = key_status(host, port, args.rpc_key)
+    n_parallel = args.rpc_parallel or max(free, 1)
+    print(f"measuring on key {args.rpc_key!r} at {host}:{port}: {registered} servers, {free} free, "
+          f"{n_parallel} at once")
+    return auto_scheduler.RPCRunner(args.rpc_key, host, port, n_parallel=n_parallel, **timing)
 
 
 def write_report(args, tuner, name, target, log_file, latencies_ms):

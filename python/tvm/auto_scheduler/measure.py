@@ -11,7 +11,8 @@ not used: its builder start-up was ~47 s per candidate on the target machines).
   outputs against the unscheduled program on seeded random inputs (a wrong
   result is ``WRONG_ANSWER``), then times it with the runtime's
   ``time_evaluator``.
-* :class:`RPCRunner` times on a device obtained from an RPC tracker.
+* :class:`RPCRunner` times on the servers of an RPC tracker, ``n_parallel``
+  candidates at once (:mod:`tvm.contrib.tracker_measure`).
 
 A candidate that fails to build, crashes its worker, hangs past the timeout or
 computes a wrong result becomes a :class:`MeasureResult` with an upstream
@@ -386,8 +387,17 @@ def _n_outputs(dag):
     return n_out
 
 
-class RPCRunner(_TimingRunner):
-    """Run candidates on a device registered at an RPC tracker.
+class RPCRunner(ProgramRunner):
+    """Run candidates on the servers registered at an RPC tracker, several at once.
+
+    Up to ``n_parallel`` candidates are in flight, each on its own session
+    requested from the tracker (so each on a different free server of
+    ``key``); results come back in input order. A server that dies or hangs
+    costs only its in-flight candidates (``RUNTIME_DEVICE`` or
+    ``RUN_TIMEOUT``, the message names the server); a candidate that gets no
+    server within ``timeout * (n_parallel + 1)`` seconds is a ``RUN_TIMEOUT``
+    error (see :mod:`tvm.contrib.tracker_measure`). Outputs are not checked
+    on remote devices.
 
     Parameters
     ----------
@@ -396,38 +406,90 @@ class RPCRunner(_TimingRunner):
     host, port : str, int
         Address of the tracker.
     priority : int = 1
-        Priority of the device request.
+        Priority of the device requests (larger is served first).
     n_parallel : int = 1
-        Devices used at once (runs are sequential here; kept for the API).
-    timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush
-        As in :class:`LocalRunner`. Outputs are not checked on remote devices.
+        Devices used at once.
+    timeout : int = 10
+        Seconds allowed for timing one candidate on its server.
+    number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush
+        As in :class:`LocalRunner` (``min_repeat_ms`` defaults to 100).
     """
 
     def __init__(self, key, host, port, priority=1, n_parallel=1, timeout=10, number=3, repeat=1,
                  min_repeat_ms=100, cooldown_interval=0.0, enable_cpu_cache_flush=False):
-        super().__init__(timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
+        from tvm.contrib.tracker_measure import TrackerMeasurePool  # pylint: disable=import-outside-toplevel
+
         self.key = key
         self.host = host
         self.port = port
         self.priority = priority
         self.n_parallel = n_parallel
+        self.timeout = timeout
+        self.number = number
+        self.repeat = repeat
+        self.min_repeat_ms = min_repeat_ms
+        self.cooldown_interval = cooldown_interval
+        self.enable_cpu_cache_flush = enable_cpu_cache_flush
+        self._servers = TrackerMeasurePool(key, host, port, priority, n_parallel,
+                                           run_timeout=timeout + cooldown_interval,
+                                           wait_timeout=timeout * (n_parallel + 1))
 
-    def _prepare(self, measure_inputs, build_results):
-        if self._pool is None:
-            self._pool = PopenPoolExecutor(1, self.timeout)
-
-    def _job_func(self):
-        return measure_worker.rpc_run_job
+    @property
+    def last_servers(self):
+        """``HOST:PORT`` of the server each candidate of the last batch ran on (None: none)."""
+        return self._servers.last_servers
 
     def _job(self, inp, build_result):
-        device_type = inp.task.target.get_target_device_type() if hasattr(inp.task.target, "get_target_device_type") \
-            else 1
+        target = inp.task.target
+        device_type = target.get_target_device_type() if hasattr(target, "get_target_device_type") else 1
         specs = _arg_specs(inp.task)
         for idx, shape in build_result.args or []:
             specs[idx] = (shape, specs[idx][1])
-        return (build_result.filename, specs, self.key, self.host, self.port, self.priority,
-                self.timeout * 2 + 10, self.number, self.repeat, self.min_repeat_ms, self.cooldown_interval,
-                self.enable_cpu_cache_flush, int(device_type))
+        return (build_result.filename, specs, self.number, self.repeat, self.min_repeat_ms,
+                self.cooldown_interval, self.enable_cpu_cache_flush, int(device_type))
+
+    def run(self, measure_inputs, build_results, verbose=1):
+        """Run the built inputs; returns one :class:`MeasureResult` per input, in order."""
+        results = [None] * len(measure_inputs)
+        jobs, job_index = [], []
+        for i, (inp, bres) in enumerate(zip(measure_inputs, build_results)):
+            if bres.error_no != MeasureErrorNo.NO_ERROR:
+                results[i] = MeasureResult([MAX_FLOAT], bres.error_no, bres.error_msg, bres.time_cost, time.time())
+            else:
+                jobs.append(self._job(inp, bres))
+                job_index.append(i)
+        self._servers.last_servers = []
+        if jobs:
+            start = time.time()
+            # a key without any server fails the batch at once instead of candidate by candidate
+            reason = self._servers.unavailable()
+            if reason is not None:
+                outcomes = [(MeasureErrorNo.RUN_TIMEOUT, "run: " + reason, None)] * len(jobs)
+                self._servers.last_servers = [None] * len(jobs)
+            else:
+                outcomes = self._servers.map(measure_worker.rpc_run_job, jobs, MeasureErrorNo)
+            for i, (error_no, message, value) in zip(job_index, outcomes):
+                bres = build_results[i]
+                if error_no == MeasureErrorNo.NO_ERROR:
+                    results[i] = MeasureResult(value[1], error_no, None, bres.time_cost + value[2], time.time())
+                else:
+                    results[i] = MeasureResult([MAX_FLOAT], error_no, message, bres.time_cost + time.time() - start,
+                                               time.time())
+                if bres.filename and os.path.exists(bres.filename):
+                    os.remove(bres.filename)
+        if verbose >= 1:
+            print("".join("*" if res.error_no == 0 else "E" for res in results), flush=True)
+        return results
+
+    def close(self):
+        """Stop the measuring processes."""
+        self._servers.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
 
 
 class LocalRPCMeasureContext:

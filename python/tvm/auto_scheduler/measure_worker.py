@@ -148,14 +148,19 @@ def run_job(path, arg_specs, ref_key, number, repeat, min_repeat_ms, cooldown_in
     return "ok", costs
 
 
-def rpc_run_job(path, arg_specs, key, host, port, priority, session_timeout, number, repeat, min_repeat_ms,
-                cooldown_interval, cache_flush, device_type):
-    """Upload a built library to an RPC device obtained from the tracker and time it."""
-    import tvm  # pylint: disable=import-outside-toplevel
-    from tvm import rpc  # pylint: disable=import-outside-toplevel
+def rpc_run_job(path, arg_specs, number, repeat, min_repeat_ms, cooldown_interval, cache_flush, device_type,
+                session_args):
+    """Time a built library on a server of an RPC tracker.
 
-    tracker = rpc.connect_tracker(host, port)
-    remote = tracker.request(key, priority=priority, session_timeout=session_timeout)
+    ``session_args`` are :func:`tvm.contrib.tracker_measure.request_session`'s
+    (the tracker, the key, the wait limit, the note naming the server).
+    Returns ``("ok", costs, seconds)``; seconds count the session set-up too.
+    """
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm.contrib.tracker_measure import request_session  # pylint: disable=import-outside-toplevel
+
+    remote, _ = request_session(*session_args)
+    start = time.time()
     remote.upload(path)
     lib = remote.load_module(os.path.basename(path))
     dev = remote.device(device_type, 0)
@@ -166,4 +171,4 @@ def rpc_run_job(path, arg_specs, key, host, port, priority, session_timeout, num
     evaluator = lib.time_evaluator("main", dev, number=number, repeat=repeat, min_repeat_ms=min_repeat_ms, **kwargs)
     costs = list(evaluator(*args).results)
     remote.remove(os.path.basename(path))
-    return "ok", costs
+    return "ok", costs, time.time() - start

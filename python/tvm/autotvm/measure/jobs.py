@@ -45,9 +45,10 @@ def _random_inputs(arg_info):
 def _session(rpc):
     # one session per candidate, as upstream: holding one would keep the
     # device busy for every other client of the tracker
-    host, port, device_key, priority, session_timeout = rpc
-    tracker = tvm.rpc.connect_tracker(host, port)
-    return tracker.request(device_key, priority=priority, session_timeout=session_timeout)
+    # (with a limit on the wait for a free server, and the server noted for error records)
+    from tvm.contrib.tracker_measure import request_session  # pylint: disable=import-outside-toplevel
+
+    return request_session(*rpc)[0]
 
 
 def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc, entry="main"):
@@ -55,8 +56,8 @@ def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc
 
     ``ref`` is None or ``(inputs, outputs_by_index)``: the candidate is run
     once on ``inputs`` and each output argument is compared with the
-    reference (``"wrong"`` on a mismatch). ``rpc`` is None (local) or
-    ``(host, port, key, priority, session_timeout)`` of an RPC tracker.
+    reference (``"wrong"`` on a mismatch). ``rpc`` is None (local) or the
+    arguments of :func:`tvm.contrib.tracker_measure.request_session`.
     """
     if rpc is None:
         lib = tvm.runtime.load_module(path)

@@ -6,9 +6,10 @@
   modules with ``tvm.compile`` and export shared libraries.
 * :class:`LocalRunner`: one persistent, isolated worker loads each library and
   times it with ``time_evaluator``.
-* :class:`RPCRunner`: the same worker, but the library is uploaded to a device
-  obtained from an RPC tracker (``python -m tvm.exec.rpc_tracker`` /
-  ``rpc_server``) and timed there.
+* :class:`RPCRunner`: ``n_parallel`` workers, each uploading one library at a
+  time to its own server obtained from an RPC tracker
+  (``python -m tvm.exec.rpc_tracker`` / ``rpc_server``) and timing it there
+  (:mod:`tvm.contrib.tracker_measure`).
 
 The workers are :mod:`tvm.contrib.popen_pool`'s (the jobs are in :mod:`.jobs`).
 A crash or hang kills only the worker (it is replaced) and becomes an error
@@ -156,25 +157,36 @@ class LocalBuilder(Builder):
 
 
 class RPCRunner(Runner):
-    """Time candidates on a device registered to an RPC tracker.
+    """Time candidates on the servers registered to an RPC tracker, several at once.
+
+    Up to ``n_parallel`` candidates are in flight, each on its own session
+    requested from the tracker (so each on a different free server of
+    ``key``); results come back in input order. A server that dies or hangs
+    costs only its in-flight candidates (``RUNTIME_DEVICE`` or
+    ``RUN_TIMEOUT``, the message names the server); a candidate that gets no
+    server within ``timeout * (n_parallel + 1)`` seconds is a ``RUN_TIMEOUT``
+    error (see :mod:`tvm.contrib.tracker_measure`).
 
     Parameters
     ----------
     key : str
-        The device key the RPC server registered with.
+        The device key the RPC servers registered with.
     host, port : str, int
         The tracker's address.
     priority : int
+        Priority of the device requests (larger is served first).
     timeout : float
-        Seconds allowed per candidate (all repeats), beyond which the run is
-        abandoned (``RUN_TIMEOUT``) and the measuring process restarted.
+        Seconds allowed to time one candidate (all repeats) on its server.
     n_parallel : int, optional
-        Kept for API compatibility; candidates are timed one at a time.
+        Devices used at once. Default: the servers of ``key`` registered at
+        the tracker when the task is set (at least 1); upstream took this
+        machine's CPU count.
     number, repeat, min_repeat_ms : int
         As ``time_evaluator``: each of ``repeat`` measurements averages
         ``number`` runs (raised until it lasts ``min_repeat_ms``).
     cooldown_interval : float
-        Seconds to sleep between candidates.
+        Seconds to sleep after each batch (between candidates for
+        :class:`LocalRunner`).
     enable_cpu_cache_flush : bool
         Flush the CPU cache before each run (``cache_flush_cpu_non_first_arg``).
     module_loader : None
@@ -200,12 +212,99 @@ class RPCRunner(Runner):
         self.cooldown_interval = cooldown_interval
         self.enable_cpu_cache_flush = enable_cpu_cache_flush
         self.check_correctness = check_correctness
+        self._n_parallel_arg = n_parallel
+        self._servers = None
         self.pool = None
         self.ref = None
 
-    def _rpc(self):
-        # the session ends by itself if the measuring process dies holding it
-        return (self.host, int(self.port), self.key, self.priority, int(max(self.timeout * 4, 60)))
+    @property
+    def last_servers(self):
+        """``HOST:PORT`` of the server each candidate of the last batch ran on (None: none)."""
+        return self._servers.last_servers if self._servers is not None else []
+
+    def set_task(self, task):
+        from tvm.contrib.tracker_measure import TrackerMeasurePool, key_status  # pylint: disable=import-outside-toplevel
+
+        self.task = task
+        try:
+            registered, _ = key_status(self.host, int(self.port), self.key)
+        except (OSError, RuntimeError) as err:
+            raise RuntimeError(f"cannot reach the RPC tracker {self.host}:{self.port}: {err}") from err
+        if not registered:
+            raise RuntimeError(
+                f"no RPC server of key {self.key!r} is registered at the tracker {self.host}:{self.port} "
+                f"(start one with python -m tvm.exec.rpc_server --tracker {self.host}:{self.port} "
+                f"--key {self.key})")
+        if self._n_parallel_arg is None:
+            self.n_parallel = registered
+        if self._servers is None or self._servers.n_parallel != self.n_parallel:
+            if self._servers is not None:
+                self._servers.close()
+            self._servers = TrackerMeasurePool(self.key, self.host, self.port, self.priority, self.n_parallel,
+                                               run_timeout=self.timeout,
+                                               wait_timeout=self.timeout * (self.n_parallel + 1))
+        self._servers.start()  # boots in the background
+        self.ref = _reference(task) if self.check_correctness else None
+
+    def get_build_kwargs(self):
+        return {}
+
+    def run(self, measure_inputs, build_results):
+        results = [None] * len(measure_inputs)
+        todo, job_index = [], []
+        for i, build in enumerate(build_results):
+            if isinstance(build, MeasureResult):
+                results[i] = build
+            else:
+                todo.append((build.filename, build.arg_info, self.number, self.repeat, self.min_repeat_ms,
+                             self.enable_cpu_cache_flush, self.ref))
+                job_index.append(i)
+        if todo:
+            start = time.time()
+            reason = self._servers.unavailable()
+            if reason is not None:
+                outcomes = [(MeasureErrorNo.RUN_TIMEOUT, "run: " + reason, None)] * len(todo)
+                self._servers.last_servers = [None] * len(todo)
+            else:
+                outcomes = self._servers.map(jobs.run_job, todo, MeasureErrorNo)
+            now = time.time()
+            for i, (error_no, message, value) in zip(job_index, outcomes):
+                build = build_results[i]
+                all_cost = now - start + build.time_cost
+                if error_no == MeasureErrorNo.NO_ERROR:
+                    results[i] = MeasureResult(tuple(value[1]), int(error_no), all_cost, now)
+                else:
+                    results[i] = MeasureResult((str(message)[:2000],), int(error_no), all_cost, now)
+                _remove(build.filename)
+            if self.cooldown_interval:
+                time.sleep(self.cooldown_interval)
+        return results
+
+    def __del__(self):
+        if getattr(self, "_servers", None) is not None:
+            self._servers.close()
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+class LocalRunner(RPCRunner):
+    """Time candidates on this machine, one at a time, in an isolated worker process.
+
+    Same parameters as :class:`RPCRunner` without the tracker address. Upstream
+    started a local RPC tracker and server for this; here a persistent worker
+    process loads the library directly, which is equivalent for the host CPU
+    and cheaper.
+    """
+
+    def __init__(self, timeout=10, number=4, repeat=3, min_repeat_ms=0, cooldown_interval=0.1,
+                 enable_cpu_cache_flush=False, module_loader=None, check_correctness=False):
+        super().__init__("", "", 0, 1, timeout, 1, number, repeat, min_repeat_ms,
+                         cooldown_interval, enable_cpu_cache_flush, module_loader, check_correctness)
 
     def set_task(self, task):
         self.task = task
@@ -217,9 +316,6 @@ class RPCRunner(Runner):
             self.pool = PopenPoolExecutor(1, self.timeout)
         return self.pool
 
-    def get_build_kwargs(self):
-        return {}
-
     def run(self, measure_inputs, build_results):
         results = []
         for _, build in zip(measure_inputs, build_results):
@@ -228,34 +324,13 @@ class RPCRunner(Runner):
                 continue
             start = time.time()
             job = (build.filename, build.arg_info, self.number, self.repeat, self.min_repeat_ms,
-                   self.enable_cpu_cache_flush, self.ref, self._rpc())
+                   self.enable_cpu_cache_flush, self.ref, None)
             out = self._get_pool().starmap_with_error_catching(jobs.run_job, [job], self.timeout)[0]
             results.append(_pool_result(out, "run", start - build.time_cost))
             if self.cooldown_interval:
                 time.sleep(self.cooldown_interval)
-            try:
-                os.remove(build.filename)
-            except OSError:
-                pass
+            _remove(build.filename)
         return results
-
-
-class LocalRunner(RPCRunner):
-    """Time candidates on this machine, in an isolated worker process.
-
-    Same parameters as :class:`RPCRunner` without the tracker address. Upstream
-    started a local RPC tracker and server for this; here a persistent worker
-    process loads the library directly, which is equivalent for the host CPU
-    and cheaper.
-    """
-
-    def __init__(self, timeout=10, number=4, repeat=3, min_repeat_ms=0, cooldown_interval=0.1,
-                 enable_cpu_cache_flush=False, module_loader=None, check_correctness=False):
-        super().__init__("", "", 0, 1, timeout, None, number, repeat, min_repeat_ms,
-                         cooldown_interval, enable_cpu_cache_flush, module_loader, check_correctness)
-
-    def _rpc(self):
-        return None
 
 
 def _reference(task):

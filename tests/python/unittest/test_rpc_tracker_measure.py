@@ -1,0 +1,294 @@
+"""Measurement on several RPC servers of one tracker, and what a dying server costs.
+
+One tracker and three servers (key ``KEY``) run on 127.0.0.1 as subprocesses
+(``python -m tvm.exec.rpc_tracker`` / ``rpc_server``), each in its own process
+group so that killing a server kills its session processes too, as the death
+of a machine would. They are shared by the tests of this module (starting a
+server costs seconds of ``import tvm``); a test that needs more live servers
+starts them, and the module's finalizer kills every process it started even
+when a test fails.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import psutil
+import pytest
+
+import tvm
+from tvm import auto_scheduler, autotvm, te
+from tvm.auto_scheduler.compute_dag import state_to_json
+from tvm.auto_scheduler.measure import MeasureErrorNo, MeasureInput
+from tvm.autotvm import record
+from tvm.contrib.tracker_measure import NoServerError, key_status, request_session
+
+pytest.importorskip("tornado", reason="the RPC tracker of the base needs tornado")
+
+KEY = "tracker-measure-test"
+TARGET = "llvm -num-cores=1"
+LOOPBACK = "127.0.0.1"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+class Cluster:
+    """A tracker and RPC servers on loopback, started as process groups."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.tracker = self._spawn("tvm.exec.rpc_tracker", "--host", LOOPBACK, "--port", str(self.port),
+                                   "--port-end", str(self.port + 1))
+        self.servers = {}  # "HOST:PORT" -> Popen
+        self.idle_descendants = {}
+
+    @staticmethod
+    def _spawn(module, *args):
+        return subprocess.Popen([sys.executable, "-m", module, *args], start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def live(self):
+        return [addr for addr, proc in self.servers.items() if proc.poll() is None]
+
+    def ensure(self, count, timeout=90):
+        """Start servers until ``count`` are live, and wait until the tracker has them all."""
+        for _ in range(count - len(self.live())):
+            port = _free_port()
+            self.servers[f"{LOOPBACK}:{port}"] = self._spawn(
+                "tvm.exec.rpc_server", "--host", LOOPBACK, "--port", str(port), "--port-end", str(port + 1),
+                "--tracker", f"{LOOPBACK}:{self.port}", "--key", KEY)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                registered, free = key_status(LOOPBACK, self.port, KEY)
+                if registered == free == len(self.live()):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise RuntimeError("the RPC servers did not register within %d s" % timeout)
+        for addr in self.live():
+            self.idle_descendants[addr] = len(psutil.Process(self.servers[addr].pid).children(recursive=True))
+
+    def in_session(self, addr):
+        """Whether the server has a session process (it forks one per session)."""
+        try:
+            return len(psutil.Process(self.servers[addr].pid).children(recursive=True)) > \
+                self.idle_descendants[addr]
+        except psutil.Error:
+            return False
+
+    def kill(self, addr):
+        os.killpg(self.servers[addr].pid, signal.SIGKILL)
+        self.servers[addr].wait(10)
+
+    def kill_when_busy(self, timeout=60):
+        """In a thread: kill the first server seen in a session; returns ``{"addr", "when"}``."""
+        killed = {}
+
+        def _watch():
+            deadline = time.time() + timeout
+            while time.time() < deadline and not killed:
+                for addr in self.live():
+                    if self.in_session(addr):
+                        self.kill(addr)
+                        killed.update(addr=addr, when=time.time())
+                        return
+                time.sleep(0.05)
+
+        thread = threading.Thread(target=_watch, daemon=True)
+        thread.start()
+        return killed, thread
+
+    def close(self):
+        for proc in list(self.servers.values()) + [self.tracker]:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(10)
+
+
+@pytest.fixture(name="cluster", scope="module")
+def fixture_cluster(request):
+    cluster = Cluster()
+    request.addfinalizer(cluster.close)
+    cluster.ensure(3)
+    return cluster
+
+
+# ------------------------------------------------------------------ auto-scheduler
+
+
+def _add_task(n):
+    a = te.placeholder((n,), name="A")
+    b = te.placeholder((n,), name="B")
+    c = te.compute((n,), lambda i: a[i] + b[i], name="C")
+    return auto_scheduler.SearchTask(compute_dag=auto_scheduler.ComputeDAG([a, b, c]), target=TARGET)
+
+
+def _split_states(task, factors):
+    """Distinct states of an elementwise task: its loop split by each factor."""
+    states = []
+    for factor in factors:
+        sch = tvm.s_tir.Schedule(task.compute_dag.mod)
+        loop = sch.get_loops(sch.get_sblock("C"))[0]
+        sch.split(loop, [None, factor])
+        states.append(sch.trace)
+    return states
+
+
+def _measure_and_log(inputs, runner, log):
+    builder = auto_scheduler.LocalBuilder(n_parallel=2)
+    try:
+        build_results = builder.build(inputs, verbose=0)
+    finally:
+        builder.close()
+    assert all(b.error_no == 0 for b in build_results), [b.error_msg for b in build_results]
+    results = runner.run(inputs, build_results, verbose=0)
+    auto_scheduler.RecordToFile(log).callback(None, inputs, results)
+    return results, list(runner.last_servers)
+
+
+def test_auto_scheduler_runner_uses_two_servers_and_keeps_order(cluster, tmp_path):
+    small, large = _add_task(64), _add_task(1 << 20)
+    inputs = []
+    for factor in (4, 8, 16):
+        inputs.append(MeasureInput(small, _split_states(small, [factor])[0]))
+        inputs.append(MeasureInput(large, _split_states(large, [factor])[0]))
+    runner = auto_scheduler.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=2, repeat=2,
+                                      min_repeat_ms=150, timeout=20)
+    log = str(tmp_path / "log.json")
+    try:
+        results, servers = _measure_and_log(inputs, runner, log)
+    finally:
+        runner.close()
+    for res in results:
+        assert res.error_no == MeasureErrorNo.NO_ERROR, res.error_msg
+        assert len(res.costs) == 2 and all(c > 0 for c in res.costs)
+    # in input order: a 64-element add takes far less than a 1M-element one
+    means = [res.mean_cost() for res in results]
+    for small_cost, large_cost in zip(means[0::2], means[1::2]):
+        assert large_cost > 20 * small_cost, means
+    assert len(set(servers)) >= 2 and set(servers) <= set(cluster.servers), servers
+    records = list(auto_scheduler.load_records(log))
+    assert [state_to_json(r[0].state) for r in records] == [state_to_json(i.state) for i in inputs]
+
+
+def test_auto_scheduler_server_death_costs_only_its_candidate(cluster, tmp_path):
+    cluster.ensure(2)
+    task = _add_task(1 << 16)
+    factors = [1, 2, 4, 8, 16, 32, 64, 128]
+    inputs = [MeasureInput(task, s) for s in _split_states(task, factors)]
+    # each candidate holds its server for about 0.8 s, so a kill lands mid-measurement
+    runner = auto_scheduler.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=1, repeat=1,
+                                      min_repeat_ms=800, timeout=20)
+    log = str(tmp_path / "log.json")
+    try:
+        killed, watcher = cluster.kill_when_busy()
+        first, first_servers = _measure_and_log(inputs, runner, log)
+        watcher.join(5)
+        assert killed, "no server was seen in a session"
+        later_inputs = [MeasureInput(task, s) for s in _split_states(task, [256, 512, 1024])]
+        later, later_servers = _measure_and_log(later_inputs, runner, log)
+    finally:
+        runner.close()
+    dead = killed["addr"]
+    errors = [(i, r) for i, r in enumerate(first) if r.error_no != MeasureErrorNo.NO_ERROR]
+    # the killed server had one session: one candidate lost, named after the server
+    assert len(errors) == 1, [(r.error_no, r.error_msg) for r in first]
+    idx, err = errors[0]
+    assert err.error_no == MeasureErrorNo.RUNTIME_DEVICE and dead in err.error_msg, err.error_msg
+    assert first_servers[idx] == dead
+    for i, res in enumerate(first):
+        if i != idx:
+            assert res.costs[0] > 0 and res.error_no == 0
+    # candidates that started after the kill, and the next round, ran on the survivors
+    assert dead not in later_servers and all(later_servers), later_servers
+    assert all(r.error_no == 0 and r.costs[0] > 0 for r in later)
+    # the log: exactly one record per input, in order, the error included
+    records = list(auto_scheduler.load_records(log))
+    all_inputs = inputs + later_inputs
+    assert len(records) == len(all_inputs) == 11
+    assert [state_to_json(r[0].state) for r in records] == [state_to_json(i.state) for i in all_inputs]
+    assert [r[1].error_no for r in records] == [r.error_no for r in first + later]
+
+
+def test_request_gives_up_when_no_server_is_free(cluster):
+    cluster.ensure(1)
+    live = cluster.live()
+    sessions = [request_session(LOOPBACK, cluster.port, KEY, wait_timeout=10)[0] for _ in live]
+    start = time.time()
+    with pytest.raises(NoServerError, match="became free within 1.5 s"):
+        request_session(LOOPBACK, cluster.port, KEY, wait_timeout=1.5)
+    assert time.time() - start < 5
+    del sessions
+
+
+def test_runner_without_server_of_key_fails_the_batch_at_once(cluster, tmp_path):
+    task = _add_task(64)
+    inputs = [MeasureInput(task, s) for s in _split_states(task, [4, 8])]
+    runner = auto_scheduler.RPCRunner("no-such-key", LOOPBACK, cluster.port, n_parallel=2, timeout=5)
+    start = time.time()
+    try:
+        results, servers = _measure_and_log(inputs, runner, str(tmp_path / "log.json"))
+    finally:
+        runner.close()
+    assert time.time() - start < 30
+    assert servers == [None, None]
+    for res in results:
+        assert res.error_no == MeasureErrorNo.RUN_TIMEOUT and "no-such-key" in res.error_msg
+
+
+# ------------------------------------------------------------------ AutoTVM
+
+
+@autotvm.template("test_tracker_measure/double")
+def double(n):
+    cfg = autotvm.get_config()
+    cfg.define_split("tile", n, num_outputs=2)
+    a = te.placeholder((n,), name="A")
+    b = te.compute((n,), lambda i: a[i] * 2.0, name="B")
+    sch = tvm.s_tir.Schedule(te.create_prim_func([a, b]))
+    cfg["tile"].apply(sch, sch.get_loops(sch.get_sblock("B"))[0])
+    return sch, [a, b]
+
+
+def test_autotvm_server_death_costs_only_its_candidate(cluster, tmp_path):
+    cluster.ensure(2)
+    task = autotvm.task.create("test_tracker_measure/double", args=(1 << 12,), target="llvm")
+    n_trial = 8
+    assert len(task.config_space) >= n_trial
+    option = autotvm.measure_option(
+        builder=autotvm.LocalBuilder(n_parallel=2),
+        runner=autotvm.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=1, repeat=1,
+                                 min_repeat_ms=800, timeout=20, cooldown_interval=0,
+                                 check_correctness=True),
+    )
+    log = str(tmp_path / "autotvm.log")
+    killed, watcher = cluster.kill_when_busy()
+    tuner = autotvm.tuner.GridSearchTuner(task)
+    tuner.tune(n_trial=n_trial, measure_option=option, callbacks=[autotvm.callback.log_to_file(log)])
+    watcher.join(5)
+    assert killed, "no server was seen in a session"
+    records = list(record.load_from_file(log))
+    # one record per trial, none lost or repeated
+    assert [inp.config.index for inp, _ in records] == list(range(n_trial))
+    errors = [res for _, res in records if res.error_no != 0]
+    assert len(errors) == 1, [(r.error_no, r.costs) for _, r in records]
+    assert errors[0].error_no == autotvm.measure.MeasureErrorNo.RUNTIME_DEVICE
+    assert killed["addr"] in str(errors[0].costs[0])
+    good = [res for _, res in records if res.error_no == 0]
+    assert len(good) == n_trial - 1 and all(np.all(np.array(r.costs) > 0) for r in good)
+    # the trials after the kill were measured (the run went on)
+    assert max(r.timestamp for r in good) > killed["when"]
