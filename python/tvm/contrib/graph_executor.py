@@ -30,6 +30,10 @@ from tvm.runtime import Tensor
 from . import graph_executor_lib
 
 
+# Device types of tensors in an RPC session are offset by this mask (as in TVM 0.8).
+_RPC_SESS_MASK = 128
+
+
 def _as_tensor(value, what):
     """A tvm.runtime.Tensor for a numpy array, a scalar or a tensor.
 
@@ -175,11 +179,29 @@ class GraphModule:
             key = None
         if key is not None:
             key = _as_key(key)
-            self._set_input(key, _as_tensor(self._in_input_dtype(key, value), f"set_input({key!r})"))
+            self._feed(key, value)
         elif value is not None:
             raise ValueError("set_input: a value was given without a key")
         for name, param in params.items():
-            self._set_input(name, _as_tensor(self._in_input_dtype(name, param), f"set_input({name!r})"))
+            self._feed(name, param)
+
+    def _feed(self, key, value):
+        tensor = _as_tensor(self._in_input_dtype(key, value), f"set_input({key!r})")
+        remote_input = self._remote_input(key)
+        if remote_input is not None and tensor.device.device_type < _RPC_SESS_MASK:
+            # A module of an RPC session only takes tensors of its session; 0.8
+            # copied a local value into the input tensor, which crosses the session.
+            remote_input.copyfrom(tensor)
+        else:
+            self._set_input(key, tensor)
+
+    def _remote_input(self, key):
+        """The input tensor ``key`` if it lives in an RPC session, else None."""
+        try:
+            current = self._get_input(key)
+        except Exception:  # pylint: disable=broad-except
+            return None  # an unknown input: _set_input names it
+        return current if current.device.device_type >= _RPC_SESS_MASK else None
 
     def _in_input_dtype(self, key, value):
         """A NumPy value of another dtype converted to the input's dtype, as 0.8's
