@@ -1,6 +1,6 @@
 """Compatibility patches of base objects, for TVM 0.8-era scripts.
 
-This is the only module of the fork that changes objects of the base wheel. Each
+This module (with its helper :mod:`tvmfork.compat_lower`) is the only one of the fork that changes objects of the base wheel. Each
 patch is a named function below, listed in :data:`PATCHES`, applied once by
 :func:`install` (called from the ``import tvm`` hook) and tested on its own in
 ``tests/python/unittest/test_compat.py``.
@@ -47,6 +47,10 @@ print_ir_relay
     ``tvm.transform.PrintIR`` prints Relay text for modules with Relay functions.
 fork_subpackages_as_attributes
     ``tvm.relay`` etc. resolve after a plain ``import tvm`` (imported on first use).
+legacy_lower_build
+    ``tvm.lower`` and 0.8's ``tvm.build(sch, args, target)`` for TensorIR
+    schedules; ``te.create_schedule`` raises an error saying TE schedules are
+    not available (in :mod:`tvmfork.compat_lower`).
 thread_pool_size
     The base runtime sizes its thread pool as half the logical CPUs on x86 (it
     assumes two hyper-threads per core), so a machine without SMT runs every
@@ -737,6 +741,13 @@ def print_ir_relay():
     tvm.transform.PrintIR = PrintIR
 
 
+def legacy_lower_build():
+    """See :mod:`tvmfork.compat_lower`."""
+    from .compat_lower import legacy_lower_build as install_lower_build  # pylint: disable=import-outside-toplevel
+
+    install_lower_build()
+
+
 #: Every patch, in the order :func:`install` applies them.
 PATCHES = (
     thread_pool_size,
@@ -754,6 +765,7 @@ PATCHES = (
     pass_info_defaults,
     print_ir_relay,
     fork_subpackages_as_attributes,
+    legacy_lower_build,
 )
 
 
