@@ -26,6 +26,7 @@ from tvm.auto_scheduler.compute_dag import state_to_json
 from tvm.auto_scheduler.measure import MeasureErrorNo, MeasureInput
 from tvm.autotvm import record
 from tvm.contrib.tracker_measure import NoServerError, key_status, request_session
+from tvm.support import cc
 
 pytest.importorskip("tornado", reason="the RPC tracker of the base needs tornado")
 
@@ -148,31 +149,73 @@ def _split_states(task, factors):
     return states
 
 
-def _measure_and_log(inputs, runner, log):
-    builder = auto_scheduler.LocalBuilder(n_parallel=2)
-    try:
-        build_results = builder.build(inputs, verbose=0)
-    finally:
-        builder.close()
+#: Environment variable naming the folder where :func:`recording_fcompile` notes its calls.
+LINK_LOG_ENV = "TVMFORK_TRACKER_TEST_LINKS"
+
+
+def recording_fcompile(output, objects, options=None, **kwargs):
+    """Link like the default, noting ``pid start end`` of the call (runs in build workers).
+
+    The 0.2 s pause makes the links of two parallel workers overlap for sure.
+    """
+    start = time.time()
+    time.sleep(0.2)
+    cc.create_shared(output, objects, options)
+    with open(os.path.join(os.environ[LINK_LOG_ENV], "%d-%f" % (os.getpid(), start)), "w") as note:
+        note.write("%d %f %f" % (os.getpid(), start, time.time()))
+
+
+def _link_intervals():
+    folder = os.environ[LINK_LOG_ENV]
+    rows = []
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name)) as note:
+            pid, start, end = note.read().split()
+        rows.append((int(pid), float(start), float(end)))
+        os.remove(os.path.join(folder, name))
+    return rows
+
+
+@pytest.fixture(name="builder", scope="module")
+def fixture_builder(request, tmp_path_factory):
+    # one builder for the module: its workers take seconds to start
+    os.environ[LINK_LOG_ENV] = str(tmp_path_factory.mktemp("links"))
+    request.addfinalizer(lambda: os.environ.pop(LINK_LOG_ENV, None))
+    builder = auto_scheduler.LocalBuilder(n_parallel=2, build_func=recording_fcompile)
+    request.addfinalizer(builder.close)
+    return builder
+
+
+@pytest.fixture(name="runner", scope="module")
+def fixture_runner(request, cluster):
+    runner = auto_scheduler.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, timeout=20)
+    request.addfinalizer(runner.close)
+    return runner
+
+
+def _measure_and_log(builder, inputs, runner, log):
+    build_results = builder.build(inputs, verbose=0)
     assert all(b.error_no == 0 for b in build_results), [b.error_msg for b in build_results]
     results = runner.run(inputs, build_results, verbose=0)
     auto_scheduler.RecordToFile(log).callback(None, inputs, results)
     return results, list(runner.last_servers)
 
 
-def test_auto_scheduler_runner_uses_two_servers_and_keeps_order(cluster, tmp_path):
+@pytest.mark.slow  # ~20 s: the first use of the builder and runner workers
+def test_auto_scheduler_runner_uses_two_servers_and_keeps_order(cluster, builder, runner, tmp_path):
     small, large = _add_task(64), _add_task(1 << 20)
     inputs = []
     for factor in (4, 8, 16):
         inputs.append(MeasureInput(small, _split_states(small, [factor])[0]))
         inputs.append(MeasureInput(large, _split_states(large, [factor])[0]))
-    runner = auto_scheduler.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=2, repeat=2,
-                                      min_repeat_ms=150, timeout=20)
+    runner.number, runner.repeat, runner.min_repeat_ms = 2, 2, 150
     log = str(tmp_path / "log.json")
-    try:
-        results, servers = _measure_and_log(inputs, runner, log)
-    finally:
-        runner.close()
+    _link_intervals()
+    results, servers = _measure_and_log(builder, inputs, runner, log)
+    # the builds ran in two worker processes at once
+    links = _link_intervals()
+    assert len(links) == len(inputs) and len({pid for pid, _, _ in links}) == 2, links
+    assert any(a[0] != b[0] and a[1] < b[2] and b[1] < a[2] for a in links for b in links), links
     for res in results:
         assert res.error_no == MeasureErrorNo.NO_ERROR, res.error_msg
         assert len(res.costs) == 2 and all(c > 0 for c in res.costs)
@@ -185,24 +228,19 @@ def test_auto_scheduler_runner_uses_two_servers_and_keeps_order(cluster, tmp_pat
     assert [state_to_json(r[0].state) for r in records] == [state_to_json(i.state) for i in inputs]
 
 
-def test_auto_scheduler_server_death_costs_only_its_candidate(cluster, tmp_path):
+def test_auto_scheduler_server_death_costs_only_its_candidate(cluster, builder, runner, tmp_path):
     cluster.ensure(2)
     task = _add_task(1 << 16)
-    factors = [1, 2, 4, 8, 16, 32, 64, 128]
-    inputs = [MeasureInput(task, s) for s in _split_states(task, factors)]
-    # each candidate holds its server for about 0.8 s, so a kill lands mid-measurement
-    runner = auto_scheduler.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=1, repeat=1,
-                                      min_repeat_ms=800, timeout=20)
+    inputs = [MeasureInput(task, s) for s in _split_states(task, [1, 2, 4, 8, 16, 32])]
+    # each candidate holds its server for about 0.6 s, so a kill lands mid-measurement
+    runner.number, runner.repeat, runner.min_repeat_ms = 1, 1, 600
     log = str(tmp_path / "log.json")
-    try:
-        killed, watcher = cluster.kill_when_busy()
-        first, first_servers = _measure_and_log(inputs, runner, log)
-        watcher.join(5)
-        assert killed, "no server was seen in a session"
-        later_inputs = [MeasureInput(task, s) for s in _split_states(task, [256, 512, 1024])]
-        later, later_servers = _measure_and_log(later_inputs, runner, log)
-    finally:
-        runner.close()
+    killed, watcher = cluster.kill_when_busy()
+    first, first_servers = _measure_and_log(builder, inputs, runner, log)
+    watcher.join(5)
+    assert killed, "no server was seen in a session"
+    later_inputs = [MeasureInput(task, s) for s in _split_states(task, [64, 128])]
+    later, later_servers = _measure_and_log(builder, later_inputs, runner, log)
     dead = killed["addr"]
     errors = [(i, r) for i, r in enumerate(first) if r.error_no != MeasureErrorNo.NO_ERROR]
     # the killed server had one session: one candidate lost, named after the server
@@ -213,13 +251,13 @@ def test_auto_scheduler_server_death_costs_only_its_candidate(cluster, tmp_path)
     for i, res in enumerate(first):
         if i != idx:
             assert res.costs[0] > 0 and res.error_no == 0
-    # candidates that started after the kill, and the next round, ran on the survivors
+    # the next round ran on the survivors
     assert dead not in later_servers and all(later_servers), later_servers
     assert all(r.error_no == 0 and r.costs[0] > 0 for r in later)
     # the log: exactly one record per input, in order, the error included
     records = list(auto_scheduler.load_records(log))
     all_inputs = inputs + later_inputs
-    assert len(records) == len(all_inputs) == 11
+    assert len(records) == len(all_inputs) == 8
     assert [state_to_json(r[0].state) for r in records] == [state_to_json(i.state) for i in all_inputs]
     assert [r[1].error_no for r in records] == [r.error_no for r in first + later]
 
@@ -235,16 +273,16 @@ def test_request_gives_up_when_no_server_is_free(cluster):
     del sessions
 
 
-def test_runner_without_server_of_key_fails_the_batch_at_once(cluster, tmp_path):
+def test_runner_without_server_of_key_fails_the_batch_at_once(cluster, builder, tmp_path):
     task = _add_task(64)
     inputs = [MeasureInput(task, s) for s in _split_states(task, [4, 8])]
     runner = auto_scheduler.RPCRunner("no-such-key", LOOPBACK, cluster.port, n_parallel=2, timeout=5)
     start = time.time()
     try:
-        results, servers = _measure_and_log(inputs, runner, str(tmp_path / "log.json"))
+        results, servers = _measure_and_log(builder, inputs, runner, str(tmp_path / "log.json"))
     finally:
         runner.close()
-    assert time.time() - start < 30
+    assert time.time() - start < 10
     assert servers == [None, None]
     for res in results:
         assert res.error_no == MeasureErrorNo.RUN_TIMEOUT and "no-such-key" in res.error_msg
@@ -264,15 +302,16 @@ def double(n):
     return sch, [a, b]
 
 
+@pytest.mark.slow  # ~30 s: AutoTVM's own builder and runner workers start
 def test_autotvm_server_death_costs_only_its_candidate(cluster, tmp_path):
     cluster.ensure(2)
     task = autotvm.task.create("test_tracker_measure/double", args=(1 << 12,), target="llvm")
-    n_trial = 8
+    n_trial = 6
     assert len(task.config_space) >= n_trial
     option = autotvm.measure_option(
         builder=autotvm.LocalBuilder(n_parallel=2),
         runner=autotvm.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=1, repeat=1,
-                                 min_repeat_ms=800, timeout=20, cooldown_interval=0,
+                                 min_repeat_ms=600, timeout=20, cooldown_interval=0,
                                  check_correctness=True),
     )
     log = str(tmp_path / "autotvm.log")
