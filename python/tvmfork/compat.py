@@ -510,12 +510,15 @@ def testing_helpers():
 
 
 def error_names():
-    """``tvm.error.TVMError``: 0.8's base class of TVM errors. Every error class
-    of the base derives from ``RuntimeError``, so that is what it names."""
+    """``tvm.error.TVMError`` and ``tvm.TVMError``: 0.8's base class of TVM errors.
+    Every error class of the base derives from ``RuntimeError``, so that is what
+    it names."""
     import tvm  # pylint: disable=import-outside-toplevel
 
     if not hasattr(tvm.error, "TVMError"):
         tvm.error.TVMError = RuntimeError
+    if not hasattr(tvm, "TVMError"):
+        tvm.TVMError = tvm.error.TVMError
 
 
 def te_size_var():
@@ -594,8 +597,21 @@ def pass_context_option(key, default=None):
     return default
 
 
+def _renamed_tir_option(key, list_configs):
+    """The base's name of 0.8's ``tir.<name>`` option (``tirx.<name>`` or
+    ``s_tir.<name>``), or None when it has neither (the base then rejects it)."""
+    known = {str(k) for k in list_configs()}
+    rest = key[len("tir."):]
+    for prefix in ("tirx.", "s_tir."):
+        if prefix + rest in known:
+            return prefix + rest
+    return None
+
+
 def pass_context_options():
-    """``PassContext(config={...})`` accepts 0.8's Relay options.
+    """``PassContext(config={...})`` accepts 0.8's Relay options, and 0.8's
+    ``tir.*`` options under the names the base gave them (``tirx.*`` /
+    ``s_tir.*``, e.g. ``tir.disable_vectorize``).
 
     The base rejects config keys its C++ side did not register, and Python
     cannot register new ones; the keys of :data:`RELAY_PASS_CONTEXT_OPTIONS`
@@ -618,6 +634,10 @@ def pass_context_options():
             for key in list(config):
                 if key in RELAY_PASS_CONTEXT_OPTIONS:
                     fork_options[key] = config.pop(key)
+                elif key.startswith("tir."):
+                    renamed = _renamed_tir_option(key, base_list_configs)
+                    if renamed is not None:
+                        config[renamed] = config.pop(key)
         base_init(self, opt_level, required_pass, disabled_pass, instruments, config or None)
         # The wrapper has no __dict__ (slots); key by the C++ object. Every new
         # context overwrites its entry, so a reused address never inherits.

@@ -58,3 +58,21 @@ def test_te_schedules_raise_a_clear_error():
         te.create_schedule(b_t.op)
     with pytest.raises(TypeError, match="TE schedules"):
         tvm.lower([a_t, b_t])
+
+
+def test_tir_options_of_0_8_reach_the_base_under_their_new_names():
+    from tvm import relay
+    from tvm.contrib import graph_executor
+
+    with tvm.transform.PassContext(opt_level=3, config={"tir.disable_vectorize": True}) as ctx:
+        assert bool(ctx.config["tirx.disable_vectorize"]) is True
+        x = relay.var("x", shape=(2, 16))
+        lib = relay.build(tvm.IRModule.from_expr(relay.Function([x], relay.exp(x) + x)), target="llvm")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    value = np.linspace(-1, 1, 32, dtype="float32").reshape(2, 16)
+    module.set_input("x", value)
+    module.run()
+    np.testing.assert_allclose(module.get_output(0).numpy(), np.exp(value) + value, rtol=1e-5)
+    with pytest.raises(AttributeError, match="tir.no_such_option"):
+        tvm.transform.PassContext(config={"tir.no_such_option": 1})
+    assert tvm.TVMError is tvm.error.TVMError
