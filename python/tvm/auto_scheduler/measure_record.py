@@ -210,6 +210,29 @@ class RecordReader:
         return ((inp, res) for inp, res, _ in self.iter_with_source())
 
 
+#: path -> ((mtime, size), records) of the last file read by :func:`read_raw_records`.
+_RAW_CACHE = {}
+
+
+def read_raw_records(filename):
+    """The valid records of a log as ``(line number, workload key, target text, state json, result)``.
+
+    Cheaper than :class:`RecordReader` (no task is made per record) and read
+    once per version of the file: a tuning run asks for the records of every
+    task, and a log of a large network has tens of thousands of lines. Invalid
+    lines are skipped with :class:`RecordReader`'s warnings. The returned list
+    is shared: do not modify it.
+    """
+    path = os.path.abspath(str(filename))
+    stat = os.stat(path)
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _RAW_CACHE.get(path)
+    if cached is None or cached[0] != version:
+        cached = (version, list(RecordReader(path)._lines()))  # pylint: disable=protected-access
+        _RAW_CACHE[path] = cached
+    return cached[1]
+
+
 def load_records(filename):
     """Iterate over the ``(MeasureInput, MeasureResult)`` records of a log file."""
     return iter(RecordReader(filename))

@@ -53,19 +53,20 @@ class PreloadMeasuredStates(SearchCallback):
 
     def matching_records(self, task):
         """``(inputs, results)`` of the log for ``task``'s workload key and exact target."""
-        from tvm.contrib.target_check import EXACT, target_compatible  # pylint: disable=import-outside-toplevel
+        from tvm.contrib.target_check import EXACT, record_target, target_compatible  # pylint: disable=C0415
 
-        from .measure_record import RecordReader  # pylint: disable=import-outside-toplevel
+        from .measure_record import read_raw_records  # pylint: disable=import-outside-toplevel
 
-        inputs, results, other_targets = [], [], 0
-        for inp, res in RecordReader(self.filename):
-            if inp.task.workload_key != task.workload_key:
+        inputs, results, other_targets, matches = [], [], 0, {}
+        for _, key, target_text, state_json, res in read_raw_records(self.filename):
+            if key != task.workload_key:
                 continue
-            if target_compatible(inp.task.target, task.target) != EXACT:
+            if target_text not in matches:
+                matches[target_text] = target_compatible(record_target(target_text), task.target)
+            if matches[target_text] != EXACT:
                 other_targets += 1
                 continue
-            inp.task = task
-            inputs.append(inp)
+            inputs.append(MeasureInput(task, state_json))
             results.append(res)
         if other_targets:
             logger.info("%s: %d records of this workload were measured for another target; "
@@ -238,7 +239,19 @@ class SketchPolicy(SearchPolicy):
         self._workload = self._db.commit_workload(self._ctx.mod)
         self._spaces = None
         self._per_round = None
+        self._seeds = []  # schedules to measure before searching (see add_seed_states)
         self._run_init_callbacks()
+
+    @property
+    def postprocs(self):
+        """The task's MetaSchedule postprocessors (every measured schedule passed them)."""
+        return list(self._ctx.space_generator.postprocs)
+
+    def add_seed_states(self, schedules):
+        """Schedules to measure before the search's own candidates, e.g. states of similar
+        workloads (:mod:`.record_transfer`). Measured, they seed the evolutionary search
+        as every measured state does."""
+        self._seeds.extend(schedules)
 
     @property
     def design_spaces(self):
@@ -297,7 +310,18 @@ class SketchPolicy(SearchPolicy):
         return list(cands or [])
 
     def continue_search_one_round(self, num_measure, measurer):
-        """Generate up to ``num_measure`` new candidates, measure them, learn from them."""
+        """Measure up to ``num_measure`` new candidates (seed states first), learn from them."""
+        while self._seeds:
+            batch, self._seeds = self._seeds[:num_measure], self._seeds[num_measure:]
+            fresh, seen = [], set()
+            for sch in batch:
+                key = tvm.ir.structural_hash(sch.mod)
+                if key not in self.measured and key not in seen:
+                    seen.add(key)
+                    fresh.append((sch, ms_bridge._ms().arg_info.ArgInfo.from_prim_func(  # pylint: disable=W0212
+                        sch.mod["main"])))
+            if fresh:
+                return self._measure_schedules(fresh, measurer)
         tries = 1 + int(self.params["retry_search_one_round_on_empty"])
         for _ in range(tries):
             cands = self._generate(num_measure)
@@ -310,12 +334,7 @@ class SketchPolicy(SearchPolicy):
                 if len(fresh) < num_measure:
                     fresh.append(cand)
                     fresh_idx.append(i)
-            inputs = []
-            for cand in fresh:
-                inp = MeasureInput(self.search_task, cand.sch.trace)
-                inp._mod = cand.sch.mod  # pylint: disable=protected-access
-                inputs.append(inp)
-            results = measurer.measure(self.search_task, self, inputs) if inputs else []
+            inputs, results = self._measure_schedules([(c.sch, c.args_info) for c in fresh], measurer)
             by_index = dict(zip(fresh_idx, results))
             ms = ms_bridge._ms()  # pylint: disable=protected-access
             runner_results = []
@@ -326,13 +345,24 @@ class SketchPolicy(SearchPolicy):
                     cost = self.measured.get(tvm.ir.structural_hash(cand.sch.mod))
                     runner_results.append(ms.runner.RunnerResult([cost] if cost else None, None if cost else "dup"))
             self._ctx.search_strategy.notify_runner_results(cands, runner_results)
-            for inp, cand, res in zip(inputs, fresh, results):
-                self._note(inp.scheduled_mod(), inp, res)
-                self._commit(cand.sch.trace, res, cand.args_info)
             if inputs:
-                self.cost_model.update(inputs, results)
                 return inputs, results
         return [], []
+
+    def _measure_schedules(self, schedules, measurer):
+        """Measure ``[(Schedule, args_info)]``; note, commit and learn from the results."""
+        inputs = []
+        for sch, _ in schedules:
+            inp = MeasureInput(self.search_task, sch.trace)
+            inp._mod = sch.mod  # pylint: disable=protected-access
+            inputs.append(inp)
+        results = measurer.measure(self.search_task, self, inputs) if inputs else []
+        for inp, (sch, args_info), res in zip(inputs, schedules, results):
+            self._note(inp.scheduled_mod(), inp, res)
+            self._commit(sch.trace, res, args_info)
+        if inputs:
+            self.cost_model.update(inputs, results)
+        return inputs, results
 
     def _best_predicted(self):
         if self.best_state is not None:

@@ -59,10 +59,14 @@ class TuningOptions:
     runner : Union[ProgramRunner, str] = "local"
     measure_callbacks : Optional[List[MeasureCallback]]
         E.g. ``[RecordToFile(log_file)]``.
+    time_budget : Optional[float]
+        Fork addition: seconds of tuning after which the task scheduler starts
+        no new round (the round under way is finished and logged), whatever
+        is left of ``num_measure_trials``. None: no limit.
     """
 
     def __init__(self, num_measure_trials=0, early_stopping=None, num_measures_per_round=64, verbose=1,
-                 builder="local", runner="local", measure_callbacks=None):
+                 builder="local", runner="local", measure_callbacks=None, time_budget=None):
         from .measure import LocalBuilder, LocalRunner, ProgramBuilder, ProgramRunner  # pylint: disable=C0415
 
         if isinstance(builder, str):
@@ -86,6 +90,10 @@ class TuningOptions:
         self.builder = builder
         self.runner = runner
         self.measure_callbacks = list(measure_callbacks or [])
+        if time_budget is not None and not float(time_budget) > 0:
+            raise ValueError("TuningOptions: time_budget must be a positive number of seconds, got %r"
+                             % (time_budget,))
+        self.time_budget = None if time_budget is None else float(time_budget)
 
 
 class SearchTask:

@@ -235,6 +235,11 @@ def describe_task(task):
         return f"{'_'.join(ops) or anchor.name} {_dims(_shape(anchor))}"
 
 
+def is_winograd(task):
+    """Whether the task computes a convolution by Winograd (an op tagged so in its DAG)."""
+    return any("winograd" in (getattr(op, "tag", "") or "") for op in task.compute_dag.ops)
+
+
 def describe_tasks(tasks):
     """:func:`describe_task` of each task, made unique with ``#k`` suffixes."""
     texts = [describe_task(task) for task in tasks]
@@ -252,4 +257,4 @@ def describe_tasks(tasks):
     return unique
 
 
-__all__ = ["describe_task", "describe_tasks", "fused_op_names"]
+__all__ = ["describe_task", "describe_tasks", "fused_op_names", "is_winograd"]

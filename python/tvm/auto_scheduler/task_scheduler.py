@@ -16,13 +16,21 @@ import time
 
 import numpy as np
 
-from tvm.contrib.target_check import check_target
+from tvm.contrib.target_check import check_target, record_target
 
 from .compute_dag import state_to_json
 from .measure import MeasureErrorNo, MeasureInput, ProgramMeasurer, RPCRunner
-from .measure_record import RecordToFile, load_records
+from .measure_record import RecordToFile, read_raw_records
+from .record_transfer import SeedFromSimilarWorkloads, copy_identical_records
 from .search_policy import PreloadMeasuredStates, SketchPolicy
-from .task_description import describe_tasks
+from .task_description import describe_tasks, is_winograd
+from .task_scheduler_callbacks import (  # noqa: F401  (upstream's paths)
+    LogEstimatedLatency,
+    PrintTableInfo,
+    TaskSchedulerCallback,
+    format_task_table,
+    latency_text,
+)
 from .utils import target_to_str
 
 
@@ -30,11 +38,13 @@ logger = logging.getLogger("auto_scheduler")
 
 
 def make_search_policies(search_policy, search_policy_params, tasks, num_measures_per_round, verbose,
-                         load_model_file=None, load_log_file=None, adaptive_training=False):
+                         load_model_file=None, load_log_file=None, adaptive_training=False, seed_logs=()):
     """One search policy per task, sharing one cost model.
 
     ``search_policy`` is ``"sketch.xgb"``, ``"sketch.random"``, a policy object
-    or a list of policies (one per task).
+    or a list of policies (one per task). The policies made here start from
+    the measured states of ``load_log_file`` and of ``seed_logs`` (identical
+    workloads) and from states of similar workloads in ``seed_logs``.
     """
     from .cost_model import RandomModel, XGBModel  # pylint: disable=import-outside-toplevel
 
@@ -58,7 +68,10 @@ def make_search_policies(search_policy, search_policy_params, tasks, num_measure
         cost_model = RandomModel()
     else:
         raise ValueError("unknown cost model %r in %r (use xgb or random)" % (model_type, search_policy))
-    callbacks = [PreloadSearchedStates(load_log_file)] if load_log_file and os.path.isfile(load_log_file) else []
+    logs = [load_log_file] if load_log_file and os.path.isfile(load_log_file) else []
+    callbacks = [PreloadSearchedStates(log) for log in logs + list(seed_logs)]
+    if seed_logs:
+        callbacks.append(SeedFromSimilarWorkloads(seed_logs))
     return [SketchPolicy(task, cost_model, params=search_policy_params, verbose=verbose,
                          init_search_callbacks=callbacks) for task in tasks]
 
@@ -143,6 +156,27 @@ class TaskScheduler:
         measured first, one per task in task order while the budget lasts, and
         count in ``ct`` and in the task's ``task_trials`` (the "Trials" column
         of the table); the search gets the rest of the budget.
+    seed_logs : Optional[List[str]]
+        Fork addition: logs of other tuning runs (another model, batch size or
+        input size; see :mod:`.record_transfer`). Records of a workload
+        identical to a task's, measured on the task's target, count as the
+        task's own: not measured again, they train the cost model, seed the
+        search and give the task its first best cost; the best of them is
+        copied into the run's log (the file of each ``RecordToFile`` measure
+        callback), so that the log alone builds the tuned model. Tasks without
+        such records start from the best states of similar workloads (same
+        computation, other shapes), measured in their first round.
+    max_rounds_behind_baseline : Optional[int] = 3
+        Fork addition: a task whose searched best is still slower than its
+        baseline (TOPI) schedule after this many search rounds gets no more
+        rounds: it keeps the baseline, and its trials go to tasks the search
+        improves. None searches every task until the budget ends.
+    search_winograd : bool = False
+        Fork addition: search the tasks that compute a convolution by Winograd
+        (extracted in NHWC, or NCHW converted by the automatic layout choice).
+        By default they keep their TOPI schedule (measured as a baseline): a
+        round of their search (seven stages) costs 3-4 times a direct
+        convolution's, and measured here it rarely beat the TOPI schedule.
 
     Attributes
     ----------
@@ -158,11 +192,16 @@ class TaskScheduler:
     baseline_costs : List[Optional[float]]
         The cost of each task's baseline state, measured or logged (None when
         the task has none, it was not measured or its measurement failed).
+    search_best_costs : numpy.ndarray
+        The best cost of each task's searched states (1e10 when none).
+    finished : Dict[int, str]
+        Tasks that get no more search rounds, and why.
     """
 
     def __init__(self, tasks, task_weights=None, objective_func=None, strategy="gradient",
                  load_model_file=None, load_log_file=None, alpha=0.2, beta=2, gamma=0.5,
-                 backward_window_size=3, callbacks=None, measure_baselines=True):
+                 backward_window_size=3, callbacks=None, measure_baselines=True, seed_logs=None,
+                 max_rounds_behind_baseline=3, search_winograd=False):
         if not tasks:
             raise ValueError("TaskScheduler needs at least one task")
         if strategy not in ("gradient", "round-robin"):
@@ -182,6 +221,12 @@ class TaskScheduler:
         self.backward_window_size = backward_window_size
         self.eps_random = 0.05
         self.measure_baselines = bool(measure_baselines)
+        self.seed_logs = [str(f) for f in (seed_logs or [])]
+        missing = [f for f in self.seed_logs if not os.path.isfile(f)]
+        if missing:
+            raise FileNotFoundError("TaskScheduler: seed log %s does not exist" % ", ".join(missing))
+        self.max_rounds_behind_baseline = max_rounds_behind_baseline
+        self.search_winograd = bool(search_winograd)
         if callbacks is None:
             callbacks = [PrintTableInfo(), LogEstimatedLatency("total_latency.tsv")]
         self.callbacks = list(callbacks)
@@ -196,6 +241,9 @@ class TaskScheduler:
         self.task_costs_history = [[] for _ in range(n)]
         self.flop_cts = [t.compute_dag.flop_ct for t in self.tasks]
         self.dead_tasks = set()
+        self.finished = {}
+        self.search_best_costs = 1e10 * np.ones(n)
+        self.rounds_behind_baseline = [0] * n
         self.ct = 0
         self.best_ct = 0
         self.best_score = self.cur_score
@@ -253,22 +301,28 @@ class TaskScheduler:
                           if self.measure_baselines and _baseline_json(task) is not None and i not in logged]
         baselines_todo = baselines_todo[:max(0, tune_option.num_measure_trials)]
         search_trials = tune_option.num_measure_trials - len(baselines_todo)
+        self._finish_unsearched_tasks()
+        num_searched = max(1, len(self.tasks) - len(self.dead_tasks))
         self.num_measures_per_round = min(tune_option.num_measures_per_round,
-                                          max(1, search_trials // len(self.tasks)))
+                                          max(1, search_trials // num_searched))
         self.measurer = ProgramMeasurer(tune_option.builder, tune_option.runner, tune_option.measure_callbacks,
                                         inner_verbose)
         self.search_policies = make_search_policies(
             search_policy, search_policy_params, self.tasks, self.num_measures_per_round, inner_verbose,
-            self.load_model_file, self.load_log_file, adaptive_training)
+            self.load_model_file, self.load_log_file, adaptive_training, self.seed_logs)
         for i, policy in enumerate(self.search_policies):
             if getattr(policy, "best_cost", None) is not None:
                 self.best_costs[i] = policy.best_cost
+                self.search_best_costs[i] = policy.best_cost
+        if self.seed_logs:
+            copy_identical_records(self.tasks, self.seed_logs, tune_option.measure_callbacks)
         for i, res in logged.items():
             self._note_baseline(i, res)
         self.cur_score = self._compute_score(self.best_costs)
         self.best_score = self.cur_score
         self.tic = time.time()
         self.history = []
+        self.time_budget = tune_option.time_budget
         if tune_option.num_measure_trials <= 0:
             return
         self._open_progress(tune_option.num_measure_trials)
@@ -286,11 +340,13 @@ class TaskScheduler:
     def _search(self, tune_option):
         # warm up: one round per task
         for idx in range(len(self.tasks)):
-            if self.ct >= tune_option.num_measure_trials:
+            if self.ct >= tune_option.num_measure_trials or self._out_of_time():
                 break
-            self._tune_task(idx)
+            if idx not in self.dead_tasks:
+                self._tune_task(idx)
         self.best_ct = self.ct
-        while self.ct < tune_option.num_measure_trials and len(self.dead_tasks) < len(self.tasks):
+        while self.ct < tune_option.num_measure_trials and len(self.dead_tasks) < len(self.tasks) \
+                and not self._out_of_time():
             idx = self._pick_task()
             self._tune_task(idx)
             self._adjust_similarity_group(idx)
@@ -301,6 +357,28 @@ class TaskScheduler:
                 logger.info("Stop early since no performance improvement in the last %d measurement trials.",
                             self.early_stopping_all)
                 break
+
+    def _out_of_time(self):
+        if self.time_budget is None or time.time() - self.tic < self.time_budget:
+            return False
+        if not self.finished.get("time"):
+            self.finished["time"] = "the time budget of %.0f s is spent" % self.time_budget
+            logger.info("TaskScheduler: the time budget of %.0f s is spent after %d trials", self.time_budget, self.ct)
+        return True
+
+    def _finish(self, idx, reason):
+        """Give task ``idx`` no more search rounds."""
+        self.dead_tasks.add(idx)
+        self.finished.setdefault(idx, reason)
+        logger.info("TaskScheduler: task %d (%s) is finished: %s", idx, self.task_descriptions[idx], reason)
+
+    def _finish_unsearched_tasks(self):
+        """Winograd tasks keep their TOPI schedule unless ``search_winograd``."""
+        if self.search_winograd:
+            return
+        for idx, task in enumerate(self.tasks):
+            if _baseline_json(task) is not None and is_winograd(task):
+                self._finish(idx, "Winograd: keeps its TOPI schedule (search_winograd=False)")
 
     # ---- display -----------------------------------------------------------------
 
@@ -343,9 +421,9 @@ class TaskScheduler:
             return
         bar.update(max(0, self.ct - bar.n))
         current, untuned = self.cur_score, self.baseline_score()
-        text = "est. %s ms" % _latency_text(current)
+        text = "est. %s ms" % latency_text(current)
         if untuned < 1e9:
-            text += " (untuned %s ms" % _latency_text(untuned)
+            text += " (untuned %s ms" % latency_text(untuned)
             if current < 1e9 and current > 0:
                 text += ", %.2fx" % (untuned / current)
             text += ")"
@@ -359,8 +437,9 @@ class TaskScheduler:
     def _logged_baselines(self, tune_option):
         """``{task index: MeasureResult}`` of the baselines already in the logs.
 
-        The logs are ``load_log_file`` and, when baselines are to be measured,
-        the files of the ``RecordToFile`` measure callbacks. A record counts
+        The logs are ``load_log_file``, the ``seed_logs`` and, when baselines
+        are to be measured, the files of the ``RecordToFile`` measure
+        callbacks. A record counts
         when its workload key, target and state are the task's and its
         baseline's; of several, the best valid one is kept.
         """
@@ -369,7 +448,7 @@ class TaskScheduler:
             baseline = _baseline_json(task)
             if baseline is not None:
                 wanted.setdefault((task.workload_key, target_to_str(task.target), baseline), []).append(i)
-        files = [self.load_log_file] if self.load_log_file else []
+        files = ([self.load_log_file] if self.load_log_file else []) + self.seed_logs
         if self.measure_baselines:
             files += [cb.filename for cb in tune_option.measure_callbacks if isinstance(cb, RecordToFile)]
         paths = {os.path.abspath(str(f)) for f in files if os.path.isfile(str(f))}
@@ -378,8 +457,8 @@ class TaskScheduler:
 
         found = {}
         for path in sorted(paths) if wanted else []:
-            for inp, res in load_records(path):
-                key = (inp.task.workload_key, target_to_str(inp.task.target), state_to_json(inp.state))
+            for _, workload_key, target_text, state_json, res in read_raw_records(path):
+                key = (workload_key, target_to_str(record_target(target_text)), state_json)
                 for i in wanted.get(key, ()):
                     if i not in found or rank(res) < rank(found[i]):
                         found[i] = res
@@ -465,15 +544,23 @@ class TaskScheduler:
         for res in results:
             if res.error_no == 0:
                 cost = res.mean_cost()
+                self.search_best_costs[idx] = min(self.search_best_costs[idx], cost)
                 if cost < self.best_costs[idx]:
                     self.task_best_cts[idx] = self.task_cts[idx]
                     self.best_costs[idx] = cost
+        baseline = self.baseline_costs[idx]
+        if baseline is not None and self.search_best_costs[idx] >= baseline:
+            self.rounds_behind_baseline[idx] += 1
         if not inputs:
-            logger.info("TaskScheduler: task %d has no new candidate; it is finished", idx)
-            self.dead_tasks.add(idx)
-        if self.task_cts[idx] - self.task_best_cts[idx] > max(1, self.early_stopping_task //
-                                                              max(1, self.num_measures_per_round)):
-            self.dead_tasks.add(idx)
+            self._finish(idx, "the search has no new candidate")
+        elif self.max_rounds_behind_baseline is not None and \
+                self.rounds_behind_baseline[idx] >= self.max_rounds_behind_baseline:
+            self._finish(idx, "keeps its TOPI schedule: after %d rounds the searched best (%s ms) is slower "
+                         "than it (%s ms)" % (self.rounds_behind_baseline[idx],
+                                              latency_text(self.search_best_costs[idx]), latency_text(baseline)))
+        elif self.task_cts[idx] - self.task_best_cts[idx] > max(1, self.early_stopping_task //
+                                                                max(1, self.num_measures_per_round)):
+            self._finish(idx, "no improvement in %d trials (per_task_early_stopping)" % self.early_stopping_task)
         self.task_costs_history[idx].append(self.best_costs[idx])
         self.task_trials[idx] += len(inputs)
         self.ct += len(inputs)
@@ -481,104 +568,6 @@ class TaskScheduler:
         self._record_progress()
         for callback in self.callbacks:
             callback.post_tune(self, idx)
-
-
-class TaskSchedulerCallback:
-    """Callback of the task scheduler, around each round.
-
-    Optional hooks (fork addition): ``on_start(task_scheduler)`` once the
-    baselines are measured, before the first search round, and
-    ``on_end(task_scheduler)`` after the last round.
-    """
-
-    def pre_tune(self, task_scheduler, task_id):
-        pass
-
-    def post_tune(self, task_scheduler, task_id):
-        pass
-
-    def on_start(self, task_scheduler):
-        pass
-
-    def on_end(self, task_scheduler):
-        pass
-
-
-def _latency_text(cost):
-    return "%.3f" % (cost * 1e3) if cost is not None and cost < 1e9 else "-"
-
-
-def format_task_table(sched, next_id=None):
-    """The per-task table of a task scheduler, as text.
-
-    One row per task: its description (op, shapes, epilogue), the latency of
-    its baseline (TOPI) schedule, its best latency, speed, trials and
-    weighted latency; a footer with the estimated totals.
-    """
-    descs = list(sched.task_descriptions)
-    width = max([len("Task")] + [len(d) for d in descs])
-    header = "| %3s | %-*s | %8s | %8s | %7s | %6s | %8s | %9s |" % (
-        "ID", width, "Task", "Baseline", "Latency", "GFLOPS", "Trials", "Weight", "Weighted")
-    units = "| %3s | %-*s | %8s | %8s | %7s | %6s | %8s | %9s |" % (
-        "", width, "", "(ms)", "(ms)", "", "", "", "(ms)")
-    rule = "-" * len(header)
-    lines = [rule, header, units, rule]
-    for i, desc in enumerate(descs):
-        cost = sched.best_costs[i]
-        speed = "%.1f" % (sched.flop_cts[i] / cost / 1e9) if cost < 1e9 and sched.flop_cts[i] > 0 else "-"
-        weighted = _latency_text(cost * sched.task_weights[i]) if cost < 1e9 else "-"
-        lines.append("| %3d | %-*s | %8s | %8s | %7s | %6d | %8g | %9s |" % (
-            i, width, desc, "failed" if i in getattr(sched, "baseline_errors", {}) else
-            _latency_text(sched.baseline_costs[i]), _latency_text(cost), speed,
-            sched.task_trials[i], sched.task_weights[i], weighted))
-    lines.append(rule)
-    footer = "Estimated total latency: %s ms" % _latency_text(sched.cur_score)
-    untuned = sched.baseline_score()
-    if untuned < 1e9:
-        footer += " (untuned %s ms)" % _latency_text(untuned)
-    footer += "   Trials: %d   Used time: %.0f s" % (sched.ct, time.time() - sched.tic)
-    if next_id is not None:
-        footer += "   Next ID: %d" % next_id
-    lines.append(footer)
-    return "\n".join(lines)
-
-
-class PrintTableInfo(TaskSchedulerCallback):
-    """Print the per-task table.
-
-    At ``verbose`` 1 (the default) the table is printed when the search
-    starts (after the baselines are measured, so their latencies show) and
-    when it ends; at ``verbose`` >= 2 also before every round.
-    """
-
-    def on_start(self, task_scheduler):
-        if task_scheduler.verbose >= 1:
-            task_scheduler.write(format_task_table(task_scheduler))
-
-    def pre_tune(self, task_scheduler, task_id):
-        if task_scheduler.verbose >= 2:
-            text = format_task_table(task_scheduler, next_id=task_id)
-            task_scheduler.write(text)
-            logger.info("task scheduler round\n%s", text)
-
-    def on_end(self, task_scheduler):
-        if task_scheduler.verbose >= 1:
-            task_scheduler.write(format_task_table(task_scheduler))
-
-
-class LogEstimatedLatency(TaskSchedulerCallback):
-    """Append the estimated total latency after each round to a TSV file."""
-
-    def __init__(self, log_file):
-        self.log_file = log_file
-
-    def post_tune(self, task_scheduler, task_id):
-        total = task_scheduler.cur_score
-        with open(self.log_file, "a", encoding="utf-8") as fout:
-            fout.write("ElapsedTime(s)\t%.0f\tEstimatedLatency(ms)\t%s\tTrials\t%d\n" % (
-                time.time() - task_scheduler.tic, _latency_text(total) if total < 1e9 else "N/A",
-                task_scheduler.ct))
-            fout.flush()
 
 
 __all__ = ["TaskScheduler", "TaskSchedulerCallback", "PrintTableInfo", "LogEstimatedLatency", "format_task_table"]

@@ -3,6 +3,7 @@ import json
 import pickle
 import time
 
+import numpy as np
 import pytest
 
 import tvm
@@ -262,3 +263,74 @@ def test_measure_baselines_with_the_local_builder_and_runner(tmp_path):
         assert inp.state == state_to_json(task.baseline_state)
         assert best == pytest.approx(res.mean_cost())
     assert sched.ct == 2 and sched.task_trials == [1, 1]
+
+
+def test_a_task_whose_search_stays_behind_its_baseline_stops_getting_rounds(tmp_path):
+    tasks = [_task(8, baseline_split=4), _task(16, baseline_split=4)]
+    runner = StubRunner({tasks[0].workload_key: 1e-3, tasks[1].workload_key: 1e-2})
+    # task 0's search finds 5 ms programs, slower than its 1 ms baseline: it gives up after 2
+    # rounds; task 1's finds 5 ms against a 10 ms baseline and gets the rest of the budget
+    behind, ahead = StubPolicy([5e-3] * 100), StubPolicy([5e-3] * 100)
+    sched = auto_scheduler.TaskScheduler(tasks, callbacks=[], max_rounds_behind_baseline=2)
+    opt = auto_scheduler.TuningOptions(num_measure_trials=22, num_measures_per_round=2, verbose=0,
+                                       builder=StubBuilder(), runner=runner)
+    sched.tune(opt, search_policy=[behind, ahead])
+    assert behind.rounds == 2 and ahead.rounds == 8
+    assert 0 in sched.dead_tasks and "keeps its TOPI schedule" in sched.finished[0]
+    assert list(sched.best_costs) == [1e-3, 5e-3]
+    assert list(sched.search_best_costs) == [5e-3, 5e-3]
+    # None keeps searching every task
+    behind, ahead = StubPolicy([5e-3] * 100), StubPolicy([5e-3] * 100)
+    sched = auto_scheduler.TaskScheduler(tasks, callbacks=[], max_rounds_behind_baseline=None,
+                                         strategy="round-robin")
+    sched.tune(opt, search_policy=[behind, ahead])
+    assert behind.rounds == ahead.rounds == 5
+
+
+def test_the_time_budget_stops_starting_rounds():
+    tasks = [_task(8), _task(16)]
+
+    class SlowPolicy(StubPolicy):
+        def continue_search_one_round(self, num_measure, measurer):
+            time.sleep(0.3)
+            return super().continue_search_one_round(num_measure, measurer)
+
+    pols = [SlowPolicy([1e-3] * 100), SlowPolicy([1e-3] * 100)]
+    sched = auto_scheduler.TaskScheduler(tasks, callbacks=[], strategy="round-robin")
+    opt = auto_scheduler.TuningOptions(num_measure_trials=1000, num_measures_per_round=2, verbose=0,
+                                       time_budget=1.0)
+    start = time.time()
+    sched.tune(opt, search_policy=pols)
+    assert time.time() - start < 2.0
+    assert 2 <= pols[0].rounds + pols[1].rounds <= 5
+    assert "time budget" in sched.finished["time"]
+    with pytest.raises(ValueError, match="time_budget"):
+        auto_scheduler.TuningOptions(time_budget=0)
+
+
+def test_winograd_tasks_keep_their_topi_schedule_unless_asked():
+    from tvm import relay  # pylint: disable=import-outside-toplevel
+    from tvm.auto_scheduler.task_description import is_winograd  # pylint: disable=import-outside-toplevel
+
+    data = relay.var("data", shape=(1, 14, 14, 32))
+    weight = relay.var("weight", shape=(3, 3, 32, 32))
+    conv = relay.nn.conv2d(data, weight, padding=(1, 1), channels=32, kernel_size=(3, 3),
+                           data_layout="NHWC", kernel_layout="HWIO")
+    func = relay.Function([data, weight], relay.nn.relu(conv))
+    params = {"weight": tvm.runtime.tensor(np.zeros((3, 3, 32, 32), "float32"))}
+    tasks, _ = auto_scheduler.extract_tasks(func, params, TARGET)
+    wino = [i for i, task in enumerate(tasks) if is_winograd(task)]
+    assert wino and all(tasks[i].baseline_state is not None for i in wino)
+    runner = StubRunner({t.workload_key: 1e-3 for t in tasks})
+    opt = auto_scheduler.TuningOptions(num_measure_trials=10, num_measures_per_round=2, verbose=0,
+                                       builder=StubBuilder(), runner=runner)
+    pols = [StubPolicy([5e-4] * 100) for _ in tasks]
+    sched = auto_scheduler.TaskScheduler(tasks, callbacks=[])
+    sched.tune(opt, search_policy=pols)
+    for i in wino:
+        assert pols[i].rounds == 0 and "Winograd" in sched.finished[i]
+        assert sched.best_costs[i] == 1e-3  # its measured TOPI schedule
+    pols = [StubPolicy([5e-4] * 100) for _ in tasks]
+    sched = auto_scheduler.TaskScheduler(tasks, callbacks=[], search_winograd=True)
+    sched.tune(opt, search_policy=pols)
+    assert all(pols[i].rounds > 0 for i in wino)
