@@ -30,7 +30,7 @@ from . import transform as _transform
 from .backend import compile_engine as _compile_engine
 from .backend.graph_runtime_codegen import GraphRuntimeCodegen
 from .backend.lowering import LoweringMode
-from .expr import Constant, RelayExpr
+from .expr import Constant, GlobalVar, RelayExpr
 from .expr_functor import bind
 from .function import Function
 from .module import IRModule
@@ -326,7 +326,9 @@ class GraphExecutor:
         self.target = target
 
     def evaluate(self, expr=None, binds=None):
-        """A callable running ``main`` (or ``expr``) compiled with ``relay.build``."""
+        """A callable running ``main`` (or the function ``expr``) compiled with
+        ``relay.build``; an expression that is not a function is evaluated at
+        once and its value returned (as 0.8)."""
         from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
 
         mod = self.mod
@@ -346,6 +348,8 @@ class GraphExecutor:
             outputs = [module.get_output(i) for i in range(module.get_num_outputs())]
             return outputs[0] if len(outputs) == 1 else outputs
 
+        if expr is not None and not isinstance(expr, (Function, GlobalVar)) and not names:
+            return _run()  # as 0.8: an expression (not a function) is evaluated at once
         return _run
 
 

@@ -2,7 +2,9 @@
 
 Types are immutable Python values with structural ``==`` and ``hash``. A tensor
 shape is a tuple whose entries are Python ints (static dimensions) or
-:class:`Any` (a dimension known only at run time, ``relay.Any()``).
+:class:`Any` (a dimension known only at run time, ``relay.Any()``). Symbolic
+sizes of 0.8 (``te.var("n")``, ``n // 4``) become :class:`Any`: their names and
+relations between them are not kept.
 """
 
 
@@ -55,7 +57,21 @@ def _normalize_dim(dim):
     except TypeError as err:
         if type(dim).__name__ in ("Var", "SizeVar", "Any"):
             return Any()
+        if _is_symbolic_expr(dim):
+            # 0.8 kept symbolic sizes such as ``n // 4``; the fork's types know
+            # only static sizes and Any, so any size built from variables is Any.
+            return Any()
         raise TypeError(f"tensor dimension must be an int or relay.Any(), got {dim!r}") from err
+
+
+def _is_symbolic_expr(dim):
+    """True for an integer TIR expression over variables (e.g. ``te.var("n") // 4``)."""
+    from tvm.ir.expr import Expr  # pylint: disable=import-outside-toplevel
+
+    if not isinstance(dim, Expr):
+        return False
+    dtype = getattr(dim, "dtype", None) or getattr(dim, "ty", "")  # the base names it ``ty``
+    return str(dtype).startswith(("int", "uint"))
 
 
 _BARE_DTYPES = {"int": "int32", "uint": "uint32", "float": "float32"}

@@ -551,9 +551,9 @@ def test_create_executor_params_and_eval_expr():
     # Keyword params at call time, as upstream's evaluate()(x, **params).
     ex = interpreter.create_executor("debug", mod=mod)
     np.testing.assert_allclose(ex.evaluate()(a, b=bias).numpy(), a - bias)
-    # As upstream, a non-function expression gives a callable of no arguments;
-    # binds give its free variables values; a Constant gives its value at once.
-    value = ex.evaluate(call("add", [x, relay.const(1.0)]), binds={x: a})()
+    # As 0.8, a non-function expression is evaluated at once (binds give its
+    # free variables values); so is a Constant.
+    value = ex.evaluate(call("add", [x, relay.const(1.0)]), binds={x: a})
     np.testing.assert_allclose(value.numpy(), a + 1)
     np.testing.assert_allclose(ex.evaluate(relay.const(a)).numpy(), a)
     # A Python scalar input takes the parameter's dtype.
@@ -763,7 +763,7 @@ def test_tuple_wrapper_and_multi_output_ops():
     x = relay.var("x", shape=(2, 6))
     parts = relay.TupleWrapper(call("split", [x], indices_or_sections=3, axis=1), 3)
     a = rand(2, 6)
-    out = interpreter.create_executor("debug").evaluate(parts, binds={x: a})()
+    out = interpreter.create_executor("debug").evaluate(parts, binds={x: a})  # evaluated at once, as 0.8
     assert len(out) == 3
     for got, want in zip(out, np.split(a, 3, axis=1)):
         np.testing.assert_array_equal(got.numpy(), want)

@@ -108,13 +108,11 @@ class Executor:
 
         Returns
         -------
-        callable or tvm.runtime.Tensor
-            As upstream: a :class:`~tvm.relay.Constant` gives its value at
-            once; anything else gives a callable. For a function (or a global
-            naming one) the callable takes the function's inputs positionally
-            or by parameter name; for any other expression it takes no
-            arguments and returns the expression's value (a function value
-            is then applied to whatever arguments are given).
+        callable or tvm.runtime.Tensor or tuple
+            As 0.8: for a function (or a global naming one) a callable taking
+            the function's inputs positionally or by parameter name; any other
+            expression is evaluated at once and its value returned (a value
+            that is a function is returned as such a callable).
         """
         env = {}
         for var, value in (binds or {}).items():
@@ -135,17 +133,12 @@ class Executor:
         if isinstance(expr, Function):
             return self._make_callable(Closure(expr, env))
 
-        def _run_expr(*args, **kwargs):
-            value = interp.evaluate_value(expr, env)
-            if isinstance(value, Closure):
-                return self._make_callable(value)(*args, **kwargs)
-            if args or kwargs:
-                raise TypeError(
-                    "the evaluated expression is not a function; call it without arguments"
-                )
-            return to_runtime(value, self.device)
-
-        return _run_expr
+        # As 0.8: any other expression is evaluated now and its value returned
+        # (0.8 wrapped it in a function of no parameters and called it).
+        value = interp.evaluate_value(expr, env)
+        if isinstance(value, Closure):
+            return self._make_callable(value)
+        return to_runtime(value, self.device)
 
     def _make_callable(self, closure):
         params = closure.func.params

@@ -13,8 +13,9 @@ Networks: :mod:`.resnet`, :mod:`.resnet_3d`, :mod:`.mobilenet`, :mod:`.mlp`,
 Helpers: :func:`create_workload`, :func:`run_opt_pass`,
 :func:`run_infer_type`, :func:`rand`, :func:`count_ops`, :class:`TempOpAttr`.
 
-Not provided (they need parts of Relay this fork does not have): ``check_grad``
-(no gradient pass), the prelude and Peano numbers (``nat``; no algebraic data
+``check_grad`` raises ``NotImplementedError``: it compares the gradient pass
+(automatic differentiation), which this fork does not have, with numerical
+gradients. Not provided (they need parts of Relay this fork does not have): the prelude and Peano numbers (``nat``; no algebraic data
 types), ``to_python`` / ``run_as_python``, and the framework-specific helpers
 (``tf``, ``tflite``, ``darknet``, ``yolo_detection``, ``byoc``).
 """
@@ -71,6 +72,21 @@ def run_opt_pass(expr, opt_pass, import_prelude=False):
     mod = opt_pass(mod)
     entry = mod["main"]
     return entry if isinstance(expr, Function) else entry.body
+
+
+def check_grad(func, inputs=None, test_inputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, scale=None,
+               mean=0, mode="higher_order", target_devices=None, executor_kind="debug"):
+    """0.8's gradient check of ``func``: not available (raises ``NotImplementedError``).
+
+    It compared ``relay.transform.gradient`` (automatic differentiation) with
+    finite differences; the fork has no gradient pass.
+    """
+    del inputs, test_inputs, eps, atol, rtol, scale, mean, mode, target_devices, executor_kind
+    name = getattr(func, "name_hint", None) or type(func).__name__
+    raise NotImplementedError(
+        f"relay.testing.check_grad({name}): Relay automatic differentiation "
+        "(relay.transform.gradient) is not available in this fork"
+    )
 
 
 def run_infer_type(expr):

@@ -1,0 +1,41 @@
+"""0.8 semantics: evaluate() of an expression returns its value; symbolic sizes in types."""
+import numpy as np
+import pytest
+
+import tvm
+from tvm import relay, te
+from tvm.relay.testing import check_grad
+
+
+@pytest.mark.parametrize("kind", ["debug", "graph"])
+def test_evaluate_of_an_expression_returns_its_value(kind):
+    data = np.arange(12, dtype="float32").reshape(3, 4)
+    x = relay.var("x", shape=(3, 4))
+    executor = relay.create_executor(kind, target="llvm")
+    if kind == "debug":
+        value = executor.evaluate(relay.exp(x) * relay.const(2.0), {x: relay.const(data)})
+    else:
+        value = executor.evaluate(relay.exp(relay.const(data)) * relay.const(2.0))
+    np.testing.assert_allclose(value.numpy(), np.exp(data) * 2.0, rtol=1e-5)
+    zeros = executor.evaluate(relay.zeros(shape=(2, 5), dtype="float64"))
+    np.testing.assert_array_equal(zeros.numpy(), np.zeros((2, 5)))
+    # a function still gives a callable
+    run = executor.evaluate(relay.Function([x], relay.abs(x)))
+    np.testing.assert_array_equal(run(-data).numpy(), data)
+
+
+def test_symbolic_sizes_become_any_and_keep_static_ones():
+    n = te.var("n")
+    ttype = relay.TensorType((2, n // 4, n, tvm.tir.IntImm("int32", 3)), "float32")
+    assert ttype.shape == (2, relay.Any(), relay.Any(), 3)
+    x = relay.var("x", ttype)
+    inferred = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x], relay.nn.relu(x))))
+    assert inferred["main"].ret_type == ttype
+    with pytest.raises(TypeError, match="tensor dimension"):
+        relay.TensorType((2, te.var("f", "float32") * 2.0), "float32")
+
+
+def test_check_grad_says_gradient_is_unavailable():
+    x = relay.var("x", shape=(2,))
+    with pytest.raises(NotImplementedError, match="automatic differentiation"):
+        check_grad(relay.Function([x], relay.exp(x)))
