@@ -250,7 +250,7 @@ class LocalBuilder(ProgramBuilder):
 
 
 class _TimingRunner(ProgramRunner):
-    """Common part of the local and RPC runners."""
+    """A runner timing one candidate at a time in a persistent worker (the base of :class:`LocalRunner`)."""
 
     def __init__(self, timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush):
         self.timeout = timeout

@@ -8,6 +8,7 @@ server costs seconds of ``import tvm``); a test that needs more live servers
 starts them, and the module's finalizer kills every process it started even
 when a test fails.
 """
+import argparse
 import os
 import signal
 import socket
@@ -25,10 +26,14 @@ from tvm import auto_scheduler, autotvm, te
 from tvm.auto_scheduler.compute_dag import state_to_json
 from tvm.auto_scheduler.measure import MeasureErrorNo, MeasureInput
 from tvm.autotvm import record
-from tvm.contrib.tracker_measure import NoServerError, key_status, request_session
+from tvm.contrib.tracker_measure import NoServerError, key_status, parse_tracker, request_session
 from tvm.support import cc
 
 pytest.importorskip("tornado", reason="the RPC tracker of the base needs tornado")
+
+APPS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "apps")
+sys.path.insert(0, os.path.abspath(APPS))
+import tune_network  # noqa: E402  pylint: disable=wrong-import-position
 
 KEY = "tracker-measure-test"
 TARGET = "llvm -num-cores=1"
@@ -78,29 +83,39 @@ class Cluster:
         else:
             raise RuntimeError("the RPC servers did not register within %d s" % timeout)
         for addr in self.live():
-            self.idle_descendants[addr] = len(psutil.Process(self.servers[addr].pid).children(recursive=True))
+            self.idle_descendants[addr] = self._descendants(addr)
 
-    def in_session(self, addr):
-        """Whether the server has a session process (it forks one per session)."""
+    def _descendants(self, addr):
         try:
-            return len(psutil.Process(self.servers[addr].pid).children(recursive=True)) > \
-                self.idle_descendants[addr]
+            return {p.pid for p in psutil.Process(self.servers[addr].pid).children(recursive=True)}
         except psutil.Error:
-            return False
+            return set()
+
+    def session_process(self, addr):
+        """Pid of the server's session process (it forks one per session), or None."""
+        extra = self._descendants(addr) - self.idle_descendants[addr]
+        return min(extra) if extra else None
 
     def kill(self, addr):
         os.killpg(self.servers[addr].pid, signal.SIGKILL)
         self.servers[addr].wait(10)
 
-    def kill_when_busy(self, timeout=60):
-        """In a thread: kill the first server seen in a session; returns ``{"addr", "when"}``."""
+    def kill_when_busy(self, settle=0.4, timeout=60):
+        """In a thread: kill the first server seen in one session for ``settle`` s.
+
+        Returns ``({"addr", "when"}, thread)``. Waiting ``settle`` s lets the
+        session get past its set-up into the timing (a server killed while the
+        client connects is simply replaced by another one, nothing is lost).
+        """
         killed = {}
 
         def _watch():
             deadline = time.time() + timeout
-            while time.time() < deadline and not killed:
+            since = {}  # (server, session pid) -> first seen
+            while time.time() < deadline:
                 for addr in self.live():
-                    if self.in_session(addr):
+                    session = self.session_process(addr)
+                    if session is not None and time.time() - since.setdefault((addr, session), time.time()) >= settle:
                         self.kill(addr)
                         killed.update(addr=addr, when=time.time())
                         return
@@ -232,8 +247,8 @@ def test_auto_scheduler_server_death_costs_only_its_candidate(cluster, builder, 
     cluster.ensure(2)
     task = _add_task(1 << 16)
     inputs = [MeasureInput(task, s) for s in _split_states(task, [1, 2, 4, 8, 16, 32])]
-    # each candidate holds its server for about 0.6 s, so a kill lands mid-measurement
-    runner.number, runner.repeat, runner.min_repeat_ms = 1, 1, 600
+    # each candidate holds its server for about 1 s, so the kill lands mid-measurement
+    runner.number, runner.repeat, runner.min_repeat_ms = 1, 1, 800
     log = str(tmp_path / "log.json")
     killed, watcher = cluster.kill_when_busy()
     first, first_servers = _measure_and_log(builder, inputs, runner, log)
@@ -311,7 +326,7 @@ def test_autotvm_server_death_costs_only_its_candidate(cluster, tmp_path):
     option = autotvm.measure_option(
         builder=autotvm.LocalBuilder(n_parallel=2),
         runner=autotvm.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=1, repeat=1,
-                                 min_repeat_ms=600, timeout=20, cooldown_interval=0,
+                                 min_repeat_ms=800, timeout=20, cooldown_interval=0,
                                  check_correctness=True),
     )
     log = str(tmp_path / "autotvm.log")
@@ -331,3 +346,42 @@ def test_autotvm_server_death_costs_only_its_candidate(cluster, tmp_path):
     assert len(good) == n_trial - 1 and all(np.all(np.array(r.costs) > 0) for r in good)
     # the trials after the kill were measured (the run went on)
     assert max(r.timestamp for r in good) > killed["when"]
+
+
+# ------------------------------------------------------------------ apps/tune_network.py
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--rpc-tracker", "127.0.0.1"], "--rpc-tracker and --rpc-key go together"),
+        (["--rpc-key", "k"], "--rpc-tracker and --rpc-key go together"),
+        (["--rpc-tracker", "trackerhost", "--rpc-key", "k"], "must be HOST:PORT, got 'trackerhost'"),
+        (["--rpc-tracker", "h:1", "--rpc-key", "k", "--rpc-parallel", "0"], "--rpc-parallel must be at least 1"),
+    ],
+)
+def test_tune_network_rejects_bad_rpc_flags(tmp_path, capsys, argv, message):
+    log = tmp_path / "log.json"
+    with pytest.raises(SystemExit) as info:
+        tune_network.main(["--network", "mlp", "--trials", "4", "--log-file", str(log)] + argv)
+    assert info.value.code == 2 and message in capsys.readouterr().err
+    assert not log.exists()
+
+
+def test_parse_tracker():
+    assert parse_tracker("10.0.0.2:9190") == ("10.0.0.2", 9190)
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        parse_tracker(":9190")
+
+
+def test_tune_network_runner_defaults_to_the_free_servers(cluster):
+    cluster.ensure(1)
+    _, free = key_status(LOOPBACK, cluster.port, KEY)
+    args = argparse.Namespace(
+        rpc_tracker=f"{LOOPBACK}:{cluster.port}", rpc_key=KEY, rpc_parallel=None)
+    runner = tune_network.rpc_runner(args, {"number": 1, "repeat": 3})
+    assert isinstance(runner, auto_scheduler.RPCRunner)
+    assert (runner.key, runner.host, runner.port, runner.n_parallel) == (KEY, LOOPBACK, cluster.port, free)
+    assert free == len(cluster.live()) >= 1 and runner.repeat == 3
+    args.rpc_parallel = 1
+    assert tune_network.rpc_runner(args, {}).n_parallel == 1

@@ -250,6 +250,8 @@ class RPCRunner(Runner):
         return {}
 
     def run(self, measure_inputs, build_results):
+        if self._servers is None:
+            raise RuntimeError("RPCRunner.run: call set_task(task) first (it checks the tracker's servers)")
         results = [None] * len(measure_inputs)
         todo, job_index = [], []
         for i, build in enumerate(build_results):
