@@ -66,9 +66,10 @@ def _mod(node, graph):
     lhs, rhs = node.require(0, "A"), node.require(1, "B")
     if node.attr("fmod", 0):  # C fmod: the sign of the dividend
         return _tensor.mod(lhs, rhs)
-    if not _is_int(graph.dtype(lhs)):
-        raise node.error("fmod=0 is only defined for integer inputs")
-    return _tensor.floor_mod(lhs, rhs)  # Python %: the sign of the divisor
+    if not _is_int(graph.dtype(lhs)) and node.opset < 28:
+        raise node.error("fmod=0 is only defined for integer inputs before opset 28")
+    # A - floor(A / B) * B: Python's %, the sign of the divisor (floats from opset 28)
+    return _tensor.floor_mod(lhs, rhs)
 
 
 @register("Pow")

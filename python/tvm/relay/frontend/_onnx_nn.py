@@ -377,6 +377,16 @@ def _resize(node, graph):
         extrapolation_value=node.attr("extrapolation_value", 0.0))
 
 
+def _space_to_depth_crd(node, graph, data, block):
+    """SpaceToDepth in CRD order: output channel ``c * block^2 + dy * block + dx``."""
+    n, c, h, w = graph.static_shape(data, node, "input")
+    if h % block or w % block:
+        raise node.error(f"spatial size {(h, w)} is not a multiple of blocksize {block}")
+    tiles = _transform.reshape(data, (n, c, h // block, block, w // block, block))
+    tiles = _transform.transpose(tiles, (0, 1, 3, 5, 2, 4))
+    return _transform.reshape(tiles, (n, c * block * block, h // block, w // block))
+
+
 @register("DepthToSpace", "SpaceToDepth")
 def _depth_space(node, graph):  # pylint: disable=unused-argument
     data = node.require(0, "input")
@@ -384,5 +394,10 @@ def _depth_space(node, graph):  # pylint: disable=unused-argument
     if block is None:
         raise node.error("attribute 'blocksize' is required")
     if node.op_type == "SpaceToDepth":
+        mode = node.attr("mode", "DCR")  # an attribute from opset 28
+        if mode == "CRD":
+            return _space_to_depth_crd(node, graph, data, int(block))
+        if mode != "DCR":
+            raise node.error(f"mode must be DCR or CRD, got {mode!r}")
         return _nn.space_to_depth(data, block)
     return _nn.depth_to_space(data, block, mode=node.attr("mode", "DCR"))

@@ -58,6 +58,9 @@ def _quantize_linear(node, graph):
         raise node.unsupported(f"quantizing to {out_dtype}")
     ndim = len(graph.shape(data))
     axis = _param_axis(node, graph, scale, ndim)
+    precision = node.attr("precision", 0)  # an attribute from opset 23
+    if precision not in (0, 1):  # unset, or onnx.TensorProto.FLOAT
+        raise node.unsupported(f"the division in precision {onnx_dtype(precision)} (it is done in float32)")
     if graph.dtype(data) != "float32":
         data = _transform.cast(data, "float32")
     return _qnn.quantize(data, _transform.cast(scale, "float32"), zero_point, axis, out_dtype)
@@ -73,7 +76,10 @@ def _dequantize_linear(node, graph):
         raise node.unsupported(f"dequantizing {dtype}")
     zero_point, _ = _zero_point(node, graph, 2)
     axis = _param_axis(node, graph, scale, len(graph.shape(data)))
-    return _qnn.dequantize(data, _transform.cast(scale, "float32"), zero_point, axis)
+    result = _qnn.dequantize(data, _transform.cast(scale, "float32"), zero_point, axis)
+    # the output takes the scale's type, or output_dtype (an attribute from opset 23)
+    out_dtype = onnx_dtype(node.attr("output_dtype")) if node.attr("output_dtype", 0) else graph.dtype(scale)
+    return result if out_dtype == "float32" else _transform.cast(result, out_dtype)
 
 
 def _check_8bit(node, graph, expr, what):

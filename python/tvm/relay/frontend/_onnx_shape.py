@@ -292,6 +292,9 @@ def _range(node, graph):
                            for i, name in enumerate(("start", "limit", "delta")))
     dtype = graph.dtype(node.require(0, "start"))
     count = max(int(np.ceil((limit - start) / delta)), 0)
+    # Half-precision ranges: from opset 27 stash_type=1 (the default) computes in float32.
+    if dtype in ("float16", "bfloat16") and node.opset >= 27 and node.attr("stash_type", 1) == 1:
+        start, delta = np.float32(start), np.float32(delta)
     return Constant((start + np.arange(count) * delta).astype(dtype))
 
 

@@ -43,7 +43,7 @@ _NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "Rando
 
 
 #: The opsets of the default domain the converters implement (inclusive range).
-SUPPORTED_OPSETS = (1, 22)
+SUPPORTED_OPSETS = (1, 28)
 
 
 def supported_ops():
