@@ -15,7 +15,7 @@ legacy_target_strings
 nd_namespace
     ``tvm.nd.array`` / ``tvm.nd.empty`` / ``tvm.nd.NDArray``: thin aliases of
     ``tvm.runtime.tensor`` / ``tvm.runtime.empty`` / ``tvm.runtime.Tensor``, plus
-    ``Tensor.asnumpy`` (the 0.8 name of ``numpy()``).
+    ``Tensor.asnumpy`` (the 0.8 name of ``numpy()``) and ``tvm.runtime.NDArray``.
 module_get_source
     ``runtime.Module.get_source(fmt)`` (the base's ``inspect_source``).
 tir_namespace
@@ -202,6 +202,8 @@ def nd_namespace():
 
     if not hasattr(runtime.Tensor, "asnumpy"):
         runtime.Tensor.asnumpy = runtime.Tensor.numpy
+    if not hasattr(runtime, "NDArray"):
+        runtime.NDArray = runtime.Tensor  # 0.8's tvm.runtime.NDArray
     if "tvm.nd" in sys.modules:
         return
     nd = types.ModuleType("tvm.nd", "TVM 0.8 name of the runtime tensor API (alias).")

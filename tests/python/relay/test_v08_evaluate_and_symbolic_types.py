@@ -39,3 +39,23 @@ def test_check_grad_says_gradient_is_unavailable():
     x = relay.var("x", shape=(2,))
     with pytest.raises(NotImplementedError, match="automatic differentiation"):
         check_grad(relay.Function([x], relay.exp(x)))
+
+
+def test_dynamic_to_static_keeps_the_static_program():
+    from tvm.contrib import graph_executor
+
+    x = relay.var("x", shape=(2, 6))
+    body = relay.reshape(relay.nn.relu(x), newshape=(3, 4)) * relay.const(2.0)
+    mod = tvm.IRModule.from_expr(relay.Function([x], body))
+    converted = relay.transform.DynamicToStatic()(mod)
+    assert isinstance(relay.transform.DynamicToStatic(), tvm.transform.Pass)
+    tvm.ir.assert_structural_equal(converted["main"], relay.transform.InferType()(mod)["main"])
+    assert converted["main"].ret_type == relay.TensorType((3, 4), "float32")
+    data = np.linspace(-1, 1, 12, dtype="float32").reshape(2, 6)
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(converted, target="llvm")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    module.set_input("x", data)
+    module.run()
+    np.testing.assert_allclose(module.get_output(0).numpy(), np.maximum(data, 0).reshape(3, 4) * 2.0)
+    assert tvm.runtime.NDArray is tvm.runtime.Tensor

@@ -23,5 +23,6 @@ from .annotate_spans import AnnotateSpans
 from .convert_layout import ConvertLayout, LayoutConfig
 from .choose_layout import ChooseLayout
 from .simplify_fc_transpose import SimplifyFCTranspose
+from .dynamic_to_static import DynamicToStatic
 
 register_relay_pass("InferType", InferType)
