@@ -59,3 +59,19 @@ def test_dynamic_to_static_keeps_the_static_program():
     module.run()
     np.testing.assert_allclose(module.get_output(0).numpy(), np.maximum(data, 0).reshape(3, 4) * 2.0)
     assert tvm.runtime.NDArray is tvm.runtime.Tensor
+
+
+@pytest.mark.parametrize("lengths, indexing", [([3, 5], "ij"), ([4, 2], "xy"), ([3, 1, 5], "xy"),
+                                               ([3, 5, 0], "ij")])
+@pytest.mark.parametrize("kind", ["debug", "graph"])
+def test_meshgrid_matches_numpy(lengths, indexing, kind):
+    inputs = [relay.var(f"x{i}", relay.TensorType((n,) if n else (), "float32")) for i, n in enumerate(lengths)]
+    values = [np.linspace(-1, 1, n).astype("float32") if n else np.array(2.5, "float32") for n in lengths]
+    func = relay.Function(inputs, relay.meshgrid(inputs, indexing=indexing).astuple())
+    outputs = relay.create_executor(kind, target="llvm").evaluate(func)(*values)
+    expected = np.meshgrid(*values, indexing=indexing)
+    assert len(outputs) == len(expected)
+    for out, ref in zip(outputs, expected):
+        np.testing.assert_array_equal(out.numpy(), ref)
+    with pytest.raises(ValueError, match="indexing"):
+        relay.meshgrid(inputs, indexing="ji")

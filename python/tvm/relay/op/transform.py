@@ -360,3 +360,8 @@ def unravel_index(indices, shape):
 from ._tensor_sets import collapse_sum_to, matrix_set_diag, strided_set  # noqa: E402
 
 __all__ += ["collapse_sum_to", "matrix_set_diag", "strided_set"]
+
+# TVM 0.8's meshgrid (composed of existing ops, in its own module).
+from ._meshgrid import meshgrid  # noqa: E402
+
+__all__ += ["meshgrid"]
