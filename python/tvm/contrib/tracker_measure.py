@@ -184,9 +184,12 @@ class TrackerMeasurePool:
         Seconds allowed to time one candidate once its session is open.
     wait_timeout : float
         Seconds a candidate may wait for a free server.
+    setup_timeout : float
+        Seconds allowed, on top, to connect to the server and upload the library.
     """
 
-    def __init__(self, key, host, port, priority, n_parallel, run_timeout, wait_timeout):
+    def __init__(self, key, host, port, priority, n_parallel, run_timeout, wait_timeout,
+                 setup_timeout=SESSION_SETUP_SECONDS):
         if int(n_parallel) < 1:
             raise ValueError("n_parallel must be at least 1, got %r" % (n_parallel,))
         self.key = key
@@ -196,6 +199,7 @@ class TrackerMeasurePool:
         self.n_parallel = int(n_parallel)
         self.run_timeout = float(run_timeout)
         self.wait_timeout = float(wait_timeout)
+        self.setup_timeout = float(setup_timeout)
         self._pool = None
         self._note_dir = None
         self._count = 0
@@ -215,12 +219,12 @@ class TrackerMeasurePool:
 
     @property
     def job_timeout(self):
-        return self.wait_timeout + self.run_timeout + SESSION_SETUP_SECONDS
+        return self.wait_timeout + self.run_timeout + self.setup_timeout
 
     def session_args(self, note_path):
         """What a job passes to :func:`request_session` (after ``host, port``)."""
         # the server ends the session by itself if the measuring process dies holding it
-        session_timeout = int(self.run_timeout + SESSION_SETUP_SECONDS + 1)
+        session_timeout = int(self.run_timeout + self.setup_timeout + 1)
         return (self.host, self.port, self.key, self.priority, session_timeout, self.wait_timeout, note_path)
 
     def unavailable(self):

@@ -3,7 +3,8 @@
 One tracker and three servers (key ``KEY``) run on 127.0.0.1 as subprocesses
 (``python -m tvm.exec.rpc_tracker`` / ``rpc_server``), each in its own process
 group so that killing a server kills its session processes too, as the death
-of a machine would. They are shared by the tests of this module (starting a
+of a machine would (or stopped and resumed, as a machine that hangs for a while).
+They are shared by the tests of this module (starting a
 server costs seconds of ``import tvm``); a test that needs more live servers
 starts them, and the module's finalizer kills every process it started even
 when a test fails.
@@ -26,7 +27,8 @@ from tvm import auto_scheduler, autotvm, te
 from tvm.auto_scheduler.compute_dag import state_to_json
 from tvm.auto_scheduler.measure import MeasureErrorNo, MeasureInput
 from tvm.autotvm import record
-from tvm.contrib.tracker_measure import NoServerError, key_status, parse_tracker, request_session
+from tvm.contrib.tracker_measure import (NoServerError, TrackerMeasurePool, key_status, parse_tracker,
+                                         request_session)
 from tvm.support import cc
 
 pytest.importorskip("tornado", reason="the RPC tracker of the base needs tornado")
@@ -54,6 +56,7 @@ class Cluster:
         self.tracker = self._spawn("tvm.exec.rpc_tracker", "--host", LOOPBACK, "--port", str(self.port),
                                    "--port-end", str(self.port + 1))
         self.servers = {}  # "HOST:PORT" -> Popen
+        self.stopped = set()  # servers made to hang (SIGSTOP)
         self.idle_descendants = {}
 
     @staticmethod
@@ -62,7 +65,9 @@ class Cluster:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def live(self):
-        return [addr for addr, proc in self.servers.items() if proc.poll() is None]
+        """Servers running and not stopped."""
+        return [addr for addr, proc in self.servers.items()
+                if proc.poll() is None and addr not in self.stopped]
 
     def ensure(self, count, timeout=90):
         """Start servers until ``count`` are live, and wait until the tracker has them all."""
@@ -100,8 +105,8 @@ class Cluster:
         os.killpg(self.servers[addr].pid, signal.SIGKILL)
         self.servers[addr].wait(10)
 
-    def kill_when_busy(self, settle=0.4, timeout=60):
-        """In a thread: kill the first server seen in one session for ``settle`` s.
+    def kill_when_busy(self, settle=0.4, timeout=60, sig=signal.SIGKILL):
+        """In a thread: kill (send ``sig``) the first server seen in one session for ``settle`` s.
 
         Returns ``({"addr", "when"}, thread)``. Waiting ``settle`` s lets the
         session get past its set-up into the timing (a server killed while the
@@ -116,7 +121,11 @@ class Cluster:
                 for addr in self.live():
                     session = self.session_process(addr)
                     if session is not None and time.time() - since.setdefault((addr, session), time.time()) >= settle:
-                        self.kill(addr)
+                        if sig == signal.SIGKILL:
+                            self.kill(addr)
+                        else:
+                            os.killpg(self.servers[addr].pid, sig)
+                            self.stopped.add(addr)
                         killed.update(addr=addr, when=time.time())
                         return
                 time.sleep(0.05)
@@ -139,7 +148,7 @@ class Cluster:
 def fixture_cluster(request):
     cluster = Cluster()
     request.addfinalizer(cluster.close)
-    cluster.ensure(3)
+    cluster.ensure(3)  # two are killed by the tests below
     return cluster
 
 
@@ -303,6 +312,54 @@ def test_runner_without_server_of_key_fails_the_batch_at_once(cluster, builder, 
         assert res.error_no == MeasureErrorNo.RUN_TIMEOUT and "no-such-key" in res.error_msg
 
 
+# ------------------------------------------------------------------ a hung server
+
+
+def remote_sum_job(values, session_args):
+    """A :class:`TrackerMeasurePool` job: sum ``values`` on a server (after 0.6 s in session)."""
+    remote, _ = request_session(*session_args)
+    time.sleep(0.6)  # the test stops the server meanwhile
+    array = tvm.runtime.tensor(np.array(values, dtype="float32"), remote.cpu(0))
+    return "ok", [float(array.numpy().sum())]
+
+
+def test_hung_server_costs_only_its_job(cluster):
+    cluster.ensure(2)
+    pool = TrackerMeasurePool(KEY, LOOPBACK, cluster.port, 1, n_parallel=2, run_timeout=1.5, wait_timeout=2,
+                              setup_timeout=1.5)
+    try:
+        pool.start()
+        jobs = [([1.0, 2.0],), ([3.0, 4.0],), ([5.0, 6.0],), ([7.0, 8.0],)]
+        stopped, watcher = cluster.kill_when_busy(settle=0.2, sig=signal.SIGSTOP)
+        outcomes = pool.map(remote_sum_job, jobs, MeasureErrorNo)
+        watcher.join(5)
+        assert stopped, "no server was seen in a session"
+        hung = stopped["addr"]
+        waited = time.time() - stopped["when"]
+        servers = list(pool.last_servers)
+        later = pool.map(remote_sum_job, jobs[:2], MeasureErrorNo)
+        later_servers = list(pool.last_servers)
+    finally:
+        pool.close()
+        if stopped:  # the server comes back: its stale session ends, it registers again
+            os.killpg(cluster.servers[stopped["addr"]].pid, signal.SIGCONT)
+            cluster.stopped.discard(stopped["addr"])
+    # the job on the hung server is a timeout naming it, at its time limit, not a hang
+    failed = [i for i, (error_no, _, _) in enumerate(outcomes) if error_no != MeasureErrorNo.NO_ERROR]
+    assert len(failed) == 1, outcomes
+    error_no, message, _ = outcomes[failed[0]]
+    assert error_no == MeasureErrorNo.RUN_TIMEOUT and hung in message and servers[failed[0]] == hung, message
+    assert waited < pool.job_timeout + 3
+    # the others ran, in order, on the other server; so did the next round
+    for i, (error_no, _, value) in enumerate(outcomes):
+        if i != failed[0]:
+            assert error_no == 0 and value[1] == [sum(jobs[i][0])] and servers[i] != hung
+    assert [o[2][1] for o in later] == [[3.0], [7.0]] and hung not in later_servers
+    # resumed, the server is free at the tracker again (no new server is started here)
+    cluster.ensure(2, timeout=30)
+    assert hung in cluster.live() and key_status(LOOPBACK, cluster.port, KEY)[1] == 2
+
+
 # ------------------------------------------------------------------ AutoTVM
 
 
@@ -321,13 +378,12 @@ def double(n):
 def test_autotvm_server_death_costs_only_its_candidate(cluster, tmp_path):
     cluster.ensure(2)
     task = autotvm.task.create("test_tracker_measure/double", args=(1 << 12,), target="llvm")
-    n_trial = 6
+    n_trial = 4  # two batches of two: the kill lands in the first, the second must run
     assert len(task.config_space) >= n_trial
     option = autotvm.measure_option(
         builder=autotvm.LocalBuilder(n_parallel=2),
         runner=autotvm.RPCRunner(KEY, LOOPBACK, cluster.port, n_parallel=2, number=1, repeat=1,
-                                 min_repeat_ms=800, timeout=20, cooldown_interval=0,
-                                 check_correctness=True),
+                                 min_repeat_ms=800, timeout=20, cooldown_interval=0),
     )
     log = str(tmp_path / "autotvm.log")
     killed, watcher = cluster.kill_when_busy()
@@ -385,3 +441,4 @@ def test_tune_network_runner_defaults_to_the_free_servers(cluster):
     assert free == len(cluster.live()) >= 1 and runner.repeat == 3
     args.rpc_parallel = 1
     assert tune_network.rpc_runner(args, {}).n_parallel == 1
+
