@@ -120,7 +120,9 @@ class Cluster:
             while time.time() < deadline:
                 for addr in self.live():
                     session = self.session_process(addr)
-                    if session is not None and time.time() - since.setdefault((addr, session), time.time()) >= settle:
+                    if session is None:
+                        continue
+                    if time.time() - since.setdefault((addr, session), time.time()) >= settle:
                         if sig == signal.SIGKILL:
                             self.kill(addr)
                         else:
@@ -442,3 +444,18 @@ def test_tune_network_runner_defaults_to_the_free_servers(cluster):
     args.rpc_parallel = 1
     assert tune_network.rpc_runner(args, {}).n_parallel == 1
 
+
+
+def test_autotvm_runner_defaults_to_the_registered_servers(cluster):
+    cluster.ensure(1)
+    task = autotvm.task.create("test_tracker_measure/double", args=(64,), target="llvm")
+    registered, _ = key_status(LOOPBACK, cluster.port, KEY)
+    runner = autotvm.RPCRunner(KEY, LOOPBACK, cluster.port)
+    try:
+        runner.set_task(task)
+        assert runner.n_parallel == registered == len(cluster.live())
+    finally:
+        runner.close()
+    missing = autotvm.RPCRunner("no-such-key", LOOPBACK, cluster.port)
+    with pytest.raises(RuntimeError, match="no RPC server of key 'no-such-key'"):
+        missing.set_task(task)

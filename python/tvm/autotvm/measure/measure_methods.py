@@ -223,7 +223,8 @@ class RPCRunner(Runner):
         return self._servers.last_servers if self._servers is not None else []
 
     def set_task(self, task):
-        from tvm.contrib.tracker_measure import TrackerMeasurePool, key_status  # pylint: disable=import-outside-toplevel
+        # pylint: disable-next=import-outside-toplevel
+        from tvm.contrib.tracker_measure import TrackerMeasurePool, key_status
 
         self.task = task
         try:
@@ -282,9 +283,14 @@ class RPCRunner(Runner):
                 time.sleep(self.cooldown_interval)
         return results
 
-    def __del__(self):
+    def close(self):
+        """Stop the measuring processes (a later ``set_task`` starts new ones)."""
         if getattr(self, "_servers", None) is not None:
             self._servers.close()
+            self._servers = None
+
+    def __del__(self):
+        self.close()
 
 
 def _remove(path):
