@@ -132,6 +132,11 @@ def _frozen(value):
     return Attrs("", {"value": value})["value"]
 
 
+# Fields 0.8's attribute nodes declared without a default (the Python constructor
+# has one): 0.8's printer always wrote them.
+_ALWAYS_PRINTED = frozenset({"pool_size"})
+
+
 def printed_fields(call):
     """The attribute fields of an operator ``call`` that the text shows.
 
@@ -150,7 +155,8 @@ def printed_fields(call):
         return fields
     kept = {
         key: value for key, value in fields.items()
-        if not (key in params and params[key].default is not inspect.Parameter.empty
+        if key in _ALWAYS_PRINTED
+        or not (key in params and params[key].default is not inspect.Parameter.empty
                 and _frozen(params[key].default) == value)
     }
     if len(kept) == len(fields):

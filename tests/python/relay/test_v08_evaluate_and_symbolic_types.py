@@ -75,3 +75,15 @@ def test_meshgrid_matches_numpy(lengths, indexing, kind):
         np.testing.assert_array_equal(out.numpy(), ref)
     with pytest.raises(ValueError, match="indexing"):
         relay.meshgrid(inputs, indexing="ji")
+
+
+def test_printer_always_writes_pool_size_and_round_trips():
+    x = relay.var("x", shape=(1, 4, 6, 6))
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x], relay.nn.max_pool2d(x))))
+    text = mod.astext()
+    assert "pool_size=[1, 1]" in text  # 0.8 always printed it (no default in its attrs)
+    parsed = relay.transform.InferType()(tvm.parser.parse(text))
+    tvm.ir.assert_structural_equal(parsed["main"], mod["main"])
+    data = np.arange(144, dtype="float32").reshape(1, 4, 6, 6)
+    out = relay.create_executor("debug", mod=parsed).evaluate()(data)
+    np.testing.assert_array_equal(out.numpy(), data)  # a 1x1 max pool is the identity
