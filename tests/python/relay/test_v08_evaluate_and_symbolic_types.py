@@ -87,3 +87,20 @@ def test_printer_always_writes_pool_size_and_round_trips():
     data = np.arange(144, dtype="float32").reshape(1, 4, 6, 6)
     out = relay.create_executor("debug", mod=parsed).evaluate()(data)
     np.testing.assert_array_equal(out.numpy(), data)  # a 1x1 max pool is the identity
+
+
+@pytest.mark.parametrize("kind", ["debug", "graph"])
+def test_negative_pad_widths_crop(kind):
+    data = np.random.default_rng(4).uniform(-10, 10, (4, 6, 3, 5)).astype("float32")
+    width = ((-1, -1), (2, -2), (0, -2), (4, 4))
+    x = relay.var("x", shape=data.shape)
+    value = relay.var("v", shape=(), dtype="float32")
+    func = relay.Function([x, value], relay.nn.pad(x, width, pad_value=value))
+    out = relay.create_executor(kind, target="llvm").evaluate(func)(data, np.float32(2.0)).numpy()
+    cropped = data[1:3, :4, :1, :]
+    expected = np.pad(cropped, ((0, 0), (2, 0), (0, 0), (4, 4)), constant_values=2.0)
+    assert out.shape == (2, 6, 1, 13)
+    np.testing.assert_array_equal(out, expected)
+    with pytest.raises(Exception, match="only pad_mode='constant' crops"):
+        relay.transform.InferType()(tvm.IRModule.from_expr(
+            relay.Function([x], relay.nn.pad(x, width, pad_mode="edge"))))

@@ -329,9 +329,14 @@ def _pad_rel(arg_types, attrs):
         raise RelationError(f"pad_mode must be constant, edge or reflect, got {attrs.pad_mode!r}")
     out = []
     for dim, (before, after) in zip(data.shape, attrs.pad_width):
-        if before < 0 or after < 0:
-            raise RelationError(f"pad_width {attrs.pad_width} has a negative entry")
-        out.append(dim if is_any(dim) else dim + before + after)
+        # 0.8: a negative width in constant mode crops that many elements
+        if (before < 0 or after < 0) and attrs.pad_mode != "constant":
+            raise RelationError(f"pad_width {attrs.pad_width} has a negative entry; only "
+                                f"pad_mode='constant' crops, not {attrs.pad_mode!r}")
+        size = dim if is_any(dim) else dim + before + after
+        if not is_any(size) and size < 0:
+            raise RelationError(f"pad_width {attrs.pad_width} crops more than data {shape_str(data.shape)} holds")
+        out.append(size)
     return TensorType(out, data.dtype)
 
 
@@ -346,6 +351,14 @@ def _pad_compute(attrs, inputs, out_type):
     value = inputs[1]()
     if inputs[1].dtype != data.dtype:
         value = tirx.Cast(data.dtype, value)
+    if any(int(b) < 0 for b in before) or any(int(a) < 0 for a in after):
+        # negative widths crop (0.8): slice first, then pad with what is left
+        shape = [int(d) for d in data.shape]
+        begin = [max(-int(b), 0) for b in before]
+        end = [dim - max(-int(a), 0) for dim, a in zip(shape, after)]
+        data = topi.strided_slice(data, begin, end)
+        before = [max(int(b), 0) for b in before]
+        after = [max(int(a), 0) for a in after]
     return [topi.nn.pad(data, before, after, value)]
 
 
