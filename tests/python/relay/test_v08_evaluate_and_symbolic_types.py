@@ -104,3 +104,15 @@ def test_negative_pad_widths_crop(kind):
     with pytest.raises(Exception, match="only pad_mode='constant' crops"):
         relay.transform.InferType()(tvm.IRModule.from_expr(
             relay.Function([x], relay.nn.pad(x, width, pad_mode="edge"))))
+
+
+@pytest.mark.parametrize("kind", ["debug", "graph"])
+def test_sequence_mask_takes_float_lengths(kind):
+    data = np.random.default_rng(6).standard_normal((5, 3, 2)).astype("float32")
+    lengths = np.array([1.5, 3.0, 0.0], "float32")
+    x = relay.var("x", shape=data.shape)
+    valid = relay.var("v", shape=(3,), dtype="float32")
+    func = relay.Function([x, valid], relay.sequence_mask(x, valid, mask_value=-1.0, axis=0))
+    out = relay.create_executor(kind, target="llvm").evaluate(func)(data, lengths).numpy()
+    expected = np.where(np.arange(5)[:, None, None] < lengths[None, :, None], data, -1.0)
+    np.testing.assert_array_equal(out, expected)

@@ -415,11 +415,11 @@ define("layout_transform", _layout_transform_rel, _INJ,
 # -- sequences and scans ---------------------------------------------------------
 
 
-def _sequence_rel(length_name, batch_axis_of):
+def _sequence_rel(length_name, batch_axis_of, integer_lengths=True):
     def rel(arg_types, attrs):
         data = tensor_arg(arg_types, 0, "data")
         lengths = tensor_arg(arg_types, 1, length_name)
-        if not lengths.dtype.startswith(("int", "uint")):
+        if integer_lengths and not lengths.dtype.startswith(("int", "uint")):
             raise RelationError(f"{length_name} must have an integer dtype, got {lengths.dtype}")
         batch = data.shape[normalize_axis(batch_axis_of(attrs), len(data.shape))]
         if len(lengths.shape) != 1 or not dims_equal(lengths.shape[0], batch):
@@ -432,7 +432,8 @@ def _sequence_rel(length_name, batch_axis_of):
     return rel
 
 
-define("sequence_mask", _sequence_rel("valid_length", lambda attrs: 1 - attrs.axis), _INJ,
+# 0.8 let sequence_mask's lengths be of any dtype (positions are compared with them).
+define("sequence_mask", _sequence_rel("valid_length", lambda attrs: 1 - attrs.axis, integer_lengths=False), _INJ,
        lambda attrs, inputs, out: [topi.sequence_mask(inputs[0], inputs[1], attrs.mask_value,
                                                       attrs.axis)],
        2, "relay.attrs.SequenceMaskAttrs")
