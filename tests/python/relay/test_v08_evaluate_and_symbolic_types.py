@@ -116,3 +116,13 @@ def test_sequence_mask_takes_float_lengths(kind):
     out = relay.create_executor(kind, target="llvm").evaluate(func)(data, lengths).numpy()
     expected = np.where(np.arange(5)[:, None, None] < lengths[None, :, None], data, -1.0)
     np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("kind", ["debug", "graph"])
+def test_strided_slice_with_a_shorter_end_slices_to_the_axis_end(kind):
+    data = np.arange(36, dtype="float32").reshape(3, 4, 3)
+    x = relay.var("x", shape=data.shape)
+    func = relay.Function([x], relay.strided_slice(x, begin=[1, 1, 0], end=[4, 4]))
+    out = relay.create_executor(kind, target="llvm").evaluate(func)(data).numpy()
+    np.testing.assert_array_equal(out, data[1:4, 1:4, 0:])
+    assert out.shape == (2, 3, 3)

@@ -312,10 +312,21 @@ def _slice_len(dim, begin, end, stride):
     return len(range(*slice(begin, end, stride).indices(dim)))
 
 
+def _bounds(attrs, shape):
+    """``(begin, end)``; without ``axes``, a shorter list is completed as 0.8 did:
+    a missing begin is 0, a missing end the whole axis (its size)."""
+    begin, end = list(attrs.begin), list(attrs.end)
+    if attrs.axes is None and len(begin) != len(end) and max(len(begin), len(end)) <= len(shape):
+        count = max(len(begin), len(end))
+        begin += [0] * (count - len(begin))
+        end += [dim if not is_any(dim) else 2**63 - 1 for dim in shape[len(end):count]]
+    return begin, end
+
+
 def _strided_slice_rel(arg_types, attrs):
     data = tensor_arg(arg_types, 0, "data")
     ndim = len(data.shape)
-    begin, end = list(attrs.begin), list(attrs.end)
+    begin, end = _bounds(attrs, data.shape)
     axes = list(attrs.axes) if attrs.axes is not None else list(range(len(begin)))
     if len(axes) > ndim or len(begin) != len(axes) or len(end) != len(axes):
         raise RelationError(
@@ -339,7 +350,8 @@ def _strided_slice_rel(arg_types, attrs):
 
 
 def _strided_slice_compute(attrs, inputs, out_type):
-    return [topi.strided_slice(inputs[0], list(attrs.begin), list(attrs.end), list(attrs.strides),
+    begin, end = _bounds(attrs, [int(d) for d in inputs[0].shape])
+    return [topi.strided_slice(inputs[0], begin, end, list(attrs.strides),
                                attrs.axes and list(attrs.axes), attrs.slice_mode)]
 
 
