@@ -341,6 +341,12 @@ def test_hung_server_costs_only_its_job(cluster):
         servers = list(pool.last_servers)
         later = pool.map(remote_sum_job, jobs[:2], MeasureErrorNo)
         later_servers = list(pool.last_servers)
+        # with the other server held by someone else, a job gets no server: an error within the wait limit
+        held = [request_session(LOOPBACK, cluster.port, KEY, wait_timeout=10)[0] for _ in cluster.live()]
+        start = time.time()
+        starved = pool.map(remote_sum_job, jobs[:1], MeasureErrorNo)
+        starved_wait = time.time() - start
+        del held
     finally:
         pool.close()
         if stopped:  # the server comes back: its stale session ends, it registers again
@@ -357,6 +363,8 @@ def test_hung_server_costs_only_its_job(cluster):
         if i != failed[0]:
             assert error_no == 0 and value[1] == [sum(jobs[i][0])] and servers[i] != hung
     assert [o[2][1] for o in later] == [[3.0], [7.0]] and hung not in later_servers
+    assert starved[0][0] == MeasureErrorNo.RUN_TIMEOUT and "became free within 2 s" in starved[0][1], starved
+    assert starved_wait < pool.job_timeout and pool.last_servers == [None]
     # resumed, the server is free at the tracker again (no new server is started here)
     cluster.ensure(2, timeout=30)
     assert hung in cluster.live() and key_status(LOOPBACK, cluster.port, KEY)[1] == 2
