@@ -52,6 +52,19 @@ class DispatchContext:
     def _query_inside(self, target, workload_key, func_name):
         raise NotImplementedError
 
+    def best_cost(self, target, workload_key):
+        """The mean cost (seconds) of the state :meth:`query` gives, or None.
+
+        A state set with :meth:`update` counts as cost 0 (it is always used).
+        """
+        ret = self._cost_inside(target, workload_key)
+        if ret is None and self._old_ctx is not None:
+            ret = self._old_ctx.best_cost(target, workload_key)
+        return ret
+
+    def _cost_inside(self, target, workload_key):  # pylint: disable=unused-argument
+        return None
+
     def record_source(self, target, workload_key):
         """Where the state :meth:`query` gives for a workload comes from (``"file:line"``), or None."""
         ret = self._source_inside(target, workload_key)
@@ -157,6 +170,12 @@ class ApplyHistoryBest(DispatchContext):
         if found is None:
             found = self._lookup(self._best, target, workload_key)
         return None if found is None else found[1]
+
+    def _cost_inside(self, target, workload_key):
+        found = self._lookup(self._best_user_defined, target, workload_key)
+        if found is None:
+            found = self._lookup(self._best, target, workload_key)
+        return None if found is None else found[2]
 
     def _source_inside(self, target, workload_key):
         if self._lookup(self._best_user_defined, target, workload_key) is not None:

@@ -61,7 +61,7 @@ class TracingEnvironment:
     def __init__(self, tracing_mode):
         self.tracing_mode = tracing_mode
         self.wkl_key_to_ccache_keys = {}
-        self.wkl_key_with_baseline = set()
+        self.baselines = {}  # workload key -> trace of its kernel's TOPI schedule
 
     @classmethod
     def current(cls):
@@ -78,24 +78,22 @@ class TracingEnvironment:
     def __exit__(self, exc_type, exc_value, traceback):
         self._local.stack.pop()
 
-    def add_workload_key(self, workload_key, ccache_key, same_arguments=True):
-        """Record a task: its workload key and the cache key of its function.
-
-        ``same_arguments``: the DAG's tensors are the kernel's arguments, so
-        the kernel's TOPI schedule is also a state of the task (its baseline).
-        """
+    def add_workload_key(self, workload_key, ccache_key, topi_trace=None):
+        """Record a task: its workload key, the cache key of its function and,
+        when the DAG's tensors are the kernel's arguments, the trace of the
+        kernel's TOPI schedule (a state of the task: its baseline)."""
         keys = self.wkl_key_to_ccache_keys.setdefault(workload_key, [])
         if ccache_key not in keys:
             keys.append(ccache_key)
-        if same_arguments:
-            self.wkl_key_with_baseline.add(workload_key)
+        if topi_trace is not None:
+            self.baselines.setdefault(workload_key, topi_trace)
 
     def record(self, workload_key, compute, same_arguments):
         """Record a fused function (a ``FusedCompute``) that the tracing mode selects."""
         if self.tracing_mode == TracingMode.EXTRACT_TASK or (
             self.tracing_mode == TracingMode.EXTRACT_COMPLEX_TASK_ONLY and compute.has_complex_op
         ):
-            self.add_workload_key(workload_key, compute.ccache_key, same_arguments)
+            self.add_workload_key(workload_key, compute.ccache_key, compute.topi_trace if same_arguments else None)
 
 
 def is_auto_scheduler_enabled():
@@ -208,6 +206,14 @@ class CompileEngineHook:
         return TracingEnvironment.current()
 
     @staticmethod
+    def best_cost(compute, mode):
+        """The cost of the best record the applied context has for a fused function, or None."""
+        task = _task_of(compute, tracing=False)
+        if task is None or not task[2] or compute.is_dynamic:
+            return None
+        return mode.source.best_cost(compute.target, task[1])
+
+    @staticmethod
     def schedule(compute, mode):
         """Trace or apply one fused function (a ``relay.backend.lowering.FusedCompute``).
 
@@ -222,19 +228,10 @@ class CompileEngineHook:
             engine then uses the TOPI schedule.
         """
         tracing = mode.kind is lowering.LoweringKind.TRACE_AUTO_SCHEDULER
-        io_tensors, same_arguments = _io_tensors(compute, tracing)
-        if io_tensors is None:
-            _skip(compute.func_name, same_arguments)
+        task = _task_of(compute, tracing)
+        if task is None:
             return None
-        try:
-            dag = ComputeDAG(io_tensors)
-        except (ValueError, TypeError, RuntimeError) as err:
-            # computes TensorIR cannot express: the base raises these (its
-            # InternalError is a RuntimeError)
-            _skip(compute.func_name, f"its compute cannot form a DAG ({err})")
-            return None
-        workload_key = dag.workload_key()
-        register_workload_tensors(workload_key, io_tensors)
+        dag, workload_key, same_arguments = task
         if tracing:
             mode.source.record(workload_key, compute, same_arguments)
             return None
@@ -258,6 +255,27 @@ class CompileEngineHook:
             _unusable_record(mode.source, compute, workload_key, err)
             return None
         return sch, {}
+
+
+def _task_of(compute, tracing):
+    """``(ComputeDAG, workload key, same_arguments)`` of a fused function, or None (logged).
+
+    The DAG's tensors are registered under the key, so records of it load.
+    """
+    io_tensors, same_arguments = _io_tensors(compute, tracing)
+    if io_tensors is None:
+        _skip(compute.func_name, same_arguments)
+        return None
+    try:
+        dag = ComputeDAG(io_tensors)
+    except (ValueError, TypeError, RuntimeError) as err:
+        # computes TensorIR cannot express: the base raises these (its
+        # InternalError is a RuntimeError)
+        _skip(compute.func_name, f"its compute cannot form a DAG ({err})")
+        return None
+    workload_key = dag.workload_key()
+    register_workload_tensors(workload_key, io_tensors)
+    return dag, workload_key, same_arguments
 
 
 def _skip(func_name, reason):
@@ -343,7 +361,7 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
         entries = [cache[key] for key in ccache_keys]
         weight = sum(entry.use_count for entry in entries)
         func_name = ",".join(entry.cached_func.func_name for entry in entries)
-        baseline = entries[0].cached_func.schedule_trace if workload_key in env.wkl_key_with_baseline else None
+        baseline = env.baselines.get(workload_key)
         task = SearchTask(
             workload_key=workload_key,
             target=target,

@@ -10,6 +10,7 @@ import pytest
 
 import tvm
 from tvm import auto_scheduler, relay
+from tvm.auto_scheduler.task_description import is_winograd
 import tvm.relay.testing
 
 ISHAPE = (1, 3, 224, 224)
@@ -75,8 +76,10 @@ def _unsupported_op_func():
 @pytest.mark.parametrize(
     "make, expected, include_simple_tasks",
     [
-        # FuseOps puts the two conv2d+relu pairs in separate functions: two tasks.
-        (_two_conv_func, 2, False),
+        # FuseOps puts the two conv2d+relu pairs in separate functions; each is a 3x3
+        # stride-1 convolution (NHWC after the automatic layout choice), so it has two
+        # variants, Winograd and direct, each a task: four tasks.
+        (_two_conv_func, 4, False),
         # A function already marked "Primitive" is kept whole: one task.
         (_fused_func, 1, False),
         # Only injective ops (affine_grid): no task unless simple tasks are included.
@@ -88,8 +91,9 @@ def _unsupported_op_func():
         (_shape_of_func, 1, True),
         # A reduction over a dynamically shaped input cannot form a static DAG: skipped.
         (_dynamic_shape_func, 0, False),
-        # The graph executor cannot run an If, but the conv2d inside a branch is still lowered.
-        (_control_flow_func, 1, False),
+        # The graph executor cannot run an If, but the conv2d inside a branch is still
+        # lowered (in its Winograd and direct variants).
+        (_control_flow_func, 2, False),
     ],
 )
 def test_extraction_semantics(make, expected, include_simple_tasks):
@@ -149,15 +153,18 @@ def test_resnet18_nhwc_task_count():
     # one function: 1 stem conv + 16 stage convs + 4 shortcut 1x1 convs = 21 conv
     # functions, plus max_pool (with the next batch norm + relu), global_avg_pool,
     # dense+bias and softmax: weight 25. Stage 1's two unit-1/unit-2 "conv1"
-    # functions are the same computation (64->64, 3x3, bias, relu), hence 24 tasks.
+    # functions are the same computation (64->64, 3x3, bias, relu), hence 24
+    # functions. The 3x3 stride-1 ones (12 functions, weight 13) have a second
+    # variant, direct convolution beside Winograd: 36 tasks of weight sum 38.
     mod, params = relay.testing.resnet.get_workload(
         num_layers=18, batch_size=1, layout="NHWC", image_shape=(224, 224, 3)
     )
     tasks, weights = auto_scheduler.extract_tasks(mod["main"], params, "llvm")
     print("resnet-18 NHWC:", len(tasks), "tasks, weight sum", sum(weights))
-    assert len(tasks) == 24
-    assert sum(weights) == 25
+    assert len(tasks) == 36
+    assert sum(weights) == 38
     assert sorted(weights)[-1] == 2
+    assert sum(map(is_winograd, tasks)) == 12
 
 
 def test_mobilenet_nhwc_task_count():
@@ -184,7 +191,9 @@ def test_resnet50_extraction_time():
     elapsed = time.perf_counter() - start
     print(f"resnet-50 NHWC: {len(tasks)} tasks, weight sum {sum(weights)}, extracted in {elapsed:.2f} s")
     # not a timing assertion: the figure is reported; the counts are checked
-    assert len(tasks) == 29 and sum(weights) == 57
+    # 29 functions of weight 57; the 4 distinct 3x3 stride-1 ones (weight 16) have
+    # a direct variant beside Winograd
+    assert len(tasks) == 33 and sum(weights) == 73
 
 
 def test_tasks_carry_their_topi_schedule_as_baseline_state():

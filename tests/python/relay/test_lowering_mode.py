@@ -10,6 +10,7 @@ import pytest
 
 import tvm
 from tvm import auto_scheduler, autotvm, relay
+from tvm.auto_scheduler.task_description import is_winograd
 from tvm.relay.backend import compile_engine, lowering
 from tvm.relay.backend.graph_runtime_codegen import GraphRuntimeCodegen
 from tvm.relay.backend.lowering import LoweringKind, LoweringMode
@@ -72,12 +73,23 @@ def test_cache_key_holds_the_mode_and_its_context():
 
 def test_strategy_selection_follows_the_mode_not_the_context():
     conv = _primitive_funcs(_optimized(_nhwc_conv()))[0]
-    with auto_scheduler.ApplyHistoryBest([]):
+    # a context whose state for the Winograd variant of the convolution is the best
+    tasks, _ = auto_scheduler.extract_tasks(_nhwc_conv(), None, "llvm")
+    (winograd,) = [task for task in tasks if is_winograd(task)]
+    context = auto_scheduler.ApplyHistoryBest([])
+    context.update(winograd.target, winograd.workload_key, winograd.baseline_state)
+    with context:
         topi = compile_engine.CompileEngine().lower(conv, "llvm", use_topi_schedule=True)
     assert topi.anchor_implementation == "conv2d_nhwc.x86"
-    context = auto_scheduler.ApplyHistoryBest([])
     applied = compile_engine.CompileEngine().lower(conv, "llvm", use_topi_schedule=LoweringMode.apply(context))
     assert applied.anchor_implementation == "conv2d_nhwc.winograd"
+    assert applied.scheduled_by == "auto_scheduler"
+    # without a record of it, Winograd (an implementation chosen by cost) is not used
+    empty = LoweringMode.apply(auto_scheduler.ApplyHistoryBest([]))
+    assert compile_engine.CompileEngine().lower(conv, "llvm", use_topi_schedule=empty).anchor_implementation \
+        == "conv2d_nhwc.x86"
+    assert empty.without(["conv2d_nhwc.winograd"]) != empty
+    assert "without ['conv2d_nhwc.winograd']" in repr(empty.without(["conv2d_nhwc.winograd"]))
 
 
 def test_upstream_bool_is_resolved_once_at_the_entry():
@@ -144,7 +156,8 @@ def test_auto_scheduler_paths_print_no_autotvm_warning(caplog):
         tasks, weights = auto_scheduler.extract_tasks(mod, params, "llvm")
         with auto_scheduler.ApplyHistoryBest([]), tvm.transform.PassContext(opt_level=3):
             relay.build(mod, "llvm", params=params)
-    assert len(tasks) == 3 and weights == [1, 1, 1]
+    # the 3x3 convolution in its Winograd and direct variants, the 1x1 one, the dense
+    assert len(tasks) == 4 and weights == [1, 1, 1, 1]
     messages = [r.getMessage() for r in caplog.records]
     assert not [m for m in messages if "Cannot find config" in m or "fallback schedule" in m], messages
 

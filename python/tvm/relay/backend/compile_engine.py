@@ -22,6 +22,8 @@ hash of the function and the target), so one engine serves every mode. Each
 entry counts how often it was asked for (``use_count``): the auto-scheduler's
 task weights are those counts.
 """
+import logging
+
 import tvm
 from tvm import te
 from tvm.topi.generic.input_transform import take_out_layout_rewrites, take_out_pre_transforms
@@ -33,7 +35,9 @@ from ..function import Function
 from ..op.op import Op, OpPattern
 from ..op.strategy import select_implementation
 from ..structural import structural_equal, structural_hash
-from .lowering import FusedCompute, LoweringMode, get_hook
+from .lowering import FusedCompute, LoweringKind, LoweringMode, get_hook
+
+logger = logging.getLogger("relay")
 
 
 def _as_target(target):
@@ -187,6 +191,7 @@ class ScheduleGetter(ExprFunctor):
         self.anchor = None  # (op, attrs, implementation)
         self.anchor_pattern = -1
         self.op_names = []
+        self.chosen_by_cost = []  # names of selected implementations that have an alternative
         self.current_op = None  # the op being computed, for error messages
 
     def create(self, func):
@@ -233,6 +238,8 @@ class ScheduleGetter(ExprFunctor):
         out_type = call.checked_type
         self.current_op = call.op.name
         impl, outs = select_implementation(call.op, call.attrs, inputs, out_type, self.target, self.mode)
+        if impl.chosen_by_cost:
+            self.chosen_by_cost.append(impl.name)
         pattern = call.op.get_attr("TOpPattern")
         pattern = OpPattern.OPAQUE if pattern is None else pattern
         if pattern >= self.anchor_pattern:
@@ -378,34 +385,30 @@ class CompileEngine:
 
     def _lower(self, key, mod_name):
         func, target, mode = key.source_func, key.target, key.mode
-        getter = ScheduleGetter(target, mode)
+        variant = _Variant(ScheduleGetter(target, mode))
         func_name = None
         try:
             with target:
-                inputs, outputs = getter.create(func)
-                # inputs the compute reads transformed (Winograd kernels) become
-                # parameters in their transformed form
-                inputs, pre_transforms = take_out_pre_transforms(inputs, outputs)
-                fused_name = "_".join(n.replace(".", "_") for n in getter.op_names) or "identity"
+                variant.create(func)
+                fused_name = "_".join(n.replace(".", "_") for n in variant.getter.op_names) or "identity"
                 prefix = f"tvmgen_{mod_name}_" if mod_name and mod_name != "default" else ""
                 func_name = self._unique_name(f"{prefix}fused_{fused_name}"[:80])
-                getter.current_op = None
-                prim_func, scheduled_by, transforms, trace = None, "topi", {}, None
+                result = None
                 if mode.uses_auto_scheduler:
-                    compute = FusedCompute(func_name, key, inputs, outputs, has_reduction(outputs),
-                                           _is_dynamic(func), target)
-                    result = _auto_scheduler_hook(mode).schedule(compute, mode)
-                    if result is not None:
-                        sch, transforms = result
-                        prim_func, scheduled_by = sch.mod["main"], "auto_scheduler"
-                if prim_func is None:
-                    sch = self._topi_schedule(getter, inputs, outputs, target)
-                    trace = sch.trace
+                    variant, result = _auto_schedule(func, key, func_name, variant)
+                trace = None
+                if result is not None:
+                    sch, transforms = result
+                    prim_func, scheduled_by = sch.mod["main"], "auto_scheduler"
+                else:
+                    sch = variant.topi_schedule(target)
+                    trace, scheduled_by = sch.trace, "topi"
                     # weights the TOPI schedule reads blocked are blocked at build time
                     prim_func, transforms = take_out_layout_rewrites(sch.mod)
-                transforms = _merge_transforms(pre_transforms, transforms, func_name)
+                transforms = _merge_transforms(variant.pre_transforms, transforms, func_name)
         except Exception as err:
-            raise _lowering_error(err, func, func_name, getter) from err
+            raise _lowering_error(err, func, func_name, variant.getter) from err
+        getter, inputs, outputs = variant.getter, variant.inputs, variant.outputs
         anchor_op, _, impl = getter.anchor if getter.anchor else (None, None, None)
         cached = CachedFunc(
             target,
@@ -425,15 +428,72 @@ class CompileEngine:
         )
         return cached
 
-    @staticmethod
-    def _topi_schedule(getter, inputs, outputs, target):
-        prim_func = te.create_prim_func(inputs + outputs)
-        sch = tvm.s_tir.Schedule(tvm.IRModule({"main": prim_func}))
-        if getter.anchor is not None:
-            getter.current_op = getter.anchor[0].name
-            _, attrs, impl = getter.anchor
-            sch = impl.schedule(attrs, sch, outputs, target)
-        return sch
+
+class _Variant:
+    """One lowering of a Relay function: its TE compute and, made once, its TOPI schedule."""
+
+    def __init__(self, getter):
+        self.getter = getter
+        self.inputs = self.outputs = self.pre_transforms = None
+        self._topi = None
+
+    def create(self, func):
+        self.inputs, self.outputs = self.getter.create(func)
+        # inputs the compute reads transformed (Winograd kernels) become
+        # parameters in their transformed form
+        self.inputs, self.pre_transforms = take_out_pre_transforms(self.inputs, self.outputs)
+        self.getter.current_op = None
+        return self
+
+    def topi_schedule(self, target):
+        if self._topi is None:
+            getter = self.getter
+            prim_func = te.create_prim_func(self.inputs + self.outputs)
+            sch = tvm.s_tir.Schedule(tvm.IRModule({"main": prim_func}))
+            if getter.anchor is not None:
+                getter.current_op = getter.anchor[0].name
+                _, attrs, impl = getter.anchor
+                sch = impl.schedule(attrs, sch, self.outputs, target)
+                getter.current_op = None
+            self._topi = sch
+        return self._topi
+
+    def compute(self, func, key, func_name, with_topi_trace):
+        """The :class:`FusedCompute` the auto-scheduler hook receives."""
+        topi_trace = self.topi_schedule(key.target).trace if with_topi_trace else None
+        return FusedCompute(func_name, key, self.inputs, self.outputs, has_reduction(self.outputs),
+                            _is_dynamic(func), key.target, topi_trace)
+
+
+def _auto_schedule(func, key, func_name, variant):
+    """Trace or apply the auto-scheduler on a function; ``(variant used, hook result or None)``.
+
+    When the function selected an implementation chosen by cost (Winograd),
+    it is lowered a second time without it. Tracing records both variants as
+    tasks (each with its TOPI schedule as baseline); applying uses the
+    variant whose best record is faster, the alternative when the chosen one
+    has none.
+    """
+    mode = key.mode
+    hook = _auto_scheduler_hook(mode)
+    variants = [variant]
+    if variant.getter.chosen_by_cost:
+        other = ScheduleGetter(key.target, mode.without(variant.getter.chosen_by_cost))
+        variants.append(_Variant(other).create(func))
+    tracing = mode.kind is LoweringKind.TRACE_AUTO_SCHEDULER
+    computes = [v.compute(func, key, func_name, tracing) for v in variants]
+    if tracing:
+        for compute in computes:
+            hook.schedule(compute, mode)
+        return variants[0], None
+    chosen = 0
+    if len(variants) > 1:
+        costs = [hook.best_cost(compute, mode) for compute in computes]
+        chosen = 0 if costs[0] is not None and (costs[1] is None or costs[0] < costs[1]) else 1
+        logger.debug("%s: %s (best recorded costs %s)", func_name,
+                     "uses " + ", ".join(variant.getter.chosen_by_cost) if chosen == 0 else
+                     "does not use " + ", ".join(variant.getter.chosen_by_cost), costs)
+    return variants[chosen], hook.schedule(computes[chosen], mode)
 
 
 def _auto_scheduler_hook(mode):

@@ -69,18 +69,32 @@ class LoweringMode:
         recorder (None: fallback configurations); TRACE, the auto-scheduler's
         task recorder; APPLY, the auto-scheduler's dispatch context.
 
-    Two modes are equal when their kinds are equal and their sources are the
-    same object, so kernels lowered under one tuning context are never reused
-    under another (the mode is part of the compile engine's cache key).
+    excluded : frozenset of str, optional
+        Names of op implementations not to select (see :meth:`without`).
+
+    Two modes are equal when their kinds and exclusions are equal and their
+    sources are the same object, so kernels lowered under one tuning context
+    are never reused under another (the mode is part of the compile engine's
+    cache key).
     """
 
-    __slots__ = ("kind", "source")
+    __slots__ = ("kind", "source", "excluded")
 
-    def __init__(self, kind, source=None):
+    def __init__(self, kind, source=None, excluded=frozenset()):
         if not isinstance(kind, LoweringKind):
             raise TypeError(f"kind must be a LoweringKind, got {type(kind).__name__}")
         self.kind = kind
         self.source = source
+        self.excluded = frozenset(excluded)
+
+    def without(self, implementation_names):
+        """This mode, with the named op implementations never selected.
+
+        The compile engine lowers a function a second time in such a mode to
+        get the alternative of an implementation chosen by cost (Winograd
+        against direct convolution; see ``OpImplementation.chosen_by_cost``).
+        """
+        return LoweringMode(self.kind, self.source, self.excluded | frozenset(implementation_names))
 
     @classmethod
     def topi(cls, source=None):
@@ -151,14 +165,16 @@ class LoweringMode:
         return cls.apply(auto_scheduler.current_dispatch_context())
 
     def __eq__(self, other):
-        return isinstance(other, LoweringMode) and self.kind is other.kind and self.source is other.source
+        return (isinstance(other, LoweringMode) and self.kind is other.kind and self.source is other.source
+                and self.excluded == other.excluded)
 
     def __hash__(self):
-        return hash((self.kind, id(self.source)))
+        return hash((self.kind, id(self.source), self.excluded))
 
     def __repr__(self):
         source = "" if self.source is None else f", {type(self.source).__name__}"
-        return f"LoweringMode({self.kind.value}{source})"
+        excluded = f", without {sorted(self.excluded)}" if self.excluded else ""
+        return f"LoweringMode({self.kind.value}{source}{excluded})"
 
 
 class FusedCompute:
@@ -178,11 +194,16 @@ class FusedCompute:
     is_dynamic : bool
         Whether the Relay function has dynamic shapes.
     target : tvm.target.Target
+    topi_trace : tvm.s_tir.Trace or None
+        While tracing: the trace of the function's TOPI schedule (the task's
+        baseline state when the DAG's tensors are the kernel's arguments).
     """
 
-    __slots__ = ("func_name", "ccache_key", "inputs", "outputs", "has_complex_op", "is_dynamic", "target")
+    __slots__ = ("func_name", "ccache_key", "inputs", "outputs", "has_complex_op", "is_dynamic", "target",
+                 "topi_trace")
 
-    def __init__(self, func_name, ccache_key, inputs, outputs, has_complex_op, is_dynamic, target):
+    def __init__(self, func_name, ccache_key, inputs, outputs, has_complex_op, is_dynamic, target,
+                 topi_trace=None):
         self.func_name = func_name
         self.ccache_key = ccache_key
         self.inputs = list(inputs)
@@ -190,6 +211,7 @@ class FusedCompute:
         self.has_complex_op = has_complex_op
         self.is_dynamic = is_dynamic
         self.target = target
+        self.topi_trace = topi_trace
 
 
 _HOOK_NAMES = ("autotvm", "auto_scheduler")

@@ -33,14 +33,22 @@ import tvm
 
 
 class OpImplementation:
-    """A compute and a schedule for one op, with a name and a priority level."""
+    """A compute and a schedule for one op, with a name and a priority level.
 
-    def __init__(self, fcompute, fschedule, name="default", plevel=10, template_args=None):
+    ``chosen_by_cost``: an alternative algorithm (Winograd) that the
+    auto-scheduler uses only where it measures faster. Task extraction then
+    records the function lowered both with it and without it, and a tuned
+    build picks the variant whose best record (searched or the measured TOPI
+    baseline) is faster; without records, the other implementation.
+    """
+
+    def __init__(self, fcompute, fschedule, name="default", plevel=10, template_args=None, chosen_by_cost=False):
         self.fcompute = fcompute
         self.fschedule = fschedule
         self.name = name
         self.plevel = plevel
         self.template_args = template_args
+        self.chosen_by_cost = chosen_by_cost
         #: True when AutoTVM configured this implementation from a tuning record.
         self.tuned = False
 
@@ -66,9 +74,12 @@ class OpStrategy:
     def __init__(self):
         self.implementations = []
 
-    def add_implementation(self, compute, schedule, name="default", plevel=10, template_args=None):
-        """Add an implementation (upstream signature; ``template_args``: see the module docstring)."""
-        self.implementations.append(OpImplementation(compute, schedule, name, plevel, template_args))
+    def add_implementation(self, compute, schedule, name="default", plevel=10, template_args=None,
+                           chosen_by_cost=False):
+        """Add an implementation (upstream signature; ``template_args``: see the module docstring;
+        ``chosen_by_cost``: see :class:`OpImplementation`)."""
+        self.implementations.append(OpImplementation(compute, schedule, name, plevel, template_args,
+                                                     chosen_by_cost))
 
 
 class TargetDispatch:
@@ -175,6 +186,8 @@ def select_implementation(op, attrs, inputs, out_type, target, mode=None):
     mode = LoweringMode.topi() if mode is None else mode
     strategy = get_strategy(op, attrs, inputs, out_type, target, mode)
     impls = sorted(strategy.implementations, key=lambda impl: -impl.plevel)
+    if mode.excluded:  # the alternative of an implementation chosen by cost
+        impls = [impl for impl in impls if impl.name not in mode.excluded] or impls
     autotvm = get_hook("autotvm")
     if autotvm is not None:
         chosen = autotvm.select_implementation(op, impls, attrs, inputs, out_type, target, mode)
