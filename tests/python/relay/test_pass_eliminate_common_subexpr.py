@@ -68,3 +68,15 @@ def test_tuple_getitem_merges():
     _, out = _cse(relay.Function([x], y))
     body = out["main"].body
     assert body.args[0] is body.args[1]
+
+
+def test_result_keeps_the_typed_signature_as_0_8():
+    x = relay.var("x", shape=(1, 16))
+    y1 = relay.add(relay.nn.relu(x), relay.const(1.0))
+    y2 = relay.add(relay.nn.relu(x), relay.const(1.0))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.add(y1, y2)))
+    out = relay.transform.EliminateCommonSubexpr()(mod)
+    assert out["main"].ret_type == relay.TensorType((1, 16), "float32")
+    data = np.linspace(-1, 1, 16, dtype="float32").reshape(1, 16)
+    result = relay.create_executor("debug", mod=out).evaluate()(data).numpy()
+    np.testing.assert_allclose(result, 2 * (np.maximum(data, 0) + 1), rtol=1e-6)

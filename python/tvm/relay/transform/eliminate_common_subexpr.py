@@ -90,7 +90,7 @@ def EliminateCommonSubexpr(fskip=None):  # pylint: disable=invalid-name
         3,
         "EliminateCommonSubexpr",
         lambda func, _mod, _ctx: CommonSubexprEliminator(fskip).visit(func),
-        typed=False,
+        typed=True,  # 0.8 required InferType first; the result keeps the signature's types
     )
 
 
