@@ -44,6 +44,9 @@ from tvm.contrib.interleaved_timing import interleaved_median_ms
 from tvm.contrib.target_check import check_target
 import tvm.relay.testing as testing
 
+#: Time budget of the main job's tuning when neither --trials nor --minutes is given.
+DEFAULT_MINUTES = 3
+
 NETWORKS = ("resnet-18", "resnet-50", "mobilenet", "mlp", "dcgan", "resnet3d-18")
 
 
@@ -133,24 +136,77 @@ def random_inputs(mod, input_shapes, seed=0):
     return inputs
 
 
-#: Trials per task from which the search uses its full population.
-FULL_SEARCH_TRIALS_PER_TASK = 16
+#: Seconds of tuning per task from which the search uses the larger population.
+LARGE_SEARCH_SECONDS_PER_TASK = 120
 
 
-def search_params(trials, num_tasks):
-    """SketchPolicy parameters for a budget of ``trials`` over ``num_tasks`` tasks.
+def search_params(seconds_per_task):
+    """SketchPolicy parameters for a budget of ``seconds_per_task``.
 
     Each round of the evolutionary search costs the same whatever the number
-    of candidates it measures: with the default population (512 programs, 4
-    generations) a round took 24 s here, with 128 programs and 2 generations
-    3 s (for a Winograd convolution, whose DAG has seven stages: 93 s and
-    28 s). A smoke budget of a few trials per task gets the small search, so
-    that the default run finishes in a few minutes; real budgets keep the
-    default population.
+    of candidates it measures, and on 2 cores it is what limits the trials per
+    minute. Measured here on ResNet-50's largest convolution, one round cost
+    25-50 s with the policy's default population (512 programs, 4
+    generations), 15-25 s with 256 and 3, 3-5 s with 128 and 2, while
+    building and timing 64 candidates takes about 30 s. A budget of a few
+    minutes per task gets the small search; larger budgets 256 programs.
     """
-    if trials >= FULL_SEARCH_TRIALS_PER_TASK * max(1, num_tasks):
-        return None
+    if seconds_per_task >= LARGE_SEARCH_SECONDS_PER_TASK:
+        return {"evolutionary_search_population": 256, "evolutionary_search_num_iters": 3}
     return {"evolutionary_search_population": 128, "evolutionary_search_num_iters": 2}
+
+
+def tune(tasks, task_weights, log_file, runner, trials=None, minutes=None, seed_logs=(), verbose=1):
+    """Tune ``tasks`` into ``log_file`` (resumed when it exists); returns the TaskScheduler.
+
+    ``trials`` (None: no limit) counts every measurement, the TOPI baselines
+    included; ``minutes`` (None: no limit) is the time budget; tuning stops at
+    the first of both. ``seed_logs`` are logs of other models or batch sizes
+    (see ``TaskScheduler(seed_logs=...)``).
+    """
+    resume = log_file if os.path.exists(log_file) else None
+    if resume:
+        print(f"resuming from {log_file} ({sum(1 for _ in open(log_file))} records)")
+    # measure_baselines: each task's TOPI schedule is measured first (unless
+    # the log has it), so ApplyHistoryBest never picks a searched schedule
+    # slower than the untuned kernel; a task whose search stays behind it gets
+    # no more rounds, and Winograd tasks keep it.
+    tuner = auto_scheduler.TaskScheduler(tasks, task_weights, load_log_file=resume, measure_baselines=True,
+                                         seed_logs=list(seed_logs),
+                                         callbacks=[auto_scheduler.task_scheduler.PrintTableInfo()])
+    options = auto_scheduler.TuningOptions(
+        num_measure_trials=trials if trials is not None else auto_scheduler.task_scheduler.UNLIMITED_TRIALS,
+        runner=runner,
+        measure_callbacks=[auto_scheduler.RecordToFile(log_file)],
+        verbose=verbose,
+        time_budget=minutes * 60 if minutes else None,
+    )
+    if minutes:
+        seconds_per_task = minutes * 60 / max(1, len(tasks))
+    else:  # about 0.7 s per measured trial on 2 cores
+        seconds_per_task = 0.7 * trials / max(1, len(tasks))
+    start = time.perf_counter()
+    tuner.tune(options, search_policy_params=search_params(seconds_per_task))
+    elapsed = time.perf_counter() - start
+    print(f"tuned {tuner.ct} trials in {elapsed:.0f} s ({tuner.ct / max(elapsed, 1e-9) * 60:.0f} trials/min)")
+    return tuner
+
+
+def local_runner():
+    """The runner of network tuning: each kernel timed alone with its weights out of the caches.
+
+    Each timed run starts with the kernel's weights flushed from the caches and
+    is timed alone (number=1): inside a network the weights of a layer are
+    never in cache (ResNet-18's 47 MB do not fit in a CPU's L3), and a
+    schedule that re-reads its weights looks fast only when they are warm.
+    Measured here: a log tuned on warm weights summed to 29 ms of kernels and
+    ran the network in 37 ms, no faster than the TOPI schedules.
+    """
+    return auto_scheduler.LocalRunner(**RUNNER_TIMING)
+
+
+#: Timing of every candidate (see :func:`local_runner`).
+RUNNER_TIMING = dict(number=1, repeat=10, min_repeat_ms=0, enable_cpu_cache_flush=True)
 
 
 def build_and_run(mod, params, target, inputs):
@@ -180,9 +236,15 @@ def main(argv=None):
                              "model's layout, NCHW for ONNX); inputs and outputs keep the "
                              "model's layout")
     parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--trials", type=int, default=72,
+    parser.add_argument("--trials", type=int, default=None,
                         help="total measurement trials over all tasks, the measurements of their TOPI "
-                             "schedules included (0: only build with the log)")
+                             "schedules included (0: only build with the log; default: no limit)")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="time budget of the tuning (default: 3 when --trials is not given either; "
+                             "tuning stops at the first of --trials and --minutes)")
+    parser.add_argument("--seed-log", nargs="+", default=[], metavar="LOG",
+                        help="logs of other models or batch sizes: identical layers start from their "
+                             "records (copied into --log-file), similar ones from their best states")
     parser.add_argument("--log-file", default=None,
                         help="tuning log (resumed if it exists); default <network>-<layout>-B<batch>.json")
     parser.add_argument("--target", default="llvm",
@@ -205,6 +267,11 @@ def main(argv=None):
                         help="candidates measured at once, each on its own server (default: the "
                              "servers of --rpc-key free at start, or 1)")
     args = parser.parse_args(argv)
+    if args.trials is None and args.minutes is None:
+        args.minutes = DEFAULT_MINUTES
+    for log in args.seed_log:
+        if not os.path.isfile(log):
+            parser.error(f"--seed-log {log}: no such file")
     if bool(args.rpc_tracker) != bool(args.rpc_key):
         parser.error("--rpc-tracker and --rpc-key go together")
     if args.rpc_tracker:
@@ -240,37 +307,14 @@ def main(argv=None):
     start = time.perf_counter()
     tasks, task_weights = auto_scheduler.extract_tasks(mod["main"], params, target)
     print(f"extracted {len(tasks)} tasks in {time.perf_counter() - start:.1f} s")
-    if args.verbose >= 2 or (args.trials <= 0 and args.verbose >= 1):
+    if args.verbose >= 2 or (args.trials == 0 and args.verbose >= 1):
         for idx, (desc, task, weight) in enumerate(zip(describe_tasks(tasks), tasks, task_weights)):
             print(f"  task {idx:2d}  weight {weight}  {task.compute_dag.flop_ct / 1e6:9.1f} MFLOP  {desc}")
 
     tuner = None
-    if args.trials > 0 and tasks:
-        # Each timed run starts with the kernel's weights flushed from the caches and
-        # is timed alone (number=1): inside a network the weights of a layer are
-        # never in cache (ResNet-18's 47 MB do not fit in a CPU's L3), and a
-        # schedule that re-reads its weights looks fast only when they are warm.
-        # Measured here: a log tuned on warm weights summed to 29 ms of kernels
-        # and ran the network in 37 ms, no faster than the TOPI schedules.
-        timing = dict(number=1, repeat=10, min_repeat_ms=0, enable_cpu_cache_flush=True)
-        runner = rpc_runner(args, timing) if args.rpc_tracker else auto_scheduler.LocalRunner(**timing)
-        resume = log_file if os.path.exists(log_file) else None
-        if resume:
-            print(f"resuming from {log_file} ({sum(1 for _ in open(log_file))} records)")
-        # measure_baselines: each task's TOPI schedule is measured first (unless
-        # the log has it), so ApplyHistoryBest never picks a searched schedule
-        # slower than the untuned kernel.
-        tuner = auto_scheduler.TaskScheduler(tasks, task_weights, load_log_file=resume, measure_baselines=True,
-                                             callbacks=[auto_scheduler.task_scheduler.PrintTableInfo()])
-        options = auto_scheduler.TuningOptions(
-            num_measure_trials=args.trials,
-            runner=runner,
-            measure_callbacks=[auto_scheduler.RecordToFile(log_file)],
-            verbose=args.verbose,
-        )
-        start = time.perf_counter()
-        tuner.tune(options, search_policy_params=search_params(args.trials, len(tasks)))
-        print(f"tuned {tuner.ct} trials in {time.perf_counter() - start:.0f} s")
+    if (args.trials is None or args.trials > 0) and tasks:
+        runner = rpc_runner(args, RUNNER_TIMING) if args.rpc_tracker else local_runner()
+        tuner = tune(tasks, task_weights, log_file, runner, args.trials, args.minutes, args.seed_log, args.verbose)
 
     inputs = random_inputs(mod, input_shapes)
     untuned, untuned_run, untuned_build = build_and_run(mod, params, target, inputs)

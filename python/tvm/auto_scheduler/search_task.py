@@ -60,9 +60,10 @@ class TuningOptions:
     measure_callbacks : Optional[List[MeasureCallback]]
         E.g. ``[RecordToFile(log_file)]``.
     time_budget : Optional[float]
-        Fork addition: seconds of tuning after which the task scheduler starts
-        no new round (the round under way is finished and logged), whatever
-        is left of ``num_measure_trials``. None: no limit.
+        Fork addition: seconds the task scheduler may tune, whatever is left
+        of ``num_measure_trials``: it starts no round that would end after the
+        budget (judged by the median length of its rounds so far); a round
+        under way is finished and logged. None: no limit.
     """
 
     def __init__(self, num_measure_trials=0, early_stopping=None, num_measures_per_round=64, verbose=1,

@@ -36,6 +36,9 @@ from .utils import target_to_str
 
 logger = logging.getLogger("auto_scheduler")
 
+#: ``num_measure_trials`` from which a tuning run counts as limited only by its time budget.
+UNLIMITED_TRIALS = 1 << 30
+
 
 def make_search_policies(search_policy, search_policy_params, tasks, num_measures_per_round, verbose,
                          load_model_file=None, load_log_file=None, adaptive_training=False, seed_logs=()):
@@ -242,6 +245,8 @@ class TaskScheduler:
         self.flop_cts = [t.compute_dag.flop_ct for t in self.tasks]
         self.dead_tasks = set()
         self.finished = {}
+        self.time_budget = None
+        self._round_seconds = []
         self.search_best_costs = 1e10 * np.ones(n)
         self.rounds_behind_baseline = [0] * n
         self.ct = 0
@@ -325,7 +330,8 @@ class TaskScheduler:
         self.time_budget = tune_option.time_budget
         if tune_option.num_measure_trials <= 0:
             return
-        self._open_progress(tune_option.num_measure_trials)
+        self._open_progress(tune_option.num_measure_trials if tune_option.num_measure_trials < UNLIMITED_TRIALS
+                            else None)
         try:
             self._measure_baselines(baselines_todo, len(logged))
             self._record_progress()
@@ -359,7 +365,11 @@ class TaskScheduler:
                 break
 
     def _out_of_time(self):
-        if self.time_budget is None or time.time() - self.tic < self.time_budget:
+        """Whether the next round would end after the time budget (judged by the rounds so far)."""
+        if self.time_budget is None:
+            return False
+        expected_round = float(np.median(self._round_seconds)) if self._round_seconds else 0.0
+        if time.time() - self.tic + expected_round < self.time_budget:
             return False
         if not self.finished.get("time"):
             self.finished["time"] = "the time budget of %.0f s is spent" % self.time_budget
@@ -404,10 +414,13 @@ class TaskScheduler:
             from tqdm import tqdm  # pylint: disable=import-outside-toplevel
         except ImportError:
             return
-        self._progress = tqdm(total=total, unit="trial", desc="tuning", dynamic_ncols=True,
-                              mininterval=1.0, leave=True, file=sys.stderr,
-                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} trials "
-                                         "[{elapsed}<{remaining}]{postfix}")
+        desc = "tuning" if self.time_budget is None else "tuning (%.0f min budget)" % (self.time_budget / 60)
+        if total is None:  # no trial limit: the count, the elapsed time and the rate
+            bar_format = "{desc}: {n_fmt} trials [{elapsed}, {rate_fmt}]{postfix}"
+        else:
+            bar_format = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} trials [{elapsed}<{remaining}]{postfix}"
+        self._progress = tqdm(total=total, unit="trial", desc=desc, dynamic_ncols=True, mininterval=1.0,
+                              leave=True, file=sys.stderr, bar_format=bar_format)
 
     def _close_progress(self):
         if self._progress is not None:
@@ -539,7 +552,9 @@ class TaskScheduler:
         for callback in self.callbacks:
             callback.pre_tune(self, idx)
         policy = self.search_policies[idx]
+        start = time.time()
         inputs, results = policy.continue_search_one_round(self.num_measures_per_round, self.measurer)
+        self._round_seconds.append(time.time() - start)
         self.task_cts[idx] += 1
         for res in results:
             if res.error_no == 0:

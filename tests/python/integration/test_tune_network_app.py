@@ -65,13 +65,36 @@ def test_app_tunes_with_the_schedulers_baselines(tmp_path, monkeypatch, capsys):
     assert "no log" in capsys.readouterr().out
 
 
-def test_smoke_budgets_get_the_small_search():
-    """A few trials per task use a small evolutionary search; real budgets the default."""
-    small = tune_network.search_params(48, 24)
+def test_the_search_size_follows_the_time_per_task():
+    """A few minutes per task use a small evolutionary search; larger budgets 256 programs."""
+    small = tune_network.search_params(60)
     assert small == {"evolutionary_search_population": 128, "evolutionary_search_num_iters": 2}
-    assert tune_network.search_params(16 * 24, 24) is None
-    assert tune_network.search_params(20000, 24) is None
-    assert tune_network.search_params(10, 0) == small  # no task: nothing to search anyway
+    assert tune_network.search_params(tune_network.LARGE_SEARCH_SECONDS_PER_TASK) == {
+        "evolutionary_search_population": 256, "evolutionary_search_num_iters": 3}
+
+
+def test_the_default_budget_is_minutes_and_seed_logs_reach_the_scheduler(tmp_path, monkeypatch):
+    seen = {}
+
+    class RecordingScheduler:  # stands in for the TaskScheduler: no tuning run
+        def __init__(self, tasks, task_weights, **kwargs):
+            seen.update(kwargs)
+            self.ct = 0
+
+        def tune(self, options, **kwargs):
+            seen.update(options=options)
+
+    monkeypatch.setattr(auto_scheduler, "TaskScheduler", RecordingScheduler)
+    seed = tmp_path / "other.json"
+    seed.write_text("")
+    code = tune_network.main(["--network", "mlp", "--log-file", str(tmp_path / "mlp.json"), "--repeat", "1",
+                              "--seed-log", str(seed)])
+    assert code == 0
+    assert seen["seed_logs"] == [str(seed)]
+    assert seen["options"].time_budget == tune_network.DEFAULT_MINUTES * 60
+    assert seen["options"].num_measure_trials >= auto_scheduler.task_scheduler.UNLIMITED_TRIALS
+    with pytest.raises(SystemExit):
+        tune_network.main(["--network", "mlp", "--seed-log", str(tmp_path / "missing.json")])
 
 
 def test_interleaved_timing_gives_each_runner_its_own_median():
