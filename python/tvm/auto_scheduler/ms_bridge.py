@@ -70,6 +70,27 @@ def make_space_generator(task, params):
     return ms.space_generator.PostOrderApply(sch_rules=rules, postprocs=postprocs, mutator_probs=mutators)
 
 
+def search_module(mod):
+    """``mod`` without the ``schedule_rule`` block annotations of TOPI computes.
+
+    The base's pooling computes name a custom MetaSchedule rule
+    (``meta_schedule.pool_max``) that only its GPU targets register; on a CPU
+    MetaSchedule prints a warning for every such task, removes the annotation
+    and applies its default rules. The search starts from the module without
+    it, so the user sees no warning. Traces found on this module replay on
+    the original one: block names and loops are the same.
+    """
+    from tvm.s_tir import Schedule  # pylint: disable=import-outside-toplevel
+
+    sch = Schedule(mod)
+    changed = False
+    for block in sch.get_child_blocks(sch.get_sblock("root")):
+        if "schedule_rule" in sch.get(block).annotations:
+            sch.unannotate(block, "schedule_rule")
+            changed = True
+    return sch.mod if changed else mod
+
+
 def make_tune_context(task, params, seed):
     """A TuneContext for ``task`` (without importing the tensor intrinsics)."""
     ms = _ms()
@@ -90,7 +111,7 @@ def make_tune_context(task, params, seed):
     ctx = TuneContext.__new__(TuneContext)
     ctx.__init_handle_by_constructor__(
         _ffi_api.TuneContext,  # pylint: disable=no-member
-        task.compute_dag.mod,
+        search_module(task.compute_dag.mod),
         target,
         make_space_generator(task, params),
         strategy,
