@@ -356,6 +356,11 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
             dispatch_ctx.verbose = old_verbose
 
     cache = dict(engine.items())
+    # workloads lowered from the same functions are variants of them (Winograd/direct)
+    functions = {}
+    for workload_key, ccache_keys in env.wkl_key_to_ccache_keys.items():
+        functions.setdefault(frozenset(ccache_keys), []).append(workload_key)
+    groups = {key: group for group, keys in enumerate(k for k in functions.values() if len(k) > 1) for key in keys}
     tasks, weights = [], []
     for workload_key, ccache_keys in env.wkl_key_to_ccache_keys.items():
         entries = [cache[key] for key in ccache_keys]
@@ -369,6 +374,7 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
             layout_rewrite_option=LayoutRewriteOption.get_target_default(target, True),
             desc=func_name,
             baseline_state=baseline,
+            variant_group=groups.get(workload_key),
         )
         tasks.append(task)
         weights.append(int(weight))

@@ -127,11 +127,17 @@ class SearchTask:
         (``measure_baselines``), so the tuned result of a task is the better
         of its TOPI schedule and the searched ones. After unpickling it is the
         trace's JSON text, which every consumer of states accepts.
+    variant_group : Optional[int]
+        Fork addition: tasks of one :func:`extract_tasks` call with the same
+        group are variants of the same Relay functions (Winograd and direct
+        convolution); the build uses the faster, so the task scheduler counts
+        the best of them in its objective. None: the task has no variant.
     """
 
     def __init__(self, func=None, args=None, compute_dag=None, workload_key=None, target=None, target_host=None,
                  hardware_params=None, layout_rewrite_option=None, task_inputs=None,
-                 task_inputs_overwrite=False, task_inputs_save_to_file=False, desc="", baseline_state=None):
+                 task_inputs_overwrite=False, task_inputs_save_to_file=False, desc="", baseline_state=None,
+                 variant_group=None):
         del task_inputs_overwrite, task_inputs_save_to_file
         if task_inputs:
             raise ValueError("SearchTask: task_inputs (special buffers) are not supported by this fork")
@@ -162,6 +168,7 @@ class SearchTask:
         self.desc = desc
         self.task_input_names = []
         self.baseline_state = baseline_state
+        self.variant_group = variant_group
 
     @classmethod
     def from_record(cls, workload_key, target):
@@ -263,6 +270,7 @@ class SearchTask:
             "registry_entry": entry,
             # as in measure records: tvm.ir.save_json of the trace
             "baseline_state": state_to_json(self.baseline_state) if self.baseline_state is not None else None,
+            "variant_group": self.variant_group,
         }
 
     def __setstate__(self, state):
@@ -279,6 +287,7 @@ class SearchTask:
         self.desc = state["desc"]
         self.task_input_names = []
         self.baseline_state = state.get("baseline_state")
+        self.variant_group = state.get("variant_group")
 
     def __repr__(self):
         baseline = ", with baseline_state" if self.baseline_state is not None else ""

@@ -121,7 +121,9 @@ class TaskScheduler:
     task_weights : Optional[List[float]]
         How many times each task runs in the network (default 1).
     objective_func : Optional[Callable[[List[float]], float]]
-        From the tasks' best latencies to the objective (default: weighted sum).
+        From the tasks' best latencies to the objective (default: weighted
+        sum, counting only the fastest of the variants of a function, see
+        ``SearchTask.variant_group``).
     strategy : str = "gradient"
         "gradient" or "round-robin".
     load_model_file : Optional[str]
@@ -215,8 +217,7 @@ class TaskScheduler:
         if len(task_weights) != len(self.tasks):
             raise ValueError("TaskScheduler: %d weights for %d tasks" % (len(task_weights), len(self.tasks)))
         self.task_weights = [float(w) for w in task_weights]
-        self.objective_func = objective_func or (
-            lambda costs: sum(c * w for c, w in zip(costs, self.task_weights)))
+        self.objective_func = objective_func or self._network_latency
         self.strategy = strategy
         self.load_model_file = load_model_file
         self.load_log_file = load_log_file
@@ -270,6 +271,18 @@ class TaskScheduler:
         self.history = []
         self.verbose = 1
         self._progress = None
+
+    def _network_latency(self, costs):
+        """Weighted sum of the tasks' costs; of variants of the same functions
+        (``SearchTask.variant_group``) only the fastest counts."""
+        total, best_variant = 0.0, {}
+        for task, cost, weight in zip(self.tasks, costs, self.task_weights):
+            group = getattr(task, "variant_group", None)
+            if group is None:
+                total += cost * weight
+            elif group not in best_variant or cost * weight < best_variant[group]:
+                best_variant[group] = cost * weight
+        return total + sum(best_variant.values())
 
     def _compute_score(self, costs):
         return float(self.objective_func(list(costs)))

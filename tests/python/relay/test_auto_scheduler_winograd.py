@@ -152,6 +152,8 @@ def test_extraction_records_the_winograd_and_the_direct_dag(extracted):
     # the Winograd task reads the transformed kernel, not the HWIO weight
     assert (6, 6, CO // 8, CI, 8) in shapes and (3, 3, CI, CO) not in shapes
     assert (3, 3, CI, CO) in [tuple(int(d) for d in t.shape) for t in direct.compute_dag.tensors]
+    # variants of the same function: the task scheduler counts the faster one
+    assert winograd.variant_group is not None and winograd.variant_group == direct.variant_group
     # each has its own TOPI schedule as baseline: both replay on their DAG
     for task in tasks:
         assert task.baseline_state is not None

@@ -334,3 +334,11 @@ def test_winograd_tasks_keep_their_topi_schedule_unless_asked():
     sched = auto_scheduler.TaskScheduler(tasks, callbacks=[], search_winograd=True)
     sched.tune(opt, search_policy=pols)
     assert all(pols[i].rounds > 0 for i in wino)
+
+
+def test_only_the_fastest_variant_of_a_function_counts_in_the_objective():
+    tasks = [_task(8), _task(16), _task(24)]
+    tasks[0].variant_group = tasks[1].variant_group = 0  # e.g. Winograd and direct of one conv
+    sched = _tune(tasks, [StubPolicy([3e-3] * 10), StubPolicy([1e-3] * 10), StubPolicy([2e-3] * 10)],
+                  trials=6, weights=[2, 2, 1])
+    assert sched.cur_score == pytest.approx(2 * 1e-3 + 1 * 2e-3)
