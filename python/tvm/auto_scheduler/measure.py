@@ -553,18 +553,27 @@ class ProgramMeasurer:
         self.continuous_error_ct = {}
 
     def measure(self, task, policy, inputs):
-        """Build and run ``inputs``; returns their :class:`MeasureResult` list."""
+        """Build and run ``inputs``; returns their :class:`MeasureResult` list.
+
+        The inputs may belong to several tasks (the task scheduler measures the
+        baseline states of all its tasks in one batch, so that they build in
+        parallel); each result counts for its input's task. ``task`` is kept
+        for upstream's signature.
+        """
+        del task
         if not inputs:
             return []
-        check_target(task.target, local_device=not isinstance(self.runner, RPCRunner))
+        targets = {str(inp.task.target): inp.task.target for inp in inputs}
+        for target in targets.values():
+            check_target(target, local_device=not isinstance(self.runner, RPCRunner))
         bres = self.builder.build(inputs, verbose=self.verbose)
         results = self.runner.run(inputs, bres, verbose=self.verbose)
-        key = task.workload_key
         for inp, res in zip(inputs, results):
             self.ct += 1
+            key = inp.task.workload_key
             if res.error_no == MeasureErrorNo.NO_ERROR:
                 self.continuous_error_ct[key] = 0
-                flops = task.compute_dag.flop_ct / max(res.mean_cost(), 1e-12)
+                flops = inp.task.compute_dag.flop_ct / max(res.mean_cost(), 1e-12)
                 if flops > self.best_flops.get(key, -1.0):
                     self.best_flops[key] = flops
                     self.best_state[key] = inp.state

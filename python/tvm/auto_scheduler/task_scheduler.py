@@ -502,14 +502,21 @@ class TaskScheduler:
         self.best_costs[idx] = min(self.best_costs[idx], cost)
 
     def _measure_baselines(self, todo, num_logged):
-        """Measure the baseline states of the tasks ``todo``, one trial each."""
+        """Measure the baseline states of the tasks ``todo``, one trial each.
+
+        They are measured in batches of ``num_measures_per_round``, so that
+        the builder compiles them in parallel.
+        """
         start = time.time()
-        for idx in todo:
-            task = self.tasks[idx]
-            (res,) = self.measurer.measure(task, None, [MeasureInput(task, task.baseline_state)])
-            self._note_baseline(idx, res)
-            self.task_trials[idx] += 1
-            self.ct += 1
+        batch_size = max(1, self.tune_option.num_measures_per_round)
+        for first in range(0, len(todo), batch_size):
+            batch = todo[first:first + batch_size]
+            inputs = [MeasureInput(self.tasks[idx], self.tasks[idx].baseline_state) for idx in batch]
+            results = self.measurer.measure(self.tasks[batch[0]], None, inputs)
+            for idx, res in zip(batch, results):
+                self._note_baseline(idx, res)
+                self.task_trials[idx] += 1
+                self.ct += 1
             self.cur_score = self._compute_score(self.best_costs)
             self._update_progress()
         self.cur_score = self._compute_score(self.best_costs)
