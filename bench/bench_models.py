@@ -58,18 +58,23 @@ class _OrtEngine:
 
 
 class _ForkEngine:
-    def __init__(self, path, input_name, data, target, threads):
+    """The fork's build of the model; tuned when ``log`` (an auto-scheduler log) is given."""
+
+    def __init__(self, path, input_name, data, target, threads, log=None):
         del threads  # the TVM runtime uses every core of the machine (2 here)
+        import contextlib  # pylint: disable=import-outside-toplevel
+
         import onnx  # pylint: disable=import-outside-toplevel
         import tvm  # pylint: disable=import-outside-toplevel
-        from tvm import relay  # pylint: disable=import-outside-toplevel
+        from tvm import auto_scheduler, relay  # pylint: disable=import-outside-toplevel
         from tvm.contrib import graph_executor  # pylint: disable=import-outside-toplevel
 
         logging.getLogger("relay").setLevel(logging.ERROR)  # untuned on purpose: no fallback notice
         model = onnx.load(path)
         mod, params = relay.frontend.from_onnx(model, {input_name: data.shape},
                                                dtype={input_name: str(data.dtype)})
-        with tvm.transform.PassContext(opt_level=3):
+        tuned = auto_scheduler.ApplyHistoryBest(log) if log else contextlib.nullcontext()
+        with tuned, tvm.transform.PassContext(opt_level=3):
             lib = relay.build(mod, target=target, params=params)
         self.module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
         self.module.set_input(input_name, data)
@@ -83,24 +88,29 @@ def worker(args):
     """Build one engine and serve the driver (see ``engine_workers.serve``)."""
     path, input_name, shape, dtype = real_models.onnx_model_path(args.model, args.cache_dir)
     data = real_models.model_input(args.model, shape, dtype)
-    engine = {"ort": _OrtEngine, "fork": _ForkEngine}[args.worker]
-    serve(lambda: engine(path, input_name, data, args.target, args.threads))
+    if args.worker == "ort":
+        serve(lambda: _OrtEngine(path, input_name, data, args.target, args.threads))
+    else:
+        serve(lambda: _ForkEngine(path, input_name, data, args.target, args.threads, args.log))
 
 
-def _start(kind, model, target, args):
+def start_worker(kind, model, target, args, log=None, label=None):
+    """Start the worker process of one engine (``kind`` "ort" or "fork"; ``log``: tuned fork)."""
     command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--model", model,
                "--cache-dir", args.cache_dir, "--threads", str(args.threads)]
     if target:
         command += ["--target", target]
-    return EngineWorker(command, "ort" if kind == "ort" else f"fork [{target}]")
+    if log:
+        command += ["--log", log]
+    return EngineWorker(command, label or ("ort" if kind == "ort" else f"fork [{target}]"))
 
 
 # ------------------------------------------------------------------ driver
 def bench_model(model, args):
     """``label -> (median ms, relative error vs ONNX Runtime, set-up s)`` for one model."""
     real_models.onnx_model_path(model, args.cache_dir)  # written once, before the workers start
-    starters = [functools.partial(_start, "ort", model, None, args)]
-    starters += [functools.partial(_start, "fork", model, target, args) for target in args.targets]
+    starters = [functools.partial(start_worker, "ort", model, None, args)]
+    starters += [functools.partial(start_worker, "fork", model, target, args) for target in args.targets]
     return compare_engines(starters, args.rounds, args.runs, reference="ort")
 
 
@@ -118,6 +128,7 @@ def main():
     parser.add_argument("--worker", choices=["ort", "fork"], help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--target", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--log", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
