@@ -79,3 +79,35 @@ def test_broadcasting_neutral_constant_is_kept():
     z = relay.subtract(relay.const(0.0), x)  # 0 - x is not x
     mod, out = _simplify(relay.Function([x], relay.Tuple([y, z])))
     assert _calls(out) == ["add", "subtract"]
+
+
+def test_like_ops_become_static_and_full_operands_scalars():
+    import numpy as np
+    import tvm
+
+    from tvm import relay
+
+    x = relay.var("x", shape=(2, 3), dtype="float32")
+    y = relay.var("y", shape=(3,), dtype="float32")
+    fill = relay.var("fill", shape=(), dtype="float32")
+    grad = relay.ones_like(x + y)
+    dx = relay.zeros_like(x) + relay.collapse_sum_like(grad, x)
+    dy = relay.zeros_like(y) + relay.collapse_sum_like(grad, y)
+    scaled = relay.multiply(x, relay.full_like(x, fill)) - relay.zeros((3,), "float32")
+    body = relay.Tuple([dx, dy, scaled, relay.reshape_like(x, relay.zeros((3, 2), "float32"))])
+    mod = tvm.IRModule.from_expr(relay.Function([x, y, fill], body))
+    simplified = relay.transform.SimplifyExpr()(mod)
+
+    names = []
+    relay.analysis.post_order_visit(simplified["main"], lambda n: names.append(getattr(getattr(n, "op", None), "name", None)))
+    for gone in ("zeros_like", "ones_like", "full_like", "collapse_sum_like", "reshape_like", "subtract", "zeros"):
+        assert gone not in names, gone
+    assert "add" not in names  # x + y was only read by ones_like; the adds of zeros are identities
+    xv = np.arange(6, dtype="float32").reshape(2, 3)
+    yv = np.array([1.0, -2.0, 0.5], "float32")
+    fv = np.float32(1.5)
+    before = relay.create_executor("debug", mod=mod).evaluate()(xv, yv, fv)
+    after = relay.create_executor("debug", mod=simplified).evaluate()(xv, yv, fv)
+    for b, a in zip(before, after):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(after[1].numpy(), np.full(3, 2.0, "float32"))

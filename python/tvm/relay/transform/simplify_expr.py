@@ -10,7 +10,10 @@ Rules (each keeps the value and the type of the expression):
 * ``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1`` with a
   constant of zeros / ones become ``x`` when that does not change the shape or
   dtype (the constant must not broadcast ``x`` to a bigger shape);
-* ``cast(x, dtype)`` to ``x``'s own dtype becomes ``x``.
+* ``cast(x, dtype)`` to ``x``'s own dtype becomes ``x``;
+* ``*_like`` ops with static types become their static forms, and ``zeros`` /
+  ``ones`` / ``full`` operands of elementwise arithmetic become scalars, so the
+  identity rules above apply to them (see :mod:`.simplify_full`).
 
 Frontends emit such chains when translating layouts and shapes; each left in
 place would be a kernel of its own after FuseOps when it cannot fuse.
@@ -20,6 +23,7 @@ import numpy as np
 from ..expr import Call, Constant
 from ..expr_functor import ExprMutator
 from ._utils import TypedFunctionPass, op_name
+from .simplify_full import _LIKE_OPS, concretize_like, scalarize_full_operands
 
 _RESHAPE_LIKE = ("reshape", "squeeze", "expand_dims", "nn.batch_flatten")
 
@@ -55,6 +59,13 @@ class ExprSimplifier(ExprMutator):
         if not isinstance(new, Call):
             return new
         name = op_name(new)
+        if name in _LIKE_OPS:
+            new = concretize_like(new, call)
+            if not isinstance(new, Call):
+                return new
+            name = op_name(new)
+        if name in ("add", "subtract", "multiply", "divide"):
+            new = scalarize_full_operands(new, call)
         if name in _RESHAPE_LIKE:
             return self._reshape(new, call)
         if name == "transpose":
