@@ -152,23 +152,25 @@ def rpc_run_job(path, arg_specs, number, repeat, min_repeat_ms, cooldown_interva
                 session_args):
     """Time a built library on a server of an RPC tracker.
 
-    ``session_args`` are :func:`tvm.contrib.tracker_measure.request_session`'s
-    (the tracker, the key, the wait limit, the note naming the server).
-    Returns ``("ok", costs, seconds)``; seconds count the session set-up too.
+    ``session_args`` are :func:`tvm.contrib.tracker_measure.measured_session`'s
+    (the tracker, the key, the wait limit, the note naming the server, the
+    session's time limit). Returns ``("ok", costs, seconds)``; seconds count
+    the upload too.
     """
     import tvm  # pylint: disable=import-outside-toplevel
-    from tvm.contrib.tracker_measure import request_session  # pylint: disable=import-outside-toplevel
+    from tvm.contrib.tracker_measure import measured_session  # pylint: disable=import-outside-toplevel
 
-    remote, _ = request_session(*session_args)
-    start = time.time()
-    remote.upload(path)
-    lib = remote.load_module(os.path.basename(path))
-    dev = remote.device(device_type, 0)
-    args = [tvm.runtime.empty(shape, dtype, dev) for shape, dtype in arg_specs]
-    if cooldown_interval > 0:
-        time.sleep(cooldown_interval)
-    kwargs = {"f_preproc": "cache_flush_cpu_non_first_arg"} if cache_flush else {}
-    evaluator = lib.time_evaluator("main", dev, number=number, repeat=repeat, min_repeat_ms=min_repeat_ms, **kwargs)
-    costs = list(evaluator(*args).results)
-    remote.remove(os.path.basename(path))
-    return "ok", costs, time.time() - start
+    with measured_session(session_args) as remote:
+        start = time.time()
+        remote.upload(path)
+        lib = remote.load_module(os.path.basename(path))
+        dev = remote.device(device_type, 0)
+        args = [tvm.runtime.empty(shape, dtype, dev) for shape, dtype in arg_specs]
+        if cooldown_interval > 0:
+            time.sleep(cooldown_interval)
+        kwargs = {"f_preproc": "cache_flush_cpu_non_first_arg"} if cache_flush else {}
+        evaluator = lib.time_evaluator("main", dev, number=number, repeat=repeat, min_repeat_ms=min_repeat_ms,
+                                       **kwargs)
+        costs = list(evaluator(*args).results)
+        remote.remove(os.path.basename(path))
+        return "ok", costs, time.time() - start

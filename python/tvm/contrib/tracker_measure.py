@@ -17,8 +17,9 @@ Failure model (what :class:`TrackerMeasurePool` turns into error results):
 
 * the server dies during a measurement: the session's socket closes, the job
   raises, the candidate gets ``RUNTIME_DEVICE`` naming the server;
-* the server hangs: the job overruns its time, its worker is killed and
-  replaced, the candidate gets ``RUN_TIMEOUT`` naming the server;
+* the server hangs: ``setup_timeout + run_timeout`` seconds after its
+  session opened, the measuring process is killed (:func:`measured_session`)
+  and replaced, the candidate gets ``RUN_TIMEOUT`` naming the server;
 * no server of the key becomes free within the wait limit, or none is
   registered at all: ``RUN_TIMEOUT`` naming the key and the tracker.
 
@@ -27,12 +28,15 @@ the tracker stops handing out a server whose connection closed (killed) or
 that never comes back from its session (hung), so later candidates go to the
 remaining servers.
 """
+import contextlib
 import os
 import select
 import shutil
+import signal
 import socket
 import struct
 import tempfile
+import threading
 import time
 
 from tvm.contrib.popen_pool import PopenPoolExecutor, StatusKind, measure_error
@@ -167,6 +171,36 @@ def request_session(host, port, key, priority=1, session_timeout=0, wait_timeout
             sock.close()  # the tracker drops a request whose client has gone
 
 
+@contextlib.contextmanager
+def measured_session(session_args):
+    """A session from :func:`request_session` that may last ``session_args[-1]`` seconds.
+
+    ``session_args`` are :func:`request_session`'s positional arguments followed
+    by that limit (:meth:`TrackerMeasurePool.map` hands them to each job). A
+    hung server blocks the measuring process inside the RPC library, where no
+    Python timer runs; so when the limit is over, ``SIGALRM`` with its default
+    action ends the process, and the pool reports the job as a timeout of that
+    server. Without the alarm the job would only end at the pool's time limit,
+    which also counts the wait for a free server.
+    """
+    *request_args, limit = session_args
+    remote, _ = request_session(*request_args)
+    armed = limit and threading.current_thread() is threading.main_thread()
+    if armed:
+        previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, float(limit))
+    try:
+        yield remote
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _killed_by_alarm(err):
+    return isinstance(err, ChildProcessError) and "SIGALRM" in str(err)
+
+
 class TrackerMeasurePool:
     """``n_parallel`` workers measuring candidates on the servers of one key.
 
@@ -218,14 +252,21 @@ class TrackerMeasurePool:
         self._pool.start()
 
     @property
+    def session_limit(self):
+        """Seconds a job may hold its session (connect, upload and run)."""
+        return self.setup_timeout + self.run_timeout
+
+    @property
     def job_timeout(self):
-        return self.wait_timeout + self.run_timeout + self.setup_timeout
+        # a backstop: a hung session normally ends at session_limit (measured_session)
+        return self.wait_timeout + self.session_limit + 5.0
 
     def session_args(self, note_path):
-        """What a job passes to :func:`request_session` (after ``host, port``)."""
+        """What a job passes to :func:`measured_session`."""
         # the server ends the session by itself if the measuring process dies holding it
-        session_timeout = int(self.run_timeout + self.setup_timeout + 1)
-        return (self.host, self.port, self.key, self.priority, session_timeout, self.wait_timeout, note_path)
+        session_timeout = int(self.session_limit + 1)
+        return (self.host, self.port, self.key, self.priority, session_timeout, self.wait_timeout, note_path,
+                self.session_limit)
 
     def unavailable(self):
         """Why no candidate can be measured now (no server of the key), or None."""
@@ -238,7 +279,7 @@ class TrackerMeasurePool:
     def map(self, fn, jobs, codes):
         """Run ``fn(*job, session_args)`` for each job, ``n_parallel`` at a time.
 
-        ``fn`` opens its session with ``request_session(*session_args)``.
+        ``fn`` opens its session with ``measured_session(session_args)``.
 
         Returns
         -------
@@ -272,6 +313,10 @@ class TrackerMeasurePool:
             return codes.RUN_TIMEOUT, "run: %s" % out.value, None
         if server is None:
             return error_no, "%s (%s, before a session was open)" % (message, self.where), None
+        if out.status == StatusKind.EXCEPTION and _killed_by_alarm(out.value):
+            message = "run: server %s (key %r) gave no result within %g s of its session (hung or too slow)" % (
+                server, self.key, self.session_limit)
+            return codes.RUN_TIMEOUT, message, None
         if out.status == StatusKind.TIMEOUT:
             message = "run: server %s (key %r) gave no result within %g s (hung or dead): %s" % (
                 server, self.key, self.job_timeout, out.value)

@@ -27,8 +27,8 @@ from tvm import auto_scheduler, autotvm, te
 from tvm.auto_scheduler.compute_dag import state_to_json
 from tvm.auto_scheduler.measure import MeasureErrorNo, MeasureInput
 from tvm.autotvm import record
-from tvm.contrib.tracker_measure import (NoServerError, TrackerMeasurePool, key_status, parse_tracker,
-                                         request_session)
+from tvm.contrib.tracker_measure import (NoServerError, TrackerMeasurePool, key_status, measured_session,
+                                         parse_tracker, request_session)
 from tvm.support import cc
 
 pytest.importorskip("tornado", reason="the RPC tracker of the base needs tornado")
@@ -319,10 +319,10 @@ def test_runner_without_server_of_key_fails_the_batch_at_once(cluster, builder, 
 
 def remote_sum_job(values, session_args):
     """A :class:`TrackerMeasurePool` job: sum ``values`` on a server (after 0.6 s in session)."""
-    remote, _ = request_session(*session_args)
-    time.sleep(0.6)  # the test stops the server meanwhile
-    array = tvm.runtime.tensor(np.array(values, dtype="float32"), remote.cpu(0))
-    return "ok", [float(array.numpy().sum())]
+    with measured_session(session_args) as remote:
+        time.sleep(0.6)  # the test stops the server meanwhile
+        array = tvm.runtime.tensor(np.array(values, dtype="float32"), remote.cpu(0))
+        return "ok", [float(array.numpy().sum())]
 
 
 def test_hung_server_costs_only_its_job(cluster):
@@ -352,12 +352,13 @@ def test_hung_server_costs_only_its_job(cluster):
         if stopped:  # the server comes back: its stale session ends, it registers again
             os.killpg(cluster.servers[stopped["addr"]].pid, signal.SIGCONT)
             cluster.stopped.discard(stopped["addr"])
-    # the job on the hung server is a timeout naming it, at its time limit, not a hang
+    # the job on the hung server is a timeout naming it, at the session's time limit, not a hang
     failed = [i for i, (error_no, _, _) in enumerate(outcomes) if error_no != MeasureErrorNo.NO_ERROR]
     assert len(failed) == 1, outcomes
     error_no, message, _ = outcomes[failed[0]]
-    assert error_no == MeasureErrorNo.RUN_TIMEOUT and hung in message and servers[failed[0]] == hung, message
-    assert waited < pool.job_timeout + 3
+    assert error_no == MeasureErrorNo.RUN_TIMEOUT and servers[failed[0]] == hung, message
+    assert f"server {hung}" in message and "within 3 s of its session" in message, message
+    assert waited < pool.session_limit + 2
     # the others ran, in order, on the other server; so did the next round
     for i, (error_no, _, value) in enumerate(outcomes):
         if i != failed[0]:

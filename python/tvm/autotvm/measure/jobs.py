@@ -42,31 +42,28 @@ def _random_inputs(arg_info):
     return _INPUT_CACHE[key]
 
 
-def _session(rpc):
-    # one session per candidate, as upstream: holding one would keep the
-    # device busy for every other client of the tracker
-    # (with a limit on the wait for a free server, and the server noted for error records)
-    from tvm.contrib.tracker_measure import request_session  # pylint: disable=import-outside-toplevel
-
-    return request_session(*rpc)[0]
-
-
 def run_job(path, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, rpc, entry="main"):
     """Time the kernel in ``path``; returns ``("ok", costs)`` or ``("wrong", message)``.
 
     ``ref`` is None or ``(inputs, outputs_by_index)``: the candidate is run
     once on ``inputs`` and each output argument is compared with the
     reference (``"wrong"`` on a mismatch). ``rpc`` is None (local) or the
-    arguments of :func:`tvm.contrib.tracker_measure.request_session`.
+    arguments of :func:`tvm.contrib.tracker_measure.measured_session`.
     """
     if rpc is None:
-        lib = tvm.runtime.load_module(path)
-        dev = tvm.cpu(0)
-    else:
-        remote = _session(rpc)
+        return _check_and_time(tvm.runtime.load_module(path), tvm.cpu(0), arg_info, number, repeat,
+                               min_repeat_ms, cache_flush, ref, entry)
+    # one session per candidate, as upstream: holding one would keep the
+    # device busy for every other client of the tracker
+    from tvm.contrib.tracker_measure import measured_session  # pylint: disable=import-outside-toplevel
+
+    with measured_session(rpc) as remote:
         remote.upload(path)
-        lib = remote.load_module(os.path.basename(path))
-        dev = remote.cpu(0)
+        return _check_and_time(remote.load_module(os.path.basename(path)), remote.cpu(0), arg_info, number,
+                               repeat, min_repeat_ms, cache_flush, ref, entry)
+
+
+def _check_and_time(lib, dev, arg_info, number, repeat, min_repeat_ms, cache_flush, ref, entry):
     arrays = ref[0] if ref is not None else _random_inputs(arg_info)
     args = [tvm.runtime.tensor(a, dev) for a in arrays]
     if ref is not None:
