@@ -24,5 +24,6 @@ from .convert_layout import ConvertLayout, LayoutConfig
 from .choose_layout import ChooseLayout
 from .simplify_fc_transpose import SimplifyFCTranspose
 from .dynamic_to_static import DynamicToStatic
+from .to_a_normal_form import ToANormalForm
 
 register_relay_pass("InferType", InferType)
