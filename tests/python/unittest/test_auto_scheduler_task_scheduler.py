@@ -342,3 +342,23 @@ def test_only_the_fastest_variant_of_a_function_counts_in_the_objective():
     sched = _tune(tasks, [StubPolicy([3e-3] * 10), StubPolicy([1e-3] * 10), StubPolicy([2e-3] * 10)],
                   trials=6, weights=[2, 2, 1])
     assert sched.cur_score == pytest.approx(2 * 1e-3 + 1 * 2e-3)
+
+
+def test_resuming_trains_the_cost_model_on_the_log(tmp_path):
+    """The XGBoost model of a resumed run starts trained on the logged measurements."""
+    from tvm.auto_scheduler.search_policy import SketchPolicy  # pylint: disable=import-outside-toplevel
+    from tvm.auto_scheduler.task_scheduler import make_search_policies  # pylint: disable=C0415
+
+    task = _task(16)
+    sampler = SketchPolicy(task, auto_scheduler.RandomModel(), seed=5, verbose=0)
+    traces = []
+    while len(traces) < 6:
+        traces += sampler.sample_initial_population()
+    log = str(tmp_path / "log.json")
+    auto_scheduler.save_records(log, [MeasureInput(task, state_to_json(t)) for t in traces[:6]],
+                                [MeasureResult([1e-3 * (i + 1)], 0, None, 0.0, time.time()) for i in range(6)])
+    (policy,) = make_search_policies("sketch.xgb", {"evolutionary_search_population": 16}, [task], 4, 0,
+                                     load_log_file=log)
+    distinct = len({tvm.ir.structural_hash(task.compute_dag.apply_steps_from_state(t)[0].mod) for t in traces[:6]})
+    assert policy.cost_model.engine.data_size == 6 and len(policy.measured) == distinct
+    assert policy.best_cost == pytest.approx(1e-3)
