@@ -340,8 +340,11 @@ class GraphExecutor:
         names = [p.name_hint for p in main.params]
 
         def _run(*args, **kwargs):
-            for name, value in zip(names, args):
-                module.set_input(name, value)
+            if len(args) > len(names):
+                raise TypeError(f"the function takes {len(names)} inputs, got {len(args)}")
+            # by position, as 0.8 (parameters may share a name)
+            for index, value in enumerate(args):
+                module.set_input(index, value)
             if kwargs:
                 module.set_input(**kwargs)
             module.run()

@@ -126,3 +126,12 @@ def test_strided_slice_with_a_shorter_end_slices_to_the_axis_end(kind):
     out = relay.create_executor(kind, target="llvm").evaluate(func)(data).numpy()
     np.testing.assert_array_equal(out, data[1:4, 1:4, 0:])
     assert out.shape == (2, 3, 3)
+
+
+@pytest.mark.parametrize("kind", ["debug", "graph"])
+def test_inputs_sharing_a_name_are_passed_by_position(kind):
+    inputs = [relay.var("input", shape=(2, 3)) for _ in range(3)]
+    func = relay.Function(inputs, relay.stack(relay.Tuple(inputs), axis=1))
+    values = [np.full((2, 3), float(i + 1), "float32") for i in range(3)]
+    out = relay.create_executor(kind, target="llvm").evaluate(func)(*values).numpy()
+    np.testing.assert_array_equal(out, np.stack(values, axis=1))
