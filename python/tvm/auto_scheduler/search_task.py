@@ -178,7 +178,8 @@ class SearchTask:
         task.workload_key = workload_key
         task.target = as_target(target)
         task.target_host = None
-        task.hardware_params = None
+        # as a task made by hand: the search and the cost model need num_cores
+        task.hardware_params = HardwareParams(target=task.target)
         task.layout_rewrite_option = LayoutRewriteOption.get_target_default(task.target)
         task.desc = ""
         task.task_input_names = []

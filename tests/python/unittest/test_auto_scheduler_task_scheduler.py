@@ -362,3 +362,17 @@ def test_resuming_trains_the_cost_model_on_the_log(tmp_path):
     distinct = len({tvm.ir.structural_hash(task.compute_dag.apply_steps_from_state(t)[0].mod) for t in traces[:6]})
     assert policy.cost_model.engine.data_size == 6 and len(policy.measured) == distinct
     assert policy.best_cost == pytest.approx(1e-3)
+
+
+def test_xgb_model_update_from_file(tmp_path):
+    """0.8's auto_scheduler tutorials train a fresh XGBModel from a log (tasks read from records,
+    on a target without num-cores)."""
+    task = auto_scheduler.SearchTask(compute_dag=_task(16).compute_dag, target="llvm")
+    sampler = auto_scheduler.SketchPolicy(task, auto_scheduler.RandomModel(), seed=5, verbose=0)
+    traces = sampler.sample_initial_population()[:3]
+    log = str(tmp_path / "log.json")
+    auto_scheduler.save_records(log, [MeasureInput(task, state_to_json(t)) for t in traces],
+                                [MeasureResult([1e-3], 0, None, 0.0, time.time()) for _ in traces])
+    model = auto_scheduler.XGBModel()
+    model.update_from_file(log)
+    assert model.engine.data_size == len(traces)
