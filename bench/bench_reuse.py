@@ -1,7 +1,7 @@
 """Reuse of records across models: a second model tuned from scratch and from the first one's log.
 
 1. tune the first network (``--first NAME:BATCH``, a ``relay.testing`` network
-   in NHWC) for ``--trials`` into ``first.json`` (resumed when it exists),
+   in NHWC) for ``--trials`` into ``first.json`` (used as it is when it exists),
 2. tune the second network (``--second``) for the same number of trials twice:
    from scratch, and with ``TaskScheduler(seed_logs=[first.json])`` (identical
    layers start from their records, similar ones from the transferred best
@@ -68,8 +68,11 @@ def main():
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     os.makedirs(args.log_dir, exist_ok=True)
     first_log = os.path.join(args.log_dir, "first.json")
-    print(f"== {args.first}: {args.trials} trials into {first_log}")
-    run(args.first, first_log, args.trials, args.target)
+    if os.path.exists(first_log):
+        print(f"== {args.first}: using {first_log}")
+    else:
+        print(f"== {args.first}: {args.trials} trials into {first_log}")
+        run(args.first, first_log, args.trials, args.target)
     curves = {}
     for label, seeds in (("scratch", ()), ("seeded", (first_log,))):
         log = os.path.join(args.log_dir, f"second-{label}.json")
