@@ -62,6 +62,7 @@ def tune_model(model, args, log):
         "estimated_ms": tuner.cur_score * 1e3,
         "baseline_ms": tuner.baseline_score() * 1e3,
         "finished": {str(k): v for k, v in tuner.finished.items()},
+        "stop_reason": tuner.stop_reason,
         "history": tuner.history,
     }
 

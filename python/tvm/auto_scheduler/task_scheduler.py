@@ -201,6 +201,9 @@ class TaskScheduler:
         The best cost of each task's searched states (1e10 when none).
     finished : Dict[int, str]
         Tasks that get no more search rounds, and why.
+    stop_reason : Optional[str]
+        Why the last :meth:`tune` stopped before its trials were spent (the
+        time budget, early stopping), or None.
     """
 
     def __init__(self, tasks, task_weights=None, objective_func=None, strategy="gradient",
@@ -246,6 +249,7 @@ class TaskScheduler:
         self.flop_cts = [t.compute_dag.flop_ct for t in self.tasks]
         self.dead_tasks = set()
         self.finished = {}
+        self.stop_reason = None
         self.time_budget = None
         self._round_seconds = []
         self.search_best_costs = 1e10 * np.ones(n)
@@ -340,6 +344,7 @@ class TaskScheduler:
         self.best_score = self.cur_score
         self.tic = time.time()
         self.history = []
+        self.stop_reason = None
         self.time_budget = tune_option.time_budget
         if tune_option.num_measure_trials <= 0:
             return
@@ -373,6 +378,7 @@ class TaskScheduler:
                 self.best_score = self.cur_score
                 self.best_ct = self.ct
             elif self.ct - self.best_ct >= self.early_stopping_all and len(self.dead_tasks) < len(self.tasks):
+                self.stop_reason = "no improvement in the last %d trials (early_stopping)" % self.early_stopping_all
                 logger.info("Stop early since no performance improvement in the last %d measurement trials.",
                             self.early_stopping_all)
                 break
@@ -384,8 +390,8 @@ class TaskScheduler:
         expected_round = float(np.median(self._round_seconds)) if self._round_seconds else 0.0
         if time.time() - self.tic + expected_round < self.time_budget:
             return False
-        if not self.finished.get("time"):
-            self.finished["time"] = "the time budget of %.0f s is spent" % self.time_budget
+        if self.stop_reason is None:
+            self.stop_reason = "the time budget of %.0f s is spent" % self.time_budget
             logger.info("TaskScheduler: the time budget of %.0f s is spent after %d trials", self.time_budget, self.ct)
         return True
 
