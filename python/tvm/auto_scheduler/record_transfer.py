@@ -227,9 +227,10 @@ def copy_identical_records(tasks, seed_logs, measure_callbacks):
             task = wanted.get(key)
             if task is None or res.error_no != MeasureErrorNo.NO_ERROR:
                 continue
-            if target_text not in matches:
-                matches[target_text] = target_compatible(record_target(target_text), task.target) == EXACT
-            if matches[target_text] and (key not in best or res.mean_cost() < best[key][2].mean_cost()):
+            pair = (target_text, str(task.target))
+            if pair not in matches:
+                matches[pair] = target_compatible(record_target(target_text), task.target) == EXACT
+            if matches[pair] and (key not in best or res.mean_cost() < best[key][2].mean_cost()):
                 best[key] = (target_text, state_json, res)
     for callback in measure_callbacks:
         if not isinstance(callback, RecordToFile) or not best:
