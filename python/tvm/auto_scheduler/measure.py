@@ -249,8 +249,8 @@ class LocalBuilder(ProgramBuilder):
             pass
 
 
-class _TimingRunner(ProgramRunner):
-    """A runner timing one candidate at a time in a persistent worker (the base of :class:`LocalRunner`)."""
+class _TimedRunner(ProgramRunner):
+    """The timing options every runner keeps (upstream's names): the base of the local and RPC runners."""
 
     def __init__(self, timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush):
         self.timeout = timeout
@@ -259,6 +259,13 @@ class _TimingRunner(ProgramRunner):
         self.min_repeat_ms = min_repeat_ms
         self.cooldown_interval = cooldown_interval
         self.enable_cpu_cache_flush = enable_cpu_cache_flush
+
+
+class _TimingRunner(_TimedRunner):
+    """A runner timing one candidate at a time in a persistent worker (the base of :class:`LocalRunner`)."""
+
+    def __init__(self, timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush):
+        super().__init__(timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
         self._pool = None
 
     def _job(self, inp, build_result):
@@ -387,7 +394,7 @@ def _n_outputs(dag):
     return n_out
 
 
-class RPCRunner(ProgramRunner):
+class RPCRunner(_TimedRunner):
     """Run candidates on the servers registered at an RPC tracker, several at once.
 
     Up to ``n_parallel`` candidates are in flight, each on its own session
@@ -419,17 +426,12 @@ class RPCRunner(ProgramRunner):
                  min_repeat_ms=100, cooldown_interval=0.0, enable_cpu_cache_flush=False):
         from tvm.contrib.tracker_measure import TrackerMeasurePool  # pylint: disable=import-outside-toplevel
 
+        super().__init__(timeout, number, repeat, min_repeat_ms, cooldown_interval, enable_cpu_cache_flush)
         self.key = key
         self.host = host
         self.port = port
         self.priority = priority
         self.n_parallel = n_parallel
-        self.timeout = timeout
-        self.number = number
-        self.repeat = repeat
-        self.min_repeat_ms = min_repeat_ms
-        self.cooldown_interval = cooldown_interval
-        self.enable_cpu_cache_flush = enable_cpu_cache_flush
         self._servers = TrackerMeasurePool(key, host, port, priority, n_parallel,
                                            run_timeout=timeout + cooldown_interval,
                                            wait_timeout=timeout * (n_parallel + 1))
