@@ -88,6 +88,10 @@ def bind_params_by_name(func, params):
     return bind(func, binds)
 
 
+KERNEL_NORMS = ("nn.layer_norm",)
+"""Normalisations the build keeps as one op: their row-wise kernel beats the arithmetic."""
+
+
 def _optimization_passes(target=None):
     """The standard pipeline; each pass obeys the current PassContext.
 
@@ -99,7 +103,7 @@ def _optimization_passes(target=None):
             t.InferType(),
             t.ChooseLayout(target),  # before QNN canonicalisation: float convolutions only
             __import__("tvm.relay.qnn.transform", fromlist=["_"]).CanonicalizeOps(),  # QNN ops
-            t.SimplifyInference(),
+            t.SimplifyInference(keep=KERNEL_NORMS),
             t.FoldConstant(),
             t.FoldScaleAxis(),
             t.EliminateCommonSubexpr(),

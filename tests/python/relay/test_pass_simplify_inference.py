@@ -92,6 +92,30 @@ def test_layer_norm():
     np.testing.assert_allclose(_run(mod, data, g, b), expected, rtol=1e-4, atol=1e-5)
 
 
+def test_keep_leaves_layer_norm_and_build_runs_it_as_one_kernel():
+    x = relay.var("x", shape=(2, 5, 48))
+    gamma = relay.var("gamma", shape=(48,))
+    beta = relay.var("beta", shape=(48,))
+    y = relay.nn.batch_norm(relay.nn.layer_norm(x, gamma, beta, epsilon=1e-5), gamma, beta, gamma, gamma + relay.const(2.0), axis=2)[0]
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x, gamma, beta], y)))
+    kept = relay.transform.SimplifyInference(keep=("nn.layer_norm",))(mod)
+    assert "nn.layer_norm" in _op_names(kept) and "nn.batch_norm" not in _op_names(kept)
+    with pytest.raises(ValueError, match="nn.conv2d"):
+        relay.transform.SimplifyInference(keep=("nn.conv2d",))
+
+    rng = np.random.RandomState(4)
+    data, g, b = _rand(rng, (2, 5, 48)), _rand(rng, (48,), 0.5, 1.5), _rand(rng, (48,))
+    expected = _run(mod, data, g, b)
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(mod, "llvm")
+    assert "nn_layer_norm" in lib.get_graph_json()
+    from tvm.contrib import graph_executor
+
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    module.run(x=data, gamma=g, beta=b)
+    np.testing.assert_allclose(module.get_output(0).numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
 def test_instance_norm_and_group_norm():
     rng = np.random.RandomState(3)
     shape = (2, 4, 3, 3)

@@ -142,6 +142,28 @@ def test_layer_norm(shape, axis):
     close(got, ref.layer_norm_python(yn, gn, bn, axis))
 
 
+# rows whose length is a multiple of the vector width: the max/sum run as vector partial reductions
+@pytest.mark.parametrize("shape", [(3, 256), (2, 4, 7, 128), (5, 48), (2, 32)])
+def test_rowwise_vector_partial_reductions(shape, isa_target):
+    y = te.placeholder(shape, name="y")
+    g = te.placeholder(shape[-1:], name="g")
+    b = te.placeholder(shape[-1:], name="b")
+    for out, fschedule, expect in [
+        (topi.nn.softmax(y), x86.schedule_softmax, lambda yn: _softmax(yn, -1)),
+        (topi.nn.fast_softmax(y), x86.schedule_softmax, lambda yn: _softmax(yn, -1)),
+        (topi.nn.layer_norm(y, g, b, [len(shape) - 1]), x86.schedule_layer_norm, None),
+    ]:
+        inputs = [y] if expect else [y, g, b]
+        args, got = run(inputs, [out], fschedule, target=isa_target)
+        close(got, expect(args[0]) if expect else ref.layer_norm_python(*args, (len(shape) - 1,)))
+    out = topi.nn.softmax(y)
+    sch = tvm.s_tir.Schedule(te.create_prim_func([y, out]))
+    with isa_target:
+        x86.schedule_softmax(sch, [out])
+    script = sch.mod.script()
+    assert "T_softmax_maxelem_rf" in script and "T_softmax_expsum_rf" in script
+
+
 @pytest.mark.parametrize("shape,axis,keepdims", [((64, 128), 1, False), ((64, 128), 0, False),
                                                  ((2, 16, 9, 9), (2, 3), True), ((5, 7, 3), None, False),
                                                  ((6, 40), 1, True)])

@@ -4,8 +4,12 @@ These ops are chains of reductions and elementwise stages over the trailing
 axes of their input. The leading axes (the rows) are fused and parallelised
 once, every stage is computed per row under that loop (the row stays in
 cache between the max, exp, sum and normalise passes) and the elementwise
-stages are vectorised. When the normalised axes are not the trailing ones
-the generic reduction schedule is used instead.
+stages are vectorised. A reduction over one trailing axis whose length is a
+multiple of the vector width is split by ``rfactor`` into a vectorised
+partial reduction (one accumulator per lane) and a short final reduction
+over the lanes: a scalar ``max``/``sum`` over a row of 128 is a chain of 128
+dependent instructions, the vectorised one a chain of 8. When the normalised
+axes are not the trailing ones the generic reduction schedule is used instead.
 """
 from ..generic.injective import PARALLEL_MIN_ELEMENTS
 from ..generic.reduction import schedule_reduce
@@ -14,6 +18,7 @@ from ..generic.schedule_utils import (
     all_blocks,
     as_list,
     is_reduction_block,
+    const_int,
     loop_extent,
     target_info,
 )
@@ -66,6 +71,60 @@ def _vectorize_inner(sch, block, lanes):
         pass
 
 
+def _rfactor_trailing_reductions(sch, lanes):
+    """Split each single-axis reduction of length ``k * lanes`` (k >= 2) with ``rfactor``.
+
+    Returns the partial-reduction blocks (their lane axis is vectorised once
+    they sit under the row loop).
+    """
+    partials = []
+    for block in all_blocks(sch):
+        if not is_reduction_block(sch, block):
+            continue
+        loops = sch.get_loops(block)
+        kinds = [iv.iter_type for iv in sch.get(block).iter_vars]
+        if kinds.count(2) != 1 or not loops:
+            continue
+        extent = loop_extent(sch, loops[-1])
+        if extent is None or extent % lanes or extent < 2 * lanes:
+            continue
+        try:
+            _, lane_loop = sch.split(loops[-1], [None, lanes])
+            partials.append(sch.rfactor(lane_loop, factor_axis=len(kinds) - 1))
+        except ScheduleError:
+            continue
+    return partials
+
+
+def _vectorize_lane_axis(sch, block, lanes):
+    """Move the partial reduction's lane loop innermost and vectorise it.
+
+    The lane loop is the one whose variable is bound to the block's spatial
+    iterator of extent ``lanes`` that ``rfactor`` added.
+    """
+    loops = sch.get_loops(block)
+    if not loops:
+        return
+    realize = sch.get(loops[-1]).body
+    if not hasattr(realize, "iter_values"):
+        return
+    lane_loop = None
+    for iv, value in zip(realize.block.iter_vars, realize.iter_values):
+        if iv.iter_type != 0 or const_int(iv.dom.extent) != lanes:
+            continue
+        for loop in loops:
+            if sch.get(loop).loop_var.same_as(value):
+                lane_loop = loop
+    if lane_loop is None:
+        return
+    try:
+        if not sch.get(loops[-1]).same_as(sch.get(lane_loop)):
+            sch.reorder(loops[-1], lane_loop)
+        sch.vectorize(lane_loop)
+    except ScheduleError:
+        pass
+
+
 def schedule_rowwise(sch, outs):
     """Schedule a softmax/log_softmax/layer_norm-like function row by row.
 
@@ -85,6 +144,7 @@ def schedule_rowwise(sch, outs):
     loops = sch.get_loops(out)
     if any(loop_extent(sch, l) is None for l in loops):
         return schedule_reduce(sch, outs)
+    partials = _rfactor_trailing_reductions(sch, lanes)
     # the row loops' iterators must be the leading iterators of every stage
     rows = loops[:n_rows]
     row_loop = sch.fuse(*rows) if len(rows) > 1 else rows[0]
@@ -102,7 +162,9 @@ def schedule_rowwise(sch, outs):
     if num_cores > 1 and total >= PARALLEL_MIN_ELEMENTS and loop_extent(sch, row_loop) > 1:
         sch.parallel(row_loop)
     for block in moved + [out]:
-        if not is_reduction_block(sch, block):
+        if any(sch.get(block).same_as(sch.get(p)) for p in partials):
+            _vectorize_lane_axis(sch, block, lanes)
+        elif not is_reduction_block(sch, block):
             _vectorize_inner(sch, block, lanes)
     # stages that could not move under the row loop still need a schedule
     from ..generic.injective import finish_blocks  # pylint: disable=import-outside-toplevel
