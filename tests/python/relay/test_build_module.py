@@ -158,3 +158,41 @@ def test_legacy_and_dict_targets_build():
         module.set_input("x", xv)
         module.run()
         np.testing.assert_allclose(module.get_output(0).numpy(), np.exp(xv), rtol=1e-5)
+
+
+def test_reshape_only_functions_are_views_of_their_input():
+    """A fused function that only reshapes a kernel's output launches nothing: a
+    ``__nop`` node whose output shares its input's storage; values stay exact."""
+    import json
+
+    x = relay.var("x", shape=(6, 16))
+    w = relay.var("w", shape=(32, 16))
+    hidden = relay.nn.dense(x, w)
+    viewed = relay.reshape(hidden, (2, 3, 32))  # reshape-only function after the dense
+    out1 = relay.nn.relu(relay.add(viewed, relay.const(np.arange(32, dtype="float32"))))
+    out2 = relay.squeeze(relay.expand_dims(relay.nn.softmax(hidden), 0), [0])  # a graph output
+    out3 = relay.reshape(x, (96,))  # of a graph input: a real copy kernel
+    func = relay.Function([x, w], relay.Tuple([out1, out2, relay.reshape(out2, (2, 96)), out3]))
+    mod = tvm.IRModule.from_expr(func)
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(mod, "llvm")
+    graph = json.loads(lib.get_graph_json())
+    nops = [i for i, n in enumerate(graph["nodes"]) if n.get("attrs", {}).get("func_name") == "__nop"]
+    assert len(nops) >= 2
+    sids, row = graph["attrs"]["storage_id"][1], graph["node_row_ptr"]
+    for nid in nops:
+        src = graph["nodes"][nid]["inputs"][0]
+        assert sids[row[nid]] == sids[row[src[0]] + src[1]]
+
+    rng = np.random.default_rng(0)
+    xn = rng.standard_normal((6, 16)).astype("float32")
+    wn = rng.standard_normal((32, 16)).astype("float32")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    for _ in range(2):  # a second run reuses the same storage
+        module.run(x=xn, w=wn)
+    h = xn @ wn.T
+    soft = np.exp(h - h.max(-1, keepdims=True))
+    soft /= soft.sum(-1, keepdims=True)
+    expect = [np.maximum(h.reshape(2, 3, 32) + np.arange(32), 0), soft, soft.reshape(2, 96), xn.reshape(96)]
+    for index, value in enumerate(expect):
+        np.testing.assert_allclose(module.get_output(index).numpy(), value, rtol=1e-5, atol=1e-5)

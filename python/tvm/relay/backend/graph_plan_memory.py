@@ -55,7 +55,7 @@ class StoragePlan:
             self._free.append(sid)
 
 
-def plan_memory(nodes, entry_types, heads):
+def plan_memory(nodes, entry_types, heads, aliases=None):
     """Assign a storage id to each graph entry.
 
     Parameters
@@ -67,6 +67,10 @@ def plan_memory(nodes, entry_types, heads):
         The output types of each node.
     heads : list of [node_id, index, version]
         The graph outputs.
+    aliases : dict of int to (int, int), optional
+        Nodes whose one output is a view of another entry's storage (the
+        ``__nop`` reshapes): node id -> (node id, output index) viewed. A
+        storage is released when no entry on it has readers left.
 
     Returns
     -------
@@ -74,30 +78,39 @@ def plan_memory(nodes, entry_types, heads):
         Per node, the storage id of each output.
     plan : StoragePlan
     """
+    aliases = aliases or {}
     plan = StoragePlan()
     readers = {}
     for node in nodes:
         for nid, index, _ in node["inputs"]:
             readers[(nid, index)] = readers.get((nid, index), 0) + 1
     pinned = {(nid, index) for nid, index, _ in heads}
+    pending = {}  # storage id -> reads still to come of the entries on it (+1 when pinned)
     storage_ids = []
     for node_id, node in enumerate(nodes):
         ids = []
         for index, (shape, dtype) in enumerate(entry_types[node_id]):
-            size = tensor_bytes(shape, dtype)
-            if node["op"] == "null" or (node_id, index) in pinned:
-                ids.append(plan.new_storage(size, dtype))
+            key = (node_id, index)
+            if node_id in aliases:
+                src_nid, src_index = aliases[node_id]
+                sid = storage_ids[src_nid][src_index]
+            elif node["op"] == "null" or key in pinned:
+                sid = plan.new_storage(tensor_bytes(shape, dtype), dtype)
             else:
-                ids.append(plan.request(size, dtype))
+                sid = plan.request(tensor_bytes(shape, dtype), dtype)
+            ids.append(sid)
+            if node["op"] != "null":
+                pending[sid] = pending.get(sid, 0) + readers.get(key, 0) + (key in pinned)
         storage_ids.append(ids)
-        # An output nobody reads is dead at once.
-        if node["op"] != "null":
-            for index, sid in enumerate(ids):
-                if readers.get((node_id, index), 0) == 0 and (node_id, index) not in pinned:
+        if node["op"] != "null":  # an output nobody reads is dead at once
+            for sid in ids:
+                if pending[sid] == 0:
                     plan.release(sid)
         for nid, index, _ in node["inputs"]:
-            key = (nid, index)
-            readers[key] -= 1
-            if readers[key] == 0 and nodes[nid]["op"] != "null" and key not in pinned:
-                plan.release(storage_ids[nid][index])
+            if nodes[nid]["op"] == "null":
+                continue
+            sid = storage_ids[nid][index]
+            pending[sid] -= 1
+            if pending[sid] == 0:
+                plan.release(sid)
     return storage_ids, plan

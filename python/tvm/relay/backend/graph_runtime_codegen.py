@@ -7,6 +7,12 @@ several times is one kernel, used several times) and becomes a ``tvm_op`` node;
 inputs and constants become ``null`` nodes (constants as parameters ``p0``,
 ``p1``, ...). Storage is planned by :mod:`.graph_plan_memory`.
 
+A fused function that only reshapes (``reshape``, ``squeeze``,
+``expand_dims``, ``nn.batch_flatten``...) of a kernel's output moves no data:
+it becomes a ``__nop`` node whose output is a view of its input's storage
+(upstream's ``relay.reshape_only`` functions), so no kernel is launched and
+nothing is copied.
+
 ``use_topi_schedule`` (upstream's name) is the lowering mode
 (:class:`~.lowering.LoweringMode`, or upstream's bool, resolved once in the
 constructor); it is passed on, explicitly, to ``CompileEngine.lower`` and not
@@ -24,6 +30,24 @@ from ..op.op import Op
 from . import compile_engine as _compile_engine
 from .graph_plan_memory import plan_memory
 from .lowering import LoweringMode
+
+
+RESHAPE_ONLY_OPS = frozenset(
+    ["reshape", "squeeze", "expand_dims", "nn.batch_flatten", "reshape_like", "contrib_reverse_reshape"]
+)
+"""Ops that change a tensor's shape without moving its data (row-major)."""
+
+
+def is_reshape_only(func):
+    """True when the primitive function is a chain of :data:`RESHAPE_ONLY_OPS` on its one parameter."""
+    if len(func.params) != 1:
+        return False
+    expr = func.body
+    while isinstance(expr, Call):
+        if not (isinstance(expr.op, Op) and expr.op.name in RESHAPE_ONLY_OPS):
+            return False
+        expr = expr.args[0]
+    return isinstance(expr, Var) and expr is func.params[0]
 
 
 class GraphExecutorUnsupported(ValueError):
@@ -77,6 +101,7 @@ class GraphRuntimeCodegen(ExprFunctor):
         self.cached_funcs = []
         self._transformed = {}
         self._param_entries = {}
+        self._aliases = {}  # node id of a __nop -> the entry whose storage its output views
 
     # -- graph building ------------------------------------------------------
     def _add_node(self, node, types):
@@ -112,6 +137,8 @@ class GraphRuntimeCodegen(ExprFunctor):
         inputs = []
         for arg in call.args:
             inputs.extend(self.visit(arg))
+        if is_reshape_only(func) and len(inputs) == 1 and self.nodes[inputs[0][0]]["op"] == "tvm_op":
+            return self._add_reshape_view(inputs[0], types)
         cached = self.engine.lower(
             func, self.target, use_topi_schedule=self.use_topi_schedule, mod_name=self.mod_name
         )
@@ -135,6 +162,21 @@ class GraphRuntimeCodegen(ExprFunctor):
             "inputs": inputs,
         }
         return self._add_node(node, types)
+
+    def _add_reshape_view(self, entry, types):
+        """A ``__nop`` node: its output is ``entry``'s storage under another shape."""
+        name = f"reshape_nop{len(self._aliases)}"
+        ids = self._add_node(
+            {
+                "op": "tvm_op",
+                "name": name,
+                "attrs": {"func_name": "__nop", "num_inputs": "1", "num_outputs": "1", "flatten_data": "0"},
+                "inputs": [entry],
+            },
+            types,
+        )
+        self._aliases[ids[0][0]] = tuple(entry[:2])
+        return ids
 
     def _rewrite_layout(self, entry, transform, func_name, index):
         """The graph entry of an input in the layout a tuned kernel reads.
@@ -237,6 +279,7 @@ class GraphRuntimeCodegen(ExprFunctor):
         for old in range(len(self.nodes)):
             if old not in new_id:
                 del self.params[self.nodes[old]["name"]]
+        self._aliases = {new_id[n]: (new_id[src], i) for n, (src, i) in self._aliases.items()}
         self.nodes = [self.nodes[i] for i in keep]
         self.entry_types = [self.entry_types[i] for i in keep]
         for node in self.nodes:
@@ -244,7 +287,7 @@ class GraphRuntimeCodegen(ExprFunctor):
         return [[new_id[n], i, v] for n, i, v in heads]
 
     def _graph_json(self, heads):
-        storage_ids, _ = plan_memory(self.nodes, self.entry_types, heads)
+        storage_ids, _ = plan_memory(self.nodes, self.entry_types, heads, self._aliases)
         node_row_ptr = [0]
         shapes, dtypes, sids = [], [], []
         for node_id, types in enumerate(self.entry_types):
