@@ -13,6 +13,12 @@ task name              compute signature (without ``cfg``)                  knob
 ``conv2d_nchw.x86``    ``(data, kernel, strides, padding, dilation,          tile_oc, tile_oh, tile_ow,
                        out_dtype="float32")``                               unroll_kw, inline_pad
 ``conv2d_nhwc.x86``    same, NHWC data and HWIO kernel                      same
+``conv3d_ncdhw.x86``   ``(data, kernel, strides, padding, dilation,          vector, tile_oc, tile_oh,
+                       out_dtype=None)``, NCDHW data, OIDHW kernel          tile_ow, unroll_kw,
+                                                                            inline_pad
+``conv3d_ndhwc.x86``   same, NDHWC data and DHWIO kernel                    pack_kernel, reduce_order,
+                                                                            tile_oc, tile_oh, tile_ow,
+                                                                            unroll_kw, inline_pad
 ``dense_pack.x86``     ``(data, weight, bias=None, out_dtype=None)``         tile_y, tile_x, tile_k
 ``dense_nopack.x86``   same                                                 tile_x, tile_k (+tile_y)
 ``batch_matmul.x86``   ``(tensor_a, tensor_b, out_shape=None,                plan, tile_y, tile_x,
@@ -28,10 +34,12 @@ from tvm import autotvm, topi
 
 from ..generic.schedule_utils import target_info
 from . import conv2d as _conv2d
+from . import conv3d as _conv3d
 from . import dense as _dense
 
 __all__ = [
     "conv2d_nchw", "schedule_conv2d_nchw", "conv2d_nhwc", "schedule_conv2d_nhwc",
+    "conv3d_ncdhw", "schedule_conv3d_ncdhw", "conv3d_ndhwc", "schedule_conv3d_ndhwc",
     "dense_pack", "schedule_dense_pack", "dense_nopack", "schedule_dense_nopack",
     "batch_matmul", "schedule_batch_matmul",
 ]
@@ -100,6 +108,68 @@ def conv2d_nhwc(cfg, data, kernel, strides, padding, dilation, out_dtype="float3
 def schedule_conv2d_nhwc(cfg, sch, outs):
     """``topi.x86.schedule_conv2d_nhwc`` with the tuned tiles."""
     return _conv2d.schedule_conv2d_nhwc(sch, outs, cfg=_knobs(cfg, _CONV_KNOBS))
+
+
+# ------------------------------------------------------------------ conv3d
+
+
+def _define_conv3d_space(cfg, out, data, kernel, layout, padding):
+    if layout == "NCDHW":
+        n, oc, od, oh, ow = _ints(out.shape)
+        ic = _ints(data.shape)[1]
+        kd, kh, kw = _ints(kernel.shape)[2:]
+        cfg.define_knob("vector", ["oc", "ow"])
+    else:
+        n, od, oh, ow, oc = _ints(out.shape)
+        ic = _ints(data.shape)[4]
+        kd, kh, kw = _ints(kernel.shape)[:3]
+        cfg.define_knob("pack_kernel", [True, False])
+        cfg.define_knob("reduce_order", ["dhwc", "cdhw"])
+    cfg.define_split("tile_oc", oc, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
+    cfg.define_split("tile_oh", oh, num_outputs=2, filter=lambda e: e.size[-1] <= 2)
+    cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
+    cfg.define_knob("unroll_kw", [True, False])
+    pads = [padding] if isinstance(padding, int) else list(padding)
+    if any(int(p) for p in pads):
+        cfg.define_knob("inline_pad", [False, True])
+    cfg.add_flop(2 * n * oc * od * oh * ow * ic * kd * kh * kw)
+
+
+def _check_conv3d_ranks(name, data, kernel, layouts):
+    if len(data.shape) != 5 or len(kernel.shape) != 5:
+        raise ValueError(f"{name}: data and kernel must be 5-d ({layouts}), got shapes "
+                         f"{list(data.shape)} and {list(kernel.shape)}")
+
+
+@autotvm.register_topi_compute("conv3d_ncdhw.x86")
+def conv3d_ncdhw(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
+    """conv3d in NCDHW (OIDHW kernel, groups 1) with tunable register tiles."""
+    _check_conv3d_ranks("conv3d_ncdhw.x86", data, kernel, "NCDHW data, OIDHW kernel")
+    out = topi.nn.conv3d_ncdhw(data, kernel, strides, padding, dilation, 1, out_dtype)
+    _define_conv3d_space(cfg, out, data, kernel, "NCDHW", padding)
+    return out
+
+
+@autotvm.register_topi_schedule("conv3d_ncdhw.x86")
+def schedule_conv3d_ncdhw(cfg, sch, outs):
+    """``topi.x86.schedule_conv3d_ncdhw`` with the tuned knobs."""
+    return _conv3d.schedule_conv3d_ncdhw(sch, outs, cfg=_knobs(cfg, _conv3d.CONV3D_KNOBS))
+
+
+@autotvm.register_topi_compute("conv3d_ndhwc.x86")
+def conv3d_ndhwc(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
+    """conv3d in NDHWC (DHWIO kernel, groups 1) with tunable register tiles."""
+    _check_conv3d_ranks("conv3d_ndhwc.x86", data, kernel, "NDHWC data, DHWIO kernel")
+    out = topi.nn.conv3d_ndhwc(data, kernel, strides, padding, dilation, 1,
+                               out_dtype if out_dtype is not None else data.dtype)
+    _define_conv3d_space(cfg, out, data, kernel, "NDHWC", padding)
+    return out
+
+
+@autotvm.register_topi_schedule("conv3d_ndhwc.x86")
+def schedule_conv3d_ndhwc(cfg, sch, outs):
+    """``topi.x86.schedule_conv3d_ndhwc`` with the tuned knobs."""
+    return _conv3d.schedule_conv3d_ndhwc(sch, outs, cfg=_knobs(cfg, _conv3d.CONV3D_KNOBS))
 
 
 # ------------------------------------------------------------------ dense

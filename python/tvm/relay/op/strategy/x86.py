@@ -1,14 +1,15 @@
 """Op strategies for ``cpu`` targets (x86): TOPI computes + ``tvm.topi.x86`` schedules.
 
-conv2d (NCHW/OIHW, NHWC/HWIO), dense and batch_matmul declare the AutoTVM
-templates of ``tvm.topi.x86.tunable`` (``template_args``): when AutoTVM is
-plugged into the compile engine, ``autotvm.task.extract_from_program`` finds
-them and ``autotvm.apply_history_best`` configures them, as upstream's x86
-strategies did; otherwise (and under a fallback config) they are the plain
-TOPI compute with the schedule's target-derived fallback. For every other op the compute is its registered
-``FTVMCompute`` (which picks the TOPI compute by layout and groups) and this
-module picks the matching x86 schedule.
-Ops not listed here use the generic strategy of their fusion pattern
+conv2d (NCHW/OIHW, NHWC/HWIO), conv3d (NCDHW/OIDHW, NDHWC/DHWIO), dense and
+batch_matmul declare the AutoTVM templates of ``tvm.topi.x86.tunable``
+(``template_args``): when AutoTVM is plugged into the compile engine,
+``autotvm.task.extract_from_program`` finds them and
+``autotvm.apply_history_best`` configures them, as upstream's x86 strategies
+did; otherwise (and under a fallback config) they are the plain TOPI compute
+with the schedule's target-derived fallback. For every other op the compute is
+its registered ``FTVMCompute`` (which picks the TOPI compute by layout and
+groups) and this module picks the matching x86 schedule. Ops not listed here
+use the generic strategy of their fusion pattern
 (``topi.generic.schedule_injective`` / ``schedule_reduce`` / ``default_schedule``).
 """
 from .. import op as _op
@@ -142,9 +143,37 @@ def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: 
     return _strategy("nn.conv2d", topi_schedule("generic", "default_schedule"), "conv2d.generic")
 
 
+def _conv3d_args(attrs, inputs, out_type):
+    return (inputs[0], inputs[1], attrs.strides, attrs.padding, attrs.dilation, out_type.dtype)
+
+
+def _conv3d_template(layout):
+    """As :func:`_template` for ``conv3d_<layout>.x86`` (the TOPI compute takes a
+    ``groups`` argument that the template's signature, upstream's, does not)."""
+    name = f"conv3d_{layout}"
+
+    def fcompute(attrs, inputs, out_type):
+        from tvm import topi  # pylint: disable=import-outside-toplevel
+
+        data, kernel, strides, padding, dilation, dtype = _conv3d_args(attrs, inputs, out_type)
+        return [getattr(topi.nn, name)(data, kernel, strides, padding, dilation, 1, dtype)]
+
+    return {"compute": fcompute, "schedule": _x86(f"schedule_{name}"), "template_args": _conv3d_args}
+
+
 def conv3d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
-    """conv3d in NCDHW or NDHWC."""
+    """conv3d in NCDHW/OIDHW or NDHWC/DHWIO (AutoTVM templates ``conv3d_ncdhw.x86`` /
+    ``conv3d_ndhwc.x86``), other layouts and grouped convolutions untuned."""
     layout = attrs.data_layout
+    standard = {"NCDHW": "OIDHW", "NDHWC": "DHWIO"}
+    if (
+        attrs.groups == 1
+        and standard.get(layout) == attrs.kernel_layout
+        and attrs.get("out_layout", "") in ("", layout)
+    ):
+        strategy = OpStrategy()
+        strategy.add_implementation(**_conv3d_template(layout.lower()), name=f"conv3d_{layout.lower()}.x86")
+        return strategy
     if attrs.groups == 1 and layout in ("NCDHW", "NDHWC"):
         name = f"conv3d_{layout.lower()}"
         return _strategy("nn.conv3d", _x86(f"schedule_{name}"), f"{name}.x86")
