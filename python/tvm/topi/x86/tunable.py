@@ -7,23 +7,32 @@ matching x86 schedule registered with ``autotvm.register_topi_schedule``
 Under a fallback config the schedule's own fallback (derived from the shape
 and the target) is used unchanged.
 
-=====================  ===================================================  =========================
-task name              compute signature (without ``cfg``)                  knobs
-=====================  ===================================================  =========================
-``conv2d_nchw.x86``    ``(data, kernel, strides, padding, dilation,          tile_oc, tile_oh, tile_ow,
-                       out_dtype="float32")``                               unroll_kw, inline_pad
-``conv2d_nhwc.x86``    same, NHWC data and HWIO kernel                      same
-``conv3d_ncdhw.x86``   ``(data, kernel, strides, padding, dilation,          vector, tile_oc, tile_oh,
-                       out_dtype=None)``, NCDHW data, OIDHW kernel          tile_ow, unroll_kw,
-                                                                            inline_pad
-``conv3d_ndhwc.x86``   same, NDHWC data and DHWIO kernel                    pack_kernel, reduce_order,
-                                                                            tile_oc, tile_oh, tile_ow,
-                                                                            unroll_kw, inline_pad
-``dense_pack.x86``     ``(data, weight, bias=None, out_dtype=None)``         tile_y, tile_x, tile_k
-``dense_nopack.x86``   same                                                 tile_x, tile_k (+tile_y)
-``batch_matmul.x86``   ``(tensor_a, tensor_b, out_shape=None,                plan, tile_y, tile_x,
-                       out_dtype=None, transpose_a=False, transpose_b=True)``  tile_k
-=====================  ===================================================  =========================
+===============================  ==============================================  ==========================
+task name                        compute signature (without ``cfg``)             knobs
+===============================  ==============================================  ==========================
+``conv2d_nchw.x86``              ``(data, kernel, strides, padding, dilation,    tile_oc, tile_oh, tile_ow,
+                                 out_dtype="float32")``                          unroll_kw, inline_pad
+``conv2d_nhwc.x86``              same, NHWC data and HWIO kernel                 same
+``conv3d_ncdhw.x86``             ``(data, kernel, strides, padding, dilation,    vector, tile_oc, tile_oh,
+                                 out_dtype=None)``, NCDHW data, OIDHW kernel     tile_ow, unroll_kw,
+                                                                                 inline_pad
+``conv3d_ndhwc.x86``             same, NDHWC data and DHWIO kernel               pack_kernel, reduce_order,
+                                                                                 tile_oc, tile_oh, tile_ow,
+                                                                                 unroll_kw, inline_pad
+``depthwise_conv2d_nchw.x86``    ``(data, kernel, strides, padding, dilation,    tile_c, tile_oh, tile_ow,
+                                 out_dtype)``, NCHW data, ``(C, multiplier,      unroll_kw, inline_pad
+                                 KH, KW)`` kernel or Relay's OIHW one,
+                                 ``(C * multiplier, 1, KH, KW)``
+``depthwise_conv2d_nhwc.x86``    same, NHWC data and HWOI kernel                 same
+``conv2d_transpose_nchw.x86``    ``(data, kernel, strides, padding, out_dtype,   tile_oc, tile_ow,
+                                 output_padding)``, NCHW data,                   unroll_kw, inline_pad
+                                 ``(IC, OC, KH, KW)`` kernel
+``dense_pack.x86``               ``(data, weight, bias=None, out_dtype=None)``   tile_y, tile_x, tile_k
+``dense_nopack.x86``             same                                            tile_x, tile_k (+tile_y)
+``batch_matmul.x86``             ``(tensor_a, tensor_b, out_shape=None,          plan, tile_y, tile_x,
+                                 out_dtype=None, transpose_a=False,              tile_k
+                                 transpose_b=True)``
+===============================  ==============================================  ==========================
 
 Schedule choices the x86 schedules do not expose as knobs (so they are not
 tuned): the order of the reduction loops, the order of the outer tile loops,
@@ -34,12 +43,17 @@ from tvm import autotvm, topi
 
 from ..generic.schedule_utils import target_info
 from . import conv2d as _conv2d
+from . import conv2d_transpose as _conv2d_transpose
 from . import conv3d as _conv3d
+from . import depthwise_conv2d as _depthwise
 from . import dense as _dense
 
 __all__ = [
     "conv2d_nchw", "schedule_conv2d_nchw", "conv2d_nhwc", "schedule_conv2d_nhwc",
     "conv3d_ncdhw", "schedule_conv3d_ncdhw", "conv3d_ndhwc", "schedule_conv3d_ndhwc",
+    "depthwise_conv2d_nchw", "schedule_depthwise_conv2d_nchw",
+    "depthwise_conv2d_nhwc", "schedule_depthwise_conv2d_nhwc",
+    "conv2d_transpose_nchw", "schedule_conv2d_transpose_nchw",
     "dense_pack", "schedule_dense_pack", "dense_nopack", "schedule_dense_nopack",
     "batch_matmul", "schedule_batch_matmul",
 ]
@@ -47,6 +61,14 @@ __all__ = [
 
 def _ints(shape):
     return [int(d) for d in shape]
+
+
+def _pads(padding):
+    """True when ``padding`` (an int, a list of ints or a TOPI string) pads something."""
+    if isinstance(padding, str):
+        return padding.upper() != "VALID"
+    pads = [padding] if isinstance(padding, int) else list(padding)
+    return any(int(p) for p in pads)
 
 
 def _knobs(cfg, names, fixed=None):
@@ -76,8 +98,7 @@ def _define_conv_space(cfg, out, data, kernel, layout, padding):
     cfg.define_split("tile_oh", oh, num_outputs=2, filter=lambda e: e.size[-1] <= 2)
     cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
     cfg.define_knob("unroll_kw", [True, False])
-    pads = [padding] if isinstance(padding, int) else list(padding)
-    if any(int(p) for p in pads):
+    if _pads(padding):
         cfg.define_knob("inline_pad", [False, True])
     cfg.add_flop(2 * n * oc * oh * ow * ic * kh * kw)
 
@@ -129,8 +150,7 @@ def _define_conv3d_space(cfg, out, data, kernel, layout, padding):
     cfg.define_split("tile_oh", oh, num_outputs=2, filter=lambda e: e.size[-1] <= 2)
     cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
     cfg.define_knob("unroll_kw", [True, False])
-    pads = [padding] if isinstance(padding, int) else list(padding)
-    if any(int(p) for p in pads):
+    if _pads(padding):
         cfg.define_knob("inline_pad", [False, True])
     cfg.add_flop(2 * n * oc * od * oh * ow * ic * kd * kh * kw)
 
@@ -170,6 +190,127 @@ def conv3d_ndhwc(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
 def schedule_conv3d_ndhwc(cfg, sch, outs):
     """``topi.x86.schedule_conv3d_ndhwc`` with the tuned knobs."""
     return _conv3d.schedule_conv3d_ndhwc(sch, outs, cfg=_knobs(cfg, _conv3d.CONV3D_KNOBS))
+
+
+# ------------------------------------------------------- depthwise conv2d
+
+_DEPTHWISE_KNOBS = ("tile_c", "tile_oh", "tile_ow", "unroll_kw", "inline_pad")
+
+
+def _depthwise_kernel_nchw(data, kernel):
+    """TOPI's ``(C, multiplier, KH, KW)`` kernel.
+
+    Relay's depthwise OIHW weight is ``(C * multiplier, 1, KH, KW)``; both are
+    the same array, and the same shape for a multiplier of 1. A kernel whose
+    first axis is the input channels is taken as TOPI's.
+    """
+    in_c = _ints(data.shape)[1]
+    out_c, mult, kh, kw = _ints(kernel.shape)
+    if out_c != in_c and mult == 1 and out_c % in_c == 0:
+        return topi.reshape(kernel, [in_c, out_c // in_c, kh, kw])
+    return kernel
+
+
+def _define_depthwise_space(cfg, out, kernel_hw, layout, padding):
+    """Knobs of the depthwise schedules (see ``fallback_depthwise_conv2d_*_config``).
+
+    NCHW vectorises the output columns (``tile_ow`` up to 32) and reuses each
+    loaded input row for ``tile_oh`` rows of ``tile_c`` channels; NHWC
+    vectorises the channels (``tile_c`` up to 64) over ``tile_ow`` columns.
+    The limits keep the accumulators of a tile within the vector registers'
+    reach (a few times more is spilled, not wrong).
+    """
+    if layout == "NCHW":
+        n, c, oh, ow = _ints(out.shape)
+        limits = {"tile_c": 4, "tile_oh": 4, "tile_ow": 32}
+    else:
+        n, oh, ow, c = _ints(out.shape)
+        limits = {"tile_c": 64, "tile_oh": 2, "tile_ow": 8}
+    for name, extent in (("tile_c", c), ("tile_oh", oh), ("tile_ow", ow)):
+        cfg.define_split(name, extent, num_outputs=2,
+                         filter=lambda e, _m=limits[name]: e.size[-1] <= _m)
+    cfg.define_knob("unroll_kw", [True, False])
+    if _pads(padding):
+        cfg.define_knob("inline_pad", [False, True])
+    cfg.add_flop(2 * n * c * oh * ow * kernel_hw[0] * kernel_hw[1])
+
+
+def _check_rank4(name, data, kernel, layouts):
+    if len(data.shape) != 4 or len(kernel.shape) != 4:
+        raise ValueError(f"{name}: data and kernel must be 4-d ({layouts}), got shapes "
+                         f"{list(data.shape)} and {list(kernel.shape)}")
+
+
+@autotvm.register_topi_compute("depthwise_conv2d_nchw.x86")
+def depthwise_conv2d_nchw(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
+    """Depthwise conv2d in NCHW with tunable register tiles (upstream 0.8's signature)."""
+    _check_rank4("depthwise_conv2d_nchw.x86", data, kernel, "NCHW data, OIHW kernel")
+    kernel = _depthwise_kernel_nchw(data, kernel)
+    out = topi.nn.depthwise_conv2d_nchw(data, kernel, strides, padding, dilation, out_dtype)
+    _define_depthwise_space(cfg, out, _ints(kernel.shape)[2:], "NCHW", padding)
+    return out
+
+
+@autotvm.register_topi_schedule("depthwise_conv2d_nchw.x86")
+def schedule_depthwise_conv2d_nchw(cfg, sch, outs):
+    """``topi.x86.schedule_depthwise_conv2d_nchw`` with the tuned knobs."""
+    return _depthwise.schedule_depthwise_conv2d_nchw(sch, outs, cfg=_knobs(cfg, _DEPTHWISE_KNOBS))
+
+
+@autotvm.register_topi_compute("depthwise_conv2d_nhwc.x86")
+def depthwise_conv2d_nhwc(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
+    """Depthwise conv2d in NHWC (HWOI kernel: ``(KH, KW, C, multiplier)``) with tunable tiles.
+
+    Upstream 0.8 had no x86 template for this layout; the signature is the
+    NCHW template's.
+    """
+    _check_rank4("depthwise_conv2d_nhwc.x86", data, kernel, "NHWC data, HWOI kernel")
+    out = topi.nn.depthwise_conv2d_nhwc(data, kernel, strides, padding, dilation, "HWOI", out_dtype)
+    _define_depthwise_space(cfg, out, _ints(kernel.shape)[:2], "NHWC", padding)
+    return out
+
+
+@autotvm.register_topi_schedule("depthwise_conv2d_nhwc.x86")
+def schedule_depthwise_conv2d_nhwc(cfg, sch, outs):
+    """``topi.x86.schedule_depthwise_conv2d_nhwc`` with the tuned knobs."""
+    return _depthwise.schedule_depthwise_conv2d_nhwc(sch, outs, cfg=_knobs(cfg, _DEPTHWISE_KNOBS))
+
+
+# ------------------------------------------------------- conv2d_transpose
+
+_CONV_TRANSPOSE_KNOBS = ("tile_oc", "tile_ow", "unroll_kw", "inline_pad")
+
+
+@autotvm.register_topi_compute("conv2d_transpose_nchw.x86")
+def conv2d_transpose_nchw(cfg, data, kernel, strides, padding, out_dtype, output_padding):
+    """conv2d_transpose in NCHW (``(IC, OC, KH, KW)`` kernel) with tunable register tiles.
+
+    The TOPI compute dilates and pads the input, then runs a stride-1
+    convolution with the flipped kernel; the knobs tile that convolution.
+    ``inline_pad`` (reading the dilated input through a select instead of a
+    copy) is a knob only when the dilate/pad stage changes the shape. The
+    FLOPs are those of the stride-1 convolution, as upstream counted them.
+    """
+    _check_rank4("conv2d_transpose_nchw.x86", data, kernel, "NCHW data, IOHW kernel")
+    out = topi.nn.conv2d_transpose_nchw(data, kernel, strides, padding, out_dtype, output_padding)
+    n, oc, oh, ow = _ints(out.shape)
+    ic = _ints(data.shape)[1]
+    kh, kw = _ints(kernel.shape)[2:]
+    cfg.define_split("tile_oc", oc, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
+    cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
+    cfg.define_knob("unroll_kw", [True, False])
+    padded = out.op.input_tensors[0]
+    if _ints(padded.shape) != _ints(data.shape):
+        cfg.define_knob("inline_pad", [False, True])
+    cfg.add_flop(2 * n * oc * oh * ow * ic * kh * kw)
+    return out
+
+
+@autotvm.register_topi_schedule("conv2d_transpose_nchw.x86")
+def schedule_conv2d_transpose_nchw(cfg, sch, outs):
+    """``topi.x86.schedule_conv2d_transpose_nchw`` with the tuned knobs."""
+    return _conv2d_transpose.schedule_conv2d_transpose_nchw(
+        sch, outs, cfg=_knobs(cfg, _CONV_TRANSPOSE_KNOBS))
 
 
 # ------------------------------------------------------------------ dense

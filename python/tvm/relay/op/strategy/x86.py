@@ -1,7 +1,8 @@
 """Op strategies for ``cpu`` targets (x86): TOPI computes + ``tvm.topi.x86`` schedules.
 
-conv2d (NCHW/OIHW, NHWC/HWIO), conv3d (NCDHW/OIDHW, NDHWC/DHWIO), dense and
-batch_matmul declare the AutoTVM templates of ``tvm.topi.x86.tunable``
+conv2d (NCHW/OIHW, NHWC/HWIO), depthwise conv2d (NCHW/OIHW, NHWC/HWOI), conv3d
+(NCDHW/OIDHW, NDHWC/DHWIO), conv2d_transpose (NCHW), dense and batch_matmul
+declare the AutoTVM templates of ``tvm.topi.x86.tunable``
 (``template_args``): when AutoTVM is plugged into the compile engine,
 ``autotvm.task.extract_from_program`` finds them and
 ``autotvm.apply_history_best`` configures them, as upstream's x86 strategies
@@ -104,6 +105,30 @@ def _winograd_nhwc_schedule(attrs, sch, outs, target):  # pylint: disable=unused
     return schedule_conv2d_winograd_nhwc(sch, outs)
 
 
+def _depthwise_template(layout):
+    """As :func:`_template` for ``depthwise_conv2d_<layout>.x86`` (NCHW/OIHW or NHWC/HWOI).
+
+    The plain compute is the template's: Relay's depthwise OIHW weight
+    ``(C * multiplier, 1, KH, KW)`` is viewed as TOPI's ``(C, multiplier, KH,
+    KW)``, and the NHWC kernel layout is HWOI.
+    """
+
+    def fcompute(attrs, inputs, out_type):
+        from tvm import topi  # pylint: disable=import-outside-toplevel
+
+        data, kernel, strides, padding, dilation, dtype = _conv2d_args(attrs, inputs, out_type)
+        if layout == "nhwc":
+            return [topi.nn.depthwise_conv2d_nhwc(data, kernel, strides, padding, dilation, "HWOI", dtype)]
+        in_c = _const(data.shape[1])
+        out_c, mult, kh, kw = (_const(d) for d in kernel.shape)
+        if out_c != in_c and mult == 1:
+            kernel = topi.reshape(kernel, [in_c, out_c // in_c, kh, kw])
+        return [topi.nn.depthwise_conv2d_nchw(data, kernel, strides, padding, dilation, dtype)]
+
+    return {"compute": fcompute, "schedule": _x86(f"schedule_depthwise_conv2d_{layout}"),
+            "template_args": _conv2d_args}
+
+
 def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: disable=unused-argument
     """conv2d: direct NCHW/NHWC (AutoTVM templates), Winograd NHWC when ``mode`` lowers for
     the auto-scheduler, depthwise and grouped convolutions."""
@@ -136,6 +161,10 @@ def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: 
     if in_channels == groups and (data_layout, attrs.kernel_layout) in (("NCHW", "OIHW"),
                                                                        ("NHWC", "HWOI")):
         name = f"depthwise_conv2d_{layout}"
+        if attrs.get("out_layout", "") in ("", data_layout):
+            strategy = OpStrategy()
+            strategy.add_implementation(**_depthwise_template(layout), name=f"{name}.x86")
+            return strategy
         return _strategy("nn.conv2d", _x86(f"schedule_{name}"), f"{name}.x86")
     if data_layout in ("NCHW", "NHWC"):
         name = f"group_conv2d_{layout}"
@@ -180,8 +209,27 @@ def conv3d_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unu
     return _strategy("nn.conv3d", topi_schedule("generic", "default_schedule"), "conv3d.generic")
 
 
+def _conv2d_transpose_args(attrs, inputs, out_type):
+    return (inputs[0], inputs[1], attrs.strides, attrs.padding, out_type.dtype, attrs.output_padding)
+
+
 def conv2d_transpose_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
-    """conv2d_transpose (NCHW)."""
+    """conv2d_transpose in NCHW: the AutoTVM template ``conv2d_transpose_nchw.x86`` when the
+    weight is ``(IC, OC, KH, KW)`` (kernel layout OIHW, upstream's default, or IOHW), groups
+    and dilation 1 and the output NCHW; other NCHW cases untuned."""
+    if (
+        attrs.data_layout == "NCHW"
+        and attrs.groups == 1
+        and attrs.kernel_layout in ("OIHW", "IOHW")
+        and all(_const(d) == 1 for d in attrs.dilation)
+        and attrs.get("out_layout", "") in ("", "NCHW")
+    ):
+        strategy = OpStrategy()
+        strategy.add_implementation(
+            **_template("conv2d_transpose_nchw", "schedule_conv2d_transpose_nchw", _conv2d_transpose_args),
+            name="conv2d_transpose_nchw.x86",
+        )
+        return strategy
     if attrs.data_layout == "NCHW" and attrs.groups == 1:
         return _strategy(
             "nn.conv2d_transpose", _x86("schedule_conv2d_transpose_nchw"), "conv2d_transpose_nchw.x86"
