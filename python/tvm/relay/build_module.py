@@ -7,7 +7,7 @@
      └ BuildModule._build(mod, target, target_host, params, use_topi_schedule=mode)
          └ lower_program(mod, target, params, mode, engine)     the one driver
          │   ├ optimize: bind params, InferType, ChooseLayout (x86: NHWC convolutions),
-         │   │           SimplifyInference, FoldConstant,
+         │   │           SimplifyInference, FoldConstant, SinkReshape, SimplifyExpr,
          │   │           FoldScaleAxis, FuseOps, InferType
          │   └ GraphRuntimeCodegen(target, mode).codegen(main)
          └ tvm.compile(all kernels at once) -> GraphExecutorFactoryModule
@@ -105,6 +105,8 @@ def _optimization_passes(target=None):
             __import__("tvm.relay.qnn.transform", fromlist=["_"]).CanonicalizeOps(),  # QNN ops
             t.SimplifyInference(keep=KERNEL_NORMS),
             t.FoldConstant(),
+            t.SinkReshape(),  # elementwise epilogues next to their dense/matmul
+            t.SimplifyExpr(),
             t.FoldScaleAxis(),
             t.EliminateCommonSubexpr(),
             t.FoldConstant(),

@@ -111,3 +111,17 @@ def test_like_ops_become_static_and_full_operands_scalars():
     for b, a in zip(before, after):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
     np.testing.assert_allclose(after[1].numpy(), np.full(3, 2.0, "float32"))
+
+
+def test_cast_like_becomes_a_cast_and_a_same_dtype_one_vanishes():
+    x = relay.var("x", shape=(2, 3))
+    half = relay.var("h", shape=(3,), dtype="float16")
+    y = relay.cast_like(relay.exp(x), x)  # same dtype: nothing to do
+    z = relay.cast_like(x, half)  # a real conversion
+    mod, out = _simplify(relay.Function([x, half], relay.Tuple([y, z])))
+    assert _calls(out) == ["exp", "cast"]
+    data, hv = _data(2, 3), np.zeros(3, "float16")
+    got = create_executor("debug", mod=out).evaluate()(data, hv)
+    np.testing.assert_allclose(got[0].numpy(), np.exp(data), rtol=1e-6)
+    assert got[1].numpy().dtype == np.float16
+    np.testing.assert_allclose(got[1].numpy(), data.astype("float16"))

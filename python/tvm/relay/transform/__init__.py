@@ -18,6 +18,7 @@ from .dead_code import DeadCodeElimination
 from .fuse_ops import FuseOps
 from .type_infer import InferType, InferTypeLocal, infer_type
 from .simplify_expr import SimplifyExpr
+from .sink_reshape import SinkReshape
 from .to_graph_normal_form import ToGraphNormalForm
 from .annotate_spans import AnnotateSpans
 from .convert_layout import ConvertLayout, LayoutConfig

@@ -74,7 +74,8 @@ class ExprSimplifier(ExprMutator):
             return self._identity_arith(new, call, name)
         if name == "cast":
             src = call.args[0]._checked_type_
-            if src is not None and getattr(src, "dtype", None) == call.attrs.get("dtype"):
+            # ``new`` may be a cast made from a cast_like: its attributes hold the dtype
+            if src is not None and getattr(src, "dtype", None) == new.attrs.get("dtype"):
                 return new.args[0]
         return new
 
