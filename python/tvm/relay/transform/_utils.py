@@ -7,11 +7,24 @@ pass that needs types calls :func:`ensure_typed`, which runs ``InferType`` only
 when some node of the module has no type yet.
 """
 from ..expr import Call, GlobalVar, If, Let, Tuple, TupleGetItem
+from ..expr_functor import ExprMutator
 from ..function import Function
 from ..op.op import Op
 import functools
 
 from .pass_infra import PassInfo, Pass
+
+
+class TypeKeepingMutator(ExprMutator):
+    """An ``ExprMutator`` whose rewritten nodes keep the type of the node they
+    replace, so later rules (and the next pass) read shapes without another
+    type inference. For rewrites that preserve types."""
+
+    def visit(self, expr):
+        result = super().visit(expr)
+        if result._checked_type_ is None:
+            result._checked_type_ = expr._checked_type_
+        return result
 
 
 def children(expr):

@@ -21,8 +21,7 @@ place would be a kernel of its own after FuseOps when it cannot fuse.
 import numpy as np
 
 from ..expr import Call, Constant
-from ..expr_functor import ExprMutator
-from ._utils import TypedFunctionPass, op_name
+from ._utils import TypedFunctionPass, TypeKeepingMutator, op_name
 from .simplify_full import _LIKE_OPS, concretize_like, scalarize_full_operands
 
 _RESHAPE_LIKE = ("reshape", "squeeze", "expand_dims", "nn.batch_flatten")
@@ -41,18 +40,8 @@ def _transpose_axes(call, ndim):
     return [int(a) % ndim for a in axes]
 
 
-class ExprSimplifier(ExprMutator):
-    """The rewriting behind :func:`SimplifyExpr`.
-
-    Rewritten nodes keep the type of the node they replace, so later rules
-    (and the next pass) can read shapes without another type inference.
-    """
-
-    def visit(self, expr):
-        result = super().visit(expr)
-        if result._checked_type_ is None:
-            result._checked_type_ = expr._checked_type_
-        return result
+class ExprSimplifier(TypeKeepingMutator):
+    """The rewriting behind :func:`SimplifyExpr` (rewritten nodes keep their types)."""
 
     def visit_call(self, call):
         new = super().visit_call(call)

@@ -20,10 +20,9 @@ which value.
 A fork pass (upstream has none); ``relay.build`` runs it before ``FuseOps``.
 """
 from ..expr import Call, Constant
-from ..expr_functor import ExprMutator
 from ..op.op import Op
 from ..ty import TensorType
-from ._utils import TypedFunctionPass, op_name
+from ._utils import TypedFunctionPass, TypeKeepingMutator, op_name
 
 _ELEMWISE, _BROADCAST = 0, 1
 
@@ -75,14 +74,8 @@ def _lane_vector(arg, last):
     return result
 
 
-class ReshapeSinker(ExprMutator):
+class ReshapeSinker(TypeKeepingMutator):
     """The rewriting behind :func:`SinkReshape` (needs types; keeps them set)."""
-
-    def visit(self, expr):
-        result = super().visit(expr)
-        if result._checked_type_ is None:
-            result._checked_type_ = expr._checked_type_
-        return result
 
     def visit_call(self, call):
         new = super().visit_call(call)

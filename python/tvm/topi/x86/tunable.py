@@ -155,16 +155,17 @@ def _define_conv3d_space(cfg, out, data, kernel, layout, padding):
     cfg.add_flop(2 * n * oc * od * oh * ow * ic * kd * kh * kw)
 
 
-def _check_conv3d_ranks(name, data, kernel, layouts):
-    if len(data.shape) != 5 or len(kernel.shape) != 5:
-        raise ValueError(f"{name}: data and kernel must be 5-d ({layouts}), got shapes "
+def _check_ranks(name, data, kernel, rank, layouts):
+    """A clear error when a template is handed tensors of another rank."""
+    if len(data.shape) != rank or len(kernel.shape) != rank:
+        raise ValueError(f"{name}: data and kernel must be {rank}-d ({layouts}), got shapes "
                          f"{list(data.shape)} and {list(kernel.shape)}")
 
 
 @autotvm.register_topi_compute("conv3d_ncdhw.x86")
 def conv3d_ncdhw(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
     """conv3d in NCDHW (OIDHW kernel, groups 1) with tunable register tiles."""
-    _check_conv3d_ranks("conv3d_ncdhw.x86", data, kernel, "NCDHW data, OIDHW kernel")
+    _check_ranks("conv3d_ncdhw.x86", data, kernel, 5, "NCDHW data, OIDHW kernel")
     out = topi.nn.conv3d_ncdhw(data, kernel, strides, padding, dilation, 1, out_dtype)
     _define_conv3d_space(cfg, out, data, kernel, "NCDHW", padding)
     return out
@@ -179,7 +180,7 @@ def schedule_conv3d_ncdhw(cfg, sch, outs):
 @autotvm.register_topi_compute("conv3d_ndhwc.x86")
 def conv3d_ndhwc(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
     """conv3d in NDHWC (DHWIO kernel, groups 1) with tunable register tiles."""
-    _check_conv3d_ranks("conv3d_ndhwc.x86", data, kernel, "NDHWC data, DHWIO kernel")
+    _check_ranks("conv3d_ndhwc.x86", data, kernel, 5, "NDHWC data, DHWIO kernel")
     out = topi.nn.conv3d_ndhwc(data, kernel, strides, padding, dilation, 1,
                                out_dtype if out_dtype is not None else data.dtype)
     _define_conv3d_space(cfg, out, data, kernel, "NDHWC", padding)
@@ -235,16 +236,10 @@ def _define_depthwise_space(cfg, out, kernel_hw, layout, padding):
     cfg.add_flop(2 * n * c * oh * ow * kernel_hw[0] * kernel_hw[1])
 
 
-def _check_rank4(name, data, kernel, layouts):
-    if len(data.shape) != 4 or len(kernel.shape) != 4:
-        raise ValueError(f"{name}: data and kernel must be 4-d ({layouts}), got shapes "
-                         f"{list(data.shape)} and {list(kernel.shape)}")
-
-
 @autotvm.register_topi_compute("depthwise_conv2d_nchw.x86")
 def depthwise_conv2d_nchw(cfg, data, kernel, strides, padding, dilation, out_dtype=None):
     """Depthwise conv2d in NCHW with tunable register tiles (upstream 0.8's signature)."""
-    _check_rank4("depthwise_conv2d_nchw.x86", data, kernel, "NCHW data, OIHW kernel")
+    _check_ranks("depthwise_conv2d_nchw.x86", data, kernel, 4, "NCHW data, OIHW kernel")
     kernel = _depthwise_kernel_nchw(data, kernel)
     out = topi.nn.depthwise_conv2d_nchw(data, kernel, strides, padding, dilation, out_dtype)
     _define_depthwise_space(cfg, out, _ints(kernel.shape)[2:], "NCHW", padding)
@@ -264,7 +259,7 @@ def depthwise_conv2d_nhwc(cfg, data, kernel, strides, padding, dilation, out_dty
     Upstream 0.8 had no x86 template for this layout; the signature is the
     NCHW template's.
     """
-    _check_rank4("depthwise_conv2d_nhwc.x86", data, kernel, "NHWC data, HWOI kernel")
+    _check_ranks("depthwise_conv2d_nhwc.x86", data, kernel, 4, "NHWC data, HWOI kernel")
     out = topi.nn.depthwise_conv2d_nhwc(data, kernel, strides, padding, dilation, "HWOI", out_dtype)
     _define_depthwise_space(cfg, out, _ints(kernel.shape)[:2], "NHWC", padding)
     return out
@@ -291,7 +286,7 @@ def conv2d_transpose_nchw(cfg, data, kernel, strides, padding, out_dtype, output
     copy) is a knob only when the dilate/pad stage changes the shape. The
     FLOPs are those of the stride-1 convolution, as upstream counted them.
     """
-    _check_rank4("conv2d_transpose_nchw.x86", data, kernel, "NCHW data, IOHW kernel")
+    _check_ranks("conv2d_transpose_nchw.x86", data, kernel, 4, "NCHW data, IOHW kernel")
     out = topi.nn.conv2d_transpose_nchw(data, kernel, strides, padding, out_dtype, output_padding)
     n, oc, oh, ow = _ints(out.shape)
     ic = _ints(data.shape)[1]
