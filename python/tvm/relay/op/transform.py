@@ -8,7 +8,7 @@ from ._util import as_expr, int_or_none_tuple, make_call, static_values
 from . import _index, _transform  # noqa: F401  (register the ops)
 # Sorting ops live in .algorithm as upstream; relay/__init__ star-imports this
 # module, so listing them here makes relay.topk / relay.argsort / relay.sort work.
-from .algorithm import argsort, sort, topk
+from .algorithm import argsort, searchsorted, sort, topk, unique
 
 __all__ = [
     "cast", "cast_like", "reinterpret", "expand_dims", "transpose", "squeeze", "reshape",
@@ -17,6 +17,7 @@ __all__ = [
     "one_hot", "gather", "arange", "gather_nd", "slice_like", "sequence_mask",
     "reverse_sequence", "cumsum", "cumprod", "topk", "argsort", "sort", "scatter", "scatter_add",
     "scatter_nd", "einsum", "collapse_sum_like", "reverse_reshape", "unravel_index",
+    "searchsorted", "unique",
 ]
 
 
@@ -357,9 +358,13 @@ def unravel_index(indices, shape):
 
 
 # TVM 0.8's collapse_sum_to, matrix_set_diag, strided_set (defined in their own module).
-from ._tensor_sets import collapse_sum_to, matrix_set_diag, strided_set  # noqa: E402
+from ._tensor_sets import (  # noqa: E402
+    adv_index, collapse_sum_to, matrix_set_diag, segment_sum, sparse_reshape, sparse_to_dense,
+    strided_set,
+)
 
-__all__ += ["collapse_sum_to", "matrix_set_diag", "strided_set"]
+__all__ += ["collapse_sum_to", "matrix_set_diag", "strided_set", "sparse_to_dense", "sparse_reshape",
+            "segment_sum", "adv_index"]
 
 # TVM 0.8's meshgrid (composed of existing ops, in its own module).
 from ._meshgrid import meshgrid  # noqa: E402

@@ -1,13 +1,24 @@
-"""``nn.nll_loss`` and ``nn.deformable_conv2d`` (TVM 0.8 ops): constructors,
-type relations and TOPI computes."""
+"""``nn.nll_loss``, ``nn.deformable_conv2d`` and ``nn.correlation`` (TVM 0.8 ops):
+constructors, type relations and TOPI computes (``nn.correlation`` also registers its
+NumPy reference kernel here)."""
+import numpy as np
+
 from tvm import te, tirx, topi
 
 from ...ty import TensorType
 from .._util import define, int_tuple, make_call
 from ..op import OpPattern
-from ..type_relations import RelationError, dim_conv_out, dims_equal, fill_arg, shape_str, tensor_arg
+from ..type_relations import (
+    RelationError,
+    dim_conv_out,
+    dims_equal,
+    fill_arg,
+    is_any,
+    shape_str,
+    tensor_arg,
+)
 
-__all__ = ["nll_loss", "deformable_conv2d"]
+__all__ = ["nll_loss", "deformable_conv2d", "correlation"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -186,3 +197,125 @@ def deformable_conv2d(data, offset, weight, strides=(1, 1), padding=(0, 0), dila
         data_layout=data_layout, kernel_layout=kernel_layout, out_layout=out_layout,
         out_dtype=out_dtype or "",
     )
+
+
+# -- correlation ----------------------------------------------------------------------------
+def _correlation_pads(padding):
+    """``(top, left, bottom, right)`` from 1, 2 or 4 values (0.8's padding forms)."""
+    padding = tuple(int(p) for p in padding)
+    if len(padding) == 1:
+        return padding * 4
+    if len(padding) == 2:
+        return padding + padding
+    if len(padding) == 4:
+        return padding
+    raise RelationError(f"padding must have 1, 2 or 4 values, got {padding}")
+
+
+def _correlation_geometry(attrs):
+    """(displacement radius, border size) of 0.8's correlation."""
+    return attrs.max_displacement // attrs.stride2, attrs.max_displacement + (attrs.kernel_size - 1) // 2
+
+
+def _correlation_rel(arg_types, attrs):
+    data1 = tensor_arg(arg_types, 0, "data1")
+    data2 = tensor_arg(arg_types, 1, "data2")
+    if attrs.layout != "NCHW":
+        raise RelationError(f"layout {attrs.layout!r} is not supported (NCHW only)")
+    if len(data1.shape) != 4 or len(data1.shape) != len(data2.shape) or not all(
+            dims_equal(a, b) for a, b in zip(data1.shape, data2.shape)):
+        raise RelationError(f"data1 {shape_str(data1.shape)} and data2 {shape_str(data2.shape)} must "
+                            "be 4-D NCHW tensors of one shape")
+    if data1.dtype != data2.dtype:
+        raise RelationError(f"dtype mismatch: data1 is {data1.dtype} but data2 is {data2.dtype}")
+    if attrs.kernel_size < 1 or attrs.kernel_size % 2 == 0:
+        raise RelationError(f"kernel_size must be a positive odd number, got {attrs.kernel_size}")
+    if attrs.stride1 < 1 or attrs.stride2 < 1:
+        raise RelationError(f"strides must be positive, got {attrs.stride1}, {attrs.stride2}")
+    top, left, bottom, right = _correlation_pads(attrs.padding)
+    radius, border = _correlation_geometry(attrs)
+    n, _, h, w = data1.shape
+
+    def out_size(size, pad):
+        if is_any(size):
+            return size
+        return (size + pad - 2 * border + attrs.stride1 - 1) // attrs.stride1
+
+    return TensorType((n, (2 * radius + 1) ** 2, out_size(h, top + bottom), out_size(w, left + right)),
+                      data1.dtype)
+
+
+define("nn.correlation", _correlation_rel, OpPattern.OUT_ELEMWISE_FUSABLE,
+       lambda attrs, inputs, out: [topi.nn.correlation_nchw(
+           inputs[0], inputs[1], attrs.kernel_size, attrs.max_displacement, attrs.stride1,
+           attrs.stride2, _correlation_pads(attrs.padding), attrs.is_multiply)],
+       2, "relay.attrs.CorrelationAttrs")
+
+
+def correlation(data1, data2, kernel_size, max_displacement, stride1, stride2, padding, is_multiply,
+                layout):
+    """The correlation layer of FlowNet: patch comparisons between two feature maps.
+
+    ``out[n, q, i, j]`` compares the ``kernel_size`` x ``kernel_size`` patch of ``data1``
+    at output location ``(i, j)`` with the patch of ``data2`` displaced by the
+    ``q``-th of the ``(2 * (max_displacement // stride2) + 1) ** 2`` displacements
+    (steps of ``stride2``): the sum over channels and the patch of the products
+    (``is_multiply``) or absolute differences, divided by
+    ``kernel_size ** 2 * channels``.
+
+    Parameters
+    ----------
+    data1, data2 : relay.Expr
+        ``(N, C, H, W)``.
+    kernel_size : int
+        Odd.
+    max_displacement : int
+    stride1 : int
+        The stride of the output locations over ``data1``.
+    stride2 : int
+        The step between displacements.
+    padding : int or tuple of 2 or 4 ints
+        Zero padding: all sides, ``(height, width)`` or ``(top, left, bottom, right)``.
+    is_multiply : bool
+        Products (True) or absolute differences (False).
+    layout : str
+        ``"NCHW"`` (the only layout, as 0.8).
+    """
+    if isinstance(padding, int):
+        padding = (padding, padding)
+    return make_call("nn.correlation", [data1, data2], "relay.attrs.CorrelationAttrs",
+                     kernel_size=int(kernel_size), max_displacement=int(max_displacement),
+                     stride1=int(stride1), stride2=int(stride2),
+                     padding=tuple(int(p) for p in padding), is_multiply=bool(is_multiply),
+                     layout=str(layout))
+
+
+def _correlation_reference(attrs, args):
+    data1, data2 = (np.asarray(a, np.float64) for a in args)
+    top, left, bottom, right = _correlation_pads(attrs["padding"])
+    pad = ((0, 0), (0, 0), (top, bottom), (left, right))
+    p1, p2 = np.pad(data1, pad), np.pad(data2, pad)
+    size, disp, s1, s2 = (attrs["kernel_size"], attrs["max_displacement"], attrs["stride1"],
+                          attrs["stride2"])
+    radius, border = disp // s2, disp + (size - 1) // 2
+    out_h = (p1.shape[2] - 2 * border + s1 - 1) // s1
+    out_w = (p1.shape[3] - 2 * border + s1 - 1) // s1
+    ys, xs = np.arange(out_h) * s1 + disp, np.arange(out_w) * s1 + disp
+    steps = range(-radius, radius + 1)
+    out = np.zeros((data1.shape[0], len(steps) ** 2, out_h, out_w))
+    for q, (dy, dx) in enumerate((dy, dx) for dy in steps for dx in steps):
+        for ry in range(size):
+            for rx in range(size):
+                a = p1[:, :, ys[:, None] + ry, xs[None, :] + rx]
+                b = p2[:, :, ys[:, None] + ry + dy * s2, xs[None, :] + rx + dx * s2]
+                out[:, q] += (a * b if attrs["is_multiply"] else np.abs(a - b)).sum(axis=1)
+    return (out / (size * size * data1.shape[1])).astype(args[0].dtype)
+
+
+def _register_reference():
+    from ...reference.ops.registry import register_kernel  # pylint: disable=import-outside-toplevel
+
+    register_kernel("nn.correlation")(_correlation_reference)
+
+
+_register_reference()
