@@ -239,6 +239,64 @@ def test_sparse_reshape(case, dtype):
                 _numpy_sparse_reshape(indices, prev_shape, new_shape))
 
 
+# -- sparse_fill_empty_rows -------------------------------------------------------------------
+def _numpy_fill_empty_rows(indices, values, dense_rows, default):
+    """TensorFlow's sparse.fill_empty_rows, walking the (row-sorted) entries in order."""
+    new_indices, new_values, empty = [], [], np.zeros(dense_rows, bool)
+    row = 0
+    for index, value in zip(indices, values):
+        for missing in range(row, index[0]):
+            new_indices.append([missing] + [0] * (indices.shape[1] - 1))
+            new_values.append(default)
+            empty[missing] = True
+        new_indices.append(list(index))
+        new_values.append(value)
+        row = max(row, index[0] + 1)
+    for missing in range(row, dense_rows):
+        new_indices.append([missing] + [0] * (indices.shape[1] - 1))
+        new_values.append(default)
+        empty[missing] = True
+    return [np.array(new_indices, indices.dtype).reshape(-1, indices.shape[1]),
+            np.array(new_values, values.dtype), empty]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+@pytest.mark.parametrize("case", [
+    ("gaps", [[0, 1], [0, 3], [2, 0], [3, 1]], [1.5, 2.5, 3.5, 4.5], [5, 6], 10.0),
+    ("3d", [[1, 1, 1], [1, 3, 1], [2, 0, 5], [3, 1, 6]], [1, 2, 3, 4], [7, 7, 7], 5),
+    ("no_gaps", [[0, 0], [1, 1], [2, 0]], [1, 2, 3], [3, 2], -1),
+    ("empty", np.zeros((0, 3)), [], [4, 3, 7], 100),
+], ids=lambda case: case[0])
+def test_sparse_fill_empty_rows(case, dtype):
+    """Output sizes known only at run time: the interpreter ("debug") and the VM
+    stand-in ("vm") evaluate it; relay.build refuses it."""
+    _, indices, values, dense_shape, default = case
+    value_dtype = "float32" if isinstance(default, float) else dtype
+    indices = np.array(indices, dtype).reshape(-1, len(dense_shape))
+    values = np.array(values, value_dtype)
+    dense_shape = np.array(dense_shape, dtype)
+    default = np.array([default], value_dtype)
+    args = [indices, values, dense_shape, default]
+    params = [relay.var("i", shape=indices.shape, dtype=dtype),
+              relay.var("v", shape=values.shape, dtype=value_dtype),
+              relay.var("s", shape=dense_shape.shape, dtype=dtype),
+              relay.var("d", shape=(1,), dtype=value_dtype)]
+    expr = relay.sparse_fill_empty_rows(*params)
+    ty = _infer(expr)
+    assert [f.dtype for f in ty.fields] == [dtype, value_dtype, "bool"]
+    assert int(ty.fields[0].shape[1]) == indices.shape[1]
+    expected = _numpy_fill_empty_rows(indices, values, int(dense_shape[0]), default[0])
+    func = relay.Function(params, expr)
+    mod = tvm.IRModule.from_expr(func)
+    for kind in ("debug", "vm"):
+        got = _as_list(relay.create_executor(kind, mod=mod, target="llvm").evaluate()(*args))
+        for value, ref in zip(got, expected):
+            assert value.dtype == ref.dtype, kind
+            np.testing.assert_array_equal(value, ref, err_msg=kind)
+    with pytest.raises(Exception, match="static shapes"):
+        _built(func, args)
+
+
 # -- segment_sum --------------------------------------------------------------------------
 def _numpy_segment_sum(data, ids, num_segments):
     if num_segments is None:

@@ -1,6 +1,6 @@
 """TVM 0.8 ops: ``collapse_sum_to``, ``matrix_set_diag``, ``strided_set`` and the
-sparse and segment ops ``sparse_to_dense``, ``sparse_reshape``, ``segment_sum``,
-``adv_index``: constructors, type relations and computes.
+sparse and segment ops ``sparse_to_dense``, ``sparse_reshape``,
+``sparse_fill_empty_rows``, ``segment_sum``, ``adv_index``: constructors, type relations and computes.
 
 The sparse and segment ops also register their NumPy reference kernel here (as
 ``vision.all_class_non_max_suppression`` does), written from the semantics and
@@ -27,7 +27,7 @@ from .type_relations import (
 )
 
 __all__ = ["collapse_sum_to", "matrix_set_diag", "strided_set", "sparse_to_dense",
-           "sparse_reshape", "segment_sum", "adv_index"]
+           "sparse_reshape", "segment_sum", "adv_index", "sparse_fill_empty_rows"]
 
 
 # -- collapse_sum_to ------------------------------------------------------------
@@ -472,6 +472,62 @@ def adv_index(inputs):
     return make_call("adv_index", [Tuple(list(inputs))])
 
 
+# -- sparse_fill_empty_rows (TVM 0.8) -----------------------------------------------------
+def _sparse_fill_empty_rows_rel(arg_types, attrs):
+    indices = tensor_arg(arg_types, 0, "sparse_indices")
+    values = tensor_arg(arg_types, 1, "sparse_values")
+    dense_shape = tensor_arg(arg_types, 2, "dense_shape")
+    default = tensor_arg(arg_types, 3, "default_value")
+    _check_int_arg(indices, "sparse_indices", 2)
+    _check_int_arg(dense_shape, "dense_shape", 1)
+    if len(values.shape) != 1 or not dims_equal(values.shape[0], indices.shape[0]):
+        raise RelationError(f"sparse_values must be 1-D with one value per index, got "
+                            f"{shape_str(values.shape)} for indices {shape_str(indices.shape)}")
+    if len(default.shape) > 1:
+        raise RelationError(f"default_value must be a scalar or (1,), got {shape_str(default.shape)}")
+    # the number of empty rows is known only at run time
+    return TupleType([TensorType((Any(), indices.shape[1]), indices.dtype),
+                      TensorType((Any(),), values.dtype), TensorType((Any(),), "int64")])
+
+
+# No compute: the output sizes depend on the values (the reference interpreter,
+# create_executor("debug") and "vm", evaluates it; relay.build refuses dynamic shapes).
+define("sparse_fill_empty_rows", _sparse_fill_empty_rows_rel, OpPattern.OPAQUE, None, 4)
+
+
+def sparse_fill_empty_rows(sparse_indices, sparse_values, dense_shape, default_value):
+    """Fill the empty rows of a sparse tensor in COO format (TensorFlow's
+    ``sparse.fill_empty_rows``): each row of the dense shape without a value gets
+    one, ``default_value``, in its first column.
+
+    Parameters
+    ----------
+    sparse_indices : relay.Expr
+        ``(N, ndims)`` integer indices, sorted by row (their first column).
+    sparse_values : relay.Expr
+        ``(N,)`` the values.
+    dense_shape : relay.Expr
+        ``(ndims,)`` the dense shape.
+    default_value : relay.Expr
+        ``(1,)`` (or a scalar) the value for the empty rows.
+
+    Returns
+    -------
+    (new_sparse_indices, new_sparse_values, empty_row_indicator) : relay.Tuple
+        The indices and values with one entry added per empty row (in row order),
+        and for every dense row whether it was empty (bool). Their sizes are known
+        only at run time, so ``relay.build`` cannot compile this op (as the graph
+        executor of 0.8 could not); ``create_executor("vm")`` and ``"debug"`` run it.
+    """
+    from .transform import cast, cast_like  # pylint: disable=import-outside-toplevel
+
+    call = make_call("sparse_fill_empty_rows", [sparse_indices, sparse_values, dense_shape,
+                                                default_value])
+    new_indices, new_values, empty = TupleWrapper(call, 3)
+    return Tuple([cast_like(new_indices, sparse_indices), cast_like(new_values, sparse_values),
+                  cast(empty, "bool")])
+
+
 # -- reference kernels ------------------------------------------------------------------------
 def _sparse_to_dense_reference(attrs, args):
     indices, values, default = args
@@ -523,9 +579,27 @@ def _adv_index_reference(attrs, args):
     return np.asarray(data[tuple(np.asarray(i, np.int64) for i in indices)])
 
 
+def _sparse_fill_empty_rows_reference(attrs, args):
+    indices, values, dense_shape, default = args
+    rows = int(dense_shape[0])
+    filled = np.zeros(rows, bool)
+    filled[indices[:, 0][(indices[:, 0] >= 0) & (indices[:, 0] < rows)].astype(np.int64)] = True
+    empty = np.flatnonzero(~filled)
+    added = np.zeros((len(empty), indices.shape[1]), indices.dtype)
+    added[:, 0] = empty
+    # existing entries keep their order; an empty row's entry goes before the first
+    # entry of a later row (a stable merge on the row number)
+    order = np.argsort(np.concatenate([indices[:, 0].astype(np.int64), empty]), kind="stable")
+    new_indices = np.concatenate([indices, added])[order]
+    fill = np.asarray(default).reshape(-1)[:1].astype(values.dtype)
+    new_values = np.concatenate([values, np.repeat(fill, len(empty))])[order]
+    return new_indices, new_values, (~filled).astype(np.int64)
+
+
 def _register_reference():
     from ..reference.ops.registry import register_kernel  # pylint: disable=import-outside-toplevel
 
+    register_kernel("sparse_fill_empty_rows")(_sparse_fill_empty_rows_reference)
     register_kernel("sparse_to_dense")(_sparse_to_dense_reference)
     register_kernel("sparse_reshape")(_sparse_reshape_reference)
     register_kernel("segment_sum")(_segment_sum_reference)

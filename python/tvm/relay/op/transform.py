@@ -359,12 +359,12 @@ def unravel_index(indices, shape):
 
 # TVM 0.8's collapse_sum_to, matrix_set_diag, strided_set (defined in their own module).
 from ._tensor_sets import (  # noqa: E402
-    adv_index, collapse_sum_to, matrix_set_diag, segment_sum, sparse_reshape, sparse_to_dense,
-    strided_set,
+    adv_index, collapse_sum_to, matrix_set_diag, segment_sum, sparse_fill_empty_rows,
+    sparse_reshape, sparse_to_dense, strided_set,
 )
 
 __all__ += ["collapse_sum_to", "matrix_set_diag", "strided_set", "sparse_to_dense", "sparse_reshape",
-            "segment_sum", "adv_index"]
+            "segment_sum", "adv_index", "sparse_fill_empty_rows"]
 
 # TVM 0.8's meshgrid (composed of existing ops, in its own module).
 from ._meshgrid import meshgrid  # noqa: E402
