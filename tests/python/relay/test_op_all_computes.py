@@ -176,12 +176,21 @@ EXAMPLES = {
     "vision.roi_pool": lambda: relay.vision.roi_pool(
         v((2, 3, 8, 8)), relay.const([[0, 1.0, 1.0, 6.0, 5.0], [1, 0.0, 2.0, 7.0, 7.0]]), (2, 2), 1.0),
     "vision.yolo_reorg": lambda: relay.vision.yolo_reorg(v((1, 8, 4, 6)), 2),
+    "unique": lambda: relay.unique(i32((6,)), False, True).astuple(),
+    "searchsorted": lambda: relay.searchsorted(
+        relay.const([[0.0, 1.0, 2.5], [-1.0, 0.0, 0.5]], "float32"), v((2, 4)), True, "int64"),
+    "sparse_to_dense": lambda: relay.sparse_to_dense(i32((2, 2)), (3, 3), v((2,), name="s"), relay.const(0.5)),
+    "sparse_reshape": lambda: relay.sparse_reshape(i32((3, 2)), relay.const([2, 3]), relay.const([3, -1])).astuple(),
+    "segment_sum": lambda: relay.segment_sum(v((4, 3)), i32((4,), "s"), 3),
+    "adv_index": lambda: relay.adv_index([v((3, 4, 5)), i32((2, 1)), i32((1, 3), "j")]),
+    "nn.correlation": lambda: relay.nn.correlation(v((1, 3, 8, 8)), v((1, 3, 8, 8), name="y"), 3, 2, 1, 1, 2,
+                                                   True, "NCHW"),
     "annotation.checkpoint": lambda: relay.annotation.checkpoint(v((2, 3))),
     "annotation.stop_fusion": lambda: relay.annotation.stop_fusion(v((2, 3))),
 }
 
 # Ops registered without a compute, on purpose.
-NO_COMPUTE = {"nn.dropout"}
+NO_COMPUTE = {"nn.dropout", "sparse_fill_empty_rows"}  # (output sizes known only at run time)
 
 
 def _library_ops():
