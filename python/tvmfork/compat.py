@@ -36,6 +36,10 @@ error_names
     ``tvm.error.TVMError`` (``RuntimeError``, the base of the base's errors).
 te_size_var
     ``te.size_var`` (a ``te.var``: the base has no ``SizeVar``).
+runtime_container
+    ``tvm.runtime.container``: 0.8's ``ADT`` (the tuple value an executor
+    returns; here a Python list or tuple, so ``ADT`` is an abstract class
+    that they are instances of) and ``tuple_object(fields)``.
 device_compat
     ``Device.device_type``; ``tvm.device("llvm")`` maps a target to its device.
 pass_context_options
@@ -60,6 +64,7 @@ thread_pool_size
     (:func:`physical_cores`), before the pool starts; child processes
     (measurement workers) inherit it.
 """
+import abc
 import functools
 import os
 import sys
@@ -538,6 +543,36 @@ def te_size_var():
     te.size_var = size_var
 
 
+class ADT(abc.ABC):  # pylint: disable=too-few-public-methods
+    """0.8's runtime tuple (``tvm.runtime.container.ADT``). The fork's
+    executors return a tuple value as a Python ``list`` (vm, graph) or
+    ``tuple`` (debug) of tensors; both are registered as virtual subclasses,
+    so ``isinstance(value, ADT)`` holds and ``len`` / indexing work as on
+    0.8's ADT."""
+
+
+ADT.register(list)
+ADT.register(tuple)
+
+
+def runtime_container():
+    """``tvm.runtime.container`` with ``ADT`` and ``tuple_object``."""
+    import tvm.runtime  # pylint: disable=import-outside-toplevel
+
+    if hasattr(tvm.runtime, "container"):
+        return
+    module = types.ModuleType("tvm.runtime.container", "0.8's runtime containers (see tvmfork.compat).")
+
+    def tuple_object(fields=None):
+        """A runtime tuple of ``fields`` (0.8's ``tuple_object``): a list here."""
+        return list(fields or [])
+
+    module.ADT = ADT
+    module.tuple_object = tuple_object
+    sys.modules["tvm.runtime.container"] = module
+    tvm.runtime.container = module
+
+
 def device_compat():
     """``Device.device_type`` (0.8's name of the DLPack device type) and
     ``tvm.device("llvm")``: 0.8 mapped a target string to its device."""
@@ -782,6 +817,7 @@ PATCHES = (
     testing_helpers,
     error_names,
     te_size_var,
+    runtime_container,
     device_compat,
     pass_context_options,
     pass_info_defaults,

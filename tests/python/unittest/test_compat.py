@@ -162,6 +162,26 @@ def test_error_names_and_size_var_and_device():
         tvm.device("no_such_device_kind")
 
 
+def test_runtime_container_adt_is_the_executors_tuple_and_te_compiler_names_the_engine():
+    import numpy as np
+    from tvm import relay
+    from tvm.runtime.container import ADT, tuple_object
+
+    x = relay.var("x", shape=(2,))
+    func = relay.Function([x], relay.Tuple([x, relay.add(x, relay.const(1.0))]))
+    for kind in ("debug", "vm", "graph"):
+        value = relay.create_executor(kind, mod=tvm.IRModule.from_expr(func)).evaluate()(np.ones(2, "float32"))
+        assert isinstance(value, ADT) and len(value) == 2, kind
+        np.testing.assert_allclose(value[1].numpy(), [2.0, 2.0])
+    single = relay.create_executor("vm", mod=tvm.IRModule.from_expr(relay.Function([x], x))).evaluate()(
+        np.ones(2, "float32"))
+    assert not isinstance(single, ADT)
+    assert len(tuple_object([1, 2])) == 2
+    engine = relay.backend.te_compiler.get()
+    assert engine is relay.backend.compile_engine.get()
+    engine.clear()
+
+
 def test_pass_context_accepts_relay_options_and_fuse_ops_honours_max_depth():
     from tvm import relay
 

@@ -3,4 +3,4 @@
 ``backend.interpreter`` only re-exports the NumPy reference interpreter, which
 lives in :mod:`tvm.relay.reference`.
 """
-from . import compile_engine
+from . import compile_engine, te_compiler
