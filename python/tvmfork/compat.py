@@ -36,6 +36,9 @@ error_names
     ``tvm.error.TVMError`` (``RuntimeError``, the base of the base's errors).
 te_size_var
     ``te.size_var`` (a ``te.var``: the base has no ``SizeVar``).
+ffi_toplevel_names
+    ``tvm.register_func`` / ``tvm.register_object`` (0.8 exported them at the
+    top level; :mod:`tvm._ffi` has them with 0.8's signatures).
 runtime_container
     ``tvm.runtime.container``: 0.8's ``ADT`` (the tuple value an executor
     returns; here a Python list or tuple, so ``ADT`` is an abstract class
@@ -543,6 +546,16 @@ def te_size_var():
     te.size_var = size_var
 
 
+def ffi_toplevel_names():
+    """``tvm.register_func`` and ``tvm.register_object`` as in 0.8."""
+    import tvm  # pylint: disable=import-outside-toplevel
+    import tvm._ffi  # pylint: disable=import-outside-toplevel
+
+    for name in ("register_func", "register_object", "get_global_func"):
+        if not hasattr(tvm, name):
+            setattr(tvm, name, getattr(tvm._ffi, name))
+
+
 class ADT(abc.ABC):  # pylint: disable=too-few-public-methods
     """0.8's runtime tuple (``tvm.runtime.container.ADT``). The fork's
     executors return a tuple value as a Python ``list`` (vm, graph) or
@@ -817,6 +830,7 @@ PATCHES = (
     testing_helpers,
     error_names,
     te_size_var,
+    ffi_toplevel_names,
     runtime_container,
     device_compat,
     pass_context_options,

@@ -162,7 +162,7 @@ def test_error_names_and_size_var_and_device():
         tvm.device("no_such_device_kind")
 
 
-def test_runtime_container_adt_is_the_executors_tuple_and_te_compiler_names_the_engine():
+def test_0_8_runtime_names_adt_te_compiler_and_register_func():
     import numpy as np
     from tvm import relay
     from tvm.runtime.container import ADT, tuple_object
@@ -177,6 +177,11 @@ def test_runtime_container_adt_is_the_executors_tuple_and_te_compiler_names_the_
         np.ones(2, "float32"))
     assert not isinstance(single, ADT)
     assert len(tuple_object([1, 2])) == 2
+    @tvm.register_func("tvmfork.test.add_one", override=True)
+    def add_one(value):
+        return value + 1
+
+    assert tvm.get_global_func("tvmfork.test.add_one")(1) == 2
     engine = relay.backend.te_compiler.get()
     assert engine is relay.backend.compile_engine.get()
     engine.clear()
