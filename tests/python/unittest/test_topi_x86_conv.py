@@ -75,13 +75,15 @@ def test_conv2d_nchw(case, isa_target):
     close(got, ref.conv2d_nchw_python(xn, dilated(wn, d, (2, 3)), s, pad))
 
 
+@pytest.mark.parametrize("outer", ["oc", "pixel"])
 @pytest.mark.parametrize("case", CONV2D_CASES)
-def test_conv2d_nhwc(case, isa_target):
+def test_conv2d_nhwc(case, outer, isa_target):
     n, c, size, k, r, s, p, d = case
     x = te.placeholder((n, size, size, c), name="x")
     w = te.placeholder((r, r, c, k), name="w")
     out = topi.nn.conv2d_nhwc(x, w, s, p, d)
-    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nhwc, target=isa_target)
+    (xn, wn), got = run([x, w], [out], x86.schedule_conv2d_nhwc, cfg={"outer": outer},
+                        target=isa_target)
     close(got, ref.conv2d_nhwc_python(xn, dilated(wn, d, (0, 1)), s, p))
 
 
@@ -107,13 +109,17 @@ def x86_blocks(sch):
     return all_blocks(sch)
 
 
-def test_conv2d_nhwc_fused_epilogue(isa_target):
+@pytest.mark.parametrize("outer", ["oc", "pixel"])
+def test_conv2d_nhwc_fused_epilogue(outer, isa_target):
+    """conv + bias + residual add + relu, with either loop order of the tiles."""
     x = te.placeholder((2, 10, 10, 8), name="x")
     w = te.placeholder((3, 3, 8, 24), name="w")
     b = te.placeholder((24,), name="b")
-    out = topi.nn.relu(topi.add(topi.nn.conv2d_nhwc(x, w, 2, 1, 1), b))
-    (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nhwc, target=isa_target)
-    close(got, np.maximum(ref.conv2d_nhwc_python(xn, wn, 2, 1) + bn, 0))
+    res = te.placeholder((2, 5, 5, 24), name="res")
+    out = topi.nn.relu(topi.add(topi.add(topi.nn.conv2d_nhwc(x, w, 2, 1, 1), b), res))
+    (xn, wn, bn, rn), got = run([x, w, b, res], [out], x86.schedule_conv2d_nhwc,
+                                cfg={"outer": outer}, target=isa_target)
+    close(got, np.maximum(ref.conv2d_nhwc_python(xn, wn, 2, 1) + bn + rn, 0))
 
 
 def test_conv2d_nchw_tuned_config(isa_target):
@@ -185,6 +191,16 @@ def test_fallback_config_values(cpu):
     assert small["tile_oc"] // lanes * 7 <= cpu.accumulators
     with pytest.raises(KeyError, match="no knob 'tile_xyz'"):
         cfg["tile_xyz"]  # pylint: disable=pointless-statement
+
+    def nhwc_cfg(c, size, k, r):
+        x = te.placeholder((1, size, size, c), name="x")
+        w = te.placeholder((r, r, c, k), name="w")
+        return x86.fallback_conv2d_nhwc_config(topi.nn.conv2d_nhwc(x, w, 1, r // 2, 1).op, cpu)
+
+    # pixel tiles outermost where the output outweighs the weights, channel tiles where
+    # the weights do
+    assert nhwc_cfg(64, 56, 256, 1)["outer"] == "pixel"
+    assert nhwc_cfg(512, 7, 512, 3)["outer"] == "oc"
 
 
 def test_schedule_rejects_wrong_anchor():

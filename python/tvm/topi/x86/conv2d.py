@@ -113,12 +113,30 @@ def fallback_conv2d_nhwc_config(op, cpu):
     innermost, contiguous in input and packed kernel), ``tile_ic`` (1),
     ``unroll_kw`` (False), ``inline_pad`` (False). Measured here: packing
     and the hwc order beat the unpacked kernel at every ResNet layer size.
+
+    ``outer``: which tile loop is outermost. ``"oc"`` (output-channel
+    tiles: each weight slice is used by every pixel while in cache) where the
+    weights are at least as large as the output, ``"pixel"`` otherwise: a
+    pixel tile then runs all its channel tiles in a row, so the output (and a
+    fused residual) is written (read) row after row, in memory order, instead
+    of one channel slice of every row per sweep. Measured here (AVX-512, 2
+    cores) inside ResNet-50, kernels run in sequence as in the graph: 31.6
+    -> 27.8 ms; 1x1 128->512 at 28x28 with a residual, alone: 456 -> 390 us.
     """
-    (_, _, ow, oc), _ = anchor_shapes(op)
-    tile_oc, tile_ow = register_tile(oc, ow, cpu)
+    out_shape, ins = anchor_shapes(op)
+    tile_oc, tile_ow = register_tile(out_shape[3], out_shape[2], cpu)
+    weights = _volume(ins[1]) if len(ins) > 1 else 0
+    outer = "pixel" if weights < _volume(out_shape) else "oc"
     return ScheduleConfig("conv2d_nhwc", tile_oc=tile_oc, tile_oh=1, tile_ow=tile_ow,
                           pack_kernel=True, reduce_order="hwc", tile_ic=1, unroll_kw=False,
-                          inline_pad=False)
+                          inline_pad=False, outer=outer)
+
+
+def _volume(shape):
+    size = 1
+    for dim in shape:
+        size *= dim
+    return size
 
 
 def pack_kernel_oc(sch, anchor, tile_oc, kernel_read=1):
@@ -187,7 +205,10 @@ def _plan_nhwc(op, cfg, cpu):
         "reduce_order": [0, 1, 2] if hwc else [2, 0, 1],
         "reduce_tiles": [1, 1, cfg.get("tile_ic", 1)] if hwc else None,
         "unroll_reduce": bool(cfg["unroll_kw"]),
-        "outer_order": [3, 0, 1, 2],  # output-channel tiles outermost: weight reuse
+        # output-channel tiles outermost (each weight slice stays in cache while the
+        # pixels that use it run) or innermost (each pixel tile writes whole rows
+        # of the output, and reads whole rows of a fused residual, in order)
+        "outer_order": [3, 0, 1, 2] if cfg.get("outer", "oc") == "oc" else [0, 1, 2, 3],
     }
     if prepare is not None:
         plan["prepare"] = prepare
