@@ -210,3 +210,21 @@ def register_type_rel(op_name, rel=None, level=10):
         return func
 
     return _register(rel) if rel is not None else _register
+
+
+def register_gradient(op_name, fgradient=None, level=10):
+    """Register the gradient of an operator (0.8's ``FPrimalGradient``); usable as a decorator.
+
+    ``fgradient(orig_call, output_grad) -> [expr]`` receives the type-checked call
+    and the adjoint of its output (a tuple expression for an op returning a
+    tuple) and returns one adjoint expression per argument of the call (a tuple
+    expression for a tuple argument), in terms of Relay expressions;
+    :func:`tvm.relay.transform.gradient` composes them. The op library's
+    gradients are in :mod:`tvm.relay.op._tensor_grad`.
+    """
+
+    def _register(func):
+        get(op_name).set_attr("FPrimalGradient", func, level)
+        return func
+
+    return _register(fgradient) if fgradient is not None else _register

@@ -13,9 +13,8 @@ Networks: :mod:`.resnet`, :mod:`.resnet_3d`, :mod:`.mobilenet`, :mod:`.mlp`,
 Helpers: :func:`create_workload`, :func:`run_opt_pass`,
 :func:`run_infer_type`, :func:`rand`, :func:`count_ops`, :class:`TempOpAttr`.
 
-``check_grad`` raises ``NotImplementedError``: it compares the gradient pass
-(automatic differentiation), which this fork does not have, with numerical
-gradients. Not provided (they need parts of Relay this fork does not have): the prelude and Peano numbers (``nat``; no algebraic data
+``check_grad`` compares ``relay.transform.gradient`` (automatic differentiation)
+with numerical gradients, as 0.8's. Not provided (they need parts of Relay this fork does not have): the prelude and Peano numbers (``nat``; no algebraic data
 types), ``to_python`` / ``run_as_python``, and the framework-specific helpers
 (``tf``, ``tflite``, ``darknet``, ``yolo_detection``, ``byoc``).
 """
@@ -76,17 +75,87 @@ def run_opt_pass(expr, opt_pass, import_prelude=False):
 
 def check_grad(func, inputs=None, test_inputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, scale=None,
                mean=0, mode="higher_order", target_devices=None, executor_kind="debug"):
-    """0.8's gradient check of ``func``: not available (raises ``NotImplementedError``).
+    """Check ``relay.transform.gradient(func)`` against numerical gradients (TVM 0.8's helper).
 
-    It compared ``relay.transform.gradient`` (automatic differentiation) with
-    finite differences; the fork has no gradient pass.
+    The gradient of ``sum(func(*inputs))`` by automatic differentiation is compared,
+    input by input, with central differences
+    ``sum(func(.., x + eps, ..) - func(.., x - eps, ..)) / (2 * eps)`` taken one
+    element at a time, by ``np.testing.assert_allclose(atol, rtol)``.
+
+    Parameters
+    ----------
+    func : relay.Function
+        The function to check.
+    inputs : Optional[List[np.ndarray]]
+        Its arguments; by default ``mean + scale * randn`` of each parameter's type.
+    test_inputs : Optional[List[np.ndarray]]
+        The arguments (objects of ``inputs``) whose gradients are checked; all by default
+        (leave out non-differentiable ones, such as indices).
+    eps, atol, rtol : float
+        Step of the central differences and the tolerances of the comparison.
+    scale, mean : float
+        Standard deviation (default ``10 * eps``, as 0.8) and mean of the random inputs.
+    mode : str
+        The gradient pass's mode (``"higher_order"`` or ``"first_order"``).
+    target_devices : Optional[List[Tuple[target, device]]]
+        Where to run; default ``tvm.testing.enabled_targets()``.
+    executor_kind : str
+        The executor of ``create_executor`` (``"debug"``, ``"vm"``, ``"graph"``).
     """
-    del inputs, test_inputs, eps, atol, rtol, scale, mean, mode, target_devices, executor_kind
-    name = getattr(func, "name_hint", None) or type(func).__name__
-    raise NotImplementedError(
-        f"relay.testing.check_grad({name}): Relay automatic differentiation "
-        "(relay.transform.gradient) is not available in this fork"
-    )
+    import tvm.testing  # pylint: disable=import-outside-toplevel
+    from .. import build_module  # pylint: disable=import-outside-toplevel
+
+    fwd_func = run_infer_type(func)
+    bwd_func = run_infer_type(_transform.gradient(fwd_func, mode=mode))
+    if scale is None:
+        scale = 10 * eps
+    if inputs is None:
+        inputs = [_np_randn_from_type(p.checked_type, scale=scale, mean=mean) for p in fwd_func.params]
+    if test_inputs is None:
+        test_inputs = inputs
+    if target_devices is None:
+        target_devices = tvm.testing.enabled_targets()
+    positions = [next(i for i, x in enumerate(inputs) if x is t) for t in test_inputs]
+    assert positions, "check_grad: no input to test"
+
+    for target, dev in target_devices:
+        bwd = build_module.create_executor(executor_kind, device=dev, target=target).evaluate(bwd_func)
+        fwd = build_module.create_executor(executor_kind, device=dev, target=target).evaluate(fwd_func)
+        grads = _grad_values(bwd(*inputs), len(inputs))
+        for pos in positions:
+            x = inputs[pos]
+            numeric = np.zeros(x.shape)
+            for idx in np.ndindex(*x.shape):
+                saved = x[idx]
+                x[idx] = saved + eps
+                plus = _as_float64(fwd(*inputs))
+                x[idx] = saved - eps
+                minus = _as_float64(fwd(*inputs))
+                x[idx] = saved
+                numeric[idx] = np.sum(plus - minus) / (2 * eps)
+            np.testing.assert_allclose(grads[pos], numeric, atol=atol, rtol=rtol)
+
+
+def _as_float64(value):
+    """A forward result as one float64 array (the fields of a tuple result concatenated)."""
+    if hasattr(value, "numpy"):
+        return value.numpy().astype("float64").ravel()
+    if isinstance(value, np.ndarray):
+        return value.astype("float64").ravel()
+    return np.concatenate([_as_float64(v) for v in value]) if len(value) else np.zeros(0)
+
+
+def _grad_values(result, count):
+    """The ``count`` gradients of a gradient function's result ``(value, (d1..dn))``.
+
+    The debug executor returns the nested tuple; the graph executor and the VM
+    return the fields flattened, the gradients last.
+    """
+    if len(result) == 2 and not hasattr(result[1], "numpy") and len(result[1]) == count:
+        grads = list(result[1])
+    else:
+        grads = list(result)[-count:]
+    return [g.numpy().astype("float64") for g in grads]
 
 
 def run_infer_type(expr):

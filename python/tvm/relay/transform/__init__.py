@@ -11,6 +11,7 @@ from .pass_infra import (
     register_relay_pass,
 )
 from .simplify_inference import SimplifyInference
+from .gradient import gradient
 from .fold_constant import FoldConstant, FoldConstantExpr, fold_constant
 from .fold_scale_axis import BackwardFoldScaleAxis, FoldScaleAxis, ForwardFoldScaleAxis
 from .eliminate_common_subexpr import EliminateCommonSubexpr

@@ -1,0 +1,255 @@
+"""Reverse-mode automatic differentiation: ``relay.transform.gradient`` (TVM 0.8's API).
+
+``gradient(fn)`` turns ``fn(x1, ..., xn) -> T`` into
+``fn(x1, ..., xn) -> (T, (dx1, ..., dxn))`` where ``dxi`` is the gradient of the
+sum of every element of the output (the adjoint of the output is seeded with
+ones, as 0.8 did) with respect to ``xi``.
+
+How: the body is turned into a data-flow graph (``let`` bindings are inlined,
+shared sub-expressions stay shared), type-checked, and walked once backwards
+from the output; each operator call hands the adjoint of its output to the
+operator's registered gradient (``"FPrimalGradient"``, see
+:func:`tvm.relay.op.register_gradient` and :mod:`tvm.relay.op._tensor_grad`),
+which returns one adjoint expression per argument; adjoints reaching the same
+expression are added. The result is one expression DAG, so the forward values
+are computed once and reused by the backward part.
+
+0.8 had two modes: ``"first_order"`` (programs of tensors and tuples) and
+``"higher_order"`` (any program, through references and closures). This fork has
+no references or closures, so both modes accept the same first-order programs --
+operator calls, tuples and their projections, ``let``, constants, variables --
+and give the same function (for such programs 0.8's two modes compute the same
+values). Anything else (``if``, calls of functions or globals, references,
+pattern matching) raises :class:`GradientNotSupported` naming the construct.
+"""
+from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from ..function import Function
+from ..op.op import Op
+from ..ty import TupleType
+
+__all__ = ["gradient", "GradientNotSupported"]
+
+
+class GradientNotSupported(NotImplementedError):
+    """The program uses a construct automatic differentiation does not handle here."""
+
+
+def gradient(expr, mod=None, mode="higher_order"):
+    """The gradient function of ``expr`` (TVM 0.8's ``relay.transform.gradient``).
+
+    Parameters
+    ----------
+    expr : relay.Function
+        The function to differentiate (first-order: see the module docstring).
+    mod : Optional[tvm.IRModule]
+        The module its global references are resolved in (only used for type
+        inference: calls of globals are not differentiated).
+    mode : str
+        ``"higher_order"`` (default) or ``"first_order"``; both give the same
+        function for the programs supported.
+
+    Returns
+    -------
+    expr : relay.Function
+        ``fn(x1..xn) -> (T, (dx1..dxn))``, the gradient of ``sum(fn(x1..xn))``.
+    """
+    if mode not in ("higher_order", "first_order"):
+        raise ValueError(f"gradient: unknown mode {mode!r}; expected 'higher_order' or 'first_order'")
+    if not isinstance(expr, Function):
+        raise TypeError(f"gradient: expected a relay.Function, got {type(expr).__name__}")
+    if expr.type_params:
+        raise GradientNotSupported("gradient: polymorphic functions (type parameters) are not supported")
+    from ..op import _tensor_grad  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    from .type_infer import infer_type  # pylint: disable=import-outside-toplevel
+
+    body = _Inliner().visit(expr.body)
+    forward = Function(list(expr.params), body)
+    infer_type(forward, mod)
+    return _Reverse(forward).run()
+
+
+class _Inliner:
+    """Copies the body as a DAG: ``let`` bound values replace their variables."""
+
+    def __init__(self):
+        self.memo = {}
+        self.env = {}
+
+    def visit(self, node):
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key][1]
+        out = self._visit(node)
+        self.memo[key] = (node, out)  # keep node alive so its id stays unique
+        return out
+
+    def _visit(self, node):
+        if isinstance(node, Var):
+            return self.env.get(node, node)
+        if isinstance(node, (Constant, Op)):
+            return node
+        if isinstance(node, Let):
+            self.env[node.var] = self.visit(node.value)
+            return self.visit(node.body)
+        if isinstance(node, Tuple):
+            return Tuple([self.visit(f) for f in node.fields])
+        if isinstance(node, TupleGetItem):
+            return TupleGetItem(self.visit(node.tuple_value), node.index)
+        if isinstance(node, Call):
+            if not isinstance(node.op, Op):
+                what = ("a call of the global function " + node.op.name_hint
+                        if isinstance(node.op, GlobalVar) else
+                        "a call of a local function (closure)" if isinstance(node.op, (Function, Var))
+                        else f"a call of {type(node.op).__name__}")
+                raise GradientNotSupported(
+                    f"gradient: {what} is not supported (only operator calls are "
+                    "differentiated; this fork has no higher-order automatic differentiation)")
+            return Call(node.op, [self.visit(a) for a in node.args], node.attrs, node.type_args)
+        if isinstance(node, If):
+            raise GradientNotSupported("gradient: 'if' expressions are not supported (control flow)")
+        if isinstance(node, Function):
+            raise GradientNotSupported(
+                "gradient: a function literal inside the body (closure) is not supported")
+        if isinstance(node, GlobalVar):
+            raise GradientNotSupported(f"gradient: the global {node.name_hint} is not supported")
+        raise GradientNotSupported(f"gradient: {type(node).__name__} is not supported "
+                                   "(references, ADTs and pattern matching are not available)")
+
+
+def _zeros_like(expr):
+    from ..op.tensor import zeros_like  # pylint: disable=import-outside-toplevel
+
+    return zeros_like(expr)
+
+
+def _ones_like(expr):
+    from ..op.tensor import ones_like  # pylint: disable=import-outside-toplevel
+
+    return ones_like(expr)
+
+
+def _add(lhs, rhs):
+    from ..op.tensor import add  # pylint: disable=import-outside-toplevel
+
+    return add(lhs, rhs)
+
+
+def _field(expr, i):
+    return expr.fields[i] if isinstance(expr, Tuple) else TupleGetItem(expr, i)
+
+
+class _Reverse:
+    """The backward walk over one typed forward DAG.
+
+    An adjoint is a tree shaped like the value's type: an expression (or None for
+    zero) for a tensor, a list of trees for a tuple.
+    """
+
+    def __init__(self, func):
+        self.func = func
+        self.order = []
+        self.depends = {}
+        self.adjoint = {}
+        self.params = set(func.params)
+
+    def _topo(self, root):
+        seen = set()
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                self.order.append(node)
+                kids = self._children(node)
+                self.depends[id(node)] = node in self.params if isinstance(node, Var) else any(
+                    self.depends[id(k)] for k in kids)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for kid in reversed(self._children(node)):
+                if id(kid) not in seen:
+                    stack.append((kid, False))
+
+    @staticmethod
+    def _children(node):
+        if isinstance(node, Call):
+            return list(node.args)
+        if isinstance(node, Tuple):
+            return list(node.fields)
+        if isinstance(node, TupleGetItem):
+            return [node.tuple_value]
+        return []
+
+    def _accumulate(self, node, tree):
+        if tree is None or not self.depends.get(id(node), False):
+            return
+        self.adjoint[id(node)] = self._add_trees(self.adjoint.get(id(node)), tree)
+
+    def _add_trees(self, a, b):
+        if a is None:
+            return b
+        if b is None:
+            return a
+        if isinstance(a, list):
+            return [self._add_trees(x, y) for x, y in zip(a, b)]
+        return _add(a, b)
+
+    def _materialize(self, tree, value, ty):
+        if isinstance(ty, TupleType):
+            return Tuple([
+                self._materialize(None if tree is None else tree[i], _field(value, i), t)
+                for i, t in enumerate(ty.fields)
+            ])
+        return _zeros_like(value) if tree is None else tree
+
+    def _to_tree(self, expr, ty):
+        if isinstance(ty, TupleType):
+            return [self._to_tree(_field(expr, i), t) for i, t in enumerate(ty.fields)]
+        return expr
+
+    def _seed(self, value, ty):
+        if isinstance(ty, TupleType):
+            return [self._seed(_field(value, i), t) for i, t in enumerate(ty.fields)]
+        return _ones_like(value)
+
+    def run(self):
+        body = self.func.body
+        self._topo(body)
+        self._accumulate(body, self._seed(body, body.checked_type))
+        for node in reversed(self.order):
+            tree = self.adjoint.get(id(node))
+            if tree is None:
+                continue
+            if isinstance(node, Tuple):
+                for i, f in enumerate(node.fields):
+                    self._accumulate(f, tree[i])
+            elif isinstance(node, TupleGetItem):
+                src = node.tuple_value
+                parts = [None] * len(src.checked_type.fields)
+                parts[node.index] = tree
+                self._accumulate(src, parts)
+            elif isinstance(node, Call):
+                self._call(node, tree)
+        grads = [self._materialize(self.adjoint.get(id(p)), p, p.checked_type)
+                 for p in self.func.params]
+        return Function(list(self.func.params), Tuple([body, Tuple(grads)]))
+
+    def _call(self, call, tree):
+        op = call.op
+        fgrad = op.get_attr("FPrimalGradient")
+        if fgrad is None:
+            raise GradientNotSupported(
+                f"gradient: missing gradient for operator {op.name} (register one with "
+                "relay.op.register_gradient)")
+        out_grad = self._materialize(tree, call, call.checked_type)
+        grads = fgrad(call, out_grad)
+        if isinstance(grads, Tuple):
+            grads = list(grads.fields)
+        grads = list(grads)
+        if len(grads) != len(call.args):
+            raise ValueError(f"gradient of {op.name} returned {len(grads)} values for "
+                             f"{len(call.args)} arguments")
+        for arg, grad in zip(call.args, grads):
+            if grad is not None:
+                self._accumulate(arg, self._to_tree(grad, arg.checked_type))
