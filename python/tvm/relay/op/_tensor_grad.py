@@ -176,11 +176,17 @@ def _copy_grad(orig, grad):
     return [grad]
 
 
+# identity annotations: the adjoint passes through (checkpointing only changes what a
+# compiler keeps in memory, not values)
+for _name in ("annotation.checkpoint", "annotation.stop_fusion", "on_device"):
+    register_gradient(_name, lambda orig, grad: [grad])
+
+
 @register_gradient("nn.leaky_relu")
 def _leaky_relu_grad(orig, grad):
     x = orig.args[0]
     alpha = _scalar(float(orig.attrs.alpha), x)
-    return [_t.where(_t.greater(x, _t.zeros_like(x)), grad, _t.multiply(grad, alpha))]
+    return [_tr.where(_t.greater(x, _t.zeros_like(x)), grad, _t.multiply(grad, alpha))]
 
 
 for _name in ("sign", "floor", "ceil", "round", "trunc", "zeros_like", "ones_like", "shape_of",
@@ -195,7 +201,7 @@ def _clip_grad(orig, grad):
     x = orig.args[0]
     low = _t.greater_equal(x, _scalar(float(orig.attrs.a_min), x))
     high = _t.less_equal(x, _scalar(float(orig.attrs.a_max), x))
-    return [_t.where(_t.logical_and(low, high), grad, _t.zeros_like(grad))]
+    return [_tr.where(_t.logical_and(low, high), grad, _t.zeros_like(grad))]
 
 
 @register_gradient("cast")
@@ -253,7 +259,7 @@ def _select_grad(pick_lhs):
         x, y = orig.args
         mask = pick_lhs(x, y)
         zeros = _t.zeros_like(grad)
-        return [_collapse(_t.where(mask, grad, zeros), x), _collapse(_t.where(mask, zeros, grad), y)]
+        return [_collapse(_tr.where(mask, grad, zeros), x), _collapse(_tr.where(mask, zeros, grad), y)]
 
     return fgrad
 
@@ -266,8 +272,8 @@ register_gradient("minimum", _select_grad(_t.less_equal))
 def _where_grad(orig, grad):
     cond, x, y = orig.args
     zeros = _t.zeros_like(grad)
-    return [_t.zeros_like(cond), _collapse(_t.where(cond, grad, zeros), x),
-            _collapse(_t.where(cond, zeros, grad), y)]
+    return [_t.zeros_like(cond), _collapse(_tr.where(cond, grad, zeros), x),
+            _collapse(_tr.where(cond, zeros, grad), y)]
 
 
 @register_gradient("collapse_sum_like")
@@ -622,7 +628,7 @@ def _max_pool2d_grad(orig, grad):
                 taken = _t.logical_or(taken, hit)
             else:
                 taken = hit
-            parts.append(_t.where(hit, grad, _t.zeros_like(grad)))
+            parts.append(_tr.where(hit, grad, _t.zeros_like(grad)))
     k = pool[0] * pool[1]
     windows = _tr.reshape(_t.stack(parts, axis=2), [n * c, k, oh, ow])
     onehot = np.zeros((k, 1, pool[0], pool[1]), dtype=dtype)
@@ -692,23 +698,29 @@ def _conv2d_grad(orig, grad):
 
 @register_gradient("nn.nll_loss")
 def _nll_loss_grad(orig, grad):
-    """loss = -sum_i w[t_i] p[i, t_i] (/ sum_i w[t_i] for 'mean'); ignored targets count for nothing."""
+    """loss_i = -w[t_i] p[i, t_i] (0 when t_i is ignore_index); summed, averaged by
+    sum_i w[t_i] ('mean'), or kept per sample ('none')."""
     predictions, targets, weights = orig.args
-    pshape = _shape(predictions)
-    classes = pshape[1]
+    classes = _shape(predictions)[1]
     attrs = orig.attrs
-    picked = _tr.take(weights, targets, axis=0)  # w[t_i], shape of targets
-    valid = _tr.cast_like(_t.not_equal(targets, const(int(attrs.ignore_index), _dtype(targets))), weights)
-    wt = _t.multiply(picked, valid)
-    onehot = _tr.one_hot(targets, const(1.0, _dtype(predictions)), const(0.0, _dtype(predictions)),
-                         classes, 1, _dtype(predictions))  # (N, C, ...)
+    pdtype = _dtype(predictions)
+    valid = _tr.cast_like(_t.not_equal(targets, const(np.array(int(attrs.ignore_index), _dtype(targets)))),
+                          weights)
+    safe_targets = _t.clip(targets, 0, classes - 1)
+    wt = _t.multiply(_tr.take(weights, safe_targets, axis=0), valid)  # w[t_i], 0 if ignored
+    onehot = _tr.one_hot(safe_targets, const(np.array(1, pdtype)), const(np.array(0, pdtype)),
+                         classes, 1, pdtype)  # (N, C, ...)
+    picked = _r.sum(_t.multiply(onehot, predictions), axis=1)  # p[i, t_i]
     reduction = str(attrs.reduction)
-    scale = grad
     if reduction == "mean":
-        scale = _t.divide(grad, _r.sum(wt))
-    if reduction == "none":
-        scale = _tr.expand_dims(_t.multiply(grad, wt), 1)
+        total = _r.sum(wt)
+        per_sample = _t.divide(grad, total)
+        # d(S / W)/dw_k = sum_{i: t_i = k} (-p[i, t_i] - loss) / W
+        dw_items = _t.multiply(_t.multiply(_t.subtract(_t.negative(picked), orig), valid), per_sample)
     else:
-        scale = _tr.expand_dims(_t.multiply(scale, wt), 1)
-    dpred = _t.negative(_t.multiply(onehot, scale))
-    return [dpred, _t.zeros_like(targets), _t.zeros_like(weights)]
+        per_sample = grad
+        dw_items = _t.multiply(_t.multiply(_t.negative(picked), valid), per_sample)
+    dpred = _t.negative(_t.multiply(onehot, _tr.expand_dims(_t.multiply(per_sample, wt), 1)))
+    dweights = _tr.scatter_add(_t.zeros_like(weights), _tr.reshape(safe_targets, [-1]),
+                               _tr.reshape(_tr.broadcast_to_like(dw_items, targets), [-1]), 0)
+    return [dpred, _t.zeros_like(targets), dweights]
