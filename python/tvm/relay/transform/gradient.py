@@ -55,6 +55,10 @@ def gradient(expr, mod=None, mode="higher_order"):
     """
     if mode not in ("higher_order", "first_order"):
         raise ValueError(f"gradient: unknown mode {mode!r}; expected 'higher_order' or 'first_order'")
+    active = ()
+    if isinstance(expr, GlobalVar):
+        active = (expr.name_hint,)
+        expr = _resolve_global(expr, mod)
     if not isinstance(expr, Function):
         raise TypeError(f"gradient: expected a relay.Function, got {type(expr).__name__}")
     if expr.type_params:
@@ -62,18 +66,25 @@ def gradient(expr, mod=None, mode="higher_order"):
     from ..op import _tensor_grad  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
     from .type_infer import infer_type  # pylint: disable=import-outside-toplevel
 
-    body = _Inliner().visit(expr.body)
+    body = _Inliner(mod, active=active).visit(expr.body)
     forward = Function(list(expr.params), body)
     infer_type(forward, mod)
-    return _Reverse(forward).run()
+    return _Reverse(forward, seed_all=(mode == "first_order")).run()
 
 
 class _Inliner:
-    """Copies the body as a DAG: ``let`` bound values replace their variables."""
+    """Copies the body as a DAG of operator calls, tuples and projections.
 
-    def __init__(self):
+    ``let`` bound values replace their variables; calls of function literals,
+    of let-bound functions and of global functions (from ``mod``) are inlined
+    (beta reduction; first-order programs only, so this keeps their meaning).
+    """
+
+    def __init__(self, mod=None, env=None, active=()):
+        self.mod = mod
         self.memo = {}
-        self.env = {}
+        self.env = dict(env or {})
+        self.active = tuple(active)  # global functions being inlined (recursion check)
 
     def visit(self, node):
         key = id(node)
@@ -85,35 +96,73 @@ class _Inliner:
 
     def _visit(self, node):
         if isinstance(node, Var):
-            return self.env.get(node, node)
+            value = self.env.get(node, node)
+            if isinstance(value, Function):
+                raise GradientNotSupported(
+                    f"gradient: the function {node.name_hint} is used as a value "
+                    "(closures are not supported; only calls of functions are)")
+            return value
         if isinstance(node, (Constant, Op)):
             return node
         if isinstance(node, Let):
-            self.env[node.var] = self.visit(node.value)
+            value = node.value
+            self.env[node.var] = value if isinstance(value, Function) else self.visit(value)
             return self.visit(node.body)
         if isinstance(node, Tuple):
             return Tuple([self.visit(f) for f in node.fields])
         if isinstance(node, TupleGetItem):
             return TupleGetItem(self.visit(node.tuple_value), node.index)
         if isinstance(node, Call):
-            if not isinstance(node.op, Op):
-                what = ("a call of the global function " + node.op.name_hint
-                        if isinstance(node.op, GlobalVar) else
-                        "a call of a local function (closure)" if isinstance(node.op, (Function, Var))
-                        else f"a call of {type(node.op).__name__}")
-                raise GradientNotSupported(
-                    f"gradient: {what} is not supported (only operator calls are "
-                    "differentiated; this fork has no higher-order automatic differentiation)")
-            return Call(node.op, [self.visit(a) for a in node.args], node.attrs, node.type_args)
+            return self._call(node)
         if isinstance(node, If):
             raise GradientNotSupported("gradient: 'if' expressions are not supported (control flow)")
         if isinstance(node, Function):
             raise GradientNotSupported(
-                "gradient: a function literal inside the body (closure) is not supported")
+                "gradient: a function literal used as a value (closure) is not supported")
         if isinstance(node, GlobalVar):
-            raise GradientNotSupported(f"gradient: the global {node.name_hint} is not supported")
+            raise GradientNotSupported(
+                f"gradient: the global function {node.name_hint} used as a value is not supported")
         raise GradientNotSupported(f"gradient: {type(node).__name__} is not supported "
                                    "(references, ADTs and pattern matching are not available)")
+
+    def _call(self, node):
+        callee = node.op
+        if isinstance(callee, Op):
+            return Call(callee, [self.visit(a) for a in node.args], node.attrs, node.type_args)
+        active = self.active
+        if isinstance(callee, Var) and isinstance(self.env.get(callee), Function):
+            callee = self.env[callee]
+        elif isinstance(callee, GlobalVar):
+            if callee.name_hint in active:
+                raise GradientNotSupported(
+                    f"gradient: the global function {callee.name_hint} is recursive "
+                    "(recursion is not supported)")
+            active = active + (callee.name_hint,)
+            callee = _resolve_global(callee, self.mod)
+        if not isinstance(callee, Function):
+            raise GradientNotSupported(
+                f"gradient: a call of {type(node.op).__name__} (a function computed at run "
+                "time) is not supported; only operator calls and calls of known functions are")
+        if callee.type_params:
+            raise GradientNotSupported("gradient: polymorphic functions are not supported")
+        args = [self.visit(a) for a in node.args]
+        env = dict(self.env)
+        env.update(zip(callee.params, args))
+        return _Inliner(self.mod, env, active).visit(callee.body)
+
+
+def _resolve_global(gvar, mod):
+    if mod is None:
+        raise GradientNotSupported(
+            f"gradient: the global function {gvar.name_hint} needs the module (pass mod=)")
+    try:
+        func = mod[gvar]
+    except (KeyError, ValueError, AttributeError, TypeError) as err:
+        raise GradientNotSupported(
+            f"gradient: the global function {gvar.name_hint} is not in the module") from err
+    if not isinstance(func, Function):
+        raise GradientNotSupported(f"gradient: the global {gvar.name_hint} is not a Relay function")
+    return func
 
 
 def _zeros_like(expr):
@@ -145,8 +194,9 @@ class _Reverse:
     zero) for a tensor, a list of trees for a tuple.
     """
 
-    def __init__(self, func):
+    def __init__(self, func, seed_all):
         self.func = func
+        self.seed_all = seed_all
         self.order = []
         self.depends = {}
         self.adjoint = {}
@@ -210,6 +260,10 @@ class _Reverse:
 
     def _seed(self, value, ty):
         if isinstance(ty, TupleType):
+            if not ty.fields:
+                raise GradientNotSupported("gradient: the function returns an empty tuple")
+            if not self.seed_all:  # higher-order mode: the first field only (as 0.8)
+                return [self._seed(_field(value, 0), ty.fields[0])] + [None] * (len(ty.fields) - 1)
             return [self._seed(_field(value, i), t) for i, t in enumerate(ty.fields)]
         return _ones_like(value)
 
