@@ -8,20 +8,31 @@ TensorIR schedule trace (:class:`tvm.s_tir.Trace`) over
 States are stored in logs as ``tvm.ir.save_json(trace.as_json())``.
 
 The DAG itself (tensors, canonical text, hash, workload key, FLOP count) is the
-fork's own; the FLOP count uses the base's ``estimate_tir_flops``.
+fork's own. The FLOP count follows TVM 0.8's contract (``_FlopEstimator``): it is
+read from the TE compute bodies, and a compute's ``FLOP`` attribute replaces the
+estimate for that compute.
 """
 import hashlib
 import json
 import re
 
 import tvm
-from tvm import te
+from tvm import te, tirx
 from tvm.s_tir import Schedule, Trace
+from tvm.sym import Analyzer
 from tvm.topi.generic.input_transform import extract_layout_transforms, find_layout_rewrite_blocks
 
 from .utils import as_target, get_const_tuple
 from .workload_registry import workload_key_to_tensors
 
+
+class InvalidComputeError(tvm.TVMError, ValueError):
+    """A compute definition the auto-scheduler cannot handle.
+
+    Raised by :class:`ComputeDAG`. It is a ``tvm.TVMError`` because TVM 0.8
+    raised one (its C++ check failed), and a ``ValueError`` because the
+    compute handed in is at fault.
+    """
 
 
 class LayoutRewriteOption:
@@ -88,6 +99,165 @@ def state_to_json(state):
     return tvm.ir.save_json(trace.as_json())
 
 
+def _dtype_code(expr):
+    """The DLPack type code of an expression's dtype (None if it has no scalar type)."""
+    dtype = getattr(getattr(expr, "ty", None), "dtype", None)
+    if dtype is None:
+        return None
+    return tvm.DataType(str(dtype)).type_code
+
+
+def _const_extent(extent):
+    if isinstance(extent, int):
+        return extent
+    if isinstance(extent, tirx.IntImm):
+        return int(extent.value)
+    return None
+
+
+class _FlopEstimator:
+    """FLOP count of a list of operations, with TVM 0.8's rules.
+
+    * A compute with a ``FLOP`` attribute counts that number, whatever its body.
+    * Otherwise: (number of output elements) x (operations per element), where
+      an arithmetic, comparison or logical operation counts 1 when one of its
+      operands has the type class (float, int, ...) of the compute's output, so
+      index arithmetic of a float compute is not counted; a reduction counts
+      (reduction iterations) x (combiner + source); ``Select`` and
+      ``if_then_else`` count their condition plus the larger branch; casts,
+      calls and lets count their operands only; loads and constants count 0.
+    * Anything else (an op that is neither a placeholder nor a compute, a
+      non-constant extent, an expression node without a rule) makes the whole
+      estimate fail: the result is -1, as in 0.8.
+
+    Beyond 0.8: shifts and bitwise operations count like the other binary
+    operations (0.8 failed on them; TOPI's vectorising ``exp`` uses them, so a
+    float softmax counts only its float arithmetic), and a reduction extent
+    that depends on the output's axes counts when it simplifies to a constant
+    (0.8 failed on global pooling written as adaptive pooling).
+    """
+
+    _BINARY = (
+        tirx.Add, tirx.Sub, tirx.Mul, tirx.Div, tirx.Mod, tirx.FloorDiv, tirx.FloorMod,
+        tirx.Max, tirx.Min, tirx.EQ, tirx.NE, tirx.LT, tirx.LE, tirx.GT, tirx.GE,
+        tirx.And, tirx.Or,
+        # not in 0.8's list (it failed on them); TOPI's vectorising exp uses shifts
+        tirx.LShift, tirx.RShift, tirx.BitwiseAnd, tirx.BitwiseOr, tirx.BitwiseXor,
+    )
+
+    def __init__(self):
+        self.fail = False
+        self.cur_type_code = None
+        self.analyzer = None
+
+    def estimate(self, ops):
+        """Total FLOPs of ``ops``, or -1.0 when some part cannot be estimated."""
+        total = 0.0
+        for op in ops:
+            if isinstance(op, te.PlaceholderOp):
+                continue
+            if not isinstance(op, te.ComputeOp):
+                return -1.0
+            attrs = op.attrs
+            if attrs is not None and "FLOP" in attrs:
+                total += float(int(attrs["FLOP"]))
+                continue
+            num_element = 1
+            for iv in op.axis:
+                extent = _const_extent(iv.dom.extent)
+                if extent is None:
+                    return -1.0
+                num_element *= extent
+            self.cur_type_code = tvm.DataType(str(op.output(0).dtype)).type_code
+            # A reduction extent written in terms of the output's axes (adaptive
+            # pooling) counts when it simplifies to a constant over their ranges.
+            self.analyzer = Analyzer()
+            for iv in op.axis:
+                self.analyzer.bind(iv.var, iv.dom)
+            per_element = sum(self.visit(body) for body in op.body)
+            if self.fail:
+                return -1.0
+            total += num_element * per_element
+        return total
+
+    def visit(self, expr):  # pylint: disable=too-many-return-statements
+        """Operations of one evaluation of ``expr``."""
+        if isinstance(expr, (tirx.IntImm, tirx.FloatImm, tvm.ir.expr.StringImm)):
+            return 0.0
+        if isinstance(expr, (tvm.ir.expr.Var, tirx.Var)):
+            return 0.0
+        if isinstance(expr, self._BINARY):
+            counted = self.cur_type_code in (_dtype_code(expr.a), _dtype_code(expr.b))
+            return (1.0 if counted else 0.0) + self.visit(expr.a) + self.visit(expr.b)
+        if isinstance(expr, (tirx.Not, tirx.BitwiseNot)):
+            counted = _dtype_code(expr) == self.cur_type_code
+            return (1.0 if counted else 0.0) + self.visit(expr.a)
+        if isinstance(expr, tirx.Cast):
+            return self.visit(expr.value)
+        if isinstance(expr, tirx.Select):
+            return self.visit(expr.condition) + max(
+                self.visit(expr.true_value), self.visit(expr.false_value)
+            )
+        if isinstance(expr, tirx.Reduce):
+            num_iter = 1
+            for iv in expr.axis:
+                extent = _const_extent(iv.dom.extent)
+                if extent is None and self.analyzer is not None:
+                    extent = _const_extent(self.analyzer.simplify(iv.dom.extent))
+                if extent is None:
+                    self.fail = True
+                    return -1.0
+                num_iter *= extent
+            body = 0.0
+            for result, source in zip(expr.combiner.result, expr.source):
+                body += self.visit(result) + self.visit(source)
+            return num_iter * body
+        if isinstance(expr, tirx.Let):
+            return self.visit(expr.value) + self.visit(expr.body)
+        if isinstance(expr, tvm.ir.expr.Call):
+            op_name = getattr(expr.op, "name", None)
+            if op_name == "te.tensor_load":
+                return 0.0  # a load; its indices are not arithmetic of the compute
+            if op_name == "prim.if_then_else":
+                cond, then_value, else_value = expr.args
+                return self.visit(cond) + max(self.visit(then_value), self.visit(else_value))
+            return sum(self.visit(arg) for arg in expr.args)
+        self.fail = True
+        return -1.0
+
+
+def check_compute_validity(tensors):
+    """Raise :class:`InvalidComputeError` for a compute the auto-scheduler cannot handle.
+
+    As TVM 0.8: every op must be a placeholder or a compute, and the iterators
+    of a compute (its spatial and reduction axes) must have distinct names,
+    since states and records name loops by their iterator's name.
+    """
+    seen, stack = set(), [t.op for t in tensors]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if isinstance(op, te.PlaceholderOp):
+            continue
+        if not isinstance(op, te.ComputeOp):
+            raise InvalidComputeError(
+                "ComputeDAG: unsupported operation '%s' (%s): only placeholders and "
+                "te.compute operations can form a compute DAG" % (op.name, type(op).__name__)
+            )
+        names = set()
+        for iv in list(op.axis) + list(op.reduce_axis):
+            name = str(iv.var.name)
+            if name in names:
+                raise InvalidComputeError(
+                    "ComputeDAG: duplicated iterator name '%s' in the compute '%s'. "
+                    "Please use different names for different iterators." % (name, op.name)
+                )
+            names.add(name)
+        stack.extend(t.op for t in op.input_tensors)
+
+
 class ComputeDAG:
     """The computation of a workload: its input and output TE tensors.
 
@@ -116,6 +286,7 @@ class ComputeDAG:
         for tensor in tensors:
             if not isinstance(tensor, te.Tensor):
                 raise TypeError("ComputeDAG: expected te.Tensor, got %s" % type(tensor).__name__)
+        check_compute_validity(tensors)
         self._init(tensors)
 
     def _init(self, tensors):
@@ -156,14 +327,14 @@ class ComputeDAG:
 
     @property
     def flop_ct(self):
-        """Floating point operations of one execution (as counted by the base)."""
-        if self._flop_ct is None:
-            try:
-                from tvm.s_tir.analysis import estimate_tir_flops  # pylint: disable=import-outside-toplevel
+        """Floating point operations of one execution, -1 if they cannot be estimated.
 
-                self._flop_ct = float(estimate_tir_flops(self.mod))
-            except Exception:  # pylint: disable=broad-except
-                self._flop_ct = -1.0
+        Counted on the TE computes with TVM 0.8's rules (see ``_FlopEstimator``);
+        a compute with a ``FLOP`` attribute (``te.compute(..., attrs={"FLOP": n})``)
+        counts ``n``.
+        """
+        if self._flop_ct is None:
+            self._flop_ct = float(_FlopEstimator().estimate(self.ops))
         return self._flop_ct
 
     # -- canonical text, hash, key -------------------------------------------

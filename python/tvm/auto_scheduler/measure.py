@@ -83,6 +83,30 @@ class MeasureInput:
         return self._mod
 
 
+def recover_measure_input(inp, rebuild_state=False):
+    """A measure input whose task is rebuilt from its workload key (as TVM 0.8).
+
+    The new task has the compute DAG of the registered workload and keeps the
+    input's target (with its host), hardware parameters and layout-rewrite
+    option. A state read from a record is the JSON text of a schedule trace;
+    with ``rebuild_state`` it is replayed on the new task's DAG and returned as
+    a :class:`tvm.s_tir.Trace` (0.8 rebuilt the stages of its loop state).
+    """
+    from .search_task import SearchTask  # pylint: disable=import-outside-toplevel
+
+    task = inp.task
+    new_task = SearchTask(
+        workload_key=task.workload_key,
+        target=task.target,
+        hardware_params=task.hardware_params,
+        layout_rewrite_option=task.layout_rewrite_option,
+    )
+    state = inp.state
+    if rebuild_state:
+        state = new_task.compute_dag.apply_steps_from_state(state)[0].trace
+    return MeasureInput(new_task, state)
+
+
 class BuildResult:
     """Result of building one input."""
 
@@ -94,13 +118,30 @@ class BuildResult:
         self.time_cost = time_cost
 
 
+class MeasureCost(float):
+    """One measured run time in seconds: a float that also has ``.value``.
+
+    TVM 0.8 kept ``MeasureResult.costs`` as ``FloatImm`` nodes, so scripts of
+    that era read ``[c.value for c in res.costs]``; plain float arithmetic keeps
+    working as well.
+    """
+
+    __slots__ = ()
+
+    @property
+    def value(self):
+        """The cost as a plain float (0.8's ``FloatImm.value``)."""
+        return float(self)
+
+
 class MeasureResult:
     """Result of measuring one input.
 
     Parameters
     ----------
     costs : List[float]
-        Run times in seconds (one per repeat); ``[MAX_FLOAT]`` on error.
+        Run times in seconds (one per repeat); ``[MAX_FLOAT]`` on error. Stored
+        as :class:`MeasureCost` (floats with 0.8's ``.value``).
     error_no : int
         A :class:`MeasureErrorNo`.
     error_msg : Optional[str]
@@ -112,7 +153,7 @@ class MeasureResult:
     """
 
     def __init__(self, costs, error_no, error_msg, all_cost, timestamp):
-        self.costs = [float(c) for c in costs]
+        self.costs = [MeasureCost(float(c)) for c in costs]
         self.error_no = int(error_no)
         self.error_msg = error_msg
         self.all_cost = float(all_cost)

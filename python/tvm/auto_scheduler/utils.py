@@ -46,3 +46,69 @@ def cpu_count():
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def decode_workload_key(workload_key):
+    """Split a workload key into its name (or DAG hash) and its flattened arguments.
+
+    TVM 0.8's form, used to compare workloads argument by argument
+    (:func:`calc_workload_dis_factor`): nested lists of the key (shapes) are
+    flattened into one tuple; a key that is not a JSON list gives
+    ``(workload_key, None)``. ``workload_registry.decode_workload_key`` is the
+    strict form the registry uses (unflattened, raises on a bad key).
+    """
+    import json  # pylint: disable=import-outside-toplevel
+
+    def flat(items):
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out.extend(flat(item))
+            else:
+                out.append(item)
+        return out
+
+    try:
+        items = json.loads(workload_key)
+    except (TypeError, ValueError):
+        return workload_key, None
+    if isinstance(items, list) and items:
+        return items[0], tuple(flat(items[1:]))
+    return workload_key, None
+
+
+def calc_workload_dis_factor(target_workload_pair, workload_pair):
+    """How far a candidate workload is from a target workload (TVM 0.8's rule).
+
+    Both arguments are ``(name_or_hash, flattened_args)`` pairs as returned by
+    :func:`decode_workload_key`. Different names or argument counts give
+    ``inf``. Otherwise the factor is the product of ``target / candidate`` over
+    the non-zero integer arguments, each of which must divide evenly; every
+    other argument (zeros, strings, floats) must be equal, or the factor is
+    ``inf``. Identical workloads give 1.
+    """
+    target_key, target_args = target_workload_pair
+    key, args = workload_pair
+    target_args = list(target_args) if target_args is not None else []
+    args = list(args) if args is not None else []
+    if key != target_key or len(target_args) != len(args):
+        return float("inf")
+    factor = 1
+    for want, have in zip(target_args, args):
+        is_int = isinstance(want, int) and not isinstance(want, bool)
+        if is_int and want != 0 and isinstance(have, int) and have != 0:
+            if want % have != 0:
+                return float("inf")
+            factor *= want / have
+        elif want != have:
+            return float("inf")
+    return factor
+
+
+def get_func_name(func):
+    """The name :func:`register_workload` registers a function under.
+
+    The fork's registry uses ``__name__`` (0.8 used ``__qualname__``; they are
+    the same for module-level functions).
+    """
+    return func.func_name if hasattr(func, "func_name") else func.__name__

@@ -178,9 +178,16 @@ def workload_key_to_tensors(workload_key):
 
 
 def serialize_workload_registry_entry(workload_key):
-    """Serialise the registry entry of a workload, to re-register it in another process."""
-    if workload_key in WORKLOAD_FUNC_REGISTRY and isinstance(WORKLOAD_FUNC_REGISTRY[workload_key], list):
-        return workload_key, ("tensors", tvm.ir.save_json(list(WORKLOAD_FUNC_REGISTRY[workload_key])))
+    """Serialise the registry entry of a workload, to re-register it in another process.
+
+    ``workload_key`` is a workload key or, as in 0.8, a registered name itself
+    (a function's name, or the key a DAG's tensors were registered under).
+    """
+    if workload_key in WORKLOAD_FUNC_REGISTRY:
+        entry = WORKLOAD_FUNC_REGISTRY[workload_key]
+        if isinstance(entry, list):
+            return workload_key, ("tensors", tvm.ir.save_json(list(entry)))
+        return workload_key, ("function", entry)
     name, _ = decode_workload_key(workload_key)
     func = WORKLOAD_FUNC_REGISTRY.get(name)
     if func is None:
