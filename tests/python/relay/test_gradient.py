@@ -82,6 +82,23 @@ def test_clip_where_cast():
     check(lambda x: relay.cast(relay.cast(x, "float32"), F64) * x, [(3,)], atol=1e-5)
 
 
+def test_other_ops():
+    def body(x, on, fill):
+        on_off = [relay.take(on, relay.const(i)) for i in range(2)]
+        mask = relay.one_hot(relay.const(np.array([0, 2, 1], "int32")), *on_off, 3, -1, F64)
+        out = relay.sum(mask * relay.exp(x))
+        out = out + relay.sum(relay.full_like(x, relay.take(fill, relay.const(0))) * x)
+        out = out + relay.sum(relay.full(relay.take(fill, relay.const(0)), (2, 2), F64) * relay.const(rnd((2, 2), seed=7)))
+        out = out + relay.sum(relay.exp(relay.reshape_like(x, relay.zeros((9,), F64))))
+        out = out + relay.sum(relay.exp(relay.broadcast_to_like(fill, x)))
+        out = out + relay.sum(relay.exp(relay.collapse_sum_to(x, (3, 1))))
+        out = out + relay.sum(relay.exp(relay.annotation.checkpoint(relay.cast_like(x, on))))
+        idx = relay.const(np.array([[0, 2, 2], [1, 1, 0], [2, 0, 1]], "int32"))
+        return out + relay.sum(relay.exp(relay.gather(x, 1, idx)))
+
+    check(body, [(3, 3), (2,), (1,)])
+
+
 def test_zero_gradient_ops():
     check(lambda x: relay.sign(x) * x + relay.floor(x) + relay.zeros_like(x) + relay.ones_like(x),
           [(3, 4)])
@@ -269,6 +286,10 @@ def test_compiled_executors(kind):
     """The gradient program builds and runs (these executors return the tuple flattened)."""
     check(lambda x, w: relay.nn.softmax(relay.nn.dense(relay.tanh(x), w)), [(2, 4), (3, 4)],
           executor_kind=kind)
+    idx = relay.const(np.array([0, 3, 3], "int32"))
+    check(lambda x, w: relay.take(relay.nn.max_pool2d(relay.nn.conv2d(x, w, padding=(1, 1)), (2, 2),
+                                                      (2, 2)), idx, axis=3),
+          [(1, 2, 8, 8), (3, 2, 3, 3)], executor_kind=kind)
     x = var("x", (2, 4))
     back = run_infer_type(gradient(run_infer_type(relay.Function([x], relay.sum(x * x)))))
     xv = rnd((2, 4))

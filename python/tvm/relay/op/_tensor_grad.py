@@ -54,6 +54,13 @@ def _scalar(value, like):
     return const(np.array(value, dtype=_dtype(like)))
 
 
+def _slice(data, begin, end, axes=None, strides=None):
+    """strided_slice with the strides always spelled out (one per sliced axis)."""
+    count = len(axes) if axes is not None else len(begin)
+    strides = list(strides) if strides is not None else [1] * count
+    return _tr.strided_slice(data, list(begin), list(end), strides, axes=axes)
+
+
 def _zeros(orig):
     """Zero adjoints for every argument of ``orig`` (tuples of zeros for tuple arguments)."""
     out = []
@@ -342,7 +349,7 @@ def _concatenate_grad(orig, grad):
     pieces, start = [], 0
     for ty in fields:
         size = int(ty.shape[axis])
-        pieces.append(_tr.strided_slice(grad, [start], [start + size], axes=[axis]))
+        pieces.append(_slice(grad, [start], [start + size], axes=[axis]))
         start += size
     return [Tuple(pieces)]
 
@@ -352,7 +359,7 @@ def _stack_grad(orig, grad):
     count = len(orig.args[0].checked_type.fields)
     ndim = len(orig.checked_type.shape)
     axis = int(orig.attrs.axis) % ndim
-    pieces = [_tr.squeeze(_tr.strided_slice(grad, [i], [i + 1], axes=[axis]), axis=[axis])
+    pieces = [_tr.squeeze(_slice(grad, [i], [i + 1], axes=[axis]), axis=[axis])
               for i in range(count)]
     return [Tuple(pieces)]
 
@@ -378,7 +385,7 @@ def _pad_grad(orig, grad):
     shape = _shape(orig.args[0])
     begin = [int(p[0]) for p in orig.attrs.pad_width]
     end = [b + d for b, d in zip(begin, shape)]
-    inner = _tr.strided_slice(grad, begin, end)
+    inner = _slice(grad, begin, end)
     out = [inner]
     if len(orig.args) > 1:  # the pad value: every padded element
         total = _t.subtract(_r.sum(grad), _r.sum(inner))
@@ -386,15 +393,8 @@ def _pad_grad(orig, grad):
     return out
 
 
-@register_gradient("arange")
-def _arange_grad(orig, grad):
-    out = _zeros(orig)
-    if len(orig.args) == 3:
-        start, _, step = orig.args
-        out[0] = _tr.cast_like(_r.sum(grad), start)
-        steps = _tr.cast_like(_tr.arange(const(0), const(int(_shape(orig)[0])), dtype="int32"), grad)
-        out[2] = _tr.cast_like(_r.sum(_t.multiply(grad, steps)), step)
-    return out
+# arange's bounds are attributes in this fork (the dynamic form is not provided): no arguments
+register_gradient("arange", lambda orig, grad: _zeros(orig))
 
 
 @register_gradient("one_hot")
@@ -555,8 +555,7 @@ def _crop_to(expr, full, begin, size):
         need = need or short > 0
     if need:
         expr = _nn.pad(expr, pads)
-    return _tr.strided_slice(expr, [begin[0], begin[1]], [begin[0] + size[0], begin[1] + size[1]],
-                             axes=[2, 3])
+    return _slice(expr, [begin[0], begin[1]], [begin[0] + size[0], begin[1] + size[1]], axes=[2, 3])
 
 
 def _spread(windows, kernel, stride, padding, in_hw, out_hw, dilation):
@@ -619,9 +618,9 @@ def _max_pool2d_grad(orig, grad):
     for a in range(pool[0]):
         for b in range(pool[1]):
             r0, c0 = a * dilation[0], b * dilation[1]
-            cand = _tr.strided_slice(padded, [r0, c0],
-                                     [r0 + (oh - 1) * stride[0] + 1, c0 + (ow - 1) * stride[1] + 1],
-                                     strides=stride, axes=[2, 3])
+            cand = _slice(padded, [r0, c0],
+                          [r0 + (oh - 1) * stride[0] + 1, c0 + (ow - 1) * stride[1] + 1],
+                          axes=[2, 3], strides=stride)
             hit = _t.equal(cand, orig)
             if taken is not None:
                 hit = _t.logical_and(hit, _t.logical_not(taken))
@@ -665,7 +664,7 @@ def _conv2d_weight_grad(data, grad, wshape, stride, dilation, pad):
     xt = _tr.transpose(data, [1, 0, 2, 3])  # (C, N, H, W)
     gt = _tr.transpose(grad, [1, 0, 2, 3])  # (O, N, oh, ow)
     corr = _nn.conv2d(xt, gt, strides=dilation, padding=pad, dilation=stride)  # (C, O, kh', kw')
-    corr = _tr.strided_slice(corr, [0, 0], [wshape[2], wshape[3]], axes=[2, 3])
+    corr = _slice(corr, [0, 0], [wshape[2], wshape[3]], axes=[2, 3])
     return _tr.transpose(corr, [1, 0, 2, 3])
 
 
@@ -689,8 +688,8 @@ def _conv2d_grad(orig, grad):
     cin, cout = wshape[1], wshape[0] // groups
     parts = []
     for gi in range(groups):
-        x_g = data if groups == 1 else _tr.strided_slice(data, [gi * cin], [(gi + 1) * cin], axes=[1])
-        g_g = grad if groups == 1 else _tr.strided_slice(grad, [gi * cout], [(gi + 1) * cout], axes=[1])
+        x_g = data if groups == 1 else _slice(data, [gi * cin], [(gi + 1) * cin], axes=[1])
+        g_g = grad if groups == 1 else _slice(grad, [gi * cout], [(gi + 1) * cout], axes=[1])
         parts.append(_conv2d_weight_grad(x_g, g_g, wshape, stride, dilation, pad))
     dweight = parts[0] if groups == 1 else _t.concatenate(parts, 0)
     return [ddata, _tr.cast_like(dweight, weight)]
