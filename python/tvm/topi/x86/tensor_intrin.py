@@ -1,0 +1,179 @@
+"""Tensor intrinsics of the u8 x s8 -> s32 dot product of 4-element groups on x86.
+
+One intrinsic computes ``C[i] += sum_k A[k] * B[i, k]`` for ``k < 4`` and
+``i < lanes``: ``A`` is 4 ``uint8`` values (one 32-bit word, broadcast to every
+lane), ``B`` a ``lanes x 4`` block of ``int8`` values, ``C`` ``lanes`` ``int32``
+accumulators. It is the inner step of an int8 convolution whose kernel is
+blocked as ``[..., lanes output channels, 4 input channels]``.
+
+The base wheel registers the 16-lane forms (``dot_16x4_vnni``: AVX-512 VNNI's
+``vpdpbusd``; ``dot_16x4_avx512``: AVX-512BW's ``vpmaddubsw`` + ``vpmaddwd``).
+This module adds the same two-instruction form on narrower registers, which
+every x86 CPU since SSSE3 has:
+
+* ``dot_8x4_avx2``: 8 lanes, ``pmaddubsw`` + ``pmaddwd`` on 256-bit registers;
+* ``dot_4x4_ssse3``: 4 lanes, the 128-bit SSSE3 ``pmaddubsw`` + SSE2 ``pmaddwd``.
+
+``pmaddubsw`` adds pairs of u8 x s8 products into saturated int16: two
+products of 255 * 127 overflow int16 (64770 > 32767), so with operands that
+large the pmaddubsw forms saturate, exactly as upstream TVM's x86 int8
+kernels did; ``vpdpbusd`` widens to int32 before adding and never saturates.
+
+:func:`select_dot_intrin` picks the widest intrinsic a target has.
+"""
+from tvm.script import tirx as T
+from tvm.s_tir import TensorIntrin
+
+import tvm.s_tir.tensor_intrin.x86  # noqa: F401  # pylint: disable=unused-import
+
+from ..generic.cpu_features import _llvm_features
+
+__all__ = [
+    "AVX2_DOT_8x4_INTRIN",
+    "SSSE3_DOT_4x4_INTRIN",
+    "VNNI_DOT_16x4_INTRIN",
+    "AVX512_DOT_16x4_INTRIN",
+    "select_dot_intrin",
+    "dot_intrin_lanes",
+]
+
+#: the base's ``dot_16x4_vnni`` passes ``vpdpbusd`` 32-bit vectors, the
+#: signature of LLVM < 20; LLVM 20 made its operands byte vectors and rejects
+#: the old form, so the fork registers a byte-typed variant for newer LLVMs
+VNNI_DOT_16x4_INTRIN = "dot_16x4_vnni_bytes"
+AVX512_DOT_16x4_INTRIN = "dot_16x4_avx512"
+AVX2_DOT_8x4_INTRIN = "dot_8x4_avx2"
+SSSE3_DOT_4x4_INTRIN = "dot_4x4_ssse3"
+
+
+def _desc(lanes):
+    @T.prim_func(s_tir=True)
+    def desc(
+        A: T.Buffer((4,), "uint8", offset_factor=1),
+        B: T.Buffer((lanes, 4), "int8", offset_factor=1),
+        C: T.Buffer((lanes,), "int32", offset_factor=1),
+    ) -> None:
+        with T.sblock("root"):
+            T.reads(C[0:lanes], A[0:4], B[0:lanes, 0:4])
+            T.writes(C[0:lanes])
+            for i in T.serial(0, lanes):
+                for k in T.serial(0, 4):
+                    with T.sblock("update"):
+                        vi, vk = T.axis.remap("SR", [i, k])
+                        C[vi] = C[vi] + T.cast(A[vk], "int32") * T.cast(B[vi, vk], "int32")
+
+    return desc
+
+
+def _pmadd_impl(lanes, pmaddubsw, pmaddwd):
+    """``C += pmaddwd(pmaddubsw(broadcast(A), B), 1)`` on ``lanes`` int32 lanes."""
+    nbytes = lanes * 4
+    u8 = f"uint8x{nbytes}"
+    i8 = f"int8x{nbytes}"
+    i16 = f"int16x{lanes * 2}"
+    i32 = f"int32x{lanes}"
+
+    @T.prim_func(s_tir=True)
+    def impl(
+        A: T.Buffer((4,), "uint8", offset_factor=1),
+        B: T.Buffer((lanes, 4), "int8", offset_factor=1),
+        C: T.Buffer((lanes,), "int32", offset_factor=1),
+    ) -> None:
+        with T.sblock("root"):
+            T.reads(C[0:lanes], A[0:4], B[0:lanes, 0:4])
+            T.writes(C[0:lanes])
+            a_word = T.reinterpret(A.vload([0], "uint8x4"), dtype="int32")
+            a_bytes = T.reinterpret(T.broadcast(a_word, lanes), dtype=u8)
+            pairs = T.call_llvm_pure_intrin(
+                T.llvm_lookup_intrinsic_id(pmaddubsw), a_bytes, B.vload([0, 0], dtype=i8),
+                dtype=i16)
+            C[T.ramp(T.int32(0), 1, lanes)] += T.call_llvm_pure_intrin(
+                T.llvm_lookup_intrinsic_id(pmaddwd), pairs, T.broadcast(T.int16(1), lanes * 2),
+                dtype=i32)
+
+    return impl
+
+
+def _vnni_impl():
+    """``C = vpdpbusd(C, broadcast(A), B)`` with the byte-vector operands of LLVM >= 20."""
+
+    @T.prim_func(s_tir=True)
+    def impl(
+        A: T.Buffer((4,), "uint8", offset_factor=1),
+        B: T.Buffer((16, 4), "int8", offset_factor=1),
+        C: T.Buffer((16,), "int32", offset_factor=1),
+    ) -> None:
+        with T.sblock("root"):
+            T.reads(C[0:16], A[0:4], B[0:16, 0:4])
+            T.writes(C[0:16])
+            a_word = T.reinterpret(A.vload([0], "uint8x4"), dtype="int32")
+            C[T.ramp(T.int32(0), 1, 16)] = T.call_llvm_pure_intrin(
+                T.llvm_lookup_intrinsic_id("llvm.x86.avx512.vpdpbusd.512"),
+                C.vload([0], dtype="int32x16"),
+                T.reinterpret(T.broadcast(a_word, 16), dtype="uint8x64"),
+                B.vload([0, 0], dtype="int8x64"),
+                dtype="int32x16")
+
+    return impl
+
+
+def _register():
+    global VNNI_DOT_16x4_INTRIN  # pylint: disable=global-statement
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    if tvm.target.codegen.llvm_version_major() < 20:
+        VNNI_DOT_16x4_INTRIN = "dot_16x4_vnni"  # the base's form is right there
+    elif TensorIntrin.get(VNNI_DOT_16x4_INTRIN, allow_missing=True) is None:
+        TensorIntrin.register(VNNI_DOT_16x4_INTRIN, _desc(16), _vnni_impl())
+    if TensorIntrin.get(AVX2_DOT_8x4_INTRIN, allow_missing=True) is None:
+        TensorIntrin.register(AVX2_DOT_8x4_INTRIN, _desc(8),
+                              _pmadd_impl(8, "llvm.x86.avx2.pmadd.ub.sw", "llvm.x86.avx2.pmadd.wd"))
+    if TensorIntrin.get(SSSE3_DOT_4x4_INTRIN, allow_missing=True) is None:
+        TensorIntrin.register(SSSE3_DOT_4x4_INTRIN, _desc(4),
+                              _pmadd_impl(4, "llvm.x86.ssse3.pmadd.ub.sw.128",
+                                          "llvm.x86.sse2.pmadd.wd"))
+
+
+_register()
+
+_LANES = {VNNI_DOT_16x4_INTRIN: 16, "dot_16x4_vnni": 16, AVX512_DOT_16x4_INTRIN: 16, AVX2_DOT_8x4_INTRIN: 8,
+          SSSE3_DOT_4x4_INTRIN: 4}
+
+
+def select_dot_intrin(target=None):
+    """The u8 x s8 -> s32 dot-product intrinsic for ``target``, or None.
+
+    VNNI > AVX-512BW > AVX2 > SSSE3 > none, from LLVM's feature set of the
+    target's ``mcpu``/``mattr`` (see :mod:`tvm.topi.generic.cpu_features`).
+
+    Parameters
+    ----------
+    target : tvm.target.Target, optional
+        Default: the current target, else the host (``llvm``).
+
+    Returns
+    -------
+    name : str or None
+        A registered :class:`tvm.s_tir.TensorIntrin` name.
+    """
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    if target is None:
+        target = tvm.target.Target.current(allow_none=True) or tvm.target.Target("llvm")
+    if target.kind.name != "llvm":
+        return None
+    features = _llvm_features(target)
+    if "avx512vnni" in features and "avx512f" in features:
+        return VNNI_DOT_16x4_INTRIN
+    if "avx512bw" in features:
+        return AVX512_DOT_16x4_INTRIN
+    if "avx2" in features:
+        return AVX2_DOT_8x4_INTRIN
+    if "ssse3" in features:
+        return SSSE3_DOT_4x4_INTRIN
+    return None
+
+
+def dot_intrin_lanes(intrin):
+    """The int32 lanes (output channels per step) of a dot-product intrinsic."""
+    return _LANES[intrin]
