@@ -17,10 +17,17 @@ are computed once and reused by the backward part.
 0.8 had two modes: ``"first_order"`` (programs of tensors and tuples) and
 ``"higher_order"`` (any program, through references and closures). This fork has
 no references or closures, so both modes accept the same first-order programs --
-operator calls, tuples and their projections, ``let``, constants, variables --
-and give the same function (for such programs 0.8's two modes compute the same
-values). Anything else (``if``, calls of functions or globals, references,
-pattern matching) raises :class:`GradientNotSupported` naming the construct.
+operator calls, tuples and their projections, ``let``, ``if``, constants,
+variables, and calls of function literals, let-bound functions and module
+globals (inlined) -- and give the same function (for such programs 0.8's two
+modes compute the same values), except that for a tuple result the
+higher-order mode seeds only its first field, as 0.8's did. Anything else
+(closures used as values, recursion, references, pattern matching) raises
+:class:`GradientNotSupported` naming the construct.
+
+``if``: each branch is differentiated down to the parameters separately and the
+parameters' adjoints are selected by a second ``if`` on the same condition, so
+the backward pass never mixes in the branch not taken.
 """
 from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
 from ..function import Function
@@ -115,7 +122,7 @@ class _Inliner:
         if isinstance(node, Call):
             return self._call(node)
         if isinstance(node, If):
-            raise GradientNotSupported("gradient: 'if' expressions are not supported (control flow)")
+            return If(self.visit(node.cond), self.visit(node.true_branch), self.visit(node.false_branch))
         if isinstance(node, Function):
             raise GradientNotSupported(
                 "gradient: a function literal used as a value (closure) is not supported")
@@ -229,6 +236,8 @@ class _Reverse:
             return list(node.fields)
         if isinstance(node, TupleGetItem):
             return [node.tuple_value]
+        if isinstance(node, If):
+            return [node.cond, node.true_branch, node.false_branch]
         return []
 
     def _accumulate(self, node, tree):
@@ -267,10 +276,10 @@ class _Reverse:
             return [self._seed(_field(value, i), t) for i, t in enumerate(ty.fields)]
         return _ones_like(value)
 
-    def run(self):
-        body = self.func.body
-        self._topo(body)
-        self._accumulate(body, self._seed(body, body.checked_type))
+    def backprop(self, root, seed):
+        """Adjoint trees of the parameters (by parameter) for the adjoint ``seed`` of ``root``."""
+        self._topo(root)
+        self._accumulate(root, seed)
         for node in reversed(self.order):
             tree = self.adjoint.get(id(node))
             if tree is None:
@@ -285,9 +294,29 @@ class _Reverse:
                 self._accumulate(src, parts)
             elif isinstance(node, Call):
                 self._call(node, tree)
-        grads = [self._materialize(self.adjoint.get(id(p)), p, p.checked_type)
-                 for p in self.func.params]
+            elif isinstance(node, If):
+                self._if(node, tree)
+        return {p: self.adjoint.get(id(p)) for p in self.func.params}
+
+    def run(self):
+        body = self.func.body
+        trees = self.backprop(body, self._seed(body, body.checked_type))
+        grads = [self._materialize(trees[p], p, p.checked_type) for p in self.func.params]
         return Function(list(self.func.params), Tuple([body, Tuple(grads)]))
+
+    def _if(self, node, tree):
+        """``if c then t else e``: each branch is differentiated down to the parameters on
+        its own (so nothing flows into the branch not taken), and the parameters get the
+        fields of ``if c then (dp..)_t else (dp..)_e``."""
+        sides = [_Reverse(self.func, self.seed_all).backprop(branch, tree)
+                 for branch in (node.true_branch, node.false_branch)]
+        params = [p for p in self.func.params if any(side[p] is not None for side in sides)]
+        if not params:
+            return
+        back = If(node.cond, *[
+            Tuple([self._materialize(side[p], p, p.checked_type) for p in params]) for side in sides])
+        for k, p in enumerate(params):
+            self._accumulate(p, self._to_tree(TupleGetItem(back, k), p.checked_type))
 
     def _call(self, call, tree):
         op = call.op
