@@ -568,6 +568,22 @@ class LocalRPCMeasureContext:
             pass
 
 
+class MeasureCallback:
+    """Called after each measured batch: ``callback(policy, inputs, results)``."""
+
+    def callback(self, policy, inputs, results):
+        """Handle one batch of measure inputs and their results."""
+        raise NotImplementedError
+
+
+class PythonBasedMeasureCallback(MeasureCallback):
+    """0.8's base class for measure callbacks written in Python.
+
+    0.8 needed it to route a C++ call into Python; here every callback is
+    Python, so it only gives scripts of that era the class to subclass.
+    """
+
+
 class ProgramMeasurer:
     """Measure inputs with a builder and a runner, track the best, call callbacks.
 

@@ -23,7 +23,7 @@ from tvm.contrib.target_check import COMPATIBLE, EXACT, record_target, target_co
 from tvm.contrib.tuning_log import append_lines
 from tvm.ir import Array
 
-from .measure import MAX_FLOAT, MeasureErrorNo, MeasureInput, MeasureResult
+from .measure import MAX_FLOAT, MeasureCallback, MeasureErrorNo, MeasureInput, MeasureResult
 from .utils import as_target
 from .workload_registry import decode_workload_key
 
@@ -120,7 +120,7 @@ def load_record_from_string(record):
     return _make_input(workload_key, target_text, state_json), res
 
 
-class RecordToFile:
+class RecordToFile(MeasureCallback):
     """Measure callback that appends every measurement to a log file.
 
     Each batch is appended as whole lines under an exclusive file lock, after

@@ -213,3 +213,22 @@ def test_recover_measure_input_keeps_target_host():
     assert str(new.task.target.host) == str(target.host)
     assert str(new.state) == str(dag.get_init_state())
     assert new.task.compute_dag.flop_ct == 16 * 16 * 16 * 2
+
+
+def test_python_based_measure_callback():
+    seen = []
+
+    class Collect(auto_scheduler.measure.PythonBasedMeasureCallback):
+        def callback(self, policy, inputs, results):
+            seen.extend(r.mean_cost() for r in results)
+
+    assert issubclass(auto_scheduler.RecordToFile, auto_scheduler.measure.MeasureCallback)
+    a, b, c = _matmul(8, 8, 8)
+    dag = auto_scheduler.ComputeDAG([a, b, c])
+    key = dag.workload_key()
+    auto_scheduler.workload_registry.register_workload_tensors(key, [a, b, c])
+    task = auto_scheduler.SearchTask(compute_dag=dag, workload_key=key, target="llvm")
+    inp = auto_scheduler.MeasureInput(task, dag.get_init_state())
+    res = auto_scheduler.MeasureResult([0.5, 0.25], 0, "", 0.1, 0)
+    Collect().callback(None, [inp], [res])
+    assert seen == [0.375]
