@@ -4,7 +4,6 @@ import pytest
 
 import tvm
 from tvm import relay, te
-from tvm.relay.testing import check_grad
 
 
 @pytest.mark.parametrize("kind", ["debug", "graph"])
@@ -33,12 +32,6 @@ def test_symbolic_sizes_become_any_and_keep_static_ones():
     assert inferred["main"].ret_type == ttype
     with pytest.raises(TypeError, match="tensor dimension"):
         relay.TensorType((2, te.var("f", "float32") * 2.0), "float32")
-
-
-def test_check_grad_says_gradient_is_unavailable():
-    x = relay.var("x", shape=(2,))
-    with pytest.raises(NotImplementedError, match="automatic differentiation"):
-        check_grad(relay.Function([x], relay.exp(x)))
 
 
 def test_dynamic_to_static_keeps_the_static_program():

@@ -23,6 +23,7 @@ from .op import (
     register,
     register_alter_op_layout,
     register_compute,
+    register_gradient,
     register_op,
     register_pattern,
     register_stateful,
