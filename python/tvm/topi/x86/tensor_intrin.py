@@ -6,25 +6,21 @@ lane), ``B`` a ``lanes x 4`` block of ``int8`` values, ``C`` ``lanes`` ``int32``
 accumulators. It is the inner step of an int8 convolution whose kernel is
 blocked as ``[..., lanes output channels, 4 input channels]``.
 
-The base wheel registers the 16-lane forms (``dot_16x4_vnni``: AVX-512 VNNI's
-``vpdpbusd``; ``dot_16x4_avx512``: AVX-512BW's ``vpmaddubsw`` + ``vpmaddwd``).
-This module adds the same two-instruction form on narrower registers, which
-every x86 CPU since SSSE3 has:
+Four intrinsics, registered on first use under the fork's names (the base
+wheel's ``tvm.s_tir.tensor_intrin.x86`` is not imported: importing it imports
+every intrinsic package of the base, CUDA's included, which took about a
+minute; and its ``dot_16x4_vnni`` passes ``vpdpbusd`` 32-bit vectors, the
+signature of LLVM < 20, which LLVM 20 and later reject):
 
-* ``dot_8x4_avx2``: 8 lanes, ``pmaddubsw`` + ``pmaddwd`` on 256-bit registers;
-* ``dot_4x4_ssse3``: 4 lanes, the 128-bit SSSE3 ``pmaddubsw`` + SSE2 ``pmaddwd``.
-
-``pmaddubsw`` adds pairs of u8 x s8 products into saturated int16: two
-products of 255 * 127 overflow int16 (64770 > 32767), so with operands that
-large the pmaddubsw forms saturate, exactly as upstream TVM's x86 int8
-kernels did; ``vpdpbusd`` widens to int32 before adding and never saturates.
+* ``x86_dot_u8i8i32_16x4_vnni``: AVX-512 VNNI's ``vpdpbusd`` (16 lanes);
+* ``x86_dot_u8i8i32_16x4_avx512``: AVX-512BW's ``vpmaddubsw`` + ``vpmaddwd``;
+* ``x86_dot_u8i8i32_8x4_avx2``: 8 lanes, ``pmaddubsw`` + ``pmaddwd`` on 256-bit registers;
+* ``x86_dot_u8i8i32_4x4_ssse3``: 4 lanes, SSSE3's ``pmaddubsw`` + SSE2's ``pmaddwd``.
 
 :func:`select_dot_intrin` picks the widest intrinsic a target has.
 """
 from tvm.script import tirx as T
 from tvm.s_tir import TensorIntrin
-
-import tvm.s_tir.tensor_intrin.x86  # noqa: F401  # pylint: disable=unused-import
 
 from ..generic.cpu_features import _llvm_features
 
@@ -34,16 +30,14 @@ __all__ = [
     "VNNI_DOT_16x4_INTRIN",
     "AVX512_DOT_16x4_INTRIN",
     "select_dot_intrin",
+    "ensure_registered",
     "dot_intrin_lanes",
 ]
 
-#: the base's ``dot_16x4_vnni`` passes ``vpdpbusd`` 32-bit vectors, the
-#: signature of LLVM < 20; LLVM 20 made its operands byte vectors and rejects
-#: the old form, so the fork registers a byte-typed variant for newer LLVMs
-VNNI_DOT_16x4_INTRIN = "dot_16x4_vnni_bytes"
-AVX512_DOT_16x4_INTRIN = "dot_16x4_avx512"
-AVX2_DOT_8x4_INTRIN = "dot_8x4_avx2"
-SSSE3_DOT_4x4_INTRIN = "dot_4x4_ssse3"
+VNNI_DOT_16x4_INTRIN = "x86_dot_u8i8i32_16x4_vnni"
+AVX512_DOT_16x4_INTRIN = "x86_dot_u8i8i32_16x4_avx512"
+AVX2_DOT_8x4_INTRIN = "x86_dot_u8i8i32_8x4_avx2"
+SSSE3_DOT_4x4_INTRIN = "x86_dot_u8i8i32_4x4_ssse3"
 
 
 def _desc(lanes):
@@ -117,26 +111,50 @@ def _vnni_impl():
     return impl
 
 
-def _register():
-    global VNNI_DOT_16x4_INTRIN  # pylint: disable=global-statement
+def _vnni_impl_i32():
+    """``vpdpbusd`` with the 32-bit vector operands of LLVM < 20."""
+
+    @T.prim_func(s_tir=True)
+    def impl(
+        A: T.Buffer((4,), "uint8", offset_factor=1),
+        B: T.Buffer((16, 4), "int8", offset_factor=1),
+        C: T.Buffer((16,), "int32", offset_factor=1),
+    ) -> None:
+        with T.sblock("root"):
+            T.reads(C[0:16], A[0:4], B[0:16, 0:4])
+            T.writes(C[0:16])
+            a_word = T.reinterpret(A.vload([0], "uint8x4"), dtype="int32")
+            C[T.ramp(T.int32(0), 1, 16)] = T.call_llvm_pure_intrin(
+                T.llvm_lookup_intrinsic_id("llvm.x86.avx512.vpdpbusd.512"),
+                C.vload([0], dtype="int32x16"), T.broadcast(a_word, 16),
+                T.reinterpret(B.vload([0, 0], dtype="int8x64"), dtype="int32x16"),
+                dtype="int32x16")
+
+    return impl
+
+
+def _make(name):
     import tvm  # pylint: disable=import-outside-toplevel
 
-    if tvm.target.codegen.llvm_version_major() < 20:
-        VNNI_DOT_16x4_INTRIN = "dot_16x4_vnni"  # the base's form is right there
-    elif TensorIntrin.get(VNNI_DOT_16x4_INTRIN, allow_missing=True) is None:
-        TensorIntrin.register(VNNI_DOT_16x4_INTRIN, _desc(16), _vnni_impl())
-    if TensorIntrin.get(AVX2_DOT_8x4_INTRIN, allow_missing=True) is None:
-        TensorIntrin.register(AVX2_DOT_8x4_INTRIN, _desc(8),
-                              _pmadd_impl(8, "llvm.x86.avx2.pmadd.ub.sw", "llvm.x86.avx2.pmadd.wd"))
-    if TensorIntrin.get(SSSE3_DOT_4x4_INTRIN, allow_missing=True) is None:
-        TensorIntrin.register(SSSE3_DOT_4x4_INTRIN, _desc(4),
-                              _pmadd_impl(4, "llvm.x86.ssse3.pmadd.ub.sw.128",
-                                          "llvm.x86.sse2.pmadd.wd"))
+    if name == VNNI_DOT_16x4_INTRIN:
+        old_llvm = tvm.target.codegen.llvm_version_major() < 20
+        return _desc(16), (_vnni_impl_i32() if old_llvm else _vnni_impl())
+    if name == AVX512_DOT_16x4_INTRIN:
+        return _desc(16), _pmadd_impl(16, "llvm.x86.avx512.pmaddubs.w.512",
+                                      "llvm.x86.avx512.pmaddw.d.512")
+    if name == AVX2_DOT_8x4_INTRIN:
+        return _desc(8), _pmadd_impl(8, "llvm.x86.avx2.pmadd.ub.sw", "llvm.x86.avx2.pmadd.wd")
+    return _desc(4), _pmadd_impl(4, "llvm.x86.ssse3.pmadd.ub.sw.128", "llvm.x86.sse2.pmadd.wd")
 
 
-_register()
+def ensure_registered(name):
+    """Register the intrinsic ``name`` (one of this module's four) if not yet done."""
+    if TensorIntrin.get(name, allow_missing=True) is None:
+        TensorIntrin.register(name, *_make(name))
+    return name
 
-_LANES = {VNNI_DOT_16x4_INTRIN: 16, "dot_16x4_vnni": 16, AVX512_DOT_16x4_INTRIN: 16, AVX2_DOT_8x4_INTRIN: 8,
+
+_LANES = {VNNI_DOT_16x4_INTRIN: 16, AVX512_DOT_16x4_INTRIN: 16, AVX2_DOT_8x4_INTRIN: 8,
           SSSE3_DOT_4x4_INTRIN: 4}
 
 
@@ -164,13 +182,13 @@ def select_dot_intrin(target=None):
         return None
     features = _llvm_features(target)
     if "avx512vnni" in features and "avx512f" in features:
-        return VNNI_DOT_16x4_INTRIN
+        return ensure_registered(VNNI_DOT_16x4_INTRIN)
     if "avx512bw" in features:
-        return AVX512_DOT_16x4_INTRIN
+        return ensure_registered(AVX512_DOT_16x4_INTRIN)
     if "avx2" in features:
-        return AVX2_DOT_8x4_INTRIN
+        return ensure_registered(AVX2_DOT_8x4_INTRIN)
     if "ssse3" in features:
-        return SSSE3_DOT_4x4_INTRIN
+        return ensure_registered(SSSE3_DOT_4x4_INTRIN)
     return None
 
 

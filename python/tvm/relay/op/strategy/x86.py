@@ -129,6 +129,42 @@ def _depthwise_template(layout):
             "template_args": _conv2d_args}
 
 
+def _int8_dot_product(inputs, out_type, target, mode):
+    """Use the u8 x s8 -> s32 dot-product convolution (``topi.x86.conv2d_int8``)?
+
+    For uint8 or int8 data, int8 kernel and int32 output on a target with
+    SSSE3 or better (``pmaddubsw``; AVX2, AVX-512 and VNNI widen it), as TVM
+    0.8's x86 strategy chose its NCHWc int8 convolution. int8 data is shifted
+    to uint8 inside that compute (0.8 legalized it the same way). uint8
+    kernels have no such instruction and keep the plain convolution, as do
+    builds for the auto-scheduler (its sketches do not tensorize).
+    """
+    if mode is not None and getattr(mode, "uses_auto_scheduler", False):
+        return False
+    from tvm.topi.x86.conv2d_int8 import conv2d_int8_applicable  # pylint: disable=import-outside-toplevel
+
+    return conv2d_int8_applicable(inputs[0].dtype, inputs[1].dtype, out_type.dtype, target)
+
+
+def _conv2d_int8_compute(data_layout):
+    def fcompute(attrs, inputs, out_type):
+        from tvm.topi.x86.conv2d_int8 import conv2d_int8  # pylint: disable=import-outside-toplevel
+        from tvm.topi.x86.tensor_intrin import dot_intrin_lanes, select_dot_intrin  # pylint: disable=import-outside-toplevel
+
+        lanes = dot_intrin_lanes(select_dot_intrin())
+        return [conv2d_int8(inputs[0], inputs[1], attrs.strides, attrs.padding, attrs.dilation,
+                            data_layout, out_type.dtype, lanes)]
+
+    return fcompute
+
+
+def _conv2d_int8_schedule(attrs, sch, outs, target):  # pylint: disable=unused-argument
+    from tvm.topi.x86.conv2d_int8 import schedule_conv2d_int8  # pylint: disable=import-outside-toplevel
+    from tvm.topi.x86.tensor_intrin import select_dot_intrin  # pylint: disable=import-outside-toplevel
+
+    return schedule_conv2d_int8(sch, outs, select_dot_intrin(target))
+
+
 def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: disable=unused-argument
     """conv2d: direct NCHW/NHWC (AutoTVM templates), Winograd NHWC when ``mode`` lowers for
     the auto-scheduler, depthwise and grouped convolutions."""
@@ -142,6 +178,11 @@ def conv2d_strategy_cpu(attrs, inputs, out_type, target, mode=None):  # pylint: 
         and standard.get(data_layout) == attrs.kernel_layout
         and attrs.get("out_layout", "") in ("", data_layout)
     ):
+        if _int8_dot_product(inputs, out_type, target, mode):
+            strategy = OpStrategy()
+            strategy.add_implementation(_conv2d_int8_compute(data_layout), _conv2d_int8_schedule,
+                                        name="conv2d_int8.x86", plevel=15)
+            return strategy
         strategy = OpStrategy()
         strategy.add_implementation(
             **_template(f"conv2d_{layout}", f"schedule_conv2d_{layout}", _conv2d_args),
