@@ -40,3 +40,5 @@ from .nn import schedule_layer_norm, schedule_log_softmax, schedule_softmax
 from .reduction import schedule_concatenate, schedule_injective, schedule_reduce
 from ..generic.schedule_utils import target_info
 from .conv2d_nchwc import conv2d_NCHWc_block_sizes, fallback_conv2d_NCHWc_config, schedule_conv2d_NCHWc
+from .conv2d_int8 import conv2d_int8, conv2d_int8_applicable, schedule_conv2d_int8
+from .tensor_intrin import dot_intrin_lanes, select_dot_intrin
