@@ -51,7 +51,8 @@ def _build(data_shape, data_dtype, kernel, stride, pad, target):
         return relay.build(mod, target, params={"weight": tvm.nd.array(kernel)})
 
 
-@pytest.mark.parametrize("target", ["llvm", "llvm -mcpu=core-avx2"])
+@pytest.mark.parametrize("target", ["llvm", "llvm -mcpu=core-avx2", "llvm -mcpu=skylake-avx512",
+                                    "llvm -mcpu=nehalem"])
 @pytest.mark.parametrize("data_dtype", ["uint8", "int8"])
 @pytest.mark.parametrize("channels", CHANNELS)
 def test_conv2d_int8_matches_numpy(channels, data_dtype, target):
@@ -62,9 +63,11 @@ def test_conv2d_int8_matches_numpy(channels, data_dtype, target):
     rng = np.random.default_rng(in_c * 100 + out_c)
     low, high = (0, 256) if data_dtype == "uint8" else (-128, 128)
     data = rng.integers(low, high, size=(batch, in_c, 20, 21)).astype(data_dtype)
-    # |w| < 64 keeps pmaddubsw's int16 pair sums exact (255 * 63 * 2 < 32768);
-    # larger weights saturate there, as in TVM 0.8's x86 int8 kernels
-    kernel = rng.integers(-63, 64, size=(out_c, in_c, 3, 3)).astype("int8")
+    # the whole int8 range, extremes included: pmaddubsw's saturating int16 pair
+    # sums would be wrong for them without the split of the weights
+    kernel = rng.integers(-128, 128, size=(out_c, in_c, 3, 3)).astype("int8")
+    kernel.flat[:4] = [-128, 127, -128, 127]
+    data.flat[:4] = 255 if data_dtype == "uint8" else 127
     lib = _build(data.shape, data_dtype, kernel, stride, pad, target)
     module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
     module.set_input("x", data)
