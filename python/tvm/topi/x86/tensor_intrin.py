@@ -105,8 +105,16 @@ def _pmadd_impl(lanes, pmaddubsw, pmaddwd):
     return impl
 
 
-def _vnni_impl():
-    """``C = vpdpbusd(C, broadcast(A), B)`` with the byte-vector operands of LLVM >= 20."""
+def _vnni_impl(byte_operands):
+    """``C = vpdpbusd(C, broadcast(A), B)``: with byte-vector operands (LLVM >= 20)
+    or with 32-bit vector operands (LLVM < 20's signature)."""
+
+    def operands(a_word, b_ref):
+        if byte_operands:
+            return (T.reinterpret(T.broadcast(a_word, 16), dtype="uint8x64"),
+                    b_ref.vload([0, 0], dtype="int8x64"))
+        return (T.broadcast(a_word, 16),
+                T.reinterpret(b_ref.vload([0, 0], dtype="int8x64"), dtype="int32x16"))
 
     @T.prim_func(s_tir=True)
     def impl(
@@ -120,32 +128,7 @@ def _vnni_impl():
             a_word = T.reinterpret(A.vload([0], "uint8x4"), dtype="int32")
             C[T.ramp(T.int32(0), 1, 16)] = T.call_llvm_pure_intrin(
                 T.llvm_lookup_intrinsic_id("llvm.x86.avx512.vpdpbusd.512"),
-                C.vload([0], dtype="int32x16"),
-                T.reinterpret(T.broadcast(a_word, 16), dtype="uint8x64"),
-                B.vload([0, 0], dtype="int8x64"),
-                dtype="int32x16")
-
-    return impl
-
-
-def _vnni_impl_i32():
-    """``vpdpbusd`` with the 32-bit vector operands of LLVM < 20."""
-
-    @T.prim_func(s_tir=True)
-    def impl(
-        A: T.Buffer((4,), "uint8", offset_factor=1),
-        B: T.Buffer((16, 4), "int8", offset_factor=1),
-        C: T.Buffer((16,), "int32", offset_factor=1),
-    ) -> None:
-        with T.sblock("root"):
-            T.reads(C[0:16], A[0:4], B[0:16, 0:4])
-            T.writes(C[0:16])
-            a_word = T.reinterpret(A.vload([0], "uint8x4"), dtype="int32")
-            C[T.ramp(T.int32(0), 1, 16)] = T.call_llvm_pure_intrin(
-                T.llvm_lookup_intrinsic_id("llvm.x86.avx512.vpdpbusd.512"),
-                C.vload([0], dtype="int32x16"), T.broadcast(a_word, 16),
-                T.reinterpret(B.vload([0, 0], dtype="int8x64"), dtype="int32x16"),
-                dtype="int32x16")
+                C.vload([0], dtype="int32x16"), *operands(a_word, B), dtype="int32x16")
 
     return impl
 
@@ -155,7 +138,7 @@ def _make(name):
 
     if name == VNNI_DOT_16x4_INTRIN:
         old_llvm = tvm.target.codegen.llvm_version_major() < 20
-        return _desc(16), (_vnni_impl_i32() if old_llvm else _vnni_impl())
+        return _desc(16), _vnni_impl(byte_operands=not old_llvm)
     if name == AVX512_DOT_16x4_INTRIN:
         return _desc(16), _pmadd_impl(16, "llvm.x86.avx512.pmaddubs.w.512",
                                       "llvm.x86.avx512.pmaddw.d.512")

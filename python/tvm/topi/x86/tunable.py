@@ -85,6 +85,18 @@ def _knobs(cfg, names, fixed=None):
 _CONV_KNOBS = ("tile_oc", "tile_oh", "tile_ow", "unroll_kw", "inline_pad")
 
 
+def _define_register_tiles(cfg, oc, oh, ow, padding):
+    """The knobs of the conv2d/conv3d register tile, in the order that fixes the
+    config space's indices (logs record them): tile_oc, tile_oh, tile_ow,
+    unroll_kw, inline_pad (only with padding)."""
+    cfg.define_split("tile_oc", oc, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
+    cfg.define_split("tile_oh", oh, num_outputs=2, filter=lambda e: e.size[-1] <= 2)
+    cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
+    cfg.define_knob("unroll_kw", [True, False])
+    if _pads(padding):
+        cfg.define_knob("inline_pad", [False, True])
+
+
 def _define_conv_space(cfg, out, data, kernel, layout, padding):
     if layout == "NCHW":
         n, oc, oh, ow = _ints(out.shape)
@@ -94,12 +106,7 @@ def _define_conv_space(cfg, out, data, kernel, layout, padding):
         n, oh, ow, oc = _ints(out.shape)
         ic = _ints(data.shape)[3]
         kh, kw, _, _ = _ints(kernel.shape)
-    cfg.define_split("tile_oc", oc, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
-    cfg.define_split("tile_oh", oh, num_outputs=2, filter=lambda e: e.size[-1] <= 2)
-    cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
-    cfg.define_knob("unroll_kw", [True, False])
-    if _pads(padding):
-        cfg.define_knob("inline_pad", [False, True])
+    _define_register_tiles(cfg, oc, oh, ow, padding)
     cfg.add_flop(2 * n * oc * oh * ow * ic * kh * kw)
 
 
@@ -146,12 +153,7 @@ def _define_conv3d_space(cfg, out, data, kernel, layout, padding):
         kd, kh, kw = _ints(kernel.shape)[:3]
         cfg.define_knob("pack_kernel", [True, False])
         cfg.define_knob("reduce_order", ["dhwc", "cdhw"])
-    cfg.define_split("tile_oc", oc, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
-    cfg.define_split("tile_oh", oh, num_outputs=2, filter=lambda e: e.size[-1] <= 2)
-    cfg.define_split("tile_ow", ow, num_outputs=2, filter=lambda e: e.size[-1] <= 32)
-    cfg.define_knob("unroll_kw", [True, False])
-    if _pads(padding):
-        cfg.define_knob("inline_pad", [False, True])
+    _define_register_tiles(cfg, oc, oh, ow, padding)
     cfg.add_flop(2 * n * oc * od * oh * ow * ic * kd * kh * kw)
 
 
