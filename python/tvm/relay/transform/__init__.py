@@ -29,3 +29,9 @@ from .dynamic_to_static import DynamicToStatic
 from .to_a_normal_form import ToANormalForm
 
 register_relay_pass("InferType", InferType)
+from .combine_parallel import (
+    CombineParallelBatchMatmul,
+    CombineParallelConv2D,
+    CombineParallelDense,
+    CombineParallelOpBatch,
+)
