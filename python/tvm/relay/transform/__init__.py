@@ -35,3 +35,6 @@ from .combine_parallel import (
     CombineParallelDense,
     CombineParallelOpBatch,
 )
+from .fast_math import FastMath
+from .fold_explicit_padding import FoldExplicitPadding
+from .canonicalize_ops import CanonicalizeOps
