@@ -38,3 +38,4 @@ from .combine_parallel import (
 from .fast_math import FastMath
 from .fold_explicit_padding import FoldExplicitPadding
 from .canonicalize_ops import CanonicalizeOps
+from .legalize import Legalize
