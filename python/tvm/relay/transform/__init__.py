@@ -39,3 +39,5 @@ from .fast_math import FastMath
 from .fold_explicit_padding import FoldExplicitPadding
 from .canonicalize_ops import CanonicalizeOps
 from .legalize import Legalize
+from . import mixed_precision
+from .mixed_precision import ToMixedPrecision
