@@ -27,6 +27,7 @@ from .choose_layout import ChooseLayout
 from .simplify_fc_transpose import SimplifyFCTranspose
 from .dynamic_to_static import DynamicToStatic
 from .to_a_normal_form import ToANormalForm
+from .merge_composite import MergeComposite
 
 register_relay_pass("InferType", InferType)
 from .combine_parallel import (
@@ -41,3 +42,4 @@ from .canonicalize_ops import CanonicalizeOps
 from .legalize import Legalize
 from . import mixed_precision
 from .mixed_precision import ToMixedPrecision
+from .alter_op_layout import AlterOpLayout
