@@ -186,6 +186,38 @@ def _infer_concatenate(attrs, in_layouts, old_in, types):
     return [layout] * len(types), layout, attrs.with_fields(axis=new_axis)
 
 
+def _infer_strided_slice(attrs, layout, old):
+    if layout == old:
+        return [layout], layout, attrs
+    if attrs.get("slice_mode", "end") != "end":
+        return [old], old, attrs
+    begin, end = list(attrs.begin), list(attrs.end)
+    axes = attrs.get("axes")
+    axes = list(range(len(begin))) if axes is None else [int(a) % len(old) for a in axes]
+    strides = list(attrs.get("strides") or [1])
+    if len(strides) == 1:
+        strides = strides * len(begin)
+    factors = {ch.upper(): factor for factor, ch in _tokens(layout) if factor is not None}
+    letters = [ch for ch in layout if not ch.isdigit()]
+    new_begin, new_end, new_axes, new_strides = [], [], [], []
+    for axis, b, e, st in zip(axes, begin, end, strides):
+        letter = old[axis]
+        b, e, st = int(b), int(e), int(st)
+        if letter in factors:
+            factor = factors[letter]
+            if st != 1 or b % factor or e % factor:
+                return [old], old, attrs  # the slice cuts a packed block
+            b, e = b // factor, e // factor
+        new_begin.append(b)
+        new_end.append(e)
+        new_axes.append(letters.index(letter))
+        new_strides.append(st)
+    keep_axes = attrs.get("axes") is None and new_axes == list(range(len(new_axes)))
+    return [layout], layout, attrs.with_fields(
+        begin=tuple(new_begin), end=tuple(new_end), strides=tuple(new_strides),
+        axes=None if keep_axes else tuple(new_axes))
+
+
 _REDUCE_OPS = {"sum", "mean", "max", "min", "prod", "variance", "std", "argmax", "argmin",
                "all", "any", "logsumexp"}
 
@@ -227,6 +259,12 @@ def _infer(call, in_layouts, types, old_in=None):
         if not layout or len(old) != _rank(types[0]):
             return None
         return _infer_reduce(attrs, layout, old, _rank(types[0]))
+    if op.name == "strided_slice" and len(types) == 1:
+        if not layout or len(old) != _rank(types[0]):
+            return None
+        return _infer_strided_slice(attrs, layout, old)
+    if attrs is not None and "axis" in attrs:
+        return None  # an axis in the original layout (nn.prelu, nn.bias_add...)
     if op.name == "nn.pad":
         if not layout or len(old) != _rank(types[0]):
             return None
