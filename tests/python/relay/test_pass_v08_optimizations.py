@@ -438,3 +438,14 @@ def test_alter_op_layout_none_keeps_graph():
         same = _apply(mod, transform.AlterOpLayout())
     assert called
     assert tvm.ir.structural_equal(same["main"], mod["main"])
+
+
+def test_batching_ops_runs_the_three_combiners():
+    mod = _typed(_three_dense())
+    with tvm.transform.PassContext(opt_level=4):
+        batched = transform.BatchingOps()(mod)
+    assert _op_names(batched).count("nn.batch_matmul") == 1
+    with tvm.transform.PassContext(opt_level=3):  # opt_level 4 passes inside a Sequential
+        skipped = transform.BatchingOps()(mod)
+    assert _op_names(skipped).count("nn.dense") == 3
+    _assert_same_outputs(mod, batched, _inputs_for(mod))

@@ -31,6 +31,7 @@ from .merge_composite import MergeComposite
 
 register_relay_pass("InferType", InferType)
 from .combine_parallel import (
+    BatchingOps,
     CombineParallelBatchMatmul,
     CombineParallelConv2D,
     CombineParallelDense,

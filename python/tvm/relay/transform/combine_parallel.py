@@ -567,7 +567,24 @@ def CombineParallelOpBatch(op_name, batch_op_name, min_num_branches=3):  # pylin
                  lambda: _BatchCombiner(op_name, batch_op_name, min_num_branches))
 
 
+def BatchingOps():  # pylint: disable=invalid-name
+    """The three combiners in one ``Sequential`` (conv2d, dense, batch_matmul),
+    as 0.8's ``BatchingOps``; inside a ``Sequential`` each runs only at
+    ``opt_level`` 4 or when required.
+
+    Returns
+    -------
+    tvm.transform.Pass
+    """
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    return tvm.transform.Sequential(
+        [CombineParallelConv2D(), CombineParallelDense(), CombineParallelBatchMatmul()]
+    )
+
+
 __all__ = [
+    "BatchingOps",
     "CombineParallelConv2D",
     "CombineParallelDense",
     "CombineParallelBatchMatmul",
