@@ -449,3 +449,30 @@ def test_batching_ops_runs_the_three_combiners():
         skipped = transform.BatchingOps()(mod)
     assert _op_names(skipped).count("nn.dense") == 3
     _assert_same_outputs(mod, batched, _inputs_for(mod))
+
+
+def test_alter_op_layout_op_without_layout_rule():
+    """A dense (no layout of its own) behind a packed convolution: its
+    alteration is kept and it reads the convolution's result in NCHW."""
+
+    def alter_conv(attrs, inputs, tinfos, out_type):
+        new = dict(attrs)
+        new.update(data_layout="NCHW8c", kernel_layout="OIHW8i8o", out_layout="NCHW8c")
+        return relay.nn.contrib_conv2d_nchwc(inputs[0], inputs[1], **new)
+
+    def alter_dense(attrs, inputs, tinfos, out_type):
+        return relay.nn.matmul(inputs[0], inputs[1], transpose_b=True)
+
+    x = relay.var("x", shape=(2, 16, 6, 6))
+    w = relay.var("w", shape=(16, 16, 3, 3))
+    dw = relay.var("dw", shape=(10, 16))
+    y = relay.nn.conv2d(x, w, channels=16, kernel_size=(3, 3), padding=(1, 1))
+    y = relay.nn.batch_flatten(relay.nn.global_avg_pool2d(relay.nn.relu(y)))
+    mod = _typed(relay.Function([x, w, dw], relay.nn.dense(y, dw)))
+    with TempOpAttr("nn.conv2d", "FTVMAlterOpLayout", alter_conv), \
+            TempOpAttr("nn.dense", "FTVMAlterOpLayout", alter_dense):
+        altered = _apply(mod, transform.AlterOpLayout())
+    names = _op_names(altered)
+    assert "nn.matmul" in names and "nn.dense" not in names
+    assert names.count("layout_transform") == 3  # x, w in; the pooled result back
+    _assert_same_outputs(mod, altered, _inputs_for(mod), atol=1e-4)

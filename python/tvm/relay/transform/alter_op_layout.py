@@ -428,31 +428,28 @@ class _AlterRewriter:
             types.extend(ty.fields if isinstance(ty, TupleType) and isinstance(arg, Tuple) else [ty])
 
         alter = call.op.get_attr("FTVMAlterOpLayout")
-        olds = _old_layouts(call, inputs, types) if len(types) == len(inputs) else None
+        olds = None
+        if len(types) == len(inputs) and not isinstance(call.checked_type, TupleType):
+            olds = _old_layouts(call, inputs, types)
         if olds is None:
-            if alter is not None:
-                realized = [self.realize(v) for v in arg_values]
-                new = self._altered(call, alter, call.attrs, realized)
-                if new is not None:
-                    return _Value(new)
-            return self._fallback(call, arg_values)
+            return self._plain(call, alter, arg_values)
         old_in, old_out = olds
         new_in = [v.new if v.altered else old for v, old in zip(inputs, old_in)]
 
         new_call = None
         if alter is not None:
             new_call = self._altered(call, alter, call.attrs, normal_args)
+        altered = new_call is not None
         if new_call is None:
             new_call = Call(call.op, normal_args, call.attrs, None, call.span)
-        if not isinstance(new_call.op, Op):
-            return self._fallback(call, arg_values)
-        new_types = types
-        inferred = _infer(new_call, new_in, new_types, old_in)
-        if inferred is None:
-            return self._fallback(call, arg_values)
+        inferred = _infer(new_call, new_in, types, old_in) if isinstance(new_call.op, Op) else None
+        if inferred is None or len(inferred[0]) != len(inputs):
+            # The new call's layouts are unknown: keep the alteration, on
+            # inputs in their original layouts.
+            if altered and not any(v.altered for v in inputs):
+                return _Value(new_call)
+            return self._plain(call, alter, arg_values)
         new_in2, new_out, new_attrs = inferred
-        if len(new_in2) != len(inputs):
-            return self._fallback(call, arg_values)
 
         transformed, k = [], 0
         for arg in new_call.args:
@@ -465,8 +462,6 @@ class _AlterRewriter:
             else:
                 transformed.append(self.transform(arg, new_in[k], new_in2[k], types[k]))
                 k += 1
-        if isinstance(call.checked_type, TupleType):
-            return self._fallback(call, arg_values)
         if new_call.op is call.op and new_attrs is call.attrs and \
                 all(a is b for a, b in zip(transformed, call.args)):
             result = call  # nothing changed: keep the node (and its type)
@@ -493,6 +488,14 @@ class _AlterRewriter:
                 "it must replace the call with another call (or return None)"
             )
         return result
+
+    def _plain(self, call, alter, arg_values):
+        """The call on inputs in their original layouts, altered if its op says so."""
+        if alter is not None:
+            new = self._altered(call, alter, call.attrs, [self.realize(v) for v in arg_values])
+            if new is not None:
+                return _Value(new)
+        return self._fallback(call, arg_values)
 
     def _fallback(self, call, arg_values):
         args = [self.realize(v) for v in arg_values]
