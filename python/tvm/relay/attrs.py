@@ -8,9 +8,24 @@ the printer read them without conversion. ``attrs.strides`` and
 """
 
 
+class AttrArray(tuple):
+    """A sequence field: a tuple that prints as 0.8's ``Array`` did (``[2, 3]``),
+    so scripts comparing ``str(attrs.axes)`` with a list's text keep working."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "[" + ", ".join(repr(v) for v in self) + "]"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (AttrArray, (tuple(self),))
+
+
 def _freeze(value):
     if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
+        return AttrArray(_freeze(v) for v in value)
     if hasattr(value, "value") and type(value).__name__ in ("IntImm", "FloatImm"):
         return value.value
     if type(value).__name__ == "String":

@@ -337,8 +337,14 @@ def test_transpose_absorbs_the_conversion():
     rng = _rng()
     x = relay.var("x", shape=(1, 3, 6, 5))
     y = relay.transpose(relay.nn.relu(_conv(x, rng, 3, 4)), axes=(0, 2, 3, 1))
-    converted = _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=1)
-    assert not _op_calls(converted, "transpose")  # NCHW -> NHWC was what it did
+    # NCHW -> NHWC was what it did: as in 0.8 the call stays with identity axes
+    # (counted among the transforms), and SimplifyExpr (which the build runs)
+    # removes it, leaving the input's transform only.
+    converted = _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=2)
+    (kept,) = _op_calls(converted, "transpose")
+    assert tuple(kept.attrs.axes) == (0, 1, 2, 3)
+    simplified = relay.transform.SimplifyExpr()(relay.transform.InferType()(converted))
+    assert not _op_calls(simplified, "transpose")
     y = relay.transpose(relay.nn.relu(_conv(x, rng, 3, 4)), axes=(3, 1, 0, 2))
     converted = _check(relay.Function([x], y), _input((1, 3, 6, 5)), transforms=2)
     assert _op_calls(converted, "transpose")[0].attrs.axes == (2, 3, 0, 1)
@@ -579,3 +585,92 @@ def test_quantized_graph():
     assert all(c.attrs.data_layout == "NHWC" for c in _op_calls(converted, "qnn.conv2d"))
     assert {c.attrs.axis for c in _op_calls(converted, "qnn.requantize")} == {3}
     assert _op_calls(converted, "qnn.concatenate")[0].attrs.axis == 3
+
+
+# -- 0.8 forms: partial slice bounds, slice_like, ROI pools, deformable conv, user rules --
+
+
+def test_strided_slice_with_partial_bounds_becomes_full_rank():
+    """begin/end/strides of different lengths (0.8 completes them to the rank):
+    converted to full-rank lists in the new axis order, same values."""
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 6, 6))
+    y = relay.strided_slice(_conv(x, rng, 3, 6), begin=[0, 1], end=[1, -1, 5],
+                            strides=[1, 1, 2, 1])
+    converted = _check(relay.Function([x], relay.nn.relu(y)), _input((1, 3, 6, 6)))
+    (sliced,) = _op_calls(converted, "strided_slice")
+    assert sliced.attrs.axes is None
+    # NHWC order of the completed NCHW bounds (0, 1, 0, 0) / (1, -1, 5, 6) / (1, 1, 2, 1)
+    assert tuple(sliced.attrs.begin) == (0, 0, 0, 1)
+    assert tuple(sliced.attrs.end) == (1, 5, 6, -1)
+    assert tuple(sliced.attrs.strides) == (1, 2, 1, 1)
+
+
+def test_slice_like_axes_follow_when_both_inputs_are_converted():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    a = _conv(x, rng, 3, 4)
+    y = relay.slice_like(a, relay.nn.relu(a), axes=[2, 3])
+    converted = _check(relay.Function([x], y), _input())
+    assert str(_op_calls(converted, "slice_like")[0].attrs.axes) == "[1, 2]"
+    like = relay.var("like", shape=(1, 4, 8, 8))  # no layout known: stays NCHW
+    y = relay.slice_like(_conv(x, rng, 3, 4), like, axes=[2, 3])
+    mod = _convert(_typed(relay.Function([x, like], y)))
+    assert tuple(_op_calls(mod, "slice_like")[0].attrs.axes) == (2, 3)
+
+
+def test_roi_align_converts_only_when_asked():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 16, 16))
+    rois = relay.const(np.array([[0, 1, 1, 9, 9], [0, 0, 2, 12, 14]], "float32"))
+    y = relay.vision.roi_align(_conv(x, rng, 3, 4), rois, pooled_size=(4, 4),
+                               spatial_scale=1.0, sample_ratio=2, layout="NCHW")
+    func = relay.Function([x], y)
+    asked = dict(NHWC, **{"vision.roi_align": ["NHWC", "default"]})
+    converted = _check(func, _input((1, 3, 16, 16)), layouts=asked, rtol=1e-4, atol=1e-5)
+    assert _op_calls(converted, "vision.roi_align")[0].attrs.layout == "NHWC"
+    kept = _convert(_typed(func))
+    assert _op_calls(kept, "vision.roi_align")[0].attrs.layout == "NCHW"
+
+
+def test_deformable_conv2d_converts_data_offset_and_kernel():
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    offset = relay.const(rng.uniform(-1, 1, (1, 18, 8, 8)).astype("float32"))
+    y = relay.nn.deformable_conv2d(x, offset, _const(rng, 4, 3, 3, 3), padding=(1, 1),
+                                   kernel_size=(3, 3), channels=4)
+    converted = _check(relay.Function([x], relay.nn.relu(y)), _input(),
+                       layouts={"nn.deformable_conv2d": ["NHWC", "default"]}, rtol=1e-4)
+    (conv,) = _op_calls(converted, "nn.deformable_conv2d")
+    assert (conv.attrs.data_layout, conv.attrs.kernel_layout) == ("NHWC", "HWIO")
+
+
+def test_user_layout_rule_is_consulted_first():
+    """register_infer_correct_layout (0.8's FInferCorrectLayout): the rule sees
+    the original layouts, then the new ones, and its answer is applied."""
+    from tvm.relay.op import op as reg
+    from tvm.relay.testing.temp_op_attr import TempOpAttr
+    from tvm.relay.transform.infer_layout_utils import InferCorrectLayoutOutput
+
+    seen = []
+
+    def keep_original(attrs, new_in_layouts, old_in_layouts, old_in_types):
+        seen.append(([str(l.name) for l in new_in_layouts],
+                     [str(l.name) if l is not None else "" for l in old_in_layouts]))
+        # always wants its input in the original layout
+        return InferCorrectLayoutOutput(old_in_layouts, old_in_layouts[:1], attrs)
+
+    rng = _rng()
+    x = relay.var("x", shape=(1, 3, 8, 8))
+    y = relay.nn.relu(_conv(x, rng, 3, 4))
+    y = _conv(relay.sigmoid(y), rng, 4, 2)
+    assert reg.get("sigmoid").get_attr("FInferCorrectLayout") is None
+    with TempOpAttr("sigmoid", "FInferCorrectLayout", keep_original):
+        converted = _check(relay.Function([x], y), _input(), transforms=4)
+    assert seen == [([], ["NCHW"]), (["NHWC"], ["NCHW"])]
+    assert len(_op_calls(converted, "nn.conv2d")) == 2
+
+
+def test_attribute_arrays_print_as_lists():
+    call = relay.transpose(relay.var("x", shape=(1, 2, 3)), axes=(2, 0, 1))
+    assert str(call.attrs.axes) == "[2, 0, 1]" and call.attrs.axes == (2, 0, 1)

@@ -312,29 +312,41 @@ def _slice_len(dim, begin, end, stride):
     return len(range(*slice(begin, end, stride).indices(dim)))
 
 
-def _bounds(attrs, shape):
-    """``(begin, end)``; without ``axes``, a shorter list is completed as 0.8 did:
-    a missing begin is 0, a missing end the whole axis (its size)."""
+def _slice_spec(attrs, shape):
+    """``(begin, end, strides, axes)`` of a slice, one entry per sliced axis.
+
+    Without ``axes``, lists of different lengths are completed to the rank of
+    the input as 0.8 read them: a missing stride is 1, a missing begin 0 (the
+    last element for a negative stride), a missing end the whole axis."""
     begin, end = list(attrs.begin), list(attrs.end)
-    if attrs.axes is None and len(begin) != len(end) and max(len(begin), len(end)) <= len(shape):
-        count = max(len(begin), len(end))
-        begin += [0] * (count - len(begin))
-        end += [dim if not is_any(dim) else 2**63 - 1 for dim in shape[len(end):count]]
-    return begin, end
+    strides = list(attrs.strides) if attrs.strides else [1]
+    if attrs.axes is not None:
+        if len(strides) == 1:
+            strides = strides * len(begin)
+        return begin, end, strides, [int(a) for a in attrs.axes]
+    if len(strides) == 1 and len(begin) == len(end):
+        strides = strides * len(begin)
+    if len(begin) == len(end) == len(strides):
+        return begin, end, strides, list(range(len(begin)))
+    count = max(len(begin), len(end), len(strides))
+    if count > len(shape):
+        return begin, end, strides, list(range(count))  # rejected by the relation
+    big = 2**63 - 1
+    strides += [1] * (count - len(strides))
+    begin += [0 if s > 0 else big for s in strides[len(begin):count]]
+    end += [(dim if not is_any(dim) else big) if s > 0 else -big - 1
+            for dim, s in zip(shape[len(end):count], strides[len(end):count])]
+    return begin, end, strides, list(range(count))
 
 
 def _strided_slice_rel(arg_types, attrs):
     data = tensor_arg(arg_types, 0, "data")
     ndim = len(data.shape)
-    begin, end = _bounds(attrs, data.shape)
-    axes = list(attrs.axes) if attrs.axes is not None else list(range(len(begin)))
+    begin, end, strides, axes = _slice_spec(attrs, data.shape)
     if len(axes) > ndim or len(begin) != len(axes) or len(end) != len(axes):
         raise RelationError(
             f"begin {tuple(begin)} / end {tuple(end)} / axes {attrs.axes} do not fit the input {shape_str(data.shape)}"
         )
-    strides = list(attrs.strides) if attrs.strides else [1]
-    if len(strides) == 1:
-        strides = strides * len(axes)
     if len(strides) != len(axes):
         raise RelationError(f"strides {tuple(attrs.strides)} do not match begin {tuple(begin)}")
     out = list(data.shape)
@@ -350,9 +362,9 @@ def _strided_slice_rel(arg_types, attrs):
 
 
 def _strided_slice_compute(attrs, inputs, out_type):
-    begin, end = _bounds(attrs, [int(d) for d in inputs[0].shape])
-    return [topi.strided_slice(inputs[0], begin, end, list(attrs.strides),
-                               attrs.axes and list(attrs.axes), attrs.slice_mode)]
+    begin, end, strides, axes = _slice_spec(attrs, [int(d) for d in inputs[0].shape])
+    return [topi.strided_slice(inputs[0], begin, end, strides,
+                               axes if attrs.axes is not None else None, attrs.slice_mode)]
 
 
 define("strided_slice", _strided_slice_rel, _INJ, _strided_slice_compute, 1,

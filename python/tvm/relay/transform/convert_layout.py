@@ -59,6 +59,7 @@ from ..op.op import Op, OpPattern
 from ..ty import TensorType
 from .pass_infra import Pass, PassInfo
 from ._utils import ensure_typed, post_order
+from .infer_layout_utils import as_layout, layout_name
 from .layout_rules import (
     AXIS_OPS,
     BROADCAST_OPS,
@@ -67,11 +68,13 @@ from .layout_rules import (
     LAYOUT_ATTR_OPS,
     QNN_BINARY_OPS,
     REDUCE_OPS,
+    ROI_OPS,
     as_tuple,
     check_permutation,
     default_kernel_layout,
     is_depthwise,
     is_depthwise_multiplier_one,
+    kernel_index,
     literal_transpose_kernel,
     normalize_desired_layouts,
     static_int,
@@ -276,6 +279,10 @@ class LayoutConverter:
     def _rewrite_call(self, call, args):
         name = call.op.name
         handler = None
+        user_rule = call.op.get_attr("FInferCorrectLayout")
+        if user_rule is not None:
+            result = self._user_rule(user_rule, call, args)
+            return result if result is not None else self._fallback(call, args)
         if name in CONV_OPS and name in self.desired:
             config = LayoutConfig.current
             skip = name == "nn.conv2d" and config is not None and config.check_skip()
@@ -296,6 +303,8 @@ class LayoutConverter:
             handler = self._transpose
         elif name == "strided_slice":
             handler = self._strided_slice
+        elif name == "slice_like":
+            handler = self._slice_like
         elif name == "split":
             handler = self._split
         elif name == "nn.pad":
@@ -309,6 +318,37 @@ class LayoutConverter:
             if result is not None:
                 return result
         return self._fallback(call, args)
+
+    def _user_rule(self, rule, call, args):
+        """Apply a rule registered with ``register_infer_correct_layout``
+        (see :mod:`.infer_layout_utils`); ``None`` when it cannot apply."""
+        states = [state for _, state in args]
+        if any(isinstance(s, tuple) for s in states) or not isinstance(call.checked_type, TensorType):
+            return None
+        types = [a.checked_type for a in call.args]
+        old = [as_layout(s.src) if s is not None else None for s in states]
+        first = rule(call.attrs, [], old, types)
+        originals = [s.src if s is not None else layout_name(want)
+                     for s, want in zip(states, first.input_layouts)]
+        new_in = [as_layout(s.dst) if s is not None else as_layout(o)
+                  for s, o in zip(states, originals)]
+        second = rule(call.attrs, new_in, old, types)
+        new_args = []
+        for (new, state), original, want in zip(args, originals, second.input_layouts):
+            want = layout_name(want)
+            if not want or not original or sorted(want) != sorted(original):
+                new_args.append(self.plain(new, state))
+            else:
+                new_args.append(self.convert(new, state, LayoutState.of(original, want)))
+        old_out = layout_name(first.output_layouts[0]) if first.output_layouts else ""
+        new_out = layout_name(second.output_layouts[0]) if second.output_layouts else ""
+        if old_out and new_out and sorted(old_out) == sorted(new_out):
+            out_state = LayoutState.of(old_out, new_out)
+        elif not new_out or new_out == old_out:
+            out_state = None
+        else:
+            return None
+        return self._call(call, new_args, second.new_attrs or call.attrs), out_state
 
     def _fallback(self, call, args):
         new_args = [self.plain(new, state) for new, state in args]
@@ -328,11 +368,14 @@ class LayoutConverter:
         check_permutation(attrs.kernel_layout, kernel_layout, f"{call.op.name} kernel layout")
         out_layout = attrs.out_layout or attrs.data_layout
         check_permutation(out_layout, data_layout, f"{call.op.name} output layout")
-        (data, data_state), (weight, weight_state) = args[0], args[1]
-        new_args = [
-            self.convert(data, data_state, LayoutState.of(attrs.data_layout, data_layout)),
-            self._convert_kernel(call, weight, weight_state, kernel_layout),
-        ] + [self.plain(new, state) for new, state in args[2:]]
+        data_target = LayoutState.of(attrs.data_layout, data_layout)
+        at = kernel_index(call)
+        weight, weight_state = args[at]
+        new_args = (
+            [self.convert(new, state, data_target) for new, state in args[:at]]  # data (offset)
+            + [self._convert_kernel(call, weight, weight_state, kernel_layout)]
+            + [self.plain(new, state) for new, state in args[at + 1:]]
+        )
         new_attrs = attrs.with_fields(data_layout=data_layout, kernel_layout=kernel_layout,
                                       out_layout="")
         return self._call(call, new_args, new_attrs), LayoutState.of(out_layout, data_layout)
@@ -345,7 +388,8 @@ class LayoutConverter:
             # unless the layout starts with IO (read literally): compare literal names.
             if src.startswith("IO") != dst.startswith("IO"):
                 src, dst = literal_transpose_kernel(src), literal_transpose_kernel(dst)
-        elif (src.endswith("OI") != dst.endswith("OI") and is_depthwise(call)
+        elif (src.endswith("OI") != dst.endswith("OI") and call.op.name != "nn.deformable_conv2d"
+              and is_depthwise(call)
               and not is_depthwise_multiplier_one(call)):
             return self._regroup_depthwise_kernel(call, self.plain(weight, state), dst)
         return self.convert(weight, state, LayoutState.of(src, dst))
@@ -375,7 +419,7 @@ class LayoutConverter:
         if call.op.name in self.desired:
             target = self.desired[call.op.name][0]
             check_permutation(original, target, f"{call.op.name} layout")
-        elif state is not None and state.src == original:
+        elif state is not None and state.src == original and call.op.name not in ROI_OPS:
             target = state.dst
         else:
             return None
@@ -462,9 +506,9 @@ class LayoutConverter:
             return None
         axes = call.attrs.axes
         axes = list(reversed(range(ndim))) if axes is None else [int(a) % ndim for a in axes]
+        # When the conversion was that very transpose, the axes become the
+        # identity; the call stays (as in 0.8) and SimplifyExpr removes it.
         new_axes = tuple(state.new_axis(a) for a in axes)
-        if new_axes == tuple(range(ndim)):  # the conversion was that very transpose
-            return data, None
         return self._call(call, [data], call.attrs.with_fields(axes=new_axes)), None
 
     def _strided_slice(self, call, args):
@@ -473,8 +517,10 @@ class LayoutConverter:
         if state is None or ndim != len(state.src):
             return None
         attrs = call.attrs
+        if attrs.axes is None:
+            return self._strided_slice_all_axes(call, data, state)
         count = len(attrs.begin)
-        axes = range(count) if attrs.axes is None else [int(a) % ndim for a in attrs.axes]
+        axes = [int(a) % ndim for a in attrs.axes]
         strides = list(attrs.strides) if attrs.strides else [1]
         if len(strides) == 1:
             strides = strides * count
@@ -482,6 +528,41 @@ class LayoutConverter:
         new_attrs = attrs.with_fields(axes=tuple(state.new_axis(a) for a in axes),
                                       strides=tuple(strides))
         return self._call(call, [data], new_attrs), state
+
+    def _strided_slice_all_axes(self, call, data, state):
+        """A slice without ``axes``: begin/end/strides completed to every axis (a
+        missing begin is 0, end the axis' size, stride 1, as the op reads them),
+        then permuted like the data (0.8's form)."""
+        attrs = call.attrs
+        shape = [static_int(d) for d in call.args[0].checked_type.shape]
+        ndim = len(shape)
+        if attrs.slice_mode != "end" or None in shape:
+            return None
+        strides = list(attrs.strides) if attrs.strides else [1]
+        if len(strides) == 1 and len(attrs.begin) > 1:
+            strides = strides * len(attrs.begin)
+        begin = list(attrs.begin) + [0] * (ndim - len(attrs.begin))
+        end = list(attrs.end) + shape[len(attrs.end):]
+        strides = strides + [1] * (ndim - len(strides))
+        if any(s < 0 for s in strides[len(attrs.begin):]):
+            return None  # a missing bound of a negative stride starts at the end
+        order = [state.original_axis(i) for i in range(ndim)]
+        new_attrs = attrs.with_fields(begin=tuple(int(begin[a]) for a in order),
+                                      end=tuple(int(end[a]) for a in order),
+                                      strides=tuple(int(strides[a]) for a in order))
+        return self._call(call, [data], new_attrs), state
+
+    def _slice_like(self, call, args):
+        """``slice_like(x, like, axes)``: the axes follow when both inputs share the layout."""
+        (data, state), (like, like_state) = args
+        ndim = _rank(call.args[0])
+        if state is None or state != like_state or ndim != len(state.src):
+            return None
+        axes = call.attrs.axes
+        if axes is None:
+            return self._call(call, [data, like], call.attrs), state
+        new_axes = tuple(state.new_axis(int(a) % ndim) for a in axes)
+        return self._call(call, [data, like], call.attrs.with_fields(axes=new_axes)), state
 
     def _split(self, call, args):
         data, state = args[0]

@@ -8,7 +8,11 @@ from ..op import op as _op_registry
 logger = logging.getLogger("tvm.relay.transform.convert_layout")
 
 # Convolutions: data and kernel layouts are chosen by ``desired_layouts``.
-CONV_OPS = ("nn.conv2d", "nn.conv2d_transpose", "qnn.conv2d")  # (data, kernel, qnn params)
+CONV_OPS = ("nn.conv2d", "nn.conv2d_transpose", "qnn.conv2d",  # (data, kernel, qnn params)
+            "nn.deformable_conv2d")  # (data, offset, kernel): the offset has the data's layout
+# Region-of-interest pools (data, rois): the data layout changes only when
+# named in ``desired_layouts`` (as 0.8); the output has the data's layout.
+ROI_OPS = ("vision.roi_align", "vision.roi_pool")
 # Ops with a ``layout`` attribute that follow their input's layout (or the
 # desired one when named in ``desired_layouts``).
 LAYOUT_ATTR_OPS = (
@@ -20,7 +24,7 @@ LAYOUT_ATTR_OPS = (
     "nn.adaptive_max_pool2d",
     "image.resize2d",
     "nn.upsampling",
-)
+) + ROI_OPS
 # Ops with a single ``axis`` attribute on their first input; other inputs are
 # per-channel vectors that do not depend on the layout.
 AXIS_OPS = ("nn.bias_add", "nn.prelu", "nn.batch_norm", "nn.softmax", "nn.log_softmax",
@@ -44,7 +48,13 @@ DEFAULT_KERNEL = {
     "nn.conv2d": {"NCHW": "OIHW", "NHWC": "HWIO", "HWNC": "HWOI"},
     "nn.conv2d_transpose": {"NCHW": "OIHW", "NHWC": "HWIO"},
     "qnn.conv2d": {"NCHW": "OIHW", "NHWC": "HWIO"},
+    "nn.deformable_conv2d": {"NCHW": "OIHW", "NHWC": "HWIO"},
 }
+
+
+def kernel_index(call):
+    """Position of the kernel among the convolution's arguments."""
+    return 2 if call.op.name == "nn.deformable_conv2d" else 1
 
 
 def check_permutation(original, desired, what):
