@@ -55,8 +55,8 @@ def _same_dims(a, b):
         try:
             if int(x) != int(y):
                 return False
-        except TypeError:
-            if not x.same_as(y) if hasattr(x, "same_as") else x != y:
+        except TypeError:  # symbolic dimensions: the same variable
+            if not (x.same_as(y) if hasattr(x, "same_as") else x == y):
                 return False
     return True
 

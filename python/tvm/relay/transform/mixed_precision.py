@@ -37,7 +37,7 @@ follow; ``exp``, ``power``, softmax, ``erf``, ``arange`` and large summations
 import logging
 from typing import List
 
-from ..expr import Call, Constant, GlobalVar, Let, Tuple, TupleGetItem, Var
+from ..expr import Call, Constant, Let, Tuple, TupleGetItem, Var
 from ..expr_functor import ExprMutator
 from ..function import Function
 from ..op.op import Op, _REGISTRY
