@@ -27,8 +27,14 @@ original layout and its current layout, and
   they are);
 * pools with a ``layout`` attribute work in the new layout when it only
   packs non-spatial axes (``NCHW16c``), with their ``layout`` rewritten;
-* any other op, a tuple leaving the function and the function's result get
-  their inputs transformed back to the original layout.
+* reductions map their axes (reducing ``C`` of ``NCHW16c`` reduces axes 1
+  and 4; with ``keepdims`` the result is ``NCHW1c``); ``concatenate`` maps its
+  axis; ``nn.pad`` maps its widths unless it pads a packed axis;
+  ``strided_slice`` maps its bounds when they cut whole blocks; otherwise
+  these ops work in the original layout;
+* any other op (ops with an ``axis`` attribute such as ``nn.prelu`` among
+  them), a tuple leaving the function and the function's result get their
+  inputs transformed back to the original layout.
 
 The rewrites are memoised: one value converted to one layout is one
 ``layout_transform``, shared by all its users. A ``TupleGetItem`` of a tuple
@@ -36,16 +42,19 @@ literal is its field.
 
 Differences from 0.8 (documented choices)
 -----------------------------------------
-* Layout rules are those listed above; 0.8's per-op ``FInferCorrectLayout``
-  also propagated packed layouts through ``concatenate``, ``nn.pad``,
-  ``strided_slice``, reductions, ``nn.prelu`` and ``nn.dense``. Here those ops
-  get their inputs back in the original layout (correct, one more pair of
-  transforms).
-* The fork registers **no** built-in x86 alteration: its x86 convolutions are
-  TensorIR schedules over the plain ``NCHW``/``NHWC`` computes and have no
-  ``NCHWc`` kernel, so ``relay.build`` chooses layouts with
-  :func:`~tvm.relay.transform.ChooseLayout` instead. With no user-registered
-  function the pass leaves a graph unchanged.
+* The layout rules are the ones above, kept in this module; 0.8 attached one
+  ``FInferCorrectLayout`` per op and also carried packed layouts through
+  ``nn.upsampling``, ``image.resize2d``, ``squeeze``, ``split``, ``nn.dense``
+  and the normalisations. Here those ops get their inputs back in the
+  original layout (the same values, one more pair of transforms).
+* The fork registers **no** built-in x86 alteration (0.8 registered
+  ``topi.x86``'s ``conv2d_alter_layout`` and ``_alter_dense_layout`` for
+  ``nn.conv2d`` and ``nn.dense``): its x86 convolutions are TensorIR schedules
+  of the plain ``NCHW``/``NHWC`` computes, and ``relay.build`` chooses layouts
+  with :func:`~tvm.relay.transform.ChooseLayout` instead. A user alteration
+  may still target ``nn.contrib_conv2d_nchwc`` (it has a compute, and
+  ``topi.x86.conv2d_nchwc`` a schedule). With no registered function the pass
+  leaves a graph unchanged.
 """
 from tvm import te
 
