@@ -476,3 +476,20 @@ def test_alter_op_layout_op_without_layout_rule():
     assert "nn.matmul" in names and "nn.dense" not in names
     assert names.count("layout_transform") == 3  # x, w in; the pooled result back
     _assert_same_outputs(mod, altered, _inputs_for(mod), atol=1e-4)
+
+
+def test_to_mixed_precision_keep_orig_output_dtype():
+    x = relay.var("x", shape=(4, 8))
+    w = relay.var("w", shape=(6, 8))
+    mod = _typed(relay.Function([x, w], relay.Tuple([relay.nn.dense(x, w), relay.nn.relu(x)])))
+    with tvm.transform.PassContext(config={"relay.ToMixedPrecision.keep_orig_output_dtype": True}):
+        kept = transform.ToMixedPrecision()(mod)
+    assert [f.dtype for f in kept["main"].checked_type.ret_type.fields] == ["float32", "float32"]
+    assert _op_names(kept).count("nn.dense") == 1
+    dense = [n for n in post_order(kept["main"].body)
+             if isinstance(n, relay.Call) and isinstance(n.op, relay.Op) and n.op.name == "nn.dense"]
+    assert dense[0].checked_type.dtype == "float16"
+    inputs = _inputs_for(mod)
+    for e, a in zip(_reference(mod, inputs), _reference(kept, inputs)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, e, rtol=1e-2, atol=1e-2)

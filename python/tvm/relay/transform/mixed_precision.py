@@ -308,6 +308,24 @@ def to_mixed_precision(expr, mixed_precision_type="float16", missing_op_mode=1):
     return result
 
 
+def _with_output_dtype(func, orig_type):
+    """``func`` whose result is cast back to the dtypes of ``orig_type``."""
+    converter = _MixedPrecisionConverter("float16")
+    body = _typed(func.body)
+
+    def cast_back(expr, ty):
+        if isinstance(ty, TensorType):
+            return converter._cached_cast(_typed(expr), expr.checked_type.dtype, ty.dtype)
+        if isinstance(ty, TupleType):
+            fields = [cast_back(expr.fields[i] if isinstance(expr, Tuple)
+                                else _typed(TupleGetItem(expr, i)), field_ty)
+                      for i, field_ty in enumerate(ty.fields)]
+            return Tuple(fields)
+        return expr
+
+    return Function(func.params, cast_back(body, orig_type), None, func.type_params, func.attrs)
+
+
 def ToMixedPrecision(mixed_precision_type="float16", missing_op_mode=1):  # pylint: disable=invalid-name
     """Convert a float32 graph to use ``mixed_precision_type`` where the ops allow it.
 
@@ -322,17 +340,27 @@ def ToMixedPrecision(mixed_precision_type="float16", missing_op_mode=1):  # pyli
     -------
     Pass
         ``opt_level`` 0. The result is type-checked again (function return
-        types change with the dtypes).
+        types change with the dtypes). With the PassContext option
+        ``"relay.ToMixedPrecision.keep_orig_output_dtype": True`` (TVM 0.9's
+        option, read through :func:`tvmfork.compat.pass_context_option`) each
+        function's result is cast back to its original dtype.
     """
     if missing_op_mode < 0 or missing_op_mode > 2:
         raise ValueError(f"missing_op_mode must be 0, 1 or 2, got {missing_op_mode}")
 
     def transform(mod, _ctx):
+        from tvmfork.compat import pass_context_option  # pylint: disable=import-outside-toplevel
+
+        keep_output_dtype = bool(
+            pass_context_option("relay.ToMixedPrecision.keep_orig_output_dtype", False))
         mod = ensure_typed(mod)
         new_mod = mod.copy()
         for gvar, func in mod.functions_items():
             if isinstance(func, Function) and not func.is_primitive:
-                new_mod[gvar] = to_mixed_precision(func, mixed_precision_type, missing_op_mode)
+                new_func = to_mixed_precision(func, mixed_precision_type, missing_op_mode)
+                if keep_output_dtype:
+                    new_func = _with_output_dtype(new_func, func.body.checked_type)
+                new_mod[gvar] = new_func
         from .type_infer import InferType  # pylint: disable=import-outside-toplevel
 
         return InferType()(new_mod)
