@@ -44,3 +44,11 @@ from .legalize import Legalize
 from . import mixed_precision
 from .mixed_precision import ToMixedPrecision
 from .alter_op_layout import AlterOpLayout
+from .remove_unused_functions import RemoveUnusedFunctions
+from .inline import Inline
+from .to_basic_block_normal_form import ToBasicBlockNormalForm
+from .lambda_lift import LambdaLift
+from .eta_expand import EtaExpand
+from .defuse_ops import DefuseOps
+from .canonicalize_cast import CanonicalizeCast
+from .split_args import SplitArgs
