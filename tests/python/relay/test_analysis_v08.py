@@ -218,3 +218,19 @@ def test_match_variables_when_adts_exist():
     assert _names(analysis.free_vars(match)) == ["z"]
     assert _names(analysis.all_vars(match)) == ["z", "x", "y"]
     assert {Feature.fMatch, Feature.fConstructor} <= analysis.detect_feature(match)
+
+
+def test_count_layers_is_the_longest_chain():
+    x = relay.var("x", shape=(1, 2, 6, 6))
+    w = relay.var("w", shape=(2, 2, 1, 1))
+
+    def conv(data):
+        return relay.nn.conv2d(data, w, kernel_size=(1, 1), channels=2)
+
+    first = conv(x)
+    parallel = relay.add(conv(first), relay.nn.relu(first))  # conv || relu: still two convs deep
+    deep = conv(conv(parallel))
+    mod = tvm.IRModule.from_expr(relay.Function([x, w], relay.add(deep, parallel)))
+    assert analysis.count_layers(mod, ["nn.conv2d"]) == 4
+    assert analysis.count_layers(mod["main"], ["nn.relu"]) == 1
+    assert analysis.count_layers(mod, ["nn.dense"]) == 0

@@ -23,3 +23,4 @@ from .well_formed import check_constant, well_formed
 from .scopes import check_basic_block_normal_form
 from .extract import extract_fused_functions, get_calibration_data, list_op_freqs
 from .mac_count import get_total_mac_number
+from .count_layers import count_layers
