@@ -234,3 +234,29 @@ def test_count_layers_is_the_longest_chain():
     assert analysis.count_layers(mod, ["nn.conv2d"]) == 4
     assert analysis.count_layers(mod["main"], ["nn.relu"]) == 1
     assert analysis.count_layers(mod, ["nn.dense"]) == 0
+
+
+def test_unmatched_cases_of_prelude_types():
+    if not hasattr(relay, "Match"):
+        pytest.skip("relay.Match is not defined")
+    p = relay.prelude.Prelude(tvm.IRModule())
+    _, cons, nil = p.mod.get_type("List")
+    _, some, none = p.mod.get_type("Option")
+    v = relay.var("v")
+    wild = relay.PatternWildcard
+
+    only_some = relay.Match(v, [relay.Clause(relay.PatternConstructor(some, [wild()]), v)])
+    missed = analysis.unmatched_cases(only_some, p.mod)
+    assert len(missed) == 1 and missed[0].constructor.name_hint == none.name_hint
+
+    short_lists = relay.Match(v, [
+        relay.Clause(relay.PatternConstructor(nil), v),
+        relay.Clause(relay.PatternConstructor(cons, [wild(), relay.PatternConstructor(nil)]), v),
+    ])
+    missed = analysis.unmatched_cases(short_lists, p.mod)
+    # what is left: lists of two or more elements, Cons(_, Cons(_, _))
+    assert len(missed) == 1
+    assert missed[0].constructor.name_hint == cons.name_hint
+    assert missed[0].patterns[1].constructor.name_hint == cons.name_hint
+    complete = relay.Match(v, [relay.Clause(relay.PatternConstructor(nil), v), relay.Clause(wild(), v)])
+    assert analysis.unmatched_cases(complete, p.mod) == []

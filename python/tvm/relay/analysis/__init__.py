@@ -24,3 +24,4 @@ from .scopes import check_basic_block_normal_form
 from .extract import extract_fused_functions, get_calibration_data, list_op_freqs
 from .mac_count import get_total_mac_number
 from .count_layers import count_layers
+from .match_exhaustion import unmatched_cases
