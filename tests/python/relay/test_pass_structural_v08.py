@@ -204,3 +204,24 @@ def test_split_args_splits_long_concatenate():
     np.testing.assert_allclose(
         _build_run(split, values), np.concatenate([values[f"p{i}"] for i in range(25)]), rtol=0
     )
+
+
+def test_eta_expand_constructor():
+    if not hasattr(relay, "Match"):
+        import pytest  # pylint: disable=import-outside-toplevel
+
+        pytest.skip("relay ADTs are not defined")
+    mod = tvm.IRModule()
+    p = relay.prelude.Prelude(mod)
+    _, cons, nil = p.mod.get_type("List")
+    mod["main"] = relay.Function([], cons)
+    expanded = transform.InferType()(transform.EtaExpand(expand_constructor=True)(mod))
+    wrapper = expanded["main"].body
+    assert isinstance(wrapper, relay.Function) and len(wrapper.params) == 2
+    assert len(wrapper.type_params) == 1 and wrapper.body.op is cons
+    x = relay.var("x", shape=(), dtype="int32")
+    hd = p.mod.get_global_var("hd")
+    main = expanded.get_global_var("main")
+    expanded["first"] = relay.Function([x], hd(relay.Call(relay.Call(main, []), [x, nil()])))
+    result = relay.create_executor("debug", mod=expanded).evaluate(expanded.get_global_var("first"))(np.int32(5))
+    assert int(result.numpy()) == 5
