@@ -7,7 +7,7 @@
      └ BuildModule._build(mod, target, target_host, params, use_topi_schedule=mode)
          └ lower_program(mod, target, params, mode, engine)     the one driver
          │   ├ optimize: bind params, InferType, ChooseLayout (x86: NHWC convolutions),
-         │   │           SimplifyInference, FoldConstant, SinkReshape, SimplifyExpr,
+         │   │           SimplifyInference, FoldConstant, (FastMath), SinkReshape, SimplifyExpr,
          │   │           FoldScaleAxis, FuseOps, InferType
          │   └ GraphRuntimeCodegen(target, mode).codegen(main)
          └ tvm.compile(all kernels at once) -> GraphExecutorFactoryModule
@@ -105,6 +105,7 @@ def _optimization_passes(target=None):
             __import__("tvm.relay.qnn.transform", fromlist=["_"]).CanonicalizeOps(),  # QNN ops
             t.SimplifyInference(keep=KERNEL_NORMS),
             t.FoldConstant(),
+            t.FastMath(),  # opt_level 4: only with required_pass=["FastMath"], as 0.8
             t.SinkReshape(),  # elementwise epilogues next to their dense/matmul
             t.SimplifyExpr(),
             t.FoldScaleAxis(),

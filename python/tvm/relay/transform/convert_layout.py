@@ -59,6 +59,7 @@ from ..op.op import Op, OpPattern
 from ..ty import TensorType
 from .pass_infra import Pass, PassInfo
 from ._utils import ensure_typed, post_order
+from .canonicalize_ops import CanonicalizeOps
 from .infer_layout_utils import as_layout, layout_name
 from .layout_rules import (
     AXIS_OPS,
@@ -652,7 +653,10 @@ def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
     the ops that cannot follow. Kernels go through a ``layout_transform`` of
     the weight that ``FoldConstant`` folds (``relay.build`` runs it after
     binding the parameters). This pass emits Relay's ``layout_transform`` op
-    (there is one here) rather than ``transpose``.
+    (there is one here) rather than ``transpose``. As in 0.8 it runs
+    ``CanonicalizeOps`` first (``nn.bias_add`` becomes a broadcast ``add``), and
+    rules registered with ``relay.op.op.register_infer_correct_layout`` take
+    precedence over its own (:mod:`.infer_layout_utils`).
 
     Parameters
     ----------
@@ -680,7 +684,9 @@ def ConvertLayout(desired_layouts):  # pylint: disable=invalid-name
     desired = normalize_desired_layouts(desired_layouts)
 
     def transform(mod, _ctx):
-        mod = ensure_typed(mod)
+        # As 0.8 (whose ConvertLayout requires CanonicalizeOps): nn.bias_add
+        # becomes a broadcast add first, which converts like any broadcast op.
+        mod = ensure_typed(CanonicalizeOps()(ensure_typed(mod)))
         new_mod = mod.copy()
         for gvar, func in mod.functions_items():
             if isinstance(func, Function) and not func.is_primitive:
