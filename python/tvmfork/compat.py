@@ -52,6 +52,12 @@ pass_info_defaults
     ``tvm.transform.PassInfo(opt_level, name)`` with ``required`` omitted.
 print_ir_relay
     ``tvm.transform.PrintIR`` prints Relay text for modules with Relay functions.
+register_op_attr_relay
+    ``tvm.ir.register_op_attr(op_name, ...)`` sets the attribute on the Relay
+    operator of that name (:mod:`tvm.relay.op.op`), other names on the base's.
+topi_testing_v08
+    ``tvm.topi.testing`` gets 0.8's NumPy references that the base lacks or
+    that fail on NumPy 2 (:mod:`tvm.topi.testing_v08`) when first imported.
 fork_subpackages_as_attributes
     ``tvm.relay`` etc. resolve after a plain ``import tvm`` (imported on first use).
 legacy_lower_build
@@ -811,6 +817,51 @@ def print_ir_relay():
     tvm.transform.PrintIR = PrintIR
 
 
+def register_op_attr_relay():
+    """``tvm.ir.register_op_attr(op_name, attr_key, value=None, level=10)`` (0.8's
+    signature, a decorator without ``value``) reaches the Relay operator registry
+    for a Relay operator name, so ``relay.op.get(name).get_attr(attr_key)`` sees
+    it; other names (the base's ``relax.*``, ``tirx.*`` ops) go to the base's
+    registry as before. Relay is imported on the first call."""
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm.ir import op as ir_op  # pylint: disable=import-outside-toplevel
+
+    base_register = ir_op.register_op_attr
+    if getattr(base_register, "_tvmfork_patched", False):
+        return
+
+    @functools.wraps(base_register)
+    def register_op_attr(op_name, attr_key, value=None, level=10):
+        def _register(v):
+            from tvm.relay.op import op as relay_op  # pylint: disable=import-outside-toplevel
+
+            if op_name in relay_op.list_op_names():
+                relay_op.get(op_name).set_attr(attr_key, v, level)
+            else:
+                base_register(op_name, attr_key, v, level)
+            return v
+
+        return _register(value) if value is not None else _register
+
+    register_op_attr._tvmfork_patched = True
+    ir_op.register_op_attr = register_op_attr
+    tvm.ir.register_op_attr = register_op_attr
+
+
+def topi_testing_v08():
+    """When ``tvm.topi.testing`` is imported, :func:`tvm.topi.testing_v08.install`
+    replaces its four references that call ``np.reshape(..., newshape=...)``
+    (removed in NumPy 2.4) and adds ``grid_sample_nchw_python``."""
+    from . import overlay  # pylint: disable=import-outside-toplevel
+
+    def install_references(module):
+        from tvm.topi import testing_v08  # pylint: disable=import-outside-toplevel
+
+        testing_v08.install(module)
+
+    overlay.on_import("tvm.topi.testing", install_references)
+
+
 def legacy_lower_build():
     """See :mod:`tvmfork.compat_lower`."""
     from .compat_lower import legacy_lower_build as install_lower_build  # pylint: disable=import-outside-toplevel
@@ -836,6 +887,8 @@ PATCHES = (
     pass_context_options,
     pass_info_defaults,
     print_ir_relay,
+    register_op_attr_relay,
+    topi_testing_v08,
     fork_subpackages_as_attributes,
     legacy_lower_build,
 )

@@ -20,7 +20,9 @@ MOUNTED_PACKAGES = ("tvm", "tvm.topi", "tvm.contrib", "tvm.driver")
 # Base packages mounted when they are first imported rather than at ``import tvm``
 # (``tvm.testing`` imports pytest; a plain ``import tvm`` should not pay for it).
 # The fork adds ``testing/plugin.py`` (0.8's pytest plugin) and the 0.8 helpers.
-LAZY_MOUNTED_PACKAGES = ("tvm.testing",)
+# ``tvm.topi.testing`` (NumPy references) gets 0.8's references fixed for NumPy 2
+# by a callback (:mod:`tvm.topi.testing_v08`); it has no fork folder.
+LAZY_MOUNTED_PACKAGES = ("tvm.testing", "tvm.topi.testing")
 
 # ``{package: [callback(module)]}`` run once the lazily mounted package is imported.
 _ON_IMPORT = {}

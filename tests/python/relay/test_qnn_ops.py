@@ -153,3 +153,68 @@ def _calls(func):
     relay.analysis.post_order_visit(func, lambda e: found.append(e) if isinstance(e, relay.Call)
                                     else None)
     return found
+
+
+def _conv2d_transpose_nchw(data, kernel_iohw, stride, pad):
+    """Transposed convolution from its definition: every input pixel scatters
+    ``data[n, ci, y, x] * kernel[ci, co]`` onto the output window at
+    ``(y * stride, x * stride)``, then ``pad`` is cropped from each border."""
+    n, cin, h, w = data.shape
+    _, cout, kh, kw = kernel_iohw.shape
+    full = np.zeros((n, cout, (h - 1) * stride + kh, (w - 1) * stride + kw), np.int64)
+    for y in range(h):
+        for x in range(w):
+            full[:, :, y * stride:y * stride + kh, x * stride:x * stride + kw] += np.einsum(
+                "nc,cokl->nokl", data[:, :, y, x], kernel_iohw)
+    return full[:, :, pad:full.shape[2] - pad, pad:full.shape[3] - pad]
+
+
+@pytest.mark.parametrize("kernel_layout", ["IOHW", "HWOI", "OIHW"])
+def test_conv2d_transpose_kernel_letters_and_zero_points(kernel_layout):
+    """qnn.conv2d_transpose (0.8): I names the data's channels, O the output
+    channels, whatever their order; zero points are subtracted before the
+    int32 accumulation."""
+    data = RNG.integers(0, 256, (2, 3, 5, 4)).astype("uint8")
+    kernel_iohw = RNG.integers(-128, 128, (3, 4, 3, 2)).astype("int8")
+    kernel = np.transpose(kernel_iohw, ["IOHW".index(a) for a in kernel_layout])
+    expected = _conv2d_transpose_nchw(data.astype(np.int64) - 7,
+                                      kernel_iohw.astype(np.int64) + 2, 2, 1)
+    (out,) = _run(lambda d, k: [relay.qnn.op.conv2d_transpose(
+        d, k, _c(7, "int32"), _c(-2, "int32"), _c(0.5), _c(0.25), strides=(2, 2),
+        padding=(1, 1), kernel_size=(3, 2), channels=4, kernel_layout=kernel_layout)],
+        {"data": data, "kernel": kernel})
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_conv2d_transpose_per_channel_kernel_zero_point_and_nhwc():
+    data = RNG.integers(-128, 128, (1, 4, 3, 2)).astype("int8")  # NHWC
+    kernel_iohw = RNG.integers(-128, 128, (2, 3, 2, 2)).astype("int8")
+    kernel_zp = np.array([1, -3, 4], "int32")  # per output channel
+    kernel_hwoi = np.transpose(kernel_iohw, (2, 3, 1, 0))
+    centered = kernel_iohw.astype(np.int64) - kernel_zp[None, :, None, None]
+    expected = _conv2d_transpose_nchw(np.transpose(data, (0, 3, 1, 2)).astype(np.int64) - 5,
+                                      centered, 1, 0).transpose(0, 2, 3, 1)
+    (out,) = _run(lambda d, k: [relay.qnn.op.conv2d_transpose(
+        d, k, _c(5, "int32"), _c(kernel_zp, "int32"), _c(1.0), _c([1.0, 2.0, 3.0]),
+        data_layout="NHWC", kernel_layout="HWOI")], {"data": data, "kernel": kernel_hwoi})
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_batch_matmul_subtracts_zero_points_and_transposes_y():
+    x = RNG.integers(0, 256, (3, 4, 5)).astype("uint8")
+    y = RNG.integers(0, 256, (3, 6, 5)).astype("uint8")
+    expected = np.matmul(x.astype(np.int64) - 3, np.swapaxes(y.astype(np.int64) - 250, 1, 2))
+    call = lambda a, b: relay.qnn.op.batch_matmul(a, b, _c(3, "int32"), _c(250, "int32"),
+                                                  _c(0.5), _c(0.5))
+    (out,) = _run(lambda a, b: [call(a, b)], {"x": x, "y": y})
+    assert out.dtype == np.int32 and out.shape == (3, 4, 6)
+    np.testing.assert_array_equal(out, expected)
+    # the reference interpreter evaluates the same lowering
+    ref = eval_expr(call(relay.const(x), relay.const(y)))
+    np.testing.assert_array_equal(np.asarray(ref), expected)
+
+
+def test_new_qnn_ops_have_0_8_support_level():
+    for name in ("qnn.batch_matmul", "qnn.conv2d_transpose", "qnn.conv2d", "qnn.dense"):
+        assert relay.op.get(name).support_level == 11

@@ -15,8 +15,17 @@ from .type_relations import identity_rel
 
 __all__ = ["checkpoint", "stop_fusion", "on_device"]
 
-define("annotation.checkpoint", identity_rel, OpPattern.OPAQUE,
-       lambda attrs, inputs, out: [topi.identity(inputs[0])], 1)
+
+
+def _checkpoint_rel(arg_types, attrs):  # pylint: disable=unused-argument
+    """0.8's ``IdentityRel`` for checkpoint: any type, a tuple of tensors included
+    (a checkpointed tuple is recomputed as a whole)."""
+    return arg_types[0]
+
+
+# a tuple argument arrives flattened (one tensor per field): each field is copied
+define("annotation.checkpoint", _checkpoint_rel, OpPattern.OPAQUE,
+       lambda attrs, inputs, out: [topi.identity(t) for t in inputs], 1)
 define("annotation.stop_fusion", identity_rel, OpPattern.OPAQUE,
        lambda attrs, inputs, out: [topi.identity(inputs[0])], 1)
 

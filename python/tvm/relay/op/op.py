@@ -20,6 +20,7 @@ level replaces an earlier one.
 import tvm.error
 
 from ..expr import RelayExpr
+from . import _support_level
 
 
 class OpPattern:
@@ -123,10 +124,15 @@ class Op(RelayExpr):
         self.set_attr("FInferType", type_rel_func)
 
 
-def register_op(op_name, num_inputs=-1, attrs_type_key="", describe="", support_level=10):
-    """Declare a new operator (idempotent: returns the existing one if declared)."""
+def register_op(op_name, num_inputs=-1, attrs_type_key="", describe="", support_level=None):
+    """Declare a new operator (idempotent: returns the existing one if declared).
+
+    Without ``support_level`` the operator gets the level TVM 0.8 gave it
+    (:mod:`._support_level`)."""
     op = _REGISTRY.get(op_name)
     if op is None:
+        if support_level is None:
+            support_level = _support_level.support_level(op_name)
         op = Op(op_name, num_inputs, attrs_type_key, describe, support_level)
         _REGISTRY[op_name] = op
     return op

@@ -10,7 +10,8 @@ from ..transform.type_infer import infer_type
 from .transform import lower_call
 
 QNN_OPS = ("qnn.quantize", "qnn.dequantize", "qnn.requantize", "qnn.conv2d", "qnn.dense",
-           "qnn.add", "qnn.subtract", "qnn.mul", "qnn.concatenate")
+           "qnn.conv2d_transpose", "qnn.batch_matmul", "qnn.add", "qnn.subtract", "qnn.mul",
+           "qnn.concatenate")
 
 
 def _constant(value):

@@ -4,8 +4,9 @@ Correctness first, as upstream's canonicalization of 0.8 (whose fixed-point
 requantization and zero-point decomposition of convolutions are optimisations
 of the same arithmetic):
 
-* ``qnn.conv2d`` / ``qnn.dense``: the inputs are widened to int32, their zero
-  points subtracted, and ``nn.conv2d`` / ``nn.dense`` accumulate in int32
+* ``qnn.conv2d`` / ``qnn.dense`` / ``qnn.conv2d_transpose`` / ``qnn.batch_matmul``:
+  the inputs are widened to int32, their zero points subtracted, and the float
+  op (``nn.conv2d`` ...) accumulates in int32
   (padding then adds real zeros, as ONNX ``QLinearConv`` pads with the zero point);
 * ``qnn.quantize``: ``clip(round(x / scale) + zp)``, ties to even;
 * ``qnn.dequantize``: ``(int32(q) - zp) * scale``;
@@ -122,6 +123,35 @@ def _dense(call, args, shapes):
                 _with_int32(call.attrs))
 
 
+def _conv2d_transpose(call, args, shapes):
+    """0.8's arithmetic: ``nn.conv2d_transpose`` of the zero-point-free int32 data and
+    kernel. The kernel is transposed from its literal layout to ``IOHW`` (a
+    constant kernel folds), so the ``nn`` op reads it the same way under any
+    convention of its own kernel letters."""
+    from ..attrs import Attrs  # pylint: disable=import-outside-toplevel
+
+    data, kernel, data_zp, kernel_zp = args[:4]
+    layout = str(call.attrs.kernel_layout)
+    data_c = str(call.attrs.data_layout).index("C")
+    centered_kernel = _centered(kernel, kernel_zp, layout.index("O"), 4, shapes[3])
+    axes = [layout.index(axis) for axis in "IOHW"]
+    if axes != [0, 1, 2, 3]:
+        centered_kernel = _otransform.transpose(centered_kernel, axes)
+    attrs = _with_int32(call.attrs)
+    fields = {key: attrs[key] for key in attrs.keys()}
+    fields["kernel_layout"] = "IOHW"
+    return Call(_get_op("nn.conv2d_transpose"),
+                [_centered(data, data_zp, data_c, 4, shapes[2]), centered_kernel],
+                Attrs(attrs.type_key, fields))
+
+
+def _batch_matmul(call, args, shapes):
+    x, y, x_zp, y_zp = args[:4]
+    return Call(_get_op("nn.batch_matmul"),
+                [_centered(x, x_zp, 0, 3, shapes[2]), _centered(y, y_zp, 0, 3, shapes[3])],
+                _with_int32(call.attrs))
+
+
 def _with_int32(attrs):
     """The float op's attrs, accumulating in the QNN op's out_dtype (int32 by default)."""
     from ..attrs import Attrs  # pylint: disable=import-outside-toplevel
@@ -209,6 +239,10 @@ def lower_call(call, args):
         return _conv2d(call, args, shapes)
     if name == "qnn.dense":
         return _dense(call, args, shapes)
+    if name == "qnn.conv2d_transpose":
+        return _conv2d_transpose(call, args, shapes)
+    if name == "qnn.batch_matmul":
+        return _batch_matmul(call, args, shapes)
     if name in ("qnn.add", "qnn.subtract"):
         return _add_sub(call, args, shapes)
     if name == "qnn.mul":

@@ -1,6 +1,7 @@
 """``image.crop_and_resize`` and ``image.dilation2d`` (TVM 0.8 ops):
 constructors, type relations and TOPI computes."""
-from tvm import topi
+import tvm
+from tvm import te, topi
 
 from ...ty import TensorType
 from .._util import define, int_tuple, make_call
@@ -24,10 +25,76 @@ def _crop_and_resize_rel(arg_types, attrs):
     return TensorType(out, attrs.out_dtype or data.dtype)
 
 
+def _f32(expr):
+    return expr.astype("float32")
+
+
+def _f64(expr):
+    return expr.astype("float64")
+
+
+def _box_coord(lo, hi, index, size, target):
+    """The source coordinate of output row/column ``index`` of a crop from ``lo``
+    to ``hi`` (normalised) of an axis of ``size`` pixels, in 0.8's float32 steps:
+    ``lo * (size - 1) + index * ((size - 1) * (hi - lo) / (target - 1))``.
+
+    Each product, quotient and sum is computed in float64 and rounded to
+    float32, which is the correctly rounded float32 result, so the value does
+    not depend on the target: with FMA (the host CPU), LLVM would fuse the
+    product into the final sum and round once, and a box ending exactly at the
+    image border (``hi = 1``) would land inside the image where 0.8 (and
+    TensorFlow) land just outside and extrapolate. A crop of one pixel samples
+    the box centre, as TensorFlow does (0.8 divided by zero there)."""
+    lo, hi = _f32(lo), _f32(hi)
+    if target == 1:
+        return _f32(_f64(_f32(_f64(lo) + _f64(hi))) * (0.5 * (size - 1)))
+    span = _f32(_f64(_f32(_f64(hi) - _f64(lo))) * float(size - 1))
+    scale = _f32(_f64(span) / float(target - 1))
+    start = _f32(_f64(lo) * float(size - 1))
+    step = _f32(_f64(scale) * _f64(index))
+    return _f32(_f64(start) + _f64(step))
+
+
 def _crop_and_resize_compute(attrs, inputs, out_type):
-    return [topi.image.crop_and_resize(
-        inputs[0], inputs[1], inputs[2], list(attrs.crop_size), attrs.layout, attrs.method,
-        attrs.extrapolation_value, out_type.dtype)]
+    data, boxes, box_indices = inputs
+    nhwc = attrs.layout == "NHWC"
+    height, width = (data.shape[1], data.shape[2]) if nhwc else (data.shape[2], data.shape[3])
+    height, width = int(height), int(width)
+    crop_h, crop_w = (int(s) for s in attrs.crop_size)
+    extrapolation = tvm.tirx.const(float(attrs.extrapolation_value), "float32")
+    dtype = out_type.dtype
+
+    def pixel(image, y, x, channel):
+        return _f32(data[image, y, x, channel] if nhwc else data[image, channel, y, x])
+
+    def element(*idx):
+        box, y, x, channel = (idx[0], idx[1], idx[2], idx[3]) if nhwc else \
+            (idx[0], idx[2], idx[3], idx[1])
+        image = box_indices[box]
+        in_y = _box_coord(boxes[box, 0], boxes[box, 2], y, height, crop_h)
+        in_x = _box_coord(boxes[box, 1], boxes[box, 3], x, width, crop_w)
+        outside = tvm.tirx.any(in_y < 0.0, in_y > float(height - 1), in_x < 0.0,
+                               in_x > float(width - 1))
+        if attrs.method == "nearest_neighbor":
+            yi = tvm.tirx.max(tvm.tirx.min(tvm.tirx.nearbyint(in_y).astype("int32"), height - 1), 0)
+            xi = tvm.tirx.max(tvm.tirx.min(tvm.tirx.nearbyint(in_x).astype("int32"), width - 1), 0)
+            value = pixel(image, yi, xi, channel)
+        else:
+            top_f, left_f = tvm.tirx.floor(in_y), tvm.tirx.floor(in_x)
+            y_lerp, x_lerp = in_y - top_f, in_x - left_f
+            top = tvm.tirx.max(tvm.tirx.min(top_f.astype("int32"), height - 1), 0)
+            left = tvm.tirx.max(tvm.tirx.min(left_f.astype("int32"), width - 1), 0)
+            bottom = tvm.tirx.min(top + 1, height - 1)
+            right = tvm.tirx.min(left + 1, width - 1)
+            upper = pixel(image, top, left, channel) + \
+                (pixel(image, top, right, channel) - pixel(image, top, left, channel)) * x_lerp
+            lower = pixel(image, bottom, left, channel) + \
+                (pixel(image, bottom, right, channel) - pixel(image, bottom, left, channel)) * x_lerp
+            value = upper + (lower - upper) * y_lerp
+        return tvm.tirx.Select(outside, extrapolation, value).astype(dtype)
+
+    return [te.compute(tuple(out_type.shape), element, name="crop_and_resize",
+                       tag="injective")]
 
 
 define("image.crop_and_resize", _crop_and_resize_rel, OpPattern.INJECTIVE,
@@ -95,6 +162,15 @@ define("image.dilation2d", _dilation2d_rel, OpPattern.OUT_ELEMWISE_FUSABLE, _dil
        "relay.attrs.Dilation2DAttrs")
 
 
+def _first_two(value, what):
+    """``(h, w)`` of a stride or dilation. 0.8 stored any list and its type
+    relation read only the first two values, so a 4-value list (as 0.8's tests
+    pass, ``[1, 1, 1, 1]``) is accepted and its first two values are used."""
+    if isinstance(value, (list, tuple)) and len(value) == 4:
+        value = tuple(value[:2])
+    return int_tuple(value, 2, what)
+
+
 def dilation2d(data, weight, strides=(1, 1), padding=(0, 0), dilations=(1, 1), data_layout="NCHW",
                kernel_layout="IHW", out_dtype=""):
     """Morphological (grey-scale) dilation: the maximum of ``data + weight`` over
@@ -105,6 +181,6 @@ def dilation2d(data, weight, strides=(1, 1), padding=(0, 0), dilations=(1, 1), d
     if len(pad) != 4:
         raise ValueError(f"dilation2d: padding must have 2 or 4 values, got {padding}")
     return make_call("image.dilation2d", [data, weight], "relay.attrs.Dilation2DAttrs",
-                     strides=int_tuple(strides, 2, "strides"), padding=pad,
-                     dilations=int_tuple(dilations, 2, "dilations"), data_layout=data_layout,
+                     strides=_first_two(strides, "strides"), padding=pad,
+                     dilations=_first_two(dilations, "dilations"), data_layout=data_layout,
                      kernel_layout=kernel_layout, out_dtype=out_dtype or "")

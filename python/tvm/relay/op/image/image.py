@@ -1,6 +1,7 @@
 """Image operators (upstream ``relay.image``) with their registration."""
 import functools
 
+import tvm
 from tvm import topi
 
 from ...ty import TensorType
@@ -34,6 +35,15 @@ def _accept_v08_positional_order(func):
     return wrapper
 
 
+def _size_value(dim):
+    """An output size: an int, or kept symbolic (a ``te.var``, as 0.8 allowed)."""
+    if isinstance(dim, tvm.tirx.IntImm):
+        return int(dim.value)
+    if isinstance(dim, tvm.ir.Node):  # a symbolic size
+        return dim
+    return int(dim)
+
+
 def _resize(nd, data, size, roi, layout, method, coordinate_transformation_mode, rounding_method,
             cubic_alpha, cubic_exclude, extrapolation_value, out_dtype):
     if isinstance(size, int):
@@ -41,7 +51,7 @@ def _resize(nd, data, size, roi, layout, method, coordinate_transformation_mode,
     roi = (0.0,) * (2 * nd) if roi is None else tuple(float(r) for r in roi)
     return make_call(
         f"image.resize{nd}d", [data], f"relay.attrs.Resize{nd}DAttrs",
-        roi=roi, size=tuple(int(s) for s in size), layout=layout, method=method,
+        roi=roi, size=tuple(_size_value(s) for s in size), layout=layout, method=method,
         coordinate_transformation_mode=coordinate_transformation_mode,
         rounding_method=rounding_method, cubic_alpha=float(cubic_alpha),
         cubic_exclude=int(cubic_exclude), extrapolation_value=float(extrapolation_value),

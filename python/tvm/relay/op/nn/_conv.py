@@ -8,6 +8,9 @@ Kernel conventions (as upstream):
 * depthwise (``groups == in_channels``) with a kernel layout ending in ``OI``
   (``HWOI``): ``O`` is the input channels and ``I`` the channel multiplier,
   the layout of ``topi.nn.depthwise_conv2d_nhwc``;
+* depthwise in ``OIHW``: the grouped form ``(in_channels * m, 1, kh, kw)``, or
+  0.8's form ``(in_channels, m, kh, kw)`` (the same array, see
+  :func:`_is_depthwise_multiplier_v08`);
 
 Transposed convolutions are in :mod:`._conv_transpose`.
 """
@@ -49,6 +52,28 @@ def _is_depthwise_oi(attrs, in_channels):
     )
 
 
+def _is_depthwise_multiplier_v08(attrs, in_channels, wsz, nd):
+    """TVM 0.8's depthwise weight with a channel multiplier ``m`` in ``OIHW``:
+    ``(in_channels, m, kh, kw)`` (0.8 took a convolution with ``groups ==
+    in_channels == weight.shape[0]`` for depthwise and read the ``I`` axis as
+    the multiplier). It is the same array as the grouped form ``(in_channels *
+    m, 1, kh, kw)``: output channel ``c * m + j`` uses ``weight[c, j]``.
+    Accepted for 2-d ``OIHW`` kernels, which the depthwise compute takes as
+    they are."""
+    weight_o, weight_i = wsz["O"], wsz["I"]
+    return (
+        nd == 2
+        and attrs.kernel_layout == "OIHW"
+        and attrs.groups > 1
+        and not is_any(in_channels)
+        and attrs.groups == in_channels
+        and not is_any(weight_o)
+        and not is_any(weight_i)
+        and weight_o == in_channels
+        and weight_i != 1
+    )
+
+
 def _conv_rel(nd, arg_types, attrs):
     """Shapes are reasoned about in primal axes (``N C [D] H W`` / ``O I [D] H W``),
     so packed layouts such as ``NCHW8c`` / ``OIHW8i8o`` work as plain ones."""
@@ -76,7 +101,7 @@ def _conv_rel(nd, arg_types, attrs):
     _check_dtypes(data, weight)
     wsz = to_primal(weight.shape, attrs.kernel_layout, "OI" + spatial, "kernel_layout")
     kernel = [wsz[a] for a in spatial]
-    if depthwise_oi:
+    if depthwise_oi or _is_depthwise_multiplier_v08(attrs, in_c, wsz, nd):
         expected_in, out_c = wsz["O"], dim_mul(wsz["O"], wsz["I"])
     else:
         expected_in, out_c = dim_mul(wsz["I"], groups), wsz["O"]

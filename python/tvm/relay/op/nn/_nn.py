@@ -77,11 +77,38 @@ def _dense_compute(attrs, inputs, out_type):
     return [out]
 
 
+def _static_dim(dim):
+    """``dim`` as an int, or None when it is symbolic or ``Any``."""
+    if isinstance(dim, int):
+        return dim
+    if isinstance(dim, tirx.IntImm):
+        return int(dim.value)
+    return None
+
+
+def _dims_may_match(a, b):
+    """0.8's ``reporter->AssertEQ`` on two dimensions: only two known, different
+    sizes are an error; a symbolic one (``te.var``) is taken to match."""
+    sa, sb = _static_dim(a), _static_dim(b)
+    return sa is None or sb is None or sa == sb
+
+
 def _matmul_rel(arg_types, attrs):
+    """0.8's ``MatmulRel``: ``tensor_a`` has any rank >= 1 (its leading axes are
+    kept, ``transpose_a`` swaps its last two), ``tensor_b`` is 2-d; the output
+    is ``tensor_a``'s shape with the last axis ``units`` (or ``tensor_b``'s
+    other axis)."""
     a = tensor_arg(arg_types, 0, "tensor_a")
-    if len(a.shape) != 2:
-        raise RelationError(f"tensor_a {shape_str(a.shape)} must be 2-d")
-    k = a.shape[0] if attrs.transpose_a else a.shape[1]
+    rank = len(a.shape)
+    if rank < (2 if attrs.transpose_a else 1):
+        raise RelationError(f"tensor_a {shape_str(a.shape)} needs at least "
+                            f"{2 if attrs.transpose_a else 1} axes")
+    out = list(a.shape)
+    if attrs.transpose_a:
+        k = a.shape[-2]
+        out[-2] = a.shape[-1]
+    else:
+        k = a.shape[-1]
     if not isinstance(arg_types[1], TensorType):
         if attrs.units is None:
             raise RelationError("the type of tensor_b is unknown: give units or annotate it")
@@ -92,18 +119,38 @@ def _matmul_rel(arg_types, attrs):
     if len(b.shape) != 2:
         raise RelationError(f"tensor_b {shape_str(b.shape)} must be 2-d")
     kb, n = (b.shape[1], b.shape[0]) if attrs.transpose_b else (b.shape[0], b.shape[1])
-    if not dims_equal(k, kb):
+    if not is_any(k) and not _dims_may_match(k, kb):
         raise RelationError(
             f"tensor_a {shape_str(a.shape)} and tensor_b {shape_str(b.shape)} disagree on the "
             f"reduction axis (transpose_a={attrs.transpose_a}, transpose_b={attrs.transpose_b})"
         )
-    m = a.shape[1] if attrs.transpose_a else a.shape[0]
-    return TensorType((m, n), attrs.out_dtype or a.dtype)
+    out[-1] = attrs.units if attrs.units is not None else n
+    return TensorType(tuple(out), attrs.out_dtype or a.dtype)
 
 
 def _matmul_compute(attrs, inputs, out_type):
-    return [topi.nn.matmul(inputs[0], inputs[1], None, out_type.dtype, attrs.transpose_a,
-                           attrs.transpose_b)]
+    a, b = inputs
+    if len(a.shape) == 2:
+        return [topi.nn.matmul(a, b, None, out_type.dtype, attrs.transpose_a, attrs.transpose_b)]
+    if len(a.shape) == 1:
+        row = topi.reshape(a, [1, a.shape[0]])
+        out = topi.nn.matmul(row, b, None, out_type.dtype, False, attrs.transpose_b)
+        return [topi.reshape(out, [out.shape[1]])]
+    # N-d tensor_a: its leading axes are batch axes of a matrix product on the last two
+    k = te.reduce_axis((0, a.shape[-2] if attrs.transpose_a else a.shape[-1]), name="k")
+    lead = len(a.shape) - 2
+    dtype = out_type.dtype
+    rows = a.shape[-1] if attrs.transpose_a else a.shape[-2]
+    cols = b.shape[0] if attrs.transpose_b else b.shape[1]
+
+    def element(*idx):
+        batch, i, j = idx[:lead], idx[lead], idx[lead + 1]
+        lhs = a[batch + (k, i)] if attrs.transpose_a else a[batch + (i, k)]
+        rhs = b[j, k] if attrs.transpose_b else b[k, j]
+        return te.sum(lhs.astype(dtype) * rhs.astype(dtype), axis=k)
+
+    return [te.compute(tuple(a.shape[:-2]) + (rows, cols), element, name="T_matmul",
+                       tag="matmul")]
 
 
 def _batch_matmul_rel(arg_types, attrs):
@@ -485,6 +532,112 @@ define("nn.depth_to_space", _sub_pixel_rel(False), OpPattern.INJECTIVE,
 define("nn.space_to_depth", _sub_pixel_rel(True), OpPattern.INJECTIVE,
        lambda attrs, inputs, out: [topi.nn.space_to_depth(inputs[0], attrs.block_size, attrs.layout)],
        1, "relay.attrs.SubPixelAttrs")
+
+
+def _space_to_batch_nd_rel(arg_types, attrs):
+    """0.8's ``SpaceToBatchNDRel``: ``(batch * prod(block), (spatial_i + pads_i) /
+    block_i ..., remaining...)``."""
+    data = tensor_arg(arg_types, 0, "data")
+    block = list(attrs.block_shape)
+    if len(data.shape) < 1 + len(block) or len(attrs.paddings) != len(block):
+        raise RelationError(f"data {shape_str(data.shape)} needs {len(block)} spatial axes after "
+                            f"the batch axis and one (before, after) padding per block")
+    out = list(data.shape)
+    out[0] = dim_mul(out[0], *block)
+    for i, (b, (before, after)) in enumerate(zip(block, attrs.paddings)):
+        size = data.shape[1 + i]
+        if is_any(size):
+            continue
+        padded = size + before + after
+        if padded % b:
+            raise RelationError(f"padded axis {1 + i} of size {padded} is not divisible by "
+                                f"block {b}")
+        out[1 + i] = padded // b
+    return TensorType(out, data.dtype)
+
+
+def _batch_to_space_nd_rel(arg_types, attrs):
+    """0.8's ``BatchToSpaceNDRel``: ``(batch / prod(block), spatial_i * block_i -
+    crops_i ..., remaining...)``."""
+    data = tensor_arg(arg_types, 0, "data")
+    block = list(attrs.block_shape)
+    if len(data.shape) < 1 + len(block) or len(attrs.crops) != len(block):
+        raise RelationError(f"data {shape_str(data.shape)} needs {len(block)} spatial axes after "
+                            f"the batch axis and one (begin, end) crop per block")
+    out = list(data.shape)
+    total = 1
+    for b in block:
+        total *= b
+    if not is_any(out[0]):
+        if out[0] % total:
+            raise RelationError(f"batch {out[0]} is not divisible by prod(block_shape)={total}")
+        out[0] //= total
+    for i, (b, (begin, end)) in enumerate(zip(block, attrs.crops)):
+        size = data.shape[1 + i]
+        out[1 + i] = size if is_any(size) else size * b - begin - end
+    return TensorType(out, data.dtype)
+
+
+def _space_to_batch_nd_compute(attrs, inputs, out_type):
+    """Each output element read directly from the input (written here: the
+    base's ``topi.nn.space_to_batch_nd`` mixes int32 and int64 indices when a
+    padding is non-zero, and its batch_to_space_nd crashes). Output batch index = block offset (row-major over
+    the blocks) * batch + input batch index."""
+    data = inputs[0]
+    block = [int(b) for b in attrs.block_shape]
+    before = [int(p[0]) for p in attrs.paddings]
+    batch = data.shape[0]
+    m = len(block)
+    pad_value = tirx.const(float(attrs.pad_value), data.dtype)
+
+    def element(*idx):
+        offset = tirx.floordiv(idx[0], batch)
+        n = tirx.floormod(idx[0], batch)
+        src, inside = [n], []
+        for i in reversed(range(m)):
+            off_i = tirx.floormod(offset, block[i])
+            offset = tirx.floordiv(offset, block[i])
+            pos = idx[1 + i] * block[i] + off_i - before[i]
+            inside.append(tirx.all(pos >= 0, pos < data.shape[1 + i]))
+            src.insert(1, tirx.max(tirx.min(pos, data.shape[1 + i] - 1), 0))
+        src += list(idx[1 + m:])
+        return tirx.Select(tirx.all(*inside), data[tuple(src)], pad_value)
+
+    return [te.compute(tuple(out_type.shape), element, name="space_to_batch_nd",
+                       tag="injective")]
+
+
+define("nn.space_to_batch_nd", _space_to_batch_nd_rel, OpPattern.INJECTIVE,
+       _space_to_batch_nd_compute, 1, "relay.attrs.SpaceToBatchNDAttrs")
+def _batch_to_space_nd_compute(attrs, inputs, out_type):
+    """The inverse gather of :func:`_space_to_batch_nd_compute` (written here: the
+    base's ``topi.nn.batch_to_space_nd`` crashes in its FFI call). Output
+    position ``i`` of a spatial axis is ``i + crop_begin`` in the uncropped
+    result, i.e. row ``(i + crop_begin) // block`` of input batch block
+    ``(i + crop_begin) % block``."""
+    data = inputs[0]
+    block = [int(b) for b in attrs.block_shape]
+    begin = [int(c[0]) for c in attrs.crops]
+    m = len(block)
+    total = 1
+    for b in block:
+        total *= b
+    batch = data.shape[0] // total
+
+    def element(*idx):
+        offset, src = 0, []
+        for i in range(m):
+            full = idx[1 + i] + begin[i]
+            offset = offset * block[i] + tirx.floormod(full, block[i])
+            src.append(tirx.floordiv(full, block[i]))
+        return data[tuple([offset * batch + idx[0]] + src + list(idx[1 + m:]))]
+
+    return [te.compute(tuple(out_type.shape), element, name="batch_to_space_nd",
+                       tag="injective")]
+
+
+define("nn.batch_to_space_nd", _batch_to_space_nd_rel, OpPattern.INJECTIVE,
+       _batch_to_space_nd_compute, 1, "relay.attrs.BatchToSpaceNDAttrs")
 
 
 # -- normalisation without parameters ---------------------------------------------------

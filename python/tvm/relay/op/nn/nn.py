@@ -16,7 +16,8 @@ __all__ = [
     "bias_add", "batch_norm", "layer_norm", "instance_norm", "group_norm", "l2_normalize", "lrn",
     "relu", "leaky_relu", "prelu", "softmax", "fast_softmax", "log_softmax", "dropout",
     "dropout_raw", "batch_flatten", "pad", "mirror_pad", "upsampling", "upsampling3d",
-    "depth_to_space", "space_to_depth", "contrib_conv2d_nchwc", "contrib_depthwise_conv2d_nchwc",
+    "depth_to_space", "space_to_depth", "space_to_batch_nd", "batch_to_space_nd",
+    "contrib_conv2d_nchwc", "contrib_depthwise_conv2d_nchwc",
     "contrib_dense_pack",
 ]
 
@@ -331,6 +332,27 @@ def space_to_depth(data, block_size, layout="NCHW"):
     """Move ``block_size x block_size`` spatial tiles into channels."""
     return make_call("nn.space_to_depth", [data], "relay.attrs.SubPixelAttrs",
                      block_size=int(block_size), layout=layout, mode="DCR")
+
+
+def space_to_batch_nd(data, block_shape, paddings, pad_value=0):
+    """TensorFlow's ``space_to_batch_nd``: pad the spatial axes (the ``len(block_shape)``
+    axes after the batch axis) by ``paddings`` (one ``(before, after)`` pair each)
+    with ``pad_value``, cut each into blocks of ``block_shape`` and move the
+    offsets within a block to the batch axis."""
+    block_shape = tuple(int(b) for b in block_shape)
+    paddings = tuple((int(p[0]), int(p[1])) for p in paddings)
+    return make_call("nn.space_to_batch_nd", [data], "relay.attrs.SpaceToBatchNDAttrs",
+                     block_shape=block_shape, paddings=paddings, pad_value=float(pad_value))
+
+
+def batch_to_space_nd(data, block_shape, crops):
+    """TensorFlow's ``batch_to_space_nd``, the inverse of :func:`space_to_batch_nd`:
+    move batch blocks back into the spatial axes, then crop each spatial axis by
+    its ``(begin, end)`` pair of ``crops``."""
+    block_shape = tuple(int(b) for b in block_shape)
+    crops = tuple((int(c[0]), int(c[1])) for c in crops)
+    return make_call("nn.batch_to_space_nd", [data], "relay.attrs.BatchToSpaceNDAttrs",
+                     block_shape=block_shape, crops=crops)
 
 
 def contrib_conv2d_nchwc(data, kernel, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,

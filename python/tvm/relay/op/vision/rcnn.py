@@ -5,7 +5,7 @@ from tvm import te, topi
 from ...ty import TensorType
 from .._util import define, int_tuple, make_call
 from ..op import OpPattern
-from ..type_relations import RelationError, layout_axes, shape_str, tensor_arg
+from ..type_relations import RelationError, dim_mul, is_any, layout_axes, shape_str, tensor_arg
 
 __all__ = ["roi_align", "roi_pool", "yolo_reorg"]
 
@@ -78,11 +78,17 @@ def _yolo_reorg_rel(arg_types, attrs):
         raise RelationError(f"data must be NCHW, got {shape_str(data.shape)}")
     n, c, h, w = data.shape
     s = attrs.stride
-    if h % s or w % s or c % (s * s):
+    known = [d for d in (h, w) if not is_any(d)]
+    if any(d % s for d in known) or (not is_any(c) and c % (s * s)):
         raise RelationError(
             f"channels {c} must be a multiple of stride^2 and height {h}, width {w} of stride {s}"
         )
-    return TensorType((n, c * s * s, h // s, w // s), data.dtype)
+
+    def div(dim):
+        return dim if is_any(dim) else dim // s
+
+    # 0.8's output: (n, c * s^2, h / s, w / s); unknown sizes stay unknown
+    return TensorType((n, dim_mul(c, s * s), div(h), div(w)), data.dtype)
 
 
 def _yolo_reorg_compute(attrs, inputs, out_type):

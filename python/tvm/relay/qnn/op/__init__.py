@@ -1,8 +1,10 @@
 """QNN operator constructors (``relay.qnn.op``)."""
 from .qnn import (
     add,
+    batch_matmul,
     concatenate,
     conv2d,
+    conv2d_transpose,
     dense,
     dequantize,
     mul,
@@ -11,5 +13,5 @@ from .qnn import (
     subtract,
 )
 
-__all__ = ["add", "concatenate", "conv2d", "dense", "dequantize", "mul", "quantize",
+__all__ = ["add", "batch_matmul", "concatenate", "conv2d", "conv2d_transpose", "dense", "dequantize", "mul", "quantize",
            "requantize", "subtract"]

@@ -22,8 +22,8 @@ from ...op._util import define, make_call
 from ...op.op import OpPattern
 from ...op.type_relations import RelationError, shape_str, tensor_arg
 
-__all__ = ["quantize", "dequantize", "requantize", "conv2d", "dense", "add", "subtract", "mul",
-           "concatenate"]
+__all__ = ["quantize", "dequantize", "requantize", "conv2d", "conv2d_transpose", "dense",
+           "batch_matmul", "add", "subtract", "mul", "concatenate"]
 
 _ROUNDING = ("UPWARD", "TONEAREST")
 _QUANTIZED = ("int8", "uint8", "int16", "uint16", "int32")
@@ -142,6 +142,55 @@ def dense(data, weight, input_zero_point, kernel_zero_point, input_scale, kernel
                  _as_expr(kernel_scale, "float32")], call.attrs)
 
 
+def conv2d_transpose(data, weight, input_zero_point, kernel_zero_point, input_scale,
+                     kernel_scale, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                     channels=None, kernel_size=None, data_layout="NCHW", kernel_layout="IOHW",
+                     out_layout="", output_padding=(0, 0), out_dtype="int32"):
+    """Quantized 2-d transposed convolution: ``conv2d_transpose(data - input_zp,
+    weight - kernel_zp)`` accumulated in int32 (scale ``input_scale * kernel_scale``,
+    zero point 0), as TVM 0.8.
+
+    ``kernel_layout`` reads its letters as TVM 0.8's ``qnn.conv2d_transpose``
+    did: ``I`` is the data's channels and ``O`` the output channels per group
+    (the default ``"IOHW"`` weight is ``(in_channels, channels // groups, kh,
+    kw)``, ``"HWOI"`` is ``(kh, kw, channels // groups, in_channels)``).
+    ``kernel_zero_point`` and ``kernel_scale`` may be per output channel. Other
+    parameters are those of :func:`tvm.relay.nn.conv2d_transpose`.
+    """
+    from ...attrs import Attrs  # pylint: disable=import-outside-toplevel
+
+    call = _nn.conv2d_transpose(data, weight, strides=strides, padding=padding,
+                                dilation=dilation, groups=groups, channels=channels,
+                                kernel_size=kernel_size, data_layout=data_layout,
+                                kernel_layout="IOHW", out_layout=out_layout,
+                                output_padding=output_padding, out_dtype=out_dtype)
+    fields = {key: call.attrs[key] for key in call.attrs.keys()}
+    fields["kernel_layout"] = _literal_kernel_layout(kernel_layout)
+    return Call(_get_op("qnn.conv2d_transpose"),
+                [data, weight, _as_expr(input_zero_point, "int32"),
+                 _as_expr(kernel_zero_point, "int32"), _as_expr(input_scale, "float32"),
+                 _as_expr(kernel_scale, "float32")], Attrs(call.attrs.type_key, fields))
+
+
+def _literal_kernel_layout(layout):
+    layout = str(layout)
+    if sorted(layout) != sorted("IOHW"):
+        raise ValueError(f"qnn.conv2d_transpose: kernel_layout must order I, O, H, W, got "
+                         f"{layout!r}")
+    return layout
+
+
+def batch_matmul(x, y, x_zero_point, y_zero_point, x_scale, y_scale, out_dtype="int32"):
+    """Quantized batch matrix product ``(x - x_zp) @ (y - y_zp)^T`` per batch, in
+    int32 (scale ``x_scale * y_scale``, zero point 0), as TVM 0.8: ``x`` is
+    ``(batch, m, k)`` and ``y`` ``(batch, n, k)``; the result is ``(batch, m, n)``.
+    The zero points and scales are scalars."""
+    call = _nn.batch_matmul(x, y, out_dtype=out_dtype, transpose_a=False, transpose_b=True)
+    return Call(_get_op("qnn.batch_matmul"),
+                [x, y, _as_expr(x_zero_point, "int32"), _as_expr(y_zero_point, "int32"),
+                 _as_expr(x_scale, "float32"), _as_expr(y_scale, "float32")], call.attrs)
+
+
 def _binary(name, lhs, rhs, lhs_scale, lhs_zero_point, rhs_scale, rhs_zero_point, output_scale,
             output_zero_point):
     return make_call(name, [lhs, rhs, _as_expr(lhs_scale, "float32"),
@@ -247,6 +296,32 @@ def _borrowed_rel(op_name, count, params):
     return rel
 
 
+def _iohw_axes(kernel_layout):
+    """Positions of I, O, H, W in a (literal) qnn.conv2d_transpose kernel layout."""
+    return [str(kernel_layout).index(axis) for axis in "IOHW"]
+
+
+def _conv2d_transpose_rel(arg_types, attrs):
+    """0.8's relation: the weight is read through its literal layout, checked as
+    ``nn.conv2d_transpose`` with an ``IOHW`` kernel; the scales and zero points
+    are scalars or vectors."""
+    from ...attrs import Attrs  # pylint: disable=import-outside-toplevel
+
+    for index in range(2):
+        ty = arg_types[index]
+        if isinstance(ty, TensorType) and ty.dtype not in _QUANTIZED:
+            raise RelationError(f"argument {index} must be quantized, got {ty.dtype}")
+    _param_check(arg_types, (2, 3, 4, 5), "qnn.conv2d_transpose")
+    fields = {key: attrs[key] for key in attrs.keys()}
+    fields["kernel_layout"] = "IOHW"
+    weight = arg_types[1]
+    if isinstance(weight, TensorType):
+        weight = TensorType([weight.shape[a] for a in _iohw_axes(attrs.kernel_layout)],
+                            weight.dtype)
+    return _get_op("nn.conv2d_transpose").get_attr("FInferType")(
+        [arg_types[0], weight], Attrs(attrs.type_key, fields))
+
+
 def _binary_rel(float_op):
     def rel(arg_types, attrs):
         lhs = tensor_arg(arg_types, 0, "lhs")
@@ -268,6 +343,10 @@ define("qnn.conv2d", _borrowed_rel("nn.conv2d", 2, (2, 3, 4, 5)), OpPattern.OPAQ
        "relay.attrs.Conv2DAttrs")
 define("qnn.dense", _borrowed_rel("nn.dense", 2, (2, 3, 4, 5)), OpPattern.OPAQUE, None, 6,
        "relay.attrs.DenseAttrs")
+define("qnn.conv2d_transpose", _conv2d_transpose_rel, OpPattern.OPAQUE, None, 6,
+       "relay.attrs.Conv2DTransposeAttrs")
+define("qnn.batch_matmul", _borrowed_rel("nn.batch_matmul", 2, (2, 3, 4, 5)), OpPattern.OPAQUE,
+       None, 6, "relay.attrs.BatchMatmulAttrs")
 define("qnn.concatenate", _borrowed_rel("concatenate", 1, (3, 4)), OpPattern.OPAQUE, None, 5,
        "relay.attrs.ConcatenateAttrs")
 for _name, _float_op in (("qnn.add", "add"), ("qnn.subtract", "subtract"),
