@@ -180,6 +180,9 @@ EXAMPLES = {
     "vision.roi_pool": lambda: relay.vision.roi_pool(
         v((2, 3, 8, 8)), relay.const([[0, 1.0, 1.0, 6.0, 5.0], [1, 0.0, 2.0, 7.0, 7.0]]), (2, 2), 1.0),
     "vision.yolo_reorg": lambda: relay.vision.yolo_reorg(v((1, 8, 4, 6)), 2),
+    "vision.proposal": lambda: relay.vision.proposal(
+        v((2, 4, 3, 5)), v((2, 8, 3, 5), name="y"), v((2, 3), name="z"), (1.0,), (0.5, 1.0), 16,
+        0.7, 20, 6, 4, False),
     "unique": lambda: relay.unique(i32((6,)), False, True).astuple(),
     "searchsorted": lambda: relay.searchsorted(
         relay.const([[0.0, 1.0, 2.5], [-1.0, 0.0, 0.5]], "float32"), v((2, 4)), True, "int64"),

@@ -184,3 +184,28 @@ def test_build_config_is_0_8_alias_of_pass_context():
     with relay.build_config(opt_level=1, disabled_pass=["FoldConstant"]):
         ctx = tvm.transform.PassContext.current()
         assert ctx.opt_level == 1 and "FoldConstant" in list(ctx.disabled_pass)
+
+
+@pytest.mark.parametrize("kind", ["graph", "debug"])
+def test_proposal_ranks_suppresses_and_repeats(kind):
+    """One 16x16 anchor per cell of a 2x3 map (stride 16, scale 1, ratio 1 gives the
+    anchor (0, 0, 15, 15)); with iou_loss the deltas are corner offsets. Cell (0, 1)
+    is moved onto cell (0, 0) and, scoring lower, is suppressed; the 5 kept boxes
+    fill the 8 output rows in score order, then again from the best."""
+    scores = np.array([[0.9, 0.8, 0.3], [0.5, 0.7, 0.6]], "float32")
+    cls_prob = np.stack([1 - scores, scores])[None]
+    deltas = np.zeros((1, 4, 2, 3), "float32")
+    deltas[0, [0, 2], 0, 1] = -14.0  # x1, x2 of cell (0, 1): 16..31 -> 2..17
+    im_info = np.array([[32.0, 48.0, 1.0]], "float32")
+    names = ("cls", "bbox", "info")
+    args = [relay.var(n, shape=a.shape) for n, a in zip(names, (cls_prob, deltas, im_info))]
+    call = relay.vision.proposal(*args, scales=(1.0,), ratios=(1.0,), feature_stride=16,
+                                 threshold=0.5, rpn_pre_nms_top_n=6, rpn_post_nms_top_n=8,
+                                 rpn_min_size=1, iou_loss=True)
+    assert run_infer_type(call).checked_type == relay.TensorType((8, 5), "float32")
+    out = _evaluate(relay.Function(args, call), cls_prob, deltas, im_info, kind=kind)
+    cell = {(h, w): [16.0 * w, 16.0 * h, 16.0 * w + 15, 16.0 * h + 15]
+            for h in range(2) for w in range(3)}
+    order = [(0, 0), (1, 1), (1, 2), (1, 0), (0, 2)]  # by score, (0, 1) suppressed
+    expected = [[0.0] + cell[c] for c in order + order[:3]]
+    np.testing.assert_allclose(out, expected, rtol=1e-6)

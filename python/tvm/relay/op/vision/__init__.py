@@ -4,6 +4,6 @@ from .vision import __all__  # noqa: F401
 from .all_class_nms import all_class_non_max_suppression  # noqa: F401
 
 __all__ = __all__ + ["all_class_non_max_suppression"]
-from .rcnn import roi_align, roi_pool, yolo_reorg  # noqa: F401,E402
+from .rcnn import roi_align, roi_pool, yolo_reorg, proposal  # noqa: F401,E402
 
-__all__ = __all__ + ["roi_align", "roi_pool", "yolo_reorg"]
+__all__ = __all__ + ["roi_align", "roi_pool", "yolo_reorg", "proposal"]
