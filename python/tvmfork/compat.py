@@ -241,8 +241,22 @@ def nd_namespace():
     tvm.nd = nd
 
 
+class _CallableLayoutModule(types.ModuleType):
+    """The base's ``tvm.tirx.layout`` module, callable as 0.8's ``tvm.tir.layout(name)``."""
+
+    def __call__(self, layout_str, dtype="int32"):
+        """0.8's data layout (``tvm.tir.layout("NCHW16c")``): the base's
+        ``s_tir`` layout, ``None`` for the empty (undefined) layout."""
+        import tvm.s_tir  # pylint: disable=import-outside-toplevel
+
+        del dtype  # the base's layouts index with int32/int64 as needed
+        return tvm.s_tir.slayout(layout_str)
+
+
 def tir_namespace():
-    """Provide ``tvm.tir`` as an alias of the base's ``tvm.tirx``."""
+    """Provide ``tvm.tir`` as an alias of the base's ``tvm.tirx``, with 0.8's
+    data-layout constructors ``tvm.tir.layout(name)`` (the base's ``tirx.layout``
+    module made callable; its contents stay) and ``tvm.tir.bijective_layout``."""
     import tvm  # pylint: disable=import-outside-toplevel
 
     if "tvm.tir" in sys.modules or not hasattr(tvm, "tirx"):
@@ -252,6 +266,17 @@ def tir_namespace():
         if name.startswith("tvm.tirx."):
             sys.modules.setdefault("tvm.tir." + name[len("tvm.tirx."):], module)
     tvm.tir = tvm.tirx
+    layout_module = getattr(tvm.tirx, "layout", None)
+    if isinstance(layout_module, types.ModuleType) and type(layout_module) is types.ModuleType:
+        layout_module.__class__ = _CallableLayoutModule
+    if not hasattr(tvm.tirx, "bijective_layout"):
+        def bijective_layout(src_layout, dst_layout):
+            """0.8's ``tvm.tir.bijective_layout``: the base's ``s_tir`` one."""
+            import tvm.s_tir  # pylint: disable=import-outside-toplevel
+
+            return tvm.s_tir.sbijective_layout(src_layout, dst_layout)
+
+        tvm.tirx.bijective_layout = bijective_layout
 
 
 def _relay_module():

@@ -680,3 +680,31 @@ def test_user_layout_rule_is_consulted_first():
 def test_attribute_arrays_print_as_lists():
     call = relay.transpose(relay.var("x", shape=(1, 2, 3)), axes=(2, 0, 1))
     assert str(call.attrs.axes) == "[2, 0, 1]" and call.attrs.axes == (2, 0, 1)
+
+
+def test_register_infer_correct_layout_and_tir_layout():
+    """0.8's decorator form and ``tvm.tir.layout`` (the layouts a rule builds)."""
+    from tvm.relay.op import op as reg
+    from tvm.relay.transform.infer_layout_utils import InferCorrectLayoutOutput
+
+    assert tvm.tir.layout("NCHW").name == "NCHW" and tvm.tir.layout("NHWC").index_of("C") == 3
+    assert tvm.tir.layout("") is None
+    assert tvm.tir.layout.TileLayout is not None  # the base module's contents stay
+
+    def follow_first(attrs, new_in_layouts, old_in_layouts, old_in_types):
+        ret = new_in_layouts[0] if new_in_layouts else old_in_layouts[0]
+        return InferCorrectLayoutOutput([ret] * len(old_in_layouts), [ret], attrs)
+
+    op = reg.get("nn.relu")
+    saved = op._attr_map.get("FInferCorrectLayout")
+    try:
+        assert reg.register_infer_correct_layout("nn.relu", level=11)(follow_first) is follow_first
+        assert op.get_attr("FInferCorrectLayout") is follow_first
+        rng = _rng()
+        x = relay.var("x", shape=(1, 3, 8, 8))
+        y = _conv(relay.nn.relu(_conv(x, rng, 3, 4)), rng, 4, 2)
+        _check(relay.Function([x], y), _input())  # relu follows: one transform each end
+    finally:
+        op.reset_attr("FInferCorrectLayout")
+        if saved is not None:
+            op.set_attr("FInferCorrectLayout", saved[1], saved[0])

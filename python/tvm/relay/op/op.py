@@ -203,6 +203,20 @@ def register_alter_op_layout(op_name, alter_layout=None, level=10):
     return _register(alter_layout) if alter_layout is not None else _register
 
 
+def register_infer_correct_layout(op_name, infer_layout=None, level=10):
+    """Register ``infer_layout(attrs, new_in_layouts, old_in_layouts, old_in_types)
+    -> InferCorrectLayoutOutput`` (0.8's ``FInferCorrectLayout``): the layouts an
+    op wants for its inputs and gives its outputs, consulted by ``ConvertLayout``
+    before its own rules (see :mod:`tvm.relay.transform.infer_layout_utils`);
+    usable as a decorator."""
+
+    def _register(func):
+        get(op_name).set_attr("FInferCorrectLayout", func, level)
+        return func
+
+    return _register(infer_layout) if infer_layout is not None else _register
+
+
 def register_stateful(op_name, stateful, level=10):
     """Record whether an operator has side effects (``TOpIsStateful``)."""
     get(op_name).set_attr("TOpIsStateful", bool(stateful), level)
