@@ -288,6 +288,49 @@ def _relay_module():
     return sys.modules.get("tvm.relay.module")
 
 
+def _is_relay_node(value):
+    expr = sys.modules.get("tvm.relay.expr")
+    ty = sys.modules.get("tvm.relay.ty")
+    return (expr is not None and isinstance(value, expr.RelayExpr)) or (
+        ty is not None and isinstance(value, ty.Type))
+
+
+def _holds_relay(value):
+    if isinstance(value, list | tuple):
+        return any(_holds_relay(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_relay(v) for v in value.values())
+    return _is_relay_node(value)
+
+
+def convert_keeps_relay():
+    """``tvm.runtime.convert`` leaves Relay nodes as they are.
+
+    Relay nodes are Python objects here (:mod:`tvm.relay.expr`); the base's
+    ``convert`` would wrap a callable Relay expression as an FFI function. 0.8
+    scripts write ``relay.Tuple(tvm.runtime.convert([a, b]))``: a sequence that
+    holds Relay nodes comes back as a Python list (dict: dict) of converted
+    elements, which every Relay API accepts where 0.8 took an ``Array``."""
+    import tvm.runtime  # pylint: disable=import-outside-toplevel
+
+    base_convert = tvm.runtime.convert
+    if getattr(base_convert, "_tvmfork_patched", False):
+        return
+
+    def convert(value, *args, **kwargs):
+        if not _holds_relay(value):
+            return base_convert(value, *args, **kwargs)
+        if isinstance(value, list | tuple):
+            return [convert(v, *args, **kwargs) for v in value]
+        if isinstance(value, dict):
+            return {k: convert(v, *args, **kwargs) for k, v in value.items()}
+        return value
+
+    convert.__doc__ = base_convert.__doc__
+    convert._tvmfork_patched = True
+    tvm.runtime.convert = convert
+
+
 def irmodule_holds_relay():
     """``tvm.IRModule`` holds Relay functions (see :mod:`tvm.relay.module`).
 
@@ -902,6 +945,7 @@ PATCHES = (
     module_get_source,
     tir_namespace,
     irmodule_holds_relay,
+    convert_keeps_relay,
     structural_relay,
     testing_helpers,
     error_names,

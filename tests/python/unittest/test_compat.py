@@ -282,3 +282,19 @@ def test_module_get_source_and_legacy_build_tuple():
     assert '"nodes"' in graph and params == {}
     asm = module.get_source("asm")
     assert asm == module.inspect_source("asm") and "fused_exp" in asm
+
+
+def test_runtime_convert_keeps_relay_nodes():
+    """0.8's ``relay.Tuple(tvm.runtime.convert([a, b]))``: Relay nodes stay themselves."""
+    from tvm import relay
+
+    x = relay.var("x", shape=(3,))
+    a, b = relay.exp(x), relay.add(x, x)
+    converted = tvm.runtime.convert([a, (b, relay.TensorType((3,), "float32"))])
+    assert converted[0] is a and converted[1][0] is b
+    assert converted[1][1] == relay.TensorType((3,), "float32")
+    out = relay.create_executor("debug").evaluate(relay.Function([x], relay.Tuple(tvm.runtime.convert([a, b]))))(
+        np.array([0.0, 1.0, 2.0], "float32"))
+    np.testing.assert_allclose(out[0].numpy(), np.exp([0.0, 1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(out[1].numpy(), [0.0, 2.0, 4.0])
+    assert isinstance(tvm.runtime.convert([1, 2]), tvm.ir.Array)  # other values: the base's
