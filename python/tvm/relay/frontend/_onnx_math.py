@@ -5,6 +5,7 @@ import numpy as np
 
 import tvm
 
+from ..op import algorithm as _algorithm
 from ..op import nn as _nn
 from ..op import reduce as _reduce
 from ..op import tensor as _tensor
@@ -447,3 +448,35 @@ def _isinf(node, graph):
     if positive:
         return _tensor.logical_and(inf, _tensor.greater(data, zero))
     return _tensor.logical_and(inf, _tensor.logical_not(inf))
+
+
+# -- ordering and scans -----------------------------------------------------------------
+
+
+@register("TopK")
+def _topk(node, graph):
+    data = node.require(0, "X")
+    ndim = len(graph.shape(data))
+    axis = normalize_axis(node.attr("axis", -1), ndim, node)
+    if node.opset >= 10:
+        k = graph.static(node.require(1, "K"), node, "K")
+        k = int(np.asarray(k).ravel()[0])
+    else:
+        k = int(node.attr("k"))
+    # sorted=0 allows any order of the k results; the sorted order is one of them.
+    values, indices = _algorithm.topk(data, k=k, axis=axis, ret_type="both",
+                                      is_ascend=not node.attr("largest", 1), dtype="int64")
+    return [values, indices]
+
+
+@register("CumSum")
+def _cumsum(node, graph):
+    data = node.require(0, "x")
+    ndim = len(graph.shape(data))
+    axis = graph.static(node.require(1, "axis"), node, "axis")
+    axis = normalize_axis(int(np.asarray(axis).ravel()[0]), ndim, node)
+    exclusive = bool(node.attr("exclusive", 0))
+    if node.attr("reverse", 0):  # a sum from the end: reverse, scan, reverse back
+        flipped = _transform.reverse(data, axis)
+        return _transform.reverse(_transform.cumsum(flipped, axis, exclusive=exclusive), axis)
+    return _transform.cumsum(data, axis, exclusive=exclusive)

@@ -162,6 +162,80 @@ def _pool(node, graph):
     return _POOLS[(node.op_type, nd)](data, **kwargs)
 
 
+@register("LpPool")
+def _lp_pool(node, graph):
+    """(sum over the window of |x|^p)^(1/p): an average pool of |x|^p counting the
+    zero padding, times the window size (the padded zeros add nothing)."""
+    data = node.require(0, "X")
+    shape = graph.static_shape(data, node, "X")
+    nd = len(shape) - 2
+    if ("AveragePool", nd) not in _POOLS:
+        raise node.unsupported(f"a {len(shape)}-d input")
+    if node.attr("ceil_mode", 0):
+        raise node.unsupported("ceil_mode=1")
+    kernel = tuple(node.attr("kernel_shape", ()))
+    if not kernel:
+        raise node.error("kernel_shape is required")
+    strides, dilations = _spatial_attrs(node, nd, kernel)
+    pads = _pads(node, shape[2:], kernel, strides, dilations)
+    dtype = graph.dtype(data)
+    p = float(node.attr("p", 2))
+    powered = _lp_power(data, p, dtype)
+    pooled = _POOLS[("AveragePool", nd)](
+        powered, pool_size=kernel, strides=strides, dilation=dilations, padding=pads,
+        layout=_LAYOUTS[nd][0], count_include_pad=True)
+    summed = _tensor.multiply(pooled, const(float(np.prod(kernel)), dtype))
+    return _lp_root(summed, p, dtype)
+
+
+@register("GlobalLpPool")
+def _global_lp_pool(node, graph):
+    data = node.require(0, "X")
+    ndim = len(graph.shape(data))
+    if ndim < 3:
+        raise node.error(f"needs an (N, C, ...) input, got rank {ndim}")
+    dtype = graph.dtype(data)
+    p = float(node.attr("p", 2))
+    summed = _reduce.sum(_lp_power(data, p, dtype), axis=tuple(range(2, ndim)), keepdims=True)
+    return _lp_root(summed, p, dtype)
+
+
+def _lp_power(data, p, dtype):
+    magnitude = _tensor.abs(data)
+    return magnitude if p == 1 else _tensor.power(magnitude, const(p, dtype))
+
+
+def _lp_root(data, p, dtype):
+    return data if p == 1 else _tensor.power(data, const(1.0 / p, dtype))
+
+
+@register("MaxUnpool")
+def _max_unpool(node, graph):
+    """Scatter the values to the flat positions MaxPool's Indices name (over the
+    whole N x C x spatial output) in a zero tensor of the output's shape."""
+    data, indices = node.require(0, "X"), node.require(1, "I")
+    shape = graph.static_shape(data, node, "X")
+    nd = len(shape) - 2
+    kernel = tuple(node.attr("kernel_shape", ()))
+    if len(kernel) != nd:
+        raise node.error(f"kernel_shape must have {nd} values, got {kernel}")
+    strides = tuple(node.attr("strides", (1,) * nd))
+    pads = tuple(node.attr("pads", (0,) * (2 * nd)))
+    out_shape = [int(d) for d in shape[:2]] + [
+        (int(shape[2 + i]) - 1) * strides[i] + kernel[i] - pads[i] - pads[nd + i]
+        for i in range(nd)]
+    if node.input(2) is not None:
+        given = [int(d) for d in np.asarray(graph.static(node.input(2), node, "output_shape")).ravel()]
+        if len(given) != len(shape):
+            raise node.error(f"output_shape must have {len(shape)} values, got {given}")
+        out_shape = given
+    total = int(np.prod(out_shape))
+    flat_values = _transform.reshape(data, (-1,))
+    flat_indices = _transform.reshape(indices, (-1,))
+    zeros = _tensor.zeros((total,), graph.dtype(data))
+    return _transform.reshape(_transform.scatter(zeros, flat_indices, flat_values, 0), out_shape)
+
+
 @register("GlobalAveragePool", "GlobalMaxPool")
 def _global_pool(node, graph):
     data = node.require(0, "X")

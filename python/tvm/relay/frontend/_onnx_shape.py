@@ -386,3 +386,14 @@ def _trilu(node, graph):
     mask = np.triu(np.ones((rows, cols), bool), k) if node.attr("upper", 1) else \
         np.tril(np.ones((rows, cols), bool), k)
     return _transform.where(Constant(mask), data, const(0, graph.dtype(data)))
+
+
+@register("ReverseSequence")
+def _reverse_sequence(node, graph):
+    data, lengths = node.require(0, "input"), node.require(1, "sequence_lens")
+    ndim = len(graph.shape(data))
+    time_axis = normalize_axis(node.attr("time_axis", 0), ndim, node, "time_axis")
+    batch_axis = normalize_axis(node.attr("batch_axis", 1), ndim, node, "batch_axis")
+    if {time_axis, batch_axis} != {0, 1}:
+        raise node.error(f"time_axis and batch_axis must be 0 and 1, got {time_axis}, {batch_axis}")
+    return _transform.reverse_sequence(data, lengths, seq_axis=time_axis, batch_axis=batch_axis)

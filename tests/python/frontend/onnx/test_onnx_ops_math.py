@@ -208,3 +208,34 @@ def test_einsum_and_more_activations():
     c = np.array([1.0, np.inf, -np.inf, 0.0], "float32")
     check(nodes, {"a": a, "b": b, "c": c},
           outputs=["bmm", "tr", "mish", "trelu", "inf", "neginf", "shrink"], opset=18)
+
+
+@pytest.mark.parametrize("axis,largest,k", [(-1, 1, 3), (0, 1, 2), (1, 0, 4)])
+def test_topk(axis, largest, k):
+    x = RNG.permutation(5 * 6 * 4).astype("float32").reshape(5, 6, 4)  # no ties
+    node = helper.make_node("TopK", ["x", "k"], ["values", "indices"], axis=axis, largest=largest)
+    check(node, {"x": x}, {"k": np.array([k], "int64")}, outputs=("values", "indices"))
+
+
+def test_topk_opset1_attribute():
+    x = RNG.permutation(24).astype("float32").reshape(4, 6)
+    node = helper.make_node("TopK", ["x"], ["values", "indices"], k=2)
+    check(node, {"x": x}, outputs=("values", "indices"), opset=9)
+
+
+def test_topk_needs_a_constant_k():
+    from onnx_testing import make_model, run_tvm
+
+    import tvm
+
+    node = helper.make_node("TopK", ["x", "k"], ["values", "indices"])
+    feeds = {"x": _rand(3, 4), "k": np.array([2], "int64")}
+    with pytest.raises(tvm.error.OpAttributeUnImplemented, match="K must be a constant"):
+        run_tvm(make_model([node], feeds, outputs=("values", "indices")), feeds)
+
+
+@pytest.mark.parametrize("exclusive,reverse", [(0, 0), (1, 0), (0, 1), (1, 1)])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_cumsum(exclusive, reverse, axis):
+    check(_node("CumSum", ["x", "axis"], exclusive=exclusive, reverse=reverse),
+          {"x": _rand(3, 5)}, {"axis": np.array(axis, "int64")}, rtol=1e-5, atol=1e-5)

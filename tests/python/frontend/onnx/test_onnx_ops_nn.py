@@ -210,3 +210,44 @@ def test_group_norm(opset, per_group):
     check(_node("GroupNormalization", ["x", "s", "b"], num_groups=groups, epsilon=1e-4),
           {"x": _rand(2, c, 4, 3)}, {"s": _rand(size, low=0.5, high=1.5), "b": _rand(size)},
           opset=opset)
+
+
+@pytest.mark.parametrize("attrs", [
+    {"kernel_shape": [2, 2], "p": 2},
+    {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "p": 3},
+    {"kernel_shape": [2, 3], "p": 1},
+])
+def test_lp_pool(attrs):
+    check(_node("LpPool", ["x"], **attrs), {"x": _rand(1, 3, 7, 8)}, rtol=1e-4, atol=1e-5)
+
+
+def test_global_lp_pool_against_numpy():
+    """ONNX Runtime has no GlobalLpPool kernel: NumPy is the reference."""
+    from onnx_testing import make_model, run_tvm
+
+    x = _rand(2, 3, 5, 4)
+    for p in (1, 2, 3):
+        model = make_model([_node("GlobalLpPool", ["x"], p=p)], {"x": x})
+        (got,) = run_tvm(model, {"x": x})
+        want = (np.abs(x) ** p).sum(axis=(2, 3), keepdims=True) ** (1.0 / p)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_max_unpool_inverts_max_pool():
+    """MaxPool's values and Indices through MaxUnpool (with and without output_shape)."""
+    from onnx_testing import make_model, run_ort, run_tvm
+
+    x = _rand(1, 2, 6, 6)
+    values, indices = run_ort(make_model(
+        [helper.make_node("MaxPool", ["x"], ["v", "i"], kernel_shape=[2, 2], strides=[2, 2])],
+        {"x": x}, outputs=("v", "i")), {"x": x})
+    feeds = {"v": values, "i": indices}
+    check(_node("MaxUnpool", ["v", "i"], kernel_shape=[2, 2], strides=[2, 2]), feeds)
+    shape = {"shape": np.array([1, 2, 7, 7], "int64")}
+    check(_node("MaxUnpool", ["v", "i", "shape"], kernel_shape=[2, 2], strides=[2, 2]), feeds,
+          shape)
+    (got,) = run_tvm(make_model([_node("MaxUnpool", ["v", "i"], kernel_shape=[2, 2],
+                                       strides=[2, 2])], feeds), feeds)
+    want = np.zeros(x.size, "float32")
+    want[indices.ravel()] = values.ravel()
+    np.testing.assert_array_equal(got, want.reshape(x.shape))

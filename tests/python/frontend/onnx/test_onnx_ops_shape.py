@@ -191,3 +191,10 @@ def test_one_hot_trilu():
     check(nodes, {"i": _i64(0, 3, -1, 2).reshape(2, 2), "x": _rand(2, 4, 5)},
           {"depth": np.array(4, "int64"), "values": np.array([-1.0, 2.0], "float32"),
            "k": np.array(-1, "int64")}, outputs=["oh", "oh0", "upper", "lower"], opset=14)
+
+
+@pytest.mark.parametrize("time_axis,batch_axis", [(0, 1), (1, 0)])
+def test_reverse_sequence(time_axis, batch_axis):
+    shape = (4, 3, 2) if time_axis == 0 else (3, 4, 2)
+    check(_node("ReverseSequence", ["x", "lens"], time_axis=time_axis, batch_axis=batch_axis),
+          {"x": _rand(*shape)}, {"lens": np.array([1, 4, 2], "int64")}, opset=13)
