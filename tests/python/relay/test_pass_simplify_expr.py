@@ -1,5 +1,6 @@
 """SimplifyExpr: redundant reshapes, transposes, casts and identity arithmetic go."""
 import numpy as np
+import pytest
 
 import tvm
 from tvm import relay
@@ -125,3 +126,46 @@ def test_cast_like_becomes_a_cast_and_a_same_dtype_one_vanishes():
     np.testing.assert_allclose(got[0].numpy(), np.exp(data), rtol=1e-6)
     assert got[1].numpy().dtype == np.float16
     np.testing.assert_allclose(got[1].numpy(), data.astype("float16"))
+
+
+def test_reverse_reshape_joins_the_reshape_chain():
+    x = relay.var("x", shape=(2, 8, 6))
+    y = relay.reverse_reshape(relay.reshape(x, (4, 4, 6)), (-1, 0))  # (16, 6)
+    mod, out = _simplify(relay.Function([x], relay.exp(y)))
+    assert _calls(out) == ["reshape", "exp"]
+    np.testing.assert_allclose(_run(out, _data(2, 8, 6)), _run(mod, _data(2, 8, 6)))
+
+
+def _permute(y, steps):
+    for step in steps:
+        y = relay.transpose(y, step) if isinstance(step, list) else relay.layout_transform(y, *step)
+    return y
+
+
+@pytest.mark.parametrize("steps,expect", [
+    # transpose -> layout_transform -> transpose: one transpose NCHW -> NHWC
+    ([[0, 2, 3, 1], ("NHWC", "HWCN"), [3, 0, 1, 2]], ["transpose"]),
+    # two plain layout transforms: one transpose
+    ([("NCHW", "NHWC"), ("NHWC", "CHWN")], ["transpose"]),
+    # there and back: nothing
+    ([("NCHW", "NHWC"), ("NHWC", "NCHW")], []),
+    ([[0, 2, 3, 1], ("NHWC", "NCHW")], []),
+    # to a packed layout through a transpose: one layout_transform NHWC -> NCHW4c
+    ([[0, 3, 1, 2], ("NCHW", "NCHW4c")], ["layout_transform"]),
+    ([("NCHW", "NCHW4c"), ("NCHW4c", "NCHW")], []),
+])
+def test_transpose_and_layout_transform_chains(steps, expect):
+    shape = (1, 4, 6, 8)
+    x = relay.var("x", shape=shape)
+    mod, out = _simplify(relay.Function([x], relay.exp(_permute(x, steps))))
+    assert _calls(out) == expect + ["exp"]
+    np.testing.assert_allclose(_run(out, _data(*shape)), _run(mod, _data(*shape)))
+
+
+def test_packed_chain_names_the_end_layouts():
+    x = relay.var("x", shape=(1, 6, 5, 8))  # NHWC
+    y = _permute(x, [[0, 3, 1, 2], ("NCHW", "NCHW4c")])
+    _, out = _simplify(relay.Function([x], y))
+    body = out["main"].body
+    assert (body.attrs.src_layout, body.attrs.dst_layout) == ("NHWC", "NCHW4c")
+    assert body.args[0] is out["main"].params[0]

@@ -6,7 +6,10 @@ Rules (each keeps the value and the type of the expression):
   ``nn.batch_flatten``) with static shapes becomes one ``reshape``, or nothing
   when the final shape is the input's;
 * ``transpose(transpose(x, a), b)`` becomes one transpose with the composed
-  axes, or ``x`` when the composition is the identity;
+  axes, or ``x`` when the composition is the identity; a chain that mixes
+  transposes and ``layout_transform`` s becomes one ``layout_transform`` from
+  the layout of its source to the layout of its end, a transpose when both are
+  plain layouts, or nothing when they are equal (0.8's SimplifyTranspose);
 * ``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1`` with a
   constant of zeros / ones become ``x`` when that does not change the shape or
   dtype (the constant must not broadcast ``x`` to a bigger shape);
@@ -18,13 +21,47 @@ Rules (each keeps the value and the type of the expression):
 Frontends emit such chains when translating layouts and shapes; each left in
 place would be a kernel of its own after FuseOps when it cannot fuse.
 """
+import re
+
 import numpy as np
 
 from ..expr import Call, Constant
 from ._utils import TypedFunctionPass, TypeKeepingMutator, op_name
 from .simplify_full import _LIKE_OPS, concretize_like, scalarize_full_operands
 
-_RESHAPE_LIKE = ("reshape", "squeeze", "expand_dims", "nn.batch_flatten")
+_RESHAPE_LIKE = ("reshape", "squeeze", "expand_dims", "nn.batch_flatten",
+                 "contrib_reverse_reshape")
+_PERMUTING = ("transpose", "layout_transform")
+
+
+def _layout_axes(layout):
+    """``"NCHW4c"`` -> ``["N", "C", "H", "W", "4c"]`` (one entry per tensor axis)."""
+    return re.findall(r"\d*[A-Za-z]", layout)
+
+
+def _chain_layouts(chain):
+    """The layouts (as axis lists) at the source and at the end of a chain of
+    transposes and layout transforms (``chain`` from the source outwards), or
+    ``None`` when no layout transform anchors the chain or they do not agree."""
+    first = next((i for i, c in enumerate(chain) if op_name(c) == "layout_transform"), None)
+    if first is None:
+        return None
+    current = _layout_axes(chain[first].attrs.src_layout)
+    for call in reversed(chain[:first]):  # back to the source through the transposes
+        axes = _transpose_axes(call, len(current))
+        before = [None] * len(current)
+        for i, axis in enumerate(axes):
+            before[axis] = current[i]
+        current = before
+    source = current
+    for call in chain:
+        if op_name(call) == "transpose":
+            current = [current[a] for a in _transpose_axes(call, len(current))]
+        elif _layout_axes(call.attrs.src_layout) != current:
+            return None
+        else:
+            current = _layout_axes(call.attrs.dst_layout)
+    return source, current
 
 
 def _static_tensor(ty):
@@ -57,8 +94,8 @@ class ExprSimplifier(TypeKeepingMutator):
             new = scalarize_full_operands(new, call)
         if name in _RESHAPE_LIKE:
             return self._reshape(new, call)
-        if name == "transpose":
-            return self._transpose(new, call)
+        if name in _PERMUTING:
+            return self._permutation_chain(new, call)
         if name in ("add", "subtract", "multiply", "divide"):
             return self._identity_arith(new, call, name)
         if name == "cast":
@@ -85,6 +122,29 @@ class ExprSimplifier(TypeKeepingMutator):
         from ..op import transform as _otransform  # pylint: disable=import-outside-toplevel
 
         result = _otransform.reshape(source, list(out.shape))
+        result._checked_type_ = out
+        return result
+
+    def _permutation_chain(self, new, call):
+        chain = [new]
+        while op_name(chain[0].args[0]) in _PERMUTING:
+            chain.insert(0, chain[0].args[0])
+        if all(op_name(c) == "transpose" for c in chain):
+            return self._transpose(new, call)
+        out = _static_tensor(call._checked_type_)
+        layouts = _chain_layouts(chain) if len(chain) > 1 else None
+        if out is None or layouts is None:
+            return new
+        source, target = layouts
+        data = chain[0].args[0]
+        from ..op import transform as _otransform  # pylint: disable=import-outside-toplevel
+
+        if source == target:
+            return data
+        if all(len(a) == 1 for a in source + target) and sorted(source) == sorted(target):
+            result = _otransform.transpose(data, [source.index(a) for a in target])
+        else:
+            result = _otransform.layout_transform(data, "".join(source), "".join(target))
         result._checked_type_ = out
         return result
 
