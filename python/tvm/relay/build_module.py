@@ -34,6 +34,7 @@ from .expr import Constant, GlobalVar, RelayExpr
 from .expr_functor import bind
 from .function import Function
 from .module import IRModule
+from .ty import TupleType
 
 logger = logging.getLogger("relay")
 
@@ -324,6 +325,21 @@ def optimize(mod, target=None, params=None, *, choose_layout=True):
     return mod, {}
 
 
+def _nest_outputs(outputs, ret_type):
+    """The graph's flat outputs in the shape of the function's result: a
+    (nested) list for a tuple result, as 0.8's graph executor gave (its ADTs)."""
+    flat = iter(outputs)
+
+    def build_value(ty):
+        if isinstance(ty, TupleType):
+            return [build_value(field) for field in ty.fields]
+        return next(flat)
+
+    if not isinstance(ret_type, TupleType):
+        return outputs[0] if len(outputs) == 1 else outputs
+    return build_value(ret_type)
+
+
 class GraphExecutor:
     """``create_executor("graph")``: build once, then evaluate with the graph executor."""
 
@@ -342,6 +358,7 @@ class GraphExecutor:
         if expr is not None:
             mod = IRModule.from_expr(expr if binds is None else bind(expr, binds))
         main = mod["main"]
+        ret_type = _transform.InferType()(mod)["main"].checked_type.ret_type
         factory = build(mod, target=self.target)
         module = graph_executor.GraphModule(factory["default"](self.device))
         names = [p.name_hint for p in main.params]
@@ -356,7 +373,7 @@ class GraphExecutor:
                 module.set_input(**kwargs)
             module.run()
             outputs = [module.get_output(i) for i in range(module.get_num_outputs())]
-            return outputs[0] if len(outputs) == 1 else outputs
+            return _nest_outputs(outputs, ret_type)
 
         if expr is not None and not isinstance(expr, (Function, GlobalVar)) and not names:
             return _run()  # as 0.8: an expression (not a function) is evaluated at once

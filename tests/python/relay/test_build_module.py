@@ -196,3 +196,16 @@ def test_reshape_only_functions_are_views_of_their_input():
     expect = [h.reshape(2, 3, 32).sum(1), soft, soft.reshape(2, 96), xn.reshape(96)]
     for index, value in enumerate(expect):
         np.testing.assert_allclose(module.get_output(index).numpy(), value, rtol=1e-5, atol=1e-5)
+
+
+def test_graph_executor_keeps_the_nesting_of_a_tuple_result():
+    """create_executor("graph") gives a tuple result the function's nesting (as 0.8's ADTs)."""
+    x, y, z = (relay.var(n, shape=(2,)) for n in "xyz")
+    func = relay.Function([x, y, z], relay.Tuple([relay.exp(x), relay.Tuple([y, relay.Tuple([z])])]))
+    run = relay.create_executor("graph", mod=tvm.IRModule.from_expr(func), target="llvm").evaluate()
+    data = [np.arange(2, dtype="float32") + i for i in range(3)]
+    out = run(*data)
+    assert len(out) == 2 and len(out[1]) == 2 and len(out[1][1]) == 1
+    np.testing.assert_allclose(out[0].numpy(), np.exp(data[0]), rtol=1e-6)
+    np.testing.assert_array_equal(out[1][0].numpy(), data[1])
+    np.testing.assert_array_equal(out[1][1][0].numpy(), data[2])

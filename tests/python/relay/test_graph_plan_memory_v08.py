@@ -39,3 +39,9 @@ def test_tuple_results_alias_their_fields_and_stay_live():
     assert ids == [info[calls[0]].storage_ids[0], info[calls[2]].storage_ids[0]]
     # b's storage is released after c is allocated, so c cannot take it: 4 storages
     assert len({s for v in info.values() for s in v.storage_ids}) == 4
+
+
+def test_reachable_under_0_8_ffi_module_name():
+    from tvm.relay import backend
+
+    assert backend._backend.GraphPlanMemory is GraphPlanMemory
