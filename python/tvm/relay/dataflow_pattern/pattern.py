@@ -88,6 +88,24 @@ def _dim_value(dim):
     return dim
 
 
+def _as_dict_attrs(attrs, where):
+    """A relay ``DictAttrs`` from a dict, relay attrs, or the base's FFI
+    ``DictAttrs`` (0.8 scripts build one with ``tvm.ir.make_node``)."""
+    if isinstance(attrs, DictAttrs):
+        return attrs
+    if isinstance(attrs, Attrs):
+        return DictAttrs(dict(attrs.items()))
+    if isinstance(attrs, dict):
+        return DictAttrs(attrs)
+    keys = getattr(attrs, "keys", None)
+    if callable(keys):
+        try:
+            return DictAttrs({str(k): attrs[k] for k in keys()})
+        except (KeyError, TypeError):
+            pass
+    raise TypeError(f"{where} needs a dict of attribute values, got {attrs!r}")
+
+
 class DFPattern:
     """Base class of all dataflow patterns.
 
@@ -126,13 +144,7 @@ class DFPattern:
         calls against their call attributes, functions against their function
         attributes.
         """
-        if isinstance(attrs, Attrs):
-            attrs = DictAttrs(dict(attrs.items()))
-        elif isinstance(attrs, dict):
-            attrs = DictAttrs(attrs)
-        else:
-            raise TypeError(f"has_attr needs a dict of attribute values, got {attrs!r}")
-        return AttrPattern(self, attrs)
+        return AttrPattern(self, _as_dict_attrs(attrs, "has_attr"))
 
     def has_type(self, ttype):
         """This pattern, constrained to expressions of type ``ttype``."""
@@ -358,11 +370,7 @@ class AttrPattern(DFPattern):
 
     def __init__(self, pattern, attrs):
         self.pattern = _check_pattern(pattern, "the pattern of an AttrPattern")
-        if isinstance(attrs, dict):
-            attrs = DictAttrs(attrs)
-        if not isinstance(attrs, Attrs):
-            raise TypeError(f"AttrPattern needs attributes (a dict or DictAttrs), got {attrs!r}")
-        self.attrs = attrs
+        self.attrs = _as_dict_attrs(attrs, "AttrPattern")
 
 
 class DominatorPattern(DFPattern):
