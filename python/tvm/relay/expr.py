@@ -395,3 +395,41 @@ def bind(expr, binds):
     from .expr_functor import bind as _bind  # pylint: disable=import-outside-toplevel
 
     return _bind(expr, binds)
+
+
+class RefCreate(RelayExpr):
+    """``ref(value)``: a new mutable reference cell holding ``value``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        super().__init__()
+        if not isinstance(value, RelayExpr):
+            raise TypeError(f"RefCreate needs a relay expression, got {value!r}")
+        self.value = value
+
+
+class RefRead(RelayExpr):
+    """``ref_read(ref)``: the value held by a reference cell."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref):
+        super().__init__()
+        if not isinstance(ref, RelayExpr):
+            raise TypeError(f"RefRead needs a relay expression, got {ref!r}")
+        self.ref = ref
+
+
+class RefWrite(RelayExpr):
+    """``ref_write(ref, value)``: store ``value`` in a reference cell; evaluates to ``()``."""
+
+    __slots__ = ("ref", "value")
+
+    def __init__(self, ref, value):
+        super().__init__()
+        for what, node in (("reference", ref), ("value", value)):
+            if not isinstance(node, RelayExpr):
+                raise TypeError(f"RefWrite {what} must be a relay expression, got {node!r}")
+        self.ref = ref
+        self.value = value

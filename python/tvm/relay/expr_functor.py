@@ -5,7 +5,20 @@ in a dataflow graph) is visited once and a mutator rebuilds it once. A mutator
 returns the very same node when nothing below it changed, so unchanged graphs
 keep their identity (and their inferred types).
 """
-from .expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from .adt import Clause, Constructor, Match
+from .expr import (
+    Call,
+    Constant,
+    GlobalVar,
+    If,
+    Let,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
 from .function import Function
 
 
@@ -45,6 +58,16 @@ class ExprFunctor:
             return self.visit_if(expr)
         if isinstance(expr, GlobalVar):
             return self.visit_global_var(expr)
+        if isinstance(expr, Match):
+            return self.visit_match(expr)
+        if isinstance(expr, Constructor):
+            return self.visit_constructor(expr)
+        if isinstance(expr, RefCreate):
+            return self.visit_ref_create(expr)
+        if isinstance(expr, RefRead):
+            return self.visit_ref_read(expr)
+        if isinstance(expr, RefWrite):
+            return self.visit_ref_write(expr)
         from .op.op import Op  # pylint: disable=import-outside-toplevel
 
         if isinstance(expr, Op):
@@ -79,6 +102,21 @@ class ExprFunctor:
         raise NotImplementedError()
 
     def visit_op(self, op):
+        raise NotImplementedError()
+
+    def visit_match(self, match):
+        raise NotImplementedError()
+
+    def visit_constructor(self, con):
+        raise NotImplementedError()
+
+    def visit_ref_create(self, ref):
+        raise NotImplementedError()
+
+    def visit_ref_read(self, ref):
+        raise NotImplementedError()
+
+    def visit_ref_write(self, ref):
         raise NotImplementedError()
 
 
@@ -124,6 +162,26 @@ class ExprVisitor(ExprFunctor):
     def visit_op(self, op):
         pass
 
+    def visit_match(self, match):
+        # As 0.8's Python visitor: the matched value and each clause's right-hand
+        # side; patterns (and the variables they bind) are not visited.
+        self.visit(match.data)
+        for clause in match.clauses:
+            self.visit(clause.rhs)
+
+    def visit_constructor(self, con):
+        pass
+
+    def visit_ref_create(self, ref):
+        self.visit(ref.value)
+
+    def visit_ref_read(self, ref):
+        self.visit(ref.ref)
+
+    def visit_ref_write(self, ref):
+        self.visit(ref.ref)
+        self.visit(ref.value)
+
 
 def _unchanged(old, new):
     return len(old) == len(new) and all(a is b for a, b in zip(old, new))
@@ -154,6 +212,35 @@ class ExprMutator(ExprFunctor):
 
     def visit_op(self, op):
         return op
+
+    def visit_constructor(self, con):
+        return con
+
+    def visit_match(self, match):
+        data = self.visit(match.data)
+        rhs = [self.visit(clause.rhs) for clause in match.clauses]
+        if data is match.data and all(r is c.rhs for r, c in zip(rhs, match.clauses)):
+            return match
+        clauses = [
+            clause if r is clause.rhs else Clause(clause.lhs, r)
+            for r, clause in zip(rhs, match.clauses)
+        ]
+        return Match(data, clauses, match.complete)
+
+    def visit_ref_create(self, ref):
+        value = self.visit(ref.value)
+        return ref if value is ref.value else RefCreate(value)
+
+    def visit_ref_read(self, ref):
+        inner = self.visit(ref.ref)
+        return ref if inner is ref.ref else RefRead(inner)
+
+    def visit_ref_write(self, ref):
+        inner = self.visit(ref.ref)
+        value = self.visit(ref.value)
+        if inner is ref.ref and value is ref.value:
+            return ref
+        return RefWrite(inner, value)
 
     def visit_tuple(self, tup):
         new_fields = [self.visit(field) for field in tup.fields]

@@ -117,12 +117,20 @@ def load(value):
 
 
 def has_relay_functions(mod):
-    """True if the base module ``mod`` holds at least one Relay function."""
-    return any(isinstance(f, RelayFunctionRef) for f in mod.stored_functions.values())
+    """True if the base module ``mod`` holds at least one Relay function or
+    Relay type definition (it then prints and compares as a Relay module)."""
+    return bool(_type_table(mod)) or any(
+        isinstance(f, RelayFunctionRef) for f in mod.stored_functions.values()
+    )
 
 
 def lookup(mod, key):
-    """``mod[key]`` with Relay keys accepted and Relay functions unwrapped."""
+    """``mod[key]`` with Relay keys accepted and Relay functions unwrapped; a
+    ``GlobalTypeVar`` gives its ``TypeData``."""
+    from .ty import GlobalTypeVar  # pylint: disable=import-outside-toplevel
+
+    if isinstance(key, GlobalTypeVar):
+        return lookup_type_def(mod, key)
     name = _name_of(key)
     if not _ir_api.Module_ContainGlobalVar(mod, name):
         names = sorted(g.name_hint for g in _ir_api.Module_GetGlobalVars(mod))
@@ -151,14 +159,153 @@ def global_var(mod, name):
     return _ir_api.Module_GetGlobalVar(mod, name)
 
 
-def from_expr(expr, functions=None, type_defs=None):  # pylint: disable=unused-argument
+def from_expr(expr, functions=None, type_defs=None):
     """A module whose ``main`` is ``expr`` (wrapped in a function of its free
-    variables when it is not a function), plus ``functions``."""
+    variables when it is not a function), plus ``functions`` and ``type_defs``
+    (``{GlobalTypeVar: TypeData}``)."""
     mod = IRModule()
+    for key, data in (type_defs or {}).items():
+        add_def(mod, key, data)
     for key, func in (functions or {}).items():
         mod[key] = func
     mod["main"] = expr
     return mod
+
+
+# -- algebraic data types -------------------------------------------------------
+#
+# The base IRModule has no type definitions any more. They are kept in one of
+# its ``global_infos`` entries: a small FFI node holding a Python dict
+# ``{name: TypeData}``. ``IRModule.copy`` (``Module_Clone``, which every pass
+# of the fork uses to make its output module) keeps global infos, so a module's
+# type definitions follow it through the passes. The dict is never mutated once
+# stored: ``add_def`` stores a new one, so a copy and its original stay apart.
+
+_TYPE_DEFS_KEY = "relay_type_definitions"
+
+
+@py_class("relay.TypeDefinitionTable")
+class TypeDefinitionTable(tvm.ir.GlobalInfo):
+    """The ADT definitions of a module, ``{name: TypeData}`` (a Python dict)."""
+
+    boxed_defs: Any = field(structural_eq="ignore", default=None)
+
+
+def _type_table(mod):
+    infos = mod.global_infos
+    if _TYPE_DEFS_KEY in infos:
+        entries = infos[_TYPE_DEFS_KEY]
+        if len(entries):
+            return entries[0].boxed_defs.value
+    return {}
+
+
+def add_def(mod, var, data, update=False):
+    """Add the definition ``data`` of the ADT ``var`` (0.8's ``IRModule.add_def``).
+
+    Each constructor gets its ``tag`` (its index in the definition). Adding a
+    second definition under the same name raises unless ``update``.
+    """
+    from .ty import GlobalTypeVar, TypeData  # pylint: disable=import-outside-toplevel
+
+    if isinstance(var, str):
+        var = GlobalTypeVar(var)
+    if not isinstance(var, GlobalTypeVar) or not isinstance(data, TypeData):
+        raise TypeError(
+            f"add_def takes a GlobalTypeVar and a TypeData, got {var!r} and {type(data).__name__}"
+        )
+    if data.header != var:
+        raise ValueError(
+            f"the definition of {data.header.name_hint!r} cannot be added under {var.name_hint!r}"
+        )
+    table = dict(_type_table(mod))
+    if var.name_hint in table and table[var.name_hint] is not data and not update:
+        raise ValueError(f"the module already defines a type named {var.name_hint!r}")
+    for index, ctor in enumerate(data.constructors):
+        ctor.tag = index
+    table[var.name_hint] = data
+    mod.update_global_info(_TYPE_DEFS_KEY, [TypeDefinitionTable(boxed_defs=_Box(table))])
+
+
+def type_definitions(mod):
+    """``{GlobalTypeVar: TypeData}`` of the module."""
+    return {data.header: data for data in _type_table(mod).values()}
+
+
+def get_global_type_var(mod, name):
+    """The ``GlobalTypeVar`` of the ADT ``name``."""
+    table = _type_table(mod)
+    if name not in table:
+        raise ValueError(
+            f"module has no type definition named {name!r}; it defines {sorted(table)}"
+        )
+    return table[name].header
+
+
+def get_global_type_vars(mod):
+    """All ADT names of the module, as ``GlobalTypeVar`` s."""
+    return [data.header for data in _type_table(mod).values()]
+
+
+def lookup_type_def(mod, var):
+    """The ``TypeData`` of a ``GlobalTypeVar`` (or name)."""
+    name = var if isinstance(var, str) else var.name_hint
+    table = _type_table(mod)
+    if name not in table:
+        raise KeyError(f"module has no type definition named {name!r}; it defines {sorted(table)}")
+    return table[name]
+
+
+def get_constructor(mod, tag):
+    """The constructor whose ``tag`` is ``tag`` (tags are unique per type only, so
+    the first one found when two types share a tag: use ``get_type`` to choose)."""
+    for data in _type_table(mod).values():
+        for ctor in data.constructors:
+            if ctor.tag == tag:
+                return ctor
+    raise ValueError(f"module has no constructor with tag {tag}")
+
+
+def get_type(mod, name):
+    """``(GlobalTypeVar, *constructors)`` of the ADT ``name`` (0.8's ``IRModule.get_type``)."""
+    data = lookup_type_def(mod, name)
+    return (data.header,) + tuple(data.constructors)
+
+
+def import_from_std(mod, file_to_import):
+    """Add the definitions of one of 0.8's standard Relay files (``"prelude.rly"``,
+    ``"nat.rly"``) to the module. Importing a file twice is a no-op, as upstream."""
+    from . import prelude  # pylint: disable=import-outside-toplevel
+
+    prelude.import_std(mod, file_to_import)
+
+
+def _install_module_methods():
+    """0.8's ADT methods of ``IRModule`` (the base dropped them).
+
+    Installed on the base class when Relay is imported, next to the Relay-aware
+    methods of ``tvmfork.compat.irmodule_holds_relay``, which calls
+    :func:`lookup` for ``mod[GlobalTypeVar]``."""
+    cls = IRModule
+
+    def _add_def(self, var, type_def, update=False):
+        add_def(self, var, type_def, update)
+
+    _add_def.__doc__ = add_def.__doc__
+    cls.add_def = _add_def
+    cls.type_definitions = property(type_definitions, doc=type_definitions.__doc__)
+    cls.get_global_type_var = get_global_type_var
+    cls.get_global_type_vars = get_global_type_vars
+    cls.get_constructor = get_constructor
+    cls.get_type = get_type
+
+    def _import_from_std(self, file_to_import):
+        from . import prelude  # pylint: disable=import-outside-toplevel
+
+        prelude.import_std(self, file_to_import)
+
+    _import_from_std.__doc__ = import_from_std.__doc__
+    cls.import_from_std = _import_from_std
 
 
 def structural_equal(lhs, rhs, map_free_vars=False):
@@ -167,6 +314,13 @@ def structural_equal(lhs, rhs, map_free_vars=False):
     :mod:`tvm.relay.structural`, others by the base)."""
     from . import structural  # pylint: disable=import-outside-toplevel
 
+    left_defs, right_defs = _type_table(lhs), _type_table(rhs)
+    if sorted(left_defs) != sorted(right_defs):
+        return False
+    if not all(
+        structural.structural_equal(left_defs[n], right_defs[n], map_free_vars) for n in left_defs
+    ):
+        return False
     left, right = dict(items(lhs)), dict(items(rhs))
     if sorted(g.name_hint for g in left) != sorted(g.name_hint for g in right):
         return False
@@ -208,5 +362,7 @@ def astext(mod, show_meta_data=False):
 
     return _astext(mod, show_meta_data)
 
+
+_install_module_methods()
 
 __all__ = ["IRModule", "RelayFunctionRef", "from_expr", "has_relay_functions"]

@@ -17,7 +17,20 @@ import json
 
 from . import ty as _ty
 from .attrs import Attrs
-from .expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from .adt import Constructor, Match, PatternConstructor, PatternTuple, PatternVar, PatternWildcard
+from .expr import (
+    Call,
+    Constant,
+    GlobalVar,
+    If,
+    Let,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
 from .function import Function
 
 
@@ -38,12 +51,57 @@ def type_to_str(ty):
         return "(" + ", ".join(type_to_str(f) for f in ty.fields) + ("," if len(ty.fields) == 1 else "") + ")"
     if isinstance(ty, _ty.FuncType):
         args = ", ".join(type_to_str(a) for a in ty.arg_types)
-        return f"fn ({args}) -> {type_to_str(ty.ret_type)}"
+        params = ""
+        if ty.type_params:
+            params = "[" + ", ".join(type_to_str(t) for t in ty.type_params) + "]"
+        return f"fn {params}({args}) -> {type_to_str(ty.ret_type)}"
     if isinstance(ty, _ty.IncompleteType):
         return "?"
-    if isinstance(ty, _ty.TypeVar):
+    if isinstance(ty, _ty.TypeVar | _ty.GlobalTypeVar):
         return ty.name_hint
-    return repr(ty)
+    if isinstance(ty, _ty.TypeCall):
+        if not ty.args:
+            return type_to_str(ty.func)
+        return f"{type_to_str(ty.func)}[{', '.join(type_to_str(a) for a in ty.args)}]"
+    if isinstance(ty, _ty.RefType):
+        return f"ref({type_to_str(ty.value)})"
+    if isinstance(ty, _ty.TypeData):
+        return type_data_to_str(ty)
+    return object.__repr__(ty)
+
+
+def type_data_to_str(data):
+    """Text of an ADT definition: ``type List[A] {\n  Cons(A, List[A]),\n  Nil,\n}``."""
+    header = data.header.name_hint
+    if data.type_vars:
+        header += "[" + ", ".join(type_to_str(t) for t in data.type_vars) + "]"
+    lines = [f"type {header} {{"]
+    for ctor in data.constructors:
+        fields = ""
+        if ctor.inputs:
+            fields = "(" + ", ".join(type_to_str(t) for t in ctor.inputs) + ")"
+        lines.append(f"  {ctor.name_hint}{fields},")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def pattern_to_str(pattern, printer=None):
+    """Text of a match pattern (``Cons(%x, _)``)."""
+    if isinstance(pattern, PatternWildcard):
+        return "_"
+    if isinstance(pattern, PatternVar):
+        if printer is None:
+            return "%" + pattern.var.name_hint
+        return printer.param(pattern.var)
+    if isinstance(pattern, PatternConstructor):
+        if not pattern.patterns:
+            return pattern.constructor.name_hint
+        subs = ", ".join(pattern_to_str(p, printer) for p in pattern.patterns)
+        return f"{pattern.constructor.name_hint}({subs})"
+    if isinstance(pattern, PatternTuple):
+        subs = ", ".join(pattern_to_str(p, printer) for p in pattern.patterns)
+        return "(" + subs + ("," if len(pattern.patterns) == 1 else "") + ")"
+    return object.__repr__(pattern)
 
 
 def _value_to_str(value):
@@ -112,6 +170,8 @@ class _Printer:
         return text
 
     def function(self, func, header, indent):
+        if func.type_params:
+            header += "[" + ", ".join(type_to_str(t) for t in func.type_params) + "]"
         params = [self.param(p) for p in func.params]
         params += [f"{k}={_value_to_str(v)}" for k, v in func.attrs.items()]
         ret = func.ret_type
@@ -150,6 +210,10 @@ class _Printer:
                 return _scalar_to_str(array)
             self.constants.append(array)
             return f"meta[relay.Constant][{len(self.constants) - 1}]"
+        if isinstance(expr, Constructor):
+            return expr.name_hint
+        if isinstance(expr, Call) and isinstance(expr.op, Constructor) and not expr.args:
+            return expr.op.name_hint  # a nullary constructor: ``Nil`` (0.8's text)
         if isinstance(expr, Call):
             op_text = self.expr(expr.op, lines, scope, indent)
             args = [self.expr(a, lines, scope, indent) for a in expr.args]
@@ -189,7 +253,29 @@ class _Printer:
                 f"{branches[1]}\n{' ' * indent}}}"
             )
             return self.bind(text, expr, lines, scope, indent)
-        return repr(expr)
+        if isinstance(expr, Match):
+            data = self.expr(expr.data, lines, scope, indent)
+            clauses = []
+            for clause in expr.clauses:
+                inner_lines = []
+                lhs = pattern_to_str(clause.lhs, self)
+                result = self.expr(clause.rhs, inner_lines, dict(scope), indent + 4)
+                body = "\n".join(inner_lines + [" " * (indent + 4) + result])
+                clauses.append(f"{' ' * (indent + 2)}{lhs} => {{\n{body}\n{' ' * (indent + 2)}}},")
+            keyword = "match" if expr.complete else "match?"
+            text = f"{keyword} ({data}) {{\n" + "\n".join(clauses) + f"\n{' ' * indent}}}"
+            return self.bind(text, expr, lines, scope, indent)
+        if isinstance(expr, RefCreate):
+            value = self.expr(expr.value, lines, scope, indent)
+            return self.bind(f"ref({value})", expr, lines, scope, indent)
+        if isinstance(expr, RefRead):
+            ref = self.expr(expr.ref, lines, scope, indent)
+            return self.bind(f"ref_read({ref})", expr, lines, scope, indent)
+        if isinstance(expr, RefWrite):
+            ref = self.expr(expr.ref, lines, scope, indent)
+            value = self.expr(expr.value, lines, scope, indent)
+            return self.bind(f"ref_write({ref}, {value})", expr, lines, scope, indent)
+        return object.__repr__(expr)
 
     def _bind_operands_first(self, expr, lines, scope, indent):
         """Bind the calls, tuples and projections below ``expr`` in post order
@@ -229,7 +315,7 @@ def astext(node, show_meta_data=False):
 
     printer = _Printer(show_meta_data)
     if isinstance(node, IRModule):
-        parts = []
+        parts = [type_data_to_str(data) for data in node.type_definitions.values()]
         for gvar, func in node.functions_items():
             if isinstance(func, Function):
                 parts.append(printer.function(func, f"def @{gvar.name_hint}", 0))
@@ -238,6 +324,8 @@ def astext(node, show_meta_data=False):
         return "\n".join([VERSION_HEADER] + parts) + printer.meta_section()
     if isinstance(node, _ty.Type):
         return type_to_str(node)
+    if isinstance(node, PatternWildcard | PatternVar | PatternConstructor | PatternTuple):
+        return pattern_to_str(node)
     # Free variables are declared first, as 0.8's printer, so the text parses.
     lines = [f"free_var {printer.param(var)};" for var in _free_vars(node)]
     if isinstance(node, Function):
@@ -247,9 +335,36 @@ def astext(node, show_meta_data=False):
 
 
 def _free_vars(expr):
-    from .analysis import free_vars  # pylint: disable=import-outside-toplevel
+    """Free variables in order of first use (variables bound by functions, lets
+    and match patterns excluded); a walk of its own so printing depends on no
+    analysis pass."""
+    from .adt import pattern_vars  # pylint: disable=import-outside-toplevel
+    from .expr_functor import ExprVisitor  # pylint: disable=import-outside-toplevel
+
+    used, bound = [], set()
+
+    class _Walk(ExprVisitor):
+        def visit_var(self, var):
+            if var not in bound and var not in used:
+                used.append(var)
+
+        def visit_function(self, fn):
+            bound.update(fn.params)
+            self.visit(fn.body)
+
+        def visit_let(self, let):
+            bound.add(let.var)
+            self.visit(let.value)
+            self.visit(let.body)
+
+        def visit_match(self, match):
+            self.visit(match.data)
+            for clause in match.clauses:
+                bound.update(pattern_vars(clause.lhs))
+                self.visit(clause.rhs)
 
     try:
-        return free_vars(expr)
+        _Walk().visit(expr)
     except Exception:  # pylint: disable=broad-except
-        return []  # not a Relay expression the analysis walks (printing must not fail)
+        return []  # not a Relay expression the walk knows (printing must not fail)
+    return [v for v in used if v not in bound]

@@ -1,29 +1,11 @@
-"""Relay references (``RefCreate`` / ``RefRead`` / ``RefWrite``): not supported.
+"""Relay references: mutable cells (``RefCreate`` / ``RefRead`` / ``RefWrite``).
 
-0.8's Relay had mutable reference cells, used by the higher-order interpreter
-and the VM. The fork's Relay is the first-order, graph-executor subset, so the
-names exist (0.8 scripts import them) and building one raises an error that says
-so.
+The nodes live in :mod:`.expr` (as upstream); this module keeps the older import
+path. They are typed by ``InferType`` (``RefType``) and evaluated by the
+interpreter (``create_executor("debug")``), whose reference values are
+:class:`tvm.relay.backend.interpreter.RefValue`. ``relay.build`` (the graph
+executor) does not run programs that use them.
 """
-import tvm.error
+from .expr import RefCreate, RefRead, RefWrite
 
-
-class _Unsupported:
-    def __init__(self, *args, **kwargs):
-        del args, kwargs
-        raise tvm.error.OpNotImplemented(
-            f"relay.{type(self).__name__}: Relay references are not supported by this fork "
-            "(its Relay is the first-order subset the graph executor runs)"
-        )
-
-
-class RefCreate(_Unsupported):
-    """A new reference cell (not supported)."""
-
-
-class RefRead(_Unsupported):
-    """Read a reference cell (not supported)."""
-
-
-class RefWrite(_Unsupported):
-    """Write a reference cell (not supported)."""
+__all__ = ["RefCreate", "RefRead", "RefWrite"]

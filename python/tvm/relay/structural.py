@@ -18,20 +18,148 @@ import numpy as np
 
 from . import ty as _ty
 from .attrs import Attrs
-from .expr import Call, Constant, GlobalVar, If, Let, RelayExpr, Tuple, TupleGetItem, Var
+from .adt import (
+    Clause,
+    Constructor,
+    Match,
+    Pattern,
+    PatternConstructor,
+    PatternTuple,
+    PatternVar,
+    PatternWildcard,
+)
+from .expr import (
+    Call,
+    Constant,
+    GlobalVar,
+    If,
+    Let,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    RelayExpr,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
 from .function import Function
 
 
 def is_relay_node(obj):
     """True for Relay expressions, types and attrs (the fork's Python nodes)."""
-    return isinstance(obj, RelayExpr | _ty.Type | Attrs)
+    return isinstance(obj, RelayExpr | _ty.Type | Attrs | Pattern | Clause)
+
+
+def _type_hash(ty, tv_index):
+    """Hash of a type with type variables numbered by binding (alpha-equivalent
+    polymorphic types hash equal)."""
+    if isinstance(ty, _ty.TypeVar):
+        if ty in tv_index:
+            return hash(("tvar", tv_index[ty]))
+        return hash(("free-tvar", ty.name_hint))
+    if isinstance(ty, _ty.FuncType):
+        inner = dict(tv_index)
+        for tv in ty.type_params:
+            inner[tv] = len(inner)
+        return hash(("fntype", tuple(_type_hash(a, inner) for a in ty.arg_types),
+                     _type_hash(ty.ret_type, inner), len(ty.type_params)))
+    if isinstance(ty, _ty.TupleType):
+        return hash(("tupletype", tuple(_type_hash(f, tv_index) for f in ty.fields)))
+    if isinstance(ty, _ty.TypeCall):
+        return hash(("typecall", _type_hash(ty.func, tv_index),
+                     tuple(_type_hash(a, tv_index) for a in ty.args)))
+    if isinstance(ty, _ty.RefType):
+        return hash(("reftype", _type_hash(ty.value, tv_index)))
+    if isinstance(ty, _ty.TypeData):
+        inner = dict(tv_index)
+        for tv in ty.type_vars:
+            inner[tv] = len(inner)
+        return hash(("typedata", ty.header.name_hint, tuple(
+            (c.name_hint, tuple(_type_hash(i, inner) for i in c.inputs)) for c in ty.constructors
+        )))
+    if isinstance(ty, _ty.IncompleteType):
+        return hash("incomplete")
+    return hash(ty)
+
+
+def _type_equal(lhs, rhs, tv_map, map_free_tvars=False):
+    """Structural type equality; ``tv_map`` maps lhs type variables bound so far
+    to rhs ones (updated for free ones when ``map_free_tvars``)."""
+    if lhs is rhs and not isinstance(lhs, _ty.TypeVar):
+        return True
+    if lhs is None or rhs is None:
+        return lhs is rhs
+    if isinstance(lhs, _ty.TypeVar):
+        if not isinstance(rhs, _ty.TypeVar):
+            return False
+        if lhs in tv_map:
+            return tv_map[lhs] is rhs
+        if lhs is rhs:
+            return True
+        if map_free_tvars and lhs.kind == rhs.kind and rhs not in tv_map.values():
+            tv_map[lhs] = rhs
+            return True
+        return False
+    if type(lhs) is not type(rhs):
+        return False
+    if isinstance(lhs, _ty.FuncType):
+        if len(lhs.type_params) != len(rhs.type_params) or len(lhs.arg_types) != len(rhs.arg_types):
+            return False
+        inner = dict(tv_map)
+        inner.update(zip(lhs.type_params, rhs.type_params))
+        return all(
+            _type_equal(a, b, inner, map_free_tvars) for a, b in zip(lhs.arg_types, rhs.arg_types)
+        ) and _type_equal(lhs.ret_type, rhs.ret_type, inner, map_free_tvars)
+    if isinstance(lhs, _ty.TupleType):
+        return len(lhs.fields) == len(rhs.fields) and all(
+            _type_equal(a, b, tv_map, map_free_tvars) for a, b in zip(lhs.fields, rhs.fields)
+        )
+    if isinstance(lhs, _ty.TypeCall):
+        return (
+            len(lhs.args) == len(rhs.args)
+            and _type_equal(lhs.func, rhs.func, tv_map, map_free_tvars)
+            and all(_type_equal(a, b, tv_map, map_free_tvars) for a, b in zip(lhs.args, rhs.args))
+        )
+    if isinstance(lhs, _ty.RefType):
+        return _type_equal(lhs.value, rhs.value, tv_map, map_free_tvars)
+    if isinstance(lhs, _ty.TypeData):
+        if lhs.header != rhs.header or len(lhs.type_vars) != len(rhs.type_vars):
+            return False
+        if len(lhs.constructors) != len(rhs.constructors):
+            return False
+        inner = dict(tv_map)
+        inner.update(zip(lhs.type_vars, rhs.type_vars))
+        for a, b in zip(lhs.constructors, rhs.constructors):
+            if a.name_hint != b.name_hint or len(a.inputs) != len(b.inputs):
+                return False
+            if not all(_type_equal(x, y, inner, map_free_tvars) for x, y in zip(a.inputs, b.inputs)):
+                return False
+        return True
+    if isinstance(lhs, _ty.IncompleteType):
+        return True
+    return lhs == rhs
 
 
 class _Hasher:
     def __init__(self, map_free_vars):
         self.map_free_vars = map_free_vars
         self.var_index = {}
+        self.tv_index = {}
         self.memo = {}
+
+    def type_hash(self, ty):
+        return _type_hash(ty, self.tv_index)
+
+    def pattern_hash(self, pat):
+        if isinstance(pat, PatternVar):
+            self.define(pat.var)
+            return hash(("pvar", self.hash(pat.var)))
+        if isinstance(pat, PatternConstructor):
+            return hash(("pctor", self.hash(pat.constructor),
+                         tuple(self.pattern_hash(p) for p in pat.patterns)))
+        if isinstance(pat, PatternTuple):
+            return hash(("ptuple", tuple(self.pattern_hash(p) for p in pat.patterns)))
+        return hash("pwild")
 
     def define(self, var):
         self.var_index[var] = len(self.var_index)
@@ -51,7 +179,7 @@ class _Hasher:
                 if not self.map_free_vars:
                     return hash(("free", id(node)))
                 self.define(node)
-            return hash(("var", self.var_index[node], node.type_annotation))
+            return hash(("var", self.var_index[node], self.type_hash(node.type_annotation)))
         if isinstance(node, Call):
             return hash(
                 ("call", self.hash(node.op), tuple(self.hash(a) for a in node.args), node.attrs)
@@ -65,10 +193,30 @@ class _Hasher:
         if isinstance(node, TupleGetItem):
             return hash(("getitem", self.hash(node.tuple_value), node.index))
         if isinstance(node, Function):
+            for tv in node.type_params:
+                self.tv_index.setdefault(tv, len(self.tv_index))
             for param in node.params:
                 self.define(param)
             params = tuple(self.hash(p) for p in node.params)
-            return hash(("fn", params, self.hash(node.body), node.ret_type, node.attrs))
+            return hash(("fn", params, self.hash(node.body), self.type_hash(node.ret_type),
+                         len(node.type_params), node.attrs))
+        if isinstance(node, Match):
+            clauses = tuple(
+                (self.pattern_hash(c.lhs), self.hash(c.rhs)) for c in node.clauses
+            )
+            return hash(("match", self.hash(node.data), clauses, node.complete))
+        if isinstance(node, Constructor):
+            return hash(("ctor", node.name_hint, node.belong_to.name_hint))
+        if isinstance(node, RefCreate):
+            return hash(("refcreate", self.hash(node.value)))
+        if isinstance(node, RefRead):
+            return hash(("refread", self.hash(node.ref)))
+        if isinstance(node, RefWrite):
+            return hash(("refwrite", self.hash(node.ref), self.hash(node.value)))
+        if isinstance(node, Pattern):
+            return self.pattern_hash(node)
+        if isinstance(node, Clause):
+            return hash(("clause", self.pattern_hash(node.lhs), self.hash(node.rhs)))
         if isinstance(node, Let):
             self.define(node.var)
             return hash(
@@ -80,7 +228,9 @@ class _Hasher:
             )
         if isinstance(node, GlobalVar):
             return hash(("global", node.name_hint))
-        if isinstance(node, _ty.Type | Attrs):
+        if isinstance(node, _ty.Type):
+            return self.type_hash(node)
+        if isinstance(node, Attrs):
             return hash(node)
         name = getattr(node, "name", None)
         if name is not None:  # Op
@@ -93,10 +243,31 @@ class _Equal:
         self.map_free_vars = map_free_vars
         self.lhs_to_rhs = {}
         self.rhs_to_lhs = {}
+        self.tv_map = {}
         self.memo = {}
 
+    def type_equal(self, lhs, rhs):
+        return _type_equal(lhs, rhs, self.tv_map, self.map_free_vars)
+
+    def pattern_equal(self, lhs, rhs):
+        if type(lhs) is not type(rhs):
+            return False
+        if isinstance(lhs, PatternVar):
+            return self.define(lhs.var, rhs.var)
+        if isinstance(lhs, PatternConstructor):
+            return (
+                self.equal(lhs.constructor, rhs.constructor)
+                and len(lhs.patterns) == len(rhs.patterns)
+                and all(self.pattern_equal(a, b) for a, b in zip(lhs.patterns, rhs.patterns))
+            )
+        if isinstance(lhs, PatternTuple):
+            return len(lhs.patterns) == len(rhs.patterns) and all(
+                self.pattern_equal(a, b) for a, b in zip(lhs.patterns, rhs.patterns)
+            )
+        return isinstance(lhs, PatternWildcard)
+
     def define(self, lhs, rhs):
-        if lhs.type_annotation != rhs.type_annotation:
+        if not self.type_equal(lhs.type_annotation, rhs.type_annotation):
             return False
         self.lhs_to_rhs[lhs] = rhs
         self.rhs_to_lhs[rhs] = lhs
@@ -141,12 +312,16 @@ class _Equal:
         if isinstance(lhs, TupleGetItem):
             return lhs.index == rhs.index and self.equal(lhs.tuple_value, rhs.tuple_value)
         if isinstance(lhs, Function):
-            if len(lhs.params) != len(rhs.params):
+            if len(lhs.params) != len(rhs.params) or len(lhs.type_params) != len(rhs.type_params):
                 return False
+            for a, b in zip(lhs.type_params, rhs.type_params):
+                if a.kind != b.kind:
+                    return False
+                self.tv_map[a] = b
             if not all(self.define(a, b) for a, b in zip(lhs.params, rhs.params)):
                 return False
             return (
-                lhs.ret_type == rhs.ret_type
+                self.type_equal(lhs.ret_type, rhs.ret_type)
                 and lhs.attrs == rhs.attrs
                 and self.equal(lhs.body, rhs.body)
             )
@@ -164,7 +339,33 @@ class _Equal:
             )
         if isinstance(lhs, GlobalVar):
             return lhs.name_hint == rhs.name_hint
-        if isinstance(lhs, _ty.Type | Attrs):
+        if isinstance(lhs, Match):
+            return (
+                lhs.complete == rhs.complete
+                and len(lhs.clauses) == len(rhs.clauses)
+                and self.equal(lhs.data, rhs.data)
+                and all(
+                    self.pattern_equal(a.lhs, b.lhs) and self.equal(a.rhs, b.rhs)
+                    for a, b in zip(lhs.clauses, rhs.clauses)
+                )
+            )
+        if isinstance(lhs, Constructor):
+            # Constructors of separately built definitions (a parsed module and
+            # its original) correspond by name and type.
+            return lhs.name_hint == rhs.name_hint and lhs.belong_to == rhs.belong_to
+        if isinstance(lhs, RefCreate):
+            return self.equal(lhs.value, rhs.value)
+        if isinstance(lhs, RefRead):
+            return self.equal(lhs.ref, rhs.ref)
+        if isinstance(lhs, RefWrite):
+            return self.equal(lhs.ref, rhs.ref) and self.equal(lhs.value, rhs.value)
+        if isinstance(lhs, Pattern):
+            return self.pattern_equal(lhs, rhs)
+        if isinstance(lhs, Clause):
+            return self.pattern_equal(lhs.lhs, rhs.lhs) and self.equal(lhs.rhs, rhs.rhs)
+        if isinstance(lhs, _ty.Type):
+            return self.type_equal(lhs, rhs)
+        if isinstance(lhs, Attrs):
             return lhs == rhs
         return lhs is rhs  # Op: one object per name
 

@@ -6,6 +6,18 @@ shape is a tuple whose entries are Python ints (static dimensions) or
 sizes of 0.8 (``te.var("n")``, ``n // 4``) become :class:`Any`: their names and
 relations between them are not kept.
 """
+from enum import IntEnum
+
+
+class TypeKind(IntEnum):
+    """The kind of a type variable (0.8's ``tvm.ir.TypeKind``)."""
+
+    Type = 0
+    ShapeVar = 1
+    BaseType = 2
+    Constraint = 4
+    AdtHandle = 5
+    TypeData = 6
 
 
 class Type:
@@ -172,13 +184,19 @@ class FuncType(Type):
         return any(t.is_dynamic() for t in self.arg_types) or self.ret_type.is_dynamic()
 
     def __eq__(self, other):
-        return (
-            isinstance(other, FuncType)
-            and self.arg_types == other.arg_types
-            and self.ret_type == other.ret_type
-        )
+        if not isinstance(other, FuncType) or len(self.type_params) != len(other.type_params):
+            return False
+        if self.type_params and self.type_params != other.type_params:
+            # Polymorphic types are equal up to renaming of their type parameters.
+            renaming = dict(zip(other.type_params, self.type_params))
+            return self.arg_types == tuple(
+                subst_type(a, renaming) for a in other.arg_types
+            ) and self.ret_type == subst_type(other.ret_type, renaming)
+        return self.arg_types == other.arg_types and self.ret_type == other.ret_type
 
     def __hash__(self):
+        if self.type_params:
+            return hash(("FuncType", len(self.arg_types), len(self.type_params)))
         return hash(("FuncType", self.arg_types, self.ret_type))
 
 
@@ -191,8 +209,8 @@ class IncompleteType(Type):
 
     __slots__ = ("kind",)
 
-    def __init__(self, kind=0):
-        object.__setattr__(self, "kind", kind)
+    def __init__(self, kind=TypeKind.Type):
+        object.__setattr__(self, "kind", TypeKind(int(kind)))
 
     def __setattr__(self, key, value):
         raise AttributeError("relay types are immutable")
@@ -205,13 +223,154 @@ class IncompleteType(Type):
 
 
 class TypeVar(Type):
-    """A type variable (kept for API compatibility; Relay here is monomorphic)."""
+    """A type variable: a parameter of a polymorphic function or an ADT.
+
+    Each instance is a distinct variable (equality is identity, as upstream);
+    the name is only a hint. ``a(t1, ...)`` builds a :class:`TypeCall`.
+    """
 
     __slots__ = ("name_hint", "kind")
 
-    def __init__(self, name_hint, kind=0):
-        object.__setattr__(self, "name_hint", name_hint)
-        object.__setattr__(self, "kind", kind)
+    def __init__(self, name_hint, kind=TypeKind.Type):
+        object.__setattr__(self, "name_hint", str(name_hint))
+        object.__setattr__(self, "kind", TypeKind(int(kind)))
+
+    def __setattr__(self, key, value):
+        raise AttributeError("relay types are immutable")
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+    def __call__(self, *args):
+        return TypeCall(self, args)
+
+
+class GlobalTypeVar(Type):
+    """The name of an algebraic data type of a module (``List``, ``Option``).
+
+    Two global type variables with the same name denote the same type (as two
+    ``GlobalVar`` s with the same name denote the same global in this fork):
+    a module holds one definition per name. ``List(a)`` builds the
+    :class:`TypeCall` ``List[a]``.
+    """
+
+    __slots__ = ("name_hint", "kind")
+
+    def __init__(self, name_hint, kind=TypeKind.AdtHandle):
+        object.__setattr__(self, "name_hint", str(name_hint))
+        object.__setattr__(self, "kind", TypeKind(int(kind)))
+
+    def __setattr__(self, key, value):
+        raise AttributeError("relay types are immutable")
+
+    def __eq__(self, other):
+        return isinstance(other, GlobalTypeVar) and other.name_hint == self.name_hint
+
+    def __hash__(self):
+        return hash(("GlobalTypeVar", self.name_hint))
+
+    def __call__(self, *args):
+        return TypeCall(self, args)
+
+
+class TypeCall(Type):
+    """An ADT applied to type arguments: ``List[Tensor[(), int32]]``.
+
+    Parameters
+    ----------
+    func : GlobalTypeVar or TypeVar
+        The type constructor.
+    args : list of Type
+        Its arguments (empty for an ADT without type parameters).
+    """
+
+    __slots__ = ("func", "args")
+
+    def __init__(self, func, args):
+        object.__setattr__(self, "func", func)
+        object.__setattr__(self, "args", tuple(args))
+        for arg in self.args:
+            if not isinstance(arg, Type):
+                raise TypeError(f"type argument of {func} must be a relay type, got {arg!r}")
+
+    def __setattr__(self, key, value):
+        raise AttributeError("relay types are immutable")
+
+    def is_dynamic(self):
+        return any(a.is_dynamic() for a in self.args)
+
+    def __eq__(self, other):
+        return isinstance(other, TypeCall) and self.func == other.func and self.args == other.args
+
+    def __hash__(self):
+        return hash(("TypeCall", self.func, self.args))
+
+
+class RefType(Type):
+    """The type of a mutable reference cell holding a ``value`` (``ref(T)``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        object.__setattr__(self, "value", value)
+
+    def __setattr__(self, key, value):
+        raise AttributeError("relay types are immutable")
+
+    def is_dynamic(self):
+        return self.value.is_dynamic()
+
+    def __eq__(self, other):
+        return isinstance(other, RefType) and self.value == other.value
+
+    def __hash__(self):
+        return hash(("RefType", self.value))
+
+
+#: 0.8's name in ``tvm.ir``.
+RelayRefType = RefType
+
+
+class TypeConstraint(Type):
+    """Base class of type constraints (kept for API compatibility)."""
+
+    __slots__ = ()
+
+
+class TypeData(Type):
+    """The definition of an algebraic data type (``type List[A] { Cons(A, List[A]), Nil }``).
+
+    Parameters
+    ----------
+    header : GlobalTypeVar
+        The type's name.
+    type_vars : list of TypeVar
+        Its type parameters.
+    constructors : list of relay.Constructor
+        Its constructors, each with ``belong_to`` equal to ``header``.
+
+    Equality is identity; structural equality compares definitions.
+    """
+
+    __slots__ = ("header", "type_vars", "constructors")
+
+    def __init__(self, header, type_vars, constructors):
+        if not isinstance(header, GlobalTypeVar):
+            raise TypeError(f"TypeData header must be a GlobalTypeVar, got {header!r}")
+        object.__setattr__(self, "header", header)
+        object.__setattr__(self, "type_vars", tuple(type_vars))
+        object.__setattr__(self, "constructors", tuple(constructors))
+        for ctor in self.constructors:
+            if ctor.belong_to != header:
+                raise ValueError(
+                    f"constructor {ctor.name_hint!r} belongs to {ctor.belong_to.name_hint!r}, "
+                    f"not to {header.name_hint!r}"
+                )
+            # Type inference without a module finds the definition through this.
+            ctor._type_data = self  # pylint: disable=protected-access
 
     def __setattr__(self, key, value):
         raise AttributeError("relay types are immutable")
@@ -231,4 +390,68 @@ def is_complete(ty):
         return all(is_complete(f) for f in ty.fields)
     if isinstance(ty, FuncType):
         return all(is_complete(a) for a in ty.arg_types) and is_complete(ty.ret_type)
+    if isinstance(ty, TypeCall):
+        return all(is_complete(a) for a in ty.args)
+    if isinstance(ty, RefType):
+        return is_complete(ty.value)
     return True
+
+
+def subst_type(ty, mapping):
+    """``ty`` with the type variables of ``mapping`` (``{TypeVar: Type}``) replaced.
+
+    Type parameters bound by a polymorphic ``FuncType`` inside ``ty`` shadow the
+    mapping."""
+    if not mapping:
+        return ty
+    if isinstance(ty, TypeVar):
+        return mapping.get(ty, ty)
+    if isinstance(ty, TupleType):
+        return TupleType([subst_type(f, mapping) for f in ty.fields])
+    if isinstance(ty, FuncType):
+        inner = mapping
+        if ty.type_params:
+            inner = {k: v for k, v in mapping.items() if k not in ty.type_params}
+        return FuncType(
+            [subst_type(a, inner) for a in ty.arg_types],
+            subst_type(ty.ret_type, inner),
+            ty.type_params,
+            ty.type_constraints,
+        )
+    if isinstance(ty, TypeCall):
+        return TypeCall(subst_type(ty.func, mapping), [subst_type(a, mapping) for a in ty.args])
+    if isinstance(ty, RefType):
+        return RefType(subst_type(ty.value, mapping))
+    return ty
+
+
+def free_type_vars(ty, bound=()):
+    """The type variables of ``ty`` not bound by a polymorphic function type, in order."""
+    result = []
+
+    def walk(t, bound):
+        if isinstance(t, TypeVar):
+            if t not in bound and t not in result:
+                result.append(t)
+        elif isinstance(t, TupleType):
+            for f in t.fields:
+                walk(f, bound)
+        elif isinstance(t, FuncType):
+            inner = tuple(bound) + tuple(t.type_params)
+            for a in t.arg_types:
+                walk(a, inner)
+            walk(t.ret_type, inner)
+        elif isinstance(t, TypeCall):
+            walk(t.func, bound)
+            for a in t.args:
+                walk(a, bound)
+        elif isinstance(t, RefType):
+            walk(t.value, bound)
+
+    walk(ty, tuple(bound))
+    return result
+
+
+def ShapeVar(name):  # pylint: disable=invalid-name
+    """A type variable of kind ``ShapeVar`` (0.8's ``relay.ShapeVar``)."""
+    return TypeVar(name, kind=TypeKind.ShapeVar)

@@ -23,6 +23,6 @@ Modules: :mod:`.interpreter` (the evaluator and :func:`eval_expr`),
 upstream's module path.
 """
 from .executor import Executor, create_executor, to_runtime
-from .interpreter import Closure, Interpreter, eval_expr
+from .interpreter import Closure, ConstructorValue, Interpreter, RefValue, eval_expr
 
-__all__ = ["Closure", "Executor", "Interpreter", "create_executor", "eval_expr", "to_runtime"]
+__all__ = ["Closure", "ConstructorValue", "RefValue", "Executor", "Interpreter", "create_executor", "eval_expr", "to_runtime"]

@@ -13,7 +13,8 @@ from ..expr import Constant, GlobalVar, Var
 from ..function import Function
 from ..module import IRModule
 from .. import ty as _ty
-from .interpreter import Closure, Interpreter, as_expr
+from ..adt import Constructor
+from .interpreter import Closure, ConstructorValue, Interpreter, RefValue, as_expr
 from .ops.common import contiguous
 
 __all__ = ["Executor", "create_executor", "to_runtime"]
@@ -32,6 +33,15 @@ def _to_numpy(value, what):
         return value.numpy()
     if isinstance(value, list | tuple):
         return tuple(_to_numpy(v, f"{what}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, ConstructorValue):
+        fields = [_to_numpy(v, f"{what}.fields[{i}]") for i, v in enumerate(value.fields)]
+        return ConstructorValue(value.tag, fields, value.constructor)
+    if isinstance(value, RefValue):
+        return value  # a cell: shared, not copied
+    if isinstance(value, Closure | Constructor):
+        return value
+    if callable(value) and isinstance(getattr(value, "closure", None), Closure):
+        return value.closure  # a function returned by an earlier evaluation
     raise TypeError(f"{what}: cannot use a {type(value).__name__} as a tensor value")
 
 
@@ -78,6 +88,10 @@ def to_runtime(value, device=None):
         return tvm.runtime.tensor(array, device or tvm.cpu(0))
     if isinstance(value, tuple):
         return tuple(to_runtime(v, device) for v in value)
+    if isinstance(value, ConstructorValue):
+        return ConstructorValue(
+            value.tag, [to_runtime(v, device) for v in value.fields], value.constructor
+        )
     return value
 
 
@@ -138,19 +152,27 @@ class Executor:
         value = interp.evaluate_value(expr, env)
         if isinstance(value, Closure):
             return self._make_callable(value)
+        if isinstance(value, Constructor):
+            return self._make_callable(value)
         return to_runtime(value, self.device)
 
     def _make_callable(self, closure):
-        params = closure.func.params
+        if isinstance(closure, Constructor):
+            params = [Var(f"field{i}", t) for i, t in enumerate(closure.inputs)]
+        else:
+            params = closure.func.params
         interp = self.interpreter
         device = self.device
 
         def _run(*args, **kwargs):
             values = _bind_inputs(params, args, kwargs)
             result = interp._apply(closure, values, None)  # pylint: disable=protected-access
+            if isinstance(result, Closure):
+                return self._make_callable(result)
             return to_runtime(result, device)
 
         _run.params = params
+        _run.closure = closure
         return _run
 
 

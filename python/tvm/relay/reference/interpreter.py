@@ -10,7 +10,15 @@ Values during evaluation are
 
 * ``numpy.ndarray`` for tensors,
 * Python ``tuple`` of values for tuples,
-* :class:`Closure` for functions (a function plus the environment it captured).
+* :class:`Closure` for functions (a function plus the environment it captured),
+* :class:`ConstructorValue` for values of algebraic data types (a constructor
+  and its field values),
+* :class:`RefValue` for reference cells (``RefCreate``; mutated by ``RefWrite``).
+
+Recursion goes through globals (a ``GlobalVar`` evaluates to a closure of the
+module's function) and through let-bound functions (the closure sees its own
+name). A ``Match`` tries its clauses in order and evaluates the first whose
+pattern matches, with the pattern's variables bound.
 
 Evaluation of a function body walks its dataflow graph with an explicit stack
 (operands before users, each node once per call frame), so deep networks do
@@ -21,12 +29,65 @@ intermediates).
 """
 import numpy as np
 
-from ..expr import Call, Constant, GlobalVar, If, Let, RelayExpr, Tuple, TupleGetItem, Var
+from ..adt import Constructor, Match, PatternConstructor, PatternTuple, PatternVar, PatternWildcard
+from ..expr import (
+    Call,
+    Constant,
+    GlobalVar,
+    If,
+    Let,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    RelayExpr,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
 from ..function import Function
 from ..module import IRModule
 from . import ops
 
-__all__ = ["Closure", "Interpreter", "eval_expr"]
+__all__ = ["Closure", "ConstructorValue", "RefValue", "Interpreter", "eval_expr"]
+
+
+class ConstructorValue:
+    """A value of an algebraic data type (0.8's ``relay.backend.interpreter.ConstructorValue``).
+
+    Parameters
+    ----------
+    tag : int
+        The constructor's tag (its index in the type definition).
+    fields : list
+        The field values.
+    constructor : relay.Constructor
+        The constructor that built it.
+    """
+
+    __slots__ = ("tag", "fields", "constructor")
+
+    def __init__(self, tag, fields, constructor):
+        self.tag = int(tag)
+        self.fields = list(fields)
+        self.constructor = constructor
+
+    def __repr__(self):
+        name = getattr(self.constructor, "name_hint", self.tag)
+        if not self.fields:
+            return f"{name}"
+        return f"{name}({', '.join(repr(f) for f in self.fields)})"
+
+
+class RefValue:
+    """A reference cell (0.8's ``relay.backend.interpreter.RefValue``); ``value`` is mutable."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"RefValue({self.value!r})"
 
 
 class Closure:
@@ -173,6 +234,14 @@ class Interpreter:
             return (node.cond,)
         if isinstance(node, Let):
             return (node.value,)
+        if isinstance(node, Match):
+            return (node.data,)
+        if isinstance(node, RefCreate):
+            return (node.value,)
+        if isinstance(node, RefRead):
+            return (node.ref,)
+        if isinstance(node, RefWrite):
+            return (node.ref, node.value)
         return ()
 
     def _value_of(self, node, frame):
@@ -217,6 +286,17 @@ class Interpreter:
             cond = self._value_of(node.cond, frame)
             branch = node.true_branch if _truth(cond) else node.false_branch
             return self._eval(branch, frame)
+        if isinstance(node, Match):
+            return self._compute_match(node, frame)
+        if isinstance(node, Constructor):
+            return node  # a function value: calling it builds a ConstructorValue
+        if isinstance(node, RefCreate):
+            return RefValue(self._value_of(node.value, frame))
+        if isinstance(node, RefRead):
+            return self._ref(node.ref, frame).value
+        if isinstance(node, RefWrite):
+            self._ref(node.ref, frame).value = self._value_of(node.value, frame)
+            return ()
         if _is_op(node):
             raise TypeError(
                 f"operator {node.name!r} used as a value; operators can only be called"
@@ -236,6 +316,28 @@ class Interpreter:
             if not isinstance(body, Let):
                 return self._eval(body, frame)
             node = body
+
+    def _ref(self, node, frame):
+        ref = self._value_of(node, frame)
+        if not isinstance(ref, RefValue):
+            raise TypeError(f"reading or writing a reference, got a {_describe(ref)}")
+        return ref
+
+    def _compute_match(self, node, frame):
+        data = self._value_of(node.data, frame)
+        for clause in node.clauses:
+            bindings = {}
+            if _match(clause.lhs, data, bindings):
+                if not bindings:
+                    return self._eval(clause.rhs, frame)
+                # The clause's variables are bound in a frame of their own: the
+                # right-hand side may be evaluated again (a recursive closure
+                # shares nothing with this one, but a match inside a let-bound
+                # loop body may meet the same nodes with other bindings).
+                env = dict(frame.env)
+                env.update(bindings)
+                return self._eval(clause.rhs, _Frame(env))
+        raise ValueError(f"match: no clause matches the value {_describe(data)}")
 
     def _global(self, gvar):
         try:
@@ -261,7 +363,7 @@ class Interpreter:
         return self._apply(self._as_callable(func, call), args, call)
 
     def _as_callable(self, value, call):
-        if isinstance(value, Closure):
+        if isinstance(value, Closure | Constructor):
             return value
         if isinstance(value, Function):
             return Closure(value, {})
@@ -271,6 +373,13 @@ class Interpreter:
         raise TypeError(f"cannot call a {_describe(value)}{where}")
 
     def _apply(self, closure, args, call):
+        if isinstance(closure, Constructor):
+            if len(args) != len(closure.inputs):
+                raise TypeError(
+                    f"constructor {closure.name_hint!r} takes {len(closure.inputs)} fields, "
+                    f"got {len(args)}"
+                )
+            return ConstructorValue(closure.tag, args, closure)
         func = closure.func
         if len(args) != len(func.params):
             name = _func_name(func, call)
@@ -311,7 +420,42 @@ def _truth(value):
     raise TypeError(f"If condition must be a boolean tensor, got {_describe(value)}")
 
 
+def _match(pattern, value, bindings):
+    """True if ``value`` matches ``pattern``; the pattern's variables go to ``bindings``."""
+    if isinstance(pattern, PatternWildcard):
+        return True
+    if isinstance(pattern, PatternVar):
+        bindings[pattern.var] = value
+        return True
+    if isinstance(pattern, PatternConstructor):
+        if not isinstance(value, ConstructorValue):
+            raise TypeError(
+                f"match: constructor pattern {pattern.constructor.name_hint!r} applied to a "
+                f"{_describe(value)}"
+            )
+        ctor = pattern.constructor
+        if value.constructor is not ctor and (
+            value.tag != ctor.tag
+            or getattr(value.constructor, "belong_to", None) != ctor.belong_to
+            or getattr(value.constructor, "name_hint", None) != ctor.name_hint
+        ):
+            return False
+        return all(_match(p, f, bindings) for p, f in zip(pattern.patterns, value.fields))
+    if isinstance(pattern, PatternTuple):
+        if not isinstance(value, tuple) or len(value) != len(pattern.patterns):
+            raise TypeError(
+                f"match: a tuple pattern of {len(pattern.patterns)} fields applied to a "
+                f"{_describe(value)}"
+            )
+        return all(_match(p, f, bindings) for p, f in zip(pattern.patterns, value))
+    raise TypeError(f"match: unknown pattern {pattern!r}")
+
+
 def _describe(value):
+    if isinstance(value, ConstructorValue):
+        return f"value built by {getattr(value.constructor, 'name_hint', value.tag)!r}"
+    if isinstance(value, RefValue):
+        return "reference"
     if isinstance(value, np.ndarray):
         return f"tensor of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, tuple):
@@ -359,7 +503,9 @@ def eval_expr(expr, mod=None):
 
 
 def _contains_closure(value):
-    if isinstance(value, Closure):
+    if isinstance(value, Closure | Constructor | RefValue):
+        return True
+    if isinstance(value, ConstructorValue):
         return True
     if isinstance(value, tuple):
         return any(_contains_closure(v) for v in value)

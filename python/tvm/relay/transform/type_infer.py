@@ -26,16 +26,58 @@ module holding the typed functions. Errors raise :class:`~tvm.relay.op.type_rela
 (a ``tvm.error.DiagnosticError`` and a ``ValueError``) naming the op and the
 shapes or dtypes involved.
 
-Unsupported on purpose (Relay here is monomorphic): type variables, algebraic
-data types, and parameters of a function whose types can be deduced only from
-a later call when the body needs them first.
+Polymorphism, ADTs and references (0.8's higher-order Relay):
+
+* a function with ``type_params`` (``fn [A](%x: A) -> A``) and a constructor of
+  an ADT with type variables have polymorphic types; each use is instantiated
+  with fresh incomplete types (at a call, or where the polymorphic value meets
+  a monomorphic function type), so ``@map`` can be used at different types in
+  one program. Inside its own body a type parameter is rigid: it equals only
+  itself;
+* a global function may call itself (and other globals may call each other)
+  before its type is known: its parameter and return types start as the
+  annotations or as incomplete types that the body then solves; a let-bound
+  function may call itself the same way;
+* ``Match`` checks every pattern against the matched value's type, binds the
+  pattern variables and unifies the clauses' types; a constructor's type comes
+  from its definition in the module (``IRModule.add_def``);
+* ``RefCreate`` / ``RefRead`` / ``RefWrite`` have ``RefType``; a write is ``()``.
+
+Parameters of a function whose types can be deduced only from a later call,
+when the body needs them first (an op's type relation over an unknown
+argument), still need annotations.
 """
-from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from ..adt import Constructor, Match, PatternConstructor, PatternTuple, PatternVar, PatternWildcard
+from ..expr import (
+    Call,
+    Constant,
+    GlobalVar,
+    If,
+    Let,
+    RefCreate,
+    RefRead,
+    RefWrite,
+    Tuple,
+    TupleGetItem,
+    Var,
+)
 from ..function import Function
 from ..module import IRModule
 from ..op.op import Op
 from ..op.type_relations import RelationError, RelayTypeError, shape_str
-from ..ty import FuncType, IncompleteType, TensorType, TupleType, Type, is_complete
+from ..ty import (
+    FuncType,
+    GlobalTypeVar,
+    IncompleteType,
+    RefType,
+    TensorType,
+    TupleType,
+    Type,
+    TypeCall,
+    TypeVar,
+    is_complete,
+    subst_type,
+)
 from .pass_infra import module_pass
 
 __all__ = ["InferType", "InferTypeLocal", "infer_type"]
@@ -73,7 +115,13 @@ class _Inferencer:
             Let: self.visit_let,
             If: self.visit_if,
             GlobalVar: self.visit_global_var,
+            Match: self.visit_match,
+            Constructor: self.visit_constructor,
+            RefCreate: self.visit_ref_create,
+            RefRead: self.visit_ref_read,
+            RefWrite: self.visit_ref_write,
         }
+        self.provisional = {}  # global name -> FuncType assumed while its body is inferred
 
     # -- solutions -------------------------------------------------------------
 
@@ -92,7 +140,50 @@ class _Inferencer:
             args = [self.resolve(a) for a in ty.arg_types]
             ret = self.resolve(ty.ret_type)
             if ret is not ty.ret_type or any(a is not b for a, b in zip(args, ty.arg_types)):
-                return FuncType(args, ret)
+                return FuncType(args, ret, ty.type_params, ty.type_constraints)
+        elif isinstance(ty, TypeCall):
+            args = [self.resolve(a) for a in ty.args]
+            if any(a is not b for a, b in zip(args, ty.args)):
+                return TypeCall(ty.func, args)
+        elif isinstance(ty, RefType):
+            value = self.resolve(ty.value)
+            if value is not ty.value:
+                return RefType(value)
+        elif isinstance(ty, GlobalTypeVar):
+            # ``nat`` written without brackets is ``nat[]``.
+            return TypeCall(ty, ())
+        return ty
+
+    @staticmethod
+    def instantiate(ty):
+        """A polymorphic function type with fresh incomplete types for its type
+        parameters (monomorphic types unchanged)."""
+        if not isinstance(ty, FuncType) or not ty.type_params:
+            return ty
+        fresh = {tv: IncompleteType(tv.kind) for tv in ty.type_params}
+        return FuncType(
+            [subst_type(a, fresh) for a in ty.arg_types], subst_type(ty.ret_type, fresh)
+        )
+
+    def occurs(self, hole, ty):
+        """True if the incomplete type ``hole`` occurs inside ``ty`` (resolved)."""
+        ty = self.resolve(ty)
+        if ty is hole:
+            return True
+        if isinstance(ty, TupleType):
+            return any(self.occurs(hole, f) for f in ty.fields)
+        if isinstance(ty, FuncType):
+            return any(self.occurs(hole, a) for a in ty.arg_types) or self.occurs(hole, ty.ret_type)
+        if isinstance(ty, TypeCall):
+            return any(self.occurs(hole, a) for a in ty.args)
+        if isinstance(ty, RefType):
+            return self.occurs(hole, ty.value)
+        return False
+
+    def solve(self, hole, ty, where):
+        if self.occurs(hole, ty):
+            raise RelayTypeError(f"{where}: a type cannot contain itself ({_type_str(ty)})")
+        self.solution[hole] = ty
         return ty
 
     def unify(self, expected, actual, where):
@@ -101,11 +192,47 @@ class _Inferencer:
         if expected is actual:
             return expected
         if isinstance(expected, IncompleteType):
-            self.solution[expected] = actual
-            return actual
+            return self.solve(expected, actual, where)
         if isinstance(actual, IncompleteType):
-            self.solution[actual] = expected
-            return expected
+            return self.solve(actual, expected, where)
+        if isinstance(expected, FuncType) and isinstance(actual, FuncType):
+            if bool(expected.type_params) != bool(actual.type_params):
+                # A polymorphic function used where a monomorphic one is expected
+                # (``@id`` passed to ``@map``): this use is an instance of it.
+                expected, actual = self.instantiate(expected), self.instantiate(actual)
+            elif expected.type_params:
+                if len(expected.type_params) != len(actual.type_params):
+                    raise RelayTypeError(
+                        f"{where}: polymorphic functions with {len(expected.type_params)} and "
+                        f"{len(actual.type_params)} type parameters"
+                    )
+                renaming = dict(zip(actual.type_params, expected.type_params))
+                actual = FuncType(
+                    [subst_type(a, renaming) for a in actual.arg_types],
+                    subst_type(actual.ret_type, renaming),
+                )
+                expected = FuncType(expected.arg_types, expected.ret_type)
+        if isinstance(expected, TypeVar) or isinstance(actual, TypeVar):
+            raise RelayTypeError(
+                f"{where}: expected {_type_str(expected)}, got {_type_str(actual)} "
+                "(a type parameter equals only itself)"
+            )
+        if isinstance(expected, TypeCall) and isinstance(actual, TypeCall):
+            if expected.func != actual.func:
+                raise RelayTypeError(
+                    f"{where}: expected {_type_str(expected)}, got {_type_str(actual)}"
+                )
+            if len(expected.args) != len(actual.args):
+                raise RelayTypeError(
+                    f"{where}: {_type_str(expected)} and {_type_str(actual)} have different "
+                    "numbers of type arguments"
+                )
+            return TypeCall(expected.func, [
+                self.unify(e, a, f"{where}, type argument {i} of {expected.func.name_hint}")
+                for i, (e, a) in enumerate(zip(expected.args, actual.args))
+            ])
+        if isinstance(expected, RefType) and isinstance(actual, RefType):
+            return RefType(self.unify(expected.value, actual.value, f"{where}, referenced value"))
         if isinstance(expected, TensorType) and isinstance(actual, TensorType):
             if expected.dtype != actual.dtype:
                 raise RelayTypeError(
@@ -182,22 +309,38 @@ class _Inferencer:
         if not isinstance(func, Function):
             raise RelayTypeError(f"@{name} is not a relay function and cannot be called here")
         if name in self.in_progress:
-            if func.ret_type is None or any(p.type_annotation is None for p in func.params):
-                raise RelayTypeError(
-                    f"recursive function @{name} needs type annotations on its parameters and "
-                    "its return type"
-                )
-            return FuncType([p.type_annotation for p in func.params], func.ret_type)
+            # A recursive reference: the type assumed while the body is inferred.
+            return self.provisional[name]
         return self.infer_global(name)
 
     def infer_global(self, name):
         ty = self.global_types.get(name)
         if ty is None:
+            func = self.mod[name]
+            provisional = None
+            if isinstance(func, Function):
+                param_types = []
+                for param in func.params:
+                    pty = self.var_types.get(param)
+                    if pty is None:
+                        pty = param.type_annotation or IncompleteType()
+                        self.var_types[param] = pty
+                    param_types.append(pty)
+                ret = func.ret_type if func.ret_type is not None else IncompleteType()
+                provisional = FuncType(param_types, ret, func.type_params)
+                self.provisional[name] = provisional
             self.in_progress.add(name)
             try:
-                ty = self.visit(self.mod[name])
+                ty = self.visit(func)
             finally:
                 self.in_progress.discard(name)
+            if provisional is not None:
+                self.unify(
+                    FuncType(provisional.arg_types, provisional.ret_type),
+                    FuncType(ty.arg_types, ty.ret_type),
+                    f"recursive uses of @{name}",
+                )
+                ty = self.resolve(ty)
             self.global_types[name] = ty
         return ty
 
@@ -215,7 +358,7 @@ class _Inferencer:
         body = self.visit(fn.body)
         if fn.ret_type is not None:
             body = self.unify(fn.ret_type, body, "the function's declared return type")
-        return FuncType(param_types, body)
+        return FuncType(param_types, body, fn.type_params)
 
     def visit_call(self, call):
         op = call.op
@@ -230,6 +373,15 @@ class _Inferencer:
                     if param.type_annotation is None and param not in self.var_types:
                         self.var_types[param] = self.resolve(ty)
         fn_type = self.resolve(self.visit(op))
+        if isinstance(fn_type, IncompleteType):
+            # A function not typed yet (a let-bound function calling itself, a
+            # parameter that is called): it takes the arguments' types.
+            fn_type = self.solve(
+                fn_type,
+                FuncType([IncompleteType() for _ in call.args], IncompleteType()),
+                f"call of {_name(op)}",
+            )
+        fn_type = self.instantiate(fn_type)
         if not isinstance(fn_type, FuncType):
             raise RelayTypeError(f"{_name(op)} is called but has type {_type_str(fn_type)}")
         if len(fn_type.arg_types) != len(call.args):
@@ -283,12 +435,107 @@ class _Inferencer:
         return ty.fields[item.index]
 
     def visit_let(self, let):
-        value = self.visit(let.value)
-        if let.var.type_annotation is not None:
-            value = self.unify(let.var.type_annotation, value, f"let {let.var.name_hint!r}")
+        if isinstance(let.value, Function):
+            # The bound function may call itself: its name is typed before its body.
+            declared = self.var_types.get(let.var)
+            if declared is None:
+                declared = let.var.type_annotation or IncompleteType()
+                self.var_types[let.var] = declared
+            value = self.unify(declared, self.visit(let.value), f"let {let.var.name_hint!r}")
+        else:
+            value = self.visit(let.value)
+            if let.var.type_annotation is not None:
+                value = self.unify(let.var.type_annotation, value, f"let {let.var.name_hint!r}")
         self.var_types[let.var] = value
         self.memo[id(let.var)] = (let.var, value)
         return self.visit(let.body)
+
+    # -- ADTs and references ------------------------------------------------------
+
+    def type_data(self, ctor):
+        """The definition of the ADT of a constructor (from the module, else the
+        definition the constructor was created in)."""
+        data = None
+        if self.mod is not None:
+            try:
+                data = self.mod.type_definitions.get(ctor.belong_to)
+            except AttributeError:
+                data = None
+        if data is None:
+            data = ctor._type_data  # pylint: disable=protected-access
+        if data is None:
+            raise RelayTypeError(
+                f"constructor {ctor.name_hint!r}: its type {ctor.belong_to.name_hint!r} is not "
+                "defined in the module (IRModule.add_def)"
+            )
+        return data
+
+    def visit_constructor(self, ctor):
+        data = self.type_data(ctor)
+        ret = TypeCall(data.header, data.type_vars)
+        return FuncType(ctor.inputs, ret, data.type_vars)
+
+    def check_pattern(self, pattern, ty, where):
+        ty = self.resolve(ty)
+        if isinstance(pattern, PatternWildcard):
+            return
+        if isinstance(pattern, PatternVar):
+            var = pattern.var
+            if var.type_annotation is not None:
+                ty = self.unify(var.type_annotation, ty, f"{where}: pattern variable {var.name_hint!r}")
+            self.var_types[var] = ty
+            self.memo[id(var)] = (var, ty)
+            return
+        if isinstance(pattern, PatternConstructor):
+            ctor = pattern.constructor
+            ctor_ty = self.instantiate(self.visit_constructor(ctor))
+            self.unify(ctor_ty.ret_type, ty, f"{where}: constructor {ctor.name_hint!r}")
+            if len(pattern.patterns) != len(ctor_ty.arg_types):
+                raise RelayTypeError(
+                    f"{where}: constructor {ctor.name_hint!r} has {len(ctor_ty.arg_types)} "
+                    f"fields, the pattern gives {len(pattern.patterns)}"
+                )
+            for i, (sub, field_ty) in enumerate(zip(pattern.patterns, ctor_ty.arg_types)):
+                self.check_pattern(sub, field_ty, f"{where}, field {i} of {ctor.name_hint!r}")
+            return
+        if isinstance(pattern, PatternTuple):
+            if isinstance(ty, IncompleteType):
+                ty = self.unify(ty, TupleType([IncompleteType() for _ in pattern.patterns]), where)
+            if not isinstance(ty, TupleType) or len(ty.fields) != len(pattern.patterns):
+                raise RelayTypeError(
+                    f"{where}: a tuple pattern of {len(pattern.patterns)} fields cannot match a "
+                    f"value of type {_type_str(ty)}"
+                )
+            for i, (sub, field_ty) in enumerate(zip(pattern.patterns, ty.fields)):
+                self.check_pattern(sub, field_ty, f"{where}, tuple field {i}")
+            return
+        raise RelayTypeError(f"{where}: unknown pattern {pattern!r}")
+
+    def visit_match(self, match):
+        data_ty = self.visit(match.data)
+        result = IncompleteType()
+        if not match.clauses:
+            raise RelayTypeError("match has no clauses")
+        for i, clause in enumerate(match.clauses):
+            self.check_pattern(clause.lhs, data_ty, f"match clause {i}")
+            result = self.unify(result, self.visit(clause.rhs), f"match clause {i}: the clauses disagree")
+        return result
+
+    def visit_ref_create(self, ref):
+        return RefType(self.visit(ref.value))
+
+    def visit_ref_read(self, ref):
+        value = IncompleteType()
+        self.unify(RefType(value), self.visit(ref.ref), "RefRead: the operand must be a reference")
+        return self.resolve(value)
+
+    def visit_ref_write(self, ref):
+        self.unify(
+            self.visit(ref.ref),
+            RefType(self.visit(ref.value)),
+            "RefWrite: the reference and the written value",
+        )
+        return TupleType([])
 
     def visit_if(self, ite):
         cond = self.resolve(self.visit(ite.cond))
