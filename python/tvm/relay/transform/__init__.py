@@ -52,3 +52,4 @@ from .eta_expand import EtaExpand
 from .defuse_ops import DefuseOps
 from .canonicalize_cast import CanonicalizeCast
 from .split_args import SplitArgs
+from .fake_quantization_to_integer import FakeQuantizationToInteger
