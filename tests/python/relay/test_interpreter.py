@@ -210,7 +210,7 @@ def test_conv2d_transpose(stride, pad, dilation, groups, output_padding):
     want = naive_conv2d_transpose(x, w, stride, pad, dilation, groups, output_padding)
     got = kernel(
         "nn.conv2d_transpose", [x, w], strides=stride, padding=pad, dilation=dilation,
-        groups=groups, output_padding=output_padding, data_layout="NCHW", kernel_layout="OIHW",
+        groups=groups, output_padding=output_padding, data_layout="NCHW", kernel_layout="IOHW",
         out_dtype="",
     )
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

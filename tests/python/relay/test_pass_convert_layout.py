@@ -186,15 +186,15 @@ def test_conv2d_transpose():
     ("NHWC", ["NCHW", "default"]),
 ])
 def test_conv2d_transpose_kernel_letters(source, layouts):
-    """conv2d_transpose kernels: O names the input channels unless the layout starts
-    with IO (upstream 0.8); in != out channels so a wrong permutation cannot pass."""
+    """conv2d_transpose kernels: letters read literally (TVM v0.8.0: I = the data's
+    channels); in != out channels so a wrong permutation cannot pass."""
     rng = _rng()
     shape = (1, 4, 5, 5) if source == "NCHW" else (1, 5, 5, 4)
-    kernel = (4, 3, 3, 3) if source == "NCHW" else (3, 3, 3, 4)   # OIHW / HWIO, O = in
+    kernel = (4, 3, 3, 3) if source == "NCHW" else (3, 3, 4, 3)   # IOHW / HWIO
     x = relay.var("x", shape=shape)
     y = relay.nn.conv2d_transpose(x, _const(rng, *kernel), strides=(2, 2), padding=(1, 1),
                                   channels=3, kernel_size=(3, 3), data_layout=source,
-                                  kernel_layout="OIHW" if source == "NCHW" else "HWIO")
+                                  kernel_layout="IOHW" if source == "NCHW" else "HWIO")
     converted = _check(relay.Function([x], y), {"x": _rng(2).uniform(-1, 1, shape).astype("float32")},
                        {"nn.conv2d_transpose": layouts})
     (deconv,) = _op_calls(converted, "nn.conv2d_transpose")

@@ -76,7 +76,6 @@ from .layout_rules import (
     is_depthwise,
     is_depthwise_multiplier_one,
     kernel_index,
-    literal_transpose_kernel,
     normalize_desired_layouts,
     static_int,
 )
@@ -383,13 +382,8 @@ class LayoutConverter:
 
     def _convert_kernel(self, call, weight, state, kernel_layout):
         """The weight in ``kernel_layout``, by the letter conventions of the fork's ops."""
-        src, dst = call.attrs.kernel_layout, kernel_layout
-        if call.op.name == "nn.conv2d_transpose":
-            # As upstream 0.8, O names the *input* channels of a transposed convolution
-            # unless the layout starts with IO (read literally): compare literal names.
-            if src.startswith("IO") != dst.startswith("IO"):
-                src, dst = literal_transpose_kernel(src), literal_transpose_kernel(dst)
-        elif (src.endswith("OI") != dst.endswith("OI") and call.op.name != "nn.deformable_conv2d"
+        src, dst = call.attrs.kernel_layout, kernel_layout  # letters read literally
+        if (src.endswith("OI") != dst.endswith("OI") and call.op.name != "nn.deformable_conv2d"
               and is_depthwise(call)
               and not is_depthwise_multiplier_one(call)):
             return self._regroup_depthwise_kernel(call, self.plain(weight, state), dst)

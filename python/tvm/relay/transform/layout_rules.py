@@ -118,13 +118,6 @@ def default_kernel_layout(call, data_layout):
     return choice
 
 
-def literal_transpose_kernel(layout):
-    """A conv2d_transpose kernel layout with O and I naming out and in channels."""
-    if layout.startswith("IO"):
-        return layout
-    return layout.translate(str.maketrans("OI", "IO"))
-
-
 def _channels(expr, layout):
     return static_int(expr.checked_type.shape[layout.index("C")])
 

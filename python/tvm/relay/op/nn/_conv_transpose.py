@@ -1,12 +1,14 @@
 """Transposed convolutions: ``nn.conv1d_transpose``, ``nn.conv2d_transpose``,
 ``nn.conv3d_transpose`` (type relations and TOPI computes).
 
-Kernel convention (upstream 0.8): with the default kernel layouts ``OIW`` /
-``OIHW`` / ``OIDHW`` the weight is ``(in_channels, channels // groups, k...)``
--- upstream 0.8 maps the letter ``O`` to the *input* channels of a transposed
-convolution. ``IOW`` / ``IOHW`` / ``IODHW`` give the same shape with the letters
-read literally. The TOPI computes work in ``NC[D][H]W``; other data layouts are
-transposed in and out.
+Kernel convention (TVM v0.8.0): ``nn.conv2d_transpose`` reads its kernel
+layout literally (``I`` the data's channels, ``O`` the output channels per
+group; default ``IOHW``). The 1-d and 3-d ops keep the older convention of
+v0.8.0: with their default layouts ``OIW`` / ``OIDHW`` the letter ``O`` names
+the *input* channels, and ``IOW`` / ``IODHW`` give the same weight read
+literally. Every default weight is ``(in_channels, channels // groups, k...)``.
+The TOPI computes work in ``NC[D][H]W``; other data layouts are transposed in
+and out.
 """
 from tvm import topi
 
@@ -31,7 +33,8 @@ def _kernel_axes(kernel_layout, nd):
     """Positions of (in_channels, out_channels per group, spatial...) in the weight."""
     spatial = _SPATIAL[nd]
     kax = layout_axes(kernel_layout, "OI" + spatial, "kernel_layout")
-    first, second = ("I", "O") if kernel_layout.startswith("IO") else ("O", "I")
+    literal = nd == 2 or kernel_layout.startswith("IO")
+    first, second = ("I", "O") if literal else ("O", "I")
     return [kax[first], kax[second]] + [kax[a] for a in spatial]
 
 

@@ -107,13 +107,14 @@ def conv3d(data, weight, strides=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1
 
 
 def conv2d_transpose(data, weight, strides=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                     channels=None, kernel_size=None, data_layout="NCHW", kernel_layout="OIHW",
+                     channels=None, kernel_size=None, data_layout="NCHW", kernel_layout="IOHW",
                      out_layout="", output_padding=(0, 0), out_dtype=""):
     """2-d transposed convolution.
 
-    As in upstream 0.8, the weight's first axis holds the *input* channels
-    (``(in_channels, channels // groups, kh, kw)`` for the default layout).
-    See :func:`conv2d` for the other parameters.
+    As in TVM v0.8.0, the kernel layout's letters are read literally: ``I`` is
+    the data's channels, ``O`` the output channels per group; the default
+    ``IOHW`` weight is ``(in_channels, channels // groups, kh, kw)``, PyTorch's
+    and ONNX's layout. See :func:`conv2d` for the other parameters.
 
     Parameters
     ----------

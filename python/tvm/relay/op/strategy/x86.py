@@ -256,12 +256,12 @@ def _conv2d_transpose_args(attrs, inputs, out_type):
 
 def conv2d_transpose_strategy_cpu(attrs, inputs, out_type, target):  # pylint: disable=unused-argument
     """conv2d_transpose in NCHW: the AutoTVM template ``conv2d_transpose_nchw.x86`` when the
-    weight is ``(IC, OC, KH, KW)`` (kernel layout OIHW, upstream's default, or IOHW), groups
-    and dilation 1 and the output NCHW; other NCHW cases untuned."""
+    weight is ``(IC, OC, KH, KW)`` (kernel layout IOHW, the default), groups and dilation 1
+    and the output NCHW; other NCHW cases untuned."""
     if (
         attrs.data_layout == "NCHW"
         and attrs.groups == 1
-        and attrs.kernel_layout in ("OIHW", "IOHW")
+        and attrs.kernel_layout == "IOHW"
         and all(_const(d) == 1 for d in attrs.dilation)
         and attrs.get("out_layout", "") in ("", "NCHW")
     ):

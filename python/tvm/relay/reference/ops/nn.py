@@ -140,12 +140,12 @@ def _conv3d(attrs, args):
 def _conv_transpose(attrs, args, nspatial, default_data, default_kernel):
     """Transposed convolution as a convolution of the zero-stuffed input.
 
-    Weight convention, as upstream 0.8 and the op library: in the kernel
-    layout the letter ``O`` denotes the *input* channels and ``I`` the output
-    channels per group (the default ``"OIHW"`` weight is
-    ``(in_channels, out_channels / groups, kh, kw)``), except for the layouts
-    ``"IOW"``, ``"IOHW"`` and ``"IODHW"``, whose letters are read literally
-    (which gives the same shape).
+    Weight convention, as TVM v0.8.0 and the op library: the 2-d op reads its
+    kernel layout literally (``I`` the input channels; default ``"IOHW"``); for
+    the 1-d and 3-d ops the letter ``O`` denotes the *input* channels and ``I``
+    the output channels per group (default ``"OIW"`` / ``"OIDHW"``), except for
+    ``"IOW"`` and ``"IODHW"``, read literally. Every default weight is
+    ``(in_channels, out_channels / groups, k...)``.
     """
     data, weight = args
     data_layout = attr(attrs, "data_layout", default_data)
@@ -153,7 +153,7 @@ def _conv_transpose(attrs, args, nspatial, default_data, default_kernel):
     out_layout = attr(attrs, "out_layout", "") or data_layout
     canon_data = _canonical(data_layout, "NC")
     x = convert_layout(data, data_layout, canon_data)
-    if kernel_layout in ("IOW", "IOHW", "IODHW"):
+    if nspatial == 2 or kernel_layout in ("IOW", "IODHW"):
         w = convert_layout(weight, kernel_layout, _canonical(kernel_layout, "IO"))
     else:
         w = convert_layout(weight, kernel_layout, _canonical(kernel_layout, "OI"))
@@ -202,7 +202,7 @@ def _conv1d_transpose(attrs, args):
 
 @register_kernel("nn.conv2d_transpose")
 def _conv2d_transpose(attrs, args):
-    return _conv_transpose(attrs, args, 2, "NCHW", "OIHW")
+    return _conv_transpose(attrs, args, 2, "NCHW", "IOHW")
 
 
 @register_kernel("nn.conv3d_transpose")
