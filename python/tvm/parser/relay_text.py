@@ -23,6 +23,7 @@ import numpy as np
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
+from tvm.relay import adt as _adt
 from tvm.relay import expr as _expr
 from tvm.relay import ty as _ty
 from tvm.relay.attrs import Attrs
@@ -187,11 +188,43 @@ def make_call(op_name, args, fields):
 class _Builder:
     """Relay IR from the parse tree, in source order (see the module docstring)."""
 
-    def __init__(self, metadata):
+    def __init__(self, metadata, mod=None):
         self.metadata = metadata
         self.free_vars = {}
+        # ADTs known to the text: those of the module parsed into, then the
+        # text's own ``type`` definitions.
+        self.global_types = {}
+        self.ctors = {}
+        if mod is not None and hasattr(mod, "type_definitions"):
+            for gtv, data in mod.type_definitions.items():
+                self.add_type_data(gtv, data)
+        # Type variables in scope: a stack of {name: TypeVar}; the bottom one
+        # holds names used without a declaring ``[A, ...]`` list.
+        self.type_scopes = [{}]
+
+    def add_type_data(self, gtv, data):
+        self.global_types[gtv.name_hint] = gtv
+        for ctor in data.constructors:
+            self.ctors[ctor.name_hint] = ctor
 
     # ---------------------------------------------------------------- types
+    def type_params(self, node):
+        """Push a scope of new type variables for ``[A, B]`` (None: an empty scope)."""
+        names = [str(n) for n in node.children] if node is not None else []
+        params = [_ty.TypeVar(n) for n in names]
+        self.type_scopes.append(dict(zip(names, params)))
+        return params
+
+    def type_name(self, name):
+        for scope in reversed(self.type_scopes):
+            if name in scope:
+                return scope[name]
+        if name in self.global_types:
+            return self.global_types[name]
+        tv = _ty.TypeVar(name)
+        self.type_scopes[0][name] = tv
+        return tv
+
     def type(self, node):
         kind = node.data
         if kind == "tensor_type":
@@ -202,15 +235,60 @@ class _Builder:
             name = str(node.children[0])
             if _DTYPE_NAME.match(name):
                 return _ty.TensorType([], name)  # a scalar tensor type
-            return _ty.TypeVar(name)
+            found = self.type_name(name)
+            if isinstance(found, _ty.GlobalTypeVar):
+                return _ty.TypeCall(found, [])  # ``nat``: an ADT without type arguments
+            return found
+        if kind == "type_call":
+            name, *args = node.children
+            return _ty.TypeCall(self.type_name(str(name)), [self.type(a) for a in args])
+        if kind == "ref_type":
+            return _ty.RefType(self.type(node.children[0]))
         if kind == "tuple_type":
             return _ty.TupleType([self.type(c) for c in node.children])
         if kind == "func_type":
-            *args, ret = node.children
-            return _ty.FuncType([self.type(a) for a in args if a is not None], self.type(ret))
+            tparams, *args, ret = node.children
+            params = self.type_params(tparams)
+            try:
+                return _ty.FuncType(
+                    [self.type(a) for a in args if a is not None], self.type(ret), params
+                )
+            finally:
+                self.type_scopes.pop()
         if kind == "incomplete_type":
             return _ty.IncompleteType()
         raise ParseError(f"unexpected type node {kind}")
+
+    def type_definitions(self, nodes, mod):
+        """Add the text's ``type`` definitions to ``mod`` (all names first, so
+        definitions may refer to each other)."""
+        pending = []
+        for node in nodes:
+            name = str(node.children[0])
+            if name in self.global_types:
+                raise ParseError(f"type {name} is defined twice")
+            self.global_types[name] = _ty.GlobalTypeVar(name)
+            pending.append(node)
+        for node in pending:
+            name, tparams, *ctor_defs = node.children
+            gtv = self.global_types[str(name)]
+            params = self.type_params(tparams)
+            try:
+                ctors = []
+                if node.data != "extern_type":
+                    for ctor_def in ctor_defs:
+                        if ctor_def is None:
+                            continue
+                        cname, *fields = ctor_def.children
+                        if str(cname) in self.ctors:
+                            raise ParseError(f"constructor {cname} is defined twice")
+                        inputs = [self.type(f) for f in fields if f is not None]
+                        ctor = _adt.Constructor(str(cname), inputs, gtv)
+                        self.ctors[str(cname)] = ctor
+                        ctors.append(ctor)
+            finally:
+                self.type_scopes.pop()
+            mod.add_def(gtv, _ty.TypeData(gtv, params, ctors))
 
     @staticmethod
     def dim(node):
@@ -253,11 +331,15 @@ class _Builder:
                 attrs[str(key)] = self.attr_value(value)
         return params, attrs
 
-    def function(self, param_list, ret_type, body, scope):
-        inner = dict(scope)
-        params, attrs = self.params(param_list, inner)
-        ret = self.type(ret_type.children[0]) if ret_type is not None else None
-        return Function(params, self.body(body, inner), ret, attrs=attrs or None)
+    def function(self, type_params, param_list, ret_type, body, scope):
+        tparams = self.type_params(type_params)
+        try:
+            inner = dict(scope)
+            params, attrs = self.params(param_list, inner)
+            ret = self.type(ret_type.children[0]) if ret_type is not None else None
+            return Function(params, self.body(body, inner), ret, tparams, attrs=attrs or None)
+        finally:
+            self.type_scopes.pop()
 
     def body(self, node, scope):
         *statements, result = node.children
@@ -301,7 +383,12 @@ class _Builder:
         if kind == "global_var":
             return _expr.GlobalVar(str(node.children[0])[1:])
         if kind == "op":
-            return _op.get(str(node.children[0]))
+            name = str(node.children[0])
+            ctor = self.ctors.get(name)
+            if ctor is not None:
+                # a nullary constructor alone is its value (``Nil``), as 0.8
+                return _expr.Call(ctor, []) if not ctor.inputs else ctor
+            return _op.get(name)
         if kind == "scalar":
             return _expr.Constant(scalar_value(str(node.children[0])))
         if kind in ("true", "false"):
@@ -330,8 +417,15 @@ class _Builder:
                 return _expr.Constant(np.negative(value.numpy()))
             return make_call("negative", [value], {})
         if kind == "function":
-            param_list, ret_type, body = node.children
-            return self.function(param_list, ret_type, body, scope)
+            type_params, param_list, ret_type, body = node.children
+            return self.function(type_params, param_list, ret_type, body, scope)
+        if kind == "match":
+            keyword, data, *clauses = node.children
+            return _adt.Match(
+                self.expr(data, scope),
+                [self.clause(c, scope) for c in clauses if c is not None],
+                complete=not str(keyword).endswith("?"),
+            )
         if kind == "scoped_body":
             return self.body(node, dict(scope))
         if kind == "if_":
@@ -340,6 +434,37 @@ class _Builder:
                 self.expr(cond, scope), self.body(then_body, dict(scope)), self.body(else_body, dict(scope))
             )
         raise ParseError(f"unexpected expression node {kind}")
+
+    def clause(self, node, scope):
+        pattern, rhs = node.children
+        inner = dict(scope)
+        lhs = self.pattern(pattern, inner)
+        if rhs.data == "clause_expr":
+            return _adt.Clause(lhs, self.expr(rhs.children[0], inner))
+        return _adt.Clause(lhs, self.body(rhs, inner))
+
+    def pattern(self, node, scope):
+        kind = node.data
+        if kind == "pattern_wildcard":
+            return _adt.PatternWildcard()
+        if kind == "pattern_var":
+            name, ty = node.children
+            var = _expr.Var(str(name)[1:], self.type(ty) if ty is not None else None)
+            scope[str(name)] = var
+            return _adt.PatternVar(var)
+        if kind == "pattern_ctor":
+            name, *subs = node.children
+            ctor = self.ctors.get(str(name))
+            if ctor is None:
+                raise ParseError(
+                    f"undefined constructor {name} at line {name.line} (known: {sorted(self.ctors)})"
+                )
+            return _adt.PatternConstructor(
+                ctor, [self.pattern(p, scope) for p in subs if p is not None]
+            )
+        if kind == "pattern_tuple":
+            return _adt.PatternTuple([self.pattern(p, scope) for p in node.children if p is not None])
+        raise ParseError(f"unexpected pattern node {kind}")
 
     def call(self, node, scope):
         head, arg_list = node.children
@@ -351,10 +476,26 @@ class _Builder:
             else:
                 args.append(self.expr(arg, scope))
         if isinstance(head, Tree) and head.data == "op":
-            return make_call(str(head.children[0]), args, fields)
+            name = str(head.children[0])
+            if name in self.ctors and not fields:
+                return _expr.Call(self.ctors[name], args)
+            if name in _REF_NODES and not fields:
+                node_class, arity = _REF_NODES[name]
+                if len(args) != arity:
+                    raise ParseError(f"{name} takes {arity} argument(s), got {len(args)}")
+                return node_class(*args)
+            return make_call(name, args, fields)
         if fields:
             raise ParseError("only operator calls take attributes")
         return _expr.Call(self.expr(head, scope), args)
+
+
+# ``ref(v)``, ``ref_read(r)``, ``ref_write(r, v)``: reference nodes, not operators.
+_REF_NODES = {
+    "ref": (_expr.RefCreate, 1),
+    "ref_read": (_expr.RefRead, 1),
+    "ref_write": (_expr.RefWrite, 2),
+}
 
 
 def _metadata(token):
@@ -411,21 +552,28 @@ def parse_module(text, source_name="from_string", init_module=None, init_meta_ta
     import tvm  # pylint: disable=import-outside-toplevel
 
     tree = _parse_tree(text, "module", source_name)
-    builder = _Builder(_metadata_table(tree, init_meta_table))
     mod = init_module if init_module is not None else tvm.IRModule()
+    builder = _Builder(_metadata_table(tree, init_meta_table), mod)
+    type_defs = [
+        item for item in tree.children
+        if isinstance(item, Tree) and item.data in ("type_definition", "extern_type")
+    ]
+    if type_defs:
+        builder.type_definitions(type_defs, mod)
     for item in tree.children:
         if isinstance(item, Tree) and item.data == "definition":
-            name, param_list, ret_type, body = item.children
+            name, type_params, param_list, ret_type, body = item.children
             if str(name)[1:] in mod:
                 raise ParseError(f"{source_name}: global function {name} is defined twice")
-            mod[str(name)[1:]] = builder.function(param_list, ret_type, body, {})
+            mod[str(name)[1:]] = builder.function(type_params, param_list, ret_type, body, {})
     return mod
 
 
-def parse_expression(text, source_name="from_string", init_meta_table=None):
+def parse_expression(text, source_name="from_string", init_meta_table=None, init_module=None):
     """A Relay expression from text; its free variables are declared with
-    ``free_var %x: type;`` (as the printer writes them)."""
+    ``free_var %x: type;`` (as the printer writes them). Constructors of
+    ``init_module``'s type definitions may be used."""
     tree = _parse_tree(text, "expression", source_name)
-    builder = _Builder(_metadata_table(tree, init_meta_table))
+    builder = _Builder(_metadata_table(tree, init_meta_table), init_module)
     body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
     return builder.body(body, {})

@@ -50,9 +50,15 @@ def is_relay_node(obj):
     return isinstance(obj, RelayExpr | _ty.Type | Attrs | Pattern | Clause)
 
 
+def _bare_adt(ty):
+    """``nat`` written as a GlobalTypeVar is the type ``nat[]`` (a TypeCall)."""
+    return _ty.TypeCall(ty, ()) if isinstance(ty, _ty.GlobalTypeVar) else ty
+
+
 def _type_hash(ty, tv_index):
     """Hash of a type with type variables numbered by binding (alpha-equivalent
     polymorphic types hash equal)."""
+    ty = _bare_adt(ty)
     if isinstance(ty, _ty.TypeVar):
         if ty in tv_index:
             return hash(("tvar", tv_index[ty]))
@@ -66,6 +72,8 @@ def _type_hash(ty, tv_index):
     if isinstance(ty, _ty.TupleType):
         return hash(("tupletype", tuple(_type_hash(f, tv_index) for f in ty.fields)))
     if isinstance(ty, _ty.TypeCall):
+        if isinstance(ty.func, _ty.GlobalTypeVar):
+            return hash(("typecall", ty.func.name_hint, tuple(_type_hash(a, tv_index) for a in ty.args)))
         return hash(("typecall", _type_hash(ty.func, tv_index),
                      tuple(_type_hash(a, tv_index) for a in ty.args)))
     if isinstance(ty, _ty.RefType):
@@ -89,6 +97,7 @@ def _type_equal(lhs, rhs, tv_map, map_free_tvars=False):
         return True
     if lhs is None or rhs is None:
         return lhs is rhs
+    lhs, rhs = _bare_adt(lhs), _bare_adt(rhs)
     if isinstance(lhs, _ty.TypeVar):
         if not isinstance(rhs, _ty.TypeVar):
             return False
@@ -115,9 +124,13 @@ def _type_equal(lhs, rhs, tv_map, map_free_tvars=False):
             _type_equal(a, b, tv_map, map_free_tvars) for a, b in zip(lhs.fields, rhs.fields)
         )
     if isinstance(lhs, _ty.TypeCall):
+        if isinstance(lhs.func, _ty.GlobalTypeVar) or isinstance(rhs.func, _ty.GlobalTypeVar):
+            if lhs.func != rhs.func:
+                return False
+        elif not _type_equal(lhs.func, rhs.func, tv_map, map_free_tvars):
+            return False
         return (
             len(lhs.args) == len(rhs.args)
-            and _type_equal(lhs.func, rhs.func, tv_map, map_free_tvars)
             and all(_type_equal(a, b, tv_map, map_free_tvars) for a, b in zip(lhs.args, rhs.args))
         )
     if isinstance(lhs, _ty.RefType):
