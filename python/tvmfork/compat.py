@@ -331,6 +331,31 @@ def convert_keeps_relay():
     tvm.runtime.convert = convert
 
 
+def make_node_relay_attrs():
+    """``tvm.ir.make_node`` builds Relay attributes: ``"DictAttrs"`` and the
+    ``relay.attrs.*`` / ``attrs.*`` type keys of 0.8 (which the base no longer
+    registers) give the fork's :class:`~tvm.relay.attrs.Attrs` records; any
+    other type key goes to the base's ``make_node``."""
+    import tvm.ir  # pylint: disable=import-outside-toplevel
+
+    base_make_node = tvm.ir.make_node
+    if getattr(base_make_node, "_tvmfork_patched", False):
+        return
+
+    def make_node(type_key, **kwargs):
+        if type_key == "DictAttrs" or type_key.startswith(("relay.attrs.", "attrs.")):
+            from tvm.relay import attrs as _attrs  # pylint: disable=import-outside-toplevel
+
+            if type_key == "DictAttrs":
+                return _attrs.DictAttrs(kwargs)
+            return _attrs.Attrs(type_key, kwargs)
+        return base_make_node(type_key, **kwargs)
+
+    make_node.__doc__ = base_make_node.__doc__
+    make_node._tvmfork_patched = True
+    tvm.ir.make_node = make_node
+
+
 def irmodule_holds_relay():
     """``tvm.IRModule`` holds Relay functions (see :mod:`tvm.relay.module`).
 
@@ -946,6 +971,7 @@ PATCHES = (
     tir_namespace,
     irmodule_holds_relay,
     convert_keeps_relay,
+    make_node_relay_attrs,
     structural_relay,
     testing_helpers,
     error_names,

@@ -298,3 +298,14 @@ def test_runtime_convert_keeps_relay_nodes():
     np.testing.assert_allclose(out[0].numpy(), np.exp([0.0, 1.0, 2.0]), rtol=1e-6)
     np.testing.assert_allclose(out[1].numpy(), [0.0, 2.0, 4.0])
     assert isinstance(tvm.runtime.convert([1, 2]), tvm.ir.Array)  # other values: the base's
+
+
+def test_make_node_builds_relay_attrs():
+    from tvm.relay.attrs import Attrs, DictAttrs
+
+    attrs = tvm.ir.make_node("DictAttrs", Primitive=1, name="f")
+    assert isinstance(attrs, DictAttrs) and attrs.Primitive == 1 and attrs["name"] == "f"
+    conv = tvm.ir.make_node("relay.attrs.Conv2DAttrs", padding=(1, 1), data_layout="NCHW")
+    assert isinstance(conv, Attrs) and conv.type_key == "relay.attrs.Conv2DAttrs"
+    assert tuple(conv.padding) == (1, 1)
+    assert tvm.ir.make_node("attrs.TestAttrs", name="x") == tvm.ir.make_node("attrs.TestAttrs", name="x")
