@@ -187,6 +187,12 @@ def test_regions_that_are_not_fake_quantized_stay():
     out = _q(relay.nn.softmax(_dq("x", (2, 4), 0.5, 0)), 0.01, 0)
     mod, mod_int = _rewrite(out)
     assert tvm.ir.structural_equal(mod, mod_int)
+    # one integer tensor read with two sets of parameters
+    v = relay.var("v", shape=(2, 4), dtype="int8")
+    two = relay.add(relay.qnn.op.dequantize(v, relay.const(0.5), relay.const(0)),
+                    relay.qnn.op.dequantize(v, relay.const(0.25), relay.const(0)))
+    mod, mod_int = _rewrite(_q(two, 0.5, 0))
+    assert tvm.ir.structural_equal(mod, mod_int)
     # per-channel parameters through a reshape (the axis would be lost)
     x = _dq("x", (1, 3, 2, 2), np.array([0.5, 1.0, 2.0], "float32"), np.zeros(3, "int32"),
             axis=1)

@@ -44,11 +44,9 @@ import logging
 
 import numpy as np
 
-from ..attrs import Attrs
 from ..expr import Call, Constant, Tuple, TupleGetItem, const
 from ..expr_functor import ExprMutator
 from ..op import get as _get_op
-from ..op import nn as _nn
 from ..op import tensor as _tensor
 from ..op import transform as _otransform
 from ..op.op import Op
@@ -720,8 +718,12 @@ class _RegionRewriter:
             args = [self.outer.visit(a) for a in node.args]
             new = Call(node.op, args, node.attrs, node.type_args, node.span)
             data_type = node.args[0].checked_type
-            self.types[new] = TensorAffineType(args[1], args[2], data_type.dtype,
-                                               node.attrs.axis)
+            t = TensorAffineType(args[1], args[2], data_type.dtype, node.attrs.axis)
+            earlier = self.types.get(args[0])
+            if earlier is not None and earlier != t:
+                # the rewritten value is the integer input itself: one node, one type
+                raise UnsupportedRewrite("one tensor dequantized with two sets of parameters")
+            self.types[new] = t
             self.types.set_float_type(args[0], data_type)
         elif node.op.name == "qnn.quantize":
             args = [self.rewrite(node.args[0])] + [self.outer.visit(a) for a in node.args[1:]]
