@@ -31,7 +31,11 @@ from .op import (
     register_type_rel,
 )
 from ._util import compute_of_call, te_placeholders
-from .pass_hooks import register_legalize, register_mixed_precision_conversion
+from .pass_hooks import (
+    register_fake_quantization_to_integer,
+    register_legalize,
+    register_mixed_precision_conversion,
+)
 
 # 0.8's module paths: relay.op.add, relay.op.concatenate, relay.op.sum, ...
 from .tensor import *  # noqa: F401,F403,E402

@@ -248,3 +248,11 @@ def register_gradient(op_name, fgradient=None, level=10):
         return func
 
     return _register(fgradient) if fgradient is not None else _register
+
+
+# 0.8 defined the pass hooks' registration here too (relay.op.op.register_legalize ...).
+from .pass_hooks import (  # noqa: E402  pylint: disable=wrong-import-position,cyclic-import
+    register_fake_quantization_to_integer,
+    register_legalize,
+    register_mixed_precision_conversion,
+)

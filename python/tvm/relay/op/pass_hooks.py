@@ -13,7 +13,13 @@ and decorator use:
     output_dtype]``, read by :func:`tvm.relay.transform.ToMixedPrecision`
     (categories in :mod:`tvm.relay.transform.mixed_precision`).
 
-``register_alter_op_layout`` (``"FTVMAlterOpLayout"``) lives in :mod:`.op`.
+``"FTVMFakeQuantizationToInteger"``
+    ``rule(expr, type_map) -> [new_expr, affine_type]``, read by
+    :func:`tvm.relay.transform.FakeQuantizationToInteger` (see
+    :mod:`tvm.relay.transform.fake_quantization_to_integer`).
+
+``register_alter_op_layout`` (``"FTVMAlterOpLayout"``) lives in :mod:`.op`,
+which also re-exports these (0.8's ``relay.op.op.register_legalize`` ...).
 """
 from .op import get
 
@@ -51,4 +57,13 @@ def register_mixed_precision_conversion(op_name, func=None, level=10):
     return _register(op_name, "FTVMMixedPrecisionConversionType", func, level)
 
 
-__all__ = ["register_legalize", "register_mixed_precision_conversion"]
+def register_fake_quantization_to_integer(op_name, func=None, level=10):
+    """Register ``func(expr, type_map) -> [new_expr, affine_type]``, the integer
+    rewrite of ``op_name`` used by ``FakeQuantizationToInteger`` (0.8's
+    ``FTVMFakeQuantizationToInteger``); usable as a decorator. ``level``: a later
+    registration with a higher level replaces an earlier one."""
+    return _register(op_name, "FTVMFakeQuantizationToInteger", func, level)
+
+
+__all__ = ["register_fake_quantization_to_integer", "register_legalize",
+           "register_mixed_precision_conversion"]

@@ -50,6 +50,7 @@ from ..op import get as _get_op
 from ..op import tensor as _tensor
 from ..op import transform as _otransform
 from ..op.op import Op
+from ..op.pass_hooks import register_fake_quantization_to_integer
 from .. import qnn as _qnn  # noqa: F401  (declares the qnn ops the rules are registered on)
 from ..structural import structural_equal
 from ._utils import TypedFunctionPass
@@ -185,30 +186,8 @@ class AffineTypeMap:
 
 
 # -- registration -------------------------------------------------------------------------
-
-
-def register_fake_quantization_to_integer(op_name, func=None, level=10):
-    """Register ``func(expr, type_map) -> [new_expr, affine_type]``, the rewrite
-    of ``op_name`` into integer operations (0.8's
-    ``FTVMFakeQuantizationToInteger``); usable as a decorator.
-
-    Parameters
-    ----------
-    op_name : str
-        The operator name.
-    func : callable, optional
-        Given the call rebuilt on rewritten arguments and the
-        :class:`AffineTypeMap` of the region, return the integer expression
-        and its :class:`TensorAffineType` / :class:`TupleAffineType`.
-    level : int
-        A later registration with a higher level replaces an earlier one.
-    """
-
-    def _do(f):
-        _get_op(op_name).set_attr(_RULE_ATTR, f, level)
-        return f
-
-    return _do(func) if func is not None else _do
+# Rules live in the op registry under _RULE_ATTR, registered with
+# relay.op.register_fake_quantization_to_integer (re-exported here, as 0.8's module path).
 
 
 def _rule(call):
