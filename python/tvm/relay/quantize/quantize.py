@@ -27,6 +27,7 @@ from ._annotate import annotate_function
 from ._calibrate import calibrate
 from ._config import current_qconfig, quantize_context
 from ._partition import partition_function
+from ._rewrite import forward_op
 from ._realize import realize_function
 
 
@@ -89,8 +90,33 @@ def prerequisite_optimize(mod, params=None):
     if params:
         mod = mod.copy()
         mod["main"] = _bind_params(mod["main"], params)
-    with tvm.transform.PassContext(opt_level=3):
-        return optimize(_transform.InferType()(mod))
+    # the passes run at the caller's opt_level, as in 0.8: FoldScaleAxis and
+    # CanonicalizeOps (opt_level 3) run only under PassContext(opt_level=3), so
+    # at the default level a bias_add stays a (float) bias_add
+    return optimize(_transform.InferType()(_f64_weights_to_f32(mod)))
+
+
+def _f64_weights_to_f32(mod):
+    """float64 constant weights of conv2d/conv1d/dense made float32.
+
+    0.8's type relations of these ops did not compare the weight's dtype with
+    the data's, so 0.8 scripts pass ``relay.const(np_array)`` (float64) as a
+    float32 model's weight; the quantizer turns weights into int8 anyway.
+    """
+    import numpy as np  # pylint: disable=import-outside-toplevel
+    from ..expr import Constant  # pylint: disable=import-outside-toplevel
+    from ._rewrite import rewrite_function  # pylint: disable=import-outside-toplevel
+
+    def rule(call, args):
+        weight = args[1]
+        if isinstance(weight, Constant) and weight.numpy().dtype == np.float64:
+            return forward_op(call, [args[0], _expr.const(weight.numpy().astype("float32"))] + list(args[2:]))
+        return None
+
+    rules = {name: rule for name in ("nn.conv2d", "nn.conv1d", "nn.dense")}
+    new = mod.copy()
+    new["main"] = rewrite_function(mod["main"], rules, lambda v: v)
+    return new
 
 
 def quantize(mod, params=None, dataset=None):
