@@ -356,6 +356,55 @@ def make_node_relay_attrs():
     tvm.ir.make_node = make_node
 
 
+class TensorDType(str):
+    """``te.Tensor.dtype`` as 0.8 gave it: the dtype's name (a ``str``, so
+    ``numpy_array.astype(A.dtype)`` and ``A.dtype == "float32"`` work), which
+    also answers the base's ``PrimType`` attributes (``tensor.dtype.dtype``,
+    ``matches_code``...: the base's code reads the element type that way)."""
+
+    def __new__(cls, prim_type):
+        obj = str.__new__(cls, str(prim_type))
+        obj._prim_type = prim_type
+        return obj
+
+    @property
+    def dtype(self):
+        """The base's data type object of the element type."""
+        return self._prim_type.dtype
+
+    def __getattr__(self, name):
+        # the base's PrimType API (``matches_code``, ``bits``, ...) for the base's code
+        if name.startswith("__") or name == "_prim_type":
+            raise AttributeError(name)
+        return getattr(self._prim_type, name)
+
+    def __reduce__(self):
+        return (str, (str(self),))
+
+
+def te_tensor_dtype_as_str():
+    """``te.Tensor.dtype`` is a ``str`` (:class:`TensorDType`) as in 0.8; the
+    base's ``PrimType`` stays available through ``Tensor.expr_ty()``."""
+    from tvm import te  # pylint: disable=import-outside-toplevel
+
+    tensor_cls = te.Tensor
+    if getattr(tensor_cls, "_tvmfork_dtype_patched", False):
+        return
+    base_dtype = tensor_cls.dtype
+
+    def dtype(self):
+        """Data type of the tensor's elements (a str, as 0.8)."""
+        return TensorDType(base_dtype.fget(self))
+
+    def expr_ty(self):
+        """Compile-time element type of the tensor (the base's PrimType)."""
+        return base_dtype.fget(self)
+
+    tensor_cls.dtype = property(dtype)
+    tensor_cls.expr_ty = expr_ty
+    tensor_cls._tvmfork_dtype_patched = True
+
+
 def irmodule_holds_relay():
     """``tvm.IRModule`` holds Relay functions (see :mod:`tvm.relay.module`).
 
@@ -812,11 +861,18 @@ def pass_context_options():
             configs[key] = {"type": "IntImm", "description": meaning}
         return configs
 
+    base_override = PassContext.override_instruments
+
+    def override_instruments(self, instruments):
+        """Override the context's instruments (``None`` removes them all, as 0.8)."""
+        base_override(self, list(instruments) if instruments is not None else [])
+
     __init__._tvmfork_patched = True
     PassContext.__init__ = __init__
     PassContext.__enter__ = __enter__
     PassContext.__exit__ = __exit__
     PassContext.list_configs = staticmethod(list_configs)
+    PassContext.override_instruments = override_instruments
 
 
 
@@ -972,6 +1028,7 @@ PATCHES = (
     irmodule_holds_relay,
     convert_keeps_relay,
     make_node_relay_attrs,
+    te_tensor_dtype_as_str,
     structural_relay,
     testing_helpers,
     error_names,

@@ -309,3 +309,30 @@ def test_make_node_builds_relay_attrs():
     assert isinstance(conv, Attrs) and conv.type_key == "relay.attrs.Conv2DAttrs"
     assert tuple(conv.padding) == (1, 1)
     assert tvm.ir.make_node("attrs.TestAttrs", name="x") == tvm.ir.make_node("attrs.TestAttrs", name="x")
+
+
+def test_te_tensor_dtype_is_a_string():
+    """0.8 scripts: ``np.random.uniform(size=...).astype(A.dtype)`` and ``A.dtype == "float32"``."""
+    import pickle
+
+    from tvm import te, topi
+
+    a = te.placeholder((4,), "float16", name="a")
+    assert a.dtype == "float16" and isinstance(a.dtype, str)
+    assert np.zeros(3).astype(a.dtype).dtype == np.float16
+    assert str(a.expr_ty()) == "float16" and a.dtype.is_scalar  # the base's PrimType API
+    assert str(a.dtype.dtype) == "float16"
+    assert pickle.loads(pickle.dumps(a.dtype)) == "float16"
+    b = topi.sort(te.placeholder((4,), "float32"))  # base TOPI reads tensor.dtype.dtype
+    assert b.dtype == "float32"
+
+
+def test_override_instruments_with_none_removes_them():
+    from tvm.ir.instrument import PassTimingInstrument
+
+    timing = PassTimingInstrument()
+    with tvm.transform.PassContext() as ctx:
+        ctx.override_instruments([timing])
+        assert len(ctx.instruments) == 1
+        ctx.override_instruments(None)
+        assert len(ctx.instruments) == 0
