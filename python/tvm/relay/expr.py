@@ -125,6 +125,10 @@ class RelayExpr:
 
     __hash__ = object.__hash__
 
+    def same_as(self, other):
+        """Identity (0.8's ``ObjectRef.same_as``)."""
+        return self is other
+
     def __eq__(self, other):
         return self is other
 
@@ -369,6 +373,8 @@ def const(value, dtype=None):
 
     Python floats default to float32 and ints to int32, as upstream.
     """
+    if isinstance(dtype, _ty.TensorType):
+        dtype = dtype.dtype  # ``relay.const(0, relay.scalar_type("int32"))`` (0.8 accepted it)
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray | np.generic):
         value = value.numpy()
     if isinstance(value, bool):

@@ -222,14 +222,31 @@ def add_def(mod, var, data, update=False):
     if var.name_hint in table and table[var.name_hint] is not data and not update:
         raise ValueError(f"the module already defines a type named {var.name_hint!r}")
     for index, ctor in enumerate(data.constructors):
-        ctor.tag = index
+        ctor.tag = constructor_tag(var.name_hint, index)
     table[var.name_hint] = data
     mod.update_global_info(_TYPE_DEFS_KEY, [TypeDefinitionTable(boxed_defs=_Box(table))])
 
 
+def constructor_tag(type_name, index):
+    """The tag of the ``index``-th constructor of the ADT ``type_name``: a
+    non-zero byte derived from the name, then the index (as 0.8, tags of one
+    type are consecutive, and the same definition gets the same tags in every
+    module, so values move between modules)."""
+    import zlib  # pylint: disable=import-outside-toplevel
+
+    return ((zlib.crc32(type_name.encode()) % 127) + 1) << 24 | index
+
+
+class _TypeDefinitions(dict):
+    """``{GlobalTypeVar: TypeData}``; ``items()`` is a list, as 0.8's ``Map.items()``."""
+
+    def items(self):
+        return list(super().items())
+
+
 def type_definitions(mod):
     """``{GlobalTypeVar: TypeData}`` of the module."""
-    return {data.header: data for data in _type_table(mod).values()}
+    return _TypeDefinitions((data.header, data) for data in _type_table(mod).values())
 
 
 def get_global_type_var(mod, name):
@@ -287,6 +304,22 @@ def _install_module_methods():
     methods of ``tvmfork.compat.irmodule_holds_relay``, which calls
     :func:`lookup` for ``mod[GlobalTypeVar]``."""
     cls = IRModule
+    if getattr(cls._add, "_relay_adt_patched", False):
+        return
+    relay_add = cls._add
+
+    def _add(self, var, val, update=True):
+        from .ty import GlobalTypeVar, TypeData  # pylint: disable=import-outside-toplevel
+
+        if isinstance(val, TypeData) or isinstance(var, GlobalTypeVar):
+            # ``mod[gtv] = TypeData(...)`` (0.8)
+            return add_def(self, var, val, update)
+        return relay_add(self, var, val, update)
+
+    _add.__doc__ = relay_add.__doc__
+    _add._relay_adt_patched = True
+    _add._tvmfork_patched = True
+    cls._add = _add
 
     def _add_def(self, var, type_def, update=False):
         add_def(self, var, type_def, update)

@@ -315,7 +315,15 @@ def astext(node, show_meta_data=False):
 
     printer = _Printer(show_meta_data)
     if isinstance(node, IRModule):
-        parts = [type_data_to_str(data) for data in node.type_definitions.values()]
+        defined = node.type_definitions
+        parts = [type_data_to_str(data) for data in defined.values()]
+        # ADTs whose constructors the functions use but the module does not
+        # define (a module made of some functions of another) are printed
+        # too, so the text parses on its own.
+        parts += [
+            type_data_to_str(data) for data in _used_type_data(node)
+            if data.header not in defined
+        ]
         for gvar, func in node.functions_items():
             if isinstance(func, Function):
                 parts.append(printer.function(func, f"def @{gvar.name_hint}", 0))
@@ -332,6 +340,42 @@ def astext(node, show_meta_data=False):
         return "\n".join(lines + [printer.function(node, "fn ", 0)]) + printer.meta_section()
     result = printer.expr(node, lines, {}, 0)
     return "\n".join(lines + [result]) + printer.meta_section()
+
+
+def _used_type_data(mod):
+    """Definitions of the ADTs whose constructors the module's functions use."""
+    from .expr_functor import ExprVisitor  # pylint: disable=import-outside-toplevel
+
+    found = {}
+
+    def note(ctor):
+        data = ctor._type_data  # pylint: disable=protected-access
+        if data is not None:
+            found.setdefault(data.header.name_hint, data)
+
+    def note_pattern(pattern):
+        if isinstance(pattern, PatternConstructor):
+            note(pattern.constructor)
+        for sub in getattr(pattern, "patterns", ()):
+            note_pattern(sub)
+
+    class _Walk(ExprVisitor):
+        def visit_constructor(self, con):
+            note(con)
+
+        def visit_match(self, match):
+            for clause in match.clauses:
+                note_pattern(clause.lhs)
+            super().visit_match(match)
+
+    walker = _Walk()
+    for _, func in mod.functions_items():
+        if isinstance(func, Function):
+            try:
+                walker.visit(func)
+            except Exception:  # pylint: disable=broad-except
+                pass  # printing must not fail
+    return list(found.values())
 
 
 def _free_vars(expr):

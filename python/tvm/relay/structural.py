@@ -47,6 +47,9 @@ from .function import Function
 
 def is_relay_node(obj):
     """True for Relay expressions, types and attrs (the fork's Python nodes)."""
+    if isinstance(obj, list | tuple):
+        # a sequence of Relay nodes (``call.type_args``, a list of types)
+        return bool(obj) and all(is_relay_node(o) for o in obj)
     return isinstance(obj, RelayExpr | _ty.Type | Attrs | Pattern | Clause)
 
 
@@ -113,6 +116,8 @@ def _type_equal(lhs, rhs, tv_map, map_free_tvars=False):
         return False
     if isinstance(lhs, _ty.FuncType):
         if len(lhs.type_params) != len(rhs.type_params) or len(lhs.arg_types) != len(rhs.arg_types):
+            return False
+        if any(a.kind != b.kind for a, b in zip(lhs.type_params, rhs.type_params)):
             return False
         inner = dict(tv_map)
         inner.update(zip(lhs.type_params, rhs.type_params))
@@ -241,6 +246,8 @@ class _Hasher:
             )
         if isinstance(node, GlobalVar):
             return hash(("global", node.name_hint))
+        if isinstance(node, list | tuple):
+            return hash(("seq", tuple(self.hash(n) for n in node)))
         if isinstance(node, _ty.Type):
             return self.type_hash(node)
         if isinstance(node, Attrs):
@@ -301,6 +308,8 @@ class _Equal:
         return len(lhs) == len(rhs) and all(self.equal(a, b) for a, b in zip(lhs, rhs))
 
     def _equal(self, lhs, rhs):
+        if isinstance(lhs, list | tuple) and isinstance(rhs, list | tuple):
+            return self._seq(lhs, rhs)
         if type(lhs) is not type(rhs):
             return False
         if isinstance(lhs, Var):

@@ -186,6 +186,8 @@ class FuncType(Type):
     def __eq__(self, other):
         if not isinstance(other, FuncType) or len(self.type_params) != len(other.type_params):
             return False
+        if any(a.kind != b.kind for a, b in zip(self.type_params, other.type_params)):
+            return False
         if self.type_params and self.type_params != other.type_params:
             # Polymorphic types are equal up to renaming of their type parameters.
             renaming = dict(zip(other.type_params, self.type_params))

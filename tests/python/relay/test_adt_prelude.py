@@ -199,8 +199,12 @@ def test_module_type_definitions_and_structural_equality():
     p = Prelude(mod)
     gtv, some, none = mod.get_type("Option")
     assert mod[gtv].constructors == (some, none)
-    assert [c.tag for c in mod[gtv].constructors] == [0, 1]
-    assert mod.get_constructor(1) in mod[mod.get_global_type_var("List")].constructors + (none,)
+    # tags of one type are consecutive, the same in every module, distinct across types
+    assert none.tag == some.tag + 1 and some.tag >> 24 != 0
+    assert mod.get_constructor(none.tag) is none
+    list_tags = {c.tag for c in mod.get_type("List")[1:]}
+    assert not list_tags & {some.tag, none.tag}
+    assert Prelude(tvm.IRModule()).mod.get_type("Option")[1].tag == some.tag
     assert gtv in mod.type_definitions
     copied = mod.copy()
     assert tvm.ir.structural_equal(copied, mod)

@@ -122,6 +122,7 @@ class _Inferencer:
             RefWrite: self.visit_ref_write,
         }
         self.provisional = {}  # global name -> FuncType assumed while its body is inferred
+        self.call_type_args = {}  # id(call) -> (call, [type]): 0.8's Call.type_args
 
     # -- solutions -------------------------------------------------------------
 
@@ -155,12 +156,15 @@ class _Inferencer:
         return ty
 
     @staticmethod
-    def instantiate(ty):
+    def instantiate(ty, call=None, record=None):
         """A polymorphic function type with fresh incomplete types for its type
-        parameters (monomorphic types unchanged)."""
+        parameters (monomorphic types unchanged); with ``call``, the fresh types
+        are recorded as the call's type arguments."""
         if not isinstance(ty, FuncType) or not ty.type_params:
             return ty
         fresh = {tv: IncompleteType(tv.kind) for tv in ty.type_params}
+        if call is not None:
+            record[id(call)] = (call, list(fresh.values()))
         return FuncType(
             [subst_type(a, fresh) for a in ty.arg_types], subst_type(ty.ret_type, fresh)
         )
@@ -211,7 +215,11 @@ class _Inferencer:
                     [subst_type(a, renaming) for a in actual.arg_types],
                     subst_type(actual.ret_type, renaming),
                 )
-                expected = FuncType(expected.arg_types, expected.ret_type)
+                unified = self.unify(
+                    FuncType(expected.arg_types, expected.ret_type), actual, where
+                )
+                # still polymorphic: later uses instantiate it
+                return FuncType(unified.arg_types, unified.ret_type, expected.type_params)
         if isinstance(expected, TypeVar) or isinstance(actual, TypeVar):
             raise RelayTypeError(
                 f"{where}: expected {_type_str(expected)}, got {_type_str(actual)} "
@@ -381,7 +389,7 @@ class _Inferencer:
                 FuncType([IncompleteType() for _ in call.args], IncompleteType()),
                 f"call of {_name(op)}",
             )
-        fn_type = self.instantiate(fn_type)
+        fn_type = self.instantiate(fn_type, call, self.call_type_args)
         if not isinstance(fn_type, FuncType):
             raise RelayTypeError(f"{_name(op)} is called but has type {_type_str(fn_type)}")
         if len(fn_type.arg_types) != len(call.args):
@@ -407,6 +415,7 @@ class _Inferencer:
                 f"{op.name}: the call has no attributes (expected {op.attrs_type_key})"
             )
         refined = list(arg_types)
+        self.call_type_args[id(call)] = (call, refined)
         try:
             out = rel(refined, call.attrs)
         except RelationError as err:
@@ -472,8 +481,19 @@ class _Inferencer:
 
     def visit_constructor(self, ctor):
         data = self.type_data(ctor)
+        inputs = ctor.inputs
+        if ctor not in data.constructors:
+            # A constructor of an equal definition made elsewhere (a function
+            # re-read from text): its fields are those of the module's own.
+            same = [c for c in data.constructors if c.name_hint == ctor.name_hint]
+            if not same:
+                raise RelayTypeError(
+                    f"constructor {ctor.name_hint!r} is not a constructor of "
+                    f"{data.header.name_hint!r} in the module"
+                )
+            inputs = same[0].inputs
         ret = TypeCall(data.header, data.type_vars)
-        return FuncType(ctor.inputs, ret, data.type_vars)
+        return FuncType(inputs, ret, data.type_vars)
 
     def check_pattern(self, pattern, ty, where):
         ty = self.resolve(ty)
@@ -550,6 +570,8 @@ class _Inferencer:
     # -- results ---------------------------------------------------------------
 
     def annotate(self):
+        for call, types in self.call_type_args.values():
+            call.type_args = tuple(self.resolve(t) for t in types)
         for expr, ty in self.memo.values():
             ty = self.resolve(ty)
             if isinstance(expr, Var):
