@@ -58,8 +58,8 @@ def _find_scale_by_kl(arr, quantized_dtype="int8", num_bins=8001, num_quantized_
     hist, edges = np.histogram(arr, bins=num_bins, range=(-th, th))
     zero = num_bins // 2
     half_q = num_quantized_bins // 2
-    best, best_div = th, np.inf
-    for i in range(half_q, zero + 1):
+
+    def divergence(i):
         lo, hi = zero - i, zero + i + 1
         p = hist[lo:hi].astype(np.float64).copy()
         p[0] += hist[:lo].sum()
@@ -73,9 +73,12 @@ def _find_scale_by_kl(arr, quantized_dtype="int8", num_bins=8001, num_quantized_
         counts = np.bincount(level, weights=nonzero.astype(np.float64), minlength=num_quantized_bins)
         per_bin = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
         q = np.where(nonzero, per_bin[level], 0.0)
-        div = _kl(p, q)
-        if div < best_div:
-            best_div, best = div, float(edges[hi])
+        return _kl(p, q)
+
+    # every candidate: the divergence has narrow dips (where the window size
+    # divides evenly into the quantized levels) that a coarse search misses
+    best_i = min(range(half_q, zero + 1), key=divergence)
+    best = float(edges[zero + best_i + 1])
     return best
 
 
