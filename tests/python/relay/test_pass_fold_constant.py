@@ -119,3 +119,19 @@ def test_primitive_functions_are_not_entered():
     x = relay.var("x", shape=(2,))
     _, out = _fold(relay.Function([x], relay.Call(prim, [x])))
     assert out["main"].body.op is prim
+
+
+def test_if_on_a_constant_condition_folds_to_its_branch():
+    x = relay.var("x", shape=(3,))
+    for flag, want in ((True, np.exp), (False, np.negative)):
+        body = relay.If(relay.const(flag), relay.exp(x), relay.negative(x))
+        mod = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x], body)))
+        folded = relay.transform.FoldConstant()(mod)
+        assert not isinstance(folded["main"].body, relay.If)
+        data = np.array([0.5, -1.0, 2.0], "float32")
+        got = relay.create_executor("debug", mod=folded).evaluate()(data).numpy()
+        np.testing.assert_allclose(got, want(data), rtol=1e-6)
+    cond = relay.var("c", shape=(), dtype="bool")  # not constant: the if stays
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(
+        relay.Function([cond, x], relay.If(cond, relay.exp(x), x))))
+    assert isinstance(relay.transform.FoldConstant()(mod)["main"].body, relay.If)

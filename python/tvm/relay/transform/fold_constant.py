@@ -107,6 +107,13 @@ class ConstantFolder(ExprMutator):
             return self.visit(let.body)
         return super().visit_let(let)
 
+    def visit_if(self, ite):
+        """An ``if`` on a constant condition is the branch it takes (as 0.8)."""
+        cond = self.visit(ite.cond)
+        if isinstance(cond, Constant) and cond.data.shape == ():
+            return self.visit(ite.true_branch if bool(cond.numpy()) else ite.false_branch)
+        return super().visit_if(ite)
+
     def visit_tuple_getitem(self, op):
         new = super().visit_tuple_getitem(op)
         if isinstance(new.tuple_value, Tuple):
