@@ -86,7 +86,8 @@ def _is_symbolic_expr(dim):
     return str(dtype).startswith(("int", "uint"))
 
 
-_BARE_DTYPES = {"int": "int32", "uint": "uint32", "float": "float32"}
+# "uint1" is TVM's spelling of bool (0.8 scripts declare conditions with it).
+_BARE_DTYPES = {"int": "int32", "uint": "uint32", "float": "float32", "uint1": "bool"}
 
 
 class TensorType(Type):
@@ -340,6 +341,35 @@ class TypeConstraint(Type):
     """Base class of type constraints (kept for API compatibility)."""
 
     __slots__ = ()
+
+
+class TypeRelation(TypeConstraint):
+    """A relation between types (0.8's ``relay.TypeRelation``), kept as data:
+    the fork's type inference applies an op's relation directly and does not
+    read these. ``func`` is the relation (an ``EnvFunc`` or a Python callable),
+    ``args`` the related types, ``num_inputs`` how many of them are inputs."""
+
+    __slots__ = ("func", "args", "num_inputs", "attrs")
+
+    def __init__(self, func, args, num_inputs, attrs):
+        object.__setattr__(self, "func", func)
+        object.__setattr__(self, "args", tuple(args))
+        object.__setattr__(self, "num_inputs", int(num_inputs))
+        object.__setattr__(self, "attrs", attrs)
+
+    def __setattr__(self, key, value):
+        raise AttributeError("relay types are immutable")
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, TypeRelation)
+            and self.func is other.func
+            and self.args == other.args
+            and self.num_inputs == other.num_inputs
+        )
+
+    def __hash__(self):
+        return hash(("TypeRelation", id(self.func), self.args, self.num_inputs))
 
 
 class TypeData(Type):

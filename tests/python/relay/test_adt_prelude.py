@@ -215,3 +215,41 @@ def test_module_type_definitions_and_structural_equality():
     assert not tvm.ir.structural_equal(p.mod["foldl"], other.mod["foldr"])
     with pytest.raises(tvm.error.OpNotImplemented, match="tensor arrays"):
         p.get_type("tensor_t", "float32")
+
+
+def test_text_round_trip_and_parse():
+    p = Prelude(tvm.IRModule())
+    p.mod.import_from_std("nat.rly")
+    text = p.mod.astext()
+    assert "type List[A] {" in text and "match? (" in text
+    parsed = tvm.parser.parse(text)
+    assert tvm.ir.structural_equal(parsed, p.mod)
+    typed = relay.transform.InferType()(parsed)
+    assert typed["foldr"].checked_type == relay.transform.InferType()(p.mod)["foldr"].checked_type
+    # hand-written text using the prelude of the module parsed into
+    mod = tvm.parser.parse(
+        """
+        #[version = "0.0.5"]
+        type Pair[A, B] { MkPair(A, B), }
+        def @swap[A, B](%p: Pair[A, B]) -> Pair[B, A] {
+          match (%p) { MkPair(%a, %b) => MkPair(%b, %a) }
+        }
+        def @main(%x: int32, %y: float32) {
+          let %r = ref(%x);
+          ref_write(%r, ref_read(%r) * 7);
+          @swap(MkPair(ref_read(%r), %y))
+        }
+        """
+    )
+    out = relay.create_executor("debug", mod=mod).evaluate()(3, 0.5)
+    assert out.constructor.name_hint == "MkPair"
+    assert out.fields[0].numpy() == 0.5 and out.fields[1].numpy() == 21
+    main_t = relay.transform.InferType()(mod)["main"].checked_type
+    pair = mod.get_global_type_var("Pair")
+    assert main_t == relay.FuncType(
+        [relay.scalar_type("int32"), relay.scalar_type("float32")],
+        pair(relay.scalar_type("float32"), relay.scalar_type("int32")),
+    )
+    ref = relay.RefCreate(relay.const(1.0))
+    expr = relay.Let(relay.var("r"), ref, relay.RefRead(ref))
+    assert tvm.ir.structural_equal(tvm.parser.parse_expr(expr.astext()), expr)
