@@ -94,6 +94,9 @@ def _data_scales(mod, dataset):
     nodes = [n for n in _simq_nodes(mod["main"]) if int(n.attrs.kind) != QAnnotateKind.WEIGHT]
     if cfg.calibrate_mode == "global_scale":
         return {id(n): float(cfg.global_scale) for n in nodes}
+    # a generator (as in 0.8's tutorial) is read once and kept: each chunk of
+    # outputs runs over all the samples again
+    dataset = list(dataset) if dataset is not None else []
     if not dataset:
         raise ValueError(f"relay.quantize: calibrate_mode={cfg.calibrate_mode!r} needs a dataset "
                          "(quantize(mod, params, dataset=[{input name: array}, ...]))")

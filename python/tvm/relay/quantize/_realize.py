@@ -9,7 +9,7 @@ an integer tensor whose real value is ``expr * dom_scale``.
 - conv2d / conv1d / dense / batch_matmul of two integer operands run on them
   with ``out_dtype=dtype_activation`` (int8 x int8 accumulated in int32); the
   result's scale is the product of the operands' scales.
-- add and concatenate bring their operands to the finer of their scales;
+- add and concatenate (all fields integer) bring their operands to the finer of their scales;
   multiply multiplies scales; relu, max pooling, reshapes keep them; clip
   rescales its bounds.
 - Any other consumer (and the function's output) gets the float value back:
@@ -201,6 +201,21 @@ def _clip_rule(call, args):
     return QRealizeIntExpr(expr, value.dom_scale, value.dtype)
 
 
+_TUPLE_FIELDS = {}
+
+
+def _concatenate_rule(call, args):
+    """All fields integer: concatenated at the finest of their scales."""
+    entry = _TUPLE_FIELDS.get(id(args[0]))
+    if entry is None or entry[0] is not args[0]:
+        return None
+    fields = entry[1]
+    if not all(isinstance(f, QRealizeIntExpr) for f in fields):
+        return None
+    exprs, scale, work = _unify(fields)
+    return QRealizeIntExpr(forward_op(call, [_expr.Tuple(exprs)]), scale, work)
+
+
 def _cast_hint_rule(call, args):  # pylint: disable=unused-argument
     return args[0]
 
@@ -216,6 +231,7 @@ _RULES = {
     "clip": _clip_rule,
     "nn.avg_pool2d": _widen_rule,
     "annotation.cast_hint": _cast_hint_rule,
+    "concatenate": _concatenate_rule,
 }
 for _name in ("nn.relu", "nn.max_pool2d", "nn.max_pool1d", "reshape", "transpose", "nn.batch_flatten",
               "strided_slice", "annotation.stop_fusion", "squeeze", "expand_dims"):
@@ -224,4 +240,8 @@ for _name in ("nn.relu", "nn.max_pool2d", "nn.max_pool1d", "reshape", "transpose
 
 def realize_function(func):
     """``func`` with its calibrated ``simulated_quantize`` calls realized in integers."""
-    return rewrite_function(func, _RULES, _plain, tuple_fields=None)
+    _TUPLE_FIELDS.clear()
+    try:
+        return rewrite_function(func, _RULES, _plain, tuple_fields=_TUPLE_FIELDS)
+    finally:
+        _TUPLE_FIELDS.clear()
