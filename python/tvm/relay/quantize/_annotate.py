@@ -246,7 +246,11 @@ _TUPLE_FIELDS = {}
 
 
 def annotate_function(func):
-    """``func`` with ``simulated_quantize`` calls inserted (uncalibrated)."""
+    """``func`` with ``simulated_quantize`` calls inserted (uncalibrated).
+
+    The conv2d counter starts from 0 at each run, so the stage can also be run
+    on its own (``relay.quantize.annotate()(mod)``) more than once."""
+    quantize_context().reset()
     _TUPLE_FIELDS.clear()
     try:
         return rewrite_function(func, _RULES, lambda v: v.realize() if isinstance(v, QAnnotateExpr) else v,
