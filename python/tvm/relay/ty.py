@@ -487,3 +487,154 @@ def free_type_vars(ty, bound=()):
 def ShapeVar(name):  # pylint: disable=invalid-name
     """A type variable of kind ``ShapeVar`` (0.8's ``relay.ShapeVar``)."""
     return TypeVar(name, kind=TypeKind.ShapeVar)
+
+
+class TypeFunctor:
+    """Dispatch on the class of a type to ``visit_<kind>`` (0.8's
+    ``relay.TypeFunctor``); every ``visit_*`` raises ``NotImplementedError``
+    here. Results are memoised per type object."""
+
+    _DISPATCH = (
+        ("TypeVar", "visit_type_var"),
+        ("IncompleteType", "visit_incomplete_type"),
+        ("TensorType", "visit_tensor_type"),
+        ("FuncType", "visit_func_type"),
+        ("TupleType", "visit_tuple_type"),
+        ("TypeRelation", "visit_type_relation"),
+        ("RefType", "visit_ref_type"),
+        ("GlobalTypeVar", "visit_global_type_var"),
+        ("TypeCall", "visit_type_call"),
+        ("TypeData", "visit_type_data"),
+    )
+
+    def __init__(self):
+        self.memo_map = {}
+
+    def visit(self, typ):
+        """Apply the functor to ``typ`` (once per type object)."""
+        key = id(typ)
+        if key in self.memo_map:
+            return self.memo_map[key][1]
+        for cls_name, method in self._DISPATCH:
+            if isinstance(typ, globals()[cls_name]):
+                result = getattr(self, method)(typ)
+                break
+        else:
+            raise TypeError(f"{type(self).__name__} cannot visit {type(typ).__name__}: {typ!r}")
+        self.memo_map[key] = (typ, result)
+        return result
+
+    def visit_type_var(self, tv):
+        raise NotImplementedError()
+
+    def visit_incomplete_type(self, it):
+        raise NotImplementedError()
+
+    def visit_tensor_type(self, tt):
+        raise NotImplementedError()
+
+    def visit_func_type(self, ft):
+        raise NotImplementedError()
+
+    def visit_tuple_type(self, tt):
+        raise NotImplementedError()
+
+    def visit_type_relation(self, tr):
+        raise NotImplementedError()
+
+    def visit_ref_type(self, rt):
+        raise NotImplementedError()
+
+    def visit_global_type_var(self, gtv):
+        raise NotImplementedError()
+
+    def visit_type_call(self, tc):
+        raise NotImplementedError()
+
+    def visit_type_data(self, td):
+        raise NotImplementedError()
+
+
+class TypeVisitor(TypeFunctor):
+    """Walk every type inside a type; override ``visit_*`` and call ``super()`` to recurse."""
+
+    def visit_type_var(self, tv):
+        pass
+
+    def visit_incomplete_type(self, it):
+        pass
+
+    def visit_tensor_type(self, tt):
+        pass
+
+    def visit_func_type(self, ft):
+        for t in ft.arg_types + (ft.ret_type,) + ft.type_params + ft.type_constraints:
+            self.visit(t)
+
+    def visit_tuple_type(self, tt):
+        for field in tt.fields:
+            self.visit(field)
+
+    def visit_type_relation(self, tr):
+        for arg in tr.args:
+            self.visit(arg)
+
+    def visit_ref_type(self, rt):
+        self.visit(rt.value)
+
+    def visit_global_type_var(self, gtv):
+        pass
+
+    def visit_type_call(self, tc):
+        self.visit(tc.func)
+        for arg in tc.args:
+            self.visit(arg)
+
+    def visit_type_data(self, td):
+        self.visit(td.header)
+        for tv in td.type_vars:
+            self.visit(tv)
+        for ctor in td.constructors:
+            for field in ctor.inputs:
+                self.visit(field)
+
+
+class TypeMutator(TypeFunctor):
+    """Rebuild a type bottom-up (type variables and global type variables are
+    kept: they are names)."""
+
+    def visit_type_var(self, tv):
+        return tv
+
+    def visit_incomplete_type(self, it):
+        return it
+
+    def visit_tensor_type(self, tt):
+        return TensorType(tt.shape, tt.dtype)
+
+    def visit_func_type(self, ft):
+        return FuncType(
+            [self.visit(a) for a in ft.arg_types],
+            self.visit(ft.ret_type),
+            [self.visit(t) for t in ft.type_params],
+            [self.visit(c) for c in ft.type_constraints],
+        )
+
+    def visit_tuple_type(self, tt):
+        return TupleType([self.visit(f) for f in tt.fields])
+
+    def visit_type_relation(self, tr):
+        return TypeRelation(tr.func, [self.visit(a) for a in tr.args], tr.num_inputs, tr.attrs)
+
+    def visit_ref_type(self, rt):
+        return RefType(self.visit(rt.value))
+
+    def visit_global_type_var(self, gtv):
+        return gtv
+
+    def visit_type_call(self, tc):
+        return TypeCall(self.visit(tc.func), [self.visit(a) for a in tc.args])
+
+    def visit_type_data(self, td):
+        # The constructors are kept (their identity is what values are tagged with).
+        return td
