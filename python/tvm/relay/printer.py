@@ -146,6 +146,8 @@ class _Printer:
         name = self.var_names.get(var)
         if name is None:
             base = var.name_hint or "v"
+            if base[0].isdigit():
+                base = "v" + base  # ``%1`` would be read back as a binding, as 0.8 avoided
             name = base
             index = 1
             while name in self.used_names:
