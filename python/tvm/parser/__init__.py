@@ -29,10 +29,14 @@ def parse(source, source_name="from_string", init_module=None, init_meta_table=N
     Returns
     -------
     mod : tvm.IRModule
+        Type-inferred, as 0.8's parser returned it (its functions'
+        ``checked_type`` are set; ill-typed text raises the type error).
     """
+    from tvm.relay.transform import InferType  # pylint: disable=import-outside-toplevel
+
     from .relay_text import parse_module  # pylint: disable=import-outside-toplevel
 
-    return parse_module(source, source_name, init_module, init_meta_table)
+    return InferType()(parse_module(source, source_name, init_module, init_meta_table))
 
 
 def parse_expr(source):

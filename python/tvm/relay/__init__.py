@@ -44,6 +44,7 @@ from .op.transform import *  # noqa: F401,F403  (relay.reshape, relay.cast, ...)
 from .op.reduce import *  # noqa: F401,F403  (relay.sum, relay.mean, ...)
 from .op import nn, image, vision
 from . import transform
+from . import dataflow_pattern
 from . import backend
 from . import qnn
 from . import frontend
@@ -60,6 +61,15 @@ if _sys.getrecursionlimit() < 20000:
 
 from tvm.parser import fromtext  # noqa: E402  (0.8's relay.fromtext)
 from tvm.ir import Span, SourceName  # noqa: E402  (0.8's relay.Span)
+from tvm.ir.transform import PassContext as build_config  # noqa: E402  (0.8's deprecated alias)
 from .scope_builder import ScopeBuilder  # noqa: E402
 from .references import RefCreate, RefRead, RefWrite  # noqa: E402
+from .ty import GlobalTypeVar, RefType, ShapeVar, TypeCall, TypeConstraint, TypeKind  # noqa: E402
+from .ty import TypeRelation, TypeFunctor, TypeVisitor, TypeMutator  # noqa: E402
+from . import adt, prelude, loops  # noqa: E402
+from .adt import (  # noqa: E402
+    Clause, Constructor, Match, Pattern, PatternConstructor, PatternTuple, PatternVar,
+    PatternWildcard, TypeData,
+)
 from .op import annotation  # noqa: E402
+from . import quantize  # noqa: E402  (0.8's relay.quantize)

@@ -417,10 +417,33 @@ class _VMStandIn(GraphExecutor):
         from .backend import interpreter  # pylint: disable=import-outside-toplevel
         from .backend.graph_runtime_codegen import GraphExecutorUnsupported  # pylint: disable=import-outside-toplevel
 
+        debug = interpreter.create_executor("debug", mod=self.mod, device=self.device,
+                                            target=self.target)
+        if _needs_interpreter(self.mod, expr):
+            return debug.evaluate(expr, binds)
         try:
             return super().evaluate(expr, binds)
         except GraphExecutorUnsupported as err:
             logger.info("create_executor('vm'): %s; running on the reference interpreter", err)
-            debug = interpreter.create_executor("debug", mod=self.mod, device=self.device,
-                                                target=self.target)
             return debug.evaluate(expr, binds)
+
+
+_INTERPRETER_ONLY = ("fRefCreate", "fRefRead", "fRefWrite", "fConstructor", "fMatch")
+
+
+def _needs_interpreter(mod, expr):
+    """Whether the program uses algebraic data types or references, which only
+    the reference interpreter runs (the graph executor is first-order)."""
+    from .analysis import Feature, detect_feature  # pylint: disable=import-outside-toplevel
+
+    if mod is not None and len(getattr(mod, "type_definitions", {}) or {}) > 0:
+        return True
+    if expr is None or isinstance(expr, GlobalVar):
+        programs = [mod] if mod is not None else []
+    else:
+        programs = [expr]
+    for program in programs:
+        features = detect_feature(program)
+        if any(getattr(Feature, name) in features for name in _INTERPRETER_ONLY):
+            return True
+    return False

@@ -35,3 +35,18 @@ def test_dynamic_shape_runs_on_the_interpreter():
     data = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
     result = relay.create_executor("vm", mod=mod, target="llvm").evaluate()(data)
     np.testing.assert_allclose(result.numpy(), np.exp(data).sum(1), rtol=1e-5)
+
+
+def test_vm_runs_adt_programs_on_the_interpreter():
+    """create_executor("vm") on a program with ADTs (the prelude's list) or references
+    runs it on the reference interpreter, as the graph executor is first-order."""
+    from tvm.relay.prelude import Prelude
+
+    p = Prelude(tvm.IRModule())
+    items = p.cons(relay.const(np.float32(1.5)), p.cons(relay.const(np.float32(2.0)), p.nil()))
+    assert int(relay.create_executor("vm", mod=p.mod).evaluate(p.length(items)).numpy()) == 2
+    cell = relay.var("cell")
+    x = relay.var("x", shape=(2,))
+    body = relay.Let(cell, relay.RefCreate(x), relay.RefRead(cell))
+    out = relay.create_executor("vm").evaluate(relay.Function([x], body))(np.array([3, 4], "float32"))
+    np.testing.assert_array_equal(out.numpy(), [3, 4])

@@ -969,7 +969,7 @@ def test_pools_conv_transpose_lrn_match_onnxruntime():
                             dilations=[1, 2], pads=[1, 0, 0, 2], output_padding=[1, 0])
     got = kernel("nn.conv2d_transpose", [x, w], strides=(2, 1), padding=(1, 0, 0, 2),
                  dilation=(1, 2), groups=2, output_padding=(1, 0), data_layout="NCHW",
-                 kernel_layout="OIHW", out_dtype="")
+                 kernel_layout="IOHW", out_dtype="")
     np.testing.assert_allclose(got, _onnxruntime(node, x, [("w", w)]), rtol=1e-5, atol=1e-5)
     y = rand(1, 5, 3, 3)
     node = helper.make_node("LRN", ["x"], ["y"], size=3, alpha=0.01, beta=0.75, bias=2.0)

@@ -14,9 +14,10 @@ Helpers: :func:`create_workload`, :func:`run_opt_pass`,
 :func:`run_infer_type`, :func:`rand`, :func:`count_ops`, :class:`TempOpAttr`.
 
 ``check_grad`` compares ``relay.transform.gradient`` (automatic differentiation)
-with numerical gradients, as 0.8's. Not provided (they need parts of Relay this fork does not have): the prelude and Peano numbers (``nat``; no algebraic data
-types), ``to_python`` / ``run_as_python``, and the framework-specific helpers
-(``tf``, ``tflite``, ``darknet``, ``yolo_detection``, ``byoc``).
+with numerical gradients, as 0.8's. Peano numbers on the prelude's ADTs:
+:mod:`.nat` (``count``, ``make_nat_value``, ``make_nat_expr``). Not provided:
+``to_python`` / ``run_as_python``, and the framework-specific helpers (``tf``,
+``tflite``, ``darknet``, ``yolo_detection``, ``byoc``).
 """
 import collections
 
@@ -37,6 +38,7 @@ from . import dqn, vgg, squeezenet, densenet, inception_v3, synthetic, lstm
 from . import temp_op_attr
 from .init import create_workload, randomize_params
 from .temp_op_attr import TempOpAttr
+from .nat import count, make_nat_expr, make_nat_value  # noqa: E402  (0.8's relay.testing names)
 
 
 def run_opt_pass(expr, opt_pass, import_prelude=False):
