@@ -7,7 +7,11 @@ the file and line, any malformed line (e.g. the truncated last line of a
 killed tuning run).
 """
 import argparse
+import base64
+import binascii
+import io
 import json
+import pickle
 import logging
 import time
 
@@ -34,9 +38,16 @@ def measure_str_key(inp, include_config=True):
 
 
 def encode(inp, result, protocol="json"):
-    """One record line (without newline) for ``(inp, result)``."""
-    if protocol != "json":
-        raise ValueError(f"unsupported record protocol {protocol!r} (only 'json')")
+    """One record line (without newline) for ``(inp, result)``.
+
+    ``protocol`` is ``"json"`` (the log-file format) or ``"pickle"`` (0.8's
+    compact form: the same record, pickled and base64-encoded, so the line is
+    plain ASCII without newlines or ``$``; only the target string, the task's
+    name/args/kwargs, the config's JSON form and the result are pickled, never
+    TVM objects).
+    """
+    if protocol not in ("json", "pickle"):
+        raise ValueError(f"unsupported record protocol {protocol!r} ('json' or 'pickle')")
     costs = [c if isinstance(c, (int, float)) else str(c) for c in result.costs]
     row = {
         "input": [str(inp.target), inp.task.name, list(inp.task.args), inp.task.kwargs],
@@ -45,6 +56,8 @@ def encode(inp, result, protocol="json"):
         "version": AUTOTVM_LOG_VERSION,
         "tvm_version": tvm.__version__,
     }
+    if protocol == "pickle":
+        return base64.b64encode(pickle.dumps(row)).decode("ascii")
     return json.dumps(row)
 
 
@@ -53,10 +66,13 @@ def decode(row, protocol="json"):
 
     Raises ValueError (naming what is wrong) on a malformed line.
     """
-    if protocol != "json":
-        raise ValueError(f"unsupported record protocol {protocol!r} (only 'json')")
+    if protocol not in ("json", "pickle"):
+        raise ValueError(f"unsupported record protocol {protocol!r} ('json' or 'pickle')")
     try:
-        data = json.loads(row)
+        if protocol == "pickle":
+            data = _unpickle_row(row)
+        else:
+            data = json.loads(row)
         target_str, task_name, args, kwargs = data["input"]
         if not isinstance(task_name, str) or not isinstance(args, list) or not isinstance(kwargs, (dict, type(None))):
             raise TypeError("the input is not [target, task name, args, kwargs]")
@@ -72,6 +88,24 @@ def decode(row, protocol="json"):
         reason = (str(err).strip().splitlines() or [""])[0]
         raise ValueError(f"malformed AutoTVM record: {type(err).__name__}: {reason}") from err
     return MeasureInput(target, task, config), result
+
+
+class _RowUnpickler(pickle.Unpickler):
+    """Unpickles only plain Python data (a pickled record holds nothing else)."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"a pickled AutoTVM record may not name {module}.{name}")
+
+
+def _unpickle_row(row):
+    try:
+        raw = base64.b64decode(row.strip() if isinstance(row, str) else row, validate=True)
+        data = _RowUnpickler(io.BytesIO(raw)).load()
+    except (pickle.UnpicklingError, EOFError, binascii.Error) as err:
+        raise ValueError(f"not a pickled record: {err}") from err
+    if not isinstance(data, dict):
+        raise TypeError("a pickled record is not a dict")
+    return data
 
 
 def load_from_file(filename):

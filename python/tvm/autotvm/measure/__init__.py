@@ -1,4 +1,6 @@
 """Measurement of AutoTVM candidates: builders, runners, results."""
+from . import executor
+from .executor import Executor
 from .measure import (
     Builder,
     MeasureErrorNo,
@@ -8,4 +10,4 @@ from .measure import (
     create_measure_batch,
     measure_option,
 )
-from .measure_methods import LocalBuilder, LocalRunner, RPCRunner, check_remote, request_remote
+from .measure_methods import LocalBuilder, LocalRunner, RPCRunner, check_remote, request_remote, run_local

@@ -194,6 +194,17 @@ class RPCRunner(Runner):
     check_correctness : bool
         Fork extension: compare each candidate's outputs with the unscheduled
         compute's on random inputs; a mismatch is a ``WRONG_ANSWER`` error.
+
+    Attributes
+    ----------
+    ref_input : list of numpy.ndarray or None
+        As 0.8: the arrays (one per argument of the kernel) to time the
+        candidates on, instead of random ones. Setting it turns
+        ``check_correctness`` off (its reference outputs are for other inputs).
+    executor : autotvm.measure.executor.Executor or None
+        As 0.8's ``runner.executor``: when set, each candidate is submitted
+        there as ``run_local(...)`` (see :func:`run_local`) instead of to the
+        runner's own worker (None, the default).
     """
 
     def __init__(self, key, host, port, priority=1, timeout=10, n_parallel=None, number=4,
@@ -216,6 +227,59 @@ class RPCRunner(Runner):
         self._servers = None
         self.pool = None
         self.ref = None
+        self._ref_input = None
+        self.executor = None
+
+    @property
+    def ref_input(self):
+        """The arrays candidates are timed on (None: random inputs)."""
+        return self._ref_input
+
+    @ref_input.setter
+    def ref_input(self, val):
+        if val is not None:
+            if not isinstance(val, (list, tuple)):
+                raise TypeError("ref_input must be a list of numpy arrays, one per kernel argument")
+            val = [np.asarray(a) for a in val]
+            if self.check_correctness:
+                logger.warning("ref_input is set: check_correctness is turned off")
+                self.check_correctness = False
+                self.ref = None
+        self._ref_input = val
+
+    def _job_ref(self):
+        """The ``ref`` argument of :func:`jobs.run_job` (inputs and expected outputs)."""
+        if self._ref_input is not None:
+            return (self._ref_input, {})
+        return self.ref
+
+    def _run_with_executor(self, measure_inputs, build_results):
+        """Measure through ``self.executor`` (one submitted :func:`run_local` per candidate)."""
+        # pylint: disable-next=import-outside-toplevel
+        import concurrent.futures
+
+        from . import executor as _executor  # pylint: disable=import-outside-toplevel
+
+        futures = [
+            self.executor.submit(run_local, inp, build, self.number, self.repeat, self.min_repeat_ms,
+                                 self.cooldown_interval, self._ref_input, self.enable_cpu_cache_flush,
+                                 self.ref if self._ref_input is None else None)
+            for inp, build in zip(measure_inputs, build_results)
+        ]
+        results = []
+        for future in futures:
+            start = time.time()
+            try:
+                if hasattr(future, "result"):
+                    results.append(future.result(timeout=self.timeout * 10 + 10))
+                else:
+                    results.append(future.get(timeout=self.timeout * 10 + 10))
+            except (concurrent.futures.TimeoutError, _executor.TimeoutError, TimeoutError) as err:
+                results.append(_error_result(MeasureErrorNo.RUN_TIMEOUT, f"run: timeout ({err})", start))
+            except Exception as err:  # pylint: disable=broad-except
+                results.append(_error_result(MeasureErrorNo.RUNTIME_DEVICE,
+                                             f"run: {type(err).__name__}: {err}", start))
+        return results
 
     @property
     def last_servers(self):
@@ -251,6 +315,8 @@ class RPCRunner(Runner):
         return {}
 
     def run(self, measure_inputs, build_results):
+        if self.executor is not None:
+            return self._run_with_executor(measure_inputs, build_results)
         if self._servers is None:
             raise RuntimeError("RPCRunner.run: call set_task(task) first (it checks the tracker's servers)")
         results = [None] * len(measure_inputs)
@@ -260,7 +326,7 @@ class RPCRunner(Runner):
                 results[i] = build
             else:
                 todo.append((build.filename, build.arg_info, self.number, self.repeat, self.min_repeat_ms,
-                             self.enable_cpu_cache_flush, self.ref))
+                             self.enable_cpu_cache_flush, self._job_ref()))
                 job_index.append(i)
         if todo:
             start = time.time()
@@ -325,6 +391,8 @@ class LocalRunner(RPCRunner):
         return self.pool
 
     def run(self, measure_inputs, build_results):
+        if self.executor is not None:
+            return self._run_with_executor(measure_inputs, build_results)
         results = []
         for _, build in zip(measure_inputs, build_results):
             if isinstance(build, MeasureResult):
@@ -332,13 +400,41 @@ class LocalRunner(RPCRunner):
                 continue
             start = time.time()
             job = (build.filename, build.arg_info, self.number, self.repeat, self.min_repeat_ms,
-                   self.enable_cpu_cache_flush, self.ref, None)
+                   self.enable_cpu_cache_flush, self._job_ref(), None)
             out = self._get_pool().starmap_with_error_catching(jobs.run_job, [job], self.timeout)[0]
             results.append(_pool_result(out, "run", start - build.time_cost))
             if self.cooldown_interval:
                 time.sleep(self.cooldown_interval)
             _remove(build.filename)
         return results
+
+
+def run_local(measure_input, build_result, number, repeat, min_repeat_ms, cooldown_interval,
+              ref_input=None, enable_cpu_cache_flush=False, reference=None):
+    """Time one built candidate in this process; returns its MeasureResult.
+
+    The job a runner submits to a user's ``runner.executor`` (0.8 submitted
+    ``run_through_rpc`` with the same leading arguments). ``build_result`` is
+    a :class:`BuildResult`, or a MeasureResult (a failed build, returned
+    as is). ``ref_input`` (arrays, one per kernel argument) replaces the random
+    inputs; ``reference`` is the runner's ``(inputs, outputs)`` correctness
+    reference (``check_correctness``) or None.
+    """
+    del measure_input  # the built library carries everything needed
+    if isinstance(build_result, MeasureResult):
+        return build_result
+    if not isinstance(build_result, BuildResult):
+        raise TypeError(f"run_local needs a BuildResult, got {type(build_result).__name__}")
+    start = time.time() - build_result.time_cost
+    ref = (list(ref_input), {}) if ref_input is not None else reference
+    status, value = jobs.run_job(build_result.filename, build_result.arg_info, number, repeat,
+                                 min_repeat_ms, enable_cpu_cache_flush, ref, None)
+    if cooldown_interval:
+        time.sleep(cooldown_interval)
+    if status != "ok":
+        return _error_result(MeasureErrorNo.WRONG_ANSWER, value, start)
+    now = time.time()
+    return MeasureResult(tuple(value), int(MeasureErrorNo.NO_ERROR), now - start, now)
 
 
 def _reference(task):

@@ -44,7 +44,10 @@ class GridSearchTuner(IndexBaseTuner):
 
 
 class RandomTuner(IndexBaseTuner):
-    """Visit configs in a random order, each at most once."""
+    """Visit configs in a random order, each at most once.
+
+    ``visited`` holds the config indices (in the whole space, as in 0.8) measured so far.
+    """
 
     def __init__(self, task, range_idx=None):
         super().__init__(task, range_idx)
@@ -53,15 +56,16 @@ class RandomTuner(IndexBaseTuner):
 
     def next_batch(self, batch_size):
         ret = []
+        lo = self.index_offset
         while len(ret) < batch_size and self.has_next():
             if self.range_length <= 1 << 20 and len(self.visited) > self.range_length // 2:
-                rest = [i for i in range(self.range_length) if i not in self.visited]
+                rest = [i for i in range(lo, lo + self.range_length) if i not in self.visited]
                 idx = int(self.rng.choice(rest))
             else:
-                idx = int(self.rng.integers(self.range_length))
+                idx = lo + int(self.rng.integers(self.range_length))
                 while idx in self.visited:
-                    idx = int(self.rng.integers(self.range_length))
+                    idx = lo + int(self.rng.integers(self.range_length))
             self.visited.add(idx)
             self.counter += 1
-            ret.append(self.task.config_space.get(self.index_offset + idx))
+            ret.append(self.task.config_space.get(idx))
         return ret

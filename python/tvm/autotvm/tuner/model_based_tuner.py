@@ -206,6 +206,8 @@ class ModelBasedTuner(Tuner):
                 flops = 0.0
             self.xs.append(inp.config.index)
             self.ys.append(flops)
+            # as 0.8: also mark it visited, so replaying records resumes a tuning run
+            self.visited.add(inp.config.index)
         if len(self.xs) >= self.plan_size * (self.train_ct + 1) and self.flops_max > 1e-6:
             self.cost_model.fit(self.xs, self.ys, self.plan_size)
             if self.diversity_filter_ratio:
@@ -227,18 +229,19 @@ class ModelBasedTuner(Tuner):
         return len(self.visited) < self.space_len
 
     def load_history(self, data_set, min_seed_records=500):
-        """Seed the model with earlier records of the same task (same workload)."""
-        xs, ys = [], []
-        for inp, res in data_set:
-            if inp.task.workload != self.task.workload:
-                continue
-            if res.error_no == 0 and inp.task.flop is not None:
-                xs.append(inp.config.index)
-                ys.append((self.task.flop or 1.0) / np.mean(res.costs))
-        if len(xs) >= max(min_seed_records, 1):
-            self.cost_model.fit(xs, ys, self.plan_size)
-            self.trials = self.model_optimizer.find_maximums(self.cost_model, self.plan_size, self.visited)
+        """Transfer learning from earlier records (0.8): a base model is fitted
+        on them (``cost_model.spawn_base_model().fit_log``); with at least
+        ``min_seed_records`` usable records it picks the first trials and
+        becomes ``cost_model``'s base model, otherwise nothing changes."""
+        if not hasattr(self.cost_model, "fit_log"):
+            return
+        base_model = self.cost_model.spawn_base_model()
+        if not base_model.fit_log(data_set, self.plan_size, min_seed_records):
+            return
+        if not self.trials:
+            self.trials = self.model_optimizer.find_maximums(base_model, self.plan_size, self.visited)
             self.trial_pt = 0
+        self.cost_model.load_basemodel(base_model)
 
 
 def submodular_pick(scores, knobs, n_pick, knob_weight=1.0):

@@ -23,9 +23,20 @@ class XGBoostCostModel(CostModel):
         ``"rank"`` (pairwise ranking) or ``"reg"`` (squared error).
     num_threads : int, optional
     log_interval : int
+    upper_model : XGBoostCostModel, optional
+        The model this one is the base model of (it shares its feature cache).
+
+    Notes
+    -----
+    Transfer learning as 0.8: :meth:`fit_log` trains a model on earlier
+    records of the task; :meth:`load_basemodel` makes it ``base_model`` of
+    this one, whose :meth:`fit` then learns the residual of the base model's
+    margin (scaled by ``2 ** (-n / 64)`` for ``n`` training samples, and
+    dropped when that falls below 0.05) and whose :meth:`predict` adds it back.
     """
 
-    def __init__(self, task, feature_type, loss_type, num_threads=None, log_interval=25):
+    def __init__(self, task, feature_type, loss_type, num_threads=None, log_interval=25,
+                 upper_model=None):
         import xgboost  # pylint: disable=import-outside-toplevel,unused-import
 
         if feature_type not in ("itervar", "knob"):
@@ -39,8 +50,11 @@ class XGBoostCostModel(CostModel):
         self.num_threads = num_threads
         self.log_interval = log_interval
         self.bst = None
-        self.feature_cache = {}
-        self._dim = None
+        self.upper_model = upper_model
+        self.feature_cache = upper_model.feature_cache if upper_model is not None else {}
+        self._dim = upper_model._dim if upper_model is not None else None
+        self.base_model = None
+        self._sample_size = 0
         self.params = {
             "max_depth": 3,
             "gamma": 0.0001,
@@ -78,6 +92,16 @@ class XGBoostCostModel(CostModel):
                 out[i, : len(fea)] = fea[:dim]
         return out, valid
 
+    def _base_model_discount(self):
+        return 1.0 / (2 ** (self._sample_size / 64.0))
+
+    def _base_margin(self, xs):
+        """The base model's scaled margins for ``xs`` (None without a base model)."""
+        if self.base_model is None:
+            return None
+        return self._base_model_discount() * np.asarray(
+            self.base_model.predict(xs, output_margin=True), dtype=np.float64)
+
     def fit(self, xs, ys, plan_size):
         import xgboost as xgb  # pylint: disable=import-outside-toplevel
 
@@ -85,8 +109,15 @@ class XGBoostCostModel(CostModel):
         y_train = np.asarray(ys, dtype=np.float64)
         y_max = np.max(y_train) if len(y_train) else 0
         y_train = y_train / max(y_max, 1e-8)
+        self._sample_size = len(y_train)
+        if self.base_model is not None and self._base_model_discount() < 0.05:
+            self.base_model.upper_model = None  # enough own samples: drop the base model
+            self.base_model = None
+        margin = self._base_margin(xs)
         x_train, y_train = x_train[valid], y_train[valid]
         dtrain = xgb.DMatrix(x_train, y_train)
+        if margin is not None:
+            dtrain.set_base_margin(margin[valid])
         if self.loss_type == "rank":
             dtrain.set_group([len(y_train)])
         self.bst = xgb.train(self.params, dtrain, num_boost_round=200)
@@ -101,13 +132,58 @@ class XGBoostCostModel(CostModel):
         feas, valid = self._features(xs)
         if self.bst is None:
             return np.zeros(len(xs))
-        preds = self.bst.predict(xgb.DMatrix(feas), output_margin=output_margin)
+        dtest = xgb.DMatrix(feas)
+        margin = self._base_margin(xs)
+        if margin is not None:
+            dtest.set_base_margin(margin)
+        preds = self.bst.predict(dtest, output_margin=output_margin)
         preds = np.asarray(preds, dtype=np.float64)
         preds[~valid] = -1e9  # configs that fail to instantiate
         return preds
 
+    def fit_log(self, records, plan_size, min_seed_records=500):
+        """Train on earlier ``(MeasureInput, MeasureResult)`` records.
+
+        Only records of a task of the same name and with a config of this
+        task's space are used (the features are those of this task's space).
+        Returns False, leaving the model untrained, when fewer than
+        ``min_seed_records`` remain; True after training.
+        """
+        import xgboost as xgb  # pylint: disable=import-outside-toplevel
+
+        xs, ys = [], []
+        for inp, res in records:
+            if inp.task.name != self.task.name:
+                continue
+            index = inp.config.index
+            if index is None or not 0 <= index < len(self.space):
+                continue
+            if res.error_no == 0:
+                flop = inp.task.flop or self.task.flop or 1.0
+                ys.append(flop / np.mean([float(c) for c in res.costs]))
+            else:
+                ys.append(0.0)
+            xs.append(index)
+        logger.debug("XGB load %d entries from history", len(xs))
+        if len(xs) < min_seed_records or not xs:
+            return False
+        x_train, valid = self._features(xs)
+        y_train = np.asarray(ys, dtype=np.float64)
+        y_train = y_train / max(np.max(y_train), 1e-8)
+        x_train, y_train = x_train[valid], y_train[valid]
+        if len(y_train) == 0:
+            return False
+        dtrain = xgb.DMatrix(x_train, y_train)
+        if self.loss_type == "rank":
+            dtrain.set_group([len(y_train)])
+        self.bst = xgb.train(self.params, dtrain, num_boost_round=400)
+        return True
+
     def load_basemodel(self, base_model):
-        self.bst = base_model.bst
+        """Use ``base_model`` (trained by :meth:`fit_log`) as the prior of this model."""
+        self.base_model = base_model
+        base_model.upper_model = self
 
     def spawn_base_model(self):
-        return XGBoostCostModel(self.task, self.feature_type, self.loss_type, self.num_threads)
+        return XGBoostCostModel(self.task, self.feature_type, self.loss_type, self.num_threads,
+                                self.log_interval, self)
