@@ -2,7 +2,7 @@
 TensorIR-based templates.
 
 ``testing/matmul`` is a tiled matrix product with a two-way split of each
-spatial loop; ``get_sample_task`` / ``get_sample_records`` give a task and
+spatial loop (``testing/bad_matmul`` the same, wrong on a ``bad_device`` target); ``get_sample_task`` / ``get_sample_records`` give a task and
 records of it; ``DummyRunner`` returns random costs without running anything
 (for tests of tuners and records).
 """
@@ -46,6 +46,28 @@ def matmul(N, L, M, dtype):  # pylint: disable=invalid-name
     yo, yi = cfg["tile_y"].apply(sch, y)
     xo, xi = cfg["tile_x"].apply(sch, x)
     sch.reorder(yo, xo, kk, yi, xi)
+    return sch, [a, b, c]
+
+
+@autotvm.template("testing/bad_matmul")
+def bad_matmul(N, L, M, dtype):  # pylint: disable=invalid-name
+    """``testing/matmul``, except on a target with the key ``bad_device``, where the
+    reduction skips its last element: a template whose results are wrong there
+    (0.8's helper for correctness checks of the runners)."""
+    target = tvm.target.Target.current(allow_none=True)
+    if target is None or "bad_device" not in target.keys:
+        return matmul(N, L, M, dtype)
+    a = te.placeholder((N, L), name="A", dtype=dtype)
+    b = te.placeholder((L, M), name="B", dtype=dtype)
+    k = te.reduce_axis((0, L - 1), name="k")
+    c = te.compute((N, M), lambda i, j: te.sum(a[i, k] * b[k, j], axis=k), name="C")
+    sch = tvm.s_tir.Schedule(te.create_prim_func([a, b, c]))
+    y, x, _ = sch.get_loops(sch.get_sblock("C"))
+    cfg = autotvm.get_config()
+    cfg.define_split("tile_y", N, num_outputs=2)
+    cfg.define_split("tile_x", M, num_outputs=2)
+    cfg["tile_y"].apply(sch, y)
+    cfg["tile_x"].apply(sch, x)
     return sch, [a, b, c]
 
 

@@ -139,3 +139,24 @@ def test_xgboost_transfer_learning_predicts_the_history_ranking():
     tuner2 = autotvm.tuner.XGBTuner(task, plan_size=8, feature_type="knob")
     tuner2.load_history(history, min_seed_records=n + 1)
     assert tuner2.cost_model.base_model is None and not tuner2.trials
+
+
+def test_bad_matmul_is_wrong_only_on_a_bad_device():
+    """tvm.testing.autotvm.bad_matmul (0.8): the matmul on llvm, one reduction
+    element short on a target whose keys hold "bad_device"."""
+    import tvm.testing.autotvm  # noqa: F401  (registers the templates)
+    from tvm import autotvm
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(size=(8, 6)).astype("float32")
+    b = rng.uniform(size=(6, 4)).astype("float32")
+    for target, want in (("llvm", a @ b), ("llvm -keys=bad_device,cpu", a[:, :5] @ b[:5])):
+        target = tvm.target.Target(target)
+        task = autotvm.task.create("testing/bad_matmul", args=(8, 6, 4, "float32"), target=target)
+        with target:
+            sch, args = task.instantiate(task.config_space.get(0))
+        lib = tvm.build(sch.mod, target="llvm")
+        out = tvm.runtime.tensor(np.zeros((8, 4), "float32"))
+        lib(tvm.runtime.tensor(a), tvm.runtime.tensor(b), out)
+        np.testing.assert_allclose(out.numpy(), want, rtol=1e-5)
+        assert len(args) == 3
