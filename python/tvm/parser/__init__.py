@@ -52,4 +52,36 @@ def fromtext(source, source_name="from_string"):
     return parse(source, source_name)
 
 
-__all__ = ["parse", "parse_expr", "fromtext", "ParseError"]
+def SpanCheck():  # pylint: disable=invalid-name
+    """A debugging pass reporting expressions without span information (0.8's
+    ``tvm.parser.SpanCheck``): it leaves the module as it is and logs, per
+    function, how many calls, variables and constants have no ``span``.
+
+    Returns
+    -------
+    tvm.transform.Pass
+    """
+    import logging  # pylint: disable=import-outside-toplevel
+
+    from tvm.relay.expr import Call, Constant, Var  # pylint: disable=import-outside-toplevel
+    from tvm.relay.function import Function  # pylint: disable=import-outside-toplevel
+    from tvm.relay.transform._utils import post_order  # pylint: disable=import-outside-toplevel
+    from tvm.relay.transform.pass_infra import Pass, PassInfo  # pylint: disable=import-outside-toplevel
+
+    logger = logging.getLogger("tvm.parser")
+
+    def check(mod, _ctx):
+        for gvar, func in mod.functions_items():
+            if not isinstance(func, Function):
+                continue
+            missing = sum(1 for node in post_order(func.body)
+                          if isinstance(node, Call | Var | Constant) and node.span is None)
+            if missing:
+                logger.warning("SpanCheck: %d expressions of @%s have no span",
+                               missing, gvar.name_hint)
+        return mod
+
+    return Pass(PassInfo(0, "SpanCheck", []), check)
+
+
+__all__ = ["parse", "parse_expr", "fromtext", "ParseError", "SpanCheck"]

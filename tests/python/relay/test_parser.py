@@ -185,3 +185,17 @@ def test_scoped_let_and_recursive_let():
     rec = tvm.parser.parse_expr(
         "let %f = fn (%n: int32) -> int32 { if (%n == 0) { 0 } else { %f(%n - 1) + 1 } }; %f")
     assert rec.value.body.false_branch.args[0].op is rec.var  # the let variable inside its value
+
+
+def test_span_check_reports_and_keeps_the_module(caplog):
+    import logging
+
+    from tvm.parser import SpanCheck
+
+    x = relay.var("x", shape=(2,))
+    spanned = relay.Call(relay.op.get("exp"), [x], span=tvm.ir.Span(tvm.ir.SourceName("a"), 1, 1, 1, 4))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.add(spanned, x)))
+    with caplog.at_level(logging.WARNING, logger="tvm.parser"):
+        out = SpanCheck()(mod)
+    assert tvm.ir.structural_equal(out, mod)
+    assert "2 expressions of @main have no span" in caplog.text  # the add and %x
