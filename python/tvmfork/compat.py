@@ -405,6 +405,19 @@ def te_tensor_dtype_as_str():
     tensor_cls._tvmfork_dtype_patched = True
 
 
+def ir_diagnostics():
+    """``tvm.ir.diagnostics`` (0.8's module, removed by the base): see
+    :mod:`tvmfork.ir_diagnostics`."""
+    import tvm.ir  # pylint: disable=import-outside-toplevel
+
+    if "tvm.ir.diagnostics" in sys.modules:
+        return
+    from . import ir_diagnostics as module  # pylint: disable=import-outside-toplevel
+
+    sys.modules["tvm.ir.diagnostics"] = module
+    tvm.ir.diagnostics = module
+
+
 def irmodule_holds_relay():
     """``tvm.IRModule`` holds Relay functions (see :mod:`tvm.relay.module`).
 
@@ -1029,6 +1042,7 @@ PATCHES = (
     convert_keeps_relay,
     make_node_relay_attrs,
     te_tensor_dtype_as_str,
+    ir_diagnostics,
     structural_relay,
     testing_helpers,
     error_names,

@@ -336,3 +336,22 @@ def test_override_instruments_with_none_removes_them():
         assert len(ctx.instruments) == 1
         ctx.override_instruments(None)
         assert len(ctx.instruments) == 0
+
+
+def test_type_errors_reach_an_overridden_diagnostic_renderer():
+    """0.8's tvm.ir.diagnostics: a renderer set with override_renderer sees the type
+    error (as an error diagnostic) before InferType raises it."""
+    from tvm import relay
+    from tvm.ir import diagnostics
+
+    seen = []
+    diagnostics.override_renderer(lambda ctx: seen.extend(d.message for d in ctx.diagnostics))
+    try:
+        x = relay.var("x", shape=(2, 3))
+        bad = relay.Function([x], relay.add(x, relay.var("y", shape=(4,))))
+        with pytest.raises(tvm.error.DiagnosticError):
+            relay.transform.InferType()(tvm.IRModule.from_expr(bad))
+    finally:
+        diagnostics.override_renderer(None)
+    assert len(seen) == 1 and "add" in seen[0]
+    assert diagnostics.get_renderer().render_func is None

@@ -635,8 +635,12 @@ def _infer_module(mod, ctx=None):  # pylint: disable=unused-argument
                 inferencer.infer_global(gvar.name_hint)
             except RelayTypeError as err:
                 if len(mod) > 1 and f"@{gvar.name_hint}" not in str(err):
-                    raise RelayTypeError(f"in @{gvar.name_hint}: {err}") from None
-                raise
+                    err = RelayTypeError(f"in @{gvar.name_hint}: {err}")
+                # 0.8 reported type errors through the diagnostic renderer first
+                from tvm.ir import diagnostics  # pylint: disable=import-outside-toplevel
+
+                diagnostics.render_error(err, mod)
+                raise err from None
     inferencer.annotate()
     return mod.copy()
 
