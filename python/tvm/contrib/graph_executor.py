@@ -159,16 +159,16 @@ class GraphModule:
         key : int, str or dict, optional
             The input's name or index; a dict of name to value sets all of them.
         value : numpy.ndarray or tvm.runtime.Tensor, optional
-            Its value. Its shape must match the input's; a NumPy value of
-            another dtype is converted to the input's dtype (as 0.8 did), a
-            runtime tensor must have the input's dtype.
+            Its value. Its shape must match the input's; a value of another
+            dtype (NumPy array or CPU runtime tensor) is converted to the
+            input's dtype, as 0.8 accepted it.
         params : dict of str to numpy.ndarray or tvm.runtime.Tensor
             More inputs by name, e.g. the parameters returned by ``relay.build``.
 
         Raises
         ------
         ValueError
-            The value's shape or dtype differs from the input's (both are named).
+            The value's shape differs from the input's (both are named).
         KeyError
             No input has that name.
         """
@@ -204,11 +204,23 @@ class GraphModule:
         return current if current.device.device_type >= _RPC_SESS_MASK else None
 
     def _in_input_dtype(self, key, value):
-        """A NumPy value of another dtype converted to the input's dtype, as 0.8's
-        ``set_input`` did (it copied into the input tensor); runtime tensors are
-        passed as they are (their dtype must match)."""
-        if isinstance(value, Tensor) or value is None:
+        """A value of another dtype converted to the input's dtype: 0.8's
+        ``set_input`` copied any value into the input tensor (a runtime tensor of
+        another dtype but the same element size was copied bit for bit, which
+        scrambled its values; here the values are converted). Runtime tensors of
+        the input's dtype, or not on the CPU, are passed as they are."""
+        if value is None:
             return value
+        if isinstance(value, Tensor):
+            if value.device.device_type != tvm.cpu().device_type:
+                return value
+            try:
+                target = self._get_input(key)
+            except Exception:  # pylint: disable=broad-except
+                return value
+            if str(value.dtype) == str(target.dtype) or tuple(value.shape) != tuple(target.shape):
+                return value  # nothing to convert, or a wrong shape the check names as given
+            value = value.numpy()
         array = np.asarray(value)
         try:
             dtype = str(self._get_input(key).dtype)
