@@ -194,6 +194,10 @@ EXAMPLES = {
                                                    True, "NCHW"),
     "annotation.checkpoint": lambda: relay.annotation.checkpoint(v((2, 3))),
     "annotation.stop_fusion": lambda: relay.annotation.stop_fusion(v((2, 3))),
+    # relay.quantize's annotation ops
+    "relay.op.annotation.simulated_quantize": lambda: relay.quantize._ops.simulated_quantize(
+        v((2, 3)), relay.const(0.05), relay.const(-127.0), relay.const(127.0), kind=1),
+    "annotation.cast_hint": lambda: relay.quantize._ops.cast_hint(v((2, 3)), "int8"),
 }
 
 # Ops registered without a compute, on purpose.
