@@ -579,7 +579,10 @@ class TaskScheduler:
             callback.pre_tune(self, idx)
         policy = self.search_policies[idx]
         start = time.time()
-        inputs, results = policy.continue_search_one_round(self.num_measures_per_round, self.measurer)
+        # the last round is cut to the trials left, so a run measures exactly num_measure_trials
+        # (a round may measure fewer when the search finds fewer new candidates)
+        round_size = max(1, min(self.num_measures_per_round, self.tune_option.num_measure_trials - self.ct))
+        inputs, results = policy.continue_search_one_round(round_size, self.measurer)
         self._round_seconds.append(time.time() - start)
         self.task_cts[idx] += 1
         for res in results:

@@ -198,7 +198,8 @@ def test_baselines_already_logged_for_the_same_target_are_not_measured_again(tmp
         [MeasureInput(tasks[0], tasks[0].baseline_state), MeasureInput(other_target, tasks[1].baseline_state),
          MeasureInput(tasks[1], tasks[1].compute_dag.init_state)],
         [MeasureResult([c], 0, None, 0.0, time.time()) for c in (7e-4, 1e-4, 9e-3)])
-    sched, runner, first = _tune_with_baselines(tasks, log, trials=6, costs=[1e-3, 2e-3],
+    # 1 baseline measured + rounds of 2: a budget of 7 ends on a whole round
+    sched, runner, first = _tune_with_baselines(tasks, log, trials=7, costs=[1e-3, 2e-3],
                                                 load_log_file=str(log) if resume else None, record=not resume)
     # task 0's baseline is in the log; task 1's only for another target
     assert [inp.task for inp in runner.ran] == [tasks[1]]
