@@ -84,7 +84,7 @@ def _conv_transpose(node, graph):
     shape = graph.static_shape(data, node, "X")
     wshape = graph.static_shape(weight, node, "W")
     nd = len(shape) - 2
-    if nd not in (1, 2):
+    if nd not in (1, 2, 3):
         raise node.unsupported(f"ConvTranspose of a {len(shape)}-d input")
     kernel = tuple(node.attr("kernel_shape", wshape[2:]))
     strides, dilations = _spatial_attrs(node, nd, kernel)
@@ -120,9 +120,10 @@ def _conv_transpose(node, graph):
         kernel, strides, dilations = (1,) + kernel, (1,) + strides, (1,) + dilations
         pads = (0, pads[0], 0, pads[1])
         output_padding = [0] + output_padding
-    out = _nn.conv2d_transpose(data, weight, strides=strides, padding=pads, dilation=dilations,
-                               groups=groups, channels=wshape[1] * groups, kernel_size=kernel,
-                               output_padding=tuple(output_padding))
+    conv_transpose = _nn.conv3d_transpose if nd == 3 else _nn.conv2d_transpose
+    out = conv_transpose(data, weight, strides=strides, padding=pads, dilation=dilations,
+                         groups=groups, channels=wshape[1] * groups, kernel_size=kernel,
+                         output_padding=tuple(output_padding))
     if nd == 1:
         out = _transform.squeeze(out, axis=(2,))
     if bias is not None:

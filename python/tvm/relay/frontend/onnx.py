@@ -239,6 +239,12 @@ def _topological_order(graph, known):
     return ordered
 
 
+class UnknownInputError(ValueError, AssertionError):
+    """``shape=`` names an input the graph does not have. A ``ValueError``, and
+    an ``AssertionError`` too because 0.8's importer asserted here and 0.8-era
+    code (and its tests) catch that."""
+
+
 class GraphProto(GraphInfo):
     """Converts one ONNX ``GraphProto`` into a relay function.
 
@@ -291,7 +297,7 @@ class GraphProto(GraphInfo):
         names = {i.name for i in graph.input}
         unknown = [n for n in self._shape if n not in names]
         if unknown:
-            raise ValueError(
+            raise UnknownInputError(
                 f"shape= names {unknown} which are not inputs of the graph; "
                 f"the inputs are {[i.name for i in graph.input if i.name not in self._nodes]}"
             )

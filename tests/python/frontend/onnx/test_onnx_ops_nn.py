@@ -67,6 +67,12 @@ def test_conv_transpose1d():
           {"w": _rand(3, 5, 4)})
 
 
+def test_conv_transpose3d():
+    check(_node("ConvTranspose", ["x", "w", "b"], strides=[2, 1, 2], pads=[1, 0, 0, 1, 0, 1],
+                output_padding=[1, 0, 0]), {"x": _rand(1, 2, 4, 3, 5)},
+          {"w": _rand(2, 3, 3, 2, 3), "b": _rand(3)})
+
+
 @pytest.mark.parametrize("attrs", [
     {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]},
     {"kernel_shape": [2, 3], "strides": [2, 1]},
