@@ -1010,6 +1010,58 @@ def register_op_attr_relay():
     tvm.ir.register_op_attr = register_op_attr
 
 
+def ir_op_covers_relay_ops():
+    """``tvm.ir.Op`` (and ``tvm.ir.op.Op``) also names the Relay operators, as in
+    0.8 where they were one class: ``isinstance(call.op, tvm.ir.Op)`` is true for
+    a Relay operator (0.8-era passes test that before reading ``call.op.name``),
+    and ``tvm.ir.Op.get(name)`` returns the Relay operator of a Relay name and
+    the base's operator otherwise. The base's ``Op`` class stays registered for
+    its own objects; the name is rebound to a subclass whose metaclass widens
+    ``isinstance``/``issubclass``. Relay's class is looked up only once Relay is
+    imported (before that no Relay operator exists)."""
+    import sys  # pylint: disable=import-outside-toplevel
+
+    import tvm  # pylint: disable=import-outside-toplevel
+    from tvm.ir import op as ir_op  # pylint: disable=import-outside-toplevel
+
+    base = ir_op.Op
+    if getattr(base, "_tvmfork_patched", False):
+        return
+
+    def relay_op_class():
+        module = sys.modules.get("tvm.relay.op.op")
+        return None if module is None else module.Op
+
+    class _OpMeta(type(base)):
+        def __instancecheck__(cls, obj):
+            relay_op = relay_op_class()
+            return type.__instancecheck__(base, obj) or (relay_op is not None and isinstance(obj, relay_op))
+
+        def __subclasscheck__(cls, sub):
+            relay_op = relay_op_class()
+            return type.__subclasscheck__(base, sub) or (relay_op is not None and issubclass(sub, relay_op))
+
+    class Op(base, metaclass=_OpMeta):  # pylint: disable=too-few-public-methods
+        """A base (``tirx.*``, ``relax.*``) or Relay operator (see
+        :func:`tvmfork.compat.ir_op_covers_relay_ops`)."""
+
+        __slots__ = ()
+        _tvmfork_patched = True
+
+        @staticmethod
+        def get(op_name):
+            """The operator named ``op_name``: Relay's if Relay defines it, else the base's."""
+            from tvm.relay.op import op as relay_op  # pylint: disable=import-outside-toplevel
+
+            if op_name in relay_op.list_op_names():
+                return relay_op.get(op_name)
+            return base.get(op_name)
+
+    Op.__module__, Op.__qualname__ = base.__module__, base.__qualname__
+    ir_op.Op = Op
+    tvm.ir.Op = Op
+
+
 def topi_testing_v08():
     """When ``tvm.topi.testing`` is imported, :func:`tvm.topi.testing_v08.install`
     replaces its four references that call ``np.reshape(..., newshape=...)``
@@ -1054,6 +1106,7 @@ PATCHES = (
     pass_info_defaults,
     print_ir_relay,
     register_op_attr_relay,
+    ir_op_covers_relay_ops,
     topi_testing_v08,
     fork_subpackages_as_attributes,
     legacy_lower_build,

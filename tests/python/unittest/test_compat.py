@@ -355,3 +355,21 @@ def test_type_errors_reach_an_overridden_diagnostic_renderer():
         diagnostics.override_renderer(None)
     assert len(seen) == 1 and "add" in seen[0]
     assert diagnostics.get_renderer().render_func is None
+
+
+def test_ir_op_names_relay_and_base_operators():
+    from tvm import relay  # pylint: disable=import-outside-toplevel
+
+    x = relay.var("x", shape=(2, 3))
+    call = relay.nn.relu(x)
+    # a 0.8-era pass tests the class before reading the name
+    assert isinstance(call.op, tvm.ir.Op) and isinstance(call.op, tvm.ir.op.Op)
+    assert call.op.name == "nn.relu"
+    assert not isinstance(x, tvm.ir.Op)
+    assert tvm.ir.Op.get("nn.relu") == call.op
+    base_op = tvm.ir.Op.get("tirx.exp")
+    assert isinstance(base_op, tvm.ir.Op) and base_op.name == "tirx.exp"
+    names = []
+    relay.analysis.post_order_visit(relay.Function([x], call),
+                                    lambda n: names.append(n.name) if isinstance(n, tvm.ir.Op) else None)
+    assert names == ["nn.relu"]
