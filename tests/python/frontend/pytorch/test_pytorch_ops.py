@@ -164,6 +164,15 @@ CASES = [
     ("shape_arithmetic", lambda: Lambda(
         lambda m, x: x.reshape(x.shape[0], x.shape[1] // 2, -1) * (x.size(1) // 3)),
      lambda: [_rand(2, 6, 4)]),
+    ("searchsorted_bucketize", lambda: Lambda(lambda m, s, v: (
+        torch.searchsorted(s, v), torch.searchsorted(s, v, right=True, out_int32=True),
+        torch.searchsorted(s[0], v), torch.bucketize(v, s[1], right=True))),
+     lambda: [torch.sort(_rand(2, 6), dim=1)[0], _rand(2, 3)]),
+    ("nll_loss", lambda: Lambda(lambda m, x, t: (
+        F.nll_loss(x, t), F.nll_loss(x, t, weight=torch.tensor([1.0, 2.0, 3.0]), reduction="sum"),
+        F.nll_loss(x, t, ignore_index=1, reduction="none"),
+        F.nll_loss(x.view(2, 3, 2, 1), t.view(2, 2, 1)))),
+     lambda: [F.log_softmax(_rand(4, 3), 1), torch.tensor([0, 2, 1, 2])]),
 ]
 
 

@@ -187,3 +187,34 @@ def _triangle(ctx, inputs):
     fn = np.triu if ctx.op_name == "aten::triu" else np.tril
     keep = fn(np.ones((rows, cols), dtype=bool), diagonal)
     return _transform.where(to_expr(keep, "bool"), data, _tensor.zeros_like(data))
+
+
+def _searchsorted(sorted_sequence, values, right, out_int32):
+    """``torch.searchsorted``: a 0-d ``values`` is searched as a 1-element vector."""
+    scalar = len(shape_of(values)) == 0
+    if scalar:
+        values = _transform.reshape(values, (1,))
+    out = _algorithm.searchsorted(sorted_sequence, values, right=bool(right),
+                                  dtype="int32" if out_int32 else "int64")
+    return _transform.reshape(out, ()) if scalar else out
+
+
+@register("aten::searchsorted")
+def _searchsorted_op(ctx, inputs):
+    # (sorted_sequence, self, out_int32, right, side, sorter): side="right" means right=True
+    sorted_sequence, values, out_int32, right = inputs[0], inputs[1], inputs[2], inputs[3]
+    side = inputs[4] if len(inputs) > 4 else None
+    if len(inputs) > 5 and inputs[5] is not None:
+        raise ctx.unsupported("a sorter argument")
+    if not is_expr(values):
+        values = to_expr(values, dtype_of(sorted_sequence))
+    return _searchsorted(sorted_sequence, values, right or side == "right", out_int32)
+
+
+@register("aten::bucketize")
+def _bucketize(ctx, inputs):
+    # (self, boundaries, out_int32, right)
+    values, boundaries = inputs[0], inputs[1]
+    if not is_expr(values):
+        values = to_expr(values, dtype_of(boundaries))
+    return _searchsorted(boundaries, values, inputs[3], inputs[2])

@@ -284,7 +284,7 @@ def _upsample_linear(ctx, inputs):
 # -- others --------------------------------------------------------------------------------
 
 @register(*("aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout",
-            "aten::detach", "aten::clone", "aten::contiguous", "aten::lift_fresh_copy",
+            "aten::detach", "aten::detach_", "aten::clone", "aten::contiguous", "aten::lift_fresh_copy",
             "aten::alias", "aten::_assert_tensor_metadata"))
 def _identity(ctx, inputs):
     if ctx.op_name.endswith("dropout") and len(inputs) > 2 and inputs[2] is True:
@@ -343,3 +343,19 @@ def _softplus(ctx, inputs):
                           to_expr(beta, dtype))
     return _transform.where(_tensor.greater(scaled, to_expr(threshold, dtype)), data, soft)
 
+
+
+_NLL_REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
+
+
+@register("aten::nll_loss", "aten::nll_loss_nd", "aten::nll_loss2d")
+def _nll_loss(ctx, inputs):
+    """``nll_loss(input, target, weight, reduction, ignore_index)``; ``input`` is
+    ``(N, C)`` or ``(N, C, d1, ...)``; no ``weight`` weighs every class 1."""
+    predictions, targets, weights = inputs[0], inputs[1], inputs[2]
+    reduction, ignore_index = static_int(inputs[3], "reduction"), static_int(inputs[4], "ignore_index")
+    if reduction not in _NLL_REDUCTIONS:
+        raise ctx.unsupported(f"reduction={reduction}")
+    if weights is None:
+        weights = _tensor.ones((shape_of(predictions)[1],), dtype_of(predictions))
+    return _nn.nll_loss(predictions, targets, weights, _NLL_REDUCTIONS[reduction], ignore_index)
