@@ -19,6 +19,7 @@ Example
     m.run()
     out = m.get_output(0).numpy()
 """
+import logging
 import numbers
 
 import numpy as np
@@ -28,6 +29,8 @@ import tvm
 from tvm.runtime import Tensor
 
 from . import graph_executor_lib
+
+logger = logging.getLogger(__name__)
 
 
 # Device types of tensors in an RPC session are offset by this mask (as in TVM 0.8).
@@ -164,13 +167,16 @@ class GraphModule:
             input's dtype, as 0.8 accepted it.
         params : dict of str to numpy.ndarray or tvm.runtime.Tensor
             More inputs by name, e.g. the parameters returned by ``relay.build``.
+            Names the graph has no input for are skipped, as in 0.8 (scripts
+            pass a whole parameter dict, some of whose entries the build bound
+            as constants); a warning names them.
 
         Raises
         ------
         ValueError
             The value's shape differs from the input's (both are named).
         KeyError
-            No input has that name.
+            No input has the name given as ``key``.
         """
         if isinstance(key, dict):
             if value is not None:
@@ -182,8 +188,16 @@ class GraphModule:
             self._feed(key, value)
         elif value is not None:
             raise ValueError("set_input: a value was given without a key")
+        unknown = [name for name in params if self._get_input_index(name) < 0]
+        if unknown:
+            logger.warning("set_input: skipped %s: the graph has no input of that name (its inputs: %s)",
+                           ", ".join(repr(n) for n in unknown), ", ".join(self._input_names()))
         for name, param in params.items():
-            self._feed(name, param)
+            if name not in unknown:
+                self._feed(name, param)
+
+    def _input_names(self):
+        return list(self.get_input_info()[0])
 
     def _feed(self, key, value):
         tensor = _as_tensor(self._in_input_dtype(key, value), f"set_input({key!r})")
