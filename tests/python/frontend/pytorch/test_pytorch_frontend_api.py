@@ -101,6 +101,40 @@ def test_int64_input_dtype_from_graph_and_override():
     assert mod["main"].params[0].type_annotation.dtype == "int64"
 
 
+class CellWithStates(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+
+    def forward(self, x, states: tuple[torch.Tensor, torch.Tensor]):
+        h, c = states
+        c = torch.sigmoid(self.fc(x) + h) * c
+        return torch.tanh(c) * 2, c
+
+
+@pytest.mark.parametrize("script", [False, True], ids=["trace", "script"])
+def test_tuple_input_gets_a_tuple_type(script):
+    # as in 0.8: a Tuple[Tensor, Tensor] input is one Relay parameter of tuple type,
+    # its input_infos shape a tuple of one shape per element
+    torch.manual_seed(0)
+    model = CellWithStates().eval()
+    x, states = torch.randn(2, 3), (torch.randn(2, 4), torch.randn(2, 4))
+    module = torch.jit.script(model) if script else torch.jit.trace(model, (x, states))
+    mod, params = relay.frontend.from_pytorch(module, [("x", (2, 3)), ("states", ((2, 4), (2, 4)))])
+    ty = mod["main"].params[1].type_annotation
+    assert isinstance(ty, relay.TupleType) and [tuple(f.shape) for f in ty.fields] == [(2, 4), (2, 4)]
+    run = relay.create_executor("debug", mod=mod).evaluate()
+    got = run(x.numpy(), tuple(s.numpy() for s in states), **params)
+    with torch.no_grad():
+        want = model(x, states)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5, atol=1e-5)
+    with pytest.raises(TypeError, match=r"input 'states\[0\]': the shape must be a sequence of ints"):
+        relay.frontend.from_pytorch(module, [("x", (2, 3)), ("states", (2, 4))])
+    with pytest.raises(TypeError, match="tuple of 2: give one shape per element"):
+        relay.frontend.from_pytorch(module, [("x", (2, 3)), ("states", ((2, 4),))])
+
+
 def test_input_infos_errors():
     model, args = _small()
     traced = _traced(model, args)

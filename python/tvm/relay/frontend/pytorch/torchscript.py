@@ -22,7 +22,7 @@ from ... import expr as _expr
 from ... import function as _function
 from ...analysis import free_vars
 from ...module import IRModule
-from ...ty import TensorType
+from ...ty import TensorType, TupleType
 from . import _ops_quantized, _registry
 from ._helpers import is_expr, relay_dtype
 
@@ -84,28 +84,41 @@ class TorchScriptConverter:
                              f"lists {len(input_infos)}")
         variables = []
         for index, (value, info) in enumerate(zip(graph_inputs, input_infos)):
-            name, shape, dtype = _parse_input_info(index, info)
-            ty = value.type()
-            if ty.kind() != "TensorType":
-                raise TypeError(f"input {name!r}: only tensor inputs are supported, the graph "
-                                f"declares {ty}")
-            graph_dtype = ty.scalarType()
-            if graph_dtype is not None:
-                graph_dtype = relay_dtype(graph_dtype)
-            sizes = ty.sizes() if ty.dim() is not None else None
-            if sizes is not None and (len(sizes) != len(shape) or any(
-                    s is not None and s != d for s, d in zip(sizes, shape))):
-                raise ValueError(f"input {name!r}: input_infos gives shape {tuple(shape)}, the "
-                                 f"traced graph has {tuple(sizes)}")
-            if dtype and graph_dtype and dtype != graph_dtype:
-                # 0.8 behaviour: the graph's dtype wins over the one in input_infos
-                logger.warning("input %r: the traced graph says %s, input_infos %s; using %s",
-                               name, graph_dtype, dtype, graph_dtype)
-            dtype = graph_dtype or dtype or self.default_dtype
-            var = _expr.var(name, TensorType(shape, dtype))
-            self.values[value.debugName()] = var
+            name, spec, dtype = _parse_input_info(index, info)
+            var = _expr.var(name, self._input_type(name, spec, dtype, value.type()))
+            self.values[value.debugName()] = _tuple_fields(var, var.type_annotation)
             variables.append(var)
         return variables
+
+    def _input_type(self, name, spec, dtype, ty):
+        """The Relay type of an input from its ``input_infos`` spec and its TorchScript
+        type: a tensor, or (as in 0.8) a tuple of them, nested as the spec is."""
+        if ty.kind() == "OptionalType":
+            return self._input_type(name, spec, dtype, ty.getElementType())
+        if ty.kind() == "TupleType":
+            elements = ty.elements()
+            if not isinstance(spec, list | tuple) or len(spec) != len(elements):
+                raise TypeError(f"input {name!r} is a tuple of {len(elements)}: give one shape per "
+                                f"element, as a tuple, got {spec!r}")
+            return TupleType([self._input_type(f"{name}[{i}]", s, dtype, t)
+                              for i, (s, t) in enumerate(zip(spec, elements))])
+        if ty.kind() != "TensorType":
+            raise TypeError(f"input {name!r}: only tensor inputs and tuples of them are supported, "
+                            f"the graph declares {ty}")
+        shape = _input_shape(name, spec)
+        graph_dtype = ty.scalarType()
+        if graph_dtype is not None:
+            graph_dtype = relay_dtype(graph_dtype)
+        sizes = ty.sizes() if ty.dim() is not None else None
+        if sizes is not None and (len(sizes) != len(shape) or any(
+                s is not None and s != d for s, d in zip(sizes, shape))):
+            raise ValueError(f"input {name!r}: input_infos gives shape {tuple(shape)}, the "
+                             f"traced graph has {tuple(sizes)}")
+        if dtype and graph_dtype and dtype != graph_dtype:
+            # 0.8 behaviour: the graph's dtype wins over the one in input_infos
+            logger.warning("input %r: the traced graph says %s, input_infos %s; using %s",
+                           name, graph_dtype, dtype, graph_dtype)
+        return TensorType(shape, graph_dtype or dtype or self.default_dtype)
 
     def _param(self, tensor, path):
         """The Relay variable of a module tensor (one per distinct tensor)."""
@@ -275,7 +288,8 @@ def _unpack(value, count):
 
 
 def _parse_input_info(index, info):
-    """``(name, shape, dtype or None)`` from ``(name, shape)`` or ``(name, (shape, dtype))``."""
+    """``(name, shape spec, dtype or None)`` from ``(name, shape)`` or
+    ``(name, (shape, dtype))``; a tuple input's spec holds one shape per element."""
     if not isinstance(info, list | tuple) or len(info) != 2 or not isinstance(info[0], str):
         raise TypeError(f"input_infos[{index}] = {info!r}: expected (name, shape) or "
                         "(name, (shape, dtype))")
@@ -284,12 +298,22 @@ def _parse_input_info(index, info):
     if isinstance(spec, list | tuple) and len(spec) == 2 and isinstance(spec[1], str):
         spec, dtype = spec
         dtype = relay_dtype(dtype)
+    return name, spec, dtype
+
+
+def _input_shape(name, spec):
     try:
-        shape = [int(d) for d in spec]
+        return [int(d) for d in spec]
     except (TypeError, ValueError) as err:
         raise TypeError(f"input {name!r}: the shape must be a sequence of ints, got "
                         f"{spec!r}") from err
-    return name, shape, dtype
+
+
+def _tuple_fields(value, ty):
+    """A tuple-typed input as the walker holds tuples: a Python tuple of its fields."""
+    if not isinstance(ty, TupleType):
+        return value
+    return tuple(_tuple_fields(_expr.TupleGetItem(value, i), field) for i, field in enumerate(ty.fields))
 
 
 def flatten_outputs(value):
