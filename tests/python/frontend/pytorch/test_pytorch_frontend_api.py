@@ -278,3 +278,14 @@ def test_exported_dynamic_dimension_takes_the_given_size():
     np.testing.assert_allclose(out[0], (x.relu() * 6).numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="input_infos gives shape"):
         relay.frontend.from_exported_program(program, [("x", (6, 4))])
+
+
+def test_pytorch_utils_version_test():
+    from tvm.relay.frontend.pytorch_utils import is_version_greater_than  # 0.8's module
+
+    major, minor = (int(p) for p in torch.__version__.split(".")[:2])
+    assert is_version_greater_than("1.5.1") is True  # torch 2.x here
+    assert is_version_greater_than(f"{major}.{minor + 1}.0") is False
+    assert is_version_greater_than(f"{major - 1}.99.99") is True
+    with pytest.raises(ValueError, match="not a version number"):
+        is_version_greater_than("latest")
