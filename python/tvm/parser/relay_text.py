@@ -149,7 +149,8 @@ def printed_fields(call):
     fields = dict(call.attrs.items())
     ctor = _constructor(call.op.name)
     if ctor is None:
-        return fields
+        defaults = call.op.get_attr("attrs_defaults") or {}
+        return {k: v for k, v in fields.items() if k not in defaults or defaults[k] != v}
     try:
         params = inspect.signature(ctor).parameters
     except (TypeError, ValueError):
@@ -180,7 +181,12 @@ def make_call(op_name, args, fields):
         if fields:
             raise ParseError(f"operator {op_name} takes no attributes, got {sorted(fields)}")
         return _expr.Call(op, args)
-    merged = _default_fields(op, args, fields) or {}
+    merged = _default_fields(op, args, fields)
+    if merged is None:
+        # an op whose constructor takes other names than its attribute fields
+        # (on_device's device -> device_type) declares its defaults on the op
+        defaults = op.get_attr("attrs_defaults") or {}
+        merged = {k: v for k, v in defaults.items() if k not in fields}
     merged.update(fields)
     return _expr.Call(op, args, Attrs(op.attrs_type_key, merged))
 

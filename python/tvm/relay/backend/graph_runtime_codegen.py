@@ -253,6 +253,10 @@ class GraphRuntimeCodegen(ExprFunctor):
         """
         if isinstance(func, tvm.IRModule) or hasattr(func, "functions_items"):
             func = func["main"]
+        # device annotations (on_device, device_copy, PlanDevices' attributes): CPU ones are
+        # identities, any other device is refused (this fork compiles for the CPU only)
+        from ..transform.plan_devices import check_cpu_only  # pylint: disable=import-outside-toplevel
+        check_cpu_only(func)
         for param in func.params:
             types = _tensor_types(param.checked_type)
             if len(types) != 1:

@@ -4,16 +4,25 @@
 for passes: ``stop_fusion`` is opaque to ``FuseOps`` (no fusion across it),
 ``checkpoint`` marks a value to recompute rather than keep (it matters only to
 automatic differentiation, which the fork does not have; evaluated, it is the
-identity). ``on_device`` places a value on a device: the fork compiles for one
-CPU, so it accepts only the CPU and returns the value.
+identity).
+
+``on_device`` (0.8's ``OnDeviceAttrs``: ``device_type``, ``is_fixed``) says on
+which device a value is stored; ``function_on_device`` records the devices of a
+function's parameters and result as its ``param_device_types`` /
+``result_device_type`` attributes. ``relay.transform.PlanDevices`` turns them
+into a device for every expression plus explicit ``device_copy`` calls. Only
+the device type is kept (as 0.8). The fork compiles for the CPU only: the
+annotations and copies are accepted in any program, ``relay.build`` removes the
+CPU ones and refuses another device.
 """
 from tvm import topi
 
 from ._util import define, make_call
+from . import op as _op
 from .op import OpPattern
 from .type_relations import identity_rel
 
-__all__ = ["checkpoint", "stop_fusion", "on_device"]
+__all__ = ["checkpoint", "stop_fusion", "on_device", "function_on_device"]
 
 
 
@@ -40,16 +49,74 @@ def stop_fusion(data):
     return make_call("annotation.stop_fusion", [data])
 
 
-def on_device(data, device, constrain_result=False, constrain_body=True):  # pylint: disable=unused-argument
-    """Place ``data`` on ``device``: the fork compiles for the CPU only, so only
-    a CPU device is accepted (the annotation is then a no-op)."""
+def _device_type(device):
+    """The DLPack device type (an int) of a ``tvm.device``, a device name
+    (``"cpu"``, ``"cuda"``) or a device type given as an int."""
     import tvm  # pylint: disable=import-outside-toplevel
 
+    if isinstance(device, bool):
+        raise ValueError(f"expecting a Device or device name, but received {device!r}")
+    if isinstance(device, int):
+        return device
     if isinstance(device, str):
         device = tvm.device(device)
-    elif isinstance(device, int):
-        device = tvm.device(device, 0)
-    if int(device.dlpack_device_type()) != 1:
-        raise ValueError(f"relay.annotation.on_device: {device} is not the CPU; this fork "
-                         "compiles for the CPU only")
-    return data
+    if isinstance(device, tvm.runtime.Device):
+        return int(device.dlpack_device_type())
+    raise ValueError(f"expecting a Device or device name, but received a {type(device)}")
+
+
+# 0.8's "on_device": identity on any type (tensors, tuples, functions), opaque to
+# fusion; the OnDeviceAttrs defaults are read by the text parser.
+define("on_device", _checkpoint_rel, OpPattern.OPAQUE,
+       lambda attrs, inputs, out: [topi.identity(t) for t in inputs], 1,
+       "relay.attrs.OnDeviceAttrs")
+_op.get("on_device").set_attr("attrs_defaults", {"is_fixed": False})
+
+
+def on_device(data, device, is_fixed=False):
+    """Annotate ``data`` with the device on which its result is stored
+    (0.8's ``relay.annotation.on_device``).
+
+    Parameters
+    ----------
+    data : tvm.relay.Expr
+        The expression to annotate.
+    device : Union[tvm.runtime.Device, str]
+        The device; only its type is kept.
+    is_fixed : bool
+        If false (the default), ``PlanDevices`` may insert a ``device_copy`` between
+        ``data`` and the context using it; if true, the context is on ``device`` too
+        (``PlanDevices`` writes its own annotations this way).
+
+    Returns
+    -------
+    result : tvm.relay.Expr
+        The ``on_device`` call.
+    """
+    return make_call("on_device", [data], "relay.attrs.OnDeviceAttrs",
+                     device_type=_device_type(device), is_fixed=bool(is_fixed))
+
+
+def function_on_device(function, param_devices, result_device):
+    """``function`` with the devices of its parameters and result recorded as its
+    ``param_device_types`` / ``result_device_type`` attributes (0.8's
+    ``relay.annotation.function_on_device``; only the device types are kept).
+
+    Parameters
+    ----------
+    function : tvm.relay.Function
+    param_devices : list of Union[tvm.runtime.Device, str]
+        One device per parameter.
+    result_device : Union[tvm.runtime.Device, str]
+
+    Returns
+    -------
+    result : tvm.relay.Function
+    """
+    param_types = [_device_type(d) for d in param_devices]
+    if len(param_types) != len(function.params):
+        raise ValueError(f"function_on_device: {len(param_types)} devices for "
+                         f"{len(function.params)} parameters")
+    return function.with_attr({"param_device_types": param_types,
+                               "result_device_type": _device_type(result_device)})
+

@@ -358,6 +358,10 @@ class Interpreter:
         args = [self._value_of(a, frame) for a in call.args]
         op = call.op
         if _is_op(op):
+            if op.name in ("on_device", "device_copy"):
+                # device annotations and copies: the identity on any value (closures,
+                # references, ADTs too); the interpreter runs everything on the CPU
+                return args[0]
             return ops.run_op(op.name, call.attrs, args, call)
         func = self._value_of(op, frame)
         return self._apply(self._as_callable(func, call), args, call)
