@@ -38,11 +38,12 @@ here over the fork's Python IR:
    Functions already marked ``Primitive`` are kept as they are.
 """
 from .. import ty as _ty
-from ..expr import Call, Constant, Let, If, Tuple, TupleGetItem, Var
+from ..adt import Match
+from ..expr import Call, Constant, Let, If, RefCreate, RefRead, RefWrite, Tuple, TupleGetItem, Var
 from ..expr_functor import ExprMutator
 from ..function import Function
 from ..op.op import Op, OpPattern
-from ._utils import TypedFunctionPass, post_order
+from ._utils import TypedFunctionPass, children, post_order
 
 ELEMWISE = OpPattern.ELEMWISE
 BROADCAST = OpPattern.BROADCAST
@@ -89,6 +90,38 @@ def _op_pattern(call):
     return int(pattern)
 
 
+def _graph_children(expr):
+    """Children of ``expr`` for the dataflow graph: those of :func:`children` plus the
+    parts of references and ``match`` (which the rewrite visits too, so each of them
+    needs a node; all are opaque boundaries)."""
+    if isinstance(expr, RefCreate):
+        return (expr.value,)
+    if isinstance(expr, RefRead):
+        return (expr.ref,)
+    if isinstance(expr, RefWrite):
+        return (expr.ref, expr.value)
+    if isinstance(expr, Match):
+        return (expr.data,) + tuple(clause.rhs for clause in expr.clauses)
+    return children(expr)
+
+
+def _graph_order(expr):
+    """Post-DFS order of ``expr`` over :func:`_graph_children` (explicit stack)."""
+    order, done, stack = [], set(), [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_graph_children(node))
+                     if id(child) not in done)
+    return order
+
+
 class IndexedForwardGraph:
     """The dataflow graph of a function body in post-DFS (topological) order."""
 
@@ -98,7 +131,7 @@ class IndexedForwardGraph:
         # Parameters first (unused ones too), then the body in post-DFS order.
         for expr in func.params:
             self._add(expr)
-        exprs = [e for e in post_order(func.body) if not isinstance(e, Op)]
+        exprs = [e for e in _graph_order(func.body) if not isinstance(e, Op)]
         for expr in exprs:
             if id(expr) not in self.nodes:
                 self._add(expr)
@@ -171,6 +204,10 @@ class IndexedForwardGraph:
                 self._link(part, None, OPAQUE)
         elif isinstance(expr, If):
             for part in (expr.cond, expr.true_branch, expr.false_branch):
+                self._link(part, None, OPAQUE)
+        elif isinstance(expr, (RefCreate, RefRead, RefWrite, Match)):
+            # References and pattern matching: their parts leave the dataflow.
+            for part in _graph_children(expr):
                 self._link(part, None, OPAQUE)
         elif isinstance(expr, Function) and not expr.is_primitive:
             # A nested closure: its parameters and result leave the dataflow.
