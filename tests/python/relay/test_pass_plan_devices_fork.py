@@ -144,6 +144,28 @@ def test_local_function_devices_flow_to_its_call():
     _assert_planned(before, expected)
 
 
+def test_cpu_constraint_flows_through_higher_order_functions():
+    # %h's parameter is on the CPU; %h and %k meet in the if, so %k (whose exp keeps its
+    # parameter and result together) is on the CPU too, and so are %apply, %x, %y, the result
+    fn_t = f"fn({T}) -> {T}"
+    body = (f"let %apply = fn (%g: {fn_t}, %v: {T}{{a2}}) {{{{ %g(%v) }}}};\n"
+            f"let %h = fn (%p: {T}{{a1}}) {{{{ {{h}} }}}};\n"
+            f"let %k = fn (%q: {T}{{a1}}) {{{{ exp(%q) }}}};\n"
+            "%1 = if (%c) {{ %h }} else {{ %k }};\n%2 = %apply(%1, %x);\nadd(%2, %y)")
+    params = "%x: {T}, %y: {T}, %c: bool"
+    before = _parse(body.format(a1="", a2="", h="%0 = on_device(%p, device_type=1); negative(%0)"),
+                    params=params)
+    on_cpu = ", param_device_types=[1], result_device_type=1"
+    expected = _parse(body.format(a1=on_cpu, a2=", param_device_types=[1, 1], result_device_type=1",
+                                  h="negative(%p)"),
+                      params=params, attrs="param_device_types=[1, 1, 1], result_device_type=1")
+    _assert_planned(before, expected)
+    x, y = _inputs(2)
+    run = relay.create_executor("debug", mod=_plan(before, "cpu"), target="llvm").evaluate()
+    np.testing.assert_allclose(run(x, y, True).numpy(), y - x, rtol=1e-6)
+    np.testing.assert_allclose(run(x, y, False).numpy(), np.exp(x) + y, rtol=1e-5)
+
+
 def test_copy_is_made_after_the_projection():
     before = _parse(
         "%0 = (%x, %y);\n%1 = on_device(%0, device_type=1);\n%2 = %1.1;\nadd(%2, %z)")
