@@ -33,12 +33,15 @@ def input_infos(args, names=None):
 
 
 def convert(model, args, path, names=None, **kwargs):
-    """``(mod, params, input names)`` through ``"trace"`` (from_pytorch) or ``"export"``."""
+    """``(mod, params, input names)`` through ``"trace"`` or ``"script"`` (from_pytorch),
+    or ``"export"`` / ``"export-core"`` (from_exported_program)."""
     infos, names = input_infos(args, names)
     if path == "trace":
         with torch.no_grad():
             traced = torch.jit.trace(model, tuple(args))
         mod, params = relay.frontend.from_pytorch(traced, infos, **kwargs)
+    elif path == "script":
+        mod, params = relay.frontend.from_pytorch(torch.jit.script(model), infos, **kwargs)
     elif path == "export":
         program = torch.export.export(model, tuple(args))
         mod, params = relay.frontend.from_exported_program(program, infos, **kwargs)

@@ -62,3 +62,30 @@ def test_rnn(nonlinearity):
     torch.manual_seed(10)
     layer = nn.RNN(6, 8, num_layers=2, nonlinearity=nonlinearity, batch_first=True)
     verify(WithState(layer), [torch.randn(2, 4, 6), torch.randn(2, 2, 8)], "trace")
+
+
+class Cells(nn.Module):
+    """nn.LSTMCell, nn.GRUCell and nn.RNNCell stepped twice over a short sequence."""
+
+    def __init__(self, bias):
+        super().__init__()
+        self.lstm = nn.LSTMCell(5, 6, bias=bias)
+        self.gru = nn.GRUCell(6, 7, bias=bias)
+        self.rnn = nn.RNNCell(7, 4, bias=bias, nonlinearity="relu")
+
+    def forward(self, x, h, c):
+        outs = []
+        for t in range(x.shape[0]):
+            h, c = self.lstm(x[t], (h, c))
+            g = self.gru(h)
+            outs.append(self.rnn(g))
+        return torch.stack(outs), h, c
+
+
+@pytest.mark.parametrize("path", ["trace", "script", "export"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_cells(bias, path):
+    # traced: aten::lstm_cell is decomposed into linear layers and unsafe_chunk; scripted and
+    # exported it stays one aten::lstm_cell / gru_cell / rnn_relu_cell
+    torch.manual_seed(11)
+    verify(Cells(bias), [torch.randn(2, 3, 5), torch.randn(3, 6), torch.randn(3, 6)], path)

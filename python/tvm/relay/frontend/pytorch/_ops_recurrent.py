@@ -155,3 +155,38 @@ def _rnn(ctx, inputs):
     out, (h_n,) = _run(ctx, data, batch_first, layers, directions, layer_fn)
     return out, h_n
 
+
+
+# -- single steps (nn.LSTMCell, nn.GRUCell, nn.RNNCell): a one-step sequence ----------------
+
+def _one_step(x):
+    return _transform.expand_dims(x, 0)
+
+
+@register("aten::lstm_cell")
+def _lstm_cell(ctx, inputs):
+    x, hx, w_ih, w_hh = inputs[:4]
+    b_ih, b_hh = (inputs[4], inputs[5]) if len(inputs) > 5 else (None, None)
+    gates = lambda t: None if t is None else _recurrent.gates_from_stacked(t, "ifgo", "lstm")  # noqa: E731
+    _, h, c = _recurrent.lstm(_one_step(x), gates(w_ih), gates(w_hh), gates(b_ih), gates(b_hh),
+                              init_h=hx[0], init_c=hx[1])
+    return h, c
+
+
+@register("aten::gru_cell")
+def _gru_cell(ctx, inputs):
+    x, h0, w_ih, w_hh = inputs[:4]
+    b_ih, b_hh = (inputs[4], inputs[5]) if len(inputs) > 5 else (None, None)
+    gates = lambda t: None if t is None else _recurrent.gates_from_stacked(t, "rzn", "gru")  # noqa: E731
+    _, h = _recurrent.gru(_one_step(x), gates(w_ih), gates(w_hh), gates(b_ih), gates(b_hh),
+                          init_h=h0, linear_before_reset=True)
+    return h
+
+
+@register("aten::rnn_tanh_cell", "aten::rnn_relu_cell")
+def _rnn_cell(ctx, inputs):
+    x, h0, w_ih, w_hh = inputs[:4]
+    b_ih, b_hh = (inputs[4], inputs[5]) if len(inputs) > 5 else (None, None)
+    act = _recurrent.activation("Tanh" if "tanh" in ctx.op_name else "Relu")
+    _, h = _recurrent.rnn(_one_step(x), w_ih, w_hh, b_ih, b_hh, init_h=h0, activation_fn=act)
+    return h

@@ -198,7 +198,7 @@ def _split(data, sizes, axis):
     return [parts[i] for i in range(len(sizes))]
 
 
-@register("aten::split", "aten::split_with_sizes")
+@register("aten::split", "aten::split_with_sizes", "aten::unsafe_split", "aten::unsafe_split_with_sizes")
 def _split_op(ctx, inputs):
     data = inputs[0]
     shape = shape_of(data)
@@ -212,7 +212,7 @@ def _split_op(ctx, inputs):
     return _split(data, sizes, axis)
 
 
-@register("aten::chunk")
+@register("aten::chunk", "aten::unsafe_chunk")
 def _chunk(ctx, inputs):
     data, chunks = inputs[0], static_int(inputs[1])
     shape = shape_of(data)

@@ -37,7 +37,7 @@ WALKER_OPS = frozenset({
     "prim::dtype", "prim::TupleIndex", "prim::unchecked_cast", "prim::If",
     "prim::RaiseException", "prim::Uninitialized", "aten::__is__", "aten::__isnot__",
     "aten::__not__", "aten::len", "aten::warn", "aten::format", "aten::__getitem__",
-    "prim::Loop",
+    "prim::Loop", "aten::append", "aten::__contains__",
 })
 
 #: unrolling a prim::Loop stops here (a guard against loops whose bound is not really static)
@@ -200,6 +200,15 @@ class TorchScriptConverter:
             result = self._convert_loop(node, inputs)
         elif kind == "aten::__getitem__":
             result = [inputs[0][inputs[1]]]
+        elif kind == "aten::append":  # lists are mutable in TorchScript: append in place
+            inputs[0].append(inputs[1])
+            result = [inputs[0]]
+        elif kind == "aten::__contains__":
+            if is_expr(inputs[1]):
+                raise tvm.error.OpNotImplemented(
+                    "aten::__contains__: membership of a value computed by the model is not "
+                    "supported; only values known at conversion time are")
+            result = [inputs[1] in inputs[0]]
         elif kind == "aten::format":
             result = [str(inputs[0]).format(*inputs[1:])]
         else:
