@@ -22,6 +22,7 @@ from tvm.s_tir import Schedule, Trace
 from tvm.sym import Analyzer
 from tvm.topi.generic.input_transform import extract_layout_transforms, find_layout_rewrite_blocks
 
+from .loop_state import State
 from .utils import as_target, get_const_tuple
 from .workload_registry import workload_key_to_tensors
 
@@ -83,10 +84,13 @@ def state_to_trace(state):
         return state
     if isinstance(state, Schedule):
         return state.trace
+    if isinstance(state, State):
+        return state.trace
     if isinstance(state, str):
         return state  # JSON text; replayed with Trace.apply_json_to_schedule
     raise TypeError(
-        "a state must be a tvm.s_tir.Trace, a tvm.s_tir.Schedule or the JSON text of a trace, got %s"
+        "a state must be an auto_scheduler.State, a tvm.s_tir.Trace, a tvm.s_tir.Schedule or "
+        "the JSON text of a trace, got %s"
         % type(state).__name__
     )
 
@@ -372,12 +376,16 @@ class ComputeDAG:
 
     # -- states --------------------------------------------------------------
     def get_init_state(self):
-        """The empty state (no schedule steps)."""
-        return Trace([], {})
+        """The initial :class:`~tvm.auto_scheduler.loop_state.State` (no schedule steps).
+
+        0.8's loop-state API (stages, split, compute_at, ...) works on it; its
+        ``trace`` is the TensorIR trace that records store.
+        """
+        return State(self)
 
     @property
     def init_state(self):
-        """The empty state (no schedule steps)."""
+        """The initial state (see :meth:`get_init_state`)."""
         return self.get_init_state()
 
     def apply_steps_from_state(self, state, layout_rewrite=LayoutRewriteOption.NO_REWRITE):
@@ -385,14 +393,17 @@ class ComputeDAG:
 
         Parameters
         ----------
-        state : Union[Trace, Schedule, str]
-            The state (a schedule trace or its JSON text).
+        state : Union[State, Trace, Schedule, str]
+            The state (a loop state, a schedule trace or its JSON text).
         layout_rewrite : int
-            A :class:`LayoutRewriteOption`. With ``REWRITE_FOR_PRE_TRANSFORMED``
-            the weight-transform blocks of the schedule are removed and the
-            function reads each rewritten weight as a parameter in its new
-            layout (see :meth:`layout_transforms`). Otherwise a schedule that
-            rewrites layouts keeps its transform stage inside the function.
+            A :class:`LayoutRewriteOption`. Unless ``NO_REWRITE``, a state
+            without a weight-transform stage gets one (MetaSchedule's
+            ``RewriteLayout``: the layout-free weights are read in the order
+            of the loops). With ``REWRITE_FOR_PRE_TRANSFORMED`` the
+            weight-transform blocks are then removed and the function reads
+            each rewritten weight as a parameter in its new layout (see
+            :meth:`layout_transforms`); ``args`` holds a placeholder of that
+            shape. Otherwise the transform stage stays inside the function.
 
         Returns
         -------
@@ -407,11 +418,30 @@ class ComputeDAG:
             Trace.apply_json_to_schedule(tvm.ir.load_json(trace), sch)
         else:
             trace.apply_to_schedule(sch, remove_postproc=False)
+        if layout_rewrite != LayoutRewriteOption.NO_REWRITE and not self._has_preproc(sch.mod):
+            # A state made by hand (0.8's loop-state API) has no rewrite stage
+            # yet: 0.8 derived the new layout from the loops here, as does
+            # MetaSchedule's RewriteLayout (the postproc the search applies).
+            from tvm.s_tir.meta_schedule.postproc import RewriteLayout  # pylint: disable=import-outside-toplevel
+
+            RewriteLayout().apply(sch)
         if layout_rewrite == LayoutRewriteOption.REWRITE_FOR_PRE_TRANSFORMED and self._has_preproc(sch.mod):
             from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock  # pylint: disable=import-outside-toplevel
 
             sch = Schedule(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(sch.mod))
+            return sch, self._args_of(sch.mod["main"])
         return sch, list(self.tensors)
+
+    def _args_of(self, func):
+        """The io tensors, with a placeholder of the new shape for each weight
+        that the function takes pre-transformed (0.8 returned those too)."""
+        args = []
+        for tensor, param in zip(self.tensors, func.params):
+            shape = get_const_tuple(param.ty.shape)  # a parameter's type is its buffer type
+            if shape != get_const_tuple(tensor.shape) and isinstance(tensor.op, te.PlaceholderOp):
+                tensor = te.placeholder(shape, dtype=tensor.dtype, name=tensor.op.name)
+            args.append(tensor)
+        return args
 
     @staticmethod
     def _has_preproc(mod):
@@ -441,8 +471,16 @@ class ComputeDAG:
         return str(sch.trace)
 
     def infer_bound_from_state(self, state):
-        """Return the state: TensorIR schedules carry their loop bounds already."""
-        return state
+        """A copy of ``state`` with the extents of all iterators known.
+
+        TensorIR schedules carry their loop bounds already, so this is a copy;
+        a trace (or its JSON text, as read from a record) becomes a
+        :class:`~tvm.auto_scheduler.loop_state.State` of this DAG.
+        """
+        if isinstance(state, State):
+            return state.copy()
+        trace = state_to_trace(state)
+        return State(self, trace)
 
     # -- serialisation (worker processes) --------------------------------------
     def __getstate__(self):
