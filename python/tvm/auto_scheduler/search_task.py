@@ -5,11 +5,74 @@ These classes are the fork's own Python objects (upstream's were C++ nodes).
 import logging
 import os
 
+import numpy as np
+
 from .compute_dag import ComputeDAG, LayoutRewriteOption
 from .utils import as_target, cpu_count, target_to_str
 from .workload_registry import make_workload_key, register_workload_tensors, workload_key_to_tensors
 
 logger = logging.getLogger("auto_scheduler")
+
+# Special input buffers of tasks (0.8's API): {workload_key: {input name: tensor}}.
+# The key "default" holds buffers registered before the workload key was known.
+TASK_INPUT_BUFFER_TABLE = {}
+
+
+def _task_input_file(input_name):
+    return "%s.task_input.npy" % input_name
+
+
+def register_task_input_buffer(workload_key, input_name, input_data, overwrite=False, save_to_file=False):
+    """Register the data of a special input of a task (an index buffer, say).
+
+    Parameters
+    ----------
+    workload_key : str
+    input_name : str
+        The name of the placeholder the data is for.
+    input_data : Union[tvm.runtime.Tensor, numpy.ndarray]
+    overwrite : bool
+        Replace data already registered under this name (otherwise that raises).
+    save_to_file : bool
+        Also save it as ``<input_name>.task_input.npy`` in the working directory,
+        where a later :func:`get_task_input_buffer` finds it (to resume tuning).
+
+    Returns
+    -------
+    The registered data.
+    """
+    table = TASK_INPUT_BUFFER_TABLE.setdefault(workload_key, {})
+    if input_name in table and not overwrite:
+        raise RuntimeError(
+            "Tensor %s exists in TASK_INPUT_BUFFER_TABLE, set overwrite to True to replace it" % input_name
+        )
+    table[input_name] = input_data
+    if save_to_file:
+        data = input_data.numpy() if hasattr(input_data, "numpy") else np.asarray(input_data)
+        np.save(_task_input_file(input_name), data)
+    return input_data
+
+
+def get_task_input_buffer(workload_key, input_name):
+    """The data registered for a special input (or saved to a file, or under "default").
+
+    Raises
+    ------
+    ValueError
+        When no data is registered under that name.
+    """
+    table = TASK_INPUT_BUFFER_TABLE.setdefault(workload_key, {})
+    if input_name not in table and os.path.isfile(_task_input_file(input_name)):
+        import tvm  # pylint: disable=import-outside-toplevel
+
+        table[input_name] = tvm.runtime.tensor(np.load(_task_input_file(input_name)))
+    if input_name in table:
+        return table[input_name]
+    default = TASK_INPUT_BUFFER_TABLE.get("default", {})
+    if input_name in default:
+        return default[input_name]
+    raise ValueError("%s not found in TASK_INPUT_BUFFER_TABLE, register it with "
+                     "register_task_input_buffer" % input_name)
 
 
 class HardwareParams:
@@ -116,9 +179,15 @@ class SearchTask:
     hardware_params : Optional[HardwareParams]
     layout_rewrite_option : Optional[int]
         A :class:`LayoutRewriteOption`; by default the target's default.
-    task_inputs, task_inputs_overwrite, task_inputs_save_to_file, desc
-        Upstream arguments; ``desc`` is kept, special task inputs are not
-        supported (passing some raises).
+    task_inputs : Optional[Dict[str, Tensor]]
+        Data of special inputs by placeholder name, registered with
+        :func:`register_task_input_buffer` (``task_input_names`` lists them).
+        The fork's measurement does not feed them to the candidates yet, so
+        :meth:`tune` refuses a task that has some (random data for an index
+        input would read out of bounds).
+    task_inputs_overwrite, task_inputs_save_to_file : bool
+        Passed to :func:`register_task_input_buffer`.
+    desc : str
     baseline_state : Optional[Union[tvm.s_tir.Trace, str]]
         Fork addition: the TOPI schedule's state of this DAG (a schedule trace
         over ``compute_dag``, or its JSON text), or None when the task has no
@@ -138,9 +207,6 @@ class SearchTask:
                  hardware_params=None, layout_rewrite_option=None, task_inputs=None,
                  task_inputs_overwrite=False, task_inputs_save_to_file=False, desc="", baseline_state=None,
                  variant_group=None):
-        del task_inputs_overwrite, task_inputs_save_to_file
-        if task_inputs:
-            raise ValueError("SearchTask: task_inputs (special buffers) are not supported by this fork")
         if target is None:
             raise ValueError("SearchTask: a target is required")
         if func is not None:
@@ -167,6 +233,9 @@ class SearchTask:
         self.layout_rewrite_option = int(layout_rewrite_option)
         self.desc = desc
         self.task_input_names = []
+        for name, data in (task_inputs or {}).items():
+            register_task_input_buffer(workload_key, name, data, task_inputs_overwrite, task_inputs_save_to_file)
+            self.task_input_names.append(name)
         self.baseline_state = baseline_state
         self.variant_group = variant_group
 
@@ -210,6 +279,10 @@ class SearchTask:
 
         if not isinstance(tuning_options, TuningOptions):
             raise TypeError("tune: expected TuningOptions, got %s" % type(tuning_options).__name__)
+        if self.task_input_names:
+            raise NotImplementedError(
+                "tune: the task has special inputs %s, which the fork's measurement does not feed to "
+                "the candidates yet" % self.task_input_names)
         if search_policy is None:
             search_policy = SketchPolicy(self, XGBModel(adaptive_training=adaptive_training))
         measurer = ProgramMeasurer(tuning_options.builder, tuning_options.runner, tuning_options.measure_callbacks,
@@ -268,6 +341,7 @@ class SearchTask:
             "hardware_params": self.hardware_params,
             "layout_rewrite_option": self.layout_rewrite_option,
             "desc": self.desc,
+            "task_input_names": list(self.task_input_names),
             "registry_entry": entry,
             # as in measure records: tvm.ir.save_json of the trace
             "baseline_state": state_to_json(self.baseline_state) if self.baseline_state is not None else None,
@@ -286,7 +360,7 @@ class SearchTask:
         self.hardware_params = state["hardware_params"]
         self.layout_rewrite_option = state["layout_rewrite_option"]
         self.desc = state["desc"]
-        self.task_input_names = []
+        self.task_input_names = list(state.get("task_input_names", []))
         self.baseline_state = state.get("baseline_state")
         self.variant_group = state.get("variant_group")
 
