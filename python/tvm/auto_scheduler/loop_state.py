@@ -31,6 +31,7 @@ How the 0.8 view maps onto TensorIR
   step that used a loop of the dropped attachment raises an error naming it.
 """
 import copy as _copy
+import logging
 
 import tvm
 from tvm import te
@@ -38,6 +39,8 @@ from tvm.s_tir import Schedule, Trace
 from tvm.s_tir.schedule.schedule import ScheduleError
 from tvm.s_tir.stmt import SBlockRealize
 from tvm.tirx.analysis import undefined_vars
+
+logger = logging.getLogger("auto_scheduler")
 
 
 class _Range:
@@ -475,6 +478,13 @@ class State:
                 block = self._block(rec)
                 loop_node = sch.get(self._find_loop(rec, args["iterator"]))
                 axis = self._buffer_axis(rec, loop_node)
+                if axis is None:
+                    # TE aligned only the output axes of a stage and ignored any
+                    # other iterator (a reduction one): 0.8 recorded a no-op
+                    logger.warning(
+                        "storage_align: the iterator '%s' of stage '%s' indexes no dimension of "
+                        "its buffer; ignored, as TVM 0.8 did", loop_node.loop_var.name, rec.op.name)
+                    return None
                 sch.storage_align(block, 0, axis, int(args["factor"]), int(args["offset"]))
                 return None
             if kind == "CA":
@@ -536,19 +546,15 @@ class State:
         return [length]
 
     def _buffer_axis(self, rec, loop_node):
+        """The dimension of the stage's output buffer that ``loop_node`` indexes, or None."""
         block = self._sch.get(self._block(rec))
-        buf_name = _region_name(block.writes[0])
         region = block.writes[0].region
         for ivar, value in zip(block.iter_vars, self._bindings(rec)):
             if _uses_var(value, loop_node.loop_var):
                 for axis, rng in enumerate(region):
                     if _uses_var(rng.min, ivar.var):
                         return axis
-        raise ValueError(
-            "storage_align: the iterator '%s' of stage '%s' indexes no dimension of its "
-            "buffer '%s' (a reduction iterator has no TensorIR storage_align equivalent)"
-            % (loop_node.loop_var.name, rec.op.name, buf_name)
-        )
+        return None
 
     def _cache_read(self, rec, scope, readers):
         sch = self._sch
