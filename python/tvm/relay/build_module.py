@@ -385,11 +385,9 @@ def create_executor(kind="debug", mod=None, device=None, target="llvm", params=N
 
     ``kind`` is ``"debug"`` (the NumPy reference interpreter of
     ``relay.reference``, which uses no TOPI kernel; ``FoldConstant`` uses it
-    too), ``"graph"`` (``relay.build`` + the graph executor) or ``"vm"``.
-    The fork has no Relay virtual machine: ``"vm"`` compiles and runs a
-    program on the graph executor when it can, and runs what only 0.8's VM
-    could (dynamic shapes, control flow, closures, global calls) on the
-    reference interpreter, so 0.8 code that asks for the VM gets its results.
+    too), ``"graph"`` (``relay.build`` + the graph executor) or ``"vm"``
+    (``relay.vm.compile`` + the Relay virtual machine, which also runs control
+    flow, closures, ADTs, references and dynamic shapes).
     """
     if mod is None:
         mod = IRModule()
@@ -409,41 +407,12 @@ def create_executor(kind="debug", mod=None, device=None, target="llvm", params=N
     raise ValueError(f"unknown executor kind {kind!r}; use 'debug', 'graph' or 'vm'")
 
 
-class _VMStandIn(GraphExecutor):
-    """``create_executor("vm")``: the graph executor, or the reference interpreter
-    for what the graph executor cannot run (see :func:`create_executor`)."""
+def _VMStandIn(mod, device, target):  # pylint: disable=invalid-name
+    """``create_executor("vm")``: the Relay VM's executor (:class:`~tvm.relay.backend.vm.VMExecutor`).
 
-    def evaluate(self, expr=None, binds=None):
-        from .backend import interpreter  # pylint: disable=import-outside-toplevel
-        from .backend.graph_runtime_codegen import GraphExecutorUnsupported  # pylint: disable=import-outside-toplevel
+    The name is kept from when the fork had no VM and stood in for it with the
+    graph executor and the interpreter.
+    """
+    from .backend.vm import VMExecutor  # pylint: disable=import-outside-toplevel
 
-        debug = interpreter.create_executor("debug", mod=self.mod, device=self.device,
-                                            target=self.target)
-        if _needs_interpreter(self.mod, expr):
-            return debug.evaluate(expr, binds)
-        try:
-            return super().evaluate(expr, binds)
-        except GraphExecutorUnsupported as err:
-            logger.info("create_executor('vm'): %s; running on the reference interpreter", err)
-            return debug.evaluate(expr, binds)
-
-
-_INTERPRETER_ONLY = ("fRefCreate", "fRefRead", "fRefWrite", "fConstructor", "fMatch")
-
-
-def _needs_interpreter(mod, expr):
-    """Whether the program uses algebraic data types or references, which only
-    the reference interpreter runs (the graph executor is first-order)."""
-    from .analysis import Feature, detect_feature  # pylint: disable=import-outside-toplevel
-
-    if mod is not None and len(getattr(mod, "type_definitions", {}) or {}) > 0:
-        return True
-    if expr is None or isinstance(expr, GlobalVar):
-        programs = [mod] if mod is not None else []
-    else:
-        programs = [expr]
-    for program in programs:
-        features = detect_feature(program)
-        if any(getattr(Feature, name) in features for name in _INTERPRETER_ONLY):
-            return True
-    return False
+    return VMExecutor(mod, device, target)
