@@ -695,6 +695,29 @@ def _conv2d_grad(orig, grad):
     return [ddata, _tr.cast_like(dweight, weight)]
 
 
+def _batch_mean_adjoint(orig, grad):
+    """The output adjoint divided by the batch size (the cross entropies average over it)."""
+    data = orig.args[0]
+    return _t.divide(grad, _scalar(_shape(data)[0], data))
+
+
+@register_gradient("nn.cross_entropy")
+def _cross_entropy_grad(orig, grad):
+    """loss = -sum(log(x) * y) / batch."""
+    x, y = orig.args
+    grad = _batch_mean_adjoint(orig, grad)
+    return [_t.divide(_t.multiply(_t.negative(grad), y), x),
+            _t.multiply(_t.negative(grad), _t.log(x))]
+
+
+@register_gradient("nn.cross_entropy_with_logits")
+def _cross_entropy_with_logits_grad(orig, grad):
+    """loss = -sum(x * y) / batch."""
+    x, y = orig.args
+    grad = _batch_mean_adjoint(orig, grad)
+    return [_t.multiply(_t.negative(grad), y), _t.multiply(_t.negative(grad), x)]
+
+
 @register_gradient("nn.nll_loss")
 def _nll_loss_grad(orig, grad):
     """loss_i = -w[t_i] p[i, t_i] (0 when t_i is ignore_index); summed, averaged by

@@ -25,8 +25,8 @@ original layout and its current layout, and
   layout; another operand is brought to it (a lower-rank one is expanded with
   ``expand_dims`` first; operands whose dimensions are all 1 broadcast as
   they are);
-* pools with a ``layout`` attribute work in the new layout when it only
-  packs non-spatial axes (``NCHW16c``), with their ``layout`` rewritten;
+* pools and ``nn.upsampling``/``nn.upsampling3d`` work in the new layout when
+  it only packs non-spatial axes (``NCHW16c``), with their ``layout`` rewritten;
 * reductions map their axes (reducing ``C`` of ``NCHW16c`` reduces axes 1
   and 4; with ``keepdims`` the result is ``NCHW1c``); ``concatenate`` maps its
   axis; ``nn.pad`` maps its widths unless it pads a packed axis;
@@ -44,7 +44,7 @@ Differences from 0.8 (documented choices)
 -----------------------------------------
 * The layout rules are the ones above, kept in this module; 0.8 attached one
   ``FInferCorrectLayout`` per op and also carried packed layouts through
-  ``nn.upsampling``, ``image.resize2d``, ``squeeze``, ``split``, ``nn.dense``
+  ``image.resize2d``, ``squeeze``, ``split``, ``nn.dense``
   and the normalisations. Here those ops get their inputs back in the
   original layout (the same values, one more pair of transforms).
 * The fork registers **no** built-in x86 alteration (0.8 registered
@@ -70,6 +70,9 @@ _POOLS = {
     "nn.avg_pool1d", "nn.avg_pool2d", "nn.avg_pool3d",
     "nn.global_max_pool2d", "nn.global_avg_pool2d",
 }
+# Ops with a ``layout`` attribute that may work in a layout packing non-spatial axes
+# (0.8's pool and upsampling FInferCorrectLayout).
+_LAYOUT_ATTR_OPS = _POOLS | {"nn.upsampling", "nn.upsampling3d"}
 _SAME_LAYOUT_OPS = {"cast", "cast_like", "copy", "nn.relu", "nn.leaky_relu", "clip", "nn.dropout"}
 
 
@@ -249,7 +252,7 @@ def _infer(call, in_layouts, types, old_in=None):
         data_layout = attrs.data_layout
         out_layout = attrs.get("out_layout") or data_layout
         return [data_layout, attrs.kernel_layout] + [""] * (len(in_layouts) - 2), out_layout, attrs
-    if op.name in _POOLS and attrs is not None and "layout" in attrs:
+    if op.name in _LAYOUT_ATTR_OPS and attrs is not None and "layout" in attrs:
         current = in_layouts[0]
         own = attrs.layout
         if current and current != own and _same_axes(current, own) and \

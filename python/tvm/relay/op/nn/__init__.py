@@ -1,7 +1,8 @@
 """Neural-network operators (``relay.nn``)."""
 from .nn import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
-from ._loss_deformable import nll_loss, deformable_conv2d, correlation  # noqa: F401
+from ._loss_deformable import (  # noqa: F401
+    nll_loss, cross_entropy, cross_entropy_with_logits, deformable_conv2d, correlation)
 from . import nn as _nn_ops, pooling as _pooling_ops, _loss_deformable
 
 __all__ = list(_nn_ops.__all__) + list(_pooling_ops.__all__) + list(_loss_deformable.__all__)

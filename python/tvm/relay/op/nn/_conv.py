@@ -220,6 +220,25 @@ def _conv3d_rel(arg_types, attrs):
     return _conv_rel(3, arg_types, attrs)
 
 
+def _conv2d_nchwc_rel(arg_types, attrs):
+    """``nn.contrib_conv2d_NCHWc``'s relation. With ``channels`` and ``kernel_size`` set, 0.8's
+    (``Conv2DWinogradRel``): the output shape comes from the data and the attributes and
+    the weight's shape is not checked, since each target packs it its own way (a 6-d
+    ``OIHW8i8o`` weight may come with the default ``kernel_layout="OIHW"``). Otherwise,
+    or when the weight's type is unknown, the full convolution relation."""
+    data = tensor_arg(arg_types, 0, "data")
+    if (not isinstance(arg_types[1], TensorType) or attrs.channels is None
+            or attrs.kernel_size is None):
+        return _conv2d_rel(arg_types, attrs)
+    dsz = to_primal(data.shape, attrs.data_layout, "NCHW", "data_layout")
+    sizes = {"N": dsz["N"], "C": attrs.channels}
+    for i, axis in enumerate("HW"):
+        sizes[axis] = dim_conv_out(dsz[axis], attrs.kernel_size[i], attrs.strides[i],
+                                   attrs.padding[i], attrs.padding[i + 2], attrs.dilation[i])
+    out_shape = from_primal(sizes, attrs.out_layout or attrs.data_layout, "out_layout")
+    return TensorType(out_shape, attrs.out_dtype or data.dtype)
+
+
 def _conv2d_nchwc_compute(attrs, inputs, out_type):
     out_layout = attrs.out_layout or attrs.data_layout
     return [topi.nn.conv2d_NCHWc(inputs[0], inputs[1], list(attrs.strides), list(attrs.padding),
@@ -261,7 +280,7 @@ define("nn.conv1d", _conv1d_rel, _FUSABLE, _conv1d_compute, 2, "relay.attrs.Conv
 define("nn.conv2d", _conv2d_rel, _FUSABLE, _conv2d_compute, 2, "relay.attrs.Conv2DAttrs")
 define("nn.conv3d", _conv3d_rel, _FUSABLE, _conv3d_compute, 2, "relay.attrs.Conv3DAttrs")
 # Packed-layout variants (targets of a layout rewrite, as upstream's x86 path).
-define("nn.contrib_conv2d_NCHWc", _conv2d_rel, _FUSABLE, _conv2d_nchwc_compute, 2,
+define("nn.contrib_conv2d_NCHWc", _conv2d_nchwc_rel, _FUSABLE, _conv2d_nchwc_compute, 2,
        "relay.attrs.Conv2DAttrs")
 define("nn.contrib_depthwise_conv2d_NCHWc", _conv2d_rel, _FUSABLE, _depthwise_conv2d_nchwc_compute,
        2, "relay.attrs.Conv2DAttrs")

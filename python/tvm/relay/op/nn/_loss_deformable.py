@@ -1,6 +1,7 @@
-"""``nn.nll_loss``, ``nn.deformable_conv2d`` and ``nn.correlation`` (TVM 0.8 ops):
-constructors, type relations and TOPI computes (``nn.correlation`` also registers its
-NumPy reference kernel here)."""
+"""``nn.nll_loss``, ``nn.cross_entropy``, ``nn.cross_entropy_with_logits``,
+``nn.deformable_conv2d`` and ``nn.correlation`` (TVM 0.8 ops): constructors, type
+relations and TOPI computes (``nn.correlation`` and the cross entropies also register
+their NumPy reference kernels here)."""
 import numpy as np
 
 from tvm import te, tirx, topi
@@ -18,7 +19,8 @@ from ..type_relations import (
     tensor_arg,
 )
 
-__all__ = ["nll_loss", "deformable_conv2d", "correlation"]
+__all__ = ["nll_loss", "cross_entropy", "cross_entropy_with_logits", "deformable_conv2d",
+           "correlation"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -42,6 +44,56 @@ def _nll_loss_rel(arg_types, attrs):
 define("nn.nll_loss", _nll_loss_rel, OpPattern.OUT_ELEMWISE_FUSABLE,
        lambda attrs, inputs, out: [topi.nn.nll_loss(*inputs, attrs.reduction, attrs.ignore_index)],
        3, "relay.attrs.NLLLossAttrs")
+
+
+def _cross_entropy_rel(arg_types, attrs):  # pylint: disable=unused-argument
+    pred = tensor_arg(arg_types, 0, "predictions")
+    targets = tensor_arg(arg_types, 1, "targets")
+    if len(pred.shape) != 2 or not all(dims_equal(a, b) for a, b in
+                                       zip(pred.shape, targets.shape)) \
+            or len(targets.shape) != 2:
+        raise RelationError(f"predictions and targets must both be (batch, classes), got "
+                            f"{shape_str(pred.shape)} and {shape_str(targets.shape)}")
+    if pred.dtype != targets.dtype:
+        raise RelationError(f"predictions are {pred.dtype} but targets {targets.dtype}")
+    return TensorType((), pred.dtype)
+
+
+def _cross_entropy_compute(with_logits):
+    def compute(attrs, inputs, out_type):  # pylint: disable=unused-argument
+        pred, targets = inputs
+        terms = pred if with_logits else topi.log(pred)
+        total = topi.sum(topi.multiply(terms, targets))
+        return [topi.divide(topi.negative(total), tirx.Cast(out_type.dtype, pred.shape[0]))]
+
+    return compute
+
+
+define("nn.cross_entropy", _cross_entropy_rel, OpPattern.OPAQUE,
+       _cross_entropy_compute(False), 2)
+define("nn.cross_entropy_with_logits", _cross_entropy_rel, OpPattern.OPAQUE,
+       _cross_entropy_compute(True), 2)
+
+
+def cross_entropy(predictions, targets):
+    """Cross entropy of probabilities, averaged over the batch (TVM 0.8):
+    ``-sum(log(predictions) * targets) / batch``, a scalar.
+
+    Parameters
+    ----------
+    predictions : relay.Expr
+        ``(batch, classes)`` probabilities.
+    targets : relay.Expr
+        ``(batch, classes)`` target distribution (e.g. one-hot), same dtype.
+    """
+    return make_call("nn.cross_entropy", [predictions, targets])
+
+
+def cross_entropy_with_logits(predictions, targets):
+    """Cross entropy of log-probabilities, averaged over the batch (TVM 0.8):
+    ``-sum(predictions * targets) / batch``, a scalar (``predictions`` are already
+    logarithms, e.g. the output of ``log_softmax``)."""
+    return make_call("nn.cross_entropy_with_logits", [predictions, targets])
 
 
 def nll_loss(predictions, targets, weights, reduction="mean", ignore_index=-100):
@@ -316,6 +368,15 @@ def _register_reference():
     from ...reference.ops.registry import register_kernel  # pylint: disable=import-outside-toplevel
 
     register_kernel("nn.correlation")(_correlation_reference)
+    register_kernel("nn.cross_entropy")(
+        lambda attrs, args: _cross_entropy_reference(np.log(args[0]), args[1]))
+    register_kernel("nn.cross_entropy_with_logits")(
+        lambda attrs, args: _cross_entropy_reference(args[0], args[1]))
+
+
+def _cross_entropy_reference(terms, targets):
+    terms = np.asarray(terms)
+    return np.asarray(-np.sum(terms * targets) / terms.shape[0], dtype=terms.dtype)
 
 
 _register_reference()

@@ -15,6 +15,7 @@ from ..type_relations import (
     identity_rel,
     is_any,
     normalize_axis,
+    parse_layout,
     shape_str,
     tensor_arg,
 )
@@ -421,12 +422,15 @@ def _scaled(dim, scale):
 def _upsampling_rel(letters, scale_fields):
     def rel(arg_types, attrs):
         data = tensor_arg(arg_types, 0, "data")
-        layout = attrs.layout
-        if len(layout) != len(data.shape) or any(a not in layout for a in letters):
-            raise RelationError(f"layout {layout!r} does not fit data {shape_str(data.shape)}")
+        # Axis letters of the (possibly packed, e.g. NCHW16c) layout; only the
+        # primal spatial axes are scaled, as 0.8 (which had no split H or W).
+        axes = [letter for letter, _ in parse_layout(attrs.layout)]
+        if len(axes) != len(data.shape) or any(a not in axes for a in letters):
+            raise RelationError(f"layout {attrs.layout!r} does not fit data "
+                                f"{shape_str(data.shape)}")
         shape = list(data.shape)
         for letter, field in zip(letters, scale_fields):
-            pos = layout.index(letter)
+            pos = axes.index(letter)
             shape[pos] = _scaled(shape[pos], attrs[field])
         return TensorType(shape, data.dtype)
 
@@ -448,7 +452,8 @@ def _scaled_te_dim(dim, scale):
 def _upsampling_compute(attrs, inputs, out_type):
     data = inputs[0]
     layout = attrs.layout
-    size = [_scaled_te_dim(data.shape[layout.index(axis)], attrs[field])
+    axes = [letter for letter, _ in parse_layout(layout)]
+    size = [_scaled_te_dim(data.shape[axes.index(axis)], attrs[field])
             for axis, field in (("H", "scale_h"), ("W", "scale_w"))]
     method = attrs.method[2:] if attrs.method.startswith("bi") else attrs.method
     mode = "align_corners" if attrs.align_corners else "asymmetric"
