@@ -33,7 +33,7 @@ from ..op import transform as _otransform
 from ..op.op import Op
 from ..transform._utils import TypedFunctionPass, post_order
 
-__all__ = ["CanonicalizeOps", "canonicalize", "lower_call"]
+__all__ = ["CanonicalizeOps", "Legalize", "canonicalize", "lower_call"]
 
 _RANGES = {
     "int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "uint16": (0, 65535),
@@ -287,3 +287,18 @@ def CanonicalizeOps():  # pylint: disable=invalid-name
     Pass
     """
     return TypedFunctionPass(0, "CanonicalizeOps", lambda func, _mod, _ctx: canonicalize(func))
+
+
+def Legalize():  # pylint: disable=invalid-name
+    """Apply the QNN legalizations (``"FTVMQnnLegalize"``, 0.8's
+    ``relay.qnn.transform.Legalize``): each QNN op may rewrite its calls for the current
+    target's preferred input dtypes (see :mod:`tvm.relay.qnn.op.legalizations`).
+
+    Returns
+    -------
+    Pass
+        :func:`tvm.relay.transform.Legalize` reading ``"FTVMQnnLegalize"``.
+    """
+    from ..transform.legalize import Legalize as _Legalize  # pylint: disable=import-outside-toplevel
+
+    return _Legalize("FTVMQnnLegalize")

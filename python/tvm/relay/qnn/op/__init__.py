@@ -12,6 +12,7 @@ from .qnn import (
     requantize,
     subtract,
 )
+from .legalizations import register_qnn_canonicalize, register_qnn_legalize
 
 __all__ = ["add", "batch_matmul", "concatenate", "conv2d", "conv2d_transpose", "dense", "dequantize", "mul", "quantize",
-           "requantize", "subtract"]
+           "requantize", "subtract", "register_qnn_legalize", "register_qnn_canonicalize"]
