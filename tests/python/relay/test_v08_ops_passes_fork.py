@@ -53,7 +53,7 @@ def test_upsampling_in_packed_layout_matches_nchw():
     data = rng.uniform(-1, 1, (1, 8, 5, 6)).astype("float32")
     packed = data.reshape(1, 2, 4, 5, 6).transpose(0, 1, 3, 4, 2)  # NCHW4c
     x = relay.var("x", shape=packed.shape)
-    y = relay.nn.upsampling(x, scale_h=relay.const(2), scale_w=3, layout="NCHW4c")
+    y = relay.nn.upsampling(x, scale_h=2, scale_w=3, layout="NCHW4c")
     func = relay.Function([x], y)
     assert relay.transform.InferType()(tvm.IRModule.from_expr(func))["main"].ret_type.shape \
         == (1, 2, 10, 18, 4)
