@@ -250,6 +250,11 @@ def sparse_to_dense(sparse_indices, output_shape, sparse_values, default_value=0
     """
     if not isinstance(default_value, RelayExpr):
         default_value = const(default_value)
+    from .dyn import _make as _dyn_make  # pylint: disable=import-outside-toplevel
+
+    if _dyn_make.is_dynamic(output_shape):  # 0.8: a run-time shape gives dyn.sparse_to_dense
+        return _dyn_make.sparse_to_dense(sparse_indices, output_shape, sparse_values,
+                                         default_value)
     output_shape = static_values(output_shape, "sparse_to_dense: output_shape")
     if isinstance(output_shape, int):
         output_shape = [output_shape]

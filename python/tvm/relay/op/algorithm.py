@@ -41,6 +41,13 @@ def topk(data, k=1, axis=-1, ret_type="both", is_ascend=False, dtype="int32"):
     """
     if ret_type not in ("both", "values", "indices"):
         raise ValueError(f"topk ret_type must be both, values or indices, got {ret_type!r}")
+    from ..expr import Constant  # pylint: disable=import-outside-toplevel
+    from .dyn import _make as _dyn_make  # pylint: disable=import-outside-toplevel
+
+    if isinstance(k, Constant):
+        k = k.numpy().item()
+    if _dyn_make.is_dynamic(k):  # 0.8: a run-time k gives dyn.topk
+        return _dyn_make.topk(data, k, axis, ret_type, is_ascend, dtype)
     call = make_call("topk", [data], "relay.attrs.TopKAttrs", k=int(k), axis=int(axis),
                      ret_type=ret_type, is_ascend=bool(is_ascend), dtype=dtype)
     return TupleWrapper(call, 2) if ret_type == "both" else call

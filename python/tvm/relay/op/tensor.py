@@ -90,12 +90,26 @@ def zeros(shape, dtype):
     dtype : str
         The element type.
     """
+    if _dyn_shape(shape):  # 0.8: a run-time shape gives dyn.zeros
+        return _dyn_make().zeros(shape, dtype)
     return make_call("zeros", [], "relay.attrs.InitOpAttrs", shape=_shape_tuple(shape), dtype=dtype)
 
 
 def ones(shape, dtype):
     """A tensor of ones (see :func:`zeros`)."""
+    if _dyn_shape(shape):  # 0.8: a run-time shape gives dyn.ones
+        return _dyn_make().ones(shape, dtype)
     return make_call("ones", [], "relay.attrs.InitOpAttrs", shape=_shape_tuple(shape), dtype=dtype)
+
+
+def _dyn_make():
+    from .dyn import _make  # pylint: disable=import-outside-toplevel
+
+    return _make
+
+
+def _dyn_shape(shape):
+    return _dyn_make().is_dynamic(shape)
 
 
 def _shape_tuple(shape):

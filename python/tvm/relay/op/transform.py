@@ -3,9 +3,10 @@
 Type relations, patterns and computes are in :mod:`._transform` and
 :mod:`._index`.
 """
-from ..expr import TupleWrapper
+from ..expr import Constant, TupleWrapper
 from ._util import as_expr, int_or_none_tuple, make_call, static_values
 from . import _index, _transform  # noqa: F401  (register the ops)
+from .dyn import _make as _dyn_make
 # Sorting ops live in .algorithm as upstream; relay/__init__ star-imports this
 # module, so listing them here makes relay.topk / relay.argsort / relay.sort work.
 from .algorithm import argsort, searchsorted, sort, topk, unique
@@ -52,6 +53,10 @@ def expand_dims(data, axis, num_newaxis=1):
         Where to insert, in ``[-ndim - 1, ndim]``.
     num_newaxis : int
     """
+    if isinstance(axis, Constant):
+        axis = int(axis.numpy())
+    if _dyn_make.is_dynamic(axis):  # 0.8: a run-time axis gives dyn.expand_dims
+        return _dyn_make.expand_dims(data, axis, num_newaxis)
     return make_call(
         "expand_dims", [data], "relay.attrs.ExpandDimsAttrs",
         axis=int(axis), num_newaxis=int(num_newaxis),
@@ -66,6 +71,10 @@ def transpose(data, axes=None):
 
 def squeeze(data, axis=None):
     """Remove axes of size 1 (all of them if ``axis`` is None)."""
+    if isinstance(axis, Constant):
+        axis = [int(a) for a in axis.numpy().reshape(-1)]
+    if _dyn_make.is_dynamic(axis):  # 0.8: run-time axes give dyn.squeeze
+        return _dyn_make.squeeze(data, axis)
     return make_call("squeeze", [data], "relay.attrs.SqueezeAttrs", axis=int_or_none_tuple(axis))
 
 
@@ -81,6 +90,8 @@ def reshape(data, newshape):
     data : relay.Expr
     newshape : int or tuple of int
     """
+    if _dyn_make.is_dynamic(newshape):  # 0.8: a run-time shape gives dyn.reshape
+        return _dyn_make.reshape(data, newshape)
     newshape = static_values(newshape, "reshape newshape")
     if isinstance(newshape, int):
         newshape = (newshape,)
@@ -132,6 +143,8 @@ def full(fill_value, shape=(), dtype=""):
     dtype : str
         Defaults to the dtype of ``fill_value``.
     """
+    if _dyn_make.is_dynamic(shape):  # 0.8: a run-time shape gives dyn.full
+        return _dyn_make.full(fill_value, shape, dtype)
     shape = static_values(shape, "full shape")
     fill_value = as_expr(fill_value, dtype or None)
     shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
@@ -145,6 +158,8 @@ def full_like(data, fill_value):
 
 def arange(start, stop=None, step=None, dtype="float32"):
     """Evenly spaced values in ``[start, stop)`` (static form: numbers or relay constants)."""
+    if _dyn_make.any_dynamic(start, stop, step):  # run-time bounds: dyn.arange
+        return _dyn_make.arange(start, stop, step, dtype)
     start = static_values(start, "arange start")
     stop = static_values(stop, "arange stop")
     step = static_values(step, "arange step")
@@ -165,6 +180,8 @@ def repeat(data, repeats, axis):
 
 def tile(data, reps):
     """Tile ``data`` ``reps`` times along each axis (NumPy ``tile``)."""
+    if _dyn_make.is_dynamic(reps):  # 0.8: run-time repetitions give dyn.tile
+        return _dyn_make.tile(data, reps)
     reps = static_values(reps, "tile reps")
     return make_call("tile", [data], "relay.attrs.TileAttrs", reps=tuple(int(r) for r in reps))
 
@@ -181,6 +198,8 @@ def where(condition, x, y):
 
 def broadcast_to(data, shape):
     """Broadcast ``data`` to ``shape`` (NumPy rules)."""
+    if _dyn_make.is_dynamic(shape):  # 0.8: a run-time shape gives dyn.broadcast_to
+        return _dyn_make.broadcast_to(data, shape)
     shape = static_values(shape, "broadcast_to shape")
     shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
     return make_call("broadcast_to", [data], "relay.attrs.InitOpAttrs", shape=shape, dtype="")
@@ -234,6 +253,13 @@ def strided_slice(data, begin, end, strides=None, axes=None, slice_mode="end"):
     slice_mode : str
         ``"end"`` or ``"size"``.
     """
+    if _dyn_make.any_dynamic(begin, end, strides):
+        # 0.8: run-time bounds give dyn.strided_slice (no ``axes``); the other
+        # bounds become constants
+        if axes is not None:
+            raise ValueError("strided_slice: axes are not supported with run-time begin/end/strides")
+        return _dyn_make.strided_slice(data, begin, end, [1] if strides is None else strides,
+                                       slice_mode)
     begin = static_values(begin, "strided_slice begin")
     end = static_values(end, "strided_slice end")
     strides = static_values(strides, "strided_slice strides")
@@ -261,6 +287,10 @@ def layout_transform(data, src_layout, dst_layout):
 
 def one_hot(indices, on_value, off_value, depth, axis, dtype):
     """One-hot encoding of integer ``indices`` with a new axis of size ``depth``."""
+    if isinstance(depth, Constant):
+        depth = depth.numpy().item()
+    if _dyn_make.is_dynamic(depth):  # 0.8: a run-time depth gives dyn.one_hot
+        return _dyn_make.one_hot(indices, on_value, off_value, depth, axis, dtype)
     return make_call(
         "one_hot", [indices, as_expr(on_value, dtype), as_expr(off_value, dtype)],
         "relay.attrs.OneHotAttrs", depth=int(depth), axis=int(axis), dtype=dtype,

@@ -4,6 +4,7 @@ import functools
 import tvm
 from tvm import topi
 
+from ...expr import Constant
 from ...ty import TensorType
 from .._util import define, make_call
 from ..op import OpPattern
@@ -46,6 +47,16 @@ def _size_value(dim):
 
 def _resize(nd, data, size, roi, layout, method, coordinate_transformation_mode, rounding_method,
             cubic_alpha, cubic_exclude, extrapolation_value, out_dtype):
+    from ..dyn import _make as _dyn_make  # pylint: disable=import-outside-toplevel
+
+    if isinstance(size, Constant):
+        size = [int(s) for s in size.numpy().reshape(-1)]
+    if nd == 2 and _dyn_make.is_dynamic(size):  # 0.8: a run-time size gives dyn.image.resize2d
+        from ..dyn.image._make import resize2d  # pylint: disable=import-outside-toplevel
+
+        return resize2d(data, size, roi, layout, method, coordinate_transformation_mode,
+                        rounding_method, cubic_alpha, cubic_exclude, extrapolation_value,
+                        out_dtype)
     if isinstance(size, int):
         size = (size,) * nd
     roi = (0.0,) * (2 * nd) if roi is None else tuple(float(r) for r in roi)
