@@ -187,3 +187,41 @@ def test_fuse_ops_around_references():
     data = np.random.RandomState(6).uniform(-1, 1, (6, 9)).astype("float32")
     expected = data[0:2] + np.exp(data[2:4]) + data[4:6]
     np.testing.assert_allclose(_interpret(fused, data), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int32", "disable"])
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_simulated_quantize_and_dequantize_match_numpy(dtype, per_channel):
+    from tvm.topi.nn.qnn import SQNN_DTYPE_TO_CODE
+
+    rng = np.random.RandomState(7)
+    data = rng.uniform(-100, 100, (3, 4)).astype("float32")
+    scale = (rng.uniform(0.3, 2, (4,)) if per_channel else np.array([0.7])).astype("float32")
+    zero_point = (rng.randint(-5, 5, (4,)) if per_channel else np.array([3])).astype("int32")
+    x = relay.var("x", shape=(3, 4))
+    code = relay.var("code", shape=(), dtype="int32")
+    s = relay.var("s", shape=scale.shape)
+    z = relay.var("z", shape=zero_point.shape, dtype="int32")
+    quant = relay.qnn.op.simulated_quantize(x, s, z, axis=1, out_dtype=code)
+    dequant = relay.qnn.op.simulated_dequantize(quant, s, z, axis=1, in_dtype=code)
+    func = relay.Function([x, code, s, z], relay.Tuple([quant, dequant]))
+    mod = tvm.IRModule.from_expr(func)
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(mod, "llvm")
+    module = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    inputs = {"x": data, "code": np.array(SQNN_DTYPE_TO_CODE[dtype], "int32"), "s": scale,
+              "z": zero_point}
+    module.set_input(**inputs)
+    module.run()
+    if dtype == "disable":
+        expected_q = data
+        expected_dq = data
+    else:
+        info = np.iinfo(dtype)
+        expected_q = np.clip(np.rint(data / scale) + zero_point, info.min, info.max)
+        expected_dq = (expected_q - zero_point) * scale
+    np.testing.assert_allclose(module.get_output(0).numpy(), expected_q, atol=1)
+    np.testing.assert_allclose(module.get_output(1).numpy(), expected_dq, rtol=1e-5, atol=2.0)
+    interpreted = create_executor("debug", mod=mod).evaluate()(*inputs.values())
+    np.testing.assert_allclose(interpreted[0].numpy(), expected_q)
+    np.testing.assert_allclose(interpreted[1].numpy(), expected_dq, rtol=1e-5, atol=1e-5)

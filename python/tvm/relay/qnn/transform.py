@@ -252,18 +252,26 @@ def lower_call(call, args):
     raise ValueError(f"CanonicalizeOps: no lowering for {name}")
 
 
+# QNN ops with kernels of their own (not lowered).
+_KERNEL_OPS = ("qnn.simulated_quantize", "qnn.simulated_dequantize")
+
+
+def _lowered_qnn(node):
+    return (isinstance(node, Call) and isinstance(node.op, Op)
+            and node.op.name.startswith("qnn.") and node.op.name not in _KERNEL_OPS)
+
+
 class _Canonicalizer(ExprMutator):
     def visit_call(self, call):
         new = super().visit_call(call)
-        if isinstance(call.op, Op) and call.op.name.startswith("qnn."):
+        if _lowered_qnn(call):
             lowered = lower_call(call, list(new.args))
             return lowered
         return new
 
 
 def _has_qnn(func):
-    return any(isinstance(node, Call) and isinstance(node.op, Op)
-               and node.op.name.startswith("qnn.") for node in post_order(func))
+    return any(_lowered_qnn(node) for node in post_order(func))
 
 
 def canonicalize(func):

@@ -23,7 +23,8 @@ from ...op.op import OpPattern
 from ...op.type_relations import RelationError, shape_str, tensor_arg
 
 __all__ = ["quantize", "dequantize", "requantize", "conv2d", "conv2d_transpose", "dense",
-           "batch_matmul", "add", "subtract", "mul", "concatenate"]
+           "batch_matmul", "add", "subtract", "mul", "concatenate", "simulated_quantize",
+           "simulated_dequantize"]
 
 _ROUNDING = ("UPWARD", "TONEAREST")
 _QUANTIZED = ("int8", "uint8", "int16", "uint16", "int32")
@@ -352,3 +353,141 @@ define("qnn.concatenate", _borrowed_rel("concatenate", 1, (3, 4)), OpPattern.OPA
 for _name, _float_op in (("qnn.add", "add"), ("qnn.subtract", "subtract"),
                          ("qnn.mul", "multiply")):
     define(_name, _binary_rel(_float_op), OpPattern.OPAQUE, None, 8)
+
+
+# -- simulated quantization (0.8) ---------------------------------------------------
+# Float in, float out: the values a quantize/dequantize would give, with the dtype, scales
+# and zero points given at run time (an int32 dtype code of topi.nn.qnn.SQNN_DTYPE_TO_CODE,
+# 0 = pass through). Unlike the other QNN ops they have kernels of their own (TOPI's
+# simulated_quantize/dequantize) and CanonicalizeOps leaves them alone.
+
+
+def _dtype_code(dtype):
+    from tvm.topi.nn.qnn import SQNN_DTYPE_TO_CODE  # pylint: disable=import-outside-toplevel
+
+    if isinstance(dtype, str):
+        if dtype not in SQNN_DTYPE_TO_CODE:
+            raise ValueError(f"simulated quantization dtype must be one of "
+                             f"{sorted(SQNN_DTYPE_TO_CODE)}, got {dtype!r}")
+        return _expr.const(SQNN_DTYPE_TO_CODE[dtype], "int32")
+    return dtype
+
+
+def _simulated(name, data, scale, zero_point, axis, dtype):
+    from ...op import transform as _otransform  # pylint: disable=import-outside-toplevel
+
+    # 0.8 flattens the parameters so that scalars and vectors index alike.
+    scale = _otransform.reshape(_as_expr(scale, "float32"), [-1])
+    zero_point = _otransform.reshape(_as_expr(zero_point, "int32"), [-1])
+    return make_call(name, [data, _dtype_code(dtype), scale, zero_point],
+                     "relay.attrs.SimulatedQuantizeAttrs", axis=int(axis))
+
+
+def simulated_quantize(data, output_scale, output_zero_point, axis=-1, out_dtype="int8"):
+    """Quantize ``data`` and keep the values as floats (0.8's ``qnn.simulated_quantize``):
+    ``clip(round(data / scale) + zero_point)`` to the range of ``out_dtype``.
+
+    Parameters
+    ----------
+    data : relay.Expr
+        Float tensor.
+    output_scale, output_zero_point : relay.Expr
+        Scalars or vectors along ``axis`` (their length may be known only at run time).
+    axis : int
+    out_dtype : str or relay.Expr
+        ``"int8"``, ``"uint8"``, ``"int32"`` or ``"disable"`` (pass through), or an int32
+        scalar expression holding the code of one (``topi.nn.qnn.SQNN_DTYPE_TO_CODE``).
+    """
+    return _simulated("qnn.simulated_quantize", data, output_scale, output_zero_point, axis,
+                      out_dtype)
+
+
+def simulated_dequantize(data, input_scale, input_zero_point, axis=-1, in_dtype="int8"):
+    """Dequantize float-held quantized values (0.8's ``qnn.simulated_dequantize``):
+    ``(data - zero_point) * scale``, or ``data`` itself when ``in_dtype`` is ``"disable"``.
+    Parameters as :func:`simulated_quantize`."""
+    return _simulated("qnn.simulated_dequantize", data, input_scale, input_zero_point, axis,
+                      in_dtype)
+
+
+def _simulated_rel(arg_types, attrs):  # pylint: disable=unused-argument
+    data = tensor_arg(arg_types, 0, "data")
+    dtype = tensor_arg(arg_types, 1, "dtype")
+    if len(dtype.shape) != 0 or not str(dtype.dtype).startswith("int"):
+        raise RelationError(f"the dtype code must be an int scalar, got "
+                            f"{shape_str(dtype.shape)} {dtype.dtype}")
+    _param_check(arg_types, (2, 3), "qnn.simulated_quantize")
+    return TensorType(data.shape, data.dtype)
+
+
+def _simulated_compute(quantize_values):
+    """The kernel: the run-time dtype code selects the range (TOPI's
+    ``simulated_quantize`` compares a tensor to an int, which the base's TE refuses)."""
+
+    def compute(attrs, inputs, out_type):  # pylint: disable=unused-argument
+        from tvm import te, tirx  # pylint: disable=import-outside-toplevel
+        from tvm.topi.nn.qnn import SQNN_DTYPE_TO_CODE  # pylint: disable=import-outside-toplevel
+
+        data, code, scale, zero_point = inputs
+        ndim = len(data.shape)
+        axis = int(attrs.axis) % ndim if ndim else 0
+        dtype = data.dtype
+
+        def body(*indices):
+            value = data(*indices)
+            channel = indices[axis] if ndim else 0
+            s = scale[tirx.indexmod(channel, scale.shape[0])].astype(dtype)
+            z = zero_point[tirx.indexmod(channel, zero_point.shape[0])].astype(dtype)
+            if not quantize_values:
+                result = (value - z) * s
+                return tirx.Select(code() == SQNN_DTYPE_TO_CODE["disable"], value, result)
+            result = value
+            for name in ("int8", "uint8", "int32"):
+                low = tirx.min_value(name).astype(dtype)
+                high = tirx.max_value(name).astype(dtype)
+                quantized = te.max(te.min(te.round(value / s) + z, high), low)
+                result = tirx.Select(code() == SQNN_DTYPE_TO_CODE[name], quantized, result)
+            return result
+
+        return [te.compute(data.shape, body, name="simulated_qnn", tag="elemwise")]
+
+    return compute
+
+
+def _simulated_reference(quantize_values):
+    def kernel(attrs, args):
+        from tvm.topi.nn.qnn import SQNN_CODE_TO_DTYPE  # pylint: disable=import-outside-toplevel
+
+        data, code, scale, zero_point = (np.asarray(a) for a in args)
+        dtype = SQNN_CODE_TO_DTYPE[int(code)]
+        if dtype == "disable":
+            return data
+        axis = int(attrs["axis"]) % data.ndim
+        shape = [1] * data.ndim
+        index = np.arange(data.shape[axis])
+        shape[axis] = data.shape[axis]
+        scale = scale.reshape(-1)[index % scale.size].reshape(shape)
+        zero_point = zero_point.reshape(-1)[index % zero_point.size].reshape(shape)
+        if quantize_values:
+            info = np.iinfo(dtype)
+            value = np.clip(np.rint(data / scale) + zero_point, info.min, info.max)
+        else:
+            value = (data - zero_point) * scale
+        return value.astype(data.dtype)
+
+    return kernel
+
+
+for _name, _quantize in (("qnn.simulated_quantize", True), ("qnn.simulated_dequantize", False)):
+    define(_name, _simulated_rel, OpPattern.ELEMWISE, _simulated_compute(_quantize), 4,
+           "relay.attrs.SimulatedQuantizeAttrs")
+
+
+def _register_simulated_reference():
+    from ...reference.ops.registry import register_kernel  # pylint: disable=import-outside-toplevel
+
+    register_kernel("qnn.simulated_quantize")(_simulated_reference(True))
+    register_kernel("qnn.simulated_dequantize")(_simulated_reference(False))
+
+
+_register_simulated_reference()
