@@ -28,6 +28,7 @@ from ..expr_functor import ExprFunctor
 from ..function import Function
 from ..op.op import Op
 from . import compile_engine as _compile_engine
+from . import contrib_codegen as _contrib
 from .graph_plan_memory import plan_memory
 from .lowering import LoweringMode
 
@@ -102,6 +103,7 @@ class GraphRuntimeCodegen(ExprFunctor):
         self._transformed = {}
         self._param_entries = {}
         self._aliases = {}  # node id of a __nop -> the entry whose storage its output views
+        self.externals = {}  # BYOC: global_symbol -> contrib_codegen.ExternalFunction
 
     # -- graph building ------------------------------------------------------
     def _add_node(self, node, types):
@@ -129,6 +131,12 @@ class GraphRuntimeCodegen(ExprFunctor):
                 f"operator {func.name} is called outside a fused function; run "
                 "relay.transform.FuseOps before graph codegen"
             )
+        # -- BYOC hook: a function for an external code generator (see contrib_codegen) --
+        if isinstance(func, GlobalVar) and self.mod is not None and func in self.mod:
+            func = self.mod[func] if _contrib.is_external(self.mod[func]) else func
+        if _contrib.is_external(func):
+            return self._add_external_call(call, func)
+        # -- end BYOC hook --
         if isinstance(func, GlobalVar | Var):
             raise GraphExecutorUnsupported("the graph executor does not support calls of global or local functions")
         if not (isinstance(func, Function) and func.is_primitive):
@@ -162,6 +170,21 @@ class GraphRuntimeCodegen(ExprFunctor):
             "inputs": inputs,
         }
         return self._add_node(node, types)
+
+    def _add_external_call(self, call, func):
+        """BYOC: a ``tvm_op`` node calling the external function's packed function
+        (compiled once per ``global_symbol``; its stub joins the kernels)."""
+        ext = self.externals.get(func.get_attr("global_symbol"))
+        if ext is None:
+            ext = _contrib.lower_external(func)
+            self.externals[ext.name] = ext
+            self.lowered[ext.name] = ext.stub
+        inputs = [entry for arg in call.args for entry in self.visit(arg)]
+        types = _tensor_types(call.checked_type)
+        attrs = {"func_name": ext.name, "num_inputs": str(len(inputs)),
+                 "num_outputs": str(len(types)), "flatten_data": "0"}
+        return self._add_node({"op": "tvm_op", "name": ext.name, "attrs": attrs, "inputs": inputs},
+                              types)
 
     def _add_reshape_view(self, entry, types):
         """A ``__nop`` node: its output is ``entry``'s storage under another shape."""
@@ -252,6 +275,7 @@ class GraphRuntimeCodegen(ExprFunctor):
             The constants of ``main``, named ``p0``, ``p1``, ...
         """
         if isinstance(func, tvm.IRModule) or hasattr(func, "functions_items"):
+            self.mod = func  # BYOC: calls of the module's external functions are resolved in it
             func = func["main"]
         # device annotations (on_device, device_copy, PlanDevices' attributes): CPU ones are
         # identities, any other device is refused (this fork compiles for the CPU only)
@@ -266,7 +290,8 @@ class GraphRuntimeCodegen(ExprFunctor):
         heads = self.visit(func.body)
         heads = self._prune_unread_params(heads)
         graph_json = self._graph_json(heads)
-        return graph_json, tvm.IRModule(dict(self.lowered)), dict(self.params)
+        lowered = _contrib.attach_external_modules(tvm.IRModule(dict(self.lowered)), self.externals)
+        return graph_json, lowered, dict(self.params)
 
     def _prune_unread_params(self, heads):
         """Drop parameter nodes nobody reads (weights replaced by their
@@ -325,7 +350,8 @@ class GraphRuntimeCodegen(ExprFunctor):
         found = []
 
         def visit(node):
-            if isinstance(node, Call) and isinstance(node.op, Function) and node.op.is_primitive:
+            if isinstance(node, Call) and isinstance(node.op, Function) and node.op.is_primitive \
+                    and not _contrib.is_external(node.op):  # BYOC: not TVM's to tune
                 found.append(
                     self.engine.lower(
                         node.op, self.target, use_topi_schedule=self.use_topi_schedule,
