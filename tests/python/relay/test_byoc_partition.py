@@ -286,3 +286,22 @@ def test_external_codegen_errors_name_the_culprit():
         mod = _typed(tvm.IRModule.from_expr(main))
         with pytest.raises((tvm.error.OpNotImplemented, ValueError), match=message):
             relay.build(mod, target="llvm")
+
+
+def test_annotated_region_set_groups_nodes_between_annotations():
+    data = relay.var("data", shape=(4,))
+    cb1 = compiler_begin(data, "t")
+    o1 = relay.abs(cb1)
+    ce1 = compiler_end(o1, "t")
+    cbd = compiler_begin(ce1, "default")
+    x = relay.tanh(cbd)
+    ced = compiler_end(x, "default")
+    func = relay.Function([data], ced)
+    regions = relay.analysis.AnnotatedRegionSet(
+        func, relay.op.get("annotation.compiler_begin"), relay.op.get("annotation.compiler_end"))
+    assert len(regions) == 2
+    first, second = regions.get_region(o1), regions.get_region(x)
+    assert (first.target, first.id, second.target, second.id) == ("t", 0, "default", 1)
+    assert [id(n) for n in first.args] == [id(cb1)] and [id(n) for n in first.rets] == [id(ce1)]
+    assert {id(n) for n in first.nodes} == {id(cb1), id(o1), id(ce1)}
+    assert regions.get_region(data) is None

@@ -24,24 +24,40 @@ __all__ = ["MergeCompilerRegions", "AnnotatedRegion", "AnnotatedRegionSet"]
 
 
 class AnnotatedRegion:
-    """One region: its nodes, inputs (begins), outputs (ends), target and id."""
+    """One region (0.8's ``AnnotatedRegion``): ``id``, ``target``, ``nodes``,
+    ``args`` (its ``compiler_begin`` calls) and ``rets`` (its ``compiler_end`` calls)."""
 
     def __init__(self, region_id, target, func_name):
         self.id = region_id
         self.target = target
         self.func_name = func_name
-        self.nodes = {}  # id(node) -> node
+        self._nodes = {}  # id(node) -> node
         self.ins = []
         self.outs = []
 
     def __contains__(self, expr):
-        return id(expr) in self.nodes
+        return id(expr) in self._nodes
 
     def add(self, expr):
-        self.nodes[id(expr)] = expr
+        self._nodes[id(expr)] = expr
+
+    @property
+    def nodes(self):
+        """The expressions of the region."""
+        return list(self._nodes.values())
+
+    @property
+    def args(self):
+        """The region's inputs (``compiler_begin`` calls), 0.8's name."""
+        return list(self.ins)
+
+    @property
+    def rets(self):
+        """The region's outputs (``compiler_end`` calls), 0.8's name."""
+        return list(self.outs)
 
     def __repr__(self):
-        return f"AnnotatedRegion({self.target}, id={self.id}, {len(self.nodes)} nodes)"
+        return f"AnnotatedRegion({self.target}, id={self.id}, {len(self._nodes)} nodes)"
 
 
 class AnnotatedRegionSet:
@@ -51,11 +67,19 @@ class AnnotatedRegionSet:
     ----------
     expr : tvm.relay.Expr
         A function annotated with ``compiler_begin`` / ``compiler_end``.
+    region_begin_op, region_end_op : tvm.ir.Op, optional
+        0.8's arguments: the begin and end operators; only
+        ``annotation.compiler_begin`` / ``annotation.compiler_end`` are supported.
     func_name : str
         The name given to its regions (the global function's name).
     """
 
-    def __init__(self, expr, func_name="default"):
+    def __init__(self, expr, region_begin_op=None, region_end_op=None, func_name="default"):
+        for op, name in ((region_begin_op, "annotation.compiler_begin"),
+                         (region_end_op, "annotation.compiler_end")):
+            if op is not None and getattr(op, "name", None) != name:
+                raise ValueError(f"AnnotatedRegionSet: only {name} is supported as a region "
+                                 f"annotation, got {op}")
         self.regions = []
         self._of = {}  # id(node) -> region
         self._next_id = 0
@@ -88,7 +112,7 @@ class AnnotatedRegionSet:
         ``src`` (and those ends) become internal."""
         if src is dest:
             return
-        for node in src.nodes.values():
+        for node in src.nodes:
             self.add_node(dest, node)
         dest.ins.extend(src.ins)
         dest.outs.extend(src.outs)

@@ -230,7 +230,7 @@ def partition_graph(mod, mod_name="tvmgen_default"):
             while name in names:
                 name += "_a"
             names.add(name)
-            region_sets.append(AnnotatedRegionSet(func, name))
+            region_sets.append(AnnotatedRegionSet(func, func_name=name))
         owner = _Owner(mod.copy(), mod_name)
         for (gvar, func), regions in zip(functions, region_sets):
             if not len(regions):  # pylint: disable=use-implicit-booleaness-not-len
