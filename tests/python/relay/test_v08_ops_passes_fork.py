@@ -225,3 +225,22 @@ def test_simulated_quantize_and_dequantize_match_numpy(dtype, per_channel):
     interpreted = create_executor("debug", mod=mod).evaluate()(*inputs.values())
     np.testing.assert_allclose(interpreted[0].numpy(), expected_q)
     np.testing.assert_allclose(interpreted[1].numpy(), expected_dq, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("multiplier,shift", [(1073741824, -3), (1518500250, 2), (1431655765, 0)])
+def test_fixed_point_multiply_matches_rounded_product(multiplier, shift):
+    data = np.arange(-600, 600, 7).astype("int32").reshape(-1, 4)
+    a = relay.var("a", shape=data.shape, dtype="int32")
+    func = relay.Function([a], relay.fixed_point_multiply(a, multiplier, shift))
+    exact = data.astype("float64") * multiplier * 2.0 ** (shift - 31)
+    expected = np.floor(exact + 0.5)  # ties upward
+    np.testing.assert_array_equal(_build_run(func, {"a": data}), expected)
+    np.testing.assert_array_equal(_interpret(tvm.IRModule.from_expr(func), data), expected)
+
+
+def test_reverse_sequence_length_mismatch_names_both_sizes():
+    x = relay.var("x", shape=(4, 4), dtype="int32")
+    lengths = relay.const(np.array([2, 3, 2, 4, 5], "int32"))
+    func = relay.Function([x], relay.reverse_sequence(x, lengths, 1, 0))
+    with pytest.raises(Exception, match="batch_axis = 4, and seq_length size = 5"):
+        relay.transform.InferType()(tvm.IRModule.from_expr(func))

@@ -1,4 +1,5 @@
 """Registration of the elementwise, broadcast and init operators."""
+import numpy as np
 from tvm import topi
 
 from ..ty import TensorType
@@ -6,6 +7,7 @@ from . import _math_computes
 from ._util import define
 from .op import OpPattern
 from .type_relations import (
+    RelationError,
     broadcast_bool_rel,
     broadcast_rel,
     identity_rel,
@@ -112,6 +114,38 @@ def _clip_compute(attrs, inputs, out_type):
 
 
 define("clip", identity_rel, OpPattern.ELEMWISE, _clip_compute, 1, "relay.attrs.ClipAttrs")
+
+
+def _fixed_point_multiply_rel(arg_types, attrs):  # pylint: disable=unused-argument
+    data = tensor_arg(arg_types, 0, "data")
+    if data.dtype != "int32":
+        raise RelationError(f"fixed_point_multiply takes int32 data, got {data.dtype}")
+    return data
+
+
+def _fixed_point_multiply_reference(attrs, args):
+    """``round(x * multiplier * 2**(shift - 31))``, ties upward, in 64-bit integers (the
+    arithmetic of TOPI's ``q_multiply_shift``)."""
+    data = np.asarray(args[0]).astype("int64")
+    shift = int(attrs["shift"])
+    left, right = max(shift, 0), 31 - min(shift, 0)
+    product = (data << left) * int(attrs["multiplier"])
+    return ((product + (1 << (right - 1))) >> right).astype("int32")
+
+
+define("fixed_point_multiply", _fixed_point_multiply_rel, OpPattern.ELEMWISE,
+       lambda attrs, inputs, out: [topi.fixed_point_multiply(inputs[0], int(attrs.multiplier),
+                                                              int(attrs.shift))],
+       1, "relay.attrs.FixedPointMultiplyAttrs")
+
+
+def _register_fixed_point_multiply_reference():
+    from ..reference.ops.registry import register_kernel  # pylint: disable=import-outside-toplevel
+
+    register_kernel("fixed_point_multiply")(_fixed_point_multiply_reference)
+
+
+_register_fixed_point_multiply_reference()
 define("copy", identity_rel, OpPattern.ELEMWISE, _unary_compute(topi.identity), 1)
 
 

@@ -422,6 +422,14 @@ def _sequence_rel(length_name, batch_axis_of, integer_lengths=True):
         if integer_lengths and not lengths.dtype.startswith(("int", "uint")):
             raise RelationError(f"{length_name} must have an integer dtype, got {lengths.dtype}")
         batch = data.shape[normalize_axis(batch_axis_of(attrs), len(data.shape))]
+        if length_name == "seq_lengths" and len(lengths.shape) == 1 and \
+                not dims_equal(lengths.shape[0], batch):
+            # 0.8's wording (its spelling too), which scripts match on
+            raise RelationError(
+                "For reverse_sequnece seq_lengths size should match with dimension of batch "
+                f"axis, but got dimension of batch_axis = {batch}, and seq_length size = "
+                f"{lengths.shape[0]}"
+            )
         if len(lengths.shape) != 1 or not dims_equal(lengths.shape[0], batch):
             raise RelationError(
                 f"{length_name} {shape_str(lengths.shape)} must be 1-d of the batch size {batch} of "

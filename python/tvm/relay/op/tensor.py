@@ -24,8 +24,24 @@ _BINARY = [
 
 __all__ = _UNARY + _BINARY + [
     "zeros", "zeros_like", "ones", "ones_like", "clip", "copy", "shape_of",
-    "ndarray_size", "concatenate", "stack",
+    "ndarray_size", "concatenate", "stack", "fixed_point_multiply",
 ]
+
+
+def fixed_point_multiply(data, multiplier, shift):
+    """Multiply int32 ``data`` by the fixed-point number ``multiplier * 2**(shift - 31)``
+    (``multiplier`` a Q31 mantissa, as ``frexp`` gives), rounding to nearest with ties
+    upward (TVM 0.8's ``relay.fixed_point_multiply``).
+
+    Parameters
+    ----------
+    data : relay.Expr
+        int32 tensor.
+    multiplier : int
+    shift : int
+    """
+    return make_call("fixed_point_multiply", [data], "relay.attrs.FixedPointMultiplyAttrs",
+                     multiplier=int(multiplier), shift=int(shift))
 
 
 def _make_unary(name):
