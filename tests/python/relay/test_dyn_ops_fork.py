@@ -270,3 +270,22 @@ def test_dynamic_to_static_keeps_runtime_shapes_and_folds_if():
     after = _to_static(relay.Function([a], ite))
     assert isinstance(after["main"].body, relay.Call)
     assert after["main"].body.checked_type == relay.TensorType((1, 4), "float32")
+
+
+def test_dynamic_calls_print_and_parse_back():
+    x = relay.var("x", shape=(2, 3), dtype="float32")
+    s = relay.var("s", shape=(2,), dtype="int64")
+    k = relay.var("k", shape=(), dtype="int32")
+    body = relay.Tuple([relay.reshape(x, s), relay.topk(x, k, ret_type="values"),
+                        relay.strided_slice(x, s, [2, 3]),
+                        relay.nn.pad(x, relay.reshape(relay.concatenate([s, s], 0), [2, 2]))])
+    mod = _typed(relay.Function([x, s, k], body))
+    text = mod.astext()
+    assert "dyn.reshape(%x, %s)" in text and "dyn.nn.pad" in text
+    assert tvm.ir.structural_equal(tvm.parser.parse(text)["main"], mod["main"])
+    xd = np.arange(6, dtype="float32").reshape(2, 3)
+    out = _run(mod["main"], [xd, np.array([3, 2], "int64"), np.array(1, "int32")])
+    np.testing.assert_array_equal(out[0], xd.reshape(3, 2))
+    np.testing.assert_array_equal(out[1], xd[:, 2:])
+    np.testing.assert_array_equal(out[2], xd[3:2, 2:3])
+    np.testing.assert_array_equal(out[3], np.pad(xd, [[3, 2], [3, 2]]))

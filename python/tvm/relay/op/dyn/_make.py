@@ -29,52 +29,52 @@ def as_tensor(value, dtype=None):
 
 def reshape(data, newshape):
     """``dyn.reshape``: ``newshape`` is a 1-d integer tensor."""
-    return make_call("dyn.reshape", [data, newshape], "relay.attrs.ReshapeAttrs", newshape=None)
+    return make_call("dyn.reshape", [data, newshape], "relay.attrs.ReshapeAttrs")
 
 
 def squeeze(data, axis):
     """``dyn.squeeze``: ``axis`` is a 1-d integer tensor."""
-    return make_call("dyn.squeeze", [data, axis], "relay.attrs.SqueezeAttrs", axis=None)
+    return make_call("dyn.squeeze", [data, axis], "relay.attrs.SqueezeAttrs")
 
 
 def expand_dims(data, axis, num_newaxis=1):
     """``dyn.expand_dims``: ``axis`` is a scalar integer tensor."""
     return make_call("dyn.expand_dims", [data, axis], "relay.attrs.ExpandDimsAttrs",
-                     axis=0, num_newaxis=int(num_newaxis))
+                     num_newaxis=int(num_newaxis))
 
 
 def tile(data, reps):
     """``dyn.tile``: ``reps`` is a 1-d integer tensor."""
-    return make_call("dyn.tile", [data, reps], "relay.attrs.TileAttrs", reps=None)
+    return make_call("dyn.tile", [data, reps], "relay.attrs.TileAttrs")
 
 
 def broadcast_to(data, shape):
     """``dyn.broadcast_to``: ``shape`` is a 1-d integer tensor."""
     return make_call("dyn.broadcast_to", [data, shape], "relay.attrs.InitOpAttrs",
-                     shape=None, dtype="")
+                     dtype="")
 
 
 def zeros(shape, dtype):
     """``dyn.zeros``: ``shape`` is a 1-d integer tensor."""
-    return make_call("dyn.zeros", [shape], "relay.attrs.InitOpAttrs", shape=None, dtype=dtype)
+    return make_call("dyn.zeros", [shape], "relay.attrs.InitOpAttrs", dtype=dtype)
 
 
 def ones(shape, dtype):
     """``dyn.ones``: ``shape`` is a 1-d integer tensor."""
-    return make_call("dyn.ones", [shape], "relay.attrs.InitOpAttrs", shape=None, dtype=dtype)
+    return make_call("dyn.ones", [shape], "relay.attrs.InitOpAttrs", dtype=dtype)
 
 
 def full(fill_value, shape, dtype=""):
     """``dyn.full``: ``shape`` is a 1-d integer tensor."""
     return make_call("dyn.full", [as_tensor(fill_value, dtype or None), shape],
-                     "relay.attrs.InitOpAttrs", shape=None, dtype=dtype)
+                     "relay.attrs.InitOpAttrs", dtype=dtype)
 
 
 def one_hot(indices, on_value, off_value, depth, axis, dtype):
     """``dyn.one_hot``: ``depth`` is a scalar integer tensor."""
     return make_call("dyn.one_hot", [indices, as_tensor(on_value, dtype),
                                      as_tensor(off_value, dtype), depth],
-                     "relay.attrs.OneHotAttrs", depth=0, axis=int(axis), dtype=dtype)
+                     "relay.attrs.OneHotAttrs", axis=int(axis), dtype=dtype)
 
 
 def strided_slice(data, begin, end, strides, slice_mode="end"):
@@ -84,8 +84,7 @@ def strided_slice(data, begin, end, strides, slice_mode="end"):
     end = as_tensor(end)
     strides = as_tensor(strides)
     return make_call("dyn.strided_slice", [data, begin, end, strides],
-                     "relay.attrs.StridedSliceAttrs", begin=None, end=None, strides=None,
-                     axes=None, slice_mode=slice_mode)
+                     "relay.attrs.StridedSliceAttrs", slice_mode=slice_mode)
 
 
 def sparse_to_dense(sparse_indices, output_shape, sparse_values, default_value):
@@ -99,7 +98,7 @@ def topk(data, k, axis=-1, ret_type="both", is_ascend=False, dtype="int32"):
     """``dyn.topk``: ``k`` is a scalar integer tensor."""
     if ret_type not in ("both", "values", "indices"):
         raise ValueError(f"topk ret_type must be both, values or indices, got {ret_type!r}")
-    call = make_call("dyn.topk", [data, k], "relay.attrs.TopKAttrs", k=None, axis=int(axis),
+    call = make_call("dyn.topk", [data, k], "relay.attrs.TopKAttrs", axis=int(axis),
                      ret_type=ret_type, is_ascend=bool(is_ascend), dtype=dtype)
     return TupleWrapper(call, 2) if ret_type == "both" else call
 
@@ -118,5 +117,4 @@ def arange(start, stop=None, step=None, dtype="float32"):
         step = 1
     args = [as_tensor(v, dtype if not isinstance(v, RelayExpr) else None)
             for v in (start, stop, step)]
-    return make_call("dyn.arange", args, "relay.attrs.ArangeAttrs", start=None, stop=None,
-                     step=None, dtype=dtype)
+    return make_call("dyn.arange", args, "relay.attrs.ArangeAttrs", dtype=dtype)

@@ -10,7 +10,7 @@ def resize2d(data, size, roi=None, layout="NCHW", method="linear",
     roi = (0.0,) * 4 if roi is None else tuple(float(r) for r in roi)
     return make_call(
         "dyn.image.resize2d", [data, size], "relay.attrs.Resize2DAttrs",
-        roi=roi, size=None, layout=layout, method=method,
+        roi=roi, layout=layout, method=method,
         coordinate_transformation_mode=coordinate_transformation_mode,
         rounding_method=rounding_method, cubic_alpha=float(cubic_alpha),
         cubic_exclude=int(cubic_exclude), extrapolation_value=float(extrapolation_value),
