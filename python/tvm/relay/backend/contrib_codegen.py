@@ -25,8 +25,10 @@ library: the graph codegen returns the kernels' IRModule with each function's C
 source module (kind ``"c"``, as 0.8's ``CSourceModule``) in its
 ``"external_mods"`` attribute (:func:`attach_external_modules`), and
 :func:`import_external_modules` imports them into the built kernel library, so
-``export_library`` compiles and links them in. ``relay.ext.ccompiler`` (0.8's
-entry point) returns that C source module for a function.
+``export_library`` compiles and links them in. 0.8 reached a code generator
+through the global function ``relay.ext.<compiler>`` (a Relay function in, a
+runtime module out); the fork's Relay functions are Python objects that do not
+cross the FFI, so the code generators are looked up in :data:`SUPPORTED_CODEGENS`.
 
 Where ``relay.build`` meets these functions: 0.8 inlined the partitioned
 functions into ``main`` (their ``Inline`` attribute) before code generation; the
@@ -35,7 +37,8 @@ graph codegen accepts both that form (a call of a function literal with a
 module.
 
 A ``Compiler`` naming a code generator the fork does not have (``dnnl``,
-``tensorrt``, ``arm_compute_lib``, ...) is an error that names it.
+``tensorrt``, ``arm_compute_lib``, ...) is an error that names it; 0.8 tests
+that ask ``tvm.get_global_func("relay.ext.dnnl", True)`` see none and skip.
 """
 import ctypes
 import hashlib
@@ -327,10 +330,3 @@ def import_external_modules(runtime_module, lowered):
     for module in (attrs["external_mods"] if attrs is not None and "external_mods" in attrs else []):
         runtime_module.import_module(module)
     return runtime_module
-
-
-@tvm.register_global_func("relay.ext.ccompiler", override=True)
-def _relay_ext_ccompiler(func):
-    """0.8's entry point of the ``ccompiler`` code generator: the C source module
-    of a partitioned function."""
-    return _codegen_ccompiler(func, str(func.get_attr("global_symbol"))).source_module
