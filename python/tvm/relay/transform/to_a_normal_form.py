@@ -1,14 +1,14 @@
 """ToANormalForm: bind every intermediate value to a ``let`` (0.8's pass).
 
-The inverse of :mod:`.to_graph_normal_form`. Each call, tuple, projection,
-``if`` and local function becomes ``let %xN = value;`` in evaluation order
+The inverse of :mod:`.to_graph_normal_form`. Each constant, call, tuple,
+projection, ``if`` and local function becomes ``let %xN = value;`` in evaluation order
 (operands first), so every intermediate has a name and is computed once; a node
 shared by several users is bound once and its variable used by all of them.
 Bindings are made in the scope that evaluates them: a function body and each
 branch of an ``if`` get their own chain of lets (a value used only inside a
 branch is not computed when the branch is not taken).
 """
-from ..expr import Call, If, Let, Tuple, TupleGetItem, Var
+from ..expr import Call, Constant, If, Let, Tuple, TupleGetItem, Var
 from ..function import Function
 from ._utils import TypedFunctionPass
 
@@ -90,6 +90,8 @@ class _ANormalizer:
                       self.block(node.false_branch, scope))
         if isinstance(node, Function):
             return self.function(node)
+        if isinstance(node, Constant):
+            return node
         if isinstance(node, Let):
             # an existing let: its value is bound under its own variable's use
             value = self.atom(node.value, scope)
@@ -99,7 +101,9 @@ class _ANormalizer:
 
 
 def _compound(node):
-    return isinstance(node, (Call, Tuple, TupleGetItem, If, Function, Let))
+    # Constants are bound too, as 0.8 did (variables, globals, ops and constructors
+    # are the atoms).
+    return isinstance(node, (Constant, Call, Tuple, TupleGetItem, If, Function, Let))
 
 
 def _operands(node):
