@@ -289,3 +289,17 @@ def test_dynamic_calls_print_and_parse_back():
     np.testing.assert_array_equal(out[1], xd[:, 2:])
     np.testing.assert_array_equal(out[2], xd[3:2, 2:3])
     np.testing.assert_array_equal(out[3], np.pad(xd, [[3, 2], [3, 2]]))
+
+
+@pytest.mark.parametrize("shape,dtype", [((7,), "bool"), ((3, 4), "int32"), ((2, 3, 2), "float32")])
+def test_argwhere_value_dependent_shape(shape, dtype):
+    x = relay.var("x", shape=tuple(relay.Any() for _ in shape), dtype=dtype)
+    mod = _typed(relay.Function([x], relay.argwhere(x)))
+    ty = mod["main"].body.checked_type
+    assert isinstance(ty.shape[0], relay.Any) and int(ty.shape[1]) == len(shape)
+    assert ty.dtype == "int32"
+    data = np.random.RandomState(5).choice([0, 0, 1, 3], size=shape).astype(dtype)
+    for kind in ("debug", "vm"):
+        out = _run(mod["main"], [data], kind)
+        np.testing.assert_array_equal(out, np.argwhere(data))
+        assert out.dtype == np.int32
