@@ -244,3 +244,17 @@ def test_reverse_sequence_length_mismatch_names_both_sizes():
     func = relay.Function([x], relay.reverse_sequence(x, lengths, 1, 0))
     with pytest.raises(Exception, match="batch_axis = 4, and seq_length size = 5"):
         relay.transform.InferType()(tvm.IRModule.from_expr(func))
+
+
+def test_gradient_through_if_is_in_basic_block_normal_form():
+    x = relay.var("a", shape=(1, 4))
+    cond = relay.var("cond", shape=(), dtype="bool")
+    func = relay.Function([cond, x], relay.add(x, relay.If(cond, x * x, x)))
+    mod = relay.transform.InferType()(tvm.IRModule.from_expr(func))
+    grad = relay.transform.gradient(mod["main"])
+    relay.analysis.check_basic_block_normal_form(grad)
+    gmod = relay.transform.InferType()(tvm.IRModule.from_expr(grad))
+    data = np.array([[1.0, -2.0, 3.0, 0.5]], "float32")
+    for flag, expected in ((True, 1 + 2 * data), (False, np.full_like(data, 2.0))):
+        _, (_, dx) = create_executor("debug", mod=gmod).evaluate()(np.array(flag), data)
+        np.testing.assert_allclose(dx.numpy(), expected, rtol=1e-6)

@@ -33,6 +33,7 @@ from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
 from ..function import Function
 from ..op.op import Op
 from ..ty import TupleType
+from ._utils import post_order
 
 __all__ = ["gradient", "GradientNotSupported"]
 
@@ -76,7 +77,14 @@ def gradient(expr, mod=None, mode="higher_order"):
     body = _Inliner(mod, active=active).visit(expr.body)
     forward = Function(list(expr.params), body)
     infer_type(forward, mod)
-    return _Reverse(forward, seed_all=(mode == "first_order")).run()
+    result = _Reverse(forward, seed_all=(mode == "first_order")).run()
+    if any(isinstance(node, If) for node in post_order(result.body)):
+        # 0.8's gradient gave let-bound (A-normal) code; values the branches of an
+        # ``if`` share are bound before it here too (basic block normal form).
+        from .to_basic_block_normal_form import to_basic_block_normal_form  # pylint: disable=import-outside-toplevel
+
+        result = to_basic_block_normal_form(result)
+    return result
 
 
 class _Inliner:
