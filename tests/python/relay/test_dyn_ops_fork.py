@@ -303,3 +303,20 @@ def test_argwhere_value_dependent_shape(shape, dtype):
         out = _run(mod["main"], [data], kind)
         np.testing.assert_array_equal(out, np.argwhere(data))
         assert out.dtype == np.int32
+
+
+def test_output_type_from_shape_argument_values():
+    from tvm.relay.op import dyn
+
+    x = relay.var("x", shape=(8, 16), dtype="float32")
+    s = relay.var("s", shape=(3,), dtype="int32")
+    call = _typed(relay.Function([x, s], relay.reshape(x, s)))["main"].body
+    ty = dyn.output_type("dyn.reshape", call.attrs, [a.checked_type for a in call.args],
+                         {1: np.array([8, 2, -1])})
+    assert ty == relay.TensorType((8, 2, 8), "float32")
+    k = relay.var("k", shape=(), dtype="int32")
+    call = _typed(relay.Function([x, k], relay.topk(x, k, axis=0).astuple()))["main"].body
+    ty = dyn.output_type("dyn.topk", call.attrs, [a.checked_type for a in call.args],
+                         {1: np.array(3)})
+    assert ty == relay.TupleType([relay.TensorType((3, 16), "float32"),
+                                  relay.TensorType((3, 16), "int32")])

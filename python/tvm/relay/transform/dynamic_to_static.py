@@ -95,7 +95,7 @@ def dynamic_to_static(func, mod=None):
 
 
 def DynamicToStatic():  # pylint: disable=invalid-name
-    """0.8's ``relay.transform.DynamicToStatic`` (opt_level 3); see the module docstring.
+    """0.8's ``relay.transform.DynamicToStatic`` (opt_level 2, as 0.8); see the module docstring.
 
     Returns
     -------
@@ -116,7 +116,7 @@ def DynamicToStatic():  # pylint: disable=invalid-name
         new_mod = FoldConstant()(new_mod)
         return InferType()(new_mod)
 
-    return ModulePass(PassInfo(3, "DynamicToStatic", []), transform)
+    return ModulePass(PassInfo(2, "DynamicToStatic", []), transform)
 
 
 __all__ = ["DynamicToStatic", "dynamic_to_static"]

@@ -8,6 +8,6 @@ turns them back into the static operators once their shape arguments are
 constants. See :mod:`._ops` for the declarations.
 """
 from . import _make, _ops, image, nn  # noqa: F401
-from ._ops import get_dyn_op, list_dyn_ops
+from ._ops import get_dyn_op, list_dyn_ops, output_type
 from ._argwhere import argwhere
 from . import _reference  # noqa: F401,E402  (the interpreter's kernels)

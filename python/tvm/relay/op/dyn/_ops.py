@@ -65,6 +65,40 @@ def list_dyn_ops():
     return sorted(_DYN_OPS)
 
 
+def output_type(op_name, attrs, arg_types, values):
+    """The static output type of a dynamic call, given its arguments' types and the
+    values of its shape arguments: the role of 0.8's shape functions (an executor
+    that allocates outputs before running a kernel needs it).
+
+    Parameters
+    ----------
+    op_name : str
+        ``"dyn.reshape"``...
+    attrs : relay.Attrs
+        The call's attributes.
+    arg_types : list of relay.Type
+        The (static) types of the call's arguments.
+    values : dict of int to numpy.ndarray
+        The values of the shape arguments (indices of ``get_dyn_op(op_name).shape_args``).
+
+    Returns
+    -------
+    relay.Type
+    """
+    from ...expr import TupleWrapper, Var  # pylint: disable=import-outside-toplevel
+    from ...function import Function  # pylint: disable=import-outside-toplevel
+    from ...module import IRModule  # pylint: disable=import-outside-toplevel
+    from ...transform.type_infer import InferType  # pylint: disable=import-outside-toplevel
+
+    spec = _DYN_OPS[op_name]
+    params = [Var(f"arg{i}", ty) for i, ty in enumerate(arg_types)]
+    static = spec.to_static(attrs, params, values)
+    if isinstance(static, TupleWrapper):
+        static = static.astuple()
+    mod = InferType()(IRModule.from_expr(Function(params, static)))
+    return mod["main"].body.checked_type
+
+
 def _declare(name, rel, pattern, num_inputs, attrs_type_key, shape_args, to_static, describe):
     define(name, rel, pattern, None, num_inputs, attrs_type_key, describe)
     _DYN_OPS[name] = DynOp(name, shape_args, to_static)
