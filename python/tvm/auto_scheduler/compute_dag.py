@@ -22,6 +22,7 @@ from tvm.s_tir import Schedule, Trace
 from tvm.sym import Analyzer
 from tvm.topi.generic.input_transform import extract_layout_transforms, find_layout_rewrite_blocks
 
+from . import feature  # noqa: F401  (0.8's auto_scheduler.feature, loaded with the package)
 from .loop_state import State
 from .utils import as_target, get_const_tuple
 from .workload_registry import workload_key_to_tensors
