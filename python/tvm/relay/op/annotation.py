@@ -120,3 +120,50 @@ def function_on_device(function, param_devices, result_device):
     return function.with_attr({"param_device_types": param_types,
                                "result_device_type": _device_type(result_device)})
 
+
+# ---- compiler_begin / compiler_end (BYOC region boundaries; 0.8's CompilerAttrs) ----
+# Identity on any type, opaque to fusion. relay.transform.AnnotateTarget inserts them,
+# MergeCompilerRegions merges the regions they delimit, PartitionGraph lifts each region
+# into a global function for the external code generator named by ``compiler``.
+define("annotation.compiler_begin", _checkpoint_rel, OpPattern.OPAQUE,
+       lambda attrs, inputs, out: [topi.identity(t) for t in inputs], 1,
+       "relay.attrs.CompilerAttrs")
+define("annotation.compiler_end", _checkpoint_rel, OpPattern.OPAQUE,
+       lambda attrs, inputs, out: [topi.identity(t) for t in inputs], 1,
+       "relay.attrs.CompilerAttrs")
+__all__ += ["compiler_begin", "compiler_end"]
+
+
+def compiler_begin(data, compiler):
+    """Mark ``data`` as an input of a region handled by the external code
+    generator ``compiler`` (0.8's ``relay.annotation.compiler_begin``).
+
+    Parameters
+    ----------
+    data : tvm.relay.Expr
+    compiler : str
+        The code generator's name (``"default"`` means TVM itself).
+
+    Returns
+    -------
+    result : tvm.relay.Expr
+    """
+    return make_call("annotation.compiler_begin", [data], "relay.attrs.CompilerAttrs",
+                     compiler=str(compiler))
+
+
+def compiler_end(data, compiler):
+    """Mark ``data`` as an output of a region handled by the external code
+    generator ``compiler`` (0.8's ``relay.annotation.compiler_end``).
+
+    Parameters
+    ----------
+    data : tvm.relay.Expr
+    compiler : str
+
+    Returns
+    -------
+    result : tvm.relay.Expr
+    """
+    return make_call("annotation.compiler_end", [data], "relay.attrs.CompilerAttrs",
+                     compiler=str(compiler))
