@@ -92,3 +92,36 @@ def test_fold_constant_expr():
     expr = relay.add(relay.const(1.0), relay.const(2.0))
     folded = relay.transform.FoldConstantExpr(expr, tvm.IRModule())
     assert isinstance(folded, relay.Constant) and float(folded.numpy()) == 3.0
+
+
+def test_uses_inside_references_and_match_keep_their_lets():
+    # a binding used only inside ref_create / ref_read / ref_write or a match stays
+    x = relay.var("x", shape=(2,))
+    r, v, w, unused = relay.var("r"), relay.var("v"), relay.var("w"), relay.var("unused")
+    body = relay.Let(r, relay.RefCreate(x),
+                     relay.Let(v, relay.add(x, x),
+                               relay.Let(unused, relay.multiply(x, x),
+                                         relay.Let(w, relay.RefWrite(r, v),
+                                                   relay.Tuple([w, relay.RefRead(r)])))))
+    _, out = _dce(relay.Function([x], body))
+    assert _let_vars(out["main"].body) == ["r", "v", "w"]
+    data = np.array([1.0, -2.0], "float32")
+    result = create_executor("debug", mod=out).evaluate()(data)
+    np.testing.assert_allclose(result[1].numpy(), 2 * data)
+
+    from tvm.relay.prelude import Prelude  # pylint: disable=import-outside-toplevel
+
+    prelude_mod = tvm.IRModule()
+    prelude = Prelude(prelude_mod)
+    _, cons, nil = prelude.mod.get_type("List")
+    n, h, t = relay.var("n", shape=(), dtype="int32"), relay.var("h"), relay.var("t")
+    match = relay.Match(relay.Call(cons, [n, relay.Call(nil, [])]),
+                        [relay.Clause(relay.PatternConstructor(cons, [relay.PatternVar(h),
+                                                                      relay.PatternVar(t)]),
+                                      relay.add(h, relay.var("k"))),
+                         relay.Clause(relay.PatternWildcard(), n)])
+    k = match.clauses[0].rhs.args[1]
+    prelude_mod["main"] = relay.Function([n], relay.Let(k, relay.const(10), match))
+    out = relay.transform.DeadCodeElimination()(prelude_mod)
+    assert isinstance(out["main"].body, relay.Let) and out["main"].body.var.name_hint == "k"
+    assert int(create_executor("debug", mod=out).evaluate()(np.int32(5)).numpy()) == 15

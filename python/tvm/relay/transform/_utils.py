@@ -6,12 +6,13 @@ layouts and shapes). Upstream lists ``InferType`` as a required pass; here a
 pass that needs types calls :func:`ensure_typed`, which runs ``InferType`` only
 when some node of the module has no type yet.
 """
-from ..expr import Call, GlobalVar, If, Let, Tuple, TupleGetItem
+import functools
+
+from ..adt import Match
+from ..expr import Call, GlobalVar, If, Let, RefCreate, RefRead, RefWrite, Tuple, TupleGetItem
 from ..expr_functor import ExprMutator
 from ..function import Function
 from ..op.op import Op
-import functools
-
 from .pass_infra import PassInfo, Pass
 
 
@@ -45,6 +46,14 @@ def children(expr):
         if expr.is_primitive:
             return ()
         return expr.params + (expr.body,)
+    if isinstance(expr, Match):
+        return (expr.data,) + tuple(clause.rhs for clause in expr.clauses)
+    if isinstance(expr, RefCreate):
+        return (expr.value,)
+    if isinstance(expr, RefRead):
+        return (expr.ref,)
+    if isinstance(expr, RefWrite):
+        return (expr.ref, expr.value)
     return ()
 
 
