@@ -572,80 +572,97 @@ class VirtualMachine:
 
     # -- the interpreter loop ------------------------------------------------------------
     def _run(self, func_index, args):
+        """Run VM function ``func_index`` on ``args``.
+
+        Calls (``invoke``, ``invoke_closure``) push a frame on an explicit stack
+        rather than recursing in Python, so recursive Relay programs may go as
+        deep as memory allows (0.8's VM kept its frames the same way).
+        """
         exe = self._exec
+        functions = exe.functions
         dev = self.device
         constants = self._constants
         packed = self._packed
-        while True:  # a tail position ``invoke`` could reuse the frame; calls recurse in Python
-            func = exe.functions[func_index]
-            if len(args) != len(func.params):
-                raise TypeError(f"{func.name} takes {len(func.params)} arguments, got {len(args)}")
-            regs = [None] * max(func.register_file_size, len(args))
-            regs[:len(args)] = args
-            code = func.instructions
-            pc = 0
-            while True:
-                inst = code[pc]
-                op = inst[0]
-                if op == "invoke_packed":
-                    _, index, arity, nout, arg_regs = inst
-                    flat = []
-                    for r in arg_regs:
-                        _flatten_tensors(regs[r], flat)
-                    packed[index](*flat)
-                elif op == "alloc_tensor":
-                    _, dst, _storage, _offset, shape, dtype = inst
-                    regs[dst] = tvm.runtime.empty(tuple(shape), dtype, dev)
-                elif op == "alloc_storage":
-                    regs[inst[1]] = _Storage(inst[2], inst[4])
-                elif op == "move":
-                    regs[inst[1]] = regs[inst[2]]
-                elif op == "load_const":
-                    regs[inst[1]] = constants[inst[2]]
-                elif op == "ret":
-                    return regs[inst[1]]
-                elif op == "alloc_adt":
-                    regs[inst[1]] = VMADT(inst[2], [regs[r] for r in inst[3]])
-                elif op == "get_field":
-                    regs[inst[1]] = regs[inst[2]][inst[3]]
-                elif op == "get_tag":
-                    regs[inst[1]] = regs[inst[2]].tag
-                elif op == "load_consti":
-                    regs[inst[1]] = inst[2]
-                elif op == "if":
-                    test = _scalar(regs[inst[1]])
-                    target = _scalar(regs[inst[2]])
-                    pc += inst[3] if test == target else inst[4]
-                    continue
-                elif op == "goto":
-                    pc += inst[1]
-                    continue
-                elif op == "invoke":
-                    regs[inst[1]] = self._run(inst[2], [regs[r] for r in inst[3]])
-                elif op == "alloc_closure":
-                    regs[inst[1]] = VMClosure(inst[2], [regs[r] for r in inst[3]])
-                elif op == "invoke_closure":
+        stack = []  # caller frames: (func, code, regs, pc of the call, destination register)
+        func = code = regs = None
+        pc = 0
+
+        def enter(index, call_args):
+            callee = functions[index]
+            if len(call_args) != len(callee.params):
+                raise TypeError(f"{callee.name} takes {len(callee.params)} arguments, got {len(call_args)}")
+            frame = [None] * max(callee.register_file_size, len(call_args))
+            frame[:len(call_args)] = call_args
+            return callee, callee.instructions, frame
+
+        func, code, regs = enter(func_index, list(args))
+        while True:
+            inst = code[pc]
+            op = inst[0]
+            if op == "invoke_packed":
+                flat = []
+                for r in inst[4]:
+                    _flatten_tensors(regs[r], flat)
+                packed[inst[1]](*flat)
+            elif op == "alloc_tensor":
+                regs[inst[1]] = tvm.runtime.empty(tuple(inst[4]), inst[5], dev)
+            elif op == "alloc_storage":
+                regs[inst[1]] = _Storage(inst[2], inst[4])
+            elif op == "move":
+                regs[inst[1]] = regs[inst[2]]
+            elif op == "load_const":
+                regs[inst[1]] = constants[inst[2]]
+            elif op == "ret":
+                value = regs[inst[1]]
+                if not stack:
+                    return value
+                func, code, regs, pc, dst = stack.pop()
+                regs[dst] = value
+            elif op == "alloc_adt":
+                regs[inst[1]] = VMADT(inst[2], [regs[r] for r in inst[3]])
+            elif op == "get_field":
+                regs[inst[1]] = regs[inst[2]][inst[3]]
+            elif op == "get_tag":
+                regs[inst[1]] = regs[inst[2]].tag
+            elif op == "load_consti":
+                regs[inst[1]] = inst[2]
+            elif op == "if":
+                pc += inst[3] if _scalar(regs[inst[1]]) == _scalar(regs[inst[2]]) else inst[4]
+                continue
+            elif op == "goto":
+                pc += inst[1]
+                continue
+            elif op in ("invoke", "invoke_closure"):
+                if op == "invoke":
+                    index, call_args = inst[2], [regs[r] for r in inst[3]]
+                else:
                     clo = regs[inst[2]]
                     if not isinstance(clo, VMClosure):
                         raise TypeError(f"invoke_closure of a {type(clo).__name__}")
-                    regs[inst[1]] = self._run(clo.func_index, clo.captured + [regs[r] for r in inst[3]])
-                elif op == "reshape_tensor":
-                    regs[inst[1]] = self._reshape(regs[inst[2]], inst[3], inst[4], regs)
-                elif op == "invoke_jit":
-                    regs[inst[1]] = self._invoke_jit(inst[2], [regs[r] for r in inst[3]])
-                elif op == "alloc_ref":
-                    regs[inst[1]] = VMRef(regs[inst[2]])
-                elif op == "ref_read":
-                    regs[inst[1]] = regs[inst[2]].value
-                elif op == "ref_write":
-                    regs[inst[2]].value = regs[inst[3]]
-                    regs[inst[1]] = VMADT(0, [])
-                elif op == "fatal":
-                    raise tvm.error.TVMError(f"{func.name}: reached a fatal instruction "
-                                             "(no clause of a match applies)")
-                else:
-                    raise ValueError(f"unknown VM instruction {op!r}")
-                pc += 1
+                    index, call_args = clo.func_index, clo.captured + [regs[r] for r in inst[3]]
+                stack.append((func, code, regs, pc, inst[1]))  # ``ret`` resumes after the call
+                func, code, regs = enter(index, call_args)
+                pc = 0
+                continue
+            elif op == "alloc_closure":
+                regs[inst[1]] = VMClosure(inst[2], [regs[r] for r in inst[3]])
+            elif op == "reshape_tensor":
+                regs[inst[1]] = self._reshape(regs[inst[2]], inst[3], inst[4], regs)
+            elif op == "invoke_jit":
+                regs[inst[1]] = self._invoke_jit(inst[2], [regs[r] for r in inst[3]])
+            elif op == "alloc_ref":
+                regs[inst[1]] = VMRef(regs[inst[2]])
+            elif op == "ref_read":
+                regs[inst[1]] = regs[inst[2]].value
+            elif op == "ref_write":
+                regs[inst[2]].value = regs[inst[3]]
+                regs[inst[1]] = VMADT(0, [])
+            elif op == "fatal":
+                raise tvm.error.TVMError(f"{func.name}: reached a fatal instruction "
+                                         "(no clause of a match applies)")
+            else:
+                raise ValueError(f"unknown VM instruction {op!r}")
+            pc += 1
 
     def _reshape(self, tensor, shape_reg, prim_index, regs):
         if shape_reg is not None:
