@@ -950,9 +950,11 @@ def pass_info_defaults():
 
 
 def print_ir_relay():
-    """``tvm.transform.PrintIR(header)`` prints Relay text for a module holding
-    Relay functions (the base's C++ printer shows them as opaque metadata); other
-    modules are printed by the base's pass, as before."""
+    """``tvm.transform.PrintIR(header="", show_meta_data=False)`` (0.8's signature)
+    prints Relay text for a module holding Relay functions (the base's C++
+    printer shows them as opaque metadata), with the metadata section (large
+    constants) when ``show_meta_data``; other modules are printed by the base's
+    pass, as before."""
     import tvm  # pylint: disable=import-outside-toplevel
     from tvm.ir import transform  # pylint: disable=import-outside-toplevel
 
@@ -961,14 +963,14 @@ def print_ir_relay():
         return
 
     @functools.wraps(base_print_ir)
-    def PrintIR(header=""):  # pylint: disable=invalid-name
+    def PrintIR(header="", show_meta_data=False):  # pylint: disable=invalid-name
         base_pass = base_print_ir(header)
 
         def print_module(mod, ctx):  # pylint: disable=unused-argument
             relay_module = _relay_module()
             if relay_module is None or not relay_module.has_relay_functions(mod):
                 return base_pass(mod)
-            sys.stderr.write(f"PrintIR({header}):\n{mod.astext(show_meta_data=False)}\n")
+            sys.stderr.write(f"PrintIR({header}):\n{mod.astext(show_meta_data=show_meta_data)}\n")
             sys.stderr.flush()
             return mod
 
@@ -1110,6 +1112,9 @@ PATCHES = (
     topi_testing_v08,
     fork_subpackages_as_attributes,
     legacy_lower_build,
+    __import__("tvmfork.compat_vm", fromlist=["_"]).relay_vm_runtime,  # tvm.runtime.vm runs Relay executables
+    __import__("tvmfork.relay_json", fromlist=["_"]).install,  # tvm.ir.save_json/load_json of Relay
+    __import__("tvmfork.target_generic_func", fromlist=["_"]).install,  # tvm.target.generic_func
 )
 
 

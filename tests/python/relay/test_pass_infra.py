@@ -170,6 +170,14 @@ def test_print_ir_shows_relay_text(capfd):
     err = capfd.readouterr().err
     assert "PrintIR(after typing)" in err and "multiply(%x" in err
     np.testing.assert_allclose(_run(out_mod, np.ones((2, 3), "float32")), np.full((2, 3), 2.5), rtol=1e-6)
+    # 0.8's show_meta_data: a large constant is printed in the metadata section
+    big = tvm.IRModule.from_expr(relay.add(relay.var("x", shape=(16,)), relay.const(np.arange(16.0, dtype="float32"))))
+    tvm.transform.PrintIR("meta", show_meta_data=True)(big)
+    with_meta = capfd.readouterr().err
+    tvm.transform.PrintIR("meta")(big)
+    without_meta = capfd.readouterr().err
+    assert "meta[relay.Constant][0]" in with_meta and "meta[relay.Constant][0]" in without_meta
+    assert "#[metadata]" in with_meta and "#[metadata]" not in without_meta
 
 
 def test_function_passes_keep_the_inferred_return_type():
