@@ -258,3 +258,49 @@ def test_gradient_through_if_is_in_basic_block_normal_form():
     for flag, expected in ((True, 1 + 2 * data), (False, np.full_like(data, 2.0))):
         _, (_, dx) = create_executor("debug", mod=gmod).evaluate()(np.array(flag), data)
         np.testing.assert_allclose(dx.numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("unipolar", [True, False])
+def test_bitserial_dense_matches_numpy(unipolar):
+    rng = np.random.RandomState(8)
+    a = rng.randint(0, 4, (4, 64)).astype("int16")
+    b = rng.randint(0, 2, (8, 64)).astype("int16")
+    x = relay.var("x", shape=a.shape, dtype="int16")
+    w = relay.var("w", shape=b.shape, dtype="int16")
+    func = relay.Function([x, w], relay.nn.bitserial_dense(x, w, units=8, data_bits=2,
+                                                           weight_bits=1, unipolar=unipolar))
+    weights = (2 * b.astype(int) - 1) if unipolar else b.astype(int)
+    np.testing.assert_array_equal(_build_run(func, {"x": a, "w": b}), a.astype(int) @ weights.T)
+
+
+def test_bitserial_conv2d_matches_numpy():
+    rng = np.random.RandomState(9)
+    a = rng.randint(0, 2, (1, 32, 6, 6)).astype("int16")
+    b = rng.randint(0, 2, (8, 32, 3, 3)).astype("int16")
+    x = relay.var("x", shape=a.shape, dtype="int16")
+    w = relay.var("w", shape=b.shape, dtype="int16")
+    y = relay.nn.bitserial_conv2d(x, w, kernel_size=(3, 3), channels=8, padding=(1, 1))
+    func = relay.Function([x, w], y)
+    assert relay.transform.InferType()(tvm.IRModule.from_expr(func))["main"].ret_type.shape \
+        == (1, 8, 6, 6)
+    ref_x = relay.var("x", shape=a.shape)
+    ref = relay.nn.conv2d(ref_x, relay.const((2 * b - 1).astype("float32")), kernel_size=(3, 3),
+                          channels=8, padding=(1, 1))
+    expected = _interpret(tvm.IRModule.from_expr(relay.Function([ref_x], ref)),
+                          a.astype("float32"))
+    np.testing.assert_array_equal(_build_run(func, {"x": a, "w": b}), expected)
+
+
+def test_bitpack_packs_bit_planes():
+    rng = np.random.RandomState(10)
+    data = rng.randint(0, 4, (2, 16, 3)).astype("int16")
+    x = relay.var("x", shape=data.shape, dtype="int16")
+    func = relay.Function([x], relay.nn.bitpack(x, bits=2, pack_axis=1, bit_axis=2,
+                                                pack_type="uint8"))
+    out = _build_run(func, {"x": data})
+    assert out.shape == (2, 2, 2, 3) and out.dtype == "uint8"
+    for bit in range(2):
+        plane = (data >> bit) & 1  # (2, 16, 3): bits of words of 8 along axis 1, MSB first
+        words = plane.reshape(2, 2, 8, 3)
+        expected = sum(words[:, :, i, :] << (7 - i) for i in range(8))
+        np.testing.assert_array_equal(out[:, :, bit, :], expected)
