@@ -136,6 +136,11 @@ class GraphRuntimeCodegen(ExprFunctor):
             func = self.mod[func] if _contrib.is_external(self.mod[func]) else func
         if _contrib.is_external(func):
             return self._add_external_call(call, func)
+        if isinstance(func, GlobalVar) and self.mod is None:
+            raise GraphExecutorUnsupported(
+                f"the graph executor does not support calls of global functions (@{func.name_hint}); "
+                "a function lifted by relay.transform.PartitionGraph runs once inlined into main: "
+                "relay.transform.Inline()(mod) before relay.build")
         # -- end BYOC hook --
         if isinstance(func, GlobalVar | Var):
             raise GraphExecutorUnsupported("the graph executor does not support calls of global or local functions")
