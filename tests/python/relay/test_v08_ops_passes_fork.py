@@ -304,3 +304,16 @@ def test_bitpack_packs_bit_planes():
         words = plane.reshape(2, 2, 8, 3)
         expected = sum(words[:, :, i, :] << (7 - i) for i in range(8))
         np.testing.assert_array_equal(out[:, :, bit, :], expected)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge"])
+def test_pad_negative_widths_crop_in_every_mode(mode):
+    data = np.arange(4 * 6 * 5 * 7, dtype="float32").reshape(4, 6, 5, 7)
+    width = ((-1, -1), (2, -2), (0, -3), (2, 1))
+    x = relay.var("x", shape=data.shape)
+    func = relay.Function([x], relay.nn.pad(x, width, pad_mode=mode))
+    assert relay.transform.InferType()(tvm.IRModule.from_expr(func))["main"].ret_type.shape \
+        == (2, 6, 2, 10)
+    cropped = data[1:3, 0:4, 0:2, :]
+    expected = np.pad(cropped, [(max(b, 0), max(a, 0)) for b, a in width], mode=mode)
+    np.testing.assert_array_equal(_build_run(func, {"x": data}), expected)

@@ -377,10 +377,8 @@ def _pad_rel(arg_types, attrs):
         raise RelationError(f"pad_mode must be constant, edge or reflect, got {attrs.pad_mode!r}")
     out = []
     for dim, (before, after) in zip(data.shape, attrs.pad_width):
-        # 0.8: a negative width in constant mode crops that many elements
-        if (before < 0 or after < 0) and attrs.pad_mode != "constant":
-            raise RelationError(f"pad_width {attrs.pad_width} has a negative entry; only "
-                                f"pad_mode='constant' crops, not {attrs.pad_mode!r}")
+        # 0.8: a negative width crops that many elements (any mode; the compute crops
+        # first, then pads with the positive widths)
         size = dim if is_any(dim) else dim + before + after
         if not is_any(size) and size < 0:
             raise RelationError(f"pad_width {attrs.pad_width} crops more than data {shape_str(data.shape)} holds")
@@ -392,13 +390,6 @@ def _pad_compute(attrs, inputs, out_type):
     data = inputs[0]
     before = [b for b, _ in attrs.pad_width]
     after = [a for _, a in attrs.pad_width]
-    if attrs.pad_mode == "edge":
-        return [topi.nn.replicate_pad(data, before, after)]
-    if attrs.pad_mode == "reflect":
-        return [topi.nn.mirror_pad(data, before, after, "REFLECT")]
-    value = inputs[1]()
-    if inputs[1].dtype != data.dtype:
-        value = tirx.Cast(data.dtype, value)
     if any(int(b) < 0 for b in before) or any(int(a) < 0 for a in after):
         # negative widths crop (0.8): slice first, then pad with what is left
         shape = [int(d) for d in data.shape]
@@ -407,6 +398,13 @@ def _pad_compute(attrs, inputs, out_type):
         data = topi.strided_slice(data, begin, end)
         before = [max(int(b), 0) for b in before]
         after = [max(int(a), 0) for a in after]
+    if attrs.pad_mode == "edge":
+        return [topi.nn.replicate_pad(data, before, after)]
+    if attrs.pad_mode == "reflect":
+        return [topi.nn.mirror_pad(data, before, after, "REFLECT")]
+    value = inputs[1]()
+    if inputs[1].dtype != data.dtype:
+        value = tirx.Cast(data.dtype, value)
     return [topi.nn.pad(data, before, after, value)]
 
 
