@@ -295,6 +295,13 @@ def pad(data, pad_width, pad_value=0, pad_mode="constant"):
     pad_mode : str
         ``"constant"``, ``"edge"`` or ``"reflect"``.
     """
+    from ..dyn.nn import _make as _dyn_nn  # pylint: disable=import-outside-toplevel
+    from ..dyn._make import is_dynamic  # pylint: disable=import-outside-toplevel
+
+    if is_dynamic(pad_width):  # 0.8: run-time widths give dyn.nn.pad
+        return _dyn_nn.pad(data, pad_width, pad_value, pad_mode)
+    if hasattr(pad_width, "numpy"):  # a relay constant
+        pad_width = pad_width.numpy().tolist()
     pad_width = tuple((int(b), int(a)) for b, a in pad_width)
     return make_call("nn.pad", [data, as_expr(pad_value, known_dtype(data))],
                      "relay.attrs.PadAttrs", pad_width=pad_width, pad_mode=pad_mode)
