@@ -317,3 +317,32 @@ def test_pad_negative_widths_crop_in_every_mode(mode):
     cropped = data[1:3, 0:4, 0:2, :]
     expected = np.pad(cropped, [(max(b, 0), max(a, 0)) for b, a in width], mode=mode)
     np.testing.assert_array_equal(_build_run(func, {"x": data}), expected)
+
+
+def test_gradient_through_references():
+    t = relay.TensorType((2, 3), "float32")
+    x = relay.var("x", t)
+    r, u = relay.Var("r"), relay.Var("u")
+    read = relay.RefRead(r)
+    body = relay.Let(u, relay.RefWrite(r, relay.RefRead(r) * relay.RefRead(r)),
+                     relay.exp(relay.RefRead(r)) + read)
+    body = relay.Let(r, relay.RefCreate(x), body)
+    func = relay.transform.InferType()(tvm.IRModule.from_expr(relay.Function([x], body)))["main"]
+    grad = relay.transform.gradient(func)
+    gmod = relay.transform.InferType()(tvm.IRModule.from_expr(grad))
+    data = np.array([[0.5, -1.0, 0.25], [1.5, 0.0, -0.75]], "float32")
+    forward, (dx,) = create_executor("debug", mod=gmod).evaluate()(data)
+    # both reads see the written value x * x (the shared read node is evaluated once)
+    np.testing.assert_allclose(forward.numpy(), np.exp(data ** 2) + data ** 2, rtol=1e-5)
+    np.testing.assert_allclose(dx.numpy(), 2 * data * np.exp(data ** 2) + 2 * data, rtol=1e-5)
+
+
+def test_gradient_refuses_a_returned_reference():
+    x = relay.var("x", shape=(2,))
+    func = relay.transform.InferType()(
+        tvm.IRModule.from_expr(relay.Function([x], relay.RefCreate(x))))["main"]
+    import importlib
+
+    unsupported = importlib.import_module("tvm.relay.transform.gradient").GradientNotSupported
+    with pytest.raises(unsupported, match="reference"):
+        relay.transform.gradient(func)

@@ -16,20 +16,23 @@ are computed once and reused by the backward part.
 
 0.8 had two modes: ``"first_order"`` (programs of tensors and tuples) and
 ``"higher_order"`` (any program, through references and closures). This fork has
-no references or closures, so both modes accept the same first-order programs --
-operator calls, tuples and their projections, ``let``, ``if``, constants,
-variables, and calls of function literals, let-bound functions and module
-globals (inlined) -- and give the same function (for such programs 0.8's two
+no closures, so both modes accept the same first-order programs -- operator calls,
+tuples and their projections, ``let``, ``if``, constants, variables, calls of
+function literals, let-bound functions and module globals (inlined), and references
+created, read and written in straight-line code (resolved while inlining: a read is
+the value of the last write) -- and give the same function (for such programs 0.8's two
 modes compute the same values), except that for a tuple result the
 higher-order mode seeds only its first field, as 0.8's did. Anything else
-(closures used as values, recursion, references, pattern matching) raises
+(closures used as values, recursion, references stored, passed, returned or written
+inside an ``if``, pattern matching) raises
 :class:`GradientNotSupported` naming the construct.
 
 ``if``: each branch is differentiated down to the parameters separately and the
 parameters' adjoints are selected by a second ``if`` on the same condition, so
 the backward pass never mixes in the branch not taken.
 """
-from ..expr import Call, Constant, GlobalVar, If, Let, Tuple, TupleGetItem, Var
+from ..expr import (Call, Constant, GlobalVar, If, Let, RefCreate, RefRead, RefWrite, Tuple,
+                    TupleGetItem, Var)
 from ..function import Function
 from ..op.op import Op
 from ..ty import TupleType
@@ -74,7 +77,7 @@ def gradient(expr, mod=None, mode="higher_order"):
     from ..op import _tensor_grad  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
     from .type_infer import infer_type  # pylint: disable=import-outside-toplevel
 
-    body = _Inliner(mod, active=active).visit(expr.body)
+    body = _Inliner(mod, active=active)._value(expr.body)
     forward = Function(list(expr.params), body)
     infer_type(forward, mod)
     result = _Reverse(forward, seed_all=(mode == "first_order")).run()
@@ -124,26 +127,54 @@ class _Inliner:
             self.env[node.var] = value if isinstance(value, Function) else self.visit(value)
             return self.visit(node.body)
         if isinstance(node, Tuple):
-            return Tuple([self.visit(f) for f in node.fields])
+            return Tuple([self._value(f) for f in node.fields])
         if isinstance(node, TupleGetItem):
-            return TupleGetItem(self.visit(node.tuple_value), node.index)
+            return TupleGetItem(self._value(node.tuple_value), node.index)
         if isinstance(node, Call):
             return self._call(node)
         if isinstance(node, If):
-            return If(self.visit(node.cond), self.visit(node.true_branch), self.visit(node.false_branch))
+            if any(isinstance(n, (RefCreate, RefWrite)) for branch in
+                   (node.true_branch, node.false_branch) for n in post_order(branch)):
+                raise GradientNotSupported("gradient: references created or written inside an "
+                                           "if are not supported")
+            return If(self._value(node.cond), self._value(node.true_branch),
+                      self._value(node.false_branch))
         if isinstance(node, Function):
             raise GradientNotSupported(
                 "gradient: a function literal used as a value (closure) is not supported")
         if isinstance(node, GlobalVar):
             raise GradientNotSupported(
                 f"gradient: the global function {node.name_hint} used as a value is not supported")
+        if isinstance(node, RefCreate):
+            return _Cell(self._value(node.value))
+        if isinstance(node, RefRead):
+            return self._cell(node.ref).value
+        if isinstance(node, RefWrite):
+            cell = self._cell(node.ref)
+            cell.value = self._value(node.value)
+            return Tuple([])
         raise GradientNotSupported(f"gradient: {type(node).__name__} is not supported "
-                                   "(references, ADTs and pattern matching are not available)")
+                                   "(ADTs and pattern matching are not available)")
+
+    def _value(self, node):
+        """The inlined value of ``node``, which must not be a reference."""
+        value = self.visit(node)
+        if isinstance(value, _Cell):
+            raise GradientNotSupported("gradient: a reference used as a value (stored, passed "
+                                       "or returned) is not supported")
+        return value
+
+    def _cell(self, node):
+        cell = self.visit(node)
+        if not isinstance(cell, _Cell):
+            raise GradientNotSupported("gradient: a reference computed at run time is not "
+                                       "supported")
+        return cell
 
     def _call(self, node):
         callee = node.op
         if isinstance(callee, Op):
-            return Call(callee, [self.visit(a) for a in node.args], node.attrs, node.type_args)
+            return Call(callee, [self._value(a) for a in node.args], node.attrs, node.type_args)
         active = self.active
         if isinstance(callee, Var) and isinstance(self.env.get(callee), Function):
             callee = self.env[callee]
@@ -164,6 +195,16 @@ class _Inliner:
         env = dict(self.env)
         env.update(zip(callee.params, args))
         return _Inliner(self.mod, env, active).visit(callee.body)
+
+
+class _Cell:
+    """A reference while the body is inlined: its current value (references of straight-line
+    code are resolved statically, reads giving the value of the last write)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
 
 def _resolve_global(gvar, mod):
