@@ -59,13 +59,30 @@ class Any:
     __str__ = __repr__
 
 
+class IntDim(int):
+    """A static tensor dimension: an ``int`` that also answers ``.value``, as
+    0.8's ``IntImm`` dimensions did (``ty.shape[0].value``)."""
+
+    __slots__ = ()
+
+    @property
+    def value(self):
+        return int(self)
+
+    __repr__ = int.__repr__
+    __str__ = int.__repr__
+
+    def __reduce__(self):
+        return (IntDim, (int(self),))
+
+
 def _normalize_dim(dim):
-    if isinstance(dim, Any):
+    if isinstance(dim, Any | IntDim):
         return dim
     if hasattr(dim, "value"):  # tvm IntImm
-        return int(dim.value)
+        return IntDim(int(dim.value))
     try:
-        return int(dim)
+        return IntDim(int(dim))
     except TypeError as err:
         if type(dim).__name__ in ("Var", "SizeVar", "Any"):
             return Any()
@@ -189,21 +206,46 @@ class FuncType(Type):
             return False
         if any(a.kind != b.kind for a, b in zip(self.type_params, other.type_params)):
             return False
+        if len(self.type_constraints) != len(other.type_constraints):
+            return False
         if self.type_params and self.type_params != other.type_params:
             # Polymorphic types are equal up to renaming of their type parameters.
             renaming = dict(zip(other.type_params, self.type_params))
-            return self.arg_types == tuple(
-                subst_type(a, renaming) for a in other.arg_types
-            ) and self.ret_type == subst_type(other.ret_type, renaming)
-        return self.arg_types == other.arg_types and self.ret_type == other.ret_type
+            return (
+                self.arg_types == tuple(subst_type(a, renaming) for a in other.arg_types)
+                and self.ret_type == subst_type(other.ret_type, renaming)
+                and self.type_constraints
+                == tuple(subst_type(c, renaming) for c in other.type_constraints)
+            )
+        return (
+            self.arg_types == other.arg_types
+            and self.ret_type == other.ret_type
+            and self.type_constraints == other.type_constraints
+        )
 
     def __hash__(self):
         if self.type_params:
-            return hash(("FuncType", len(self.arg_types), len(self.type_params)))
-        return hash(("FuncType", self.arg_types, self.ret_type))
+            return hash(
+                ("FuncType", len(self.arg_types), len(self.type_params), len(self.type_constraints))
+            )
+        return hash(("FuncType", self.arg_types, self.ret_type, len(self.type_constraints)))
 
 
-class IncompleteType(Type):
+class _IdentityEq:
+    """Equality is identity: each instance is a distinct entity (a hole of
+    inference, a type variable, an ADT definition), whatever its fields.
+    Slot-less, so the types mixing it in keep their own ``__slots__``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+class IncompleteType(_IdentityEq, Type):
     """A type not yet known; type inference replaces it.
 
     Each instance is distinct: two incomplete types are equal only if they are
@@ -218,14 +260,8 @@ class IncompleteType(Type):
     def __setattr__(self, key, value):
         raise AttributeError("relay types are immutable")
 
-    def __eq__(self, other):
-        return self is other
 
-    def __hash__(self):
-        return id(self)
-
-
-class TypeVar(Type):
+class TypeVar(_IdentityEq, Type):
     """A type variable: a parameter of a polymorphic function or an ADT.
 
     Each instance is a distinct variable (equality is identity, as upstream);
@@ -240,12 +276,6 @@ class TypeVar(Type):
 
     def __setattr__(self, key, value):
         raise AttributeError("relay types are immutable")
-
-    def __eq__(self, other):
-        return self is other
-
-    def __hash__(self):
-        return id(self)
 
     def __call__(self, *args):
         return TypeCall(self, args)
@@ -363,16 +393,32 @@ class TypeRelation(TypeConstraint):
     def __eq__(self, other):
         return (
             isinstance(other, TypeRelation)
-            and self.func is other.func
+            and relation_key(self.func) == relation_key(other.func)
             and self.args == other.args
             and self.num_inputs == other.num_inputs
+            and _attrs_equal(self.attrs, other.attrs)
         )
 
     def __hash__(self):
-        return hash(("TypeRelation", id(self.func), self.args, self.num_inputs))
+        return hash(("TypeRelation", relation_key(self.func), self.args, self.num_inputs))
 
 
-class TypeData(Type):
+def _attrs_equal(lhs, rhs):
+    if lhs is None or rhs is None:
+        return lhs is rhs
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    return lhs is rhs or bool(tvm.ir.structural_equal(lhs, rhs))
+
+
+def relation_key(func):
+    """What identifies a relation function: an ``EnvFunc``'s name (each
+    ``EnvFunc.get`` gives a new handle of the same function), else the object."""
+    name = getattr(func, "name", None)
+    return ("EnvFunc", name) if isinstance(name, str) else ("object", id(func))
+
+
+class TypeData(_IdentityEq, Type):
     """The definition of an algebraic data type (``type List[A] { Cons(A, List[A]), Nil }``).
 
     Parameters
@@ -406,12 +452,6 @@ class TypeData(Type):
 
     def __setattr__(self, key, value):
         raise AttributeError("relay types are immutable")
-
-    def __eq__(self, other):
-        return self is other
-
-    def __hash__(self):
-        return id(self)
 
 
 def is_complete(ty):
@@ -448,7 +488,11 @@ def subst_type(ty, mapping):
             [subst_type(a, inner) for a in ty.arg_types],
             subst_type(ty.ret_type, inner),
             ty.type_params,
-            ty.type_constraints,
+            [subst_type(c, inner) for c in ty.type_constraints],
+        )
+    if isinstance(ty, TypeRelation):
+        return TypeRelation(
+            ty.func, [subst_type(a, mapping) for a in ty.args], ty.num_inputs, ty.attrs
         )
     if isinstance(ty, TypeCall):
         return TypeCall(subst_type(ty.func, mapping), [subst_type(a, mapping) for a in ty.args])

@@ -80,7 +80,7 @@ from ..ty import (
 )
 from .pass_infra import module_pass
 
-__all__ = ["InferType", "InferTypeLocal", "infer_type"]
+__all__ = ["InferType", "InferTypeLocal", "infer_type", "TypeSolver"]
 
 
 def _type_str(ty):
@@ -673,3 +673,168 @@ def infer_type(expr, mod=None):
 def InferTypeLocal(expr):  # pylint: disable=invalid-name
     """Type-check ``expr`` alone and return its type (upstream 0.9 name)."""
     return infer_type(expr)
+
+
+# -- the type solver on its own (0.8's ``relay.analysis._ffi_api._test_type_solver``) --------
+
+
+class TypeSolver(_Inferencer):
+    """The inferencer's unifier and resolver over explicit type relations.
+
+    0.8 exposed its C++ ``TypeSolver`` to tests only: relations are added as
+    :class:`~tvm.relay.ty.TypeRelation` constraints (their ``func`` an
+    ``EnvFunc`` named ``tvm.relay.type_relation.<Name>``, see
+    :data:`SOLVER_RELATIONS`), ``Solve`` applies them until none makes
+    progress, ``Unify`` / ``Resolve`` are the inferencer's own. Two points
+    differ from :class:`_Inferencer` because 0.8's solver had them: a
+    ``GlobalTypeVar`` resolves to itself (not to ``TypeCall(gtv, [])``), and
+    two polymorphic function types with different numbers of type
+    parameters unify, the extra parameters of the longer list becoming
+    fresh incomplete types (the result keeps the shorter list).
+    Calling the solver with a method name (``solver("Solve")``) gives the
+    method, as 0.8's test entry point did.
+    """
+
+    def __init__(self):
+        super().__init__(None)
+        self.relations = []  # [TypeRelation, solved?]
+
+    def __call__(self, name):
+        return {
+            "Solve": self.Solve,
+            "Unify": self.Unify,
+            "Resolve": self.Resolve,
+            "AddConstraint": self.AddConstraint,
+        }[name]
+
+    # -- 0.8's four methods ----------------------------------------------------
+
+    def AddConstraint(self, constraint):  # pylint: disable=invalid-name
+        """Add a :class:`~tvm.relay.ty.TypeRelation` to solve."""
+        self.relations.append([constraint, False])
+
+    def Unify(self, lhs, rhs):  # pylint: disable=invalid-name
+        """Unify two types; raise :class:`RelayTypeError` if they do not agree."""
+        return self.resolve(self.unify(lhs, rhs, "Unify"))
+
+    def Resolve(self, ty):  # pylint: disable=invalid-name
+        """``ty`` with every solved incomplete type replaced by its solution."""
+        return self.resolve(ty)
+
+    def Solve(self):  # pylint: disable=invalid-name
+        """Apply the relations until none makes progress; True if all were solved."""
+        progress = True
+        while progress:
+            progress = False
+            for entry in self.relations:
+                if entry[1]:
+                    continue
+                rel = entry[0]
+                types = [self.resolve(t) for t in rel.args]
+                if _relation_of(rel.func)(types, rel.num_inputs, rel.attrs, self):
+                    entry[1] = progress = True
+        return all(solved for _, solved in self.relations)
+
+    # -- reporter (0.8's ``TypeReporter``, which relations receive) ------------
+
+    def Assign(self, dst, src):  # pylint: disable=invalid-name
+        """Unify ``dst`` with ``src`` (a relation deducing a type)."""
+        self.unify(dst, src, "type relation")
+
+    # -- 0.8 solver semantics --------------------------------------------------
+
+    def resolve(self, ty):
+        if isinstance(ty, GlobalTypeVar):
+            return ty
+        return super().resolve(ty)
+
+    def unify(self, expected, actual, where):
+        lhs, rhs = self.resolve(expected), self.resolve(actual)
+        if (
+            isinstance(lhs, FuncType)
+            and isinstance(rhs, FuncType)
+            and (lhs.type_params or rhs.type_params)
+            and len(lhs.arg_types) == len(rhs.arg_types)
+        ):
+            if len(lhs.type_params) < len(rhs.type_params):
+                lhs, rhs = rhs, lhs
+            mapping = dict(zip(lhs.type_params, rhs.type_params))
+            for extra in lhs.type_params[len(rhs.type_params):]:
+                mapping[extra] = IncompleteType(extra.kind)
+            ret = self.unify(subst_type(lhs.ret_type, mapping), rhs.ret_type, f"{where}, result")
+            args = [
+                self.unify(subst_type(a, mapping), b, f"{where}, parameter {i}")
+                for i, (a, b) in enumerate(zip(lhs.arg_types, rhs.arg_types))
+            ]
+            return FuncType(args, ret, rhs.type_params)
+        return super().unify(expected, actual, where)
+
+
+def _identity_relation(types, num_inputs, attrs, reporter):  # pylint: disable=unused-argument
+    """0.8's ``Identity``: every type equals the first."""
+    for ty in types[1:]:
+        reporter.Assign(ty, types[0])
+    return True
+
+
+def _fork_relation(rel):
+    """A fork op relation (``rel(input_types, attrs) -> output type``) as a
+    solver relation: applied once every input type is known."""
+
+    def relation(types, num_inputs, attrs, reporter):
+        inputs = list(types[:num_inputs])
+        if not all(is_complete(t) for t in inputs):
+            return False
+        try:
+            out = rel(inputs, attrs)
+        except RelationError as err:
+            raise RelayTypeError(str(err)) from None
+        reporter.Assign(types[num_inputs], out)
+        return True
+
+    return relation
+
+
+def _solver_relations():
+    from ..op import type_relations as rels  # pylint: disable=import-outside-toplevel
+
+    return {
+        "Identity": _identity_relation,
+        "Broadcast": _fork_relation(rels.broadcast_rel),
+        "BroadcastComp": _fork_relation(rels.broadcast_bool_rel),
+    }
+
+
+#: 0.8's relation names (``tvm.ir.EnvFunc.get("tvm.relay.type_relation." + name)``)
+#: and the solver relation each names.
+SOLVER_RELATIONS = _solver_relations()
+
+
+def _relation_of(func):
+    """The solver relation of a ``TypeRelation.func``: an ``EnvFunc`` of
+    :data:`SOLVER_RELATIONS` or a Python callable ``(types, num_inputs, attrs, reporter)``."""
+    name = getattr(func, "name", None)
+    if isinstance(name, str) and name.startswith(_RELATION_PREFIX):
+        short = name[len(_RELATION_PREFIX):]
+        if short in SOLVER_RELATIONS:
+            return SOLVER_RELATIONS[short]
+    if callable(func) and not hasattr(func, "name"):
+        return func
+    raise RelayTypeError(f"type relation {name or func!r} is not known to the type solver")
+
+
+_RELATION_PREFIX = "tvm.relay.type_relation."
+
+
+def _register_relation_names():
+    """Make ``EnvFunc.get("tvm.relay.type_relation.<Name>")`` resolve: the
+    registered global functions are the solver relations themselves."""
+    import tvm_ffi  # pylint: disable=import-outside-toplevel
+
+    for short, relation in SOLVER_RELATIONS.items():
+        name = _RELATION_PREFIX + short
+        if tvm_ffi.get_global_func(name, allow_missing=True) is None:
+            tvm_ffi.register_global_func(name, relation)
+
+
+_register_relation_names()
