@@ -10,7 +10,12 @@ compile engine keys its cache on it, so two fused functions built from the same
 ops and shapes share one kernel (and one auto-scheduler task).
 
 Both walks memoise on node identity, so graphs with shared nodes are compared
-and hashed in linear time.
+and hashed in linear time. Unlike 0.8, sharing is not part of the
+structure: ``add(y, y)`` with one ``y = add(x, x)`` equals
+``add(add(x, x), add(x, x))`` (0.8 matched its "graph nodes" one to one).
+The fork's ``ToANormalForm`` places a binding used in both branches of an
+``if`` and after it in each branch, so its graph-form round trip duplicates
+that computation; 0.8's stricter rule would tell the two apart.
 """
 import hashlib
 
@@ -88,7 +93,7 @@ def _type_hash(ty, tv_index):
         return hash(("typedata", ty.header.name_hint, tuple(
             (c.name_hint, tuple(_type_hash(i, inner) for i in c.inputs)) for c in ty.constructors
         )))
-    if isinstance(ty, _ty.IncompleteType):
+    if ty is None or isinstance(ty, _ty.IncompleteType):
         return hash("incomplete")
     return hash(ty)
 
@@ -99,7 +104,9 @@ def _type_equal(lhs, rhs, tv_map, map_free_tvars=False):
     if lhs is rhs and not isinstance(lhs, _ty.TypeVar):
         return True
     if lhs is None or rhs is None:
-        return lhs is rhs
+        # no annotation and ``_`` (an incomplete type) both leave the type to inference
+        other = rhs if lhs is None else lhs
+        return other is None or isinstance(other, _ty.IncompleteType)
     lhs, rhs = _bare_adt(lhs), _bare_adt(rhs)
     if isinstance(lhs, _ty.TypeVar):
         if not isinstance(rhs, _ty.TypeVar):
@@ -199,8 +206,10 @@ class _Hasher:
                 self.define(node)
             return hash(("var", self.var_index[node], self.type_hash(node.type_annotation)))
         if isinstance(node, Call):
+            type_args = () if _typed(node) else tuple(self.type_hash(t) for t in node.type_args)
             return hash(
-                ("call", self.hash(node.op), tuple(self.hash(a) for a in node.args), node.attrs)
+                ("call", self.hash(node.op), tuple(self.hash(a) for a in node.args), node.attrs,
+                 type_args)
             )
         if isinstance(node, Constant):
             array = node.numpy()
@@ -217,7 +226,7 @@ class _Hasher:
                 self.define(param)
             params = tuple(self.hash(p) for p in node.params)
             return hash(("fn", params, self.hash(node.body), self.type_hash(node.ret_type),
-                         len(node.type_params), node.attrs))
+                         len(node.type_params), self.attrs_hash(node.attrs)))
         if isinstance(node, Match):
             clauses = tuple(
                 (self.pattern_hash(c.lhs), self.hash(c.rhs)) for c in node.clauses
@@ -236,10 +245,12 @@ class _Hasher:
         if isinstance(node, Clause):
             return hash(("clause", self.pattern_hash(node.lhs), self.hash(node.rhs)))
         if isinstance(node, Let):
-            self.define(node.var)
-            return hash(
-                ("let", self.hash(node.var), self.hash(node.value), self.hash(node.body))
-            )
+            parts = []
+            while isinstance(node, Let):  # a chain of lets: a loop, not recursion
+                self.define(node.var)
+                parts.append((self.hash(node.var), self.hash(node.value)))
+                node = node.body
+            return hash(("let", tuple(parts), self.hash(node)))
         if isinstance(node, If):
             return hash(
                 ("if", self.hash(node.cond), self.hash(node.true_branch), self.hash(node.false_branch))
@@ -256,6 +267,33 @@ class _Hasher:
         if name is not None:  # Op
             return hash(("op", name))
         raise TypeError(f"cannot hash {type(node).__name__}")
+
+    def attrs_hash(self, attrs):
+        """Function attributes may hold Relay nodes (``{param: ...}``): those
+        are hashed structurally."""
+        if attrs is None:
+            return hash(None)
+        try:
+            return hash(attrs)
+        except TypeError:
+            pass
+        return hash((attrs.type_key, tuple(
+            (k, self.value_hash(v)) for k, v in sorted(attrs.items(), key=lambda kv: kv[0])
+        )))
+
+    def value_hash(self, value):
+        if is_relay_node(value) and not isinstance(value, list | tuple):
+            return self.hash(value)
+        if isinstance(value, dict):
+            return hash(("dict", len(value), sum(
+                hash((self.value_hash(k), self.value_hash(v))) for k, v in value.items()
+            )))
+        if isinstance(value, list | tuple):
+            return hash(("seq", tuple(self.value_hash(v) for v in value)))
+        try:
+            return hash(value)
+        except TypeError:
+            return hash(repr(value))
 
 
 class _Equal:
@@ -304,6 +342,53 @@ class _Equal:
         self.memo[key] = (lhs, rhs, value)
         return value
 
+    def attrs_equal(self, lhs, rhs):
+        """Attributes; values that are Relay nodes (a function's ``{param: ...}``)
+        are compared structurally, bound variables through the mapping."""
+        if lhs is None or rhs is None:
+            return lhs is rhs
+        try:
+            if lhs == rhs:
+                return True
+        except TypeError:
+            pass
+        if lhs.type_key != rhs.type_key or sorted(lhs.keys()) != sorted(rhs.keys()):
+            return False
+        return all(self.value_equal(lhs[k], rhs[k]) for k in lhs.keys())
+
+    def value_equal(self, lhs, rhs):
+        if is_relay_node(lhs) and not isinstance(lhs, list | tuple):
+            return is_relay_node(rhs) and self.equal(lhs, rhs)
+        if isinstance(lhs, dict):
+            if not isinstance(rhs, dict) or len(lhs) != len(rhs):
+                return False
+            unmatched = list(rhs.items())
+            for key, value in lhs.items():
+                match = next((i for i, (k, v) in enumerate(unmatched)
+                              if self.value_equal(key, k) and self.value_equal(value, v)), None)
+                if match is None:
+                    return False
+                unmatched.pop(match)
+            return True
+        if isinstance(lhs, list | tuple):
+            return (isinstance(rhs, list | tuple) and len(lhs) == len(rhs)
+                    and all(self.value_equal(a, b) for a, b in zip(lhs, rhs)))
+        try:
+            return bool(lhs == rhs)
+        except (TypeError, ValueError):
+            return False
+
+    def _type_args_equal(self, lhs, rhs):
+        """Explicit type arguments of calls (0.8 compared them). Those that type
+        inference fills in follow from the argument types, so they are compared
+        only between calls no inference has annotated: a typed expression still
+        equals its untyped original."""
+        if _typed(lhs) or _typed(rhs):
+            return True
+        return len(lhs.type_args) == len(rhs.type_args) and all(
+            self.type_equal(a, b) for a, b in zip(lhs.type_args, rhs.type_args)
+        )
+
     def _seq(self, lhs, rhs):
         return len(lhs) == len(rhs) and all(self.equal(a, b) for a, b in zip(lhs, rhs))
 
@@ -325,6 +410,7 @@ class _Equal:
                 lhs.attrs == rhs.attrs
                 and self.equal(lhs.op, rhs.op)
                 and self._seq(lhs.args, rhs.args)
+                and self._type_args_equal(lhs, rhs)
             )
         if isinstance(lhs, Constant):
             a, b = lhs.numpy(), rhs.numpy()
@@ -344,15 +430,16 @@ class _Equal:
                 return False
             return (
                 self.type_equal(lhs.ret_type, rhs.ret_type)
-                and lhs.attrs == rhs.attrs
+                and self.attrs_equal(lhs.attrs, rhs.attrs)
                 and self.equal(lhs.body, rhs.body)
             )
         if isinstance(lhs, Let):
-            return (
-                self.define(lhs.var, rhs.var)
-                and self.equal(lhs.value, rhs.value)
-                and self.equal(lhs.body, rhs.body)
-            )
+            # a chain of lets is walked in a loop (programs nest 100 000 of them)
+            while isinstance(lhs, Let) and isinstance(rhs, Let):
+                if not (self.define(lhs.var, rhs.var) and self.equal(lhs.value, rhs.value)):
+                    return False
+                lhs, rhs = lhs.body, rhs.body
+            return self.equal(lhs, rhs)
         if isinstance(lhs, If):
             return (
                 self.equal(lhs.cond, rhs.cond)
@@ -390,6 +477,10 @@ class _Equal:
         if isinstance(lhs, Attrs):
             return lhs == rhs
         return lhs is rhs  # Op: one object per name
+
+
+def _typed(call):
+    return getattr(call, "_checked_type_", None) is not None
 
 
 def structural_equal(lhs, rhs, map_free_vars=False):
