@@ -491,9 +491,17 @@ class _Builder:
                     raise ParseError(f"{name} takes {arity} argument(s), got {len(args)}")
                 return node_class(*args)
             return make_call(name, args, fields)
+        attrs = None
         if fields:
-            raise ParseError("only operator calls take attributes")
-        return _expr.Call(self.expr(head, scope), args)
+            # a call of a function: its attributes name their class (0.8's text)
+            type_key = fields.pop("attrs_type_key", None)
+            if type_key is None:
+                raise ParseError(
+                    "only operator calls take attributes (a call of a function needs "
+                    "attrs_type_key=... among them)"
+                )
+            attrs = Attrs(str(type_key), fields)
+        return _expr.Call(self.expr(head, scope), args, attrs)
 
 
 # ``ref(v)``, ``ref_read(r)``, ``ref_write(r, v)``: reference nodes, not operators.

@@ -20,6 +20,25 @@ from . import ty as _ty
 from .attrs import Attrs
 
 
+class NodeArray(tuple):
+    """The nodes of a field such as ``Call.args`` or ``Tuple.fields``: a tuple
+    that also equals a list of the same nodes, as 0.8's ``Array`` compared
+    with the converted list it was built from (``call.args == args`` where
+    ``args = tvm.runtime.convert([...])``)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, list):
+            return len(self) == len(other) and all(a is b or a == b for a, b in zip(self, other))
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+
 class RelayExpr:
     """Base class of Relay expressions."""
 
@@ -40,18 +59,22 @@ class RelayExpr:
         return self._checked_type_
 
     def astext(self, show_meta_data=True, annotate=None):  # pylint: disable=unused-argument
-        """The Relay text form of this expression; with ``show_meta_data`` (the
-        default, as 0.8) the constants follow in a ``#[metadata]`` section, so
-        ``tvm.parser.parse_expr`` reads the text back."""
-        from .printer import astext  # pylint: disable=import-outside-toplevel
+        """The Relay text form of this expression, after the format's version
+        line as 0.8's ``astext``; with ``show_meta_data`` (the default, as 0.8)
+        the constants follow in a ``#[metadata]`` section, so
+        ``tvm.parser.parse_expr`` reads the text back. ``str(expr)`` is the
+        text without the version line."""
+        from .printer import VERSION_HEADER, astext  # pylint: disable=import-outside-toplevel
 
-        return astext(self, show_meta_data)
+        return VERSION_HEADER + "\n" + astext(self, show_meta_data)
 
     def __str__(self):
-        return self.astext(show_meta_data=False)
+        from .printer import astext  # pylint: disable=import-outside-toplevel
+
+        return astext(self, show_meta_data=False)
 
     def __repr__(self):
-        return self.astext(show_meta_data=False)
+        return str(self)
 
     def __call__(self, *args):
         """``f(x, y)``: a call of this expression (a variable or global of
@@ -187,8 +210,9 @@ class Constant(RelayExpr):
     """A constant tensor.
 
     ``data`` is a ``tvm.runtime.Tensor`` (``tvm.nd.NDArray`` in 0.8 scripts), as
-    upstream; the NumPy array behind it is kept and read by :meth:`numpy`
-    without a copy.
+    upstream: the very tensor the constant was made from, if it was made from
+    one (``relay.Constant(arr).data == arr``, as 0.8). A NumPy copy of the
+    value is kept and read by :meth:`numpy` without a further copy.
     """
 
     __slots__ = ("_array", "_tensor")
@@ -205,7 +229,7 @@ class Constant(RelayExpr):
             array = np.ascontiguousarray(array).reshape(array.shape)
         self._array = array.copy() if array.flags.writeable else array
         self._array.setflags(write=False)
-        self._tensor = None
+        self._tensor = data if _is_runtime_tensor(data) else None
         self._checked_type_ = _ty.TensorType(self._array.shape, str(self._array.dtype))
 
     @property
@@ -224,6 +248,12 @@ class Constant(RelayExpr):
     @property
     def is_scalar(self):
         return self._array.ndim == 0
+
+
+def _is_runtime_tensor(value):
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    return isinstance(value, tvm.runtime.Tensor)
 
 
 class Call(RelayExpr):
@@ -246,7 +276,7 @@ class Call(RelayExpr):
     def __init__(self, op, args, attrs=None, type_args=None, span=None):
         super().__init__()
         self.op = op
-        self.args = tuple(args)
+        self.args = NodeArray(args)
         for i, arg in enumerate(self.args):
             if not isinstance(arg, RelayExpr):
                 raise TypeError(
@@ -267,7 +297,7 @@ class Tuple(RelayExpr):
 
     def __init__(self, fields, span=None):
         super().__init__()
-        self.fields = tuple(fields)
+        self.fields = NodeArray(fields)
         for i, field in enumerate(self.fields):
             if not isinstance(field, RelayExpr):
                 raise TypeError(f"tuple field {i} is not a relay expression: {field!r}")

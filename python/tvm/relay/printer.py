@@ -141,6 +141,13 @@ class _Printer:
         self.used_names = set()
         self.constants = []
         self.counter = 0
+        # id of the expression that ends the body being printed: written in
+        # place, not bound to a ``%n`` (0.8's text: ``%0 = add(%x, %x);\n  multiply(%0, 2f)``)
+        self.inline = None
+        self.roots = []  # the expressions printed (for the use counts)
+        self.uses = None  # id(expr) -> number of parents, computed on first need
+        # a typed program notes the types of its constants too (0.8's optional info)
+        self.note_constants = False
 
     def var_name(self, var):
         name = self.var_names.get(var)
@@ -182,12 +189,30 @@ class _Printer:
         ret_text = f" -> {type_to_str(ret)}" if ret is not None else ""
         lines = []
         scope = {}
-        result = self.expr(func.body, lines, scope, indent + 2)
+        result = self.body(func.body, lines, scope, indent + 2)
         pad = " " * (indent + 2)
         body = "\n".join(lines + [pad + result])
         return f"{header}({', '.join(params)}){ret_text} {{\n{body}\n{' ' * indent}}}"
 
+    def use_count(self, expr):
+        """How many parents ``expr`` has in the printed program."""
+        if self.uses is None:
+            self.uses = _use_counts(self.roots)
+        return self.uses.get(id(expr), 0)
+
+    def body(self, expr, lines, scope, indent):
+        """Print ``expr`` as the result of a body: its last expression is
+        written in place."""
+        outer, self.inline = self.inline, id(expr)
+        try:
+            return self.expr(expr, lines, scope, indent)
+        finally:
+            self.inline = outer
+
     def bind(self, text, expr, lines, scope, indent):
+        if id(expr) == self.inline:
+            self.inline = None
+            return text + self.type_note(expr)
         name = f"%{self.counter}"
         self.counter += 1
         lines.append(f"{' ' * indent}{name} = {text}{self.type_note(expr)};")
@@ -208,10 +233,11 @@ class _Printer:
             return expr.name
         if isinstance(expr, Constant):
             array = expr.numpy()
+            note = self.type_note(expr) if self.note_constants else ""
             if array.ndim == 0:
-                return _scalar_to_str(array)
+                return _scalar_to_str(array) + note
             self.constants.append(array)
-            return f"meta[relay.Constant][{len(self.constants) - 1}]"
+            return f"meta[relay.Constant][{len(self.constants) - 1}]" + note
         if isinstance(expr, Constructor):
             return expr.name_hint
         if isinstance(expr, Call) and isinstance(expr.op, Constructor) and not expr.args:
@@ -226,9 +252,14 @@ class _Printer:
 
                     fields = printed_fields(expr).items()
                 else:
-                    fields = expr.attrs.items()
+                    # the attributes of a call of a function name their class, as 0.8's
+                    fields = list(expr.attrs.items()) + [("attrs_type_key", expr.attrs.type_key)]
                 args += [f"{k}={_value_to_str(v)}" for k, v in fields]
-            return self.bind(f"{op_text}({', '.join(args)})", expr, lines, scope, indent)
+            text = f"{op_text}({', '.join(args)})"
+            source = _span_name(expr.span)
+            if source:
+                text += f" /* {source} */"  # where the call comes from, as 0.8
+            return self.bind(text, expr, lines, scope, indent)
         if isinstance(expr, Tuple):
             fields = [self.expr(f, lines, scope, indent) for f in expr.fields]
             text = "(" + ", ".join(fields) + ("," if len(fields) == 1 else "") + ")"
@@ -240,15 +271,24 @@ class _Printer:
             text = self.function(expr, "fn ", indent)
             return self.bind(text, expr, lines, scope, indent)
         if isinstance(expr, Let):
+            outer = self.inline
+            if self.use_count(expr.value) == 1:
+                # a value used only here is written in the let (0.8's text)
+                self.inline = id(expr.value)
             value = self.expr(expr.value, lines, scope, indent)
+            self.inline = outer
             lines.append(f"{' ' * indent}let {self.param(expr.var)} = {value};")
-            return self.expr(expr.body, lines, scope, indent)
+            if id(expr) == self.inline:
+                self.inline = id(expr.body)
+            result = self.expr(expr.body, lines, scope, indent)
+            scope[id(expr)] = (expr, result)  # a let used twice is written once
+            return result
         if isinstance(expr, If):
             cond = self.expr(expr.cond, lines, scope, indent)
             branches = []
             for branch in (expr.true_branch, expr.false_branch):
                 inner_lines = []
-                result = self.expr(branch, inner_lines, dict(scope), indent + 2)
+                result = self.body(branch, inner_lines, dict(scope), indent + 2)
                 branches.append("\n".join(inner_lines + [" " * (indent + 2) + result]))
             text = (
                 f"if ({cond}) {{\n{branches[0]}\n{' ' * indent}}} else {{\n"
@@ -261,7 +301,7 @@ class _Printer:
             for clause in expr.clauses:
                 inner_lines = []
                 lhs = pattern_to_str(clause.lhs, self)
-                result = self.expr(clause.rhs, inner_lines, dict(scope), indent + 4)
+                result = self.body(clause.rhs, inner_lines, dict(scope), indent + 4)
                 body = "\n".join(inner_lines + [" " * (indent + 4) + result])
                 clauses.append(f"{' ' * (indent + 2)}{lhs} => {{\n{body}\n{' ' * (indent + 2)}}},")
             keyword = "match" if expr.complete else "match?"
@@ -311,6 +351,54 @@ class _Printer:
         return "\n" + metadata_section(self.constants)
 
 
+def _children(node):
+    if isinstance(node, Call):
+        return (node.op,) + tuple(node.args)
+    if isinstance(node, Tuple):
+        return node.fields
+    if isinstance(node, TupleGetItem):
+        return (node.tuple_value,)
+    if isinstance(node, Let):
+        return (node.value, node.body)
+    if isinstance(node, If):
+        return (node.cond, node.true_branch, node.false_branch)
+    if isinstance(node, Function):
+        return (node.body,)
+    if isinstance(node, Match):
+        return (node.data,) + tuple(c.rhs for c in node.clauses)
+    if isinstance(node, RefCreate):
+        return (node.value,)
+    if isinstance(node, RefRead):
+        return (node.ref,)
+    if isinstance(node, RefWrite):
+        return (node.ref, node.value)
+    return ()
+
+
+def _use_counts(roots):
+    """``{id(expr): number of parents}`` over the expressions below ``roots``
+    (an explicit stack: programs may be deep)."""
+    counts, seen, stack = {}, set(), list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for child in _children(node):
+            counts[id(child)] = counts.get(id(child), 0) + 1
+            stack.append(child)
+    return counts
+
+
+def _span_name(span):
+    """The source name of a call's span (0.8 printed it after the call)."""
+    if span is None:
+        return ""
+    source = getattr(span, "source_name", None)
+    name = getattr(source, "name", None) if source is not None else None
+    return str(name) if name else ""
+
+
 def astext(node, show_meta_data=False):
     """Text of an expression, a function or an :class:`IRModule`."""
     from .module import IRModule  # pylint: disable=import-outside-toplevel
@@ -326,8 +414,10 @@ def astext(node, show_meta_data=False):
             type_data_to_str(data) for data in _used_type_data(node)
             if data.header not in defined
         ]
+        printer.roots = [f for _, f in node.functions_items() if isinstance(f, Function)]
         for gvar, func in node.functions_items():
             if isinstance(func, Function):
+                printer.note_constants = func._checked_type_ is not None
                 parts.append(printer.function(func, f"def @{gvar.name_hint}", 0))
             else:
                 parts.append(f"def @{gvar.name_hint} = {func!r}")
@@ -336,11 +426,15 @@ def astext(node, show_meta_data=False):
         return type_to_str(node)
     if isinstance(node, PatternWildcard | PatternVar | PatternConstructor | PatternTuple):
         return pattern_to_str(node)
+    printer.roots = [node]
+    printer.note_constants = getattr(node, "_checked_type_", None) is not None and not isinstance(
+        node, Constant
+    )
     # Free variables are declared first, as 0.8's printer, so the text parses.
     lines = [f"free_var {printer.param(var)};" for var in _free_vars(node)]
     if isinstance(node, Function):
         return "\n".join(lines + [printer.function(node, "fn ", 0)]) + printer.meta_section()
-    result = printer.expr(node, lines, {}, 0)
+    result = printer.body(node, lines, {}, 0)
     return "\n".join(lines + [result]) + printer.meta_section()
 
 
