@@ -144,6 +144,11 @@ class CachedFunc:
         """The kernel as a ``tvm.IRModule`` ``{func_name: prim_func}``."""
         return tvm.IRModule({self.func_name: self.prim_func})
 
+    def same_as(self, other):
+        """True if ``other`` is this very cached function (0.8's ``same_as``:
+        ``lower`` of an equal function returns the cached object)."""
+        return self is other
+
     def __repr__(self):
         return (
             f"CachedFunc({self.func_name}, anchor={self.anchor_op}, "
