@@ -270,9 +270,21 @@ class _Printer:
         if isinstance(expr, Function):
             text = self.function(expr, "fn ", indent)
             return self.bind(text, expr, lines, scope, indent)
+        if isinstance(expr, Let) and id(expr) != self.inline:
+            # a let used as a value (an argument, not the end of a body) is a
+            # parenthesised scope bound to a ``%n``, as 0.8 printed it
+            inner, outer = [], self.inline
+            self.inline = id(expr)
+            try:
+                result = self.expr(expr, inner, dict(scope), indent + 2)
+            finally:
+                self.inline = outer
+            pad = " " * (indent + 2)
+            text = "(\n" + "\n".join(inner + [pad + result]) + f"\n{' ' * indent})"
+            return self.bind(text, expr, lines, scope, indent)
         if isinstance(expr, Let):
             outer = self.inline
-            if self.use_count(expr.value) == 1:
+            if self.use_count(expr.value) == 1 and not isinstance(expr.value, Let):
                 # a value used only here is written in the let (0.8's text)
                 self.inline = id(expr.value)
             value = self.expr(expr.value, lines, scope, indent)

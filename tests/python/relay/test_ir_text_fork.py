@@ -25,6 +25,16 @@ def test_last_expression_in_place_and_let_values():
     assert _round_trip(relay.Let(x, tup, tup)) == VERSION + "%0 = (0, 0);\nlet %x = %0;\n%0"
     assert _round_trip(relay.Let(x, tup, x)) == VERSION + "let %x = (0, 0);\n%x"
     assert str(relay.Let(x, tup, x)) == "let %x = (0, 0);\n%x"  # str has no version line
+    # a let used as an argument is a parenthesised scope, written once
+    v, y = relay.var("v"), relay.var("y", shape=(2,))
+    let = relay.Let(v, y, v)
+    func = relay.Function([y], relay.add(let, let))
+    text = _round_trip(func)
+    assert text.count("let %v = %y;") == 1 and text.count("{") == 1
+    data = np.array([1.5, -2.0], dtype="float32")
+    parsed = tvm.parser.parse_expr(text)
+    run = relay.create_executor("debug", mod=tvm.IRModule.from_expr(parsed)).evaluate()
+    np.testing.assert_allclose(run(data).numpy(), data + data)
 
 
 def test_types_of_typed_constants_and_spans_are_comments():
