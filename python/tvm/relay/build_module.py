@@ -28,12 +28,14 @@ import tvm
 
 from . import transform as _transform
 from .backend import compile_engine as _compile_engine
+from .backend import contrib_codegen
 from .backend.graph_runtime_codegen import GraphRuntimeCodegen
 from .backend.lowering import LoweringMode
-from .expr import Constant, GlobalVar, RelayExpr
+from .expr import Call, Constant, GlobalVar, RelayExpr
 from .expr_functor import bind
 from .function import Function
 from .module import IRModule
+from .op.op import Op
 from .ty import TupleType
 
 logger = logging.getLogger("relay")
@@ -93,10 +95,12 @@ KERNEL_NORMS = ("nn.layer_norm",)
 """Normalisations the build keeps as one op: their row-wise kernel beats the arithmetic."""
 
 
-def _optimization_passes(target=None):
+def _optimization_passes(target=None, make_static=False):
     """The standard pipeline; each pass obeys the current PassContext.
 
-    ``target`` decides the convolutions' layout (:func:`~tvm.relay.transform.ChooseLayout`).
+    ``target`` decides the convolutions' layout (:func:`~tvm.relay.transform.ChooseLayout`);
+    ``make_static`` runs ``DynamicToStatic`` (for a module that uses ``dyn.*`` operators,
+    as 0.8's pipeline did, so that shape arguments known at build time give static kernels).
     """
     t = _transform
     return t.Sequential(
@@ -105,6 +109,7 @@ def _optimization_passes(target=None):
             t.ChooseLayout(target),  # before QNN canonicalisation: float convolutions only
             __import__("tvm.relay.qnn.transform", fromlist=["_"]).CanonicalizeOps(),  # QNN ops
             t.SimplifyInference(keep=KERNEL_NORMS),
+            *([t.DynamicToStatic()] if make_static else []),
             t.FoldConstant(),
             t.FastMath(),  # opt_level 4: only with required_pass=["FastMath"], as 0.8
             t.SinkReshape(),  # elementwise epilogues next to their dense/matmul
@@ -115,10 +120,27 @@ def _optimization_passes(target=None):
             t.DeadCodeElimination(),
             t.InferType(),
             t.FuseOps(),
+            t.Inline(),  # functions lifted to the module with Inline=1 (PartitionGraph's), as 0.8
             t.InferType(),
         ],
         name="relay_optimize",
     )
+
+
+def _uses_dynamic_ops(mod):
+    """Whether a function of ``mod`` calls a ``dyn.*`` operator."""
+    from .analysis import post_order_visit  # pylint: disable=import-outside-toplevel
+
+    found = []
+
+    def visit(node):
+        if isinstance(node, Call) and isinstance(node.op, Op) and node.op.name.startswith("dyn."):
+            found.append(node)
+
+    for _, func in mod.functions_items():
+        if isinstance(func, Function) and not found:
+            post_order_visit(func, visit)
+    return bool(found)
 
 
 class LoweredProgram:
@@ -248,6 +270,8 @@ class BuildModule:
             _report_fallback_configs(program.cached_funcs)
         compile_target = tvm.target.Target(target, host=target_host) if target_host else target
         executable = tvm.compile(program.lowered_funcs, target=compile_target)
+        # external (BYOC) functions' C modules go into the library, so export_library links them
+        contrib_codegen.import_external_modules(executable.mod, program.lowered_funcs)
         logger.info(
             "relay.build: optimise and lower %d kernels %.2f s, compile %.2f s",
             len(program.lowered_funcs.functions),
@@ -317,11 +341,12 @@ def optimize(mod, target=None, params=None, *, choose_layout=True):
         mod = mod.copy()
         mod["main"] = bind_params_by_name(mod["main"], params)
     target = _normalize_target(target) if target is not None else None
+    make_static = _uses_dynamic_ops(mod)
     if target is not None:
         with target:
-            mod = _optimization_passes(target if choose_layout else None)(mod)
+            mod = _optimization_passes(target if choose_layout else None, make_static)(mod)
     else:
-        mod = _optimization_passes()(mod)
+        mod = _optimization_passes(make_static=make_static)(mod)
     return mod, {}
 
 

@@ -209,3 +209,20 @@ def test_graph_executor_keeps_the_nesting_of_a_tuple_result():
     np.testing.assert_allclose(out[0].numpy(), np.exp(data[0]), rtol=1e-6)
     np.testing.assert_array_equal(out[1][0].numpy(), data[1])
     np.testing.assert_array_equal(out[1][1][0].numpy(), data[2])
+
+
+def test_dynamic_ops_with_shapes_known_at_build_are_made_static():
+    # relay.reshape / zeros with a shape computed from a static tensor build dyn.* ops; the
+    # build makes them static (DynamicToStatic, as 0.8's pipeline) and compiles them
+    x = relay.var("x", shape=(2, 6))
+    y = relay.var("y", shape=(3, 4))
+    shape = relay.shape_of(y)
+    body = relay.add(relay.reshape(x, shape), relay.zeros(shape, "float32"))
+    func = relay.Function([x, y], body)
+    assert body.args[0].op.name == "dyn.reshape"
+    with tvm.transform.PassContext(opt_level=3):
+        lib = relay.build(tvm.IRModule.from_expr(func), target="llvm")
+    rt = graph_executor.GraphModule(lib["default"](tvm.cpu()))
+    xd = np.arange(12, dtype="float32").reshape(2, 6)
+    rt.run(x=xd, y=np.zeros((3, 4), "float32"))
+    np.testing.assert_array_equal(rt.get_output(0).numpy(), xd.reshape(3, 4))

@@ -215,9 +215,9 @@ def test_ccompiler_partition_builds_and_runs_on_graph_executor():
     # one region for y*y - (x+x) and its scaling, one for abs(.) + 1 (abs stays with TVM)
     assert sorted(str(f.attrs["Compiler"]) for f in lifted) == ["ccompiler", "ccompiler"]
     assert sorted(len(f.params) for f in lifted) == [1, 2]  # the constant 1.0 is bound inside
-    # 0.8's build inlined the partitioned functions ("Inline" attribute) before codegen
+    # the build inlines the partitioned functions ("Inline" attribute) after FuseOps, as 0.8
     with tvm.transform.PassContext(opt_level=3):
-        lib = relay.build(transform.Inline()(mod), target="llvm")
+        lib = relay.build(mod, target="llvm")
     rt = graph_executor.GraphModule(lib["default"](tvm.cpu()))
     xd = np.random.uniform(0.1, 1, (3, 5)).astype("float32")
     yd = np.random.uniform(0.1, 1, (3, 5)).astype("float32")
