@@ -116,11 +116,16 @@ class Stage:
     ``iters`` and ``compute_at`` (0 root, 1 inlined, 2 at an iterator)."""
 
     COMPUTE_AT_ROOT, COMPUTE_AT_INLINED, COMPUTE_AT_ITER = 0, 1, 2
+    COMPUTE_AT_TRANS_TABLE = {"root": 0, "inlined": 1, "iter": 2}
 
-    def __init__(self, op, op_type, iters, compute_at):
+    def __init__(self, op, op_type, iters, compute_at, n_axes=0, block=None):
         self.op = op
         self.op_type = op_type
         self.iters = iters
+        # fork additions: the number of block iterators (axes, reductions
+        # included) and the TensorIR block name of the stage
+        self.n_axes = n_axes
+        self.block = block
         self.compute_at = compute_at
 
     def __repr__(self):
@@ -257,6 +262,29 @@ class State:
         for name in self._block_names():
             if name not in known:
                 self._recs.append(_StageRec("block:%s" % name, StageOp(name), name))
+        self._detect_attachments()
+
+    def _detect_attachments(self):
+        """Attachments of a state replayed from a trace (no 0.8 steps to read them from).
+
+        Blocks that share loops were put together by compute_at or
+        reverse_compute_at; as in 0.8, the last of them in program order owns
+        the loops (it is at the root) and each earlier one is attached at the
+        deepest loop it shares with a later block.
+        """
+        sch = self._sch
+        order = self._block_names()
+        by_block = {rec.block: rec for rec in self._recs if rec.block is not None and rec.attach[0] != "inline"}
+        for rec in by_block.values():
+            loops = sch.get_loops(sch.get_sblock(rec.block))
+            pos = order.index(rec.block)
+            for loop in reversed(loops):
+                later = [sch.get(b).name_hint for b in sch.get_child_blocks(loop)]
+                later = [b for b in later if b in by_block and order.index(b) > pos]
+                if later:
+                    owner = by_block[later[-1]]
+                    rec.attach = ("iter", owner.key, sch.get(loop).loop_var.name)
+                    break
 
     def _block_names(self):
         names = []
@@ -418,7 +446,8 @@ class State:
             return Stage(rec.op, 1, [], Stage.COMPUTE_AT_INLINED)
         iters = [self._iterator(rec, loop) for loop in self._loops(rec)]
         compute_at = Stage.COMPUTE_AT_ITER if rec.attach[0] == "iter" else Stage.COMPUTE_AT_ROOT
-        return Stage(rec.op, 1, iters, compute_at)
+        n_axes = len(self._sch.get(self._block(rec)).iter_vars)
+        return Stage(rec.op, 1, iters, compute_at, n_axes, rec.block)
 
     def __getitem__(self, key):
         return self._make_stage(self._rec(key))

@@ -260,6 +260,34 @@ class SketchPolicy(SearchPolicy):
             self._spaces = list(self._ctx.generate_design_space())
         return self._spaces
 
+    def generate_sketches(self, print_for_debug=False):
+        """The sketches as 0.8 loop states (:class:`~.loop_state.State`), in 0.8's order.
+
+        The sketches are the design spaces of the base's MetaSchedule rules
+        (:attr:`design_spaces`); 0.8 listed the rfactor sketches first, then
+        plain multi-level tiling, then tiling with a cache write, so they are
+        sorted that way (stably).
+        """
+        dag = self.search_task.compute_dag
+        states = [dag.infer_bound_from_state(space.trace) for space in self.design_spaces]
+
+        def rank(state):
+            names = [stage.block for stage in state.stages if stage.block is not None]
+            if any(name.endswith("_rf") for name in names):
+                return 0
+            writes_cache = any(
+                _written_buffer(state, name) in names and _written_buffer(state, name) != name
+                for name in names
+            )
+            return 2 if writes_cache else 1
+
+        states.sort(key=rank)
+        if print_for_debug:
+            for i, state in enumerate(states):
+                print("=" * 20 + " %d " % i + "=" * 20)
+                print(state)
+        return states
+
     def sample_initial_population(self):
         """Randomly annotated sketches: a fresh sample of every sketch."""
         return [space.trace for space in self._ctx.generate_design_space()]
@@ -369,3 +397,11 @@ class SketchPolicy(SearchPolicy):
             return self.best_state
         cands = self._generate(1)
         return cands[0].sch.trace if cands else None
+
+
+def _written_buffer(state, block_name):
+    """Name of the buffer a block of a state writes."""
+    block = state.schedule.get(state.schedule.get_sblock(block_name))
+    region = block.writes[0]
+    buf = getattr(region, "buffer", None)
+    return str((buf if buf is not None else region.source).name)

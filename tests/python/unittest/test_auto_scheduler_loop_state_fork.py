@@ -168,3 +168,23 @@ def test_steps_without_tensorir_equivalent_are_named():
     assert not tvm.ir.structural_equal(before, s.schedule.mod)
     x, y = rand(16, 16), rand(16, 16)
     np.testing.assert_allclose(run(dag, s, [x, y]), np.maximum(x @ y, 0), rtol=1e-4, atol=1e-4)
+
+
+def test_sketches_are_states_that_compute_the_matmul():
+    from tvm.auto_scheduler import _ffi_api  # pylint: disable=import-outside-toplevel
+
+    a, b, c = matmul(64, 64, 64)
+    dag = auto_scheduler.ComputeDAG([a, b, c])
+    task = auto_scheduler.SearchTask(compute_dag=dag, workload_key=json.dumps(["sketch_fork"]), target="llvm",
+                                     hardware_params=auto_scheduler.HardwareParams(num_cores=4, target="llvm"))
+    policy = auto_scheduler.SketchPolicy(task, verbose=0)
+    sketches = policy.generate_sketches()
+    assert len(sketches) == 3
+    assert _ffi_api.SearchPolicyUtilsIsTiled(sketches[0].stages[2])
+    assert not _ffi_api.SearchPolicyUtilsHasCacheWriteStage(sketches[0], 2)
+    for sketch in sketches[1:]:
+        assert _ffi_api.SearchPolicyUtilsHasCacheWriteStage(sketch, 2)
+        assert sketch.stages[2].compute_at == auto_scheduler.loop_state.Stage.COMPUTE_AT_TRANS_TABLE["iter"]
+    x, y = rand(64, 64), rand(64, 64)
+    for sketch in sketches:
+        np.testing.assert_allclose(run(dag, sketch, [x, y]), x @ y, rtol=1e-4, atol=1e-4)
