@@ -21,6 +21,7 @@ Functions whose compute cannot form a DAG (extern/opaque ops such as
 ``vision.non_max_suppression``) or whose inputs/outputs have dynamic shapes are
 skipped, each logged once at info level with its name; other errors are raised.
 """
+import json
 import logging
 import threading
 
@@ -305,7 +306,7 @@ lowering.register_hook("auto_scheduler", CompileEngineHook())
 
 
 def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
-                  include_simple_tasks=False, opt_level=3):
+                  include_simple_tasks=False, dump_workload_to_dag_log=None, opt_level=3):
     """Extract the auto-scheduler's search tasks of a Relay program.
 
     The program goes through ``relay.build``'s driver
@@ -324,6 +325,8 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
     hardware_params : HardwareParams, optional
     include_simple_tasks : bool
         False (default): only functions with a reduction or other complex op.
+    dump_workload_to_dag_log : str, optional
+        A file to write ``{workload_key: compute DAG text}`` of the tasks to, as JSON.
     opt_level : int
         The optimisation level (3, as ``relay.build`` under the tutorial's context).
 
@@ -379,4 +382,8 @@ def extract_tasks(mod, params, target, target_host=None, hardware_params=None,
         tasks.append(task)
         weights.append(int(weight))
     logger.info("extracted %d tasks (total weight %d)", len(tasks), sum(weights))
+    if dump_workload_to_dag_log is not None:
+        # written in place (not replaced): a caller may hold the file open, as 0.8's test does
+        with open(dump_workload_to_dag_log, "w", encoding="utf-8") as fout:
+            json.dump({task.workload_key: str(task.compute_dag) for task in tasks}, fout)
     return tasks, weights

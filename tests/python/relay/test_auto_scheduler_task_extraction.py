@@ -207,3 +207,15 @@ def test_tasks_carry_their_topi_schedule_as_baseline_state():
         sch, args = task.compute_dag.apply_steps_from_state(task.baseline_state)
         assert len(args) == 3
         assert sch.trace is not None
+
+
+def test_dump_workload_to_dag_log(tmp_path):
+    # 0.8's dump_workload_to_dag_log: {workload_key: compute DAG text} of every task, as JSON
+    import json  # pylint: disable=import-outside-toplevel
+
+    path = tmp_path / "dags.json"
+    tasks, _ = auto_scheduler.extract_tasks(_two_conv_func(), None, "llvm", include_simple_tasks=True,
+                                            dump_workload_to_dag_log=str(path))
+    dumped = json.loads(path.read_text())
+    assert dumped == {task.workload_key: str(task.compute_dag) for task in tasks}
+    assert len(dumped) == len(tasks) and all(text.startswith("p0 = PLACEHOLDER") for text in dumped.values())
