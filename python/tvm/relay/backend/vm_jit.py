@@ -7,7 +7,9 @@ auto-scheduler schedules are for static shapes), so the VM does this instead:
 at the first call with given input shapes, the primitive function's parameters
 are given those shapes, type inference gives the output shapes, and the
 function is lowered by the compile engine and compiled; the kernel is cached
-by input shapes and dtypes. A function whose output shapes depend on the input
+by input shapes and dtypes (per ``VirtualMachine``). It is lowered in the
+lowering mode of that moment (``LoweringMode.for_build()``: TOPI schedules,
+or tuned ones under a tuner's context active at the call). A function whose output shapes depend on the input
 values (type inference leaves them dynamic, e.g. ``argwhere``) is evaluated by
 the NumPy reference interpreter (:mod:`tvm.relay.reference`).
 """

@@ -445,9 +445,6 @@ class _Timer:
 
         return evaluator
 
-    def __getitem__(self, name):
-        return lambda *args: self._vm.invoke(args[0], *args[1:]) if name == "invoke" else None
-
 
 class VirtualMachine:
     """Run a Relay :class:`Executable` (0.8's ``tvm.runtime.vm.VirtualMachine``).
