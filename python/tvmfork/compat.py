@@ -747,6 +747,25 @@ def runtime_container():
     tvm.runtime.container = module
 
 
+def save_param_dict_bytearray():
+    """``tvm.runtime.save_param_dict`` returns a ``bytearray``, as in 0.8 (the base
+    returns ``bytes``; 0.8 scripts test for, or append to, a bytearray)."""
+    import tvm.runtime  # pylint: disable=import-outside-toplevel
+    from tvm.runtime import params  # pylint: disable=import-outside-toplevel
+
+    base_save = params.save_param_dict
+    if getattr(base_save, "_tvmfork_patched", False):
+        return
+
+    @functools.wraps(base_save)
+    def save_param_dict(param_dict):
+        return bytearray(base_save(param_dict))
+
+    save_param_dict._tvmfork_patched = True
+    params.save_param_dict = save_param_dict
+    tvm.runtime.save_param_dict = save_param_dict
+
+
 def device_compat():
     """``Device.device_type`` (0.8's name of the DLPack device type) and
     ``tvm.device("llvm")``: 0.8 mapped a target string to its device."""
@@ -1103,6 +1122,7 @@ PATCHES = (
     te_size_var,
     ffi_toplevel_names,
     runtime_container,
+    save_param_dict_bytearray,
     device_compat,
     pass_context_options,
     pass_info_defaults,

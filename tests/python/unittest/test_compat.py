@@ -373,3 +373,16 @@ def test_ir_op_names_relay_and_base_operators():
     relay.analysis.post_order_visit(relay.Function([x], call),
                                     lambda n: names.append(n.name) if isinstance(n, tvm.ir.Op) else None)
     assert names == ["nn.relu"]
+
+
+def test_param_dict_round_trip_through_relay_names():
+    from tvm import relay  # pylint: disable=import-outside-toplevel
+
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    shared = tvm.runtime.tensor(np.ones((4,), "int8"))
+    blob = relay.save_param_dict({"x": x, "a": shared, "b": shared})
+    assert isinstance(blob, bytearray) and isinstance(tvm.runtime.save_param_dict({"x": x}), bytearray)
+    back = relay.load_param_dict(blob)
+    assert sorted(back) == ["a", "b", "x"]
+    np.testing.assert_array_equal(back["x"].numpy(), x)
+    np.testing.assert_array_equal(back["b"].numpy(), np.ones((4,), "int8"))
