@@ -27,18 +27,14 @@ import sys
 
 from ..expr import Call, Constant, GlobalVar, Tuple, TupleGetItem, Var
 from ..expr_functor import ExprMutator, bind
+from ..backend.utils import mangle_module_name
 from ..function import Function
 from ..op.annotation import compiler_end
 from .annotate_target import is_begin, is_end
 from .merge_compiler_regions import AnnotatedRegionSet
 from .pass_infra import Pass, PassInfo
 
-__all__ = ["PartitionGraph", "mangle_module_name", "sanitize_name"]
-
-
-def mangle_module_name(mod_name):
-    """0.8's ``relay.backend.utils.mangle_module_name``: ``tvmgen_<name>``."""
-    return "tvmgen_" + mod_name if mod_name else "tvmgen"
+__all__ = ["PartitionGraph", "sanitize_name"]
 
 
 def sanitize_name(name):
