@@ -46,6 +46,7 @@ from ..expr import (
 )
 from ..function import Function
 from ..module import IRModule
+from ..op._debug import call_debug_func
 from . import ops
 
 __all__ = ["Closure", "ConstructorValue", "RefValue", "Interpreter", "eval_expr"]
@@ -362,6 +363,8 @@ class Interpreter:
                 # device annotations and copies: the identity on any value (closures,
                 # references, ADTs too); the interpreter runs everything on the CPU
                 return args[0]
+            if op.name == "debug":
+                return call_debug_func(call.attrs, args[0])
             return ops.run_op(op.name, call.attrs, args, call)
         func = self._value_of(op, frame)
         return self._apply(self._as_callable(func, call), args, call)
