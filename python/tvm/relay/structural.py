@@ -194,6 +194,10 @@ class _Hasher:
         found = self.memo.get(key)
         if found is not None:
             return found[1]
+        if isinstance(node, _CHAIN):
+            for inner in _post_order(node, lambda n: id(n) in self.memo):
+                self.memo[id(inner)] = (inner, self._hash(inner))
+            return self.memo[key][1]
         value = self._hash(node)
         self.memo[key] = (node, value)
         return value
@@ -338,6 +342,11 @@ class _Equal:
         found = self.memo.get(key)
         if found is not None:
             return found[2]
+        if isinstance(lhs, _CHAIN) and type(lhs) is type(rhs):
+            # the pairs of a call/tuple chain, operands first: no recursion per op
+            for a, b in _post_order_pairs(lhs, rhs, lambda k: k in self.memo):
+                self.memo[(id(a), id(b))] = (a, b, self._equal(a, b))
+            return self.memo[key][2]
         value = self._equal(lhs, rhs)
         self.memo[key] = (lhs, rhs, value)
         return value
@@ -477,6 +486,58 @@ class _Equal:
         if isinstance(lhs, Attrs):
             return lhs == rhs
         return lhs is rhs  # Op: one object per name
+
+
+#: Nodes of operator chains (a network is a long chain of calls): walked with
+#: an explicit stack, operands before their users, left to right as the
+#: recursive walk, so a 10^5-op chain needs no Python frame per op.
+_CHAIN = (Call, Tuple, TupleGetItem)
+
+
+def _chain_children(node):
+    if isinstance(node, Call):
+        return ((node.op,) if isinstance(node.op, _CHAIN) else ()) + tuple(node.args)
+    if isinstance(node, Tuple):
+        return tuple(node.fields)
+    return (node.tuple_value,)
+
+
+def _post_order(root, done):
+    """The chain nodes below ``root`` (itself last) not ``done``, operands first."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen or done(node):
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(_chain_children(node)) if isinstance(c, _CHAIN))
+    return order
+
+
+def _post_order_pairs(lhs, rhs, done):
+    """Corresponding chain nodes of two expressions (the pair itself last)."""
+    order, seen, stack = [], set(), [(lhs, rhs, False)]
+    while stack:
+        a, b, expanded = stack.pop()
+        if expanded:
+            order.append((a, b))
+            continue
+        key = (id(a), id(b))
+        if key in seen or done(key):
+            continue
+        seen.add(key)
+        stack.append((a, b, True))
+        ca, cb = _chain_children(a), _chain_children(b)
+        if len(ca) == len(cb):
+            stack.extend(
+                (x, y, False) for x, y in reversed(list(zip(ca, cb)))
+                if isinstance(x, _CHAIN) and type(x) is type(y) and x is not y
+            )
+    return order
 
 
 def _typed(call):

@@ -105,3 +105,16 @@ def test_base_objects_still_use_the_base_format():
     assert int(tvm.ir.load_json(text)) == 7
     with pytest.raises(TypeError, match="cannot serialise"):
         tvm.ir.save_json(relay.Function([], relay.Tuple([]), None).with_attr("f", object()))
+
+
+def test_long_call_chain_round_trips_and_compares_without_recursion():
+    x = relay.var("x", shape=(2,))
+    y = x
+    for _ in range(30000):  # one Python frame per op would exceed the recursion limit
+        y = relay.add(y, relay.const(1.0))
+    func = relay.Function([x], y)
+    back = _roundtrip(func)
+    assert tvm.ir.structural_equal(back, func, map_free_vars=True)
+    assert tvm.ir.structural_hash(back, map_free_vars=True) == tvm.ir.structural_hash(func, map_free_vars=True)
+    changed = relay.Function([x], relay.add(y.args[0], relay.const(2.0)))
+    assert not tvm.ir.structural_equal(changed, func, map_free_vars=True)
