@@ -256,7 +256,8 @@ class _CallableLayoutModule(types.ModuleType):
 def tir_namespace():
     """Provide ``tvm.tir`` as an alias of the base's ``tvm.tirx``, with 0.8's
     data-layout constructors ``tvm.tir.layout(name)`` (the base's ``tirx.layout``
-    module made callable; its contents stay) and ``tvm.tir.bijective_layout``."""
+    module made callable; its contents stay), ``tvm.tir.bijective_layout`` and
+    ``tvm.tir.Any``."""
     import tvm  # pylint: disable=import-outside-toplevel
 
     if "tvm.tir" in sys.modules or not hasattr(tvm, "tirx"):
@@ -277,6 +278,18 @@ def tir_namespace():
             return tvm.s_tir.sbijective_layout(src_layout, dst_layout)
 
         tvm.tirx.bijective_layout = bijective_layout
+    if not hasattr(tvm.tirx, "__getattr__"):
+        tvm.tirx.__getattr__ = _tir_lazy_names
+
+
+def _tir_lazy_names(name):
+    """``tvm.tir.Any``: 0.8's run-time dimension is Relay's ``Any`` here, looked up
+    on first use (a module ``__getattr__``) so ``import tvm`` does not import Relay."""
+    if name == "Any":
+        from tvm.relay.ty import Any  # pylint: disable=import-outside-toplevel
+
+        return Any
+    raise AttributeError(f"module 'tvm.tirx' has no attribute {name!r}")
 
 
 def _relay_module():

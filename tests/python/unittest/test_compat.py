@@ -77,6 +77,13 @@ def test_tir_alias():
     imm = tvm.tir.IntImm("int32", 3)
     assert imm.value == 3
     from tvm.tir import IntImm  # noqa: F401
+    # 0.8's run-time dimension
+    from tvm import relay  # pylint: disable=import-outside-toplevel
+
+    ty = relay.TensorType((tvm.tir.Any(), 4), "float32")
+    assert isinstance(ty.shape[0], tvm.tir.Any) and str(ty) == "Tensor[(?, 4), float32]"
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
+        tvm.tir.NoSuchName  # pylint: disable=pointless-statement
 
 
 def test_irmodule_from_relay_function():
