@@ -346,3 +346,29 @@ def test_gradient_refuses_a_returned_reference():
     unsupported = importlib.import_module("tvm.relay.transform.gradient").GradientNotSupported
     with pytest.raises(unsupported, match="reference"):
         relay.transform.gradient(func)
+
+
+def _has_op(name):
+    try:
+        relay.op.get(name)
+    except Exception:  # pylint: disable=broad-except
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_op("dyn.arange"), reason="needs the dynamic ops (dyn.arange)")
+def test_gradient_of_arange_with_run_time_bounds():
+    start, stop, step = (relay.var(n, shape=(), dtype="float64") for n in ("start", "stop", "step"))
+    out = relay.arange(start, stop, step, dtype="float64")
+    func = relay.Function([start, stop, step], relay.multiply(out, out))
+    func = relay.transform.InferType()(tvm.IRModule.from_expr(func))["main"]
+    grad = relay.transform.gradient(func)
+    gmod = relay.transform.InferType()(tvm.IRModule.from_expr(grad))
+    values = [np.array(v, "float64") for v in (2.5, 9.5, 1.8)]
+    forward, (d_start, d_stop, d_step) = create_executor("debug", mod=gmod).evaluate()(*values)
+    seq = np.arange(2.5, 9.5, 1.8)
+    index = np.arange(len(seq))
+    np.testing.assert_allclose(forward.numpy(), seq * seq)
+    np.testing.assert_allclose(d_start.numpy(), np.sum(2 * seq))
+    np.testing.assert_allclose(d_stop.numpy(), 0.0)
+    np.testing.assert_allclose(d_step.numpy(), np.sum(2 * seq * index))

@@ -199,8 +199,20 @@ def _leaky_relu_grad(orig, grad):
 for _name in ("sign", "floor", "ceil", "round", "trunc", "zeros_like", "ones_like", "shape_of",
               "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
               "argmax", "argmin", "isnan", "isfinite", "isinf", "logical_not", "logical_and",
-              "logical_or", "ndarray_size", "zeros", "ones"):
+              "logical_or", "ndarray_size", "zeros", "ones", "dyn.zeros", "dyn.ones"):
     register_gradient(_name, lambda orig, grad: _zeros(orig))
+
+
+@register_gradient("dyn.arange")
+def _dyn_arange_grad(orig, grad):
+    """out[i] = start + i * step (0.8's ``arange`` gradient): d/dstart = sum(grad),
+    d/dstop = 0, d/dstep = sum(i * grad[i])."""
+    start, stop, step = orig.args
+    length = _tr.cast_like(_tr.take(_t.shape_of(orig), const(0), axis=0), grad)
+    positions = _tr.arange(_t.zeros_like(length), length, _t.ones_like(length),
+                           dtype=_dtype(orig))
+    return [_tr.cast_like(_r.sum(grad), start), _t.zeros_like(stop),
+            _tr.cast_like(_r.sum(_t.multiply(positions, grad)), step)]
 
 
 @register_gradient("clip")
