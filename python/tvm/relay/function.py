@@ -1,7 +1,7 @@
 """Relay functions."""
 from . import ty as _ty
 from .attrs import DictAttrs
-from .expr import RelayExpr, Var
+from .expr import NodeArray, RelayExpr, Var
 
 
 class Function(RelayExpr):
@@ -24,7 +24,7 @@ class Function(RelayExpr):
 
     def __init__(self, params, body, ret_type=None, type_params=None, attrs=None, span=None):
         super().__init__()
-        self.params = tuple(params)
+        self.params = NodeArray(params)
         for param in self.params:
             if not isinstance(param, Var):
                 raise TypeError(f"function parameters must be relay Vars, got {param!r}")
