@@ -168,6 +168,17 @@ EXAMPLES = {
     "matrix_set_diag": lambda: relay.matrix_set_diag(v((2, 4, 5)), v((2, 3, 4), name="d"), (-1, 1)),
     "strided_set": lambda: relay.strided_set(v((4, 6)), v((2, 2), name="s"), [1, 0], [4, 6], [2, 3]),
     "nn.nll_loss": lambda: relay.nn.nll_loss(v((3, 4, 2)), i32((3, 2), "t"), v((4,), name="w")),
+    "nn.cross_entropy": lambda: relay.nn.cross_entropy(v((3, 4)), v((3, 4), name="y")),
+    "nn.cross_entropy_with_logits": lambda: relay.nn.cross_entropy_with_logits(
+        v((3, 4)), v((3, 4), name="y")),
+    "nn.bitpack": lambda: relay.nn.bitpack(v((2, 16, 3), "int16"), bits=2, pack_axis=1,
+                                           bit_axis=2, pack_type="uint8"),
+    "nn.bitserial_conv2d": lambda: relay.nn.bitserial_conv2d(
+        v((1, 32, 5, 5), "int16"), v((4, 32, 3, 3), "int16", "w"), kernel_size=(3, 3),
+        channels=4, padding=(1, 1)),
+    "nn.bitserial_dense": lambda: relay.nn.bitserial_dense(
+        v((2, 32), "int16"), v((4, 32), "int16", "w"), units=4, data_bits=2),
+    "fixed_point_multiply": lambda: relay.fixed_point_multiply(i32((2, 3)), 1518500250, 2),
     "nn.deformable_conv2d": lambda: relay.nn.deformable_conv2d(
         v((1, 4, 5, 5)), v((1, 18, 5, 5), name="o"), v((3, 4, 3, 3), name="w"), padding=(1, 1)),
     "image.crop_and_resize": lambda: relay.image.crop_and_resize(

@@ -1,6 +1,8 @@
 """Bit-serial operators of TVM 0.8: ``nn.bitpack``, ``nn.bitserial_conv2d`` and
 ``nn.bitserial_dense`` (constructors, type relations and TOPI computes).
 
+NumPy reference kernels are registered here too.
+
 ``bitpack`` packs the low ``bits`` bits of integers along ``pack_axis`` into words of
 ``pack_type`` (one bit plane per index of the new ``bit_axis``); the bit-serial
 convolution and dense layer quantize their inputs to ``activation_bits`` /
@@ -130,3 +132,69 @@ def bitserial_dense(data, weight, units=None, data_bits=1, weight_bits=1, pack_d
                      units=None if units is None else int(units), data_bits=int(data_bits),
                      weight_bits=int(weight_bits), pack_dtype=str(pack_dtype),
                      out_dtype=str(out_dtype), unipolar=bool(unipolar))
+
+
+# -- NumPy reference kernels (the interpreter and FoldConstant) -----------------------
+def _bitpack_reference(attrs, args):
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    data = np.asarray(args[0]).astype("int64")
+    pack_axis, bit_axis, word = int(attrs["pack_axis"]), int(attrs["bit_axis"]), \
+        _WORD_BITS[str(attrs["pack_type"])]
+    planes = []
+    for bit in range(int(attrs["bits"])):
+        plane = np.moveaxis((data >> bit) & 1, pack_axis, -1)
+        groups = plane.reshape(plane.shape[:-1] + (plane.shape[-1] // word, word))
+        weights = np.left_shift(1, np.arange(word - 1, -1, -1, dtype="int64"))  # MSB first
+        planes.append(np.moveaxis((groups * weights).sum(-1), -1, pack_axis))
+    return np.stack(planes, axis=bit_axis).astype(str(attrs["pack_type"]))
+
+
+def _bitserial_values(data, weight, attrs, data_bits_key):
+    """The quantized data and the effective weights: ``unipolar`` reads each weight bit
+    plane as -1/+1."""
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    data_bits, weight_bits = int(attrs[data_bits_key]), int(attrs["weight_bits"])
+    data = np.asarray(data).astype("int64") & ((1 << data_bits) - 1)
+    weight = np.asarray(weight).astype("int64") & ((1 << weight_bits) - 1)
+    if attrs["unipolar"]:
+        weight = 2 * weight - ((1 << weight_bits) - 1)
+    return data, weight
+
+
+def _bitserial_dense_reference(attrs, args):
+    data, weight = _bitserial_values(args[0], args[1], attrs, "data_bits")
+    return (data @ weight.T).astype(str(attrs["out_dtype"]))
+
+
+def _bitserial_conv2d_reference(attrs, args):
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    data, weight = _bitserial_values(args[0], args[1], attrs, "activation_bits")
+    if attrs["data_layout"] == "NHWC":
+        data, weight = data.transpose(0, 3, 1, 2), weight.transpose(3, 2, 0, 1)  # HWIO -> OIHW
+    top, left, bottom, right = (int(p) for p in attrs["padding"])
+    data = np.pad(data, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    (s_h, s_w), (k_h, k_w) = attrs["strides"], weight.shape[2:]
+    out_h = (data.shape[2] - k_h) // s_h + 1
+    out_w = (data.shape[3] - k_w) // s_w + 1
+    out = np.zeros((data.shape[0], weight.shape[0], out_h, out_w), "int64")
+    for y in range(k_h):
+        for x in range(k_w):
+            window = data[:, :, y:y + s_h * out_h:s_h, x:x + s_w * out_w:s_w]
+            out += np.einsum("nchw,oc->nohw", window, weight[:, :, y, x])
+    if attrs["data_layout"] == "NHWC":
+        out = out.transpose(0, 2, 3, 1)
+    return out.astype(str(attrs["out_dtype"]))
+
+
+def _register_references():
+    from ...reference.ops.registry import register_kernel  # pylint: disable=import-outside-toplevel
+
+    register_kernel("nn.bitpack")(_bitpack_reference)
+    register_kernel("nn.bitserial_dense")(_bitserial_dense_reference)
+    register_kernel("nn.bitserial_conv2d")(_bitserial_conv2d_reference)
+
+
+_register_references()
