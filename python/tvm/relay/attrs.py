@@ -131,6 +131,10 @@ class DictAttrs(Attrs):
     def __init__(self, fields=None):
         super().__init__("DictAttrs", fields)
 
+    def __len__(self):
+        """The number of attributes (an empty ``DictAttrs`` is falsy, as in 0.8)."""
+        return len(self._fields)
+
     def with_fields(self, **changes):
         fields = dict(self._fields)
         fields.update(changes)

@@ -108,12 +108,21 @@ def _map_relay_functions(transform_function, mod, ctx):
     return new_mod
 
 
+def _map_and_retype(transform_function, mod, ctx):
+    from .type_infer import InferType  # pylint: disable=import-outside-toplevel
+
+    return InferType()(_map_relay_functions(transform_function, mod, ctx))
+
+
 class FunctionPass(Pass):
     """A pass applying ``pass_func(func, mod, ctx) -> func`` to every
-    non-primitive Relay function of a module."""
+    non-primitive Relay function of a module, then type inference on the
+    module, as 0.8 did after every function pass (a user's pass may return
+    untyped functions; the fork's own passes keep their types and do not
+    pay for this)."""
 
     def __init__(self, info, pass_func):  # pylint: disable=super-init-not-called
-        super().__init__(info, functools.partial(_map_relay_functions, pass_func))
+        super().__init__(info, functools.partial(_map_and_retype, pass_func))
 
 
 def ModulePass(info, pass_func):  # pylint: disable=invalid-name

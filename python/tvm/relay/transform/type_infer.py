@@ -48,6 +48,7 @@ when the body needs them first (an op's type relation over an unknown
 argument), still need annotations.
 """
 from ..adt import Constructor, Match, PatternConstructor, PatternTuple, PatternVar, PatternWildcard
+from ..attrs import DictAttrs
 from ..expr import (
     Call,
     Constant,
@@ -410,14 +411,17 @@ class _Inferencer:
         rel = op.get_attr("FInferType")
         if rel is None:
             raise RelayTypeError(f"{op.name}: the operator has no type relation")
-        if op.attrs_type_key and call.attrs is None:
+        attrs = call.attrs
+        if attrs is None and op.attrs_type_key == "DictAttrs":
+            attrs = DictAttrs()  # a user op's generic attributes: none given is an empty dict
+        elif op.attrs_type_key and attrs is None:
             raise RelayTypeError(
                 f"{op.name}: the call has no attributes (expected {op.attrs_type_key})"
             )
         refined = list(arg_types)
         self.call_type_args[id(call)] = (call, refined)
         try:
-            out = rel(refined, call.attrs)
+            out = rel(refined, attrs)
         except RelationError as err:
             raise RelayTypeError(f"{op.name}: {err}") from None
         for old, new in zip(arg_types, refined):
