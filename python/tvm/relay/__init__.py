@@ -50,6 +50,7 @@ from . import qnn
 from . import frontend
 from . import data_dep_optimization
 from .build_module import build, optimize, create_executor, bind_params_by_name
+from .param_dict import save_param_dict, load_param_dict
 
 Expr = RelayExpr
 
@@ -61,6 +62,7 @@ if _sys.getrecursionlimit() < 20000:
 
 from tvm.parser import fromtext  # noqa: E402  (0.8's relay.fromtext)
 from tvm.ir import Span, SourceName  # noqa: E402  (0.8's relay.Span)
+from . import base  # noqa: E402  (0.8's relay.base)
 from tvm.ir.transform import PassContext as build_config  # noqa: E402  (0.8's deprecated alias)
 from .scope_builder import ScopeBuilder  # noqa: E402
 from .references import RefCreate, RefRead, RefWrite  # noqa: E402
@@ -72,4 +74,7 @@ from .adt import (  # noqa: E402
     PatternWildcard, TypeData,
 )
 from .op import annotation  # noqa: E402
+from .op._device_copy import device_copy  # noqa: E402  (0.8's relay.device_copy)
+from .op.dyn import argwhere  # noqa: E402  (0.8's relay.argwhere)
 from . import quantize  # noqa: E402  (0.8's relay.quantize)
+from . import vm  # noqa: E402  (0.8's relay.vm: the Relay virtual machine)

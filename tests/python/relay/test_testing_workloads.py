@@ -750,8 +750,17 @@ def test_run_opt_pass_and_count_ops():
     body = testing.run_opt_pass(y, relay.transform.SimplifyInference())
     assert not isinstance(body, relay.Function)  # an expression gives back an expression
     assert testing.count_ops(body) == counts
-    with pytest.raises(TypeError, match="relay pass"):
+    with pytest.raises(TypeError, match="needs a pass"):
         testing.run_opt_pass(func, "SimplifyInference")
+    # a Sequential is a pass too; import_prelude adds the prelude's types to the module
+    seq = tvm.transform.Sequential([relay.transform.SimplifyInference(), relay.transform.FoldConstant()])
+    assert testing.count_ops(testing.run_opt_pass(func, seq)) == counts
+    from tvm.relay.prelude import Prelude  # pylint: disable=import-outside-toplevel
+
+    lst = Prelude(tvm.IRModule()).mod.get_type("List")[0]
+    xs = relay.var("xs", lst(relay.TensorType((), "float32")))
+    typed = testing.run_opt_pass(relay.Function([xs], xs), relay.transform.InferType(), import_prelude=True)
+    assert typed.checked_type.ret_type == lst(relay.TensorType((), "float32"))
     mod, _ = testing.mlp.get_workload(batch_size=1)
     expected = {"nn.batch_flatten": 1, "nn.dense": 3, "nn.bias_add": 3, "nn.relu": 2, "nn.softmax": 1}
     assert testing.count_ops(mod) == expected

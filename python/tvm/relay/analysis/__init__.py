@@ -25,3 +25,5 @@ from .extract import extract_fused_functions, get_calibration_data, list_op_freq
 from .mac_count import get_total_mac_number
 from .count_layers import count_layers
 from .match_exhaustion import unmatched_cases
+from . import _ffi_api  # 0.8's test entry point of the type solver
+from ..transform.merge_compiler_regions import AnnotatedRegionSet  # noqa: E402  (0.8's relay.analysis.AnnotatedRegionSet)

@@ -43,3 +43,10 @@ from .transform import *  # noqa: F401,F403,E402
 from .reduce import *  # noqa: F401,F403,E402
 from .algorithm import *  # noqa: F401,F403,E402
 from . import nn, image, vision, annotation  # noqa: E402
+from . import dyn  # noqa: E402  (0.8's dynamic operators, relay.op.dyn)
+from .dyn import argwhere  # noqa: E402  (0.8's relay.op.argwhere)
+from ._device_copy import device_copy  # noqa: E402  (0.8's relay.op.device_copy)
+from . import contrib  # noqa: E402  (0.8's relay.op.contrib: BYOC annotation rules, pattern tables)
+from .strategy.strategy import OpImplementation, OpStrategy  # noqa: E402  (0.8's relay.op.OpStrategy)
+from ._debug import debug  # noqa: E402  (0.8's relay.op.debug)
+from ..expr import const  # noqa: E402  (0.8's relay.op.const)

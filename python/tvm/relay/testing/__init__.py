@@ -15,9 +15,10 @@ Helpers: :func:`create_workload`, :func:`run_opt_pass`,
 
 ``check_grad`` compares ``relay.transform.gradient`` (automatic differentiation)
 with numerical gradients, as 0.8's. Peano numbers on the prelude's ADTs:
-:mod:`.nat` (``count``, ``make_nat_value``, ``make_nat_expr``). Not provided:
-``to_python`` / ``run_as_python``, and the framework-specific helpers (``tf``,
-``tflite``, ``darknet``, ``yolo_detection``, ``byoc``).
+:mod:`.nat` (``count``, ``make_nat_value``, ``make_nat_expr``); ``Prelude``;
+``to_python`` / ``run_as_python`` (:mod:`.py_converter`); :mod:`.byoc` (the
+``ccompiler`` annotator). Not provided: the framework-specific helpers (``tf``,
+``tflite``, ``darknet``, ``yolo_detection``).
 """
 import collections
 
@@ -39,6 +40,10 @@ from . import temp_op_attr
 from .init import create_workload, randomize_params
 from .temp_op_attr import TempOpAttr
 from .nat import count, make_nat_expr, make_nat_value  # noqa: E402  (0.8's relay.testing names)
+from tvm.testing import enabled_targets  # noqa: E402  (0.8's relay.testing.enabled_targets)
+from ..prelude import Prelude  # noqa: E402  (0.8's relay.testing.Prelude)
+from .py_converter import to_python, run_as_python  # noqa: E402  (0.8's relay.testing helpers)
+from . import byoc  # noqa: E402  (0.8's relay.testing.byoc)
 
 
 def run_opt_pass(expr, opt_pass, import_prelude=False):
@@ -54,21 +59,23 @@ def run_opt_pass(expr, opt_pass, import_prelude=False):
     opt_pass : relay.transform.Pass
         The pass.
     import_prelude : bool, optional
-        Must be False: the Relay prelude (algebraic data types) is not
-        supported by this fork.
+        Add the Relay prelude (lists, options, trees, ...) to the module first.
 
     Returns
     -------
     result : relay.Expr
         ``main`` if ``expr`` is a function, else ``main``'s body.
     """
-    if not isinstance(opt_pass, _transform.Pass):
-        raise TypeError(f"run_opt_pass needs a relay pass, got {type(opt_pass).__name__}")
-    if import_prelude:
-        raise ValueError("run_opt_pass: the Relay prelude is not supported by this fork")
+    if not isinstance(opt_pass, tvm.transform.Pass):
+        raise TypeError(f"run_opt_pass needs a pass (e.g. a relay pass or a Sequential), got "
+                        f"{type(opt_pass).__name__}")
     if not isinstance(expr, RelayExpr):
         raise TypeError(f"run_opt_pass needs a relay expression, got {type(expr).__name__}")
     mod = IRModule.from_expr(expr)
+    if import_prelude:
+        from ..prelude import Prelude  # pylint: disable=import-outside-toplevel
+
+        Prelude(mod)
     mod = _transform.InferType()(mod)
     mod = opt_pass(mod)
     entry = mod["main"]

@@ -53,3 +53,13 @@ from .defuse_ops import DefuseOps
 from .canonicalize_cast import CanonicalizeCast
 from .split_args import SplitArgs
 from .fake_quantization_to_integer import FakeQuantizationToInteger
+from .plan_devices import PlanDevices
+from .partial_eval import PartialEvaluate
+from .to_cps import ToCPS, to_cps, un_cps
+from .defunctionalization import Defunctionalization
+from .lazy_gradient_init import LazyGradientInit
+from .annotate_target import AnnotateTarget
+from .merge_compiler_regions import MergeCompilerRegions
+from .partition_graph import PartitionGraph
+from .change_batch import ChangeBatch
+from .recast import recast

@@ -307,9 +307,33 @@ def pad(data, pad_width, pad_value=0, pad_mode="constant"):
                      "relay.attrs.PadAttrs", pad_width=pad_width, pad_mode=pad_mode)
 
 
+def _static_scale(scale, op_name):
+    """A static scale factor as a Python number: 0.8 read a relay constant's value (any
+    other expression gives the dynamic op, ``dyn.nn.*``, dispatched before this)."""
+    from ...expr import Constant, RelayExpr  # pylint: disable=import-outside-toplevel
+
+    if isinstance(scale, Constant):
+        return scale.data.numpy().item()
+    if isinstance(scale, RelayExpr):
+        raise TypeError(f"{op_name}: a scale given as a non-constant relay expression (the "
+                        "dynamic form of the op) is not supported; pass a number or a relay "
+                        "constant")
+    return scale
+
+
 def upsampling(data, scale_h=1, scale_w=1, layout="NCHW", method="nearest_neighbor",
                align_corners=False):
-    """Upsample the spatial axes by ``scale_h`` / ``scale_w``."""
+    """Upsample the spatial axes by ``scale_h`` / ``scale_w`` (numbers or relay constants).
+
+    ``layout`` may be packed (``NCHW16c``): only the ``H`` and ``W`` axes are scaled."""
+    from ..dyn._make import any_dynamic  # pylint: disable=import-outside-toplevel
+
+    if any_dynamic(scale_h, scale_w):  # 0.8: run-time scales give dyn.nn.upsampling
+        from ..dyn.nn._make import upsampling as dyn_upsampling  # pylint: disable=import-outside-toplevel
+
+        return dyn_upsampling(data, scale_h, scale_w, layout, method, align_corners)
+    scale_h = _static_scale(scale_h, "nn.upsampling")
+    scale_w = _static_scale(scale_w, "nn.upsampling")
     return make_call("nn.upsampling", [data], "relay.attrs.UpSamplingAttrs",
                      scale_h=scale_h, scale_w=scale_w, layout=layout, method=method,
                      align_corners=bool(align_corners))
@@ -317,7 +341,16 @@ def upsampling(data, scale_h=1, scale_w=1, layout="NCHW", method="nearest_neighb
 
 def upsampling3d(data, scale_d=1, scale_h=1, scale_w=1, layout="NCDHW",
                  method="nearest_neighbor", coordinate_transformation_mode="half_pixel"):
-    """Upsample the three spatial axes."""
+    """Upsample the three spatial axes (scales: numbers or relay constants)."""
+    from ..dyn._make import any_dynamic  # pylint: disable=import-outside-toplevel
+
+    if any_dynamic(scale_d, scale_h, scale_w):  # 0.8: run-time scales give dyn.nn.upsampling3d
+        from ..dyn.nn._make import upsampling3d as dyn_upsampling3d  # pylint: disable=import-outside-toplevel
+
+        return dyn_upsampling3d(data, scale_d, scale_h, scale_w, layout, method,
+                                coordinate_transformation_mode)
+    scale_d, scale_h, scale_w = (_static_scale(scale, "nn.upsampling3d")
+                                 for scale in (scale_d, scale_h, scale_w))
     return make_call("nn.upsampling3d", [data], "relay.attrs.UpSampling3DAttrs",
                      scale_d=scale_d, scale_h=scale_h, scale_w=scale_w, layout=layout,
                      method=method, coordinate_transformation_mode=coordinate_transformation_mode)
