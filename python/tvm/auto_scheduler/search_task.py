@@ -168,7 +168,7 @@ class SearchTask:
     func : Optional[Union[Callable, str]]
         A function registered with :func:`register_workload` (or its name).
     args : Optional[Tuple]
-        Arguments of ``func``.
+        Arguments of ``func`` (none when omitted).
     compute_dag : Optional[ComputeDAG]
         The DAG, when the task is not made from a function.
     workload_key : Optional[str]
@@ -211,7 +211,7 @@ class SearchTask:
             raise ValueError("SearchTask: a target is required")
         if func is not None:
             if args is None:
-                raise ValueError("SearchTask: args are required with func")
+                args = ()  # a workload function without arguments (as 0.8 accepted)
             workload_key = make_workload_key(func, args)
             compute_dag = ComputeDAG(workload_key)
         elif compute_dag is None:
