@@ -209,10 +209,19 @@ EXAMPLES = {
     "relay.op.annotation.simulated_quantize": lambda: relay.quantize._ops.simulated_quantize(
         v((2, 3)), relay.const(0.05), relay.const(-127.0), relay.const(127.0), kind=1),
     "annotation.cast_hint": lambda: relay.quantize._ops.cast_hint(v((2, 3)), "int8"),
+    # device placement, BYOC region markers and the interpreter's debug hook: identities
+    "on_device": lambda: relay.annotation.on_device(v((2, 3)), "cpu"),
+    "device_copy": lambda: relay.device_copy(v((2, 3)), "cpu", "cpu"),
+    "annotation.compiler_begin": lambda: relay.annotation.compiler_begin(v((2, 3)), "ccompiler"),
+    "annotation.compiler_end": lambda: relay.annotation.compiler_end(v((2, 3)), "ccompiler"),
+    "debug": lambda: relay.op.debug(v((2, 3))),
 }
 
 # Ops registered without a compute, on purpose.
-NO_COMPUTE = {"nn.dropout", "sparse_fill_empty_rows"}  # (output sizes known only at run time)
+# (output sizes known only at run time: the dynamic ops run on the VM's interpreter
+# kernels, or become static ops by DynamicToStatic)
+NO_COMPUTE = {"nn.dropout", "sparse_fill_empty_rows", "argwhere"} | {
+    name for name in relay.op.list_op_names() if name.startswith("dyn.")}
 
 
 def _library_ops():

@@ -297,6 +297,9 @@ def _where(_attrs, args):
     "annotation.stop_fusion",
     "annotation.checkpoint",
     "annotation.force_cast",
+    "annotation.compiler_begin",
+    "annotation.compiler_end",
+    "debug",  # the interpreter calls its function before (see reference.interpreter)
     "device_copy",
     "on_device",
     "stop_gradient",
