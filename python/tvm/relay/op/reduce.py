@@ -212,7 +212,19 @@ def _arg_compute(fn):
     return compute
 
 
-for _name, _fn in (("sum", topi.sum), ("max", topi.max), ("min", topi.min), ("prod", topi.prod)):
+def _bool_aware(fn, bool_fn):
+    """``fn``, or ``bool_fn`` on a bool tensor (TOPI's min/max have no identity
+    element for bool: the min of bools is ``all``, their max ``any``)."""
+
+    def reduce(data, axis=None, keepdims=False):
+        return (bool_fn if data.dtype == "bool" else fn)(data, axis, keepdims)
+
+    reduce.__name__ = fn.__name__
+    return reduce
+
+
+for _name, _fn in (("sum", topi.sum), ("max", _bool_aware(topi.max, topi.any)),
+                   ("min", _bool_aware(topi.min, topi.all)), ("prod", topi.prod)):
     define(_name, _reduce_rel, OpPattern.COMM_REDUCE, _reduce_compute(_fn), 1, "relay.attrs.ReduceAttrs")
 define("mean", _reduce_rel, OpPattern.COMM_REDUCE, _mean_compute, 1, "relay.attrs.ReduceAttrs")
 define("all", _bool_reduce_rel, OpPattern.COMM_REDUCE, _reduce_compute(topi.all), 1, "relay.attrs.ReduceAttrs")
