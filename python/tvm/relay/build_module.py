@@ -64,6 +64,11 @@ def _normalize_target(target):
     return tvm.target.Target(target)
 
 
+class AmbiguousParamName(ValueError, tvm.TVMError):
+    """Several parameters share the name given to bind. A ``ValueError``, and the
+    ``TVMError`` 0.8 raised here."""
+
+
 def bind_params_by_name(func, params):
     """Bind ``{name: value}`` to the parameters of ``func`` with those names.
 
@@ -85,7 +90,8 @@ def bind_params_by_name(func, params):
             continue
         param = by_name[name]
         if param is None:
-            raise ValueError(f"several parameters of the function are called {name!r}; cannot bind by name")
+            raise AmbiguousParamName(f"several parameters of the function are called {name!r}; "
+                                     "cannot bind by name")
         array = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
         binds[param] = Constant(array)
     return bind(func, binds)

@@ -226,3 +226,13 @@ def test_dynamic_ops_with_shapes_known_at_build_are_made_static():
     xd = np.arange(12, dtype="float32").reshape(2, 6)
     rt.run(x=xd, y=np.zeros((3, 4), "float32"))
     np.testing.assert_array_equal(rt.get_output(0).numpy(), xd.reshape(3, 4))
+
+
+def test_bind_params_by_name_refuses_a_shared_name():
+    a, b = relay.var("a", shape=(1,)), relay.var("a", shape=(1,))
+    func = relay.Function([a, b], relay.add(a, b))
+    for error in (ValueError, tvm.TVMError):  # 0.8 raised TVMError
+        with pytest.raises(error, match="several parameters of the function are called 'a'"):
+            relay.build_module.bind_params_by_name(func, {"a": np.ones(1, "float32")})
+    bound = relay.build_module.bind_params_by_name(func, {"other": np.ones(1, "float32")})
+    assert bound is func or tvm.ir.structural_equal(bound, func)
