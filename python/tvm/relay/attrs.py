@@ -101,7 +101,8 @@ class Attrs:
         return (
             isinstance(other, Attrs)
             and self.type_key == other.type_key
-            and self._fields == other._fields
+            and self._fields.keys() == other._fields.keys()
+            and all(_value_equal(v, other._fields[k]) for k, v in self._fields.items())
         )
 
     def __hash__(self):
@@ -115,7 +116,28 @@ class Attrs:
         return (Attrs, (self.type_key, dict(self._fields)))
 
 
+#: floats closer than this are equal, as in 0.8's structural equality (``atol = 1e-9``)
+FLOAT_ATOL = 1e-9
+
+
+def _value_equal(lhs, rhs):
+    if isinstance(lhs, float) and isinstance(rhs, float | int) and not isinstance(rhs, bool):
+        return abs(lhs - rhs) < FLOAT_ATOL
+    if isinstance(rhs, float) and isinstance(lhs, int) and not isinstance(lhs, bool):
+        return abs(lhs - rhs) < FLOAT_ATOL
+    if isinstance(lhs, tuple | list) and isinstance(rhs, tuple | list):
+        return len(lhs) == len(rhs) and all(_value_equal(a, b) for a, b in zip(lhs, rhs))
+    return lhs == rhs
+
+
 def _hashable(value):
+    """A hashable stand-in for ``value`` consistent with :func:`_value_equal`: a
+    float hashes as its nearest integer, so floats equal within the tolerance (and
+    an int equal to a float) hash alike, but for values straddling a half."""
+    if isinstance(value, float):
+        return round(value) if value == value and abs(value) != float("inf") else repr(value)
+    if isinstance(value, tuple | list):
+        return tuple(_hashable(v) for v in value)
     try:
         hash(value)
         return value

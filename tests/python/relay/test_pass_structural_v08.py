@@ -225,3 +225,15 @@ def test_eta_expand_constructor():
     expanded["first"] = relay.Function([x], hd(relay.Call(relay.Call(main, []), [x, nil()])))
     result = relay.create_executor("debug", mod=expanded).evaluate(expanded.get_global_var("first"))(np.int32(5))
     assert int(result.numpy()) == 5
+
+
+def test_float_attributes_compare_within_0_8_tolerance():
+    # 0.8's structural equality took floats equal within 1e-9 (a pattern's epsilon computed
+    # in float64 matches the one a model stores)
+    x = relay.var("x", shape=(1, 2, 3, 3))
+    gamma, beta, mean, var = (relay.var(n, shape=(2,)) for n in ("g", "b", "m", "v"))
+    a = relay.nn.batch_norm(x, gamma, beta, mean, var, epsilon=1e-5)[0]
+    b = relay.nn.batch_norm(x, gamma, beta, mean, var, epsilon=1e-5 + 1e-12)[0]
+    c = relay.nn.batch_norm(x, gamma, beta, mean, var, epsilon=2e-5)[0]
+    assert tvm.ir.structural_equal(a, b) and tvm.ir.structural_hash(a) == tvm.ir.structural_hash(b)
+    assert not tvm.ir.structural_equal(a, c)
