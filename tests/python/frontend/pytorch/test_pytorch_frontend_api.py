@@ -289,3 +289,22 @@ def test_pytorch_utils_version_test():
     assert is_version_greater_than(f"{major - 1}.99.99") is True
     with pytest.raises(ValueError, match="not a version number"):
         is_version_greater_than("latest")
+
+
+class NonzeroForms(nn.Module):
+    def forward(self, x):
+        rows, cols = torch.nonzero(x, as_tuple=True)
+        return torch.nonzero(x), rows, torch.where(x > 0.5)[1] + cols.sum()
+
+
+def test_data_dependent_shapes_run_on_the_vm():
+    # nonzero / where(condition): the number of results is known only at run time, so the
+    # module has Any dimensions and runs on the Relay VM, as in 0.8
+    x = torch.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 0.7], [0.2, 0.9, 0.0]])
+    mod, params = relay.frontend.from_pytorch(torch.jit.trace(NonzeroForms(), (x,)), [("x", (3, 3))])
+    assert relay.transform.InferType()(mod)["main"].checked_type.ret_type.fields[0].is_dynamic()
+    got = relay.create_executor("vm", mod=mod, target="llvm").evaluate()(x.numpy(), **params)
+    want = NonzeroForms()(x)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())

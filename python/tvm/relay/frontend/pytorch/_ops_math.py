@@ -136,10 +136,31 @@ def _logical(ctx, inputs):
     return fn(*(_transform.cast(to_expr(v), "bool") for v in inputs[:2]))
 
 
+def _nonzero(data):
+    """``(n, ndim)`` int64 indices of the nonzero elements: their number is known
+    only at run time (``argwhere``'s first dimension is ``Any``; the module runs on
+    the VM, ``relay.create_executor("vm")``, as in 0.8)."""
+    from ...op.dyn import argwhere  # pylint: disable=import-outside-toplevel
+
+    return _transform.cast(argwhere(data), "int64")
+
+
+@register("aten::nonzero")
+def _nonzero_op(ctx, inputs):
+    return _nonzero(inputs[0])
+
+
+@register("aten::nonzero_numpy")
+def _nonzero_numpy(ctx, inputs):
+    indices = _nonzero(inputs[0])
+    return [_transform.squeeze(_transform.strided_slice(indices, [axis], [axis + 1], axes=[1]), [1])
+            for axis in range(len(shape_of(inputs[0])))]
+
+
 @register("aten::where")
 def _where(ctx, inputs):
-    if len(inputs) == 1:
-        raise ctx.unsupported("where(condition) (nonzero: its output shape depends on data)")
+    if len(inputs) == 1:  # where(condition): nonzero(condition, as_tuple=True)
+        return _nonzero_numpy(ctx, inputs)
     cond, lhs, rhs = inputs[0], inputs[1], inputs[2]
     lhs, rhs = promote(lhs, rhs, ctx.default_dtype)
     return _transform.where(cond, lhs, rhs)
