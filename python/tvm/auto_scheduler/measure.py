@@ -102,8 +102,8 @@ def recover_measure_input(inp, rebuild_state=False):
         layout_rewrite_option=task.layout_rewrite_option,
     )
     state = inp.state
-    if rebuild_state:
-        state = new_task.compute_dag.apply_steps_from_state(state)[0].trace
+    if rebuild_state:  # a State with its steps replayed, as 0.8
+        state = new_task.compute_dag.infer_bound_from_state(state)
     return MeasureInput(new_task, state)
 
 
