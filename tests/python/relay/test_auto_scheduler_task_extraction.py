@@ -219,3 +219,24 @@ def test_dump_workload_to_dag_log(tmp_path):
     dumped = json.loads(path.read_text())
     assert dumped == {task.workload_key: str(task.compute_dag) for task in tasks}
     assert len(dumped) == len(tasks) and all(text.startswith("p0 = PLACEHOLDER") for text in dumped.values())
+
+
+def test_custom_hash_func_names_the_workloads():
+    # 0.8's hook: a global function auto_scheduler.compute_dag.hash_func(dag text) gives the hash
+    import tvm_ffi  # pylint: disable=import-outside-toplevel
+
+    texts = []
+
+    def numbering(text):
+        texts.append(text)
+        return len(texts) - 1
+
+    tvm_ffi.register_global_func("auto_scheduler.compute_dag.hash_func", numbering, override=True)
+    try:
+        tasks, _ = auto_scheduler.extract_tasks(_two_conv_func(), None, "llvm", include_simple_tasks=True)
+    finally:
+        tvm_ffi.remove_global_func("auto_scheduler.compute_dag.hash_func")
+    hashes = [int(task.workload_key[1:].split(",")[0]) for task in tasks]
+    assert len(set(hashes)) == len(hashes) and max(hashes) < len(texts)
+    again, _ = auto_scheduler.extract_tasks(_two_conv_func(), None, "llvm", include_simple_tasks=True)
+    assert all(task.workload_key.startswith('["') for task in again)  # MD5 again once removed
