@@ -53,14 +53,16 @@ def is_reshape_only(func):
 
 class GraphExecutorUnsupported(ValueError):
     """The program needs what the graph executor has not: dynamic shapes, control
-    flow, closures, calls of global functions. ``create_executor("vm")`` runs
-    such programs on the reference interpreter instead."""
+    flow, closures, calls of global functions. The Relay VM runs such programs
+    (``relay.vm.compile``, ``create_executor("vm")``)."""
 
 
 def _tensor_types(ty):
     if isinstance(ty, _ty.TensorType):
         if ty.is_dynamic():
-            raise GraphExecutorUnsupported(f"the graph executor needs static shapes, got {ty}")
+            raise GraphExecutorUnsupported(
+                f"the graph executor needs static shapes, got {ty}; a program with dynamic "
+                "shapes runs on the Relay VM (relay.vm.compile or relay.create_executor('vm'))")
         return [(list(ty.shape), ty.dtype)]
     if isinstance(ty, _ty.TupleType):
         out = []

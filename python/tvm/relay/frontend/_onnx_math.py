@@ -459,8 +459,10 @@ def _topk(node, graph):
     ndim = len(graph.shape(data))
     axis = normalize_axis(node.attr("axis", -1), ndim, node)
     if node.opset >= 10:
-        k = graph.static(node.require(1, "K"), node, "K")
-        k = int(np.asarray(k).ravel()[0])
+        k_expr = node.require(1, "K")
+        k = graph.value(k_expr)
+        # K known at run time: dyn.topk (the module runs on the VM)
+        k = _transform.reshape(k_expr, ()) if k is None else int(np.asarray(k).ravel()[0])
     else:
         k = int(node.attr("k"))
     # sorted=0 allows any order of the k results; the sorted order is one of them.

@@ -39,9 +39,12 @@ def _constant(node, graph):  # pylint: disable=unused-argument
 def _constant_of_shape(node, graph):
     from onnx import numpy_helper  # pylint: disable=import-outside-toplevel
 
-    shape = graph.static(node.require(0, "input"), node, "the shape input")
+    shape_expr = node.require(0, "input")
     value = node.attrs.get("value")
     fill = np.zeros((), "float32") if value is None else numpy_helper.to_array(value).reshape(())
+    shape = graph.value(shape_expr)
+    if shape is None:  # a shape computed at run time: dyn.full (the module runs on the VM)
+        return _transform.full(Constant(fill), shape_expr, str(fill.dtype))
     return Constant(np.full(tuple(int(d) for d in shape.ravel()), fill, dtype=fill.dtype))
 
 
@@ -288,9 +291,11 @@ def _where(node, graph):
 
 @register("Range")
 def _range(node, graph):
-    start, limit, delta = (graph.static(node.require(i, name), node, name).reshape(())
-                           for i, name in enumerate(("start", "limit", "delta")))
-    dtype = graph.dtype(node.require(0, "start"))
+    bounds = [node.require(i, name) for i, name in enumerate(("start", "limit", "delta"))]
+    dtype = graph.dtype(bounds[0])
+    if any(graph.value(b) is None for b in bounds):  # bounds known at run time: dyn.arange
+        return _transform.arange(*bounds, dtype=dtype)
+    start, limit, delta = (graph.value(b).reshape(()) for b in bounds)
     count = max(int(np.ceil((limit - start) / delta)), 0)
     # Half-precision ranges: from opset 27 stash_type=1 (the default) computes in float32.
     if dtype in ("float16", "bfloat16") and node.opset >= 27 and node.attr("stash_type", 1) == 1:
@@ -300,9 +305,11 @@ def _range(node, graph):
 
 @register("Tile")
 def _tile(node, graph):
-    data = node.require(0, "input")
-    repeats = graph.static(node.require(1, "repeats"), node, "repeats").ravel()
-    return _transform.tile(data, tuple(int(r) for r in repeats))
+    data, repeats_expr = node.require(0, "input"), node.require(1, "repeats")
+    repeats = graph.value(repeats_expr)
+    if repeats is None:  # repeats known at run time: dyn.tile
+        return _transform.tile(data, repeats_expr)
+    return _transform.tile(data, tuple(int(r) for r in repeats.ravel()))
 
 
 @register("EyeLike")
@@ -362,14 +369,20 @@ def _scatter_nd(node, graph):
 
 @register("OneHot")
 def _one_hot(node, graph):
-    indices, values = node.require(0, "indices"), node.require(2, "values")
-    depth = int(graph.static(node.require(1, "depth"), node, "depth").reshape(()))
+    indices, values, depth_expr = node.require(0, "indices"), node.require(2, "values"), node.require(1, "depth")
     ndim = len(graph.shape(indices)) + 1
     axis = normalize_axis(node.attr("axis", -1), ndim, node)
     dtype = graph.dtype(indices)
+    depth_value = graph.value(depth_expr)
+    if depth_value is None:  # depth known at run time: dyn.one_hot
+        depth = _transform.reshape(_transform.cast(depth_expr, "int32"), ())
+        offset = _transform.cast(depth, dtype)
+    else:
+        depth = int(depth_value.reshape(()))
+        offset = const(depth, dtype)
     # Negative indices count from the end of the depth axis.
     indices = _transform.where(_tensor.less(indices, const(0, dtype)),
-                               _tensor.add(indices, const(depth, dtype)), indices)
+                               _tensor.add(indices, offset), indices)
     pieces = _transform.split(values, 2, 0)
     off, on = _transform.reshape(pieces[0], ()), _transform.reshape(pieces[1], ())
     return _transform.one_hot(indices, on, off, depth, axis, graph.dtype(values))
