@@ -312,6 +312,19 @@ def _tile(node, graph):
     return _transform.tile(data, tuple(int(r) for r in repeats.ravel()))
 
 
+@register("NonZero", opsets=(9, None))
+def _non_zero(node, graph):
+    """``(ndim, n)`` int64 indices of the nonzero elements; ``n`` is known only at run
+    time (``argwhere``: the model runs on the Relay VM)."""
+    from ..op.dyn import argwhere  # pylint: disable=import-outside-toplevel
+
+    data = node.require(0, "X")
+    value = graph.value(data)
+    if value is not None:  # a constant input folds to a constant
+        return Constant(np.array(np.nonzero(value), dtype="int64").reshape(value.ndim, -1))
+    return _transform.transpose(_transform.cast(argwhere(data), "int64"), (1, 0))
+
+
 @register("EyeLike")
 def _eye_like(node, graph):
     shape = graph.static_shape(node.require(0, "input"), node, "input")

@@ -53,3 +53,12 @@ def test_static_values_still_give_static_operators():
     mod, _ = from_onnx(model)
     assert [tuple(t.shape) for t in _result_types(mod)] == [(4, 3)]
     assert mod["main"].body.op.name == "tile"
+
+
+def test_non_zero():
+    x = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]], "float32")
+    _check([helper.make_node("NonZero", ["x"], ["y"])], {"x": x})
+    # a constant input folds at conversion
+    model = make_model([helper.make_node("NonZero", ["c"], ["y"])], {}, inits={"c": x})
+    mod, params = from_onnx(model)
+    assert [tuple(t.shape) for t in _result_types(mod)] == [(2, 3)]
