@@ -215,6 +215,7 @@ EXAMPLES = {
     "annotation.compiler_begin": lambda: relay.annotation.compiler_begin(v((2, 3)), "ccompiler"),
     "annotation.compiler_end": lambda: relay.annotation.compiler_end(v((2, 3)), "ccompiler"),
     "debug": lambda: relay.op.debug(v((2, 3))),
+    "nn.dilate": lambda: relay.nn.dilate(v((2, 3, 4)), (1, 2, 3), 0.5),
 }
 
 # Ops registered without a compute, on purpose.

@@ -495,6 +495,21 @@ define("nn.mirror_pad", _mirror_pad_rel, OpPattern.INJECTIVE, _mirror_pad_comput
        "relay.attrs.MirrorPadAttrs")
 
 
+def _dilate_rel(arg_types, attrs):
+    """0.8's ``DilateRel``: each axis ``d`` becomes ``(d - 1) * stride + 1``."""
+    data = tensor_arg(arg_types, 0, "data")
+    if len(attrs.strides) != len(data.shape):
+        raise RelationError(f"strides {tuple(attrs.strides)} need one entry per axis of data "
+                            f"{shape_str(data.shape)}")
+    return TensorType([d if is_any(d) else (d - 1) * s + 1 for d, s in zip(data.shape, attrs.strides)],
+                      data.dtype)
+
+
+define("nn.dilate", _dilate_rel, OpPattern.INJECTIVE,
+       lambda attrs, inputs, out: [topi.nn.dilate(inputs[0], list(attrs.strides), attrs.dilation_value)],
+       1, "relay.attrs.DilateAttrs")
+
+
 def _sub_pixel_rel(to_depth):
     def rel(arg_types, attrs):
         data = tensor_arg(arg_types, 0, "data")

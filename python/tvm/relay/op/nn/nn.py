@@ -15,7 +15,7 @@ __all__ = [
     "conv1d", "conv2d", "conv3d", "conv1d_transpose", "conv2d_transpose", "conv3d_transpose", "dense", "matmul", "batch_matmul",
     "bias_add", "batch_norm", "layer_norm", "instance_norm", "group_norm", "l2_normalize", "lrn",
     "relu", "leaky_relu", "prelu", "softmax", "fast_softmax", "log_softmax", "dropout",
-    "dropout_raw", "batch_flatten", "pad", "mirror_pad", "upsampling", "upsampling3d",
+    "dropout_raw", "batch_flatten", "pad", "mirror_pad", "dilate", "upsampling", "upsampling3d",
     "depth_to_space", "space_to_depth", "space_to_batch_nd", "batch_to_space_nd",
     "contrib_conv2d_nchwc", "contrib_depthwise_conv2d_nchwc",
     "contrib_dense_pack",
@@ -354,6 +354,20 @@ def upsampling3d(data, scale_d=1, scale_h=1, scale_w=1, layout="NCDHW",
     return make_call("nn.upsampling3d", [data], "relay.attrs.UpSampling3DAttrs",
                      scale_d=scale_d, scale_h=scale_h, scale_w=scale_w, layout=layout,
                      method=method, coordinate_transformation_mode=coordinate_transformation_mode)
+
+
+def dilate(data, strides, dilation_value=0.0):
+    """Insert ``stride - 1`` elements of ``dilation_value`` between neighbours on each axis.
+
+    Parameters
+    ----------
+    data : relay.Expr
+    strides : tuple of int
+        One per axis (1: unchanged).
+    dilation_value : float
+    """
+    return make_call("nn.dilate", [data], "relay.attrs.DilateAttrs",
+                     strides=tuple(int(s) for s in strides), dilation_value=float(dilation_value))
 
 
 def mirror_pad(data, pad_width, mode="SYMMETRIC"):

@@ -21,7 +21,7 @@ from ...expr import Constant, TupleWrapper
 from ...ty import TensorType, TupleType
 from .._util import define, make_call
 from ..op import OpPattern
-from ..type_relations import RelationError, dims_equal, shape_str, tensor_arg
+from ..type_relations import RelationError, dim_mul, dims_equal, shape_str, tensor_arg
 
 __all__ = ["all_class_non_max_suppression"]
 
@@ -97,7 +97,7 @@ def _rel(arg_types, attrs):
         raise RelationError(f"boxes {shape_str(boxes.shape)} and scores {shape_str(scores.shape)} "
                             "must be (batch, boxes, 4) and (batch, classes, boxes)")
     batch, classes, num = scores.shape
-    return TupleType([TensorType((batch * classes * num, 3), "int64"),
+    return TupleType([TensorType((dim_mul(batch, classes, num), 3), "int64"),
                       TensorType((1,), "int64")])
 
 
