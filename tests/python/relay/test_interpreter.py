@@ -1000,3 +1000,18 @@ def test_roi_align_and_grid_sample_match_onnxruntime():
                      method="bilinear", layout="NCHW", padding_mode="zeros",
                      align_corners=bool(align))
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_run_time_check_failures_are_value_errors_and_tvm_errors():
+    # 0.8's runtime raised TVMError; the fork's checks raise a ValueError that is also one
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    x = relay.var("x", shape=(relay.Any(),))
+    y = relay.var("y", shape=(3, 2))
+    mod = tvm.IRModule.from_expr(relay.Function([x, y], relay.add(x, y)))
+    run = relay.create_executor("debug", mod=mod).evaluate()
+    for error in (ValueError, tvm.TVMError):
+        with pytest.raises(error, match=r"input 'y' has shape \(4, 2\), but the function expects \(3, 2\)"):
+            run(np.ones(1, "float32"), np.ones((4, 2), "float32"))
+        with pytest.raises(error, match=r"add: operand shapes \(3,\) and \(3, 2\) do not broadcast"):
+            run(np.ones(3, "float32"), np.ones((3, 2), "float32"))

@@ -16,6 +16,7 @@ from .. import ty as _ty
 from ..adt import Constructor
 from .interpreter import Closure, ConstructorValue, Interpreter, RefValue, as_expr
 from .ops.common import contiguous
+from .ops.registry import RuntimeCheckError
 
 __all__ = ["Executor", "create_executor", "to_runtime"]
 
@@ -67,7 +68,7 @@ def _check_input(param, value):
     if len(shape) != len(want) or any(
         not isinstance(w, _ty.Any) and int(w) != s for w, s in zip(want, shape)
     ):
-        raise ValueError(
+        raise RuntimeCheckError(
             f"input {param.name_hint!r} has shape {shape}, but the function expects "
             f"{tuple(want)}"
         )

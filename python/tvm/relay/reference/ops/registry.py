@@ -14,6 +14,11 @@ import tvm.error
 _KERNELS = {}
 
 
+class RuntimeCheckError(ValueError, tvm.error.TVMError):
+    """A value failed a check at run time: an input of the wrong shape, operands that
+    do not broadcast. A ``ValueError``, and the ``TVMError`` 0.8's runtime raised."""
+
+
 def register_kernel(*names):
     """Decorator registering a kernel under one or more operator names."""
 
@@ -53,10 +58,12 @@ def run_op(op_name, attrs, args, call=None):
         try:
             result = _as_value(kernel(attrs, args))
         except (ValueError, TypeError, IndexError) as err:
-            if op_name in str(err):
+            error_class = RuntimeCheckError if type(err) is ValueError else type(err)
+            if op_name in str(err) and error_class is type(err):
                 raise
+            message = str(err) if op_name in str(err) else f"{op_name}: {err}"
             try:
-                named = type(err)(f"{op_name}: {err}")
+                named = error_class(message)
             except Exception:  # pylint: disable=broad-except
                 raise err from None
             raise named from err
