@@ -370,6 +370,7 @@ def import_std(mod, file_to_import):
     ``"prelude.rly"`` and ``"nat.rly"`` are known; importing one twice does
     nothing the second time."""
     name = str(file_to_import).rsplit("/", 1)[-1]
+    before = {g.name_hint for g in mod.get_global_vars()}
     if name == "prelude.rly":
         if not _has_type(mod, "List"):
             _define_prelude(mod)
@@ -383,6 +384,11 @@ def import_std(mod, file_to_import):
             f"import_from_std: unknown standard file {file_to_import!r} "
             "(known: 'prelude.rly', 'nat.rly')"
         )
+    added = sorted({g.name_hint for g in mod.get_global_vars()} - before)
+    if added:  # typed as they come in, as 0.8 typed the files it parsed
+        from .transform.type_infer import infer_globals  # pylint: disable=import-outside-toplevel
+
+        infer_globals(mod, added)
 
 
 class Prelude:

@@ -253,3 +253,13 @@ def test_text_round_trip_and_parse():
     ref = relay.RefCreate(relay.const(1.0))
     expr = relay.Let(relay.var("r"), ref, relay.RefRead(ref))
     assert tvm.ir.structural_equal(tvm.parser.parse_expr(expr.astext()), expr)
+
+
+def test_imported_definitions_are_typed_on_import():
+    # as 0.8 typed the standard files it parsed: the functions carry their types at once
+    p = Prelude(tvm.IRModule())
+    p.mod.import_from_std("nat.rly")
+    nat = p.mod.get_type("nat")[0]
+    assert p.mod[p.mod.get_global_var("nat_add")].checked_type == relay.FuncType([nat(), nat()], nat())
+    a = p.mod[p.mod.get_global_var("map")].checked_type
+    assert isinstance(a, relay.FuncType) and len(a.type_params) == 2

@@ -649,6 +649,16 @@ def _infer_module(mod, ctx=None):  # pylint: disable=unused-argument
     return mod.copy()
 
 
+def infer_globals(mod, names):
+    """Type the global functions ``names`` of ``mod`` in place (and the globals they
+    call); the module's other functions are left as they are. Used for definitions
+    added to a module, as 0.8 typed the standard files it parsed in."""
+    inferencer = _Inferencer(mod)
+    for name in names:
+        inferencer.infer_global(name)
+    inferencer.annotate()
+
+
 def InferType():  # pylint: disable=invalid-name
     """The type-inference pass (opt_level 0: it always runs).
 
