@@ -223,6 +223,10 @@ class SearchTask:
         if workload_key is None:
             workload_key = compute_dag.workload_key()
             register_workload_tensors(workload_key, compute_dag.tensors, override=False)
+        elif func is None:
+            # a DAG given under a key of the caller's choosing (0.8 allowed any string):
+            # records of the task can then be read back in this process
+            register_workload_tensors(workload_key, compute_dag.tensors, override=False)
         self._compute_dag = compute_dag
         self.workload_key = workload_key
         self.target = as_target(target)

@@ -142,13 +142,22 @@ def make_workload_key(func, args):
 
 
 def decode_workload_key(workload_key):
-    """Split a workload key into ``(name_or_hash, args)``."""
+    """Split a workload key into ``(name_or_hash, args)``.
+
+    A key is a JSON list starting with a function name or a DAG hash (a string, or
+    the integer a custom ``auto_scheduler.compute_dag.hash_func`` returns); as in
+    0.8, any other non-empty string is a name of its own (``SearchTask(compute_dag,
+    workload_key="test")``), with no arguments."""
+    if not isinstance(workload_key, str) or not workload_key:
+        raise ValueError("invalid workload key %r: expected a non-empty string" % (workload_key,))
     try:
         items = json.loads(workload_key)
-    except (TypeError, ValueError) as err:
-        raise ValueError("invalid workload key %r: not JSON" % (workload_key,)) from err
-    if not isinstance(items, list) or not items or not isinstance(items[0], str):
-        raise ValueError("invalid workload key %r: expected a JSON list starting with a string" % (workload_key,))
+    except ValueError:
+        return workload_key, []
+    if not isinstance(items, list) or not items or isinstance(items[0], bool) \
+            or not isinstance(items[0], str | int):
+        raise ValueError("invalid workload key %r: expected a JSON list starting with a name "
+                         "or hash" % (workload_key,))
     return items[0], items[1:]
 
 

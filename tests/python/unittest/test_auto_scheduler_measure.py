@@ -175,3 +175,22 @@ def test_empty_policy_measures_the_init_state_once(tmp_path):
     assert len(records) == 1 and records[0][1].error_no == MeasureErrorNo.NO_ERROR
     sch, _ = task.compute_dag.apply_steps_from_state(state)
     assert tvm.ir.structural_equal(sch.mod, task.compute_dag.mod)
+
+
+def test_records_of_a_task_under_a_key_of_its_own(tmp_path):
+    # 0.8 took any string as a DAG's workload key (SearchTask(compute_dag, workload_key="test"))
+    from tvm.auto_scheduler.workload_registry import decode_workload_key  # pylint: disable=import-outside-toplevel
+
+    a = te.placeholder((8, 8), name="a")
+    b = te.compute((8, 8), lambda i, j: a[i, j] * 2.0, name="b")
+    dag = auto_scheduler.ComputeDAG([a, b])
+    task = auto_scheduler.SearchTask(compute_dag=dag, workload_key="my-doubling", target="llvm")
+    inp = auto_scheduler.MeasureInput(task, dag.init_state)
+    res = auto_scheduler.MeasureResult([1e-5], 0, "", 0.1, 1)
+    log = str(tmp_path / "log.json")
+    auto_scheduler.save_records(log, [inp], [res])
+    (back_inp, back_res), = list(auto_scheduler.load_records(log))
+    assert back_inp.task.workload_key == "my-doubling" and back_res.costs[0] == 1e-5
+    assert str(back_inp.task.compute_dag) == str(dag)
+    assert decode_workload_key("my-doubling") == ("my-doubling", [])
+    assert decode_workload_key('[7, [8, 8]]') == (7, [[8, 8]])  # a custom hash_func's integer
