@@ -48,6 +48,7 @@ from .expr import (
     Var,
 )
 from .function import Function
+from .op.op import Op
 
 
 def is_relay_node(obj):
@@ -61,6 +62,12 @@ def is_relay_node(obj):
 def _bare_adt(ty):
     """``nat`` written as a GlobalTypeVar is the type ``nat[]`` (a TypeCall)."""
     return _ty.TypeCall(ty, ()) if isinstance(ty, _ty.GlobalTypeVar) else ty
+
+
+def _type_args_ignored(call):
+    """Whether equality skips ``call.type_args``: for a primitive operator (as 0.8's
+    ``CallNode::SEqualReduce``) and for a call type inference has annotated."""
+    return isinstance(call.op, Op) or _typed(call)
 
 
 def _type_hash(ty, tv_index):
@@ -210,7 +217,7 @@ class _Hasher:
                 self.define(node)
             return hash(("var", self.var_index[node], self.type_hash(node.type_annotation)))
         if isinstance(node, Call):
-            type_args = () if _typed(node) else tuple(self.type_hash(t) for t in node.type_args)
+            type_args = () if _type_args_ignored(node) else tuple(self.type_hash(t) for t in node.type_args)
             return hash(
                 ("call", self.hash(node.op), tuple(self.hash(a) for a in node.args), node.attrs,
                  type_args)
@@ -388,11 +395,11 @@ class _Equal:
             return False
 
     def _type_args_equal(self, lhs, rhs):
-        """Explicit type arguments of calls (0.8 compared them). Those that type
-        inference fills in follow from the argument types, so they are compared
-        only between calls no inference has annotated: a typed expression still
-        equals its untyped original."""
-        if _typed(lhs) or _typed(rhs):
+        """Explicit type arguments of calls of functions (0.8 compared them, but not
+        for calls of primitive operators). Those that type inference fills in follow
+        from the argument types, so they are compared only between calls no
+        inference has annotated: a typed expression still equals its untyped original."""
+        if _type_args_ignored(lhs) or _type_args_ignored(rhs):
             return True
         return len(lhs.type_args) == len(rhs.type_args) and all(
             self.type_equal(a, b) for a, b in zip(lhs.type_args, rhs.type_args)

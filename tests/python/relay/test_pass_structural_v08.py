@@ -237,3 +237,15 @@ def test_float_attributes_compare_within_0_8_tolerance():
     c = relay.nn.batch_norm(x, gamma, beta, mean, var, epsilon=2e-5)[0]
     assert tvm.ir.structural_equal(a, b) and tvm.ir.structural_hash(a) == tvm.ir.structural_hash(b)
     assert not tvm.ir.structural_equal(a, c)
+
+
+def test_type_args_of_operator_calls_are_not_compared():
+    # as 0.8: a rewritten call of a primitive op keeps the type_args InferType filled in
+    # (ExprMutator copies them) and still equals the same call written by hand
+    x = relay.var("x", shape=(2, 3))
+    typed = relay.transform.InferType()(tvm.IRModule.from_expr(relay.add(x, relay.const(1.0))))
+    call = typed["main"].body
+    rebuilt = relay.Call(call.op, call.args, call.attrs, [relay.TensorType((2, 3)), relay.TensorType(())])
+    by_hand = relay.add(x, relay.const(1.0))
+    assert tvm.ir.structural_equal(rebuilt, by_hand, map_free_vars=True)
+    assert tvm.ir.structural_hash(rebuilt, map_free_vars=True) == tvm.ir.structural_hash(by_hand, map_free_vars=True)
