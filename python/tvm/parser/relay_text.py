@@ -26,7 +26,7 @@ from lark.exceptions import LarkError
 from tvm.relay import adt as _adt
 from tvm.relay import expr as _expr
 from tvm.relay import ty as _ty
-from tvm.relay.attrs import Attrs
+from tvm.relay.attrs import Attrs, make_attrs
 from tvm.relay.function import Function
 from tvm.relay.op import op as _op
 
@@ -188,7 +188,7 @@ def make_call(op_name, args, fields):
         defaults = op.get_attr("attrs_defaults") or {}
         merged = {k: v for k, v in defaults.items() if k not in fields}
     merged.update(fields)
-    return _expr.Call(op, args, Attrs(op.attrs_type_key, merged))
+    return _expr.Call(op, args, make_attrs(op.attrs_type_key, **merged))
 
 
 class _Builder:
@@ -500,7 +500,7 @@ class _Builder:
                     "only operator calls take attributes (a call of a function needs "
                     "attrs_type_key=... among them)"
                 )
-            attrs = Attrs(str(type_key), fields)
+            attrs = make_attrs(str(type_key), **fields)
         return _expr.Call(self.expr(head, scope), args, attrs)
 
 

@@ -167,5 +167,8 @@ class DictAttrs(Attrs):
 
 
 def make_attrs(type_key, **fields):
-    """Build an :class:`Attrs` (the counterpart of upstream's ``tvm.ir.make_node``)."""
+    """Build an :class:`Attrs` (the counterpart of upstream's ``tvm.ir.make_node``); a
+    ``"DictAttrs"`` key gives a :class:`DictAttrs`."""
+    if type_key == "DictAttrs":
+        return DictAttrs(fields)
     return Attrs(type_key, fields)

@@ -228,3 +228,25 @@ def test_deduced_types_become_annotations_so_rewrites_keep_them():
     scale = relay.divide(gamma, relay.sqrt(relay.add(var, relay.const(1e-5))))
     rewritten = relay.Function([x, gamma, beta, mean, var], relay.multiply(x, relay.expand_dims(scale, 1, 2)))
     assert run(relay.IRModule.from_expr(rewritten))["main"].checked_type.ret_type == TensorType((1, 4, 2, 2))
+
+
+def test_user_op_with_dict_attrs_sees_an_empty_falsy_dict():
+    # 0.8: a call of an op declared with DictAttrs but given none passes its relation empty
+    # (falsy) attributes, also after a print/parse round trip (AnnotateSpans)
+    from tvm.relay.op import op as _op  # pylint: disable=import-outside-toplevel
+
+    seen = []
+
+    def rel(arg_types, attrs):
+        seen.append(bool(attrs))
+        return arg_types[0]
+
+    _op.register("test.dict_attrs_identity", "an identity for this test")
+    _op.get("test.dict_attrs_identity").set_num_inputs(1)
+    _op.get("test.dict_attrs_identity").set_attrs_type_key("DictAttrs")
+    _op.get("test.dict_attrs_identity").add_type_rel("test.dict_attrs_identity", rel)
+    x = relay.var("x", shape=(2,))
+    mod = tvm.IRModule.from_expr(relay.Function([x], relay.Call(_op.get("test.dict_attrs_identity"), [x])))
+    mod = relay.transform.InferType()(relay.transform.AnnotateSpans()(mod))
+    assert mod["main"].checked_type.ret_type == relay.TensorType((2,), "float32")
+    assert seen and not any(seen)
