@@ -405,15 +405,15 @@ def _pad(attrs, args):
     if len(width) != x.ndim:
         raise ValueError(f"nn.pad: pad_width has {len(width)} pairs for a tensor of rank {x.ndim}")
     mode = attr(attrs, "pad_mode", "constant")
+    if mode not in ("constant", "edge", "reflect"):
+        raise ValueError(f"nn.pad: unknown pad_mode {mode!r}")
+    # negative widths crop (0.8's semantics, every mode): slice, then pad what is left
+    crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, width))
+    width = [(max(b, 0), max(a, 0)) for b, a in width]
     if mode == "constant":
         value = args[1].reshape(()) if len(args) > 1 else attr(attrs, "pad_value", 0.0)
-        # negative widths crop (0.8's semantics): slice, then pad what is left
-        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, width))
-        width = [(max(b, 0), max(a, 0)) for b, a in width]
         return np.pad(x[crop], width, mode="constant", constant_values=np.asarray(value, x.dtype))
-    if mode in ("edge", "reflect"):
-        return np.pad(x, width, mode=mode)
-    raise ValueError(f"nn.pad: unknown pad_mode {mode!r}")
+    return np.pad(x[crop], width, mode=mode)
 
 
 @register_kernel("nn.mirror_pad")
