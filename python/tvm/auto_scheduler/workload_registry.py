@@ -146,14 +146,17 @@ def decode_workload_key(workload_key):
 
     A key is a JSON list starting with a function name or a DAG hash (a string, or
     the integer a custom ``auto_scheduler.compute_dag.hash_func`` returns); as in
-    0.8, any other non-empty string is a name of its own (``SearchTask(compute_dag,
-    workload_key="test")``), with no arguments."""
+    0.8, another string is a name of its own once a DAG is registered under it
+    (``SearchTask(compute_dag, workload_key="test")``), with no arguments."""
     if not isinstance(workload_key, str) or not workload_key:
         raise ValueError("invalid workload key %r: expected a non-empty string" % (workload_key,))
     try:
         items = json.loads(workload_key)
     except ValueError:
-        return workload_key, []
+        if workload_key in WORKLOAD_FUNC_REGISTRY:
+            return workload_key, []
+        raise ValueError("invalid workload key %r: neither a JSON list nor a name registered in "
+                         "this process" % (workload_key,)) from None
     if not isinstance(items, list) or not items or isinstance(items[0], bool) \
             or not isinstance(items[0], str | int):
         raise ValueError("invalid workload key %r: expected a JSON list starting with a name "
