@@ -11,7 +11,8 @@ legacy_target_strings
     ``tvm.target.Target("llvm -mcpu=core-avx2 -num-cores=2")``: the base accepts
     only a kind name or the dict form; the legacy command-line form is converted
     by :func:`parse_legacy_target` with every option kept. A bare ``"llvm"`` gets
-    the host CPU filled in (see :func:`parse_legacy_target`).
+    the host CPU filled in, without the vector features the machine lacks (see
+    :func:`parse_legacy_target`).
 nd_namespace
     ``tvm.nd.array`` / ``tvm.nd.empty`` / ``tvm.nd.NDArray``: thin aliases of
     ``tvm.runtime.tensor`` / ``tvm.runtime.empty`` / ``tvm.runtime.Tensor``, plus
@@ -83,6 +84,8 @@ _INSTALLED = False
 
 #: CPU name the base's LLVM reports for this machine, computed once.
 _HOST_CPU = None
+#: Features of that CPU name that this machine lacks, computed once.
+_HOST_DISABLED = None
 
 
 def _convert_value(text):
@@ -115,6 +118,61 @@ def host_cpu():
     return _HOST_CPU or None
 
 
+def host_cpu_flags():
+    """The instruction-set flags the kernel lets this process use (``/proc/cpuinfo``).
+
+    A set of str (``avx2``, ``avx512f``, ``avx512_vnni``...), or None where there
+    is no ``/proc/cpuinfo`` (not Linux).
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def _is_vector_isa(feature):
+    """LLVM features of the x86 vector ISA, each reported by ``/proc/cpuinfo`` too."""
+    return feature in ("avx", "avx2", "fma", "f16c", "avxvnni") or feature.startswith(("avx512", "amx-"))
+
+
+def _flag_key(name):
+    # LLVM says ``avx512vnni`` / ``amx-tile``, /proc/cpuinfo ``avx512_vnni`` / ``amx_tile``
+    return name.replace("_", "").replace("-", "")
+
+
+def host_disabled_features():
+    """LLVM features the host CPU's name implies but this machine cannot execute.
+
+    A virtual machine may hide part of its CPU: a Zen 4 guest whose hypervisor
+    masks AVX-512 is still named ``znver4`` by LLVM, and code compiled for
+    ``-mcpu=znver4`` dies there with SIGILL (measured on such a guest: a plain
+    ``relay.build(..., target="llvm")`` conv2d). Compilers asked for the native
+    CPU pass the host's features along with its name for the same reason; this
+    returns the vector-ISA features to switch off with ``-mattr=-feature``
+    (sorted; empty when the CPU name tells the truth or the flags are unknown).
+    """
+    global _HOST_DISABLED  # pylint: disable=global-statement
+    if _HOST_DISABLED is None:
+        _HOST_DISABLED = ()
+        cpu, flags = host_cpu(), host_cpu_flags()
+        if cpu and flags is not None:
+            import tvm  # pylint: disable=import-outside-toplevel
+
+            try:
+                implied = tvm.target.codegen.llvm_get_cpu_features(
+                    tvm.target.Target({"kind": "llvm", "mcpu": cpu}))
+            except Exception:  # pylint: disable=broad-except
+                implied = ()
+            have = {_flag_key(flag) for flag in flags}
+            _HOST_DISABLED = tuple(sorted(str(f) for f in implied
+                                          if _is_vector_isa(str(f)) and _flag_key(str(f)) not in have))
+    return list(_HOST_DISABLED)
+
+
 def parse_legacy_target(text, fill_host_cpu=True):
     """Convert a TVM 0.8 target string to the base's dict form.
 
@@ -128,7 +186,10 @@ def parse_legacy_target(text, fill_host_cpu=True):
     than the machine allows. When the kind is ``llvm`` and the string gives
     neither ``-mcpu`` nor ``-mtriple`` (so it means "this machine"), the local
     CPU name is filled in as ``mcpu``. A target that names a CPU or a triple is
-    left exactly as written, so cross compilation is never changed.
+    left exactly as written, so cross compilation is never changed. Where the
+    machine lacks vector features its CPU name implies (a VM with AVX-512
+    masked), they are switched off in ``mattr`` (:func:`host_disabled_features`),
+    before any ``-mattr`` the string gives.
 
     Parameters
     ----------
@@ -167,6 +228,9 @@ def parse_legacy_target(text, fill_host_cpu=True):
         cpu = host_cpu()
         if cpu:
             config["mcpu"] = cpu
+            disabled = ["-" + feature for feature in host_disabled_features()]
+            if disabled:
+                config["mattr"] = disabled + list(config.get("mattr", []))
     return config
 
 

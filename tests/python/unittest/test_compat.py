@@ -42,7 +42,39 @@ def test_plain_llvm_gets_host_cpu():
     assert host, "the base should report the host CPU"
     target = tvm.target.Target("llvm")
     assert str(target.attrs["mcpu"]) == host
-    assert compat.parse_legacy_target("llvm") == {"kind": "llvm", "mcpu": host}
+    expected = {"kind": "llvm", "mcpu": host}
+    if compat.host_disabled_features():
+        expected["mattr"] = ["-" + f for f in compat.host_disabled_features()]
+    assert compat.parse_legacy_target("llvm") == expected
+
+
+def test_plain_llvm_switches_off_what_the_host_lacks(monkeypatch):
+    """A VM may hide AVX-512 of a CPU whose name implies it: the target says so in mattr."""
+    monkeypatch.setattr(compat, "_HOST_CPU", "znver4")
+    monkeypatch.setattr(compat, "_HOST_DISABLED", None)
+    monkeypatch.setattr(compat, "host_cpu_flags", lambda: {"avx", "avx2", "fma", "f16c", "sse4_2"})
+    config = compat.parse_legacy_target("llvm -mattr=+popcnt")
+    assert config["mcpu"] == "znver4"
+    assert "-avx512f" in config["mattr"] and "-avx512vnni" in config["mattr"]
+    assert "-avx2" not in config["mattr"] and config["mattr"][-1] == "+popcnt"
+    target = tvm.target.Target(config)
+    features = set(tvm.target.codegen.llvm_get_cpu_features(target))
+    assert "avx2" in features and not any(f.startswith("avx512") for f in features)
+    # a host that has everything its name implies gets no mattr
+    monkeypatch.setattr(compat, "_HOST_DISABLED", None)
+    monkeypatch.setattr(compat, "host_cpu_flags", lambda: {
+        "avx", "avx2", "fma", "f16c", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl",
+        "avx512ifma", "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
+        "avx512_vpopcntdq", "avx512_bf16"})
+    assert "mattr" not in compat.parse_legacy_target("llvm")
+    monkeypatch.setattr(compat, "_HOST_DISABLED", None)
+
+
+def test_plain_llvm_code_runs_on_this_host():
+    """The default target's code executes here (no SIGILL from features the host lacks)."""
+    from tvm.topi.generic.cpu_features import cpu_features, host_supports
+
+    assert host_supports(cpu_features(tvm.target.Target("llvm")))
 
 
 def test_host_cpu_never_added_with_mcpu_or_mtriple():

@@ -116,15 +116,14 @@ def host_cpu_flags():
     """The instruction-set flags of the machine running this process (a set of str).
 
     Read from ``/proc/cpuinfo`` (Linux: exactly what the kernel lets processes
-    use); elsewhere from LLVM's description of the host CPU.
+    use; :func:`tvmfork.compat.host_cpu_flags`); elsewhere from LLVM's
+    description of the host CPU.
     """
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
+    from tvmfork.compat import host_cpu_flags as proc_flags  # pylint: disable=import-outside-toplevel
+
+    flags = proc_flags()
+    if flags is not None:
+        return flags
     host = tvm.target.Target({"kind": "llvm", "mcpu": tvm.target.codegen.llvm_get_system_cpu()})
     return {f.replace("-", "_") for f in _llvm_features(host)}
 
