@@ -8,8 +8,14 @@ NumPy reference kernels are registered here too.
 convolution and dense layer quantize their inputs to ``activation_bits`` /
 ``weight_bits`` bits, pack them and accumulate popcounts (``unipolar``: weights are
 {-1, 1} rather than {0, 1}).
+
+The computes are the fork's, not the base's ``topi.nn.bitserial_*``: those subtract the
+two popcounts of the unipolar form in ``uint32``, which the base's LLVM codegen treats
+as a subtraction that cannot wrap, so every negative partial sum came out wrong (0 on an
+AVX2 host, right only where LLVM vectorised the popcounts with AVX-512 VPOPCNTDQ). Here
+each popcount is cast to the signed output type before the subtraction.
 """
-from tvm import topi
+from tvm import te, tirx, topi
 
 from ...attrs import Attrs
 from ...expr import Call
@@ -73,15 +79,68 @@ def _bitserial_conv2d_rel(arg_types, attrs):
     return TensorType(from_primal(sizes, attrs.data_layout, "data_layout"), attrs.out_dtype)
 
 
+def _popcount_product(data_word, weight_word, unipolar, out_dtype):
+    """One packed word pair's contribution: ``popcount(d & w)``, minus ``popcount(d & ~w)``
+    when ``unipolar`` (weights read as -1/+1), in the signed ``out_dtype``."""
+    ones = tirx.popcount(data_word & weight_word).astype(out_dtype)
+    if not unipolar:
+        return ones
+    return ones - tirx.popcount(data_word & ~weight_word).astype(out_dtype)
+
+
+def _bitserial_conv2d(data, kernel, strides, padding, activation_bits, weight_bits, pack_dtype,
+                      out_dtype, unipolar, layout):
+    """Bit-serial 2-d convolution, ``NCHW`` data with ``OIHW`` kernel or ``NHWC`` with ``HWIO``."""
+    nchw = layout == "NCHW"
+    # packed: NCHW data (N, C/w, bits, H, W), kernel (O, C/w, KH, KW, bits);
+    #         NHWC data (N, H, W, C/w, bits), kernel (KH, KW, C/w, O, bits)
+    data_q = topi.nn.bitpack(data, activation_bits, pack_axis=1 if nchw else 3,
+                             bit_axis=2 if nchw else 4, pack_type=pack_dtype)
+    kernel_q = topi.nn.bitpack(kernel, weight_bits, pack_axis=1 if nchw else 2, bit_axis=4,
+                               pack_type=pack_dtype)
+    top, left, bottom, right = padding
+    if nchw:
+        batch, words, _, height, width = (int(d) for d in data_q.shape)
+        filters, _, kernel_h, kernel_w, _ = (int(d) for d in kernel_q.shape)
+        pad_before, pad_after = [0, 0, 0, top, left], [0, 0, 0, bottom, right]
+    else:
+        batch, height, width, words, _ = (int(d) for d in data_q.shape)
+        kernel_h, kernel_w, _, filters, _ = (int(d) for d in kernel_q.shape)
+        pad_before, pad_after = [0, top, left, 0, 0], [0, bottom, right, 0, 0]
+    padded = topi.nn.pad(data_q, pad_before, pad_after, name="pad_temp")
+    stride_h, stride_w = strides
+    out_h = (height + top + bottom - kernel_h) // stride_h + 1
+    out_w = (width + left + right - kernel_w) // stride_w + 1
+    rc = te.reduce_axis((0, words), name="rc")
+    ry = te.reduce_axis((0, kernel_h), name="ry")
+    rx = te.reduce_axis((0, kernel_w), name="rx")
+    b1 = te.reduce_axis((0, activation_bits), name="b1")
+    b2 = te.reduce_axis((0, weight_bits), name="b2")
+
+    def term(n, f, y, x):
+        iy, ix = y * stride_h + ry, x * stride_w + rx
+        if nchw:
+            word, weight = padded[n, rc, b1, iy, ix], kernel_q[f, rc, ry, rx, b2]
+        else:
+            word, weight = padded[n, iy, ix, rc, b1], kernel_q[ry, rx, rc, f, b2]
+        return te.sum(_popcount_product(word, weight, unipolar, out_dtype) << (b1 + b2).astype(out_dtype),
+                      axis=[rc, ry, rx, b2, b1])
+
+    if nchw:
+        return te.compute((batch, filters, out_h, out_w), term, name="Conv2dOutput",
+                          tag="bitserial_conv2d_nchw")
+    return te.compute((batch, out_h, out_w, filters), lambda n, y, x, f: term(n, f, y, x),
+                      name="Conv2dOutput", tag="bitserial_conv2d_nhwc")
+
+
 def _bitserial_conv2d_compute(attrs, inputs, out_type):
     layout = str(attrs.data_layout)
-    compute = {"NCHW": topi.nn.bitserial_conv2d_nchw, "NHWC": topi.nn.bitserial_conv2d_nhwc}
-    if layout not in compute:
+    if layout not in ("NCHW", "NHWC"):
         raise ValueError(f"nn.bitserial_conv2d: no compute for layout {layout}")
-    top, left, bottom, right = attrs.padding
-    return [compute[layout](inputs[0], inputs[1], list(attrs.strides), [top, left, bottom, right],
-                            int(attrs.activation_bits), int(attrs.weight_bits),
-                            str(attrs.pack_dtype), out_type.dtype, bool(attrs.unipolar))]
+    return [_bitserial_conv2d(inputs[0], inputs[1], [int(s) for s in attrs.strides],
+                              [int(p) for p in attrs.padding], int(attrs.activation_bits),
+                              int(attrs.weight_bits), str(attrs.pack_dtype), out_type.dtype,
+                              bool(attrs.unipolar), layout)]
 
 
 define("nn.bitserial_conv2d", _bitserial_conv2d_rel, OpPattern.OPAQUE, _bitserial_conv2d_compute,
@@ -117,8 +176,24 @@ def _bitserial_dense_rel(arg_types, attrs):
     return TensorType(shape, attrs.out_dtype or data.dtype)
 
 
+def _bitserial_dense(data, weight, data_bits, weight_bits, pack_dtype, out_dtype, unipolar):
+    """Bit-serial dense layer: ``data (batch, k)``, ``weight (units, k)``."""
+    data_q = topi.nn.bitpack(data, data_bits, pack_axis=1, bit_axis=1, pack_type=pack_dtype)
+    weight_q = topi.nn.bitpack(weight, weight_bits, pack_axis=1, bit_axis=1, pack_type=pack_dtype)
+    batch, _, words = (int(d) for d in data_q.shape)
+    units = int(weight_q.shape[0])
+    k = te.reduce_axis((0, words), name="k")
+    db = te.reduce_axis((0, data_bits), name="db")
+    wb = te.reduce_axis((0, weight_bits), name="wb")
+    return te.compute(
+        (batch, units),
+        lambda i, j: te.sum(_popcount_product(data_q[i, db, k], weight_q[j, wb, k], unipolar, out_dtype)
+                            << (db + wb).astype(out_dtype), axis=[wb, db, k]),
+        tag="bitserial_dense_unipolar" if unipolar else "bitserial_dense")
+
+
 define("nn.bitserial_dense", _bitserial_dense_rel, OpPattern.OPAQUE,
-       lambda attrs, inputs, out: [topi.nn.bitserial_dense(
+       lambda attrs, inputs, out: [_bitserial_dense(
            inputs[0], inputs[1], int(attrs.data_bits), int(attrs.weight_bits),
            str(attrs.pack_dtype), out.dtype, bool(attrs.unipolar))],
        2, "relay.attrs.BinaryDenseAttrs")
