@@ -92,7 +92,9 @@ def test_snippet_4_auto_scheduler_logs(network, tmp_path):
             num_measures_per_round=2,
             measure_callbacks=[auto_scheduler.RecordToFile(log_file)],
             verbose=0,
-        )
+        ),
+        # a small evolutionary search: each round proposes 1-2 programs here
+        search_policy_params={"evolutionary_search_population": 64},
     )
     with auto_scheduler.ApplyHistoryBest(log_file):
         with tvm.transform.PassContext(opt_level=3):

@@ -56,7 +56,8 @@ tasks = [auto_scheduler.SearchTask(func="search_matmul", args=a, target=%(target
 opt = auto_scheduler.TuningOptions(num_measure_trials=1000, num_measures_per_round=4, verbose=0,
     builder=auto_scheduler.LocalBuilder(n_parallel=1), runner=auto_scheduler.LocalRunner(min_repeat_ms=5),
     measure_callbacks=[auto_scheduler.RecordToFile(%(log)r)])
-auto_scheduler.TaskScheduler(tasks, callbacks=[]).tune(opt, search_policy="sketch.random")
+auto_scheduler.TaskScheduler(tasks, callbacks=[]).tune(
+    opt, search_policy="sketch.random", search_policy_params={"evolutionary_search_population": 64})
 """
 
 
@@ -178,7 +179,7 @@ def test_kill_mid_run_then_resume(tmp_path, capsys):
                                        builder=auto_scheduler.LocalBuilder(n_parallel=1),
                                        runner=auto_scheduler.LocalRunner(min_repeat_ms=5),
                                        measure_callbacks=[auto_scheduler.RecordToFile(log)])
-    sched.tune(opt, search_policy="sketch.random")
+    sched.tune(opt, search_policy="sketch.random", search_policy_params={"evolutionary_search_population": 64})
     # the resumed scheduler started from the logged bests ...
     for i, task in enumerate(tasks):
         if task.workload_key in old_best:

@@ -10,8 +10,9 @@ is closest to P (smallest KL divergence) is the scale.
 Written with NumPy rather than taken from a library: the calibration needs
 only a histogram and a loop over candidate thresholds, and the libraries that
 ship it (TensorRT, MXNet's contrib quantization) are not dependencies of this
-project. Each candidate's P and Q are built with vectorised bin sums, so the
-search over ~4000 thresholds of an 8001-bin histogram takes well under a second.
+project. Each candidate's Q is built from prefix sums of the histogram (the
+mass and the non-empty bins of each quantized level in O(1)), so the search over
+~4000 thresholds of an 8001-bin histogram takes about 0.4 s.
 """
 import numpy as np
 
@@ -59,20 +60,28 @@ def _find_scale_by_kl(arr, quantized_dtype="int8", num_bins=8001, num_quantized_
     zero = num_bins // 2
     half_q = num_quantized_bins // 2
 
+    hist_f = hist.astype(np.float64)
+    nonzero_all = hist != 0
+    # prefix sums: the mass and the non-empty bins of any range in O(1)
+    mass_before = np.concatenate(([0.0], np.cumsum(hist_f)))
+    nonzero_before = np.concatenate(([0], np.cumsum(nonzero_all)))
+    level_ids = np.arange(num_quantized_bins)
+
     def divergence(i):
         lo, hi = zero - i, zero + i + 1
-        p = hist[lo:hi].astype(np.float64).copy()
-        p[0] += hist[:lo].sum()
-        p[-1] += hist[hi:].sum()
-        window = hist[lo:hi].astype(np.float64)
-        # squeeze the window into num_quantized_bins levels, then spread each
-        # level evenly over the non-empty bins it covers
-        level = (np.arange(window.size) * num_quantized_bins) // window.size
-        sums = np.bincount(level, weights=window, minlength=num_quantized_bins)
-        nonzero = window != 0
-        counts = np.bincount(level, weights=nonzero.astype(np.float64), minlength=num_quantized_bins)
+        size = hi - lo
+        p = hist_f[lo:hi].copy()
+        p[0] += mass_before[lo]
+        p[-1] += mass_before[-1] - mass_before[hi]
+        # squeeze the window into num_quantized_bins levels (bin k of the window is
+        # level k * levels // size), then spread each level evenly over the
+        # non-empty bins it covers
+        starts = lo + (level_ids * size + num_quantized_bins - 1) // num_quantized_bins
+        ends = np.append(starts[1:], hi)
+        sums = mass_before[ends] - mass_before[starts]
+        counts = nonzero_before[ends] - nonzero_before[starts]
         per_bin = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-        q = np.where(nonzero, per_bin[level], 0.0)
+        q = np.repeat(per_bin, ends - starts) * nonzero_all[lo:hi]
         return _kl(p, q)
 
     # every candidate: the divergence has narrow dips (where the window size
