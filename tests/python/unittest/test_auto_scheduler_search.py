@@ -202,7 +202,8 @@ def test_layout_rewrite_pre_transformed_weights():
     dag = auto_scheduler.ComputeDAG([A, W, topi.nn.dense(A, W)])
     task = auto_scheduler.SearchTask(compute_dag=dag, target=TARGET)
     assert task.layout_rewrite_option == auto_scheduler.LayoutRewriteOption.INSERT_TRANSFORM_STAGE
-    policy = auto_scheduler.SketchPolicy(task, auto_scheduler.RandomModel(), seed=1, verbose=0)
+    policy = auto_scheduler.SketchPolicy(task, auto_scheduler.RandomModel(), seed=1, verbose=0,
+                                         params={"evolutionary_search_population": 64})
     states = [c.sch.trace for c in policy._generate(16)]  # pylint: disable=protected-access
     rewritten = [s for s in states if dag.layout_transforms(s)]
     assert rewritten, "no candidate rewrote the weight layout"
