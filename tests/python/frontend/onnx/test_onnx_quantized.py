@@ -16,6 +16,7 @@ a value that lies within float error of a rounding boundary to neighbouring inte
 import numpy as np
 import pytest
 from onnx import helper
+from tvm.relay.reference.ops.nn import conv_nchw
 
 from onnx_testing import compile_model, make_model, run_module, run_ort, verify
 
@@ -42,23 +43,10 @@ def _check_int(model, feeds, steps=0, expected=None):
 
 
 def _conv_int(x, w, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), group=1):
-    """NCHW x OIHW convolution in exact int64 (pads: top, left, bottom, right)."""
-    x = np.pad(x.astype("int64"), ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
-    w = w.astype("int64")
-    (sh, sw), (dh, dw) = strides, dilations
-    out_c, in_per_group, kh, kw = w.shape
-    oh = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    ow = (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
-    out = np.zeros((x.shape[0], out_c, oh, ow), "int64")
-    per_group = out_c // group
-    for o in range(out_c):
-        g = o // per_group
-        xs = x[:, g * in_per_group:(g + 1) * in_per_group]
-        for i in range(kh):
-            for j in range(kw):
-                patch = xs[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
-                out[:, o] += np.einsum("nchw,c->nhw", patch, w[o, :, i, j])
-    return out
+    """NCHW x OIHW convolution in exact int64 (ONNX ``pads``: top, left, bottom, right), by
+    the reference interpreter's NumPy kernel."""
+    return conv_nchw(x.astype("int64"), w.astype("int64"), tuple(strides), tuple(pads[:2]),
+                     tuple(pads[2:]), tuple(dilations), group, "int64")
 
 
 def _requantize(acc, scale, zero_point, dtype):

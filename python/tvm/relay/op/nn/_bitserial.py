@@ -244,21 +244,14 @@ def _bitserial_dense_reference(attrs, args):
 
 
 def _bitserial_conv2d_reference(attrs, args):
-    import numpy as np  # pylint: disable=import-outside-toplevel
+    from ...reference.ops.nn import conv_nchw  # pylint: disable=import-outside-toplevel
 
     data, weight = _bitserial_values(args[0], args[1], attrs, "activation_bits")
     if attrs["data_layout"] == "NHWC":
         data, weight = data.transpose(0, 3, 1, 2), weight.transpose(3, 2, 0, 1)  # HWIO -> OIHW
     top, left, bottom, right = (int(p) for p in attrs["padding"])
-    data = np.pad(data, ((0, 0), (0, 0), (top, bottom), (left, right)))
-    (s_h, s_w), (k_h, k_w) = attrs["strides"], weight.shape[2:]
-    out_h = (data.shape[2] - k_h) // s_h + 1
-    out_w = (data.shape[3] - k_w) // s_w + 1
-    out = np.zeros((data.shape[0], weight.shape[0], out_h, out_w), "int64")
-    for y in range(k_h):
-        for x in range(k_w):
-            window = data[:, :, y:y + s_h * out_h:s_h, x:x + s_w * out_w:s_w]
-            out += np.einsum("nchw,oc->nohw", window, weight[:, :, y, x])
+    out = conv_nchw(data, weight, tuple(int(s) for s in attrs["strides"]), (top, left), (bottom, right),
+                    (1, 1), 1, "int64")
     if attrs["data_layout"] == "NHWC":
         out = out.transpose(0, 2, 3, 1)
     return out.astype(str(attrs["out_dtype"]))
