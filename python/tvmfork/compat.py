@@ -1108,56 +1108,117 @@ def register_op_attr_relay():
     tvm.ir.register_op_attr = register_op_attr
 
 
+def _widened(base, relay_path):
+    """A subclass of the base class ``base`` whose ``isinstance``/``issubclass``
+    also accept the Relay class ``relay_path`` (``"module:Class"``).
+
+    In 0.8 the Relay nodes were the ``tvm.ir`` classes themselves; here they are
+    Python classes of their own (see :mod:`tvm.relay.expr`), so a 0.8 script's
+    ``isinstance(gv, tvm.ir.GlobalVar)`` needs the name to cover both. The base
+    class stays registered for its own objects; only the name is rebound. The
+    Relay class is looked up only once Relay is imported (before that no Relay
+    object exists)."""
+    import sys  # pylint: disable=import-outside-toplevel
+
+    module_name, class_name = relay_path.split(":")
+
+    def relay_class():
+        module = sys.modules.get(module_name)
+        return None if module is None else getattr(module, class_name)
+
+    class _Meta(type(base)):
+        def __instancecheck__(cls, obj):
+            other = relay_class()
+            return type.__instancecheck__(base, obj) or (other is not None and isinstance(obj, other))
+
+        def __subclasscheck__(cls, sub):
+            other = relay_class()
+            return type.__subclasscheck__(base, sub) or (other is not None and issubclass(sub, other))
+
+    widened = _Meta(base.__name__, (base,), {"__slots__": (), "_tvmfork_patched": True,
+                                             "__doc__": base.__doc__})
+    widened.__module__, widened.__qualname__ = base.__module__, base.__qualname__
+    return widened
+
+
 def ir_op_covers_relay_ops():
     """``tvm.ir.Op`` (and ``tvm.ir.op.Op``) also names the Relay operators, as in
     0.8 where they were one class: ``isinstance(call.op, tvm.ir.Op)`` is true for
     a Relay operator (0.8-era passes test that before reading ``call.op.name``),
     and ``tvm.ir.Op.get(name)`` returns the Relay operator of a Relay name and
-    the base's operator otherwise. The base's ``Op`` class stays registered for
-    its own objects; the name is rebound to a subclass whose metaclass widens
-    ``isinstance``/``issubclass``. Relay's class is looked up only once Relay is
-    imported (before that no Relay operator exists)."""
-    import sys  # pylint: disable=import-outside-toplevel
-
+    the base's operator otherwise (see :func:`_widened`)."""
     import tvm  # pylint: disable=import-outside-toplevel
     from tvm.ir import op as ir_op  # pylint: disable=import-outside-toplevel
 
     base = ir_op.Op
     if getattr(base, "_tvmfork_patched", False):
         return
+    widened = _widened(base, "tvm.relay.op.op:Op")
 
-    def relay_op_class():
-        module = sys.modules.get("tvm.relay.op.op")
-        return None if module is None else module.Op
+    def get(op_name):
+        """The operator named ``op_name``: Relay's if Relay defines it, else the base's."""
+        from tvm.relay.op import op as relay_op  # pylint: disable=import-outside-toplevel
 
-    class _OpMeta(type(base)):
-        def __instancecheck__(cls, obj):
-            relay_op = relay_op_class()
-            return type.__instancecheck__(base, obj) or (relay_op is not None and isinstance(obj, relay_op))
+        if op_name in relay_op.list_op_names():
+            return relay_op.get(op_name)
+        return base.get(op_name)
 
-        def __subclasscheck__(cls, sub):
-            relay_op = relay_op_class()
-            return type.__subclasscheck__(base, sub) or (relay_op is not None and issubclass(sub, relay_op))
+    widened.get = staticmethod(get)
+    ir_op.Op = widened
+    tvm.ir.Op = widened
 
-    class Op(base, metaclass=_OpMeta):  # pylint: disable=too-few-public-methods
-        """A base (``tirx.*``, ``relax.*``) or Relay operator (see
-        :func:`tvmfork.compat.ir_op_covers_relay_ops`)."""
 
-        __slots__ = ()
-        _tvmfork_patched = True
+#: ``tvm.ir`` classes of the base that 0.8 scripts also use for Relay nodes
+_IR_CLASSES_COVERING_RELAY = {
+    "GlobalVar": "tvm.relay.expr:GlobalVar",
+    "Type": "tvm.relay.ty:Type",
+    "FuncType": "tvm.relay.ty:FuncType",
+    "TupleType": "tvm.relay.ty:TupleType",
+}
 
-        @staticmethod
-        def get(op_name):
-            """The operator named ``op_name``: Relay's if Relay defines it, else the base's."""
-            from tvm.relay.op import op as relay_op  # pylint: disable=import-outside-toplevel
+#: 0.8's ``tvm.ir`` names of Relay type classes that the base no longer has
+_IR_NAMES_OF_RELAY = {
+    "TypeVar": "TypeVar",
+    "GlobalTypeVar": "GlobalTypeVar",
+    "IncompleteType": "IncompleteType",
+    "TypeCall": "TypeCall",
+    "TypeKind": "TypeKind",
+    "TypeConstraint": "TypeConstraint",
+    "TypeRelation": "TypeRelation",
+    "RelayRefType": "RefType",
+    "TensorType": "TensorType",
+}
 
-            if op_name in relay_op.list_op_names():
-                return relay_op.get(op_name)
-            return base.get(op_name)
 
-    Op.__module__, Op.__qualname__ = base.__module__, base.__qualname__
-    ir_op.Op = Op
-    tvm.ir.Op = Op
+def ir_types_cover_relay():
+    """0.8's ``tvm.ir`` type names for Relay: ``tvm.ir.GlobalVar``, ``Type``,
+    ``FuncType`` and ``TupleType`` also accept the Relay classes in ``isinstance``
+    (:func:`_widened`), and ``tvm.ir.TypeVar``, ``GlobalTypeVar``,
+    ``IncompleteType``, ``TypeCall``, ``TypeKind``, ``TypeConstraint``,
+    ``TypeRelation``, ``RelayRefType`` and ``TensorType`` name the Relay classes
+    (looked up on first use, so ``import tvm`` does not import Relay)."""
+    import importlib  # pylint: disable=import-outside-toplevel
+
+    import tvm  # pylint: disable=import-outside-toplevel
+
+    for name, relay_path in _IR_CLASSES_COVERING_RELAY.items():
+        base = getattr(tvm.ir, name)
+        if not getattr(base, "_tvmfork_patched", False):
+            setattr(tvm.ir, name, _widened(base, relay_path))
+    previous = getattr(tvm.ir, "__getattr__", None)
+
+    def relay_type_names(name):
+        if name in _IR_NAMES_OF_RELAY:
+            return getattr(importlib.import_module("tvm.relay.ty"), _IR_NAMES_OF_RELAY[name])
+        if previous is not None:
+            return previous(name)
+        raise AttributeError(f"module 'tvm.ir' has no attribute {name!r}")
+
+    tvm.ir.__getattr__ = relay_type_names
+    if not hasattr(tvm.ir, "container"):  # 0.8's module of Array and Map
+        container = types.ModuleType("tvm.ir.container")
+        container.Array, container.Map = tvm.ir.Array, tvm.ir.Map
+        sys.modules["tvm.ir.container"] = tvm.ir.container = container
 
 
 def topi_testing_v08():
@@ -1206,6 +1267,7 @@ PATCHES = (
     print_ir_relay,
     register_op_attr_relay,
     ir_op_covers_relay_ops,
+    ir_types_cover_relay,
     topi_testing_v08,
     fork_subpackages_as_attributes,
     legacy_lower_build,

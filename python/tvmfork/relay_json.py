@@ -50,6 +50,8 @@ import importlib
 import io
 import json
 
+from . import relay_json_legacy
+
 FORMAT_KEY = "tvmfork_relay_json"
 FORMAT_VERSION = 1
 
@@ -398,9 +400,12 @@ def install():
         return _BASE_SAVE(node)
 
     def load_json(json_str):
-        """Load a value saved by :func:`save_json`."""
+        """Load a value saved by :func:`save_json`, or by TVM 0.6-0.8's ``save_json``
+        (:mod:`tvmfork.relay_json_legacy`)."""
         if is_relay_json(json_str):
             return load_relay_json(json_str)
+        if relay_json_legacy.is_legacy_json(json_str):
+            return relay_json_legacy.load_legacy_json(json_str)
         return _BASE_LOAD(json_str)
 
     save_json._tvmfork_patched = True
