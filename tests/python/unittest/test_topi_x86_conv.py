@@ -203,6 +203,56 @@ def test_fallback_config_values(cpu):
     assert nhwc_cfg(512, 7, 512, 3)["outer"] == "oc"
 
 
+def test_register_tiles_keep_the_fma_units_busy():
+    """A tile of fewer than 8 accumulators (two FMA units, 4 cycles latency) is replaced
+    where a divisor tile is busier: 14 columns with AVX2 take 4 vectors x 2 columns."""
+    from tvm.topi.x86.tile_choice import fma_efficiency, register_tile, register_tile_ragged
+
+    assert fma_efficiency(1, 7) < fma_efficiency(2, 4) == fma_efficiency(4, 2) == 1.0
+    # 12 accumulators, 4 weight vectors and a broadcast value do not fit in 16 registers
+    assert fma_efficiency(4, 3, registers=16) < fma_efficiency(4, 3, registers=32) == 1.0
+    assert register_tile(256, 14, AVX2) == (32, 2)
+    assert register_tile(64, 56, AVX2) == (16, 4)   # already busy: unchanged
+    assert register_tile(256, 14, AVX512) == (32, 7)
+    # 7 columns: no busy divisor tile with AVX2; 2 vectors x (4 + 3) columns instead
+    assert register_tile(512, 7, AVX2) == (8, 7)
+    assert register_tile_ragged(512, 7, AVX2) == (16, 4, True)
+    assert register_tile_ragged(512, 7, AVX512) == (32, 7, False)
+    assert register_tile_ragged(256, 14, AVX2) == (32, 2, False)
+
+
+@pytest.mark.parametrize("c,size,k,r,s", [(24, 7, 32, 3, 1), (16, 14, 24, 3, 2), (32, 7, 16, 1, 1),
+                                          (8, 13, 16, 3, 1)])
+def test_conv2d_nhwc_ragged_tiles(c, size, k, r, s, isa_target):
+    """Output widths of 7 and 13 with column tiles that do not divide them, the fused
+    epilogue written back from the partial tile too."""
+    x = te.placeholder((1, size, size, c), name="x")
+    w = te.placeholder((r, r, c, k), name="w")
+    b = te.placeholder((k,), name="b")
+    out = topi.nn.relu(topi.add(topi.nn.conv2d_nhwc(x, w, s, r // 2, 1), b))
+    for tile_ow in (4, 5):
+        cfg = {"tile_oc": 8, "tile_ow": tile_ow, "ragged_ow": True}
+        (xn, wn, bn), got = run([x, w, b], [out], x86.schedule_conv2d_nhwc, cfg=cfg,
+                                target=isa_target)
+        close(got, np.maximum(ref.conv2d_nhwc_python(xn, wn, s, r // 2) + bn, 0))
+    group = topi.nn.group_conv2d_nhwc(x, te.placeholder((r, r, c // 2, k), name="wg"), s,
+                                      r // 2, 1, 2)
+    wg = group.op.input_tensors[1]
+    (xn, wgn), got = run([x, wg], [group], x86.schedule_group_conv2d_nhwc,
+                         cfg={"tile_oc": 8, "tile_ow": 4, "ragged_ow": True}, target=isa_target)
+    close(got, ref.conv2d_nhwc_python(xn, wgn, s, r // 2, groups=2))
+
+
+def test_conv2d_nhwc_fallback_takes_ragged_tiles_with_avx2():
+    x = te.placeholder((1, 7, 7, 512), name="x")
+    w = te.placeholder((3, 3, 512, 512), name="w")
+    op = topi.nn.conv2d_nhwc(x, w, 1, 1, 1).op
+    avx2 = x86.fallback_conv2d_nhwc_config(op, AVX2)
+    assert (avx2["tile_oc"], avx2["tile_ow"], avx2["ragged_ow"]) == (16, 4, True)
+    avx512 = x86.fallback_conv2d_nhwc_config(op, AVX512)
+    assert (avx512["tile_oc"], avx512["tile_ow"], avx512["ragged_ow"]) == (32, 7, False)
+
+
 def test_schedule_rejects_wrong_anchor():
     x = te.placeholder((1, 4, 8, 8), name="x")
     with pytest.raises(ValueError, match="conv2d_nchw"):

@@ -25,7 +25,7 @@ from ``cfg`` or from the ``fallback_*_config`` functions.
 from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
-from .tiling import best_divisor
+from .tile_choice import register_tile, register_tile_ragged
 from .weight_pack import pack_weight
 
 __all__ = [
@@ -37,77 +37,6 @@ __all__ = [
     "fallback_conv2d_nhwc_config",
     "register_tile",
 ]
-
-
-def _lane_tile_choices(extent, lanes, max_vectors=3):
-    """Candidate tiles of a vectorised axis and the registers each needs."""
-    choices = []
-    for tile in sorted({best_divisor(extent, lanes * k, lanes) for k in range(1, max_vectors + 1)} | (
-            {extent} if extent <= 2 * lanes else set())):
-        if tile <= 1 and extent > 1:
-            continue
-        choices.append((tile, -(-tile // lanes)))
-    return choices or [(1, 1)]
-
-
-#: FMA units and their latency in cycles (Haswell to Sapphire Rapids, Zen 2 to 4),
-#: and vector loads per cycle
-FMA_PORTS, FMA_LATENCY, LOAD_PORTS = 2, 4, 2
-
-
-def fma_efficiency(vectors, other):
-    """Share of the FMA units' peak a ``vectors`` x ``other`` accumulator tile can use.
-
-    Each step of the reduction issues ``vectors * other`` FMAs, one per
-    accumulator, and loads ``vectors`` weight vectors and ``other`` broadcast
-    values. It takes at least the issue time of its FMAs, the FMA latency (each
-    accumulator waits for its previous FMA) and the time of its loads. Fewer
-    than ``FMA_PORTS * FMA_LATENCY`` = 8 accumulators leave the units idle:
-    measured on an AVX2 Zen 4 pair, 3x3 and 1x1 convolutions with 7 output
-    columns ran at 125-139 GFLOPS with a 1 x 7 tile and at 160 with 8 columns
-    and a 2 x 4 one; at 14 columns a 4 x 2 tile beat 1 x 7 (154 against 137).
-    """
-    issue = vectors * other / FMA_PORTS
-    return issue / max(issue, FMA_LATENCY, (vectors + other) / LOAD_PORTS)
-
-
-def _tile_efficiency(vec_tile, vectors, other, lanes):
-    return round(fma_efficiency(vectors, other) * vec_tile / (vectors * lanes), 3)
-
-
-def register_tile(vec_extent, other_extent, cpu):
-    """Pick (vector-axis tile, broadcast-axis tile) filling the accumulators.
-
-    ``cpu`` (a :class:`~tvm.topi.generic.cpu_features.CPUFeatures`) gives the
-    lanes of a vector and how many accumulator vectors fit in its registers
-    (12 with AVX2's 16, 24 with AVX-512's 32). The tile of up to 3 vectors
-    with the most useful lanes (more reuse of each load; full vectors
-    preferred) is taken unless it leaves the FMA units idle: when another tile
-    of up to 4 vectors, with any divisor of the broadcast axis, has a higher
-    :func:`fma_efficiency` (times the share of useful lanes), the most
-    efficient one is taken (e.g. 4 x 2 instead of 1 x 7 for 14 output columns
-    with AVX2).
-    """
-    lanes, max_acc = cpu.lanes, cpu.accumulators
-    best = None
-    for vec_tile, vectors in _lane_tile_choices(vec_extent, lanes):
-        other = best_divisor(other_extent, max(1, max_acc // vectors))
-        useful = vec_tile * other
-        waste = vectors * lanes - vec_tile
-        key = (useful - waste * other, vec_tile)
-        if best is None or key > best[0]:
-            best = (key, vec_tile, other, _tile_efficiency(vec_tile, vectors, other, lanes))
-    _, vec_tile, other, efficiency = best
-    busiest = None
-    for tile, vectors in _lane_tile_choices(vec_extent, lanes, max_vectors=4):
-        limit = max(1, max_acc // vectors)
-        for count in (d for d in range(1, limit + 1) if other_extent % d == 0):
-            key = (_tile_efficiency(tile, vectors, count, lanes), tile * count, tile)
-            if busiest is None or key > busiest[0]:
-                busiest = (key, tile, count)
-    if busiest[0][0] > efficiency:
-        return busiest[1], busiest[2]
-    return vec_tile, other
 
 
 def fallback_conv2d_nchw_config(op, cpu):
@@ -145,7 +74,9 @@ def fallback_conv2d_nhwc_config(op, cpu):
     """Fallback knobs of the NHWC conv2d schedule.
 
     ``tile_oc`` (vector lanes, a divisor of the channels), ``tile_ow``
-    (output columns broadcast against it), ``tile_oh`` (1),
+    (output columns broadcast against it), ``ragged_ow`` (``tile_ow`` need
+    not divide the width: the last tile of a row is partial, see
+    :func:`~.tile_choice.register_tile_ragged`), ``tile_oh`` (1),
     ``pack_kernel`` (True: the HWIO kernel is copied inside the function
     into ``[O/tile_oc, KH, KW, I, tile_oc]`` so each channel tile streams
     one contiguous block), ``reduce_order`` (``"hwc"``: input channels
@@ -163,12 +94,12 @@ def fallback_conv2d_nhwc_config(op, cpu):
     -> 27.8 ms; 1x1 128->512 at 28x28 with a residual, alone: 456 -> 390 us.
     """
     out_shape, ins = anchor_shapes(op)
-    tile_oc, tile_ow = register_tile(out_shape[3], out_shape[2], cpu)
+    tile_oc, tile_ow, ragged = register_tile_ragged(out_shape[3], out_shape[2], cpu)
     weights = _volume(ins[1]) if len(ins) > 1 else 0
     outer = "pixel" if weights < _volume(out_shape) else "oc"
     return ScheduleConfig("conv2d_nhwc", tile_oc=tile_oc, tile_oh=1, tile_ow=tile_ow,
-                          pack_kernel=True, reduce_order="hwc", tile_ic=1, unroll_kw=False,
-                          inline_pad=False, outer=outer)
+                          ragged_ow=ragged, pack_kernel=True, reduce_order="hwc", tile_ic=1,
+                          unroll_kw=False, inline_pad=False, outer=outer)
 
 
 def _volume(shape):
@@ -248,6 +179,7 @@ def _plan_nhwc(op, cfg, cpu):
         # pixels that use it run) or innermost (each pixel tile writes whole rows
         # of the output, and reads whole rows of a fused residual, in order)
         "outer_order": [3, 0, 1, 2] if cfg.get("outer", "oc") == "oc" else [0, 1, 2, 3],
+        "ragged_axis": 2 if cfg.get("ragged_ow", False) else None,
     }
     if prepare is not None:
         plan["prepare"] = prepare

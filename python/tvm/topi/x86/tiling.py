@@ -99,7 +99,8 @@ def _vectorize_in_chunks(sch, loop, lanes):
 
 def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
                    reduce_tiles=None, unroll_reduce=False, num_cores=1,
-                   fuse_epilogue=True, cache_local=True, outer_order=None, lanes=None):
+                   fuse_epilogue=True, cache_local=True, outer_order=None, lanes=None,
+                   ragged_axis=None):
     """Apply register tiling to an untouched reduction block.
 
     Parameters
@@ -136,6 +137,11 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
     lanes : int, optional
         float32 lanes of the target's vectors: a vector tile longer than that
         is vectorised one register at a time (see :func:`vector_chunk`).
+    ragged_axis : int, optional
+        A spatial axis (not the vector axis) whose tile need not divide its
+        extent: the last tile is partial (a bound test on the tile's values).
+        Its tile loop runs inside the parallel loop and is unrolled, so that
+        each copy's bound test is a constant (use it for a few tiles only).
 
     Returns
     -------
@@ -159,8 +165,13 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
     # the vector axis only when no later axis is tiled
     vec_is_last = vec_axis is not None and all(int(t) <= 1 for t in spatial_tiles[vec_axis + 1:])
     outer_of, inner, vec_loop = {}, [], None
+    ragged = None  # the outer loop of the axis whose last tile is partial
     for axis, (loop, tile, ext) in enumerate(zip(sp_loops, spatial_tiles, extents[:n_sp])):
         tile = int(tile)
+        if tile > 1 and ext % tile and axis == ragged_axis and axis != vec_axis and tile < ext:
+            ragged, lin = sch.split(loop, [None, tile])
+            inner.append(lin)
+            continue
         if tile > 1 and ext % tile:
             tile = best_divisor(ext, tile)
         if tile <= 1:
@@ -178,6 +189,8 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
     axes = list(outer_order) if outer_order is not None else list(range(n_sp))
     axes += [a for a in range(n_sp) if a not in axes]
     outer = [outer_of[a] for a in axes if a in outer_of]
+    if ragged is not None:  # innermost of the tile loops, outside the parallel ones
+        outer.append(ragged)
     r_ext = extents[n_sp:]
     order = list(reduce_order) if reduce_order is not None else list(range(len(rd_loops)))
     r_tiles = list(reduce_tiles) if reduce_tiles is not None else [1] * len(rd_loops)
@@ -213,8 +226,9 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
                 pass
 
     parallel = None
-    if num_cores > 1 and outer:
-        parallel = sch.fuse(*outer) if len(outer) > 1 else outer[0]
+    parallel_loops = outer[:-1] if ragged is not None else outer
+    if num_cores > 1 and parallel_loops:
+        parallel = sch.fuse(*parallel_loops) if len(parallel_loops) > 1 else parallel_loops[0]
         sch.parallel(parallel)
     vec_outer = _vectorize_in_chunks(sch, vec_loop, lanes) if vec_loop is not None else None
     for loop in inner:
@@ -235,6 +249,10 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
                 if loop_extent(sch, loop) and loop_extent(sch, loop) > 1:
                     sch.unroll(loop)
     first_reduce = (r_outer or r_inner)[0] if (r_outer or r_inner) else None
+    if ragged is not None:
+        # one copy of the tile loop nest per tile: the bound test of each is
+        # then a constant once the tile loops are unrolled too
+        sch.unroll(ragged)
     if first_reduce is not None:
         sch.decompose_reduction(block, first_reduce)
     return {"outer": outer, "parallel": parallel, "write_back": write_back}
