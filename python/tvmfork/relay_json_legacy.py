@@ -29,6 +29,7 @@ Written by hand, not by the base's reader: that reader instantiates FFI
 classes through their reflection, which the fork's Relay classes do not have.
 """
 import base64
+import importlib
 import json
 import struct
 
@@ -122,6 +123,37 @@ _ALIASES = {
     "relay.SourceName": "SourceName",
     "relay.Span": "Span",
     **{name: "tir." + name for name in _ARITHMETIC},
+}
+
+#: node type -> (constructor, its arguments in order): a field name, ``*name`` for a
+#: sequence field (None read as empty), ``=value`` for a constant argument
+_CONSTRUCTORS = {
+    "relay.Tuple": ("tvm.relay:Tuple", "*fields"),
+    "relay.Let": ("tvm.relay:Let", "var", "value", "body"),
+    "relay.If": ("tvm.relay:If", "cond", "true_branch", "false_branch"),
+    "relay.TupleGetItem": ("tvm.relay:TupleGetItem", "tuple_value", "index"),
+    "relay.RefCreate": ("tvm.relay:RefCreate", "value"),
+    "relay.RefRead": ("tvm.relay:RefRead", "ref"),
+    "relay.RefWrite": ("tvm.relay:RefWrite", "ref", "value"),
+    "relay.Clause": ("tvm.relay:Clause", "lhs", "rhs"),
+    "relay.PatternWildcard": ("tvm.relay:PatternWildcard",),
+    "relay.PatternVar": ("tvm.relay:PatternVar", "var"),
+    "relay.PatternConstructor": ("tvm.relay:PatternConstructor", "constructor", "*patterns"),
+    "relay.PatternTuple": ("tvm.relay:PatternTuple", "*patterns"),
+    "relay.TypeData": ("tvm.relay:TypeData", "header", "*type_vars", "*constructors"),
+    "relay.TensorType": ("tvm.relay:TensorType", "*shape", "dtype"),
+    "TupleType": ("tvm.relay:TupleType", "*fields"),
+    "FuncType": ("tvm.relay:FuncType", "*arg_types", "ret_type", "*type_params",
+                 "*type_constraints"),
+    "TypeCall": ("tvm.relay:TypeCall", "func", "*args"),
+    "relay.RefType": ("tvm.relay:RefType", "value"),
+    "IntImm": ("tvm.tirx:IntImm", "dtype", "value"),
+    "FloatImm": ("tvm.tirx:FloatImm", "dtype", "value"),
+    "tir.StringImm": ("tvm.ir:StringImm", "value"),
+    "tir.Cast": ("tvm.tirx:Cast", "dtype", "value"),
+    "tir.Not": ("tvm.tirx:Not", "a"),
+    "tir.Select": ("tvm.tirx:Select", "condition", "true_value", "false_value"),
+    **{"tir." + name: ("tvm.tirx:" + name, "a", "b") for name in _ARITHMETIC},
 }
 
 _NDARRAY_LIST_MAGIC = 0xF7E58D4F05049CB7
@@ -273,6 +305,8 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
         if key.startswith("relay.attrs."):
             return self.attrs(index, key)
         builder = getattr(self, "build_" + key.replace(".", "_"), None)
+        if builder is None and key in _CONSTRUCTORS:
+            builder = self.construct
         if builder is None:
             raise LegacyJSONError(f"tvm.ir.load_json: node {index} has type {key!r}, which this "
                                   f"fork cannot read from TVM 0.8 JSON")
@@ -281,6 +315,18 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
         if checked is not None:
             object.__setattr__(value, "_checked_type_", checked)
         return value
+
+    def construct(self, index):
+        """A node built by its :data:`_CONSTRUCTORS` entry."""
+        path, *arguments = _CONSTRUCTORS[self.key(index)]
+        module_name, name = path.split(":")
+        values = []
+        for argument in arguments:
+            if argument.startswith("*"):
+                values.append(self.seq(index, argument[1:]))
+            else:
+                values.append(self.field(index, argument))
+        return getattr(importlib.import_module(module_name), name)(*values)
 
     def attrs(self, index, key):
         from tvm.relay.attrs import Attrs  # pylint: disable=import-outside-toplevel
@@ -326,49 +372,12 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
                                   f"{slot}, but the file has {len(self.arrays)}")
         return relay.Constant(_ndarray(base64.b64decode(self.arrays[slot])))
 
-    def build_relay_Tuple(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.Tuple(self.seq(index, "fields"))
-
     def build_relay_Call(self, index):
         from tvm import relay  # pylint: disable=import-outside-toplevel
 
         attrs = self.field(index, "attrs")
         return relay.Call(self.field(index, "op"), self.seq(index, "args"), attrs,
                           self.seq(index, "type_args") or None)
-
-    def build_relay_Let(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.Let(self.field(index, "var"), self.field(index, "value"),
-                         self.field(index, "body"))
-
-    def build_relay_If(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.If(self.field(index, "cond"), self.field(index, "true_branch"),
-                        self.field(index, "false_branch"))
-
-    def build_relay_TupleGetItem(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.TupleGetItem(self.field(index, "tuple_value"), self.field(index, "index"))
-
-    def build_relay_RefCreate(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.RefCreate(self.field(index, "value"))
-
-    def build_relay_RefRead(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.RefRead(self.field(index, "ref"))
-
-    def build_relay_RefWrite(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.RefWrite(self.field(index, "ref"), self.field(index, "value"))
 
     def build_relay_Function(self, index):
         from tvm import relay  # pylint: disable=import-outside-toplevel
@@ -384,59 +393,11 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
         return relay.Match(self.field(index, "data"), self.seq(index, "clauses"),
                            self.field(index, "complete", True))
 
-    def build_relay_Clause(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.Clause(self.field(index, "lhs"), self.field(index, "rhs"))
-
-    def build_relay_PatternWildcard(self, index):  # pylint: disable=unused-argument
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.PatternWildcard()
-
-    def build_relay_PatternVar(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.PatternVar(self.field(index, "var"))
-
-    def build_relay_PatternConstructor(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.PatternConstructor(self.field(index, "constructor"),
-                                        self.seq(index, "patterns"))
-
-    def build_relay_PatternTuple(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.PatternTuple(self.seq(index, "patterns"))
-
     def build_relay_Constructor(self, index):
         from tvm import relay  # pylint: disable=import-outside-toplevel
 
         return relay.Constructor(self.name(index), self.seq(index, "inputs"),
                                  self.field(index, "belong_to"))
-
-    def build_relay_TypeData(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.TypeData(self.field(index, "header"), self.seq(index, "type_vars"),
-                              self.seq(index, "constructors"))
-
-    def build_relay_TensorType(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.TensorType(self.seq(index, "shape"), self.field(index, "dtype"))
-
-    def build_TupleType(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.TupleType(self.seq(index, "fields"))
-
-    def build_FuncType(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.FuncType(self.seq(index, "arg_types"), self.field(index, "ret_type"),
-                              self.seq(index, "type_params"), self.seq(index, "type_constraints"))
 
     def type_var_name(self, index):
         var = self.field(index, "var")  # 0.6: a TIR variable holds the name
@@ -459,16 +420,6 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
 
         return relay.IncompleteType(relay.ty.TypeKind(self.field(index, "kind", 0)))
 
-    def build_TypeCall(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.TypeCall(self.field(index, "func"), self.seq(index, "args"))
-
-    def build_relay_RefType(self, index):
-        from tvm import relay  # pylint: disable=import-outside-toplevel
-
-        return relay.RefType(self.field(index, "value"))
-
     def build_IRModule(self, index):
         import tvm  # pylint: disable=import-outside-toplevel
         from tvm.relay import module  # pylint: disable=import-outside-toplevel
@@ -479,21 +430,6 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
         for gvar, func in (self.field(index, "functions") or {}).items():
             mod[gvar] = func
         return mod
-
-    def build_IntImm(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return tvm.tirx.IntImm(self.field(index, "dtype"), self.field(index, "value"))
-
-    def build_FloatImm(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return tvm.tirx.FloatImm(self.field(index, "dtype"), self.field(index, "value"))
-
-    def build_tir_StringImm(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return tvm.ir.StringImm(self.field(index, "value"))
 
     def build_tir_Var(self, index):
         import tvm  # pylint: disable=import-outside-toplevel
@@ -506,22 +442,6 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
         from tvm import relay  # pylint: disable=import-outside-toplevel
 
         return relay.Any()
-
-    def build_tir_Cast(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return tvm.tirx.Cast(self.field(index, "dtype"), self.field(index, "value"))
-
-    def build_tir_Not(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return tvm.tirx.Not(self.field(index, "a"))
-
-    def build_tir_Select(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return tvm.tirx.Select(self.field(index, "condition"), self.field(index, "true_value"),
-                               self.field(index, "false_value"))
 
     def build_Range(self, index):
         import tvm  # pylint: disable=import-outside-toplevel
@@ -541,19 +461,6 @@ class _Reader:  # pylint: disable=too-many-instance-attributes
         return tvm.ir.Span(source, self.field(index, "line", 0), self.field(index, "column", 0),
                            self.field(index, "end_line", 0), self.field(index, "end_column", 0))
 
-
-def _arithmetic_builder(name):
-    def build(self, index):
-        import tvm  # pylint: disable=import-outside-toplevel
-
-        return getattr(tvm.tirx, name)(self.field(index, "a"), self.field(index, "b"))
-
-    build.__name__ = "build_tir_" + name
-    return build
-
-
-for _name in _ARITHMETIC:
-    setattr(_Reader, "build_tir_" + _name, _arithmetic_builder(_name))
 
 
 def _attr_value(value):

@@ -228,3 +228,16 @@ def test_ir_names_cover_the_relay_classes():
     assert not isinstance(relay.var("x"), tvm.ir.Type)
     assert tvm.ir.TypeVar is relay.TypeVar and tvm.ir.RelayRefType is relay.RefType
     assert isinstance(tvm.runtime.convert({"a": 1}), tvm.ir.container.Map)
+
+
+def test_tir_expressions_in_shapes():
+    """A symbolic shape ``n + 2`` (0.6's ``Variable`` and ``Add``) and a run-time dimension."""
+    g = Graph("0.6.0")
+    n = g.add("Variable", {"dtype": "int32", "name": "n"})
+    two = g.add("IntImm", {"dtype": "int32", "value": 2})
+    total = g.add("Add", {"a": n, "b": two, "dtype": "int32"})
+    shape = g.array([total, g.add("Any")])
+    ty = tvm.ir.load_json(g.text(g.add("relay.TensorType", {"dtype": "float32", "shape": shape,
+                                                             "span": 0})))
+    first, second = ty.shape
+    assert str(first) == "n + 2" and isinstance(second, relay.Any)
