@@ -230,14 +230,16 @@ def test_ir_names_cover_the_relay_classes():
     assert isinstance(tvm.runtime.convert({"a": 1}), tvm.ir.container.Map)
 
 
-def test_tir_expressions_in_shapes():
-    """A symbolic shape ``n + 2`` (0.6's ``Variable`` and ``Add``) and a run-time dimension."""
+def test_tir_expressions_and_runtime_dimensions():
+    """0.6's ``Variable`` and ``Add`` as a TIR expression; a run-time dimension in a shape
+    (the fork's tensor types hold a symbolic size as ``Any``, as they do when built)."""
     g = Graph("0.6.0")
     n = g.add("Variable", {"dtype": "int32", "name": "n"})
     two = g.add("IntImm", {"dtype": "int32", "value": 2})
     total = g.add("Add", {"a": n, "b": two, "dtype": "int32"})
-    shape = g.array([total, g.add("Any")])
-    ty = tvm.ir.load_json(g.text(g.add("relay.TensorType", {"dtype": "float32", "shape": shape,
-                                                             "span": 0})))
-    first, second = ty.shape
-    assert str(first) == "n + 2" and isinstance(second, relay.Any)
+    shape = g.array([g.add("IntImm", {"dtype": "int64", "value": 3}), g.add("Any")])
+    ty = g.add("relay.TensorType", {"dtype": "float32", "shape": shape, "span": 0})
+    loaded_total, loaded_ty = tvm.ir.load_json(g.text(g.array([total, ty])))
+    assert str(loaded_total) == "n + 2"
+    first, second = loaded_ty.shape
+    assert int(first) == 3 and isinstance(second, relay.Any)
