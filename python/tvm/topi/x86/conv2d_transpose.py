@@ -7,7 +7,7 @@ dilate+pad stage stays one parallel copy).
 """
 from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
-from .conv2d import register_tile
+from .tile_choice import register_tile
 from .conv_common import anchor_shapes, schedule_anchor
 
 __all__ = ["schedule_conv2d_transpose_nchw", "fallback_conv2d_transpose_nchw_config"]

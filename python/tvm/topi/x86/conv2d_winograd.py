@@ -49,7 +49,7 @@ from ..generic.schedule_utils import (
 from ..generic.cpu_features import cpu_features
 from ..generic.injective import finish_blocks
 from .config import ScheduleConfig, merge_config
-from .conv2d import register_tile
+from .tile_choice import register_tile
 from .tiling import tile_reduction
 
 __all__ = [

@@ -21,7 +21,7 @@ these knobs are in :mod:`.tunable`.
 """
 from ..generic.schedule_utils import with_fallback
 from .config import ScheduleConfig
-from .conv2d import register_tile
+from .tile_choice import register_tile
 from .conv_common import anchor_shapes, schedule_anchor, split_stride_layout
 from .weight_pack import pack_weight
 

@@ -189,7 +189,7 @@ def tile_reduction(sch, block, spatial_tiles, vec_axis=None, reduce_order=None,
     axes = list(outer_order) if outer_order is not None else list(range(n_sp))
     axes += [a for a in range(n_sp) if a not in axes]
     outer = [outer_of[a] for a in axes if a in outer_of]
-    if ragged is not None:  # innermost of the tile loops, outside the parallel ones
+    if ragged is not None:  # the last outer loop, left out of the parallel fusion
         outer.append(ragged)
     r_ext = extents[n_sp:]
     order = list(reduce_order) if reduce_order is not None else list(range(len(rd_loops)))
