@@ -1118,8 +1118,6 @@ def _widened(base, relay_path):
     class stays registered for its own objects; only the name is rebound. The
     Relay class is looked up only once Relay is imported (before that no Relay
     object exists)."""
-    import sys  # pylint: disable=import-outside-toplevel
-
     module_name, class_name = relay_path.split(":")
 
     def relay_class():
